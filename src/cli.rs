@@ -1,0 +1,217 @@
+//! The command line (SPEC §4), as clap definitions. Completions and the man page are
+//! generated from these, so this file is the single description of the interface.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "incident", version, about = "Incident response in the terminal: runbooks, a git-backed timeline, postmortems")]
+#[command(propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// The incident repository (default: $INCIDENT_REPO, else the nearest parent with incident.yaml)
+    #[arg(long, global = true, env = "INCIDENT_REPO", value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+    /// Who is acting (default: git user.name, else $USER)
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    pub as_name: Option<String>,
+    /// Machine-readable output
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Answer yes to every confirmation
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+    /// The incident to act on: an id or a unique prefix (default: the only open incident)
+    #[arg(long, short = 'i', global = true, value_name = "ID")]
+    pub incident: Option<String>,
+    /// When what is logged happened: RFC 3339, HH:MM (local), -15m or "15m ago" (default: now)
+    #[arg(long, global = true, value_name = "T", allow_hyphen_values = true)]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an incident repository (git init when needed, starter config, runbooks, templates)
+    Init {
+        /// Where (default: the current directory)
+        path: Option<PathBuf>,
+    },
+    /// Open an incident
+    Open(OpenArgs),
+    /// The guided, resumable walk through the runbook (q leaves; `walk` resumes)
+    Walk {
+        id: Option<String>,
+        /// Attach this runbook first, when the incident has none
+        #[arg(long, value_name = "ID")]
+        runbook: Option<String>,
+    },
+    /// Record a runbook step, or run its command
+    #[command(subcommand)]
+    Step(StepCmd),
+    /// Move to the next phase, or to a named one
+    Phase {
+        /// `next`, or one of detect, assess, diagnose, remediate, validate
+        target: String,
+    },
+    /// Add a note to the timeline
+    Log { note: String },
+    /// Record a key moment
+    Mark { milestone: MarkKind },
+    /// Change the severity
+    Severity {
+        severity: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Hand a role to someone (commander, comms, scribe, ops)
+    Role { role: RoleKind, name: String },
+    /// Add a follow-up action item
+    Action {
+        title: String,
+        #[arg(long)]
+        owner: String,
+        /// Due date, YYYY-MM-DD
+        #[arg(long)]
+        due: Option<String>,
+        #[arg(long = "type", value_enum, default_value_t = ActionType::Prevent)]
+        action_type: ActionType,
+    },
+    /// Narrative for the postmortem
+    Retro { section: RetroSection, text: String },
+    /// Where things stand: phase, elapsed against budget, overdue items
+    Status { id: Option<String> },
+    /// Every incident
+    List {
+        /// Include closed incidents
+        #[arg(long)]
+        all: bool,
+    },
+    /// Every event in order
+    Timeline { id: Option<String> },
+    /// Mark the incident resolved
+    Resolve {
+        #[arg(long, value_name = "TEXT")]
+        root_cause: Option<String>,
+    },
+    /// Close the incident (after its postmortem)
+    Close,
+    /// Render the postmortem and commit it
+    Postmortem {
+        id: Option<String>,
+        /// Write the file but do not commit
+        #[arg(long)]
+        no_commit: bool,
+        /// Use this template instead of the repository's
+        #[arg(long, value_name = "FILE")]
+        template: Option<PathBuf>,
+        /// Write here instead of incidents/<id>/postmortem.md (implies --no-commit)
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Replay the founding scenario into a temporary repository and print the postmortem's path
+    Demo,
+    /// Shell completions
+    Completions { shell: clap_complete::Shell },
+    /// The man page (roff)
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    pub title: Option<String>,
+    #[arg(long)]
+    pub severity: Option<String>,
+    /// An affected service (repeat for several)
+    #[arg(long = "service", value_name = "S")]
+    pub services: Vec<String>,
+    /// The runbook to follow, by id
+    #[arg(long, value_name = "ID")]
+    pub runbook: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub commander: Option<String>,
+    /// When customer impact started (default: now)
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    pub started_at: Option<String>,
+    /// When the problem was detected (default: when opened)
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    pub detected_at: Option<String>,
+    /// A game day: left out of statistics
+    #[arg(long)]
+    pub drill: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StepCmd {
+    /// The step is done (`--choice` answers a decision step)
+    Done {
+        step: String,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        choice: Option<String>,
+    },
+    /// The step does not apply
+    Skip {
+        step: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The step was tried and did not work
+    Fail {
+        step: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Run the step's command (asks first, unless --yes)
+    Run { step: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MarkKind {
+    Started,
+    Detected,
+    Acknowledged,
+    Mitigated,
+    Resolved,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleKind {
+    Commander,
+    Comms,
+    Scribe,
+    Ops,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ActionType {
+    Mitigate,
+    Prevent,
+    Process,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RetroSection {
+    Summary,
+    Trigger,
+    RootCause,
+    Contributing,
+    Detection,
+    Resolution,
+    WentWell,
+    WentWrong,
+    Lucky,
+}
+
+/// The stable names used in events and templates.
+pub fn value_name<T: ValueEnum>(v: T) -> String {
+    v.to_possible_value().map(|p| p.get_name().to_string()).unwrap_or_default()
+}

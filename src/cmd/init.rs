@@ -1,0 +1,59 @@
+//! `incident init [PATH]`: a new incident repository, committed. Safe to run again: it adds
+//! only missing files, and commits them once a git identity is configured.
+
+use std::path::{Path, PathBuf};
+
+use git2::Repository;
+
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::repo::Repo;
+use crate::starter;
+
+pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
+    let root = match path {
+        Some(p) => p,
+        None => std::env::current_dir().map_err(Error::io("."))?,
+    };
+    let written = create(&root)?;
+    let repo = Repo::open(root.clone())?;
+    let root_shown = std::fs::canonicalize(&root).unwrap_or(root);
+    if written.is_empty() {
+        println!("{} is already an incident repository; nothing to add", root_shown.display());
+    } else {
+        for p in &written {
+            println!("created {}", p.display());
+        }
+    }
+    // Every starter file that is present, so a second `init` commits what a first one could not.
+    let present: Vec<PathBuf> =
+        starter::files().into_iter().map(|(rel, _)| PathBuf::from(rel)).filter(|rel| repo.root.join(rel).exists()).collect();
+    match repo.commit_if_changed(&present, "incident: initialize repository", ctx.global.as_name.as_deref())? {
+        Some(oid) => println!("committed {}: incident: initialize repository", &oid.to_string()[..12]),
+        None if written.is_empty() => {}
+        None => println!("nothing new to commit"),
+    }
+    println!("Next: cd {} && incident open \"what is broken\" --severity SEV2 --service web", root_shown.display());
+    Ok(0)
+}
+
+/// Writes the starter files that are missing (git init first when needed); returns them.
+pub fn create(root: &Path) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(root).map_err(Error::io(root))?;
+    if Repository::open(root).is_err() {
+        Repository::init(root)?;
+    }
+    let mut written = Vec::new();
+    for (rel, text) in starter::files() {
+        let path = root.join(&rel);
+        if path.exists() {
+            continue;
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+        }
+        std::fs::write(&path, text).map_err(Error::io(&path))?;
+        written.push(PathBuf::from(rel));
+    }
+    Ok(written)
+}

@@ -1,0 +1,53 @@
+//! `incident list`: every incident, newest first.
+
+use serde::Serialize;
+
+use crate::ctx::Ctx;
+use crate::error::Result;
+use crate::index::Summary;
+use crate::metrics;
+use crate::state::State;
+use crate::ui;
+
+#[derive(Serialize)]
+struct Row<'a> {
+    #[serde(flatten)]
+    summary: &'a Summary,
+    revenue_lost: Option<f64>,
+}
+
+pub fn run(ctx: &Ctx, all: bool) -> Result<u8> {
+    let repo = ctx.repo()?;
+    let mut summaries = repo.summaries()?;
+    summaries.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id)));
+    if !all && !ctx.global.json {
+        summaries.retain(|s| s.state != State::Closed);
+    }
+    if ctx.global.json {
+        let rows: Vec<Row<'_>> = summaries
+            .iter()
+            .map(|s| Row { summary: s, revenue_lost: metrics::revenue_lost(&repo.config, s.impact_s) })
+            .collect();
+        ctx.print_json(&rows)?;
+        return Ok(0);
+    }
+    if summaries.is_empty() {
+        println!("No incidents{}.", if all { "" } else { " open or awaiting a postmortem (--all shows closed ones)" });
+        return Ok(0);
+    }
+    let mut t = ui::table(&["Id", "Title", "Severity", "State", "Phase", "Opened (UTC)", "Impact"]);
+    for s in &summaries {
+        let title = if s.drill { format!("{} (drill)", s.title) } else { s.title.clone() };
+        t.add_row(vec![
+            s.id.clone(),
+            title,
+            s.severity.clone(),
+            s.state.name().to_string(),
+            s.phase.name().to_string(),
+            ui::utc(s.opened_at),
+            ui::opt_dur(s.impact_s),
+        ]);
+    }
+    println!("{t}");
+    Ok(0)
+}

@@ -1,0 +1,14 @@
+//! One module per subcommand (or per family of small ones, as `record`).
+
+pub mod demo;
+pub mod docs;
+pub mod init;
+pub mod list;
+pub mod open;
+pub mod phase;
+pub mod postmortem;
+pub mod record;
+pub mod status;
+pub mod step;
+pub mod timeline;
+pub mod walk;

@@ -1,0 +1,173 @@
+//! `incident walk`: the guided walk through the runbook. It keeps no state of its own: each
+//! turn re-reads the log and asks the flow where it stands, so `q`, a closed laptop or a
+//! crash lose nothing, and `walk` resumes at the same step.
+
+use chrono::Utc;
+use dialoguer::{Input, Select};
+
+use crate::cmd::open::unknown_runbook;
+use crate::cmd::{phase, step};
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::events::{Body, Outcome};
+use crate::flow::Plan;
+use crate::metrics;
+use crate::repo::Repo;
+use crate::runbook::{self, PlacedStep, Runbook};
+use crate::state::{Incident, State};
+use crate::timefmt::human;
+
+const HINT: &str =
+    "in scripts use `incident step done|skip|fail STEP`, `incident step run STEP --yes` and `incident phase next`";
+
+pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> Result<u8> {
+    let repo = ctx.repo()?;
+    let id = ctx.incident_id(&repo, positional)?;
+    let inc = repo.load(&id)?.incident;
+    if inc.state != State::Open {
+        return Err(Error::Usage(format!("incident {id} is {}; there is nothing left to walk", inc.state.name())));
+    }
+    attach(ctx, &repo, &inc, runbook_flag)?;
+    let inc = repo.load(&id)?.incident;
+    let rb = step::attached_runbook(&repo, &inc)?;
+    loop {
+        // A fresh clock each turn: a walk lasts as long as the incident.
+        let turn = Ctx { global: ctx.global.clone(), now: Utc::now(), interactive: ctx.interactive };
+        let inc = repo.load(&id)?.incident;
+        let plan = Plan::compute(&rb, &inc);
+        let Some(cur) = plan.current_step() else {
+            println!("Every step of runbook {} is settled. When the service is healthy: `incident resolve`.", rb.id);
+            return Ok(0);
+        };
+        if cur.phase > inc.phase() {
+            phase::enter(&turn, &repo, &inc, cur.phase)?;
+            continue;
+        }
+        show(&turn, &repo, &inc, &rb, &plan, cur);
+        if !ctx.interactive {
+            return Err(Error::NeedsTerminal { what: "walk".into(), hint: HINT.into() });
+        }
+        if !act(&turn, &repo, &inc, cur)? {
+            println!("Left the walk; `incident walk` resumes at step {}.", cur.step.id);
+            return Ok(0);
+        }
+    }
+}
+
+/// Attaches `--runbook`, or lets the responder pick one when the incident has none.
+fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<()> {
+    let chosen = match flag {
+        Some(id) => {
+            runbook::find(&repo.runbooks_dir(), id).map_err(|loaded| unknown_runbook(id, &loaded))?;
+            id.to_string()
+        }
+        None if inc.runbook.is_some() => return Ok(()),
+        None => {
+            let loaded = runbook::load_dir(&repo.runbooks_dir());
+            let mut options = loaded.matching(&inc.services, &inc.severity);
+            if options.is_empty() {
+                options = loaded.runbooks.iter().map(|(_, r)| r).collect();
+            }
+            let ids: Vec<&str> = options.iter().map(|r| r.id.as_str()).collect();
+            if !ctx.interactive || options.is_empty() {
+                return Err(Error::Usage(format!(
+                    "incident {} has no runbook; pass --runbook ID (runbooks: {})",
+                    inc.id,
+                    if ids.is_empty() { "none in runbooks/".to_string() } else { ids.join(", ") }
+                )));
+            }
+            let items: Vec<String> = options.iter().map(|r| format!("{}  {}", r.id, r.title)).collect();
+            let i = Select::new()
+                .with_prompt("Which runbook fits?")
+                .items(&items)
+                .default(0)
+                .interact()
+                .map_err(|e| Error::usage(format!("prompt failed: {e}")))?;
+            ids[i].to_string()
+        }
+    };
+    if inc.runbook.as_deref() == Some(chosen.as_str()) {
+        return Ok(());
+    }
+    let event = ctx.event(repo, Body::Runbook { runbook: chosen.clone() })?;
+    repo.append(&inc.id, &[event])?;
+    println!("runbook {chosen} attached");
+    Ok(())
+}
+
+fn show(ctx: &Ctx, repo: &Repo, inc: &Incident, rb: &Runbook, plan: &Plan<'_>, cur: PlacedStep<'_>) {
+    let rows = metrics::phases(inc, &repo.config, Some(rb), ctx.now);
+    let row = rows.iter().find(|r| r.phase == cur.phase);
+    let spent = row.and_then(|r| r.actual_s).unwrap_or(0);
+    let budget = row.map_or(0, |r| r.budget_s);
+    let over = if spent > budget { "  OVER BUDGET" } else { "" };
+    let in_phase: Vec<_> = plan.items.iter().filter(|(p, _)| p.phase == cur.phase).collect();
+    let n = in_phase.iter().position(|(p, _)| p.step.id == cur.step.id).map_or(0, |i| i + 1);
+    println!();
+    println!(
+        "── {} · {} · {} of {} budget{over} · step {n} of {}",
+        inc.severity,
+        cur.phase,
+        human(spent),
+        human(budget),
+        in_phase.len()
+    );
+    println!("{}: {}", cur.step.id, cur.step.title);
+    if let Some(d) = &cur.step.details {
+        for line in d.lines() {
+            println!("   {line}");
+        }
+    }
+    if let Some(cmd) = &cur.step.run {
+        println!("   $ {cmd}");
+    }
+}
+
+/// One action on the current step. Returns false when the responder leaves.
+fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bool> {
+    let answers: Vec<&str> = cur.step.choices.iter().map(|(k, _)| k.as_str()).collect();
+    let prompt = if answers.is_empty() {
+        let run = if cur.step.run.is_some() { "r run, " } else { "" };
+        format!("d done, s skip, f fail, {run}n note, q quit")
+    } else {
+        format!("answer {}; or s skip, n note, q quit", answers.join("/"))
+    };
+    let Some(input) = ask(&prompt)? else { return Ok(false) };
+    let input = input.trim();
+    let outcome = |o, choice| step::append_outcome(ctx, repo, inc, cur, o, None, choice).map(|_| true);
+    match input {
+        "q" | "quit" => Ok(false),
+        "s" | "skip" => outcome(Outcome::Skipped, None),
+        "d" | "done" if answers.is_empty() => outcome(Outcome::Done, None),
+        "f" | "fail" if answers.is_empty() => {
+            let note = ask("What went wrong? (enter to leave blank)")?.filter(|n| !n.trim().is_empty());
+            step::append_outcome(ctx, repo, inc, cur, Outcome::Failed, note, None).map(|_| true)
+        }
+        "r" | "run" if cur.step.run.is_some() => {
+            step::run_command(ctx, repo, inc, cur)?;
+            Ok(true)
+        }
+        "n" | "note" => {
+            if let Some(text) = ask("Note")?.filter(|n| !n.trim().is_empty()) {
+                let event = ctx.event(repo, Body::Note { text })?;
+                repo.append(&inc.id, &[event])?;
+                println!("noted");
+            }
+            Ok(true)
+        }
+        a if answers.contains(&a) => outcome(Outcome::Done, Some(a.to_string())),
+        other => {
+            println!("{other:?} is not one of: {prompt}");
+            Ok(true)
+        }
+    }
+}
+
+/// A line of input; `None` when the terminal closed or the responder pressed Ctrl-C / Ctrl-D.
+fn ask(prompt: &str) -> Result<Option<String>> {
+    match Input::<String>::new().with_prompt(prompt).allow_empty(true).interact_text() {
+        Ok(s) => Ok(Some(s)),
+        Err(dialoguer::Error::IO(e)) if matches!(e.kind(), std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof) => Ok(None),
+        Err(e) => Err(Error::usage(format!("prompt failed: {e}"))),
+    }
+}

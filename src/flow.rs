@@ -1,0 +1,119 @@
+//! Where an incident stands in its runbook: which steps are done, which were passed over by a
+//! decision branch, and which step comes next. Computed from the log every time, so a walk
+//! resumes exactly where it stopped, after `q` or a crash.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use crate::events::Outcome;
+use crate::phase::Phase;
+use crate::runbook::{PlacedStep, Runbook};
+use crate::state::Incident;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pending,
+    Done,
+    Skipped,
+    Failed,
+    /// On a branch that was not taken, or left behind when the phase moved on.
+    NotTaken,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Done => "done",
+            Status::Skipped => "skipped",
+            Status::Failed => "failed",
+            Status::NotTaken => "not taken",
+        }
+    }
+}
+
+impl From<Outcome> for Status {
+    fn from(o: Outcome) -> Self {
+        match o {
+            Outcome::Done => Status::Done,
+            Outcome::Skipped => Status::Skipped,
+            Outcome::Failed => Status::Failed,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Plan<'a> {
+    pub items: Vec<(PlacedStep<'a>, Status)>,
+    /// Index into `items` of the step to do next.
+    pub current: Option<usize>,
+}
+
+impl<'a> Plan<'a> {
+    pub fn compute(runbook: &'a Runbook, inc: &Incident) -> Plan<'a> {
+        let steps = runbook.steps();
+        let outcomes = inc.step_outcomes();
+        let phase_now = inc.phase();
+        let mut statuses = vec![Status::Pending; steps.len()];
+        let mut excluded: HashSet<&str> = HashSet::new();
+        let mut current = None;
+        let mut i = 0;
+        while i < steps.len() {
+            let placed = steps[i];
+            let Some(rec) = outcomes.get(placed.step.id.as_str()) else {
+                if excluded.contains(placed.step.id.as_str()) || placed.phase < phase_now {
+                    statuses[i] = Status::NotTaken;
+                } else if current.is_none() {
+                    current = Some(i);
+                }
+                i += 1;
+                continue;
+            };
+            statuses[i] = rec.outcome.into();
+            let target = rec
+                .choice
+                .as_deref()
+                .and_then(|c| placed.step.choices.iter().find(|(k, _)| k == c))
+                .map(|(_, t)| t.as_str());
+            if let Some(target) = target {
+                for (_, other) in &placed.step.choices {
+                    if other != target {
+                        excluded.insert(other);
+                    }
+                }
+                excluded.remove(target);
+                // Jump forward over what the branch leaves out; never backward (no loops).
+                if let Some(j) = steps.iter().position(|s| s.step.id == target)
+                    && j > i
+                {
+                    for k in i + 1..j {
+                        if !outcomes.contains_key(steps[k].step.id.as_str()) {
+                            statuses[k] = Status::NotTaken;
+                        }
+                    }
+                    if current.is_none() {
+                        i = j;
+                        continue;
+                    }
+                }
+            }
+            i += 1;
+        }
+        let items = steps.into_iter().zip(statuses).collect();
+        Plan { items, current }
+    }
+
+    pub fn current_step(&self) -> Option<PlacedStep<'a>> {
+        self.current.map(|i| self.items[i].0)
+    }
+
+    /// Pending steps still ahead in a phase.
+    pub fn remaining_in(&self, phase: Phase) -> usize {
+        self.items
+            .iter()
+            .filter(|(p, s)| p.phase == phase && *s == Status::Pending)
+            .count()
+    }
+}

@@ -1,0 +1,115 @@
+//! A summary of every incident (for `list` and for finding "the only open incident") without
+//! folding a thousand logs on every command: summaries are cached in `.git/incident-index.json`,
+//! keyed by each log's size and modification time, and recomputed for the logs that changed.
+//! The cache is never the truth; deleting it costs one slower command.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::UNIX_EPOCH;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::metrics;
+use crate::phase::Phase;
+use crate::repo::Repo;
+use crate::state::State;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    pub id: String,
+    pub title: String,
+    pub severity: String,
+    pub state: State,
+    pub phase: Phase,
+    pub services: Vec<String>,
+    pub opened_at: DateTime<Utc>,
+    pub drill: bool,
+    pub commander: Option<String>,
+    pub impact_s: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    len: u64,
+    mtime_ns: u128,
+    summary: Summary,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct Cache {
+    version: u32,
+    entries: BTreeMap<String, Entry>,
+}
+
+const VERSION: u32 = 1;
+
+fn cache_path(repo: &Repo) -> Option<PathBuf> {
+    let git = repo.root.join(".git");
+    git.is_dir().then(|| git.join("incident-index.json"))
+}
+
+pub fn summarize(repo: &Repo, id: &str) -> Result<Summary> {
+    let inc = repo.load(id)?.incident;
+    Ok(Summary {
+        id: inc.id.clone(),
+        title: inc.title.clone(),
+        severity: inc.severity.clone(),
+        state: inc.state,
+        phase: inc.phase(),
+        services: inc.services.clone(),
+        opened_at: inc.opened_at,
+        drill: inc.drill,
+        commander: inc.commander().map(str::to_string),
+        impact_s: metrics::metrics(&inc).impact_s,
+    })
+}
+
+pub fn summaries(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
+    let path = cache_path(repo);
+    let mut cache: Cache = path
+        .as_ref()
+        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .filter(|c: &Cache| c.version == VERSION)
+        .unwrap_or_default();
+    let mut changed = cache.entries.len() != ids.len();
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let Ok(meta) = std::fs::metadata(repo.events_path(id)) else { continue };
+        let len = meta.len();
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        if let Some(e) = cache.entries.get(id)
+            && e.len == len
+            && e.mtime_ns == mtime_ns
+        {
+            out.push(e.summary.clone());
+            continue;
+        }
+        let summary = match summarize(repo, id) {
+            Ok(s) => s,
+            Err(e) => {
+                // One unreadable log must not hide every other incident.
+                eprintln!("warning: skipping incident {id}: {e}");
+                continue;
+            }
+        };
+        cache.entries.insert(id.clone(), Entry { len, mtime_ns, summary: summary.clone() });
+        changed = true;
+        out.push(summary);
+    }
+    if changed && let Some(path) = path {
+        cache.version = VERSION;
+        cache.entries.retain(|id, _| ids.contains(id));
+        // Best effort: a cache that cannot be written only makes the next command slower.
+        if let Ok(bytes) = serde_json::to_vec(&cache) {
+            let _ = crate::fsutil::write_atomic(&path, &bytes);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,58 @@
+//! `incident`: incident response in the terminal. `main.rs` parses arguments and calls
+//! [`run`]; everything else lives in these modules, named after what they own.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod ctx;
+pub mod error;
+pub mod events;
+pub mod flow;
+pub mod fsutil;
+pub mod ids;
+pub mod index;
+pub mod metrics;
+pub mod phase;
+pub mod redact;
+pub mod render;
+pub mod repo;
+pub mod runbook;
+pub mod runner;
+pub mod starter;
+pub mod state;
+pub mod timefmt;
+pub mod ui;
+pub mod yamlerr;
+
+use cli::{Cli, Command};
+use ctx::Ctx;
+use error::Result;
+
+/// Runs one command; the returned number is the exit code (0 success, 1 a problem found).
+pub fn run(cli: Cli) -> Result<u8> {
+    let ctx = Ctx::new(cli.global);
+    match cli.command {
+        Command::Init { path } => cmd::init::run(&ctx, path),
+        Command::Open(args) => cmd::open::run(&ctx, args),
+        Command::Walk { id, runbook } => cmd::walk::run(&ctx, id.as_deref(), runbook.as_deref()),
+        Command::Step(step) => cmd::step::run(&ctx, step),
+        Command::Phase { target } => cmd::phase::run(&ctx, &target),
+        Command::Log { note } => cmd::record::log(&ctx, note),
+        Command::Mark { milestone } => cmd::record::mark(&ctx, milestone),
+        Command::Severity { severity, reason } => cmd::record::severity(&ctx, &severity, reason),
+        Command::Role { role, name } => cmd::record::role(&ctx, role, name),
+        Command::Action { title, owner, due, action_type } => cmd::record::action(&ctx, title, owner, due, action_type),
+        Command::Retro { section, text } => cmd::record::retro(&ctx, section, text),
+        Command::Resolve { root_cause } => cmd::record::resolve(&ctx, root_cause),
+        Command::Close => cmd::record::close(&ctx),
+        Command::Status { id } => cmd::status::run(&ctx, id.as_deref()),
+        Command::List { all } => cmd::list::run(&ctx, all),
+        Command::Timeline { id } => cmd::timeline::run(&ctx, id.as_deref()),
+        Command::Postmortem { id, no_commit, template, output } => {
+            cmd::postmortem::run(&ctx, id.as_deref(), no_commit, template, output)
+        }
+        Command::Demo => cmd::demo::run(&ctx),
+        Command::Completions { shell } => cmd::docs::completions(shell),
+        Command::Man => cmd::docs::man(),
+    }
+}

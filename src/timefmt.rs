@@ -1,0 +1,126 @@
+//! Parsing what users type for times (`--at`, `--started-at`) and budgets (`5m`), and the one
+//! way durations are printed. Everything is stored in UTC; local time is only an input form.
+
+use chrono::{DateTime, Local, NaiveTime, TimeZone, Utc};
+
+/// Parses a moment: RFC 3339, `HH:MM` (today, local time), `-15m`, `15m ago`, or `now`.
+/// `now` is passed in so that one command uses one clock reading throughout.
+pub fn parse_time(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let s = input.trim();
+    if s.eq_ignore_ascii_case("now") {
+        return Ok(now);
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let relative = s
+        .strip_prefix('-')
+        .or_else(|| s.strip_suffix("ago").map(str::trim_end));
+    if let Some(rel) = relative
+        && let Some(secs) = parse_duration(rel)
+    {
+        return Ok(now - chrono::Duration::seconds(secs));
+    }
+    for fmt in ["%H:%M", "%H:%M:%S"] {
+        if let Ok(t) = NaiveTime::parse_from_str(s, fmt) {
+            let today = now.with_timezone(&Local).date_naive();
+            return Local
+                .from_local_datetime(&today.and_time(t))
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .ok_or_else(|| format!("{input:?} does not exist in the local time zone today"));
+        }
+    }
+    Err(format!(
+        "cannot read time {input:?}: use RFC 3339 (2026-11-26T14:02:00Z), HH:MM (local, today), -15m or \"15m ago\""
+    ))
+}
+
+/// Parses a duration such as `5m`, `1h30m`, `90s`, `2h`, `1d`. Returns whole seconds.
+pub fn parse_duration(input: &str) -> Option<i64> {
+    let s = input.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let mut total: i64 = 0;
+    let mut digits = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            ' ' if digits.is_empty() => continue,
+            _ => return None,
+        };
+        let n: i64 = digits.parse().ok()?;
+        total = total.checked_add(n.checked_mul(unit)?)?;
+        digits.clear();
+    }
+    if !digits.is_empty() {
+        return None;
+    }
+    Some(total)
+}
+
+/// Prints a duration for people: `45s`, `4m 30s`, `1h 05m`, `2d 3h`.
+pub fn human(secs: i64) -> String {
+    let sign = if secs < 0 { "-" } else { "" };
+    let s = secs.unsigned_abs();
+    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    let body = if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m:02}m")
+    } else if m > 0 {
+        if sec == 0 { format!("{m}m") } else { format!("{m}m {sec:02}s") }
+    } else {
+        format!("{sec}s")
+    };
+    format!("{sign}{body}")
+}
+
+/// The one textual form of a stored moment: RFC 3339 in UTC with a `Z`.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-26T15:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap()
+    }
+
+    #[test]
+    fn parses_every_documented_form() {
+        let n = now();
+        assert_eq!(parse_time("2026-11-26T14:02:00Z", n).unwrap().to_rfc3339(), "2026-11-26T14:02:00+00:00");
+        assert_eq!(parse_time("2026-11-26T15:02:00+01:00", n).unwrap(), parse_time("2026-11-26T14:02:00Z", n).unwrap());
+        assert_eq!(parse_time("-15m", n).unwrap(), parse_time("2026-11-26T14:45:00Z", n).unwrap());
+        assert_eq!(parse_time("15m ago", n).unwrap(), parse_time("2026-11-26T14:45:00Z", n).unwrap());
+        assert_eq!(parse_time("1h30m ago", n).unwrap(), parse_time("2026-11-26T13:30:00Z", n).unwrap());
+        assert!(parse_time("14:02", n).is_ok());
+        assert!(parse_time("yesterday-ish", n).is_err());
+        assert!(parse_time("25:99", n).is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5m"), Some(300));
+        assert_eq!(parse_duration("1h30m"), Some(5400));
+        assert_eq!(parse_duration("90s"), Some(90));
+        assert_eq!(parse_duration("m"), None);
+        assert_eq!(parse_duration("5"), None);
+        assert_eq!(parse_duration("5x"), None);
+        assert_eq!(human(45), "45s");
+        assert_eq!(human(270), "4m 30s");
+        assert_eq!(human(3900), "1h 05m");
+        assert_eq!(human(600), "10m");
+    }
+}
