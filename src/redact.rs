@@ -18,7 +18,7 @@ static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?i)(authorization:\s*(?:bearer|basic|token)\s+)[A-Za-z0-9._~+/=-]+",
         r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}",
         // key=value and key: value for secret-looking keys.
-        r#"(?i)((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|client[_-]?secret|private[_-]?key|auth)[A-Za-z0-9_-]*["']?\s*[:=]\s*["']?)[^\s"',;&]+"#,
+        r#"(?i)((?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|client[_-]?secret|private[_-]?key|auth[_-]?token)[A-Za-z0-9_-]*["']?\s*[:=]\s*["']?)[^\s"',;&]+"#,
         // Cloud and SaaS key formats.
         r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
         r"\bgh[pousr]_[A-Za-z0-9]{36,}\b",

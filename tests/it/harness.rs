@@ -1,0 +1,137 @@
+//! The test builder: a temporary HOME with a fixed git identity, a repository path, and
+//! helpers that run the real binary and the real `git` CLI.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_incident");
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub repo: PathBuf,
+    pub home: PathBuf,
+}
+
+#[derive(Debug)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    fn from(o: Output) -> Out {
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Env {
+    /// A home with git identity "Test Responder", and an empty repository path.
+    pub fn new() -> Env {
+        Env::with_identity(true)
+    }
+
+    pub fn with_identity(identity: bool) -> Env {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let mut gitconfig = String::from("[init]\n\tdefaultBranch = main\n");
+        if identity {
+            gitconfig.push_str("[user]\n\tname = Test Responder\n\temail = test@example.com\n");
+        }
+        std::fs::write(home.join(".gitconfig"), gitconfig).unwrap();
+        let repo = dir.path().join("repo");
+        Env { dir, repo, home }
+    }
+
+    /// An initialized incident repository.
+    pub fn init() -> Env {
+        let env = Env::new();
+        env.ok(&["init", env.repo.to_str().unwrap()]);
+        env
+    }
+
+    pub fn command(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.current_dir(if self.repo.exists() { &self.repo } else { self.dir.path() })
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("USER", "tester")
+            .env("TZ", "UTC")
+            .env("NO_COLOR", "1")
+            .env("GIT_COMMITTER_DATE", "2026-11-27T16:00:00Z")
+            .env("GIT_AUTHOR_DATE", "2026-11-27T16:00:00Z");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Out {
+        Out::from(self.command(BIN).args(args).stdin(std::process::Stdio::null()).output().expect("run incident"))
+    }
+
+    /// Runs and asserts exit 0.
+    pub fn ok(&self, args: &[&str]) -> Out {
+        let out = self.run(args);
+        assert_eq!(out.code, 0, "incident {args:?} failed: {out:#?}");
+        out
+    }
+
+    /// Runs and asserts the exit code, returning the output.
+    pub fn fails(&self, code: i32, args: &[&str]) -> Out {
+        let out = self.run(args);
+        assert_eq!(out.code, code, "incident {args:?}: expected exit {code}: {out:#?}");
+        out
+    }
+
+    /// The real git CLI in the repository; asserts success and returns stdout.
+    pub fn git(&self, args: &[&str]) -> String {
+        let o = self.command("git").args(args).output().expect("run git");
+        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.repo.join(rel)
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("read {rel}: {e}"))
+    }
+
+    /// The only incident id in the repository.
+    pub fn only_id(&self) -> String {
+        let ids = self.ids();
+        assert_eq!(ids.len(), 1, "{ids:?}");
+        ids[0].clone()
+    }
+
+    pub fn ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = std::fs::read_dir(self.path("incidents"))
+            .map(|d| d.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+            .unwrap_or_default();
+        ids.sort();
+        ids
+    }
+
+    pub fn events(&self, id: &str) -> Vec<serde_json::Value> {
+        self.read(&format!("incidents/{id}/events.jsonl"))
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad line {l:?}: {e}")))
+            .collect()
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.ok(args);
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stdout))
+    }
+}
+
+pub fn exists(p: &Path) -> bool {
+    p.exists()
+}

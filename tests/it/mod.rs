@@ -1,0 +1,7 @@
+pub mod harness;
+
+mod cli_docs;
+mod errors;
+mod lifecycle;
+mod log_durability;
+mod markdown;
