@@ -61,7 +61,7 @@ pub enum Command {
         /// `next`, or one of detect, assess, diagnose, remediate, validate
         target: String,
     },
-    /// Add a note to the timeline
+    /// Add a note to the timeline (`-` reads it from stdin)
     Log { note: String },
     /// Record a key moment
     Mark { milestone: MarkKind },

@@ -37,6 +37,15 @@ fn require_open(inc: &Incident) -> Result<()> {
 
 pub fn log(ctx: &Ctx, note: String) -> Result<u8> {
     let (repo, inc) = target(ctx, None)?;
+    // `-` reads the note from stdin: `kubectl logs … | incident log -`.
+    let note = if note == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| Error::Usage(format!("cannot read the note from stdin: {e}")))?;
+        text
+    } else {
+        note
+    };
     if note.trim().is_empty() {
         return Err(Error::usage("the note is empty"));
     }

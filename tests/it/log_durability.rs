@@ -1,0 +1,131 @@
+//! The event log survives crashes and concurrent writers: a torn last line is reported and
+//! repaired, and never hides the complete events before it.
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::Duration;
+
+use super::harness::{BIN, Env};
+
+fn log_path(env: &Env, id: &str) -> std::path::PathBuf {
+    env.path(&format!("incidents/{id}/events.jsonl"))
+}
+
+#[test]
+fn torn_last_line_is_reported_then_repaired_by_the_next_write() {
+    let env = Env::init();
+    env.ok(&["open", "Checkout 500", "--severity", "SEV1"]);
+    env.ok(&["log", "before the crash"]);
+    let id = env.only_id();
+    let path = log_path(&env, &id);
+    let complete = std::fs::read(&path).unwrap();
+    // What a crash mid-append leaves: half an event, no newline.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    f.write_all(br#"{"id":"abc","at":"2026-11-27T14:3"#).unwrap();
+    drop(f);
+
+    let status = env.ok(&["status", "--json"]);
+    assert!(status.stderr.contains("events.jsonl:4: the last event was cut off mid-write"), "{status:?}");
+    let timeline = env.ok(&["timeline"]);
+    assert!(timeline.stdout.contains("before the crash"));
+
+    env.ok(&["log", "after the crash"]);
+    let repaired = std::fs::read(&path).unwrap();
+    assert!(repaired.starts_with(&complete), "complete events kept byte for byte");
+    assert!(repaired.ends_with(b"\n"));
+    let notes: Vec<String> = env
+        .events(&id)
+        .iter()
+        .filter(|e| e["kind"] == "note")
+        .map(|e| e["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(notes, ["before the crash", "after the crash"]);
+    let clean = env.ok(&["status"]);
+    assert!(!clean.stderr.contains("cut off"), "{clean:?}");
+}
+
+#[test]
+fn corrupt_line_in_the_middle_is_named_with_its_line_number() {
+    let env = Env::init();
+    env.ok(&["open", "Checkout 500", "--severity", "SEV1"]);
+    env.ok(&["log", "note"]);
+    let id = env.only_id();
+    let path = log_path(&env, &id);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(1, "{not json");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let out = env.fails(2, &["status", &id]);
+    assert!(out.stderr.contains("events.jsonl:2: unreadable event"), "{out:?}");
+}
+
+#[test]
+fn concurrent_writers_never_interleave() {
+    let env = Env::init();
+    env.ok(&["open", "Checkout 500", "--severity", "SEV1"]);
+    let id = env.only_id();
+    let writers: Vec<_> = (0..6)
+        .map(|w| {
+            let mut cmd = env.command(BIN);
+            let script: Vec<String> = (0..8).map(|n| format!("writer {w} note {n} {}", "x".repeat(3000))).collect();
+            std::thread::spawn(move || {
+                for note in script {
+                    let st = cmd_clone(&mut cmd).args(["log", &note]).stdout(Stdio::null()).status().unwrap();
+                    assert!(st.success());
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    let notes = env.events(&id).into_iter().filter(|e| e["kind"] == "note").count();
+    assert_eq!(notes, 48);
+}
+
+fn cmd_clone(base: &mut std::process::Command) -> std::process::Command {
+    let mut c = std::process::Command::new(base.get_program());
+    if let Some(dir) = base.get_current_dir() {
+        c.current_dir(dir);
+    }
+    c.env_clear();
+    for (k, v) in base.get_envs() {
+        if let Some(v) = v {
+            c.env(k, v);
+        }
+    }
+    c
+}
+
+#[test]
+fn writers_killed_mid_write_leave_a_readable_log() {
+    let env = Env::init();
+    env.ok(&["open", "Checkout 500", "--severity", "SEV1"]);
+    let id = env.only_id();
+    // Big notes make each write long enough for a SIGKILL to land inside it sometimes.
+    for attempt in 0..6u64 {
+        let mut child = env
+            .command(BIN)
+            .args(["log", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let feeder = std::thread::spawn(move || {
+            let _ = stdin.write_all(&vec![b'y'; 16 << 20]);
+        });
+        std::thread::sleep(Duration::from_millis(20 + attempt * 25));
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = feeder.join();
+        // Whatever the kill left, the log reads and takes the next write.
+        env.ok(&["status", "--json"]);
+        env.ok(&["log", &format!("after kill {attempt}")]);
+    }
+    let events = env.events(&id);
+    let marks: Vec<&str> = events.iter().filter_map(|e| e["text"].as_str()).filter(|t| t.starts_with("after kill")).collect();
+    assert_eq!(marks.len(), 6, "every note after a kill is there");
+    assert!(events.iter().all(|e| e["kind"].is_string()));
+}
