@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "incident", version, about = "Incident response in the terminal: runbooks, a git-backed timeline, postmortems")]
+#[command(
+    name = "incident",
+    version,
+    about = "Incident response in the terminal: runbooks, a git-backed timeline, postmortems"
+)]
 #[command(propagate_version = true, max_term_width = 100)]
 pub struct Cli {
     #[command(flatten)]
@@ -213,5 +217,7 @@ pub enum RetroSection {
 
 /// The stable names used in events and templates.
 pub fn value_name<T: ValueEnum>(v: T) -> String {
-    v.to_possible_value().map(|p| p.get_name().to_string()).unwrap_or_default()
+    v.to_possible_value()
+        .map(|p| p.get_name().to_string())
+        .unwrap_or_default()
 }

@@ -86,9 +86,11 @@ impl Config {
 
     /// Budgets are text in YAML; reject the unreadable ones at load time, not mid-incident.
     fn check(&self, path: &Path) -> Result<()> {
-        let all = self.budgets.values().chain(self.severities.values().flat_map(|s| {
-            s.budgets.values().chain(s.update_every.iter())
-        }));
+        let all = self.budgets.values().chain(
+            self.severities
+                .values()
+                .flat_map(|s| s.budgets.values().chain(s.update_every.iter())),
+        );
         for b in all {
             if parse_duration(b).is_none() {
                 return Err(Error::BadFile {

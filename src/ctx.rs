@@ -21,7 +21,11 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(global: Global) -> Ctx {
-        Ctx { global, now: Utc::now(), interactive: std::io::stdin().is_terminal() }
+        Ctx {
+            global,
+            now: Utc::now(),
+            interactive: std::io::stdin().is_terminal(),
+        }
     }
 
     pub fn repo(&self) -> Result<Repo> {
@@ -35,7 +39,11 @@ impl Ctx {
 
     /// `--at`, parsed; `None` means now.
     pub fn at(&self) -> Result<Option<DateTime<Utc>>> {
-        self.global.at.as_deref().map(|v| self.parse_time("--at", v)).transpose()
+        self.global
+            .at
+            .as_deref()
+            .map(|v| self.parse_time("--at", v))
+            .transpose()
     }
 
     /// The incident named by a positional id, else `--incident`, else the only open one.
@@ -56,7 +64,10 @@ impl Ctx {
             return Ok(true);
         }
         if !self.interactive {
-            return Err(Error::NeedsTerminal { what: what.to_string(), hint: "pass --yes to confirm".into() });
+            return Err(Error::NeedsTerminal {
+                what: what.to_string(),
+                hint: "pass --yes to confirm".into(),
+            });
         }
         dialoguer::Confirm::new()
             .with_prompt(question)

@@ -9,21 +9,45 @@ pub enum Error {
     /// Bad usage or input that a user can fix by changing what they typed.
     Usage(String),
     /// No incident repository could be found.
-    NoRepo { from: PathBuf },
+    NoRepo {
+        from: PathBuf,
+    },
     /// A file the user wrote (YAML, template) is malformed; `at` is `file:line:col`.
-    BadFile { at: String, message: String },
+    BadFile {
+        at: String,
+        message: String,
+    },
     /// An incident id or prefix that matches nothing, or several incidents.
-    UnknownIncident { given: String, candidates: Vec<String> },
-    AmbiguousIncident { given: Option<String>, candidates: Vec<String> },
+    UnknownIncident {
+        given: String,
+        candidates: Vec<String>,
+    },
+    AmbiguousIncident {
+        given: Option<String>,
+        candidates: Vec<String>,
+    },
     /// A decision the tool will not make on its own when nobody is at a terminal.
-    NeedsTerminal { what: String, hint: String },
+    NeedsTerminal {
+        what: String,
+        hint: String,
+    },
     /// The event log of an incident is corrupt before its last line.
-    CorruptLog { path: PathBuf, line: usize, message: String },
+    CorruptLog {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     /// A problem the command found and reports (exit 1), e.g. a step command that failed.
     Found(String),
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     Git(String),
-    Template { name: String, message: String },
+    Template {
+        name: String,
+        message: String,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -60,7 +84,10 @@ impl std::fmt::Display for Error {
             Error::UnknownIncident { given, candidates } => {
                 write!(f, "no incident matches {given:?}")?;
                 if candidates.is_empty() {
-                    write!(f, "; there are no incidents yet (`incident open TITLE --severity SEV`)")
+                    write!(
+                        f,
+                        "; there are no incidents yet (`incident open TITLE --severity SEV`)"
+                    )
                 } else {
                     write!(f, "; known: {}", candidates.join(", "))
                 }
@@ -70,12 +97,23 @@ impl std::fmt::Display for Error {
                     Some(g) => write!(f, "{g:?} matches several incidents")?,
                     None => write!(f, "several incidents are open")?,
                 }
-                write!(f, "; pass one with --incident ID: {}", candidates.join(", "))
+                write!(
+                    f,
+                    "; pass one with --incident ID: {}",
+                    candidates.join(", ")
+                )
             }
             Error::NeedsTerminal { what, hint } => {
-                write!(f, "{what} needs a decision and stdin is not a terminal; {hint}")
+                write!(
+                    f,
+                    "{what} needs a decision and stdin is not a terminal; {hint}"
+                )
             }
-            Error::CorruptLog { path, line, message } => write!(
+            Error::CorruptLog {
+                path,
+                line,
+                message,
+            } => write!(
                 f,
                 "{}:{line}: unreadable event ({message}); the events before it are intact, fix or remove this line",
                 path.display()

@@ -77,7 +77,9 @@ pub fn summaries(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
     let mut changed = cache.entries.len() != ids.len();
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let Ok(meta) = std::fs::metadata(repo.events_path(id)) else { continue };
+        let Ok(meta) = std::fs::metadata(repo.events_path(id)) else {
+            continue;
+        };
         let len = meta.len();
         let mtime_ns = meta
             .modified()
@@ -99,7 +101,14 @@ pub fn summaries(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
                 continue;
             }
         };
-        cache.entries.insert(id.clone(), Entry { len, mtime_ns, summary: summary.clone() });
+        cache.entries.insert(
+            id.clone(),
+            Entry {
+                len,
+                mtime_ns,
+                summary: summary.clone(),
+            },
+        );
         changed = true;
         out.push(summary);
     }

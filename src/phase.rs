@@ -32,7 +32,10 @@ impl Phase {
     }
 
     pub fn next(self) -> Option<Phase> {
-        Phase::ALL.iter().position(|p| *p == self).and_then(|i| Phase::ALL.get(i + 1).copied())
+        Phase::ALL
+            .iter()
+            .position(|p| *p == self)
+            .and_then(|i| Phase::ALL.get(i + 1).copied())
     }
 
     pub fn parse(s: &str) -> Option<Phase> {

@@ -127,9 +127,12 @@ impl Incident {
     pub fn fold(id: &str, mut events: Vec<Event>) -> Option<Incident> {
         events.sort_by_key(Event::when);
         let opened = events.iter().find_map(|e| match &e.body {
-            Body::Opened { title, severity, services, drill } => {
-                Some((e, title.clone(), severity.clone(), services.clone(), *drill))
-            }
+            Body::Opened {
+                title,
+                severity,
+                services,
+                drill,
+            } => Some((e, title.clone(), severity.clone(), services.clone(), *drill)),
             _ => None,
         })?;
         let (first, title, severity, services, drill) = opened;
@@ -144,9 +147,21 @@ impl Incident {
             opened_by: first.by.clone(),
             runbook: None,
             marks: BTreeMap::new(),
-            severities: vec![Span { value: severity, from: first.when(), to: None, by: first.by.clone(), reason: None }],
+            severities: vec![Span {
+                value: severity,
+                from: first.when(),
+                to: None,
+                by: first.by.clone(),
+                reason: None,
+            }],
             roles: BTreeMap::new(),
-            phases: vec![Span { value: Phase::Detect.name().into(), from: first.when(), to: None, by: first.by.clone(), reason: None }],
+            phases: vec![Span {
+                value: Phase::Detect.name().into(),
+                from: first.when(),
+                to: None,
+                by: first.by.clone(),
+                reason: None,
+            }],
             steps: Vec::new(),
             commands: Vec::new(),
             actions: Vec::new(),
@@ -172,19 +187,43 @@ impl Incident {
             Body::Severity { to, reason, .. } => {
                 close_last(&mut self.severities, when);
                 self.severity = to.clone();
-                self.severities.push(Span { value: to.clone(), from: when, to: None, by: e.by.clone(), reason: reason.clone() });
+                self.severities.push(Span {
+                    value: to.clone(),
+                    from: when,
+                    to: None,
+                    by: e.by.clone(),
+                    reason: reason.clone(),
+                });
             }
             Body::Role { role, name } => {
                 let spans = self.roles.entry(role.clone()).or_default();
                 close_last(spans, when);
-                spans.push(Span { value: name.clone(), from: when, to: None, by: e.by.clone(), reason: None });
+                spans.push(Span {
+                    value: name.clone(),
+                    from: when,
+                    to: None,
+                    by: e.by.clone(),
+                    reason: None,
+                });
             }
             Body::Runbook { runbook } => self.runbook = Some(runbook.clone()),
             Body::Phase { phase } => {
                 close_last(&mut self.phases, when);
-                self.phases.push(Span { value: phase.name().into(), from: when, to: None, by: e.by.clone(), reason: None });
+                self.phases.push(Span {
+                    value: phase.name().into(),
+                    from: when,
+                    to: None,
+                    by: e.by.clone(),
+                    reason: None,
+                });
             }
-            Body::Step { step, phase, outcome, choice, note } => self.steps.push(StepRecord {
+            Body::Step {
+                step,
+                phase,
+                outcome,
+                choice,
+                note,
+            } => self.steps.push(StepRecord {
                 step: step.clone(),
                 phase: *phase,
                 outcome: *outcome,
@@ -193,7 +232,13 @@ impl Incident {
                 at: when,
                 by: e.by.clone(),
             }),
-            Body::Command { step, command, exit_code, output, .. } => self.commands.push(CommandRecord {
+            Body::Command {
+                step,
+                command,
+                exit_code,
+                output,
+                ..
+            } => self.commands.push(CommandRecord {
                 step: step.clone(),
                 command: command.clone(),
                 exit_code: *exit_code,
@@ -201,7 +246,12 @@ impl Incident {
                 at: when,
                 by: e.by.clone(),
             }),
-            Body::Action { title, owner, due, action_type } => self.actions.push(ActionItem {
+            Body::Action {
+                title,
+                owner,
+                due,
+                action_type,
+            } => self.actions.push(ActionItem {
                 title: title.clone(),
                 owner: owner.clone(),
                 due: due.clone(),
@@ -214,7 +264,11 @@ impl Incident {
                 at: when,
                 by: e.by.clone(),
             }),
-            Body::Retro { section, text } => self.retro.entry(section.clone()).or_default().push(text.clone()),
+            Body::Retro { section, text } => self
+                .retro
+                .entry(section.clone())
+                .or_default()
+                .push(text.clone()),
             Body::Resolved { root_cause } => {
                 if root_cause.is_some() {
                     self.root_cause = root_cause.clone();
@@ -240,7 +294,10 @@ impl Incident {
     }
 
     pub fn phase(&self) -> Phase {
-        self.phases.last().and_then(|s| Phase::parse(&s.value)).unwrap_or(Phase::Detect)
+        self.phases
+            .last()
+            .and_then(|s| Phase::parse(&s.value))
+            .unwrap_or(Phase::Detect)
     }
 
     pub fn mark(&self, m: Milestone) -> Option<DateTime<Utc>> {
@@ -259,7 +316,10 @@ impl Incident {
     }
 
     pub fn commander(&self) -> Option<&str> {
-        self.roles.get("commander").and_then(|s| s.last()).map(|s| s.value.as_str())
+        self.roles
+            .get("commander")
+            .and_then(|s| s.last())
+            .map(|s| s.value.as_str())
     }
 
     pub fn ended_at(&self) -> Option<DateTime<Utc>> {

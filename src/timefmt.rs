@@ -77,7 +77,11 @@ pub fn human(secs: i64) -> String {
     } else if h > 0 {
         format!("{h}h {m:02}m")
     } else if m > 0 {
-        if sec == 0 { format!("{m}m") } else { format!("{m}m {sec:02}s") }
+        if sec == 0 {
+            format!("{m}m")
+        } else {
+            format!("{m}m {sec:02}s")
+        }
     } else {
         format!("{sec}s")
     };
@@ -94,17 +98,34 @@ mod tests {
     use super::*;
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-26T15:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap()
+        DateTime::parse_from_rfc3339("2026-11-26T15:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap()
     }
 
     #[test]
     fn parses_every_documented_form() {
         let n = now();
-        assert_eq!(parse_time("2026-11-26T14:02:00Z", n).unwrap().to_rfc3339(), "2026-11-26T14:02:00+00:00");
-        assert_eq!(parse_time("2026-11-26T15:02:00+01:00", n).unwrap(), parse_time("2026-11-26T14:02:00Z", n).unwrap());
-        assert_eq!(parse_time("-15m", n).unwrap(), parse_time("2026-11-26T14:45:00Z", n).unwrap());
-        assert_eq!(parse_time("15m ago", n).unwrap(), parse_time("2026-11-26T14:45:00Z", n).unwrap());
-        assert_eq!(parse_time("1h30m ago", n).unwrap(), parse_time("2026-11-26T13:30:00Z", n).unwrap());
+        assert_eq!(
+            parse_time("2026-11-26T14:02:00Z", n).unwrap().to_rfc3339(),
+            "2026-11-26T14:02:00+00:00"
+        );
+        assert_eq!(
+            parse_time("2026-11-26T15:02:00+01:00", n).unwrap(),
+            parse_time("2026-11-26T14:02:00Z", n).unwrap()
+        );
+        assert_eq!(
+            parse_time("-15m", n).unwrap(),
+            parse_time("2026-11-26T14:45:00Z", n).unwrap()
+        );
+        assert_eq!(
+            parse_time("15m ago", n).unwrap(),
+            parse_time("2026-11-26T14:45:00Z", n).unwrap()
+        );
+        assert_eq!(
+            parse_time("1h30m ago", n).unwrap(),
+            parse_time("2026-11-26T13:30:00Z", n).unwrap()
+        );
         assert!(parse_time("14:02", n).is_ok());
         assert!(parse_time("yesterday-ish", n).is_err());
         assert!(parse_time("25:99", n).is_err());

@@ -19,21 +19,37 @@ pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
     let repo = Repo::open(root.clone())?;
     let root_shown = std::fs::canonicalize(&root).unwrap_or(root);
     if written.is_empty() {
-        println!("{} is already an incident repository; nothing to add", root_shown.display());
+        println!(
+            "{} is already an incident repository; nothing to add",
+            root_shown.display()
+        );
     } else {
         for p in &written {
             println!("created {}", p.display());
         }
     }
     // Every starter file that is present, so a second `init` commits what a first one could not.
-    let present: Vec<PathBuf> =
-        starter::files().into_iter().map(|(rel, _)| PathBuf::from(rel)).filter(|rel| repo.root.join(rel).exists()).collect();
-    match repo.commit_if_changed(&present, "incident: initialize repository", ctx.global.as_name.as_deref())? {
-        Some(oid) => println!("committed {}: incident: initialize repository", &oid.to_string()[..12]),
+    let present: Vec<PathBuf> = starter::files()
+        .into_iter()
+        .map(|(rel, _)| PathBuf::from(rel))
+        .filter(|rel| repo.root.join(rel).exists())
+        .collect();
+    match repo.commit_if_changed(
+        &present,
+        "incident: initialize repository",
+        ctx.global.as_name.as_deref(),
+    )? {
+        Some(oid) => println!(
+            "committed {}: incident: initialize repository",
+            &oid.to_string()[..12]
+        ),
         None if written.is_empty() => {}
         None => println!("nothing new to commit"),
     }
-    println!("Next: cd {} && incident open \"what is broken\" --severity SEV2 --service web", root_shown.display());
+    println!(
+        "Next: cd {} && incident open \"what is broken\" --severity SEV2 --service web",
+        root_shown.display()
+    );
     Ok(0)
 }
 

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::cmd::timeline::describe;
 use crate::cmd::status::money;
+use crate::cmd::timeline::describe;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::flow::{Plan, Status};
@@ -119,14 +119,24 @@ struct RunbookOut {
 
 /// Every number here comes from `metrics`; nothing is typed in.
 pub fn context(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> Context {
-    let rb = inc.runbook.as_deref().and_then(|id| runbook::find(&repo.runbooks_dir(), id).ok());
+    let rb = inc
+        .runbook
+        .as_deref()
+        .and_then(|id| runbook::find(&repo.runbooks_dir(), id).ok());
     let end = metrics::end_or_now(inc, now);
     let m = metrics::metrics(inc);
     let phases: Vec<PhaseOut> = metrics::phases(inc, &repo.config, rb.as_ref(), end)
         .into_iter()
-        .map(|row| PhaseOut { over_by_s: row.actual_s.map(|a| a - row.budget_s).filter(|o| *o > 0), row })
+        .map(|row| PhaseOut {
+            over_by_s: row.actual_s.map(|a| a - row.budget_s).filter(|o| *o > 0),
+            row,
+        })
         .collect();
-    let overruns = phases.iter().filter(|p| p.row.over).map(|p| p.row.phase.name().to_string()).collect();
+    let overruns = phases
+        .iter()
+        .filter(|p| p.row.over)
+        .map(|p| p.row.phase.name().to_string())
+        .collect();
     let mut authors: Vec<String> = Vec::new();
     for e in &inc.events {
         if !authors.contains(&e.by) {
@@ -140,13 +150,20 @@ pub fn context(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> Context {
         state: inc.state.name(),
         severity: inc.severity.clone(),
         drill: inc.drill,
-        date: inc.mark(crate::events::Milestone::Started).unwrap_or(inc.opened_at).format("%Y-%m-%d").to_string(),
+        date: inc
+            .mark(crate::events::Milestone::Started)
+            .unwrap_or(inc.opened_at)
+            .format("%Y-%m-%d")
+            .to_string(),
         generated_at: now,
         authors,
         services: inc
             .services
             .iter()
-            .map(|s| Service { id: s.clone(), name: repo.config.service_name(s).to_string() })
+            .map(|s| Service {
+                id: s.clone(),
+                name: repo.config.service_name(s).to_string(),
+            })
             .collect(),
         severities: inc.severities.clone(),
         severity_time: metrics::severity_time(inc, end),
@@ -159,13 +176,25 @@ pub fn context(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> Context {
         root_cause: inc.root_cause.clone(),
         retro: inc.retro.clone(),
         roles: inc.roles.clone(),
-        timeline: inc.events.iter().map(|e| TimelineRow { at: e.when(), text: describe(e), by: e.by.clone() }).collect(),
+        timeline: inc
+            .events
+            .iter()
+            .map(|e| TimelineRow {
+                at: e.when(),
+                text: describe(e),
+                by: e.by.clone(),
+            })
+            .collect(),
         runbook: rb.as_ref().map(|rb| runbook_out(rb, inc)),
         updates: inc
             .updates
             .iter()
             .map(|u| UpdateRow {
-                audience: repo.config.channels.get(&u.channel).map_or_else(|| "unknown".into(), |c| c.audience.clone()),
+                audience: repo
+                    .config
+                    .channels
+                    .get(&u.channel)
+                    .map_or_else(|| "unknown".into(), |c| c.audience.clone()),
                 channel: u.channel.clone(),
                 at: u.at,
                 by: u.by.clone(),
@@ -198,7 +227,11 @@ fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
                 id: p.step.id.clone(),
                 phase: p.phase.name().to_string(),
                 title: p.step.title.clone(),
-                status: if *status == Status::Pending { "not done" } else { status.name() },
+                status: if *status == Status::Pending {
+                    "not done"
+                } else {
+                    status.name()
+                },
                 choice: rec.and_then(|r| r.choice.clone()),
                 note: rec.and_then(|r| r.note.clone()),
                 by: rec.map(|r| r.by.clone()),
@@ -210,7 +243,10 @@ fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
         .commands
         .iter()
         .map(|c| {
-            let expected = rb.find_step(&c.step).and_then(|p| p.step.expect_exit).unwrap_or(0);
+            let expected = rb
+                .find_step(&c.step)
+                .and_then(|p| p.step.expect_exit)
+                .unwrap_or(0);
             CommandRow {
                 step: c.step.clone(),
                 command: c.command.clone(),
@@ -222,7 +258,12 @@ fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
             }
         })
         .collect();
-    RunbookOut { id: rb.id.clone(), title: rb.title.clone(), steps, commands }
+    RunbookOut {
+        id: rb.id.clone(),
+        title: rb.title.clone(),
+        steps,
+        commands,
+    }
 }
 
 /// The template: `--template`, else the repository's, else the built-in one.
@@ -234,15 +275,22 @@ fn template(repo: &Repo, flag: Option<PathBuf>) -> Result<(String, String)> {
     let path = repo.root.join(TEMPLATE);
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok((path.display().to_string(), text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Ok((format!("(built-in) {TEMPLATE}"), starter::POSTMORTEM_TEMPLATE.to_string()))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((
+            format!("(built-in) {TEMPLATE}"),
+            starter::POSTMORTEM_TEMPLATE.to_string(),
+        )),
         Err(e) => Err(Error::Io { path, source: e }),
     }
 }
 
 /// Renders and writes the postmortem; returns its path.
-pub fn write(repo: &Repo, inc: &Incident, now: DateTime<Utc>, template_flag: Option<PathBuf>, output: Option<PathBuf>) -> Result<PathBuf> {
+pub fn write(
+    repo: &Repo,
+    inc: &Incident,
+    now: DateTime<Utc>,
+    template_flag: Option<PathBuf>,
+    output: Option<PathBuf>,
+) -> Result<PathBuf> {
     let (name, source) = template(repo, template_flag)?;
     let fresh = render::render(&name, &source, &context(repo, inc, now))?;
     let path = output.unwrap_or_else(|| repo.incidents_dir().join(&inc.id).join("postmortem.md"));
@@ -260,7 +308,13 @@ pub fn commit(repo: &Repo, inc: &Incident, as_flag: Option<&str>) -> Result<Opti
     repo.commit_if_changed(&paths, &message, as_flag)
 }
 
-pub fn run(ctx: &Ctx, positional: Option<&str>, no_commit: bool, template: Option<PathBuf>, output: Option<PathBuf>) -> Result<u8> {
+pub fn run(
+    ctx: &Ctx,
+    positional: Option<&str>,
+    no_commit: bool,
+    template: Option<PathBuf>,
+    output: Option<PathBuf>,
+) -> Result<u8> {
     let repo = ctx.repo()?;
     let id = ctx.incident_id(&repo, positional)?;
     let inc = repo.load(&id)?.incident;
@@ -272,7 +326,12 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, no_commit: bool, template: Optio
         return Ok(0);
     }
     match commit(&repo, &inc, ctx.global.as_name.as_deref())? {
-        Some(oid) => eprintln!("committed {} postmortem: {} {}", &oid.to_string()[..12], inc.id, render::oneline(&inc.title)),
+        Some(oid) => eprintln!(
+            "committed {} postmortem: {} {}",
+            &oid.to_string()[..12],
+            inc.id,
+            render::oneline(&inc.title)
+        ),
         None => eprintln!("postmortem unchanged since the last commit; nothing to commit"),
     }
     println!("{}", path.display());

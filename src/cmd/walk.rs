@@ -17,26 +17,35 @@ use crate::runbook::{self, PlacedStep, Runbook};
 use crate::state::{Incident, State};
 use crate::timefmt::human;
 
-const HINT: &str =
-    "in scripts use `incident step done|skip|fail STEP`, `incident step run STEP --yes` and `incident phase next`";
+const HINT: &str = "in scripts use `incident step done|skip|fail STEP`, `incident step run STEP --yes` and `incident phase next`";
 
 pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> Result<u8> {
     let repo = ctx.repo()?;
     let id = ctx.incident_id(&repo, positional)?;
     let inc = repo.load(&id)?.incident;
     if inc.state != State::Open {
-        return Err(Error::Usage(format!("incident {id} is {}; there is nothing left to walk", inc.state.name())));
+        return Err(Error::Usage(format!(
+            "incident {id} is {}; there is nothing left to walk",
+            inc.state.name()
+        )));
     }
     attach(ctx, &repo, &inc, runbook_flag)?;
     let inc = repo.load(&id)?.incident;
     let rb = step::attached_runbook(&repo, &inc)?;
     loop {
         // A fresh clock each turn: a walk lasts as long as the incident.
-        let turn = Ctx { global: ctx.global.clone(), now: Utc::now(), interactive: ctx.interactive };
+        let turn = Ctx {
+            global: ctx.global.clone(),
+            now: Utc::now(),
+            interactive: ctx.interactive,
+        };
         let inc = repo.load(&id)?.incident;
         let plan = Plan::compute(&rb, &inc);
         let Some(cur) = plan.current_step() else {
-            println!("Every step of runbook {} is settled. When the service is healthy: `incident resolve`.", rb.id);
+            println!(
+                "Every step of runbook {} is settled. When the service is healthy: `incident resolve`.",
+                rb.id
+            );
             return Ok(0);
         };
         if cur.phase > inc.phase() {
@@ -45,10 +54,16 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
         }
         show(&turn, &repo, &inc, &rb, &plan, cur);
         if !ctx.interactive {
-            return Err(Error::NeedsTerminal { what: "walk".into(), hint: HINT.into() });
+            return Err(Error::NeedsTerminal {
+                what: "walk".into(),
+                hint: HINT.into(),
+            });
         }
         if !act(&turn, &repo, &inc, cur)? {
-            println!("Left the walk; `incident walk` resumes at step {}.", cur.step.id);
+            println!(
+                "Left the walk; `incident walk` resumes at step {}.",
+                cur.step.id
+            );
             return Ok(0);
         }
     }
@@ -58,7 +73,8 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
 fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<()> {
     let chosen = match flag {
         Some(id) => {
-            runbook::find(&repo.runbooks_dir(), id).map_err(|loaded| unknown_runbook(id, &loaded))?;
+            runbook::find(&repo.runbooks_dir(), id)
+                .map_err(|loaded| unknown_runbook(id, &loaded))?;
             id.to_string()
         }
         None if inc.runbook.is_some() => return Ok(()),
@@ -73,10 +89,17 @@ fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<
                 return Err(Error::Usage(format!(
                     "incident {} has no runbook; pass --runbook ID (runbooks: {})",
                     inc.id,
-                    if ids.is_empty() { "none in runbooks/".to_string() } else { ids.join(", ") }
+                    if ids.is_empty() {
+                        "none in runbooks/".to_string()
+                    } else {
+                        ids.join(", ")
+                    }
                 )));
             }
-            let items: Vec<String> = options.iter().map(|r| format!("{}  {}", r.id, r.title)).collect();
+            let items: Vec<String> = options
+                .iter()
+                .map(|r| format!("{}  {}", r.id, r.title))
+                .collect();
             let i = Select::new()
                 .with_prompt("Which runbook fits?")
                 .items(&items)
@@ -89,20 +112,39 @@ fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<
     if inc.runbook.as_deref() == Some(chosen.as_str()) {
         return Ok(());
     }
-    let event = ctx.event(repo, Body::Runbook { runbook: chosen.clone() })?;
+    let event = ctx.event(
+        repo,
+        Body::Runbook {
+            runbook: chosen.clone(),
+        },
+    )?;
     repo.append(&inc.id, &[event])?;
     println!("runbook {chosen} attached");
     Ok(())
 }
 
-fn show(ctx: &Ctx, repo: &Repo, inc: &Incident, rb: &Runbook, plan: &Plan<'_>, cur: PlacedStep<'_>) {
+fn show(
+    ctx: &Ctx,
+    repo: &Repo,
+    inc: &Incident,
+    rb: &Runbook,
+    plan: &Plan<'_>,
+    cur: PlacedStep<'_>,
+) {
     let rows = metrics::phases(inc, &repo.config, Some(rb), ctx.now);
     let row = rows.iter().find(|r| r.phase == cur.phase);
     let spent = row.and_then(|r| r.actual_s).unwrap_or(0);
     let budget = row.map_or(0, |r| r.budget_s);
     let over = if spent > budget { "  OVER BUDGET" } else { "" };
-    let in_phase: Vec<_> = plan.items.iter().filter(|(p, _)| p.phase == cur.phase).collect();
-    let n = in_phase.iter().position(|(p, _)| p.step.id == cur.step.id).map_or(0, |i| i + 1);
+    let in_phase: Vec<_> = plan
+        .items
+        .iter()
+        .filter(|(p, _)| p.phase == cur.phase)
+        .collect();
+    let n = in_phase
+        .iter()
+        .position(|(p, _)| p.step.id == cur.step.id)
+        .map_or(0, |i| i + 1);
     println!();
     println!(
         "── {} · {} · {} of {} budget{over} · step {n} of {}",
@@ -127,20 +169,28 @@ fn show(ctx: &Ctx, repo: &Repo, inc: &Incident, rb: &Runbook, plan: &Plan<'_>, c
 fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bool> {
     let answers: Vec<&str> = cur.step.choices.iter().map(|(k, _)| k.as_str()).collect();
     let prompt = if answers.is_empty() {
-        let run = if cur.step.run.is_some() { "r run, " } else { "" };
+        let run = if cur.step.run.is_some() {
+            "r run, "
+        } else {
+            ""
+        };
         format!("d done, s skip, f fail, {run}n note, q quit")
     } else {
         format!("answer {}; or s skip, n note, q quit", answers.join("/"))
     };
-    let Some(input) = ask(&prompt)? else { return Ok(false) };
+    let Some(input) = ask(&prompt)? else {
+        return Ok(false);
+    };
     let input = input.trim();
-    let outcome = |o, choice| step::append_outcome(ctx, repo, inc, cur, o, None, choice).map(|_| true);
+    let outcome =
+        |o, choice| step::append_outcome(ctx, repo, inc, cur, o, None, choice).map(|_| true);
     match input {
         "q" | "quit" => Ok(false),
         "s" | "skip" => outcome(Outcome::Skipped, None),
         "d" | "done" if answers.is_empty() => outcome(Outcome::Done, None),
         "f" | "fail" if answers.is_empty() => {
-            let note = ask("What went wrong? (enter to leave blank)")?.filter(|n| !n.trim().is_empty());
+            let note =
+                ask("What went wrong? (enter to leave blank)")?.filter(|n| !n.trim().is_empty());
             step::append_outcome(ctx, repo, inc, cur, Outcome::Failed, note, None).map(|_| true)
         }
         "r" | "run" if cur.step.run.is_some() => {
@@ -165,9 +215,20 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
 
 /// A line of input; `None` when the terminal closed or the responder pressed Ctrl-C / Ctrl-D.
 fn ask(prompt: &str) -> Result<Option<String>> {
-    match Input::<String>::new().with_prompt(prompt).allow_empty(true).interact_text() {
+    match Input::<String>::new()
+        .with_prompt(prompt)
+        .allow_empty(true)
+        .interact_text()
+    {
         Ok(s) => Ok(Some(s)),
-        Err(dialoguer::Error::IO(e)) if matches!(e.kind(), std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof) => Ok(None),
+        Err(dialoguer::Error::IO(e))
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            Ok(None)
+        }
         Err(e) => Err(Error::usage(format!("prompt failed: {e}"))),
     }
 }

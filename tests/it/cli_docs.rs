@@ -14,5 +14,9 @@ fn completions_and_man_page_are_generated() {
     let bash = env.ok(&["completions", "bash"]);
     assert!(bash.stdout.contains("_incident()") && bash.stdout.contains("postmortem"));
     let man = env.ok(&["man"]);
-    assert!(man.stdout.starts_with(".ie") || man.stdout.contains(".TH incident"), "{}", &man.stdout[..200.min(man.stdout.len())]);
+    assert!(
+        man.stdout.starts_with(".ie") || man.stdout.contains(".TH incident"),
+        "{}",
+        &man.stdout[..200.min(man.stdout.len())]
+    );
 }
