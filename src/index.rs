@@ -101,6 +101,9 @@ pub fn summaries(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
                 continue;
             }
         };
+        // Open incidents change with every command; rewriting the whole cache for each would
+        // cost more than folding their (short) logs again. Settled ones are worth storing.
+        changed |= summary.state != State::Open;
         cache.entries.insert(
             id.clone(),
             Entry {
@@ -109,7 +112,6 @@ pub fn summaries(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
                 summary: summary.clone(),
             },
         );
-        changed = true;
         out.push(summary);
     }
     if changed && let Some(path) = path {
@@ -117,7 +119,7 @@ pub fn summaries(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
         cache.entries.retain(|id, _| ids.contains(id));
         // Best effort: a cache that cannot be written only makes the next command slower.
         if let Ok(bytes) = serde_json::to_vec(&cache) {
-            let _ = crate::fsutil::write_atomic(&path, &bytes);
+            let _ = crate::fsutil::replace(&path, &bytes);
         }
     }
     Ok(out)
