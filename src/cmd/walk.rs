@@ -10,7 +10,7 @@ use crate::cmd::{phase, step};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::{Body, Outcome};
-use crate::flow::Plan;
+use crate::flow::{Plan, Status};
 use crate::metrics;
 use crate::repo::Repo;
 use crate::runbook::{self, PlacedStep, Runbook};
@@ -48,17 +48,19 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
             );
             return Ok(0);
         };
-        if cur.phase > inc.phase() {
-            phase::enter(&turn, &repo, &inc, cur.phase)?;
-            continue;
-        }
-        show(&turn, &repo, &inc, &rb, &plan, cur);
         if !ctx.interactive {
+            // Show where things stand, but write nothing: a script decides with `step`/`phase`.
+            show(&turn, &repo, &inc, &rb, &plan, cur);
             return Err(Error::NeedsTerminal {
                 what: "walk".into(),
                 hint: HINT.into(),
             });
         }
+        if cur.phase > inc.phase() {
+            phase::enter(&turn, &repo, &inc, cur.phase)?;
+            continue;
+        }
+        show(&turn, &repo, &inc, &rb, &plan, cur);
         if !act(&turn, &repo, &inc, cur)? {
             println!(
                 "Left the walk; `incident walk` resumes at step {}.",
@@ -136,10 +138,11 @@ fn show(
     let spent = row.and_then(|r| r.actual_s).unwrap_or(0);
     let budget = row.map_or(0, |r| r.budget_s);
     let over = if spent > budget { "  OVER BUDGET" } else { "" };
+    // Steps on a branch not taken will never come; they do not count.
     let in_phase: Vec<_> = plan
         .items
         .iter()
-        .filter(|(p, _)| p.phase == cur.phase)
+        .filter(|(p, s)| p.phase == cur.phase && *s != Status::NotTaken)
         .collect();
     let n = in_phase
         .iter()

@@ -5,3 +5,4 @@ mod errors;
 mod lifecycle;
 mod log_durability;
 mod markdown;
+mod walk_pty;

@@ -1,0 +1,314 @@
+//! The interactive `incident walk`, driven in a real pseudo-terminal: the dialoguer prompts,
+//! running a step's command after confirmation, a redacted note, leaving with `q`, resuming
+//! at the same step, a decision branch, and the phases advancing on their own.
+
+use rexpect::process::wait::WaitStatus;
+use rexpect::session::PtySession;
+use serde_json::Value;
+
+use super::harness::{BIN, Env};
+
+const TIMEOUT_MS: u64 = 10_000;
+
+const RUNBOOK: &str = r#"id: pty
+title: PTY walk
+services: [web]
+severities: [SEV2]
+phases:
+  detect:
+    steps:
+      - id: check-a
+        title: Check the error rate
+        details: Look at the checkout dashboard.
+        run: echo checked-$INCIDENT_SEVERITY
+      - id: check-b
+        title: Check the alert history
+  diagnose:
+    steps:
+      - id: decide
+        title: Is the cache the cause?
+        choices: { "yes": fix-a, "no": fix-b }
+  remediate:
+    steps:
+      - id: fix-a
+        title: Flush the cache
+      - id: fix-b
+        title: Roll back the release
+  validate:
+    steps:
+      - id: verify
+        title: Confirm checkout works again
+"#;
+
+const STEP_PROMPT: &str = "d done, s skip, f fail, n note, q quit";
+const RUN_PROMPT: &str = "d done, s skip, f fail, r run, n note, q quit";
+const DECISION_PROMPT: &str = "answer yes/no; or s skip, n note, q quit";
+
+/// A walk in a pseudo-terminal, keeping everything it printed so far for failure messages.
+struct Walk {
+    session: PtySession,
+    /// The output read so far, as raw bytes (rexpect hands them over one byte per char).
+    seen: Vec<u8>,
+}
+
+/// rexpect's reader turns each byte into a `char` of its own, so a UTF-8 needle such as
+/// `·` must be spelled byte by byte to match.
+fn as_pty_bytes(needle: &str) -> String {
+    needle.bytes().map(char::from).collect()
+}
+
+impl Walk {
+    fn spawn(env: &Env) -> Walk {
+        let mut cmd = env.command(BIN);
+        cmd.arg("walk").env("TERM", "xterm");
+        let session = rexpect::session::spawn_command(cmd, Some(TIMEOUT_MS))
+            .expect("spawn incident walk in a pty");
+        Walk {
+            session,
+            seen: Vec::new(),
+        }
+    }
+
+    fn transcript(&self) -> String {
+        String::from_utf8_lossy(&self.seen).into_owned()
+    }
+
+    /// Keeps what was read, turning rexpect's one-char-per-byte text back into bytes.
+    fn record(&mut self, text: &str) -> Vec<u8> {
+        let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+        self.seen.extend_from_slice(&bytes);
+        bytes
+    }
+
+    /// Waits for `needle` and returns what came before it.
+    fn expect(&mut self, needle: &str) -> String {
+        match self.session.exp_string(&as_pty_bytes(needle)) {
+            Ok(before) => {
+                let before = self.record(&before);
+                self.seen.extend_from_slice(needle.as_bytes());
+                String::from_utf8_lossy(&before).into_owned()
+            }
+            Err(e) => panic!(
+                "waiting for {needle:?}: {e}\n--- walk output so far ---\n{}",
+                self.transcript()
+            ),
+        }
+    }
+
+    fn send_line(&mut self, line: &str) {
+        self.session.send_line(line).expect("write to the pty");
+        self.session.flush().expect("flush the pty");
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.session.send(keys).expect("write to the pty");
+        self.session.flush().expect("flush the pty");
+    }
+
+    /// Waits for the end of output and for the process, and returns its exit code.
+    fn finish(mut self) -> (i32, String) {
+        match self.session.exp_eof() {
+            Ok(rest) => {
+                self.record(&rest);
+            }
+            Err(e) => panic!(
+                "waiting for the walk to end: {e}\n--- walk output so far ---\n{}",
+                self.transcript()
+            ),
+        }
+        let status = self
+            .session
+            .process()
+            .wait()
+            .expect("wait for incident walk");
+        let code = match status {
+            WaitStatus::Exited(_, code) => code,
+            other => panic!(
+                "incident walk did not exit normally: {other:?}\n{}",
+                self.transcript()
+            ),
+        };
+        (code, self.transcript())
+    }
+}
+
+fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["kind"] == kind).collect()
+}
+
+fn step_event<'a>(events: &'a [Value], step: &str) -> Option<&'a Value> {
+    events
+        .iter()
+        .find(|e| e["kind"] == "step" && e["step"] == step)
+}
+
+#[test]
+fn walk_in_a_terminal_runs_notes_leaves_and_resumes_on_the_branch_taken() {
+    let env = Env::init();
+    std::fs::write(env.path("runbooks/pty.yaml"), RUNBOOK).unwrap();
+    env.ok(&[
+        "open",
+        "Checkout 500",
+        "--severity",
+        "SEV2",
+        "--service",
+        "web",
+        "--runbook",
+        "pty",
+    ]);
+    let id = env.only_id();
+
+    // (1) First walk: run the command, done; a note with a secret, skip; leave at the decision.
+    let mut walk = Walk::spawn(&env);
+    walk.expect("SEV2 · detect · ");
+    walk.expect("of 5m budget · step 1 of 2");
+    walk.expect("check-a: Check the error rate");
+    walk.expect("Look at the checkout dashboard.");
+    walk.expect("$ echo checked-$INCIDENT_SEVERITY");
+    walk.expect(RUN_PROMPT);
+    walk.send_line("r");
+    walk.expect("Run this command?");
+    // Confirm answers on the key itself; a newline would be read by the next prompt.
+    walk.send("y");
+    walk.expect("checked-SEV2");
+    walk.expect("exit 0");
+    // Running does not settle the step: the same step comes back.
+    walk.expect("check-a: Check the error rate");
+    walk.expect(RUN_PROMPT);
+    walk.send_line("d");
+    walk.expect("step 2 of 2");
+    walk.expect("check-b: Check the alert history");
+    walk.expect(STEP_PROMPT);
+    walk.send_line("n");
+    walk.expect("Note");
+    walk.send_line("db creds leaked in chat, password=hunter2 rotated");
+    walk.expect("noted");
+    walk.expect("check-b: Check the alert history");
+    walk.expect(STEP_PROMPT);
+    walk.send_line("s");
+    walk.expect("phase diagnose started");
+    walk.expect("decide: Is the cache the cause?");
+    walk.expect(DECISION_PROMPT);
+    walk.send_line("q");
+    walk.expect("Left the walk; `incident walk` resumes at step decide.");
+    let (code, out) = walk.finish();
+    assert_eq!(code, 0, "{out}");
+
+    // (2) What the first walk logged.
+    let events = env.events(&id);
+    let commands = of_kind(&events, "command");
+    assert_eq!(commands.len(), 1, "{commands:#?}");
+    assert_eq!(commands[0]["step"], "check-a");
+    assert_eq!(commands[0]["exit_code"], 0);
+    assert!(
+        commands[0]["output"]
+            .as_str()
+            .unwrap()
+            .contains("checked-SEV2"),
+        "{:#?}",
+        commands[0]
+    );
+    assert_eq!(
+        step_event(&events, "check-a").expect("check-a settled")["outcome"],
+        "done"
+    );
+    assert_eq!(
+        step_event(&events, "check-b").expect("check-b settled")["outcome"],
+        "skipped"
+    );
+    let notes = of_kind(&events, "note");
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    let note = notes[0]["text"].as_str().unwrap();
+    assert!(
+        note.contains("db creds leaked in chat") && note.contains("[REDACTED]"),
+        "{note}"
+    );
+    let raw = env.read(&format!("incidents/{id}/events.jsonl"));
+    assert!(!raw.contains("hunter2"), "{raw}");
+    assert!(step_event(&events, "decide").is_none(), "q settles nothing");
+
+    // (3) Second walk: resumes at the decision, takes "yes", and walks fix-a, then validate.
+    let mut walk = Walk::spawn(&env);
+    let before = walk.expect("decide: Is the cache the cause?");
+    assert!(
+        !before.contains("check-a") && !before.contains("check-b"),
+        "resumed too early: {before}"
+    );
+    walk.expect(DECISION_PROMPT);
+    walk.send_line("yes");
+    walk.expect("phase remediate started");
+    // Regression: the step on the branch not taken (fix-b) used to count in "step N of M".
+    walk.expect("remediate · ");
+    walk.expect("step 1 of 1");
+    walk.expect("fix-a: Flush the cache");
+    walk.expect(STEP_PROMPT);
+    walk.send_line("d");
+    walk.expect("phase validate started");
+    walk.expect("verify: Confirm checkout works again");
+    walk.expect(STEP_PROMPT);
+    walk.send_line("d");
+    walk.expect("Every step of runbook pty is settled");
+    let (code, out) = walk.finish();
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        !out.contains("fix-b"),
+        "the branch not taken was shown:\n{out}"
+    );
+
+    // (4) The final log: phases advanced, the branch taken recorded, the other left out.
+    let events = env.events(&id);
+    let phases: Vec<&str> = of_kind(&events, "phase")
+        .iter()
+        .map(|e| e["phase"].as_str().unwrap())
+        .collect();
+    for phase in ["diagnose", "remediate", "validate"] {
+        assert!(
+            phases.contains(&phase),
+            "no phase event for {phase}: {phases:?}"
+        );
+    }
+    let decide = step_event(&events, "decide").expect("decide settled");
+    assert_eq!(decide["outcome"], "done");
+    assert_eq!(decide["choice"], "yes");
+    assert_eq!(
+        step_event(&events, "fix-a").expect("fix-a settled")["outcome"],
+        "done"
+    );
+    assert_eq!(
+        step_event(&events, "verify").expect("verify settled")["outcome"],
+        "done"
+    );
+    assert!(
+        step_event(&events, "fix-b").is_none(),
+        "fix-b was on the branch not taken"
+    );
+    assert!(
+        !env.read(&format!("incidents/{id}/events.jsonl"))
+            .contains("hunter2")
+    );
+}
+
+#[test]
+fn walk_without_a_terminal_exits_2_naming_the_scripted_commands() {
+    let env = Env::init();
+    std::fs::write(env.path("runbooks/pty.yaml"), RUNBOOK).unwrap();
+    env.ok(&[
+        "open",
+        "Checkout 500",
+        "--severity",
+        "SEV2",
+        "--service",
+        "web",
+        "--runbook",
+        "pty",
+    ]);
+    // stdin is /dev/null here: the walk must not wait for input.
+    let out = env.fails(2, &["walk"]);
+    assert!(out.stderr.contains("incident step"), "{out:#?}");
+    assert!(out.stderr.contains("stdin is not a terminal"), "{out:#?}");
+    let id = env.only_id();
+    assert!(
+        of_kind(&env.events(&id), "step").is_empty(),
+        "nothing settled without a terminal"
+    );
+}
