@@ -284,3 +284,16 @@ fn walk_without_a_terminal_says_what_to_use_instead() {
         "{out:?}"
     );
 }
+
+/// Regression: without a terminal, `walk` used to log the next phase before refusing.
+#[test]
+fn walk_without_a_terminal_writes_nothing_even_at_a_phase_boundary() {
+    let env = Env::init();
+    let (id, _) = opened(&env);
+    env.ok(&["step", "done", "confirm-5xx-rate"]);
+    env.ok(&["step", "done", "list-recent-rollouts"]);
+    let before = std::fs::read(env.path(&format!("incidents/{id}/events.jsonl"))).unwrap();
+    let out = env.fails(2, &["walk"]);
+    assert!(out.stdout.contains("scope-impact"), "{out:?}");
+    assert_log_unchanged(&env, &id, &before);
+}

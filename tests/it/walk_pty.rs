@@ -59,8 +59,12 @@ fn as_pty_bytes(needle: &str) -> String {
 
 impl Walk {
     fn spawn(env: &Env) -> Walk {
+        Walk::spawn_args(env, &["walk"])
+    }
+
+    fn spawn_args(env: &Env, args: &[&str]) -> Walk {
         let mut cmd = env.command(BIN);
-        cmd.arg("walk").env("TERM", "xterm");
+        cmd.args(args).env("TERM", "xterm");
         let session = rexpect::session::spawn_command(cmd, Some(TIMEOUT_MS))
             .expect("spawn incident walk in a pty");
         Walk {
@@ -310,5 +314,44 @@ fn walk_without_a_terminal_exits_2_naming_the_scripted_commands() {
     assert!(
         of_kind(&env.events(&id), "step").is_empty(),
         "nothing settled without a terminal"
+    );
+}
+
+#[test]
+fn open_in_a_terminal_prompts_for_title_severity_services_and_runbook() {
+    let env = Env::init();
+    let mut open = Walk::spawn_args(&env, &["open"]);
+    open.expect("What is broken?");
+    open.send_line("Checkout returns 500");
+    open.expect("Severity");
+    open.expect("SEV4");
+    open.send("\x1b[B"); // down: SEV2
+    open.send("\r");
+    open.expect("Affected services");
+    open.expect("web");
+    open.send(" "); // pick the first: checkout
+    open.send("\r");
+    open.expect("Runbook");
+    let listed = open.expect("none for now");
+    open.send("\r"); // the best match, listed first
+    let (code, out) = open.finish();
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("Opened 2026-") || out.contains("Opened "),
+        "{out}"
+    );
+    let id = env.only_id();
+    assert!(id.ends_with("-checkout-returns-500"), "{id}");
+    let events = env.events(&id);
+    let opened = &of_kind(&events, "opened")[0];
+    assert_eq!(opened["severity"], "SEV2");
+    assert_eq!(opened["services"], serde_json::json!(["checkout"]));
+    let runbook = of_kind(&events, "runbook")[0]["runbook"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        listed.contains(&runbook),
+        "the attached runbook {runbook} was offered: {listed}"
     );
 }
