@@ -116,7 +116,7 @@ pub enum Command {
         /// Use this template instead of the repository's
         #[arg(long, value_name = "FILE")]
         template: Option<PathBuf>,
-        /// Write here instead of incidents/<id>/postmortem.md (implies --no-commit)
+        /// Write here instead of incidents/ID/postmortem.md (implies --no-commit)
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
