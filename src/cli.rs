@@ -120,6 +120,18 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Lint runbooks, incident.yaml and templates (default: the repository's)
+    Lint {
+        /// Files or folders (folders are searched for *.yaml, *.yml and *.j2)
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = crate::lint::format::Format::Human)]
+        format: crate::lint::format::Format,
+        /// Explain a rule (or, with no RULE, list every rule) instead of linting
+        #[arg(long, value_name = "RULE", num_args = 0..=1, default_missing_value = "")]
+        explain: Option<String>,
+    },
+    /// Print the runbook JSON Schema, for editors (yaml-language-server)
+    Schema,
     /// Replay the founding scenario into a temporary repository and print the postmortem's path
     Demo,
     /// Shell completions
@@ -217,7 +229,5 @@ pub enum RetroSection {
 
 /// The stable names used in events and templates.
 pub fn value_name<T: ValueEnum>(v: T) -> String {
-    v.to_possible_value()
-        .map(|p| p.get_name().to_string())
-        .unwrap_or_default()
+    v.to_possible_value().map(|p| p.get_name().to_string()).unwrap_or_default()
 }

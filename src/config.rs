@@ -30,6 +30,16 @@ pub struct Config {
     pub services: BTreeMap<String, Service>,
     #[serde(default)]
     pub channels: BTreeMap<String, Channel>,
+    #[serde(default)]
+    pub lint: LintSettings,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LintSettings {
+    /// Rule ids switched off for the whole repository.
+    #[serde(default)]
+    pub disable: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,19 +88,17 @@ pub fn default_budget(phase: Phase) -> i64 {
 impl Config {
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
-        let config: Config =
-            serde_yaml::from_str(&text).map_err(|e| yamlerr::to_error(path, &e))?;
+        let config: Config = serde_yaml::from_str(&text).map_err(|e| yamlerr::to_error(path, &e))?;
         config.check(path)?;
         Ok(config)
     }
 
     /// Budgets are text in YAML; reject the unreadable ones at load time, not mid-incident.
     fn check(&self, path: &Path) -> Result<()> {
-        let all = self.budgets.values().chain(
-            self.severities
-                .values()
-                .flat_map(|s| s.budgets.values().chain(s.update_every.iter())),
-        );
+        let all = self
+            .budgets
+            .values()
+            .chain(self.severities.values().flat_map(|s| s.budgets.values().chain(s.update_every.iter())));
         for b in all {
             if parse_duration(b).is_none() {
                 return Err(Error::BadFile {
@@ -118,10 +126,7 @@ impl Config {
     }
 
     pub fn update_every(&self, severity: &str) -> Option<i64> {
-        self.severities
-            .get(severity)
-            .and_then(|s| s.update_every.as_deref())
-            .and_then(parse_duration)
+        self.severities.get(severity).and_then(|s| s.update_every.as_deref()).and_then(parse_duration)
     }
 
     pub fn service_name<'a>(&'a self, id: &'a str) -> &'a str {

@@ -21,11 +21,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(global: Global) -> Ctx {
-        Ctx {
-            global,
-            now: Utc::now(),
-            interactive: std::io::stdin().is_terminal(),
-        }
+        Ctx { global, now: Utc::now(), interactive: std::io::stdin().is_terminal() }
     }
 
     pub fn repo(&self) -> Result<Repo> {
@@ -39,11 +35,7 @@ impl Ctx {
 
     /// `--at`, parsed; `None` means now.
     pub fn at(&self) -> Result<Option<DateTime<Utc>>> {
-        self.global
-            .at
-            .as_deref()
-            .map(|v| self.parse_time("--at", v))
-            .transpose()
+        self.global.at.as_deref().map(|v| self.parse_time("--at", v)).transpose()
     }
 
     /// The incident named by a positional id, else `--incident`, else the only open one.

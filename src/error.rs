@@ -84,10 +84,7 @@ impl std::fmt::Display for Error {
             Error::UnknownIncident { given, candidates } => {
                 write!(f, "no incident matches {given:?}")?;
                 if candidates.is_empty() {
-                    write!(
-                        f,
-                        "; there are no incidents yet (`incident open TITLE --severity SEV`)"
-                    )
+                    write!(f, "; there are no incidents yet (`incident open TITLE --severity SEV`)")
                 } else {
                     write!(f, "; known: {}", candidates.join(", "))
                 }
@@ -97,23 +94,12 @@ impl std::fmt::Display for Error {
                     Some(g) => write!(f, "{g:?} matches several incidents")?,
                     None => write!(f, "several incidents are open")?,
                 }
-                write!(
-                    f,
-                    "; pass one with --incident ID: {}",
-                    candidates.join(", ")
-                )
+                write!(f, "; pass one with --incident ID: {}", candidates.join(", "))
             }
             Error::NeedsTerminal { what, hint } => {
-                write!(
-                    f,
-                    "{what} needs a decision and stdin is not a terminal; {hint}"
-                )
+                write!(f, "{what} needs a decision and stdin is not a terminal; {hint}")
             }
-            Error::CorruptLog {
-                path,
-                line,
-                message,
-            } => write!(
+            Error::CorruptLog { path, line, message } => write!(
                 f,
                 "{}:{line}: unreadable event ({message}); the events before it are intact, fix or remove this line",
                 path.display()

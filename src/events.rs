@@ -27,12 +27,7 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn new(
-        body: Body,
-        by: &str,
-        at: DateTime<Utc>,
-        occurred_at: Option<DateTime<Utc>>,
-    ) -> Event {
+    pub fn new(body: Body, by: &str, at: DateTime<Utc>, occurred_at: Option<DateTime<Utc>>) -> Event {
         Event {
             id: uuid::Uuid::new_v4().simple().to_string(),
             at,
@@ -173,9 +168,7 @@ pub struct Log {
 
 pub fn read(path: &Path) -> Result<Log> {
     let mut bytes = Vec::new();
-    File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(Error::io(path))?;
+    File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(Error::io(path))?;
     parse(path, &bytes)
 }
 
@@ -210,31 +203,18 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Log> {
 /// (or, if it parses, completed with its newline) before writing, so it never hides the
 /// next event. Returns the line number of a torn line that was removed.
 pub fn append(path: &Path, events: &[Event]) -> Result<Option<usize>> {
-    let io = |e| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    };
-    let dir = path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
+    let io = |e| Error::Io { path: path.to_path_buf(), source: e };
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     let created = !path.exists();
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map_err(io)?;
+    let mut file =
+        OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(io)?;
     file.lock().map_err(io)?;
     let removed = repair_tail(path, &mut file)?;
     let mut buf = Vec::with_capacity(256 * events.len());
     for e in events {
-        serde_json::to_writer(&mut buf, e).map_err(|e| Error::Io {
-            path: path.to_path_buf(),
-            source: e.into(),
-        })?;
+        serde_json::to_writer(&mut buf, e)
+            .map_err(|e| Error::Io { path: path.to_path_buf(), source: e.into() })?;
         buf.push(b'\n');
     }
     file.seek(SeekFrom::End(0)).map_err(io)?;
@@ -242,18 +222,13 @@ pub fn append(path: &Path, events: &[Event]) -> Result<Option<usize>> {
     file.sync_data().map_err(io)?;
     if created {
         // The new file's name must survive a crash too.
-        File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(Error::io(&dir))?;
+        File::open(&dir).and_then(|d| d.sync_all()).map_err(Error::io(&dir))?;
     }
     Ok(removed)
 }
 
 fn repair_tail(path: &Path, file: &mut File) -> Result<Option<usize>> {
-    let io = |e| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    };
+    let io = |e| Error::Io { path: path.to_path_buf(), source: e };
     let len = file.metadata().map_err(io)?.len();
     if len == 0 {
         return Ok(None);
@@ -290,9 +265,7 @@ mod ts {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&s)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(serde::de::Error::custom)
+        DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
     }
 }
 
@@ -321,44 +294,15 @@ impl Body {
         let r = |s: String| redact(&s);
         let ro = |s: Option<String>| s.map(|s| redact(&s));
         match self {
-            Body::Opened {
-                title,
-                severity,
-                services,
-                drill,
-            } => Body::Opened {
-                title: r(title),
-                severity,
-                services,
-                drill,
-            },
+            Body::Opened { title, severity, services, drill } => {
+                Body::Opened { title: r(title), severity, services, drill }
+            }
             Body::Note { text } => Body::Note { text: r(text) },
-            Body::Severity { from, to, reason } => Body::Severity {
-                from,
-                to,
-                reason: ro(reason),
-            },
-            Body::Step {
-                step,
-                phase,
-                outcome,
-                choice,
-                note,
-            } => Body::Step {
-                step,
-                phase,
-                outcome,
-                choice,
-                note: ro(note),
-            },
-            Body::Command {
-                step,
-                command,
-                exit_code,
-                output,
-                truncated,
-                duration_ms,
-            } => Body::Command {
+            Body::Severity { from, to, reason } => Body::Severity { from, to, reason: ro(reason) },
+            Body::Step { step, phase, outcome, choice, note } => {
+                Body::Step { step, phase, outcome, choice, note: ro(note) }
+            }
+            Body::Command { step, command, exit_code, output, truncated, duration_ms } => Body::Command {
                 step,
                 command: r(command),
                 exit_code,
@@ -366,28 +310,12 @@ impl Body {
                 truncated,
                 duration_ms,
             },
-            Body::Action {
-                title,
-                owner,
-                due,
-                action_type,
-            } => Body::Action {
-                title: r(title),
-                owner,
-                due,
-                action_type,
-            },
-            Body::Update { channel, message } => Body::Update {
-                channel,
-                message: r(message),
-            },
-            Body::Retro { section, text } => Body::Retro {
-                section,
-                text: r(text),
-            },
-            Body::Resolved { root_cause } => Body::Resolved {
-                root_cause: ro(root_cause),
-            },
+            Body::Action { title, owner, due, action_type } => {
+                Body::Action { title: r(title), owner, due, action_type }
+            }
+            Body::Update { channel, message } => Body::Update { channel, message: r(message) },
+            Body::Retro { section, text } => Body::Retro { section, text: r(text) },
+            Body::Resolved { root_cause } => Body::Resolved { root_cause: ro(root_cause) },
             other @ (Body::Mark { .. }
             | Body::Role { .. }
             | Body::Runbook { .. }

@@ -111,9 +111,6 @@ impl<'a> Plan<'a> {
 
     /// Pending steps still ahead in a phase.
     pub fn remaining_in(&self, phase: Phase) -> usize {
-        self.items
-            .iter()
-            .filter(|(p, s)| p.phase == phase && *s == Status::Pending)
-            .count()
+        self.items.iter().filter(|(p, s)| p.phase == phase && *s == Status::Pending).count()
     }
 }

@@ -21,19 +21,10 @@ pub fn slug(title: &str) -> String {
     }
     if out.len() > MAX_SLUG {
         // Cut at a word boundary when there is one: `...-black-friday` reads better than `...-bla`.
-        out.truncate(
-            out[..MAX_SLUG]
-                .rfind('-')
-                .filter(|i| *i > MAX_SLUG / 2)
-                .unwrap_or(MAX_SLUG),
-        );
+        out.truncate(out[..MAX_SLUG].rfind('-').filter(|i| *i > MAX_SLUG / 2).unwrap_or(MAX_SLUG));
     }
     let trimmed = out.trim_end_matches('-');
-    if trimmed.is_empty() {
-        "incident".to_string()
-    } else {
-        trimmed.to_string()
-    }
+    if trimmed.is_empty() { "incident".to_string() } else { trimmed.to_string() }
 }
 
 /// A fresh id for a title opened at `at`; `taken` says whether an id is in use.
@@ -42,18 +33,12 @@ pub fn new_id(title: &str, at: DateTime<Utc>, taken: impl Fn(&str) -> bool) -> S
     if !taken(&base) {
         return base;
     }
-    (2..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|id| !taken(id))
-        .unwrap_or(base)
+    (2..).map(|n| format!("{base}-{n}")).find(|id| !taken(id)).unwrap_or(base)
 }
 
 /// Whether a string can be an id we made: guards against `--incident ../../etc`.
 pub fn is_valid(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[cfg(test)]
@@ -63,10 +48,7 @@ mod tests {
     #[test]
     fn slugs_are_safe() {
         assert_eq!(slug("Checkout returns 500"), "checkout-returns-500");
-        assert_eq!(
-            slug("../../etc/passwd | `rm -rf` <b>\n"),
-            "etc-passwd-rm-rf-b"
-        );
+        assert_eq!(slug("../../etc/passwd | `rm -rf` <b>\n"), "etc-passwd-rm-rf-b");
         assert_eq!(slug("///"), "incident");
         assert_eq!(slug("Ünïcode only ✓"), "n-code-only");
         assert!(slug(&"x".repeat(500)).len() <= MAX_SLUG);

@@ -81,11 +81,8 @@ pub fn summaries(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
             continue;
         };
         let len = meta.len();
-        let mtime_ns = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
+        let mtime_ns =
+            meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
         if let Some(e) = cache.entries.get(id)
             && e.len == len
             && e.mtime_ns == mtime_ns
@@ -104,14 +101,7 @@ pub fn summaries(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
         // Open incidents change with every command; rewriting the whole cache for each would
         // cost more than folding their (short) logs again. Settled ones are worth storing.
         changed |= summary.state != State::Open;
-        cache.entries.insert(
-            id.clone(),
-            Entry {
-                len,
-                mtime_ns,
-                summary: summary.clone(),
-            },
-        );
+        cache.entries.insert(id.clone(), Entry { len, mtime_ns, summary: summary.clone() });
         out.push(summary);
     }
     if changed && let Some(path) = path {

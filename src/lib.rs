@@ -11,6 +11,7 @@ pub mod flow;
 pub mod fsutil;
 pub mod ids;
 pub mod index;
+pub mod lint;
 pub mod metrics;
 pub mod phase;
 pub mod redact;
@@ -41,24 +42,20 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Mark { milestone } => cmd::record::mark(&ctx, milestone),
         Command::Severity { severity, reason } => cmd::record::severity(&ctx, &severity, reason),
         Command::Role { role, name } => cmd::record::role(&ctx, role, name),
-        Command::Action {
-            title,
-            owner,
-            due,
-            action_type,
-        } => cmd::record::action(&ctx, title, owner, due, action_type),
+        Command::Action { title, owner, due, action_type } => {
+            cmd::record::action(&ctx, title, owner, due, action_type)
+        }
         Command::Retro { section, text } => cmd::record::retro(&ctx, section, text),
         Command::Resolve { root_cause } => cmd::record::resolve(&ctx, root_cause),
         Command::Close => cmd::record::close(&ctx),
         Command::Status { id } => cmd::status::run(&ctx, id.as_deref()),
         Command::List { all } => cmd::list::run(&ctx, all),
         Command::Timeline { id } => cmd::timeline::run(&ctx, id.as_deref()),
-        Command::Postmortem {
-            id,
-            no_commit,
-            template,
-            output,
-        } => cmd::postmortem::run(&ctx, id.as_deref(), no_commit, template, output),
+        Command::Postmortem { id, no_commit, template, output } => {
+            cmd::postmortem::run(&ctx, id.as_deref(), no_commit, template, output)
+        }
+        Command::Lint { paths, format, explain } => cmd::lint::run(&ctx, &paths, format, explain.as_deref()),
+        Command::Schema => cmd::lint::schema(&ctx),
         Command::Demo => cmd::demo::run(&ctx),
         Command::Completions { shell } => cmd::docs::completions(shell),
         Command::Man => cmd::docs::man(),

@@ -80,19 +80,10 @@ pub fn phases(
     Phase::ALL
         .into_iter()
         .map(|phase| {
-            let spans: Vec<&Span> = inc
-                .phases
-                .iter()
-                .filter(|s| s.value == phase.name())
-                .collect();
-            let budget_s =
-                config.budget(phase, &inc.severity, runbook.and_then(|r| r.budget(phase)));
-            let actual_s = (!spans.is_empty()).then(|| {
-                spans
-                    .iter()
-                    .map(|s| (s.to.unwrap_or(now) - s.from).num_seconds())
-                    .sum::<i64>()
-            });
+            let spans: Vec<&Span> = inc.phases.iter().filter(|s| s.value == phase.name()).collect();
+            let budget_s = config.budget(phase, &inc.severity, runbook.and_then(|r| r.budget(phase)));
+            let actual_s = (!spans.is_empty())
+                .then(|| spans.iter().map(|s| (s.to.unwrap_or(now) - s.from).num_seconds()).sum::<i64>());
             PhaseRow {
                 phase,
                 budget_s,

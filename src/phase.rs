@@ -13,13 +13,8 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 5] = [
-        Phase::Detect,
-        Phase::Assess,
-        Phase::Diagnose,
-        Phase::Remediate,
-        Phase::Validate,
-    ];
+    pub const ALL: [Phase; 5] =
+        [Phase::Detect, Phase::Assess, Phase::Diagnose, Phase::Remediate, Phase::Validate];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -32,10 +27,7 @@ impl Phase {
     }
 
     pub fn next(self) -> Option<Phase> {
-        Phase::ALL
-            .iter()
-            .position(|p| *p == self)
-            .and_then(|i| Phase::ALL.get(i + 1).copied())
+        Phase::ALL.iter().position(|p| *p == self).and_then(|i| Phase::ALL.get(i + 1).copied())
     }
 
     pub fn parse(s: &str) -> Option<Phase> {

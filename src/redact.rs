@@ -42,11 +42,7 @@ pub fn redact(text: &str) -> String {
         out = re
             .replace_all(&out, |c: &regex::Captures<'_>| {
                 let label = c.get(1).map_or("", |m| m.as_str());
-                let tail = if c[0].ends_with('@') && !label.is_empty() {
-                    "@"
-                } else {
-                    ""
-                };
+                let tail = if c[0].ends_with('@') && !label.is_empty() { "@" } else { "" };
                 format!("{label}{MASK}{tail}")
             })
             .into_owned();
@@ -62,20 +58,11 @@ mod tests {
     fn redacts_common_secrets() {
         let cases = [
             ("key AKIAIOSFODNN7EXAMPLE ok", "key [REDACTED] ok"),
-            (
-                "postgres://app:hunter2@db:5432/shop",
-                "postgres://app:[REDACTED]@db:5432/shop",
-            ),
-            (
-                "Authorization: Bearer abc.def.ghi",
-                "Authorization: Bearer [REDACTED]",
-            ),
+            ("postgres://app:hunter2@db:5432/shop", "postgres://app:[REDACTED]@db:5432/shop"),
+            ("Authorization: Bearer abc.def.ghi", "Authorization: Bearer [REDACTED]"),
             ("PASSWORD=s3cr3t rest", "PASSWORD=[REDACTED] rest"),
             ("\"api_key\": \"zzz\"", "\"api_key\": \"[REDACTED]\""),
-            (
-                "token ghp_abcdefghijklmnopqrstuvwxyz0123456789AB",
-                "token [REDACTED]",
-            ),
+            ("token ghp_abcdefghijklmnopqrstuvwxyz0123456789AB", "token [REDACTED]"),
         ];
         for (input, want) in cases {
             assert_eq!(redact(input), want, "{input}");

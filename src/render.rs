@@ -56,21 +56,14 @@ fn dur(v: Value) -> String {
 fn utc(v: Value) -> String {
     v.as_str()
         .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-        .map_or_else(
-            || "—".to_string(),
-            |t| crate::ui::utc(t.with_timezone(&chrono::Utc)),
-        )
+        .map_or_else(|| "—".to_string(), |t| crate::ui::utc(t.with_timezone(&chrono::Utc)))
 }
 
 /// RFC 3339 text → what Mermaid's `dateFormat YYYY-MM-DDTHH:mm:ss` reads.
 fn mermaid_time(v: Value) -> String {
     v.as_str()
         .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-        .map_or_else(String::new, |t| {
-            t.with_timezone(&chrono::Utc)
-                .format("%Y-%m-%dT%H:%M:%S")
-                .to_string()
-        })
+        .map_or_else(String::new, |t| t.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%S").to_string())
 }
 
 pub fn environment() -> Environment<'static> {
@@ -145,20 +138,13 @@ fn blocks(text: &str) -> Vec<Block> {
         let inner = text[i + OPEN.len()..end_of_open - 3].trim();
         let mut parts = inner.split_whitespace();
         let name = parts.next().unwrap_or_default().to_string();
-        let generated = parts
-            .find_map(|p| p.strip_prefix("generated="))
-            .map(str::to_string);
+        let generated = parts.find_map(|p| p.strip_prefix("generated=")).map(str::to_string);
         let close = format!("{CLOSE}{name} -->");
         let Some(c) = text[end_of_open..].find(&close).map(|c| c + end_of_open) else {
             from = end_of_open;
             continue;
         };
-        out.push(Block {
-            name,
-            body: end_of_open..c,
-            generated,
-            open: i..end_of_open,
-        });
+        out.push(Block { name, body: end_of_open..c, generated, open: i..end_of_open });
         from = c + close.len();
     }
     out
@@ -171,9 +157,7 @@ pub fn merge_editable(fresh: &str, previous: Option<&str>) -> String {
         .map(|p| {
             blocks(p)
                 .into_iter()
-                .filter(|b| {
-                    b.generated.as_deref() != Some(fingerprint(&p[b.body.clone()]).as_str())
-                })
+                .filter(|b| b.generated.as_deref() != Some(fingerprint(&p[b.body.clone()]).as_str()))
                 .map(|b| (b.name, p[b.body].to_string()))
                 .collect()
         })
@@ -183,11 +167,7 @@ pub fn merge_editable(fresh: &str, previous: Option<&str>) -> String {
     for b in blocks(fresh) {
         let body = &fresh[b.body.clone()];
         out.push_str(&fresh[last..b.open.start]);
-        out.push_str(&format!(
-            "{OPEN}{} generated={} -->",
-            b.name,
-            fingerprint(body)
-        ));
+        out.push_str(&format!("{OPEN}{} generated={} -->", b.name, fingerprint(body)));
         match old.iter().find(|(n, _)| *n == b.name) {
             Some((_, kept)) => out.push_str(kept),
             None => out.push_str(body),
@@ -204,10 +184,7 @@ mod tests {
 
     #[test]
     fn cells_cannot_break_tables() {
-        assert_eq!(
-            cell("a|b\nc <b>x</b> `y` \\|"),
-            "a\\|b<br>c &lt;b&gt;x&lt;/b&gt; &#96;y&#96; \\\\\\|"
-        );
+        assert_eq!(cell("a|b\nc <b>x</b> `y` \\|"), "a\\|b<br>c &lt;b&gt;x&lt;/b&gt; &#96;y&#96; \\\\\\|");
     }
 
     #[test]

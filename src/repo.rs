@@ -110,10 +110,7 @@ impl Repo {
                 many => {
                     return Err(Error::AmbiguousIncident {
                         given: None,
-                        candidates: many
-                            .iter()
-                            .map(|s| format!("{} ({})", s.id, s.title))
-                            .collect(),
+                        candidates: many.iter().map(|s| format!("{} ({})", s.id, s.title)).collect(),
                     });
                 }
             }
@@ -135,10 +132,7 @@ impl Repo {
         if let Some(line) = log.torn_line {
             warn_torn(&path, line, false);
         }
-        Ok(Loaded {
-            incident,
-            torn_line: log.torn_line,
-        })
+        Ok(Loaded { incident, torn_line: log.torn_line })
     }
 
     pub fn append(&self, id: &str, events: &[Event]) -> Result<()> {
@@ -168,11 +162,7 @@ impl Repo {
         as_flag: Option<&str>,
     ) -> Result<Option<git2::Oid>> {
         let repo = Repository::open(&self.root).map_err(|e| {
-            Error::Git(format!(
-                "{} is not a git repository ({})",
-                self.root.display(),
-                e.message()
-            ))
+            Error::Git(format!("{} is not a git repository ({})", self.root.display(), e.message()))
         })?;
         let sig = signature(&repo, as_flag)?;
         let mut index = repo.index()?;
@@ -183,10 +173,7 @@ impl Repo {
         let tree = repo.find_tree(index.write_tree()?)?;
         let parent = match repo.head() {
             Ok(head) => Some(head.peel_to_commit()?),
-            Err(e)
-                if e.code() == git2::ErrorCode::UnbornBranch
-                    || e.code() == git2::ErrorCode::NotFound =>
-            {
+            Err(e) if e.code() == git2::ErrorCode::UnbornBranch || e.code() == git2::ErrorCode::NotFound => {
                 None
             }
             Err(e) => return Err(e.into()),
@@ -195,23 +182,13 @@ impl Repo {
             return Ok(None);
         }
         let parents: Vec<&git2::Commit> = parent.iter().collect();
-        Ok(Some(repo.commit(
-            Some("HEAD"),
-            &sig,
-            &sig,
-            message,
-            &tree,
-            &parents,
-        )?))
+        Ok(Some(repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)?))
     }
 }
 
 fn warn_torn(path: &Path, line: usize, repaired: bool) {
-    let what = if repaired {
-        "was removed before this write"
-    } else {
-        "is ignored; the next write repairs it"
-    };
+    let what =
+        if repaired { "was removed before this write" } else { "is ignored; the next write repairs it" };
     eprintln!(
         "warning: {}:{line}: the last event was cut off mid-write (a crash?) and {what}; every complete event before it is intact",
         path.display()
@@ -219,10 +196,8 @@ fn warn_torn(path: &Path, line: usize, repaired: bool) {
 }
 
 fn git_config(root: &Path, key: &str) -> Option<String> {
-    let config = Repository::open(root)
-        .and_then(|r| r.config())
-        .or_else(|_| git2::Config::open_default())
-        .ok()?;
+    let config =
+        Repository::open(root).and_then(|r| r.config()).or_else(|_| git2::Config::open_default()).ok()?;
     config.get_string(key).ok().filter(|s| !s.trim().is_empty())
 }
 

@@ -66,10 +66,10 @@ fn ordered_choices<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, Strin
     let map = serde_yaml::Mapping::deserialize(d)?;
     map.into_iter()
         .map(|(k, v)| {
-            let key = scalar(&k)
-                .ok_or_else(|| serde::de::Error::custom("a choice must be a plain answer"))?;
-            let target = scalar(&v)
-                .ok_or_else(|| serde::de::Error::custom("a choice must point at a step id"))?;
+            let key =
+                scalar(&k).ok_or_else(|| serde::de::Error::custom("a choice must be a plain answer"))?;
+            let target =
+                scalar(&v).ok_or_else(|| serde::de::Error::custom("a choice must point at a step id"))?;
             Ok((key, target))
         })
         .collect()

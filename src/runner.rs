@@ -79,12 +79,5 @@ fn cap(text: &str) -> (String, bool) {
         tail_start += 1;
     }
     let cut = tail_start - head_end;
-    (
-        format!(
-            "{}\n[… {cut} bytes cut …]\n{}",
-            &text[..head_end],
-            &text[tail_start..]
-        ),
-        true,
-    )
+    (format!("{}\n[… {cut} bytes cut …]\n{}", &text[..head_end], &text[tail_start..]), true)
 }

@@ -127,12 +127,9 @@ impl Incident {
     pub fn fold(id: &str, mut events: Vec<Event>) -> Option<Incident> {
         events.sort_by_key(Event::when);
         let opened = events.iter().find_map(|e| match &e.body {
-            Body::Opened {
-                title,
-                severity,
-                services,
-                drill,
-            } => Some((e, title.clone(), severity.clone(), services.clone(), *drill)),
+            Body::Opened { title, severity, services, drill } => {
+                Some((e, title.clone(), severity.clone(), services.clone(), *drill))
+            }
             _ => None,
         })?;
         let (first, title, severity, services, drill) = opened;
@@ -217,13 +214,7 @@ impl Incident {
                     reason: None,
                 });
             }
-            Body::Step {
-                step,
-                phase,
-                outcome,
-                choice,
-                note,
-            } => self.steps.push(StepRecord {
+            Body::Step { step, phase, outcome, choice, note } => self.steps.push(StepRecord {
                 step: step.clone(),
                 phase: *phase,
                 outcome: *outcome,
@@ -232,13 +223,7 @@ impl Incident {
                 at: when,
                 by: e.by.clone(),
             }),
-            Body::Command {
-                step,
-                command,
-                exit_code,
-                output,
-                ..
-            } => self.commands.push(CommandRecord {
+            Body::Command { step, command, exit_code, output, .. } => self.commands.push(CommandRecord {
                 step: step.clone(),
                 command: command.clone(),
                 exit_code: *exit_code,
@@ -246,12 +231,7 @@ impl Incident {
                 at: when,
                 by: e.by.clone(),
             }),
-            Body::Action {
-                title,
-                owner,
-                due,
-                action_type,
-            } => self.actions.push(ActionItem {
+            Body::Action { title, owner, due, action_type } => self.actions.push(ActionItem {
                 title: title.clone(),
                 owner: owner.clone(),
                 due: due.clone(),
@@ -264,11 +244,9 @@ impl Incident {
                 at: when,
                 by: e.by.clone(),
             }),
-            Body::Retro { section, text } => self
-                .retro
-                .entry(section.clone())
-                .or_default()
-                .push(text.clone()),
+            Body::Retro { section, text } => {
+                self.retro.entry(section.clone()).or_default().push(text.clone())
+            }
             Body::Resolved { root_cause } => {
                 if root_cause.is_some() {
                     self.root_cause = root_cause.clone();
@@ -294,10 +272,7 @@ impl Incident {
     }
 
     pub fn phase(&self) -> Phase {
-        self.phases
-            .last()
-            .and_then(|s| Phase::parse(&s.value))
-            .unwrap_or(Phase::Detect)
+        self.phases.last().and_then(|s| Phase::parse(&s.value)).unwrap_or(Phase::Detect)
     }
 
     pub fn mark(&self, m: Milestone) -> Option<DateTime<Utc>> {
@@ -316,10 +291,7 @@ impl Incident {
     }
 
     pub fn commander(&self) -> Option<&str> {
-        self.roles
-            .get("commander")
-            .and_then(|s| s.last())
-            .map(|s| s.value.as_str())
+        self.roles.get("commander").and_then(|s| s.last()).map(|s| s.value.as_str())
     }
 
     pub fn ended_at(&self) -> Option<DateTime<Utc>> {

@@ -13,9 +13,7 @@ pub fn parse_time(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
-    let relative = s
-        .strip_prefix('-')
-        .or_else(|| s.strip_suffix("ago").map(str::trim_end));
+    let relative = s.strip_prefix('-').or_else(|| s.strip_suffix("ago").map(str::trim_end));
     if let Some(rel) = relative
         && let Some(secs) = parse_duration(rel)
     {
@@ -73,15 +71,11 @@ pub fn human(secs: i64) -> String {
     let s = secs.unsigned_abs();
     let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
     let body = if d > 0 {
-        format!("{d}d {h}h")
+        if h == 0 { format!("{d}d") } else { format!("{d}d {h}h") }
     } else if h > 0 {
         format!("{h}h {m:02}m")
     } else if m > 0 {
-        if sec == 0 {
-            format!("{m}m")
-        } else {
-            format!("{m}m {sec:02}s")
-        }
+        if sec == 0 { format!("{m}m") } else { format!("{m}m {sec:02}s") }
     } else {
         format!("{sec}s")
     };
@@ -98,34 +92,20 @@ mod tests {
     use super::*;
 
     fn now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2026-11-26T15:00:00Z")
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap()
+        DateTime::parse_from_rfc3339("2026-11-26T15:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap()
     }
 
     #[test]
     fn parses_every_documented_form() {
         let n = now();
-        assert_eq!(
-            parse_time("2026-11-26T14:02:00Z", n).unwrap().to_rfc3339(),
-            "2026-11-26T14:02:00+00:00"
-        );
+        assert_eq!(parse_time("2026-11-26T14:02:00Z", n).unwrap().to_rfc3339(), "2026-11-26T14:02:00+00:00");
         assert_eq!(
             parse_time("2026-11-26T15:02:00+01:00", n).unwrap(),
             parse_time("2026-11-26T14:02:00Z", n).unwrap()
         );
-        assert_eq!(
-            parse_time("-15m", n).unwrap(),
-            parse_time("2026-11-26T14:45:00Z", n).unwrap()
-        );
-        assert_eq!(
-            parse_time("15m ago", n).unwrap(),
-            parse_time("2026-11-26T14:45:00Z", n).unwrap()
-        );
-        assert_eq!(
-            parse_time("1h30m ago", n).unwrap(),
-            parse_time("2026-11-26T13:30:00Z", n).unwrap()
-        );
+        assert_eq!(parse_time("-15m", n).unwrap(), parse_time("2026-11-26T14:45:00Z", n).unwrap());
+        assert_eq!(parse_time("15m ago", n).unwrap(), parse_time("2026-11-26T14:45:00Z", n).unwrap());
+        assert_eq!(parse_time("1h30m ago", n).unwrap(), parse_time("2026-11-26T13:30:00Z", n).unwrap());
         assert!(parse_time("14:02", n).is_ok());
         assert!(parse_time("yesterday-ish", n).is_err());
         assert!(parse_time("25:99", n).is_err());

@@ -15,8 +15,5 @@ static POSITION: LazyLock<Regex> = LazyLock::new(|| {
 pub fn to_error(path: &Path, e: &serde_yaml::Error) -> Error {
     let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
     let message = POSITION.replace_all(&e.to_string(), "").into_owned();
-    Error::BadFile {
-        at: format!("{}:{line}:{col}", path.display()),
-        message,
-    }
+    Error::BadFile { at: format!("{}:{line}:{col}", path.display()), message }
 }

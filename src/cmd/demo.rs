@@ -15,25 +15,11 @@ use crate::repo::Repo;
 pub const TITLE: &str = "Checkout returns Error 500 during the Black Friday peak";
 
 fn at(hh: u32, mm: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 27, hh, mm, 0)
-        .single()
-        .unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 11, 27, hh, mm, 0).single().unwrap_or_default()
 }
 
-fn step(
-    id: &str,
-    phase: Phase,
-    outcome: Outcome,
-    choice: Option<&str>,
-    note: Option<&str>,
-) -> Body {
-    Body::Step {
-        step: id.into(),
-        phase,
-        outcome,
-        choice: choice.map(Into::into),
-        note: note.map(Into::into),
-    }
+fn step(id: &str, phase: Phase, outcome: Outcome, choice: Option<&str>, note: Option<&str>) -> Body {
+    Body::Step { step: id.into(), phase, outcome, choice: choice.map(Into::into), note: note.map(Into::into) }
 }
 
 fn command(step: &str, command: &str, exit_code: i32, output: &str, ms: u64) -> Body {
@@ -70,47 +56,11 @@ fn script() -> Vec<(u32, u32, &'static str, Body)> {
                 drill: false,
             },
         ),
-        (
-            14,
-            2,
-            ALICE,
-            Body::Mark {
-                milestone: Milestone::Started,
-            },
-        ),
-        (
-            14,
-            6,
-            ALICE,
-            Body::Mark {
-                milestone: Milestone::Detected,
-            },
-        ),
-        (
-            14,
-            8,
-            ALICE,
-            Body::Mark {
-                milestone: Milestone::Acknowledged,
-            },
-        ),
-        (
-            14,
-            9,
-            ALICE,
-            Body::Role {
-                role: text("commander"),
-                name: text(ALICE),
-            },
-        ),
-        (
-            14,
-            9,
-            ALICE,
-            Body::Runbook {
-                runbook: text("bad-deploy"),
-            },
-        ),
+        (14, 2, ALICE, Body::Mark { milestone: Milestone::Started }),
+        (14, 6, ALICE, Body::Mark { milestone: Milestone::Detected }),
+        (14, 8, ALICE, Body::Mark { milestone: Milestone::Acknowledged }),
+        (14, 9, ALICE, Body::Role { role: text("commander"), name: text(ALICE) }),
+        (14, 9, ALICE, Body::Runbook { runbook: text("bad-deploy") }),
         (
             14,
             10,
@@ -151,24 +101,10 @@ fn script() -> Vec<(u32, u32, &'static str, Body)> {
             14,
             12,
             ALICE,
-            step(
-                "list-recent-rollouts",
-                Detect,
-                Done,
-                None,
-                Some("checkout v2.31.0 went out at 13:58"),
-            ),
+            step("list-recent-rollouts", Detect, Done, None, Some("checkout v2.31.0 went out at 13:58")),
         ),
         (14, 13, ALICE, Body::Phase { phase: Assess }),
-        (
-            14,
-            14,
-            ALICE,
-            Body::Role {
-                role: text("comms"),
-                name: text(BEN),
-            },
-        ),
+        (14, 14, ALICE, Body::Role { role: text("comms"), name: text(BEN) }),
         (
             14,
             15,
@@ -197,9 +133,7 @@ fn script() -> Vec<(u32, u32, &'static str, Body)> {
             BEN,
             Body::Update {
                 channel: text("status-page"),
-                message: text(
-                    "We are investigating errors when placing orders. Browsing is not affected.",
-                ),
+                message: text("We are investigating errors when placing orders. Browsing is not affected."),
             },
         ),
         (
@@ -214,18 +148,7 @@ fn script() -> Vec<(u32, u32, &'static str, Body)> {
                 Some("new: PoolTimeoutException (db connection pool exhausted), 28k in 17 minutes"),
             ),
         ),
-        (
-            14,
-            20,
-            ALICE,
-            step(
-                "set-severity",
-                Assess,
-                Done,
-                None,
-                Some("SEV1: checkout failing at peak"),
-            ),
-        ),
+        (14, 20, ALICE, step("set-severity", Assess, Done, None, Some("SEV1: checkout failing at peak"))),
         (
             14,
             23,
@@ -238,12 +161,7 @@ fn script() -> Vec<(u32, u32, &'static str, Body)> {
                 960,
             ),
         ),
-        (
-            14,
-            24,
-            ALICE,
-            step("freeze-deploys", Assess, Done, None, None),
-        ),
+        (14, 24, ALICE, step("freeze-deploys", Assess, Done, None, None)),
         (14, 26, ALICE, Body::Phase { phase: Diagnose }),
         (
             14,
@@ -261,13 +179,7 @@ fn script() -> Vec<(u32, u32, &'static str, Body)> {
             14,
             28,
             ALICE,
-            step(
-                "list-flag-changes",
-                Diagnose,
-                Skipped,
-                None,
-                Some("no flag changes since 11:00"),
-            ),
+            step("list-flag-changes", Diagnose, Skipped, None, Some("no flag changes since 11:00")),
         ),
         (
             14,
@@ -279,23 +191,12 @@ fn script() -> Vec<(u32, u32, &'static str, Body)> {
                 ),
             },
         ),
-        (
-            14,
-            31,
-            ALICE,
-            step("recent-deploy", Diagnose, Done, Some("yes"), None),
-        ),
+        (14, 31, ALICE, step("recent-deploy", Diagnose, Done, Some("yes"), None)),
         (
             14,
             34,
             ALICE,
-            step(
-                "check-migration",
-                Diagnose,
-                Done,
-                Some("no"),
-                Some("v2.31.0 has no schema migration"),
-            ),
+            step("check-migration", Diagnose, Done, Some("no"), Some("v2.31.0 has no schema migration")),
         ),
         (14, 36, ALICE, Body::Phase { phase: Remediate }),
         (
@@ -310,20 +211,8 @@ fn script() -> Vec<(u32, u32, &'static str, Body)> {
                 382_000,
             ),
         ),
-        (
-            14,
-            44,
-            ALICE,
-            step("rollback", Remediate, Done, None, Some("back on v2.30.4")),
-        ),
-        (
-            14,
-            44,
-            ALICE,
-            Body::Mark {
-                milestone: Milestone::Mitigated,
-            },
-        ),
+        (14, 44, ALICE, step("rollback", Remediate, Done, None, Some("back on v2.30.4"))),
+        (14, 44, ALICE, Body::Mark { milestone: Milestone::Mitigated }),
         (
             14,
             45,
@@ -347,22 +236,12 @@ fn script() -> Vec<(u32, u32, &'static str, Body)> {
             },
         ),
         (14, 47, ALICE, Body::Phase { phase: Validate }),
-        (
-            14,
-            50,
-            PRIYA,
-            Body::Role {
-                role: text("commander"),
-                name: text(PRIYA),
-            },
-        ),
+        (14, 50, PRIYA, Body::Role { role: text("commander"), name: text(PRIYA) }),
         (
             14,
             50,
             ALICE,
-            Body::Note {
-                text: text("Handoff: Alice's shift ends; Priya takes command for validation"),
-            },
+            Body::Note { text: text("Handoff: Alice's shift ends; Priya takes command for validation") },
         ),
         (
             15,
@@ -380,43 +259,15 @@ fn script() -> Vec<(u32, u32, &'static str, Body)> {
             15,
             2,
             PRIYA,
-            step(
-                "check-error-rate-slo",
-                Validate,
-                Done,
-                None,
-                Some("5xx ratio 0.04% over 15 minutes"),
-            ),
+            step("check-error-rate-slo", Validate, Done, None, Some("5xx ratio 0.04% over 15 minutes")),
         ),
-        (
-            15,
-            3,
-            PRIYA,
-            step("check-rollout-healthy", Validate, Done, None, None),
-        ),
-        (
-            15,
-            5,
-            PRIYA,
-            step(
-                "run-synthetic-checkout",
-                Validate,
-                Done,
-                None,
-                Some("order SYN-88213 placed"),
-            ),
-        ),
+        (15, 3, PRIYA, step("check-rollout-healthy", Validate, Done, None, None)),
+        (15, 5, PRIYA, step("run-synthetic-checkout", Validate, Done, None, Some("order SYN-88213 placed"))),
         (
             15,
             10,
             PRIYA,
-            step(
-                "confirm-with-support",
-                Validate,
-                Done,
-                None,
-                Some("no new reports since 14:46"),
-            ),
+            step("confirm-with-support", Validate, Done, None, Some("no new reports since 14:46")),
         ),
         (
             15,
@@ -454,10 +305,7 @@ fn script() -> Vec<(u32, u32, &'static str, Body)> {
             15,
             20,
             PRIYA,
-            Body::Retro {
-                section: text("trigger"),
-                text: text("Release v2.31.0 of checkout at 13:58 UTC."),
-            },
+            Body::Retro { section: text("trigger"), text: text("Release v2.31.0 of checkout at 13:58 UTC.") },
         ),
         (
             15,
@@ -571,16 +419,12 @@ pub fn run(ctx: &Ctx) -> Result<u8> {
     config.set_str("user.name", "Incident Demo")?;
     config.set_str("user.email", "demo@incident.invalid")?;
     let repo = Repo::open(root.clone())?;
-    let starter: Vec<std::path::PathBuf> = crate::starter::files()
-        .into_iter()
-        .map(|(rel, _)| rel.into())
-        .collect();
+    let starter: Vec<std::path::PathBuf> =
+        crate::starter::files().into_iter().map(|(rel, _)| rel.into()).collect();
     repo.commit_if_changed(&starter, "incident: initialize repository", None)?;
 
-    let events: Vec<Event> = script()
-        .into_iter()
-        .map(|(h, m, by, body)| Event::new(body, by, at(h, m), None))
-        .collect();
+    let events: Vec<Event> =
+        script().into_iter().map(|(h, m, by, body)| Event::new(body, by, at(h, m), None)).collect();
     let id = crate::ids::new_id(TITLE, at(14, 2), |_| false);
     repo.append(&id, &events)?;
     let inc = repo.load(&id)?.incident;
@@ -590,15 +434,8 @@ pub fn run(ctx: &Ctx) -> Result<u8> {
     let commit = git.find_commit(oid)?;
     let author = commit.author();
     eprintln!("commit {oid}");
-    eprintln!(
-        "Author: {} <{}>",
-        author.name().unwrap_or_default(),
-        author.email().unwrap_or_default()
-    );
-    eprintln!(
-        "\n    {}\n",
-        String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
-    );
+    eprintln!("Author: {} <{}>", author.name().unwrap_or_default(), author.email().unwrap_or_default());
+    eprintln!("\n    {}\n", String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()));
     let path = std::fs::canonicalize(&path).unwrap_or(path);
     println!("{}", path.display());
     let _ = ctx;

@@ -19,10 +19,7 @@ pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
     let repo = Repo::open(root.clone())?;
     let root_shown = std::fs::canonicalize(&root).unwrap_or(root);
     if written.is_empty() {
-        println!(
-            "{} is already an incident repository; nothing to add",
-            root_shown.display()
-        );
+        println!("{} is already an incident repository; nothing to add", root_shown.display());
     } else {
         for p in &written {
             println!("created {}", p.display());
@@ -39,10 +36,7 @@ pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
         "incident: initialize repository",
         ctx.global.as_name.as_deref(),
     )? {
-        Some(oid) => println!(
-            "committed {}: incident: initialize repository",
-            &oid.to_string()[..12]
-        ),
+        Some(oid) => println!("committed {}: incident: initialize repository", &oid.to_string()[..12]),
         None if written.is_empty() => {}
         None => println!("nothing new to commit"),
     }

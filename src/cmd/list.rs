@@ -26,10 +26,7 @@ pub fn run(ctx: &Ctx, all: bool) -> Result<u8> {
     if ctx.global.json {
         let rows: Vec<Row<'_>> = summaries
             .iter()
-            .map(|s| Row {
-                summary: s,
-                revenue_lost: metrics::revenue_lost(&repo.config, s.impact_s),
-            })
+            .map(|s| Row { summary: s, revenue_lost: metrics::revenue_lost(&repo.config, s.impact_s) })
             .collect();
         ctx.print_json(&rows)?;
         return Ok(0);
@@ -37,29 +34,13 @@ pub fn run(ctx: &Ctx, all: bool) -> Result<u8> {
     if summaries.is_empty() {
         println!(
             "No incidents{}.",
-            if all {
-                ""
-            } else {
-                " open or awaiting a postmortem (--all shows closed ones)"
-            }
+            if all { "" } else { " open or awaiting a postmortem (--all shows closed ones)" }
         );
         return Ok(0);
     }
-    let mut t = ui::table(&[
-        "Id",
-        "Title",
-        "Severity",
-        "State",
-        "Phase",
-        "Opened (UTC)",
-        "Impact",
-    ]);
+    let mut t = ui::table(&["Id", "Title", "Severity", "State", "Phase", "Opened (UTC)", "Impact"]);
     for s in &summaries {
-        let title = if s.drill {
-            format!("{} (drill)", s.title)
-        } else {
-            s.title.clone()
-        };
+        let title = if s.drill { format!("{} (drill)", s.title) } else { s.title.clone() };
         t.add_row(vec![
             s.id.clone(),
             title,

@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod docs;
 pub mod init;
+pub mod lint;
 pub mod list;
 pub mod open;
 pub mod phase;

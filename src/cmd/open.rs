@@ -18,24 +18,15 @@ fn prompt_err(e: dialoguer::Error) -> Error {
 
 pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let repo = ctx.repo()?;
-    let started = args
-        .started_at
-        .as_deref()
-        .map(|t| ctx.parse_time("--started-at", t))
-        .transpose()?;
-    let detected = args
-        .detected_at
-        .as_deref()
-        .map(|t| ctx.parse_time("--detected-at", t))
-        .transpose()?;
+    let started = args.started_at.as_deref().map(|t| ctx.parse_time("--started-at", t)).transpose()?;
+    let detected = args.detected_at.as_deref().map(|t| ctx.parse_time("--detected-at", t)).transpose()?;
     let opened_at = ctx.at()?.unwrap_or(ctx.now);
 
     let title = match args.title.filter(|t| !t.trim().is_empty()) {
         Some(t) => t,
-        None if ctx.interactive => Input::<String>::new()
-            .with_prompt("What is broken?")
-            .interact_text()
-            .map_err(prompt_err)?,
+        None if ctx.interactive => {
+            Input::<String>::new().with_prompt("What is broken?").interact_text().map_err(prompt_err)?
+        }
         None => {
             return Err(Error::usage(
                 "missing TITLE: incident open \"checkout returns 500\" --severity SEV1",
@@ -46,12 +37,8 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
         Some(s) => s,
         None if ctx.interactive && !repo.config.severities.is_empty() => {
             let keys: Vec<&String> = repo.config.severities.keys().collect();
-            let items: Vec<String> = repo
-                .config
-                .severities
-                .iter()
-                .map(|(k, s)| format!("{k}  {}", s.description))
-                .collect();
+            let items: Vec<String> =
+                repo.config.severities.iter().map(|(k, s)| format!("{k}  {}", s.description)).collect();
             let i = Select::new()
                 .with_prompt("Severity")
                 .items(&items)
@@ -61,9 +48,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
             keys[i].clone()
         }
         None => {
-            return Err(Error::usage(
-                "missing --severity (SEV1 is the most severe, SEV4 the least)",
-            ));
+            return Err(Error::usage("missing --severity (SEV1 is the most severe, SEV4 the least)"));
         }
     };
     check_severity(&repo, &severity)?;
@@ -74,27 +59,15 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let id = create_dir(&repo, &title, impact_start)?;
     let by = repo.responder(ctx.global.as_name.as_deref());
     let commander = args.commander.unwrap_or_else(|| by.clone());
-    let mut bodies = vec![Body::Opened {
-        title,
-        severity,
-        services,
-        drill: args.drill,
-    }];
+    let mut bodies = vec![Body::Opened { title, severity, services, drill: args.drill }];
     if let Some(t) = started {
-        bodies.push(Body::Mark {
-            milestone: Milestone::Started,
-        });
+        bodies.push(Body::Mark { milestone: Milestone::Started });
         let _ = t;
     }
     if detected.is_some() {
-        bodies.push(Body::Mark {
-            milestone: Milestone::Detected,
-        });
+        bodies.push(Body::Mark { milestone: Milestone::Detected });
     }
-    bodies.push(Body::Role {
-        role: "commander".into(),
-        name: commander,
-    });
+    bodies.push(Body::Role { role: "commander".into(), name: commander });
     if let Some(r) = &runbook {
         bodies.push(Body::Runbook { runbook: r.clone() });
     }
@@ -102,12 +75,8 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
         .into_iter()
         .map(|b| {
             let occurred = match &b {
-                Body::Mark {
-                    milestone: Milestone::Started,
-                } => started,
-                Body::Mark {
-                    milestone: Milestone::Detected,
-                } => detected,
+                Body::Mark { milestone: Milestone::Started } => started,
+                Body::Mark { milestone: Milestone::Detected } => detected,
                 _ => Some(opened_at),
             };
             crate::events::Event::new(b.redacted(), &by, ctx.now, occurred)
@@ -138,10 +107,7 @@ fn create_dir(repo: &Repo, title: &str, at: chrono::DateTime<chrono::Utc>) -> Re
             Ok(()) => return Ok(id),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
-                return Err(Error::Io {
-                    path: dir.join(&id),
-                    source: e,
-                });
+                return Err(Error::Io { path: dir.join(&id), source: e });
             }
         }
     }
@@ -149,10 +115,7 @@ fn create_dir(repo: &Repo, title: &str, at: chrono::DateTime<chrono::Utc>) -> Re
 
 fn choose_services(ctx: &Ctx, repo: &Repo, given: Vec<String>) -> Result<Vec<String>> {
     let declared = &repo.config.services;
-    if let Some(bad) = given
-        .iter()
-        .find(|s| !declared.is_empty() && !declared.contains_key(*s))
-    {
+    if let Some(bad) = given.iter().find(|s| !declared.is_empty() && !declared.contains_key(*s)) {
         return Err(Error::Usage(format!(
             "unknown service {bad:?}; incident.yaml declares {}",
             declared.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -162,10 +125,7 @@ fn choose_services(ctx: &Ctx, repo: &Repo, given: Vec<String>) -> Result<Vec<Str
         return Ok(given);
     }
     let ids: Vec<&String> = declared.keys().collect();
-    let items: Vec<String> = declared
-        .iter()
-        .map(|(k, s)| format!("{k}  {}", s.name))
-        .collect();
+    let items: Vec<String> = declared.iter().map(|(k, s)| format!("{k}  {}", s.name)).collect();
     let picked = MultiSelect::new()
         .with_prompt("Affected services (space to pick, enter to confirm)")
         .items(&items)
@@ -194,23 +154,12 @@ fn choose_runbook(
     }
     if !ctx.interactive {
         let ids: Vec<&str> = matching.iter().map(|r| r.id.as_str()).collect();
-        eprintln!(
-            "hint: runbooks for these services: {} (pass --runbook ID)",
-            ids.join(", ")
-        );
+        eprintln!("hint: runbooks for these services: {} (pass --runbook ID)", ids.join(", "));
         return Ok(None);
     }
-    let mut items: Vec<String> = matching
-        .iter()
-        .map(|r| format!("{}  {}", r.id, r.title))
-        .collect();
+    let mut items: Vec<String> = matching.iter().map(|r| format!("{}  {}", r.id, r.title)).collect();
     items.push("none for now".into());
-    let i = Select::new()
-        .with_prompt("Runbook")
-        .items(&items)
-        .default(0)
-        .interact()
-        .map_err(prompt_err)?;
+    let i = Select::new().with_prompt("Runbook").items(&items).default(0).interact().map_err(prompt_err)?;
     Ok(matching.get(i).map(|r| r.id.clone()))
 }
 
@@ -224,10 +173,7 @@ pub fn unknown_runbook(id: &str, loaded: &runbook::Loaded) -> Error {
     }
     if !loaded.broken.is_empty() {
         let broken: Vec<String> = loaded.broken.iter().map(ToString::to_string).collect();
-        msg.push_str(&format!(
-            "; unreadable runbook files: {}",
-            broken.join("; ")
-        ));
+        msg.push_str(&format!("; unreadable runbook files: {}", broken.join("; ")));
     }
     Error::Usage(msg)
 }

@@ -14,9 +14,7 @@ pub fn run(ctx: &Ctx, to: &str) -> Result<u8> {
     let now = inc.phase();
     let next = if to == "next" {
         now.next().ok_or_else(|| {
-            Error::usage(
-                "validate is the last phase; when the service is healthy: `incident resolve`",
-            )
+            Error::usage("validate is the last phase; when the service is healthy: `incident resolve`")
         })?
     } else {
         Phase::parse(to).ok_or_else(|| {
@@ -31,17 +29,10 @@ pub fn run(ctx: &Ctx, to: &str) -> Result<u8> {
 
 pub fn enter(ctx: &Ctx, repo: &Repo, inc: &Incident, phase: Phase) -> Result<u8> {
     if inc.state != State::Open {
-        return Err(Error::Usage(format!(
-            "incident {} is {}",
-            inc.id,
-            inc.state.name()
-        )));
+        return Err(Error::Usage(format!("incident {} is {}", inc.id, inc.state.name())));
     }
     if inc.phase() == phase {
-        return Err(Error::Usage(format!(
-            "incident {} is already in phase {phase}",
-            inc.id
-        )));
+        return Err(Error::Usage(format!("incident {} is already in phase {phase}", inc.id)));
     }
     let event = ctx.event(repo, Body::Phase { phase })?;
     let when = event.when();

@@ -119,24 +119,14 @@ struct RunbookOut {
 
 /// Every number here comes from `metrics`; nothing is typed in.
 pub fn context(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> Context {
-    let rb = inc
-        .runbook
-        .as_deref()
-        .and_then(|id| runbook::find(&repo.runbooks_dir(), id).ok());
+    let rb = inc.runbook.as_deref().and_then(|id| runbook::find(&repo.runbooks_dir(), id).ok());
     let end = metrics::end_or_now(inc, now);
     let m = metrics::metrics(inc);
     let phases: Vec<PhaseOut> = metrics::phases(inc, &repo.config, rb.as_ref(), end)
         .into_iter()
-        .map(|row| PhaseOut {
-            over_by_s: row.actual_s.map(|a| a - row.budget_s).filter(|o| *o > 0),
-            row,
-        })
+        .map(|row| PhaseOut { over_by_s: row.actual_s.map(|a| a - row.budget_s).filter(|o| *o > 0), row })
         .collect();
-    let overruns = phases
-        .iter()
-        .filter(|p| p.row.over)
-        .map(|p| p.row.phase.name().to_string())
-        .collect();
+    let overruns = phases.iter().filter(|p| p.row.over).map(|p| p.row.phase.name().to_string()).collect();
     let mut authors: Vec<String> = Vec::new();
     for e in &inc.events {
         if !authors.contains(&e.by) {
@@ -160,10 +150,7 @@ pub fn context(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> Context {
         services: inc
             .services
             .iter()
-            .map(|s| Service {
-                id: s.clone(),
-                name: repo.config.service_name(s).to_string(),
-            })
+            .map(|s| Service { id: s.clone(), name: repo.config.service_name(s).to_string() })
             .collect(),
         severities: inc.severities.clone(),
         severity_time: metrics::severity_time(inc, end),
@@ -179,11 +166,7 @@ pub fn context(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> Context {
         timeline: inc
             .events
             .iter()
-            .map(|e| TimelineRow {
-                at: e.when(),
-                text: describe(e),
-                by: e.by.clone(),
-            })
+            .map(|e| TimelineRow { at: e.when(), text: describe(e), by: e.by.clone() })
             .collect(),
         runbook: rb.as_ref().map(|rb| runbook_out(rb, inc)),
         updates: inc
@@ -227,11 +210,7 @@ fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
                 id: p.step.id.clone(),
                 phase: p.phase.name().to_string(),
                 title: p.step.title.clone(),
-                status: if *status == Status::Pending {
-                    "not done"
-                } else {
-                    status.name()
-                },
+                status: if *status == Status::Pending { "not done" } else { status.name() },
                 choice: rec.and_then(|r| r.choice.clone()),
                 note: rec.and_then(|r| r.note.clone()),
                 by: rec.map(|r| r.by.clone()),
@@ -243,10 +222,7 @@ fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
         .commands
         .iter()
         .map(|c| {
-            let expected = rb
-                .find_step(&c.step)
-                .and_then(|p| p.step.expect_exit)
-                .unwrap_or(0);
+            let expected = rb.find_step(&c.step).and_then(|p| p.step.expect_exit).unwrap_or(0);
             CommandRow {
                 step: c.step.clone(),
                 command: c.command.clone(),
@@ -258,12 +234,7 @@ fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
             }
         })
         .collect();
-    RunbookOut {
-        id: rb.id.clone(),
-        title: rb.title.clone(),
-        steps,
-        commands,
-    }
+    RunbookOut { id: rb.id.clone(), title: rb.title.clone(), steps, commands }
 }
 
 /// The template: `--template`, else the repository's, else the built-in one.
@@ -275,10 +246,9 @@ fn template(repo: &Repo, flag: Option<PathBuf>) -> Result<(String, String)> {
     let path = repo.root.join(TEMPLATE);
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok((path.display().to_string(), text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok((
-            format!("(built-in) {TEMPLATE}"),
-            starter::POSTMORTEM_TEMPLATE.to_string(),
-        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok((format!("(built-in) {TEMPLATE}"), starter::POSTMORTEM_TEMPLATE.to_string()))
+        }
         Err(e) => Err(Error::Io { path, source: e }),
     }
 }

@@ -21,10 +21,7 @@ pub fn target(ctx: &Ctx, positional: Option<&str>) -> Result<(Repo, Incident)> {
 
 /// Appends the events and says what was logged, with its time.
 fn write(ctx: &Ctx, repo: &Repo, inc: &Incident, bodies: Vec<Body>, said: &str) -> Result<u8> {
-    let events = bodies
-        .into_iter()
-        .map(|b| ctx.event(repo, b))
-        .collect::<Result<Vec<_>>>()?;
+    let events = bodies.into_iter().map(|b| ctx.event(repo, b)).collect::<Result<Vec<_>>>()?;
     repo.append(&inc.id, &events)?;
     let when = events.first().map_or(ctx.now, |e| e.when());
     println!("{}  {said}  [{}]", timefmt::rfc3339(when), inc.id);
@@ -34,11 +31,7 @@ fn write(ctx: &Ctx, repo: &Repo, inc: &Incident, bodies: Vec<Body>, said: &str) 
 fn require_open(inc: &Incident) -> Result<()> {
     match inc.state {
         State::Open => Ok(()),
-        s => Err(Error::Usage(format!(
-            "incident {} is {}; nothing more can happen in it",
-            inc.id,
-            s.name()
-        ))),
+        s => Err(Error::Usage(format!("incident {} is {}; nothing more can happen in it", inc.id, s.name()))),
     }
 }
 
@@ -56,13 +49,7 @@ pub fn log(ctx: &Ctx, note: String) -> Result<u8> {
     if note.trim().is_empty() {
         return Err(Error::usage("the note is empty"));
     }
-    write(
-        ctx,
-        &repo,
-        &inc,
-        vec![Body::Note { text: note }],
-        "note logged",
-    )
+    write(ctx, &repo, &inc, vec![Body::Note { text: note }], "note logged")
 }
 
 pub fn mark(ctx: &Ctx, kind: MarkKind) -> Result<u8> {
@@ -83,21 +70,14 @@ pub fn severity(ctx: &Ctx, sev: &str, reason: Option<String>) -> Result<u8> {
     require_open(&inc)?;
     check_severity(&repo, sev)?;
     if inc.severity == sev {
-        return Err(Error::Usage(format!(
-            "incident {} is already {sev}",
-            inc.id
-        )));
+        return Err(Error::Usage(format!("incident {} is already {sev}", inc.id)));
     }
     let said = format!("severity {} → {sev}", inc.severity);
     write(
         ctx,
         &repo,
         &inc,
-        vec![Body::Severity {
-            from: inc.severity.clone(),
-            to: sev.to_string(),
-            reason,
-        }],
+        vec![Body::Severity { from: inc.severity.clone(), to: sev.to_string(), reason }],
         &said,
     )
 }
@@ -122,34 +102,15 @@ pub fn role(ctx: &Ctx, role: RoleKind, name: String) -> Result<u8> {
     write(ctx, &repo, &inc, vec![Body::Role { role, name }], &said)
 }
 
-pub fn action(
-    ctx: &Ctx,
-    title: String,
-    owner: String,
-    due: Option<String>,
-    kind: ActionType,
-) -> Result<u8> {
+pub fn action(ctx: &Ctx, title: String, owner: String, due: Option<String>, kind: ActionType) -> Result<u8> {
     let (repo, inc) = target(ctx, None)?;
     if let Some(d) = &due
         && NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
     {
-        return Err(Error::Usage(format!(
-            "--due: {d:?} is not a date; use YYYY-MM-DD"
-        )));
+        return Err(Error::Usage(format!("--due: {d:?} is not a date; use YYYY-MM-DD")));
     }
     let said = format!("action item for {owner}");
-    write(
-        ctx,
-        &repo,
-        &inc,
-        vec![Body::Action {
-            title,
-            owner,
-            due,
-            action_type: value_name(kind),
-        }],
-        &said,
-    )
+    write(ctx, &repo, &inc, vec![Body::Action { title, owner, due, action_type: value_name(kind) }], &said)
 }
 
 pub fn retro(ctx: &Ctx, section: RetroSection, text: String) -> Result<u8> {
@@ -162,23 +123,14 @@ pub fn retro(ctx: &Ctx, section: RetroSection, text: String) -> Result<u8> {
 pub fn resolve(ctx: &Ctx, root_cause: Option<String>) -> Result<u8> {
     let (repo, inc) = target(ctx, None)?;
     require_open(&inc)?;
-    write(
-        ctx,
-        &repo,
-        &inc,
-        vec![Body::Resolved { root_cause }],
-        "resolved; next: `incident postmortem`",
-    )
+    write(ctx, &repo, &inc, vec![Body::Resolved { root_cause }], "resolved; next: `incident postmortem`")
 }
 
 pub fn close(ctx: &Ctx) -> Result<u8> {
     let (repo, inc) = target(ctx, None)?;
     let bodies = match inc.state {
         State::Closed => {
-            return Err(Error::Usage(format!(
-                "incident {} is already closed",
-                inc.id
-            )));
+            return Err(Error::Usage(format!("incident {} is already closed", inc.id)));
         }
         State::Open => vec![Body::Resolved { root_cause: None }, Body::Closed {}],
         State::Resolved => vec![Body::Closed {}],

@@ -43,10 +43,7 @@ pub struct StatusJson {
 }
 
 pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
-    let found = inc
-        .runbook
-        .as_deref()
-        .and_then(|id| runbook::find(&repo.runbooks_dir(), id).ok());
+    let found = inc.runbook.as_deref().and_then(|id| runbook::find(&repo.runbooks_dir(), id).ok());
     let rb = found.as_ref();
     let m = metrics::metrics(inc);
     let phases = metrics::phases(inc, &repo.config, rb, now);
@@ -79,22 +76,12 @@ pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
 
 /// What is late right now: the running phase past its budget, stakeholder updates past the
 /// severity's cadence, action items past their due date.
-pub fn overdue(
-    repo: &Repo,
-    inc: &Incident,
-    phases: &[PhaseRow],
-    now: DateTime<Utc>,
-) -> Vec<String> {
+pub fn overdue(repo: &Repo, inc: &Incident, phases: &[PhaseRow], now: DateTime<Utc>) -> Vec<String> {
     let mut out = Vec::new();
     if inc.state == State::Open {
         for p in phases.iter().filter(|p| p.running && p.over) {
             let over = p.actual_s.unwrap_or(0) - p.budget_s;
-            out.push(format!(
-                "phase {} is {} over its {} budget",
-                p.phase,
-                human(over),
-                human(p.budget_s)
-            ));
+            out.push(format!("phase {} is {} over its {} budget", p.phase, human(over), human(p.budget_s)));
         }
         if let Some(every) = repo.config.update_every(&inc.severity) {
             let last = inc.updates.last().map_or(inc.opened_at, |u| u.at);
@@ -114,10 +101,7 @@ pub fn overdue(
         if let Some(due) = &a.due
             && *due < today
         {
-            out.push(format!(
-                "action item {:?} ({}) was due {due}",
-                a.title, a.owner
-            ));
+            out.push(format!("action item {:?} ({}) was due {due}", a.title, a.owner));
         }
     }
     out
@@ -148,18 +132,11 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
         s.commander.as_deref().unwrap_or("—")
     );
     if !s.services.is_empty() {
-        let names: Vec<&str> = s
-            .services
-            .iter()
-            .map(|id| repo.config.service_name(id))
-            .collect();
+        let names: Vec<&str> = s.services.iter().map(|id| repo.config.service_name(id)).collect();
         println!("services: {}", names.join(", "));
     }
     match (&s.next_step, &s.runbook) {
-        (Some(step), Some(rb)) => println!(
-            "next step ({rb}, {}): {} — {}",
-            step.phase, step.id, step.title
-        ),
+        (Some(step), Some(rb)) => println!("next step ({rb}, {}): {} — {}", step.phase, step.id, step.title),
         (None, Some(rb)) => println!("runbook {rb}: every step is settled"),
         _ => {}
     }
@@ -182,31 +159,11 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
     let k = &s.key_times;
     let m = &s.metrics;
     let mut keys = ui::table(&["Moment", "At (UTC)", "Since impact started"]);
-    keys.add_row(vec![
-        "impact started".to_string(),
-        ui::opt_utc(k.started),
-        String::new(),
-    ]);
-    keys.add_row(vec![
-        "detected".to_string(),
-        ui::opt_utc(k.detected),
-        ui::opt_dur(m.time_to_detect_s),
-    ]);
-    keys.add_row(vec![
-        "acknowledged".to_string(),
-        ui::opt_utc(k.acknowledged),
-        String::new(),
-    ]);
-    keys.add_row(vec![
-        "mitigated".to_string(),
-        ui::opt_utc(k.mitigated),
-        ui::opt_dur(m.time_to_mitigate_s),
-    ]);
-    keys.add_row(vec![
-        "resolved".to_string(),
-        ui::opt_utc(k.resolved),
-        ui::opt_dur(m.time_to_resolve_s),
-    ]);
+    keys.add_row(vec!["impact started".to_string(), ui::opt_utc(k.started), String::new()]);
+    keys.add_row(vec!["detected".to_string(), ui::opt_utc(k.detected), ui::opt_dur(m.time_to_detect_s)]);
+    keys.add_row(vec!["acknowledged".to_string(), ui::opt_utc(k.acknowledged), String::new()]);
+    keys.add_row(vec!["mitigated".to_string(), ui::opt_utc(k.mitigated), ui::opt_dur(m.time_to_mitigate_s)]);
+    keys.add_row(vec!["resolved".to_string(), ui::opt_utc(k.resolved), ui::opt_dur(m.time_to_resolve_s)]);
     println!("{keys}");
     if let Some(rev) = s.revenue_lost {
         println!(

@@ -21,12 +21,8 @@ pub fn run(ctx: &Ctx, cmd: StepCmd) -> Result<u8> {
         StepCmd::Done { step, note, choice } => {
             record(ctx, &repo, &inc, &rb, &step, Outcome::Done, note, choice)
         }
-        StepCmd::Skip { step, note } => {
-            record(ctx, &repo, &inc, &rb, &step, Outcome::Skipped, note, None)
-        }
-        StepCmd::Fail { step, note } => {
-            record(ctx, &repo, &inc, &rb, &step, Outcome::Failed, note, None)
-        }
+        StepCmd::Skip { step, note } => record(ctx, &repo, &inc, &rb, &step, Outcome::Skipped, note, None),
+        StepCmd::Fail { step, note } => record(ctx, &repo, &inc, &rb, &step, Outcome::Failed, note, None),
         StepCmd::Run { step } => {
             let placed = find(&rb, &step)?;
             run_command(ctx, &repo, &inc, placed)
@@ -47,11 +43,7 @@ pub fn attached_runbook(repo: &Repo, inc: &Incident) -> Result<Runbook> {
 pub fn find<'a>(rb: &'a Runbook, step: &str) -> Result<PlacedStep<'a>> {
     rb.find_step(step).ok_or_else(|| {
         let ids: Vec<String> = rb.steps().iter().map(|s| s.step.id.clone()).collect();
-        Error::Usage(format!(
-            "unknown step {step:?} in runbook {}; its steps: {}",
-            rb.id,
-            ids.join(", ")
-        ))
+        Error::Usage(format!("unknown step {step:?} in runbook {}; its steps: {}", rb.id, ids.join(", ")))
     })
 }
 
@@ -86,9 +78,7 @@ pub fn record(
             )
         }
         Some(next) => println!("next: {} — {}", next.step.id, next.step.title),
-        None => println!(
-            "every runbook step is settled; when the service is healthy: `incident resolve`"
-        ),
+        None => println!("every runbook step is settled; when the service is healthy: `incident resolve`"),
     }
     Ok(0)
 }
@@ -104,19 +94,10 @@ pub fn append_outcome(
     choice: Option<String>,
 ) -> Result<chrono::DateTime<chrono::Utc>> {
     if inc.state != State::Open {
-        return Err(Error::Usage(format!(
-            "incident {} is {}",
-            inc.id,
-            inc.state.name()
-        )));
+        return Err(Error::Usage(format!("incident {} is {}", inc.id, inc.state.name())));
     }
     let step = &placed.step.id;
-    let answers: Vec<&str> = placed
-        .step
-        .choices
-        .iter()
-        .map(|(k, _)| k.as_str())
-        .collect();
+    let answers: Vec<&str> = placed.step.choices.iter().map(|(k, _)| k.as_str()).collect();
     match (&choice, answers.is_empty()) {
         (Some(c), false) if !answers.contains(&c.as_str()) => {
             return Err(Error::Usage(format!(
@@ -125,9 +106,7 @@ pub fn append_outcome(
             )));
         }
         (Some(_), true) => {
-            return Err(Error::Usage(format!(
-                "step {step} is not a decision; drop --choice"
-            )));
+            return Err(Error::Usage(format!("step {step} is not a decision; drop --choice")));
         }
         (None, false) if outcome == Outcome::Done => {
             return Err(Error::Usage(format!(
@@ -137,16 +116,8 @@ pub fn append_outcome(
         }
         _ => {}
     }
-    let event = ctx.event(
-        repo,
-        Body::Step {
-            step: step.clone(),
-            phase: placed.phase,
-            outcome,
-            choice,
-            note,
-        },
-    )?;
+    let event =
+        ctx.event(repo, Body::Step { step: step.clone(), phase: placed.phase, outcome, choice, note })?;
     let when = event.when();
     repo.append(&inc.id, &[event])?;
     Ok(when)
@@ -157,28 +128,18 @@ pub fn append_outcome(
 pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_>) -> Result<u8> {
     let step = placed.step;
     let Some(command) = step.run.as_deref() else {
-        return Err(Error::Usage(format!(
-            "step {} has no command to run",
-            step.id
-        )));
+        return Err(Error::Usage(format!("step {} has no command to run", step.id)));
     };
     if inc.state != State::Open {
-        return Err(Error::Usage(format!(
-            "incident {} is {}",
-            inc.id,
-            inc.state.name()
-        )));
+        return Err(Error::Usage(format!("incident {} is {}", inc.id, inc.state.name())));
     }
     println!("$ {command}");
-    if !ctx.confirm(
-        "Run this command?",
-        &format!("running step {}'s command", step.id),
-    )? {
+    if !ctx.confirm("Run this command?", &format!("running step {}'s command", step.id))? {
         println!("not run");
         return Ok(0);
     }
-    let ran = runner::run(command, inc, &repo.root)
-        .map_err(|e| Error::Usage(format!("cannot start sh: {e}")))?;
+    let ran =
+        runner::run(command, inc, &repo.root).map_err(|e| Error::Usage(format!("cannot start sh: {e}")))?;
     print!("{}", ran.output);
     if !ran.output.is_empty() && !ran.output.ends_with('\n') {
         println!();

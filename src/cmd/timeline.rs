@@ -9,17 +9,8 @@ use crate::ui;
 /// One line of prose per event, shared by the terminal timeline and the postmortem.
 pub fn describe(e: &Event) -> String {
     match &e.body {
-        Body::Opened {
-            title,
-            severity,
-            services,
-            drill,
-        } => {
-            let svc = if services.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", services.join(", "))
-            };
+        Body::Opened { title, severity, services, drill } => {
+            let svc = if services.is_empty() { String::new() } else { format!(" ({})", services.join(", ")) };
             let drill = if *drill { " [drill]" } else { "" };
             format!("Incident opened at {severity}: {title}{svc}{drill}")
         }
@@ -32,13 +23,7 @@ pub fn describe(e: &Event) -> String {
         Body::Role { role, name } => format!("{name} is {role}"),
         Body::Runbook { runbook } => format!("Runbook {runbook} attached"),
         Body::Phase { phase } => format!("Phase {phase} started"),
-        Body::Step {
-            step,
-            outcome,
-            choice,
-            note,
-            ..
-        } => {
+        Body::Step { step, outcome, choice, note, .. } => {
             let mut s = format!("Step {step} {}", outcome.name());
             if let Some(c) = choice {
                 s.push_str(&format!(" (answer: {c})"));
@@ -48,15 +33,8 @@ pub fn describe(e: &Event) -> String {
             }
             s
         }
-        Body::Command {
-            step,
-            command,
-            exit_code,
-            duration_ms,
-            ..
-        } => {
-            let code =
-                exit_code.map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
+        Body::Command { step, command, exit_code, duration_ms, .. } => {
+            let code = exit_code.map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
             let took = if *duration_ms < 1000 {
                 format!("{duration_ms} ms")
             } else {

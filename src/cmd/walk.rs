@@ -34,11 +34,7 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
     let rb = step::attached_runbook(&repo, &inc)?;
     loop {
         // A fresh clock each turn: a walk lasts as long as the incident.
-        let turn = Ctx {
-            global: ctx.global.clone(),
-            now: Utc::now(),
-            interactive: ctx.interactive,
-        };
+        let turn = Ctx { global: ctx.global.clone(), now: Utc::now(), interactive: ctx.interactive };
         let inc = repo.load(&id)?.incident;
         let plan = Plan::compute(&rb, &inc);
         let Some(cur) = plan.current_step() else {
@@ -51,10 +47,7 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
         if !ctx.interactive {
             // Show where things stand, but write nothing: a script decides with `step`/`phase`.
             show(&turn, &repo, &inc, &rb, &plan, cur);
-            return Err(Error::NeedsTerminal {
-                what: "walk".into(),
-                hint: HINT.into(),
-            });
+            return Err(Error::NeedsTerminal { what: "walk".into(), hint: HINT.into() });
         }
         if cur.phase > inc.phase() {
             phase::enter(&turn, &repo, &inc, cur.phase)?;
@@ -62,10 +55,7 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
         }
         show(&turn, &repo, &inc, &rb, &plan, cur);
         if !act(&turn, &repo, &inc, cur)? {
-            println!(
-                "Left the walk; `incident walk` resumes at step {}.",
-                cur.step.id
-            );
+            println!("Left the walk; `incident walk` resumes at step {}.", cur.step.id);
             return Ok(0);
         }
     }
@@ -75,8 +65,7 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
 fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<()> {
     let chosen = match flag {
         Some(id) => {
-            runbook::find(&repo.runbooks_dir(), id)
-                .map_err(|loaded| unknown_runbook(id, &loaded))?;
+            runbook::find(&repo.runbooks_dir(), id).map_err(|loaded| unknown_runbook(id, &loaded))?;
             id.to_string()
         }
         None if inc.runbook.is_some() => return Ok(()),
@@ -91,17 +80,10 @@ fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<
                 return Err(Error::Usage(format!(
                     "incident {} has no runbook; pass --runbook ID (runbooks: {})",
                     inc.id,
-                    if ids.is_empty() {
-                        "none in runbooks/".to_string()
-                    } else {
-                        ids.join(", ")
-                    }
+                    if ids.is_empty() { "none in runbooks/".to_string() } else { ids.join(", ") }
                 )));
             }
-            let items: Vec<String> = options
-                .iter()
-                .map(|r| format!("{}  {}", r.id, r.title))
-                .collect();
+            let items: Vec<String> = options.iter().map(|r| format!("{}  {}", r.id, r.title)).collect();
             let i = Select::new()
                 .with_prompt("Which runbook fits?")
                 .items(&items)
@@ -114,40 +96,22 @@ fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<
     if inc.runbook.as_deref() == Some(chosen.as_str()) {
         return Ok(());
     }
-    let event = ctx.event(
-        repo,
-        Body::Runbook {
-            runbook: chosen.clone(),
-        },
-    )?;
+    let event = ctx.event(repo, Body::Runbook { runbook: chosen.clone() })?;
     repo.append(&inc.id, &[event])?;
     println!("runbook {chosen} attached");
     Ok(())
 }
 
-fn show(
-    ctx: &Ctx,
-    repo: &Repo,
-    inc: &Incident,
-    rb: &Runbook,
-    plan: &Plan<'_>,
-    cur: PlacedStep<'_>,
-) {
+fn show(ctx: &Ctx, repo: &Repo, inc: &Incident, rb: &Runbook, plan: &Plan<'_>, cur: PlacedStep<'_>) {
     let rows = metrics::phases(inc, &repo.config, Some(rb), ctx.now);
     let row = rows.iter().find(|r| r.phase == cur.phase);
     let spent = row.and_then(|r| r.actual_s).unwrap_or(0);
     let budget = row.map_or(0, |r| r.budget_s);
     let over = if spent > budget { "  OVER BUDGET" } else { "" };
     // Steps on a branch not taken will never come; they do not count.
-    let in_phase: Vec<_> = plan
-        .items
-        .iter()
-        .filter(|(p, s)| p.phase == cur.phase && *s != Status::NotTaken)
-        .collect();
-    let n = in_phase
-        .iter()
-        .position(|(p, _)| p.step.id == cur.step.id)
-        .map_or(0, |i| i + 1);
+    let in_phase: Vec<_> =
+        plan.items.iter().filter(|(p, s)| p.phase == cur.phase && *s != Status::NotTaken).collect();
+    let n = in_phase.iter().position(|(p, _)| p.step.id == cur.step.id).map_or(0, |i| i + 1);
     println!();
     println!(
         "── {} · {} · {} of {} budget{over} · step {n} of {}",
@@ -172,11 +136,7 @@ fn show(
 fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bool> {
     let answers: Vec<&str> = cur.step.choices.iter().map(|(k, _)| k.as_str()).collect();
     let prompt = if answers.is_empty() {
-        let run = if cur.step.run.is_some() {
-            "r run, "
-        } else {
-            ""
-        };
+        let run = if cur.step.run.is_some() { "r run, " } else { "" };
         format!("d done, s skip, f fail, {run}n note, q quit")
     } else {
         format!("answer {}; or s skip, n note, q quit", answers.join("/"))
@@ -185,15 +145,13 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
         return Ok(false);
     };
     let input = input.trim();
-    let outcome =
-        |o, choice| step::append_outcome(ctx, repo, inc, cur, o, None, choice).map(|_| true);
+    let outcome = |o, choice| step::append_outcome(ctx, repo, inc, cur, o, None, choice).map(|_| true);
     match input {
         "q" | "quit" => Ok(false),
         "s" | "skip" => outcome(Outcome::Skipped, None),
         "d" | "done" if answers.is_empty() => outcome(Outcome::Done, None),
         "f" | "fail" if answers.is_empty() => {
-            let note =
-                ask("What went wrong? (enter to leave blank)")?.filter(|n| !n.trim().is_empty());
+            let note = ask("What went wrong? (enter to leave blank)")?.filter(|n| !n.trim().is_empty());
             step::append_outcome(ctx, repo, inc, cur, Outcome::Failed, note, None).map(|_| true)
         }
         "r" | "run" if cur.step.run.is_some() => {
@@ -218,17 +176,10 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
 
 /// A line of input; `None` when the terminal closed or the responder pressed Ctrl-C / Ctrl-D.
 fn ask(prompt: &str) -> Result<Option<String>> {
-    match Input::<String>::new()
-        .with_prompt(prompt)
-        .allow_empty(true)
-        .interact_text()
-    {
+    match Input::<String>::new().with_prompt(prompt).allow_empty(true).interact_text() {
         Ok(s) => Ok(Some(s)),
         Err(dialoguer::Error::IO(e))
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof
-            ) =>
+            if matches!(e.kind(), std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof) =>
         {
             Ok(None)
         }

@@ -38,10 +38,7 @@ fn unknown_incident_id() {
     let (id, before) = opened(&env);
     let out = env.fails(2, &["status", "2025-no-such"]);
     let err = one_line_error(&out);
-    assert!(
-        err.contains("no incident matches \"2025-no-such\"") && err.contains(&id),
-        "{err}"
-    );
+    assert!(err.contains("no incident matches \"2025-no-such\"") && err.contains(&id), "{err}");
     let out = env.fails(2, &["log", "note", "-i", "../../etc"]);
     one_line_error(&out);
     assert_log_unchanged(&env, &id, &before);
@@ -50,35 +47,15 @@ fn unknown_incident_id() {
 #[test]
 fn ambiguous_prefix_and_several_open_incidents() {
     let env = Env::init();
-    env.ok(&[
-        "open",
-        "Checkout slow",
-        "--severity",
-        "SEV2",
-        "--at",
-        "2026-11-27T10:00:00Z",
-    ]);
-    env.ok(&[
-        "open",
-        "Checkout down",
-        "--severity",
-        "SEV1",
-        "--at",
-        "2026-11-27T11:00:00Z",
-    ]);
+    env.ok(&["open", "Checkout slow", "--severity", "SEV2", "--at", "2026-11-27T10:00:00Z"]);
+    env.ok(&["open", "Checkout down", "--severity", "SEV1", "--at", "2026-11-27T11:00:00Z"]);
     let out = env.fails(2, &["status", "2026-11-27-checkout"]);
     let err = one_line_error(&out);
-    assert!(
-        err.contains("2026-11-27-checkout-slow") && err.contains("2026-11-27-checkout-down"),
-        "{err}"
-    );
+    assert!(err.contains("2026-11-27-checkout-slow") && err.contains("2026-11-27-checkout-down"), "{err}");
     // No id with two open: the command lists them and exits 2.
     let out = env.fails(2, &["log", "which one?"]);
     let err = one_line_error(&out);
-    assert!(
-        err.contains("several incidents are open") && err.contains("--incident"),
-        "{err}"
-    );
+    assert!(err.contains("several incidents are open") && err.contains("--incident"), "{err}");
     // A unique prefix works.
     let s = env.json(&["status", "2026-11-27-checkout-d", "--json"]);
     assert_eq!(s["title"], "Checkout down");
@@ -92,20 +69,15 @@ fn malformed_runbook_yaml_names_file_line_and_column() {
         "id: broken\ntitle: Broken\nphases:\n  detect:\n    steps:\n      - id: a\n        title: \"unclosed\n",
     )
     .unwrap();
-    let out = env.fails(
-        2,
-        &[
-            "open",
-            "Web down",
-            "--severity",
-            "SEV1",
-            "--runbook",
-            "broken",
-        ],
-    );
+    let out = env.fails(2, &["open", "Web down", "--severity", "SEV1", "--runbook", "broken"]);
     let err = one_line_error(&out);
     assert!(err.contains("no runbook with id \"broken\""), "{err}");
-    assert!(err.contains("runbooks/broken.yaml:8:1: found unexpected end of stream, while scanning a quoted scalar"), "{err}");
+    assert!(
+        err.contains(
+            "runbooks/broken.yaml:8:1: found unexpected end of stream, while scanning a quoted scalar"
+        ),
+        "{err}"
+    );
     assert!(env.ids().is_empty(), "no incident was created");
 
     // A wrong key is reported where it stands.
@@ -114,22 +86,9 @@ fn malformed_runbook_yaml_names_file_line_and_column() {
         "id: broken\ntitle: Broken\nphases:\n  detect:\n    steps:\n      - id: a\n        titel: typo\n",
     )
     .unwrap();
-    let out = env.fails(
-        2,
-        &[
-            "open",
-            "Web down",
-            "--severity",
-            "SEV1",
-            "--runbook",
-            "broken",
-        ],
-    );
+    let out = env.fails(2, &["open", "Web down", "--severity", "SEV1", "--runbook", "broken"]);
     let err = one_line_error(&out);
-    assert!(
-        err.contains("runbooks/broken.yaml:7:9: phases.detect.steps[0]: unknown field `titel`"),
-        "{err}"
-    );
+    assert!(err.contains("runbooks/broken.yaml:7:9: phases.detect.steps[0]: unknown field `titel`"), "{err}");
 }
 
 #[test]
@@ -157,26 +116,13 @@ fn unparseable_times() {
     for (args, flag) in [
         (vec!["log", "x", "--at", "yesterday-ish"], "--at"),
         (vec!["mark", "mitigated", "--at", "25:99"], "--at"),
-        (
-            vec![
-                "open",
-                "Other",
-                "--severity",
-                "SEV2",
-                "--started-at",
-                "soon",
-            ],
-            "--started-at",
-        ),
+        (vec!["open", "Other", "--severity", "SEV2", "--started-at", "soon"], "--started-at"),
     ] {
         let out = env.fails(2, &args);
         let err = one_line_error(&out);
         assert!(err.contains(flag) && err.contains("RFC 3339"), "{err}");
     }
-    let out = env.fails(
-        2,
-        &["action", "Fix it", "--owner", "me", "--due", "next week"],
-    );
+    let out = env.fails(2, &["action", "Fix it", "--owner", "me", "--due", "next week"]);
     assert!(one_line_error(&out).contains("YYYY-MM-DD"));
     assert_log_unchanged(&env, &id, &before);
     assert_eq!(env.ids().len(), 1);
@@ -190,17 +136,7 @@ fn unknown_severity_service_and_missing_flags() {
         one_line_error(&out)
             .contains("unknown severity \"P1\"; incident.yaml declares SEV1, SEV2, SEV3, SEV4")
     );
-    let out = env.fails(
-        2,
-        &[
-            "open",
-            "Web down",
-            "--severity",
-            "SEV1",
-            "--service",
-            "payments",
-        ],
-    );
+    let out = env.fails(2, &["open", "Web down", "--severity", "SEV1", "--service", "payments"]);
     assert!(one_line_error(&out).contains("unknown service \"payments\""));
     let out = env.fails(2, &["open", "Web down"]);
     assert!(one_line_error(&out).contains("--severity"));
@@ -211,10 +147,7 @@ fn unknown_severity_service_and_missing_flags() {
 fn no_git_identity() {
     let env = Env::with_identity(false);
     let out = env.fails(2, &["init", env.repo.to_str().unwrap()]);
-    assert!(
-        out.stderr.contains("no git identity") && out.stderr.contains("--as"),
-        "{out:?}"
-    );
+    assert!(out.stderr.contains("no git identity") && out.stderr.contains("--as"), "{out:?}");
     // The files are there; a second init with a name commits them.
     env.ok(&["init", env.repo.to_str().unwrap(), "--as", "Sam Oncall"]);
     assert_eq!(
@@ -222,14 +155,7 @@ fn no_git_identity() {
         "Sam Oncall <sam-oncall@incident.invalid>|incident: initialize repository"
     );
 
-    env.ok(&[
-        "open",
-        "Web down",
-        "--severity",
-        "SEV1",
-        "--as",
-        "Sam Oncall",
-    ]);
+    env.ok(&["open", "Web down", "--severity", "SEV1", "--as", "Sam Oncall"]);
     env.ok(&["resolve", "--as", "Sam Oncall"]);
     let id = env.only_id();
     let before = std::fs::read(env.path(&format!("incidents/{id}/events.jsonl"))).unwrap();
@@ -247,10 +173,7 @@ fn repository_missing() {
     std::fs::create_dir_all(&env.repo).unwrap();
     let out = env.fails(2, &["status"]);
     let err = one_line_error(&out);
-    assert!(
-        err.contains("no incident repository") && err.contains("incident init"),
-        "{err}"
-    );
+    assert!(err.contains("no incident repository") && err.contains("incident init"), "{err}");
     let out = env.fails(2, &["list", "--repo", "/nonexistent/place"]);
     assert!(one_line_error(&out).contains("/nonexistent/place is not an incident repository"));
 }
@@ -258,16 +181,11 @@ fn repository_missing() {
 #[test]
 fn malformed_config_names_file_line_and_column() {
     let env = Env::init();
-    let cfg = env
-        .read("incident.yaml")
-        .replace("revenue_per_hour: 180000", "revenue_per_hour: lots");
+    let cfg = env.read("incident.yaml").replace("revenue_per_hour: 180000", "revenue_per_hour: lots");
     std::fs::write(env.path("incident.yaml"), cfg).unwrap();
     let out = env.fails(2, &["list"]);
     let err = one_line_error(&out);
-    assert!(
-        err.contains("incident.yaml:4:19: revenue_per_hour: invalid type"),
-        "{err}"
-    );
+    assert!(err.contains("incident.yaml:4:19: revenue_per_hour: invalid type"), "{err}");
 }
 
 #[test]
@@ -275,14 +193,8 @@ fn walk_without_a_terminal_says_what_to_use_instead() {
     let env = Env::init();
     opened(&env);
     let out = env.fails(2, &["walk"]);
-    assert!(
-        out.stdout.contains("confirm-5xx-rate"),
-        "shows the current step: {out:?}"
-    );
-    assert!(
-        out.stderr.contains("incident step done|skip|fail STEP"),
-        "{out:?}"
-    );
+    assert!(out.stdout.contains("confirm-5xx-rate"), "shows the current step: {out:?}");
+    assert!(out.stderr.contains("incident step done|skip|fail STEP"), "{out:?}");
 }
 
 /// Regression: without a terminal, `walk` used to log the next phase before refusing.

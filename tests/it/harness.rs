@@ -57,31 +57,23 @@ impl Env {
 
     pub fn command(&self, program: &str) -> Command {
         let mut c = Command::new(program);
-        c.current_dir(if self.repo.exists() {
-            &self.repo
-        } else {
-            self.dir.path()
-        })
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", &self.home)
-        .env("XDG_CONFIG_HOME", self.home.join(".config"))
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("USER", "tester")
-        .env("TZ", "UTC")
-        .env("NO_COLOR", "1")
-        .env("GIT_COMMITTER_DATE", "2026-11-27T16:00:00Z")
-        .env("GIT_AUTHOR_DATE", "2026-11-27T16:00:00Z");
+        c.current_dir(if self.repo.exists() { &self.repo } else { self.dir.path() })
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("USER", "tester")
+            .env("TZ", "UTC")
+            .env("NO_COLOR", "1")
+            .env("GIT_COMMITTER_DATE", "2026-11-27T16:00:00Z")
+            .env("GIT_AUTHOR_DATE", "2026-11-27T16:00:00Z");
         c
     }
 
     pub fn run(&self, args: &[&str]) -> Out {
         Out::from(
-            self.command(BIN)
-                .args(args)
-                .stdin(std::process::Stdio::null())
-                .output()
-                .expect("run incident"),
+            self.command(BIN).args(args).stdin(std::process::Stdio::null()).output().expect("run incident"),
         )
     }
 
@@ -95,21 +87,14 @@ impl Env {
     /// Runs and asserts the exit code, returning the output.
     pub fn fails(&self, code: i32, args: &[&str]) -> Out {
         let out = self.run(args);
-        assert_eq!(
-            out.code, code,
-            "incident {args:?}: expected exit {code}: {out:#?}"
-        );
+        assert_eq!(out.code, code, "incident {args:?}: expected exit {code}: {out:#?}");
         out
     }
 
     /// The real git CLI in the repository; asserts success and returns stdout.
     pub fn git(&self, args: &[&str]) -> String {
         let o = self.command("git").args(args).output().expect("run git");
-        assert!(
-            o.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
@@ -130,10 +115,7 @@ impl Env {
 
     pub fn ids(&self) -> Vec<String> {
         let mut ids: Vec<String> = std::fs::read_dir(self.path("incidents"))
-            .map(|d| {
-                d.filter_map(|e| e.ok()?.file_name().into_string().ok())
-                    .collect()
-            })
+            .map(|d| d.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
             .unwrap_or_default();
         ids.sort();
         ids
@@ -148,7 +130,6 @@ impl Env {
 
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let out = self.ok(args);
-        serde_json::from_str(&out.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stdout))
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stdout))
     }
 }

@@ -40,57 +40,22 @@ pub fn founding_scenario() -> (Env, String) {
         env.ok(&refs);
     };
     at("14:08", &["mark", "acknowledged"]);
-    at(
-        "14:10",
-        &[
-            "step",
-            "done",
-            "confirm-5xx-rate",
-            "--note",
-            "7% of checkouts fail",
-        ],
-    );
+    at("14:10", &["step", "done", "confirm-5xx-rate", "--note", "7% of checkouts fail"]);
     at("14:12", &["step", "done", "list-recent-rollouts"]);
     at("14:13", &["phase", "next"]);
     at("14:14", &["role", "comms", "Ben Okafor"]);
     at("14:15", &["step", "done", "scope-impact"]);
-    at(
-        "14:16",
-        &[
-            "severity",
-            "SEV1",
-            "--reason",
-            "7% of checkouts failing at peak",
-        ],
-    );
+    at("14:16", &["severity", "SEV1", "--reason", "7% of checkouts failing at peak"]);
     at("14:19", &["step", "done", "check-error-signature"]);
     at("14:20", &["step", "done", "set-severity"]);
-    at(
-        "14:24",
-        &[
-            "step",
-            "skip",
-            "freeze-deploys",
-            "--note",
-            "no auto-sync on checkout",
-        ],
-    );
+    at("14:24", &["step", "skip", "freeze-deploys", "--note", "no auto-sync on checkout"]);
     at("14:26", &["phase", "next"]);
     at("14:27", &["step", "done", "show-running-images"]);
     at("14:28", &["step", "skip", "list-flag-changes"]);
-    at(
-        "14:31",
-        &["step", "done", "recent-deploy", "--choice", "yes"],
-    );
-    at(
-        "14:34",
-        &["step", "done", "check-migration", "--choice", "no"],
-    );
+    at("14:31", &["step", "done", "recent-deploy", "--choice", "yes"]);
+    at("14:34", &["step", "done", "check-migration", "--choice", "no"]);
     at("14:36", &["phase", "next"]);
-    at(
-        "14:44",
-        &["step", "done", "rollback", "--note", "back on v2.30.4"],
-    );
+    at("14:44", &["step", "done", "rollback", "--note", "back on v2.30.4"]);
     at("14:44", &["mark", "mitigated"]);
     at("14:47", &["phase", "next"]);
     at("14:50", &["role", "commander", "Priya Raman"]);
@@ -102,22 +67,8 @@ pub fn founding_scenario() -> (Env, String) {
     ] {
         at(hhmm, &["step", "done", step]);
     }
-    at(
-        "15:12",
-        &[
-            "resolve",
-            "--root-cause",
-            "v2.31.0 shrank the DB connection pool from 50 to 5",
-        ],
-    );
-    at(
-        "15:20",
-        &[
-            "retro",
-            "summary",
-            "42 minutes of failed checkouts after a bad deploy",
-        ],
-    );
+    at("15:12", &["resolve", "--root-cause", "v2.31.0 shrank the DB connection pool from 50 to 5"]);
+    at("15:20", &["retro", "summary", "42 minutes of failed checkouts after a bad deploy"]);
     at("15:21", &["retro", "went-well", "Rollback took 7 minutes"]);
     at(
         "15:25",
@@ -141,10 +92,7 @@ fn founding_scenario_postmortem_has_the_computed_numbers_and_is_committed() {
     assert_eq!(id, "2026-11-27-checkout-returns-500-during-the-peak-sale");
     let out = env.ok(&["postmortem", "--as", "Priya Raman"]);
     let path = env.path(&format!("incidents/{id}/postmortem.md"));
-    assert_eq!(
-        out.stdout.trim(),
-        std::fs::canonicalize(&path).unwrap().to_str().unwrap()
-    );
+    assert_eq!(out.stdout.trim(), std::fs::canonicalize(&path).unwrap().to_str().unwrap());
     let pm = env.read(&format!("incidents/{id}/postmortem.md"));
     for line in [
         "| Time to detect | impact started → detected | 4m |",
@@ -174,10 +122,7 @@ fn founding_scenario_postmortem_has_the_computed_numbers_and_is_committed() {
         assert!(pm.contains(line), "postmortem lacks {line:?}:\n{pm}");
     }
     // Where nothing was given, the section says so plainly.
-    assert!(
-        pm.contains("_Not recorded. Add it with `incident retro lucky TEXT`._"),
-        "{pm}"
-    );
+    assert!(pm.contains("_Not recorded. Add it with `incident retro lucky TEXT`._"), "{pm}");
     assert!(pm.contains("No customer or stakeholder updates were logged."));
 
     // The real git CLI sees the commit, its message and author, and a sound repository.
@@ -188,22 +133,11 @@ fn founding_scenario_postmortem_has_the_computed_numbers_and_is_committed() {
     let files = env.git(&["show", "--name-only", "--format=", "HEAD"]);
     assert_eq!(
         files.lines().collect::<Vec<_>>(),
-        [
-            format!("incidents/{id}/events.jsonl"),
-            format!("incidents/{id}/postmortem.md")
-        ]
+        [format!("incidents/{id}/events.jsonl"), format!("incidents/{id}/postmortem.md")]
     );
-    assert_eq!(
-        env.git(&["log", "--format=%s"]).lines().count(),
-        2,
-        "init commit + postmortem commit"
-    );
+    assert_eq!(env.git(&["log", "--format=%s"]).lines().count(), 2, "init commit + postmortem commit");
     env.git(&["fsck", "--full", "--strict"]);
-    assert_eq!(
-        env.git(&["status", "--porcelain"]),
-        "",
-        "everything committed"
-    );
+    assert_eq!(env.git(&["status", "--porcelain"]), "", "everything committed");
 
     // Re-rendering an unchanged incident commits nothing.
     let again = env.ok(&["postmortem"]);
@@ -240,14 +174,7 @@ fn status_and_list_json_carry_the_same_metrics() {
 #[test]
 fn open_incident_metrics_are_null_until_known() {
     let env = Env::init();
-    env.ok(&[
-        "open",
-        "Pharmacy refills fail",
-        "--severity",
-        "SEV3",
-        "--service",
-        "pharmacy",
-    ]);
+    env.ok(&["open", "Pharmacy refills fail", "--severity", "SEV3", "--service", "pharmacy"]);
     let s = env.json(&["status", "--json"]);
     assert_eq!(s["state"], "open");
     assert_eq!(s["phase"], "detect");
@@ -274,14 +201,8 @@ fn hand_edits_in_editable_blocks_survive_a_rerender() {
     env.ok(&["retro", "lucky", "No schema migration in the release"]);
     env.ok(&["postmortem", "--no-commit"]);
     let again = env.read(&rel);
-    assert!(
-        again.contains("About 3,100 shoppers saw Error 500 at checkout."),
-        "{again}"
-    );
-    assert!(
-        again.contains("No schema migration in the release"),
-        "{again}"
-    );
+    assert!(again.contains("About 3,100 shoppers saw Error 500 at checkout."), "{again}");
+    assert!(again.contains("No schema migration in the release"), "{again}");
 }
 
 #[test]
@@ -307,16 +228,7 @@ phases:
     .unwrap();
     // A title that would break out of a shell string if it were pasted into one.
     let title = "web down'; touch pwned; echo '$(touch pwned2)";
-    env.ok(&[
-        "open",
-        title,
-        "--severity",
-        "SEV3",
-        "--service",
-        "web",
-        "--runbook",
-        "probe",
-    ]);
+    env.ok(&["open", title, "--severity", "SEV3", "--service", "web", "--runbook", "probe"]);
     let id = env.only_id();
     // No terminal and no --yes: nothing runs, and the flag to pass is named.
     let refused = env.fails(2, &["step", "run", "show-env"]);
@@ -325,10 +237,7 @@ phases:
     assert!(out.stdout.contains(&format!("{id}|{title}|web")), "{out:?}");
     assert!(!env.path("pwned").exists() && !env.path("pwned2").exists());
     let log = env.read(&format!("incidents/{id}/events.jsonl"));
-    assert!(
-        !log.contains("hunter2") && !log.contains("AKIAIOSFODNN7EXAMPLE"),
-        "{log}"
-    );
+    assert!(!log.contains("hunter2") && !log.contains("AKIAIOSFODNN7EXAMPLE"), "{log}");
     assert!(log.contains("password=[REDACTED]"));
     // A command whose exit code is not the expected one: logged, and exit 1.
     env.fails(1, &["step", "run", "failing", "--yes"]);
@@ -342,44 +251,20 @@ phases:
 #[test]
 fn notes_are_redacted_before_they_reach_the_log() {
     let env = Env::init();
-    env.ok(&[
-        "open",
-        "Grocery slots empty",
-        "--severity",
-        "SEV2",
-        "--service",
-        "grocery",
-    ]);
-    env.ok(&[
-        "log",
-        "tried curl https://admin:s3cretpw@grocery.internal/health with token=abc123XYZ",
-    ]);
+    env.ok(&["open", "Grocery slots empty", "--severity", "SEV2", "--service", "grocery"]);
+    env.ok(&["log", "tried curl https://admin:s3cretpw@grocery.internal/health with token=abc123XYZ"]);
     let log = env.read(&format!("incidents/{}/events.jsonl", env.only_id()));
-    assert!(
-        !log.contains("s3cretpw") && !log.contains("abc123XYZ"),
-        "{log}"
-    );
-    assert!(
-        log.contains("https://admin:[REDACTED]@grocery.internal/health"),
-        "{log}"
-    );
+    assert!(!log.contains("s3cretpw") && !log.contains("abc123XYZ"), "{log}");
+    assert!(log.contains("https://admin:[REDACTED]@grocery.internal/health"), "{log}");
 }
 
 #[test]
 fn demo_prints_the_path_of_a_committed_postmortem() {
     let env = Env::new();
-    let out = env
-        .command(super::harness::BIN)
-        .env("TMPDIR", env.dir.path())
-        .arg("demo")
-        .output()
-        .unwrap();
+    let out = env.command(super::harness::BIN).env("TMPDIR", env.dir.path()).arg("demo").output().unwrap();
     assert!(out.status.success(), "{out:?}");
     let path = std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    assert!(
-        path.is_absolute() && path.ends_with("postmortem.md"),
-        "{path:?}"
-    );
+    assert!(path.is_absolute() && path.ends_with("postmortem.md"), "{path:?}");
     let pm = std::fs::read_to_string(&path).unwrap();
     assert!(pm.contains("| Time to mitigate | impact started → mitigated | 42m |"));
     assert!(pm.contains("| Estimated revenue lost | USD 126,000 (USD 180,000/hour × 42m) |"));
@@ -391,7 +276,6 @@ fn demo_prints_the_path_of_a_committed_postmortem() {
         .output()
         .unwrap();
     assert!(
-        String::from_utf8_lossy(&log.stdout)
-            .starts_with("postmortem: 2026-11-27-checkout-returns-error-500")
+        String::from_utf8_lossy(&log.stdout).starts_with("postmortem: 2026-11-27-checkout-returns-error-500")
     );
 }

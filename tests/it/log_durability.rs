@@ -20,30 +20,18 @@ fn torn_last_line_is_reported_then_repaired_by_the_next_write() {
     let path = log_path(&env, &id);
     let complete = std::fs::read(&path).unwrap();
     // What a crash mid-append leaves: half an event, no newline.
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&path)
-        .unwrap();
-    f.write_all(br#"{"id":"abc","at":"2026-11-27T14:3"#)
-        .unwrap();
+    let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+    f.write_all(br#"{"id":"abc","at":"2026-11-27T14:3"#).unwrap();
     drop(f);
 
     let status = env.ok(&["status", "--json"]);
-    assert!(
-        status
-            .stderr
-            .contains("events.jsonl:4: the last event was cut off mid-write"),
-        "{status:?}"
-    );
+    assert!(status.stderr.contains("events.jsonl:4: the last event was cut off mid-write"), "{status:?}");
     let timeline = env.ok(&["timeline"]);
     assert!(timeline.stdout.contains("before the crash"));
 
     env.ok(&["log", "after the crash"]);
     let repaired = std::fs::read(&path).unwrap();
-    assert!(
-        repaired.starts_with(&complete),
-        "complete events kept byte for byte"
-    );
+    assert!(repaired.starts_with(&complete), "complete events kept byte for byte");
     assert!(repaired.ends_with(b"\n"));
     let notes: Vec<String> = env
         .events(&id)
@@ -68,10 +56,7 @@ fn corrupt_line_in_the_middle_is_named_with_its_line_number() {
     lines.insert(1, "{not json");
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
     let out = env.fails(2, &["status", &id]);
-    assert!(
-        out.stderr.contains("events.jsonl:2: unreadable event"),
-        "{out:?}"
-    );
+    assert!(out.stderr.contains("events.jsonl:2: unreadable event"), "{out:?}");
 }
 
 #[test]
@@ -82,16 +67,11 @@ fn concurrent_writers_never_interleave() {
     let writers: Vec<_> = (0..6)
         .map(|w| {
             let mut cmd = env.command(BIN);
-            let script: Vec<String> = (0..8)
-                .map(|n| format!("writer {w} note {n} {}", "x".repeat(3000)))
-                .collect();
+            let script: Vec<String> =
+                (0..8).map(|n| format!("writer {w} note {n} {}", "x".repeat(3000))).collect();
             std::thread::spawn(move || {
                 for note in script {
-                    let st = cmd_clone(&mut cmd)
-                        .args(["log", &note])
-                        .stdout(Stdio::null())
-                        .status()
-                        .unwrap();
+                    let st = cmd_clone(&mut cmd).args(["log", &note]).stdout(Stdio::null()).status().unwrap();
                     assert!(st.success());
                 }
             })
@@ -100,11 +80,7 @@ fn concurrent_writers_never_interleave() {
     for w in writers {
         w.join().unwrap();
     }
-    let notes = env
-        .events(&id)
-        .into_iter()
-        .filter(|e| e["kind"] == "note")
-        .count();
+    let notes = env.events(&id).into_iter().filter(|e| e["kind"] == "note").count();
     assert_eq!(notes, 48);
 }
 
@@ -150,11 +126,8 @@ fn writers_killed_mid_write_leave_a_readable_log() {
         env.ok(&["log", &format!("after kill {attempt}")]);
     }
     let events = env.events(&id);
-    let marks: Vec<&str> = events
-        .iter()
-        .filter_map(|e| e["text"].as_str())
-        .filter(|t| t.starts_with("after kill"))
-        .collect();
+    let marks: Vec<&str> =
+        events.iter().filter_map(|e| e["text"].as_str()).filter(|t| t.starts_with("after kill")).collect();
     assert_eq!(marks.len(), 6, "every note after a kill is there");
     assert!(events.iter().all(|e| e["kind"].is_string()));
 }

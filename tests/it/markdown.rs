@@ -39,15 +39,8 @@ fn hostile_title_and_notes_give_a_safe_id_and_valid_tables() {
         "Eve | <b>",
     ]);
     let id = env.only_id();
-    assert!(
-        id.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
-        "{id}"
-    );
-    assert!(
-        id.ends_with("-etc-passwd-rm-rf-script-alert-1-script-second"),
-        "{id}"
-    );
+    assert!(id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "{id}");
+    assert!(id.ends_with("-etc-passwd-rm-rf-script-alert-1-script-second"), "{id}");
     assert!(env.path(&format!("incidents/{id}/events.jsonl")).is_file());
     env.ok(&["log", HOSTILE]);
     env.ok(&["step", "done", "confirm-5xx-rate", "--note", HOSTILE]);
@@ -61,26 +54,18 @@ fn hostile_title_and_notes_give_a_safe_id_and_valid_tables() {
     assert!(tables.len() >= 8, "{tables:?}");
     for t in &tables {
         let header = t[0];
-        assert!(
-            t.iter().all(|n| *n == header),
-            "a row with the wrong number of cells: {t:?}\n{pm}"
-        );
+        assert!(t.iter().all(|n| *n == header), "a row with the wrong number of cells: {t:?}\n{pm}");
     }
     for ev in Parser::new_ext(&pm, Options::ENABLE_TABLES) {
         if let Event::Html(h) | Event::InlineHtml(h) = ev {
             let h = h.trim();
-            assert!(
-                h.starts_with("<!--") || h == "<br>",
-                "raw HTML reached the output: {h:?}"
-            );
+            assert!(h.starts_with("<!--") || h == "<br>", "raw HTML reached the output: {h:?}");
         }
     }
     assert!(!pm.contains("<script>"));
     assert_eq!(
         env.git(&["log", "-1", "--format=%s"]).trim(),
-        format!(
-            "postmortem: {id} ../../etc/passwd | `rm -rf /` <script>alert(1)</script> second line | x"
-        )
+        format!("postmortem: {id} ../../etc/passwd | `rm -rf /` <script>alert(1)</script> second line | x")
     );
     env.git(&["fsck", "--full", "--strict"]);
 }
@@ -88,12 +73,7 @@ fn hostile_title_and_notes_give_a_safe_id_and_valid_tables() {
 #[test]
 fn the_demo_postmortem_is_valid_markdown() {
     let env = Env::new();
-    let out = env
-        .command(super::harness::BIN)
-        .env("TMPDIR", env.dir.path())
-        .arg("demo")
-        .output()
-        .unwrap();
+    let out = env.command(super::harness::BIN).env("TMPDIR", env.dir.path()).arg("demo").output().unwrap();
     let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let pm = std::fs::read_to_string(path).unwrap();
     let tables = tables(&pm);

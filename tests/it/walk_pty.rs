@@ -65,12 +65,9 @@ impl Walk {
     fn spawn_args(env: &Env, args: &[&str]) -> Walk {
         let mut cmd = env.command(BIN);
         cmd.args(args).env("TERM", "xterm");
-        let session = rexpect::session::spawn_command(cmd, Some(TIMEOUT_MS))
-            .expect("spawn incident walk in a pty");
-        Walk {
-            session,
-            seen: Vec::new(),
-        }
+        let session =
+            rexpect::session::spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn incident walk in a pty");
+        Walk { session, seen: Vec::new() }
     }
 
     fn transcript(&self) -> String {
@@ -92,10 +89,9 @@ impl Walk {
                 self.seen.extend_from_slice(needle.as_bytes());
                 String::from_utf8_lossy(&before).into_owned()
             }
-            Err(e) => panic!(
-                "waiting for {needle:?}: {e}\n--- walk output so far ---\n{}",
-                self.transcript()
-            ),
+            Err(e) => {
+                panic!("waiting for {needle:?}: {e}\n--- walk output so far ---\n{}", self.transcript())
+            }
         }
     }
 
@@ -115,22 +111,14 @@ impl Walk {
             Ok(rest) => {
                 self.record(&rest);
             }
-            Err(e) => panic!(
-                "waiting for the walk to end: {e}\n--- walk output so far ---\n{}",
-                self.transcript()
-            ),
+            Err(e) => {
+                panic!("waiting for the walk to end: {e}\n--- walk output so far ---\n{}", self.transcript())
+            }
         }
-        let status = self
-            .session
-            .process()
-            .wait()
-            .expect("wait for incident walk");
+        let status = self.session.process().wait().expect("wait for incident walk");
         let code = match status {
             WaitStatus::Exited(_, code) => code,
-            other => panic!(
-                "incident walk did not exit normally: {other:?}\n{}",
-                self.transcript()
-            ),
+            other => panic!("incident walk did not exit normally: {other:?}\n{}", self.transcript()),
         };
         (code, self.transcript())
     }
@@ -141,25 +129,14 @@ fn of_kind<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
 }
 
 fn step_event<'a>(events: &'a [Value], step: &str) -> Option<&'a Value> {
-    events
-        .iter()
-        .find(|e| e["kind"] == "step" && e["step"] == step)
+    events.iter().find(|e| e["kind"] == "step" && e["step"] == step)
 }
 
 #[test]
 fn walk_in_a_terminal_runs_notes_leaves_and_resumes_on_the_branch_taken() {
     let env = Env::init();
     std::fs::write(env.path("runbooks/pty.yaml"), RUNBOOK).unwrap();
-    env.ok(&[
-        "open",
-        "Checkout 500",
-        "--severity",
-        "SEV2",
-        "--service",
-        "web",
-        "--runbook",
-        "pty",
-    ]);
+    env.ok(&["open", "Checkout 500", "--severity", "SEV2", "--service", "web", "--runbook", "pty"]);
     let id = env.only_id();
 
     // (1) First walk: run the command, done; a note with a secret, skip; leave at the decision.
@@ -204,29 +181,13 @@ fn walk_in_a_terminal_runs_notes_leaves_and_resumes_on_the_branch_taken() {
     assert_eq!(commands.len(), 1, "{commands:#?}");
     assert_eq!(commands[0]["step"], "check-a");
     assert_eq!(commands[0]["exit_code"], 0);
-    assert!(
-        commands[0]["output"]
-            .as_str()
-            .unwrap()
-            .contains("checked-SEV2"),
-        "{:#?}",
-        commands[0]
-    );
-    assert_eq!(
-        step_event(&events, "check-a").expect("check-a settled")["outcome"],
-        "done"
-    );
-    assert_eq!(
-        step_event(&events, "check-b").expect("check-b settled")["outcome"],
-        "skipped"
-    );
+    assert!(commands[0]["output"].as_str().unwrap().contains("checked-SEV2"), "{:#?}", commands[0]);
+    assert_eq!(step_event(&events, "check-a").expect("check-a settled")["outcome"], "done");
+    assert_eq!(step_event(&events, "check-b").expect("check-b settled")["outcome"], "skipped");
     let notes = of_kind(&events, "note");
     assert_eq!(notes.len(), 1, "{notes:#?}");
     let note = notes[0]["text"].as_str().unwrap();
-    assert!(
-        note.contains("db creds leaked in chat") && note.contains("[REDACTED]"),
-        "{note}"
-    );
+    assert!(note.contains("db creds leaked in chat") && note.contains("[REDACTED]"), "{note}");
     let raw = env.read(&format!("incidents/{id}/events.jsonl"));
     assert!(!raw.contains("hunter2"), "{raw}");
     assert!(step_event(&events, "decide").is_none(), "q settles nothing");
@@ -234,10 +195,7 @@ fn walk_in_a_terminal_runs_notes_leaves_and_resumes_on_the_branch_taken() {
     // (3) Second walk: resumes at the decision, takes "yes", and walks fix-a, then validate.
     let mut walk = Walk::spawn(&env);
     let before = walk.expect("decide: Is the cache the cause?");
-    assert!(
-        !before.contains("check-a") && !before.contains("check-b"),
-        "resumed too early: {before}"
-    );
+    assert!(!before.contains("check-a") && !before.contains("check-b"), "resumed too early: {before}");
     walk.expect(DECISION_PROMPT);
     walk.send_line("yes");
     walk.expect("phase remediate started");
@@ -254,67 +212,34 @@ fn walk_in_a_terminal_runs_notes_leaves_and_resumes_on_the_branch_taken() {
     walk.expect("Every step of runbook pty is settled");
     let (code, out) = walk.finish();
     assert_eq!(code, 0, "{out}");
-    assert!(
-        !out.contains("fix-b"),
-        "the branch not taken was shown:\n{out}"
-    );
+    assert!(!out.contains("fix-b"), "the branch not taken was shown:\n{out}");
 
     // (4) The final log: phases advanced, the branch taken recorded, the other left out.
     let events = env.events(&id);
-    let phases: Vec<&str> = of_kind(&events, "phase")
-        .iter()
-        .map(|e| e["phase"].as_str().unwrap())
-        .collect();
+    let phases: Vec<&str> = of_kind(&events, "phase").iter().map(|e| e["phase"].as_str().unwrap()).collect();
     for phase in ["diagnose", "remediate", "validate"] {
-        assert!(
-            phases.contains(&phase),
-            "no phase event for {phase}: {phases:?}"
-        );
+        assert!(phases.contains(&phase), "no phase event for {phase}: {phases:?}");
     }
     let decide = step_event(&events, "decide").expect("decide settled");
     assert_eq!(decide["outcome"], "done");
     assert_eq!(decide["choice"], "yes");
-    assert_eq!(
-        step_event(&events, "fix-a").expect("fix-a settled")["outcome"],
-        "done"
-    );
-    assert_eq!(
-        step_event(&events, "verify").expect("verify settled")["outcome"],
-        "done"
-    );
-    assert!(
-        step_event(&events, "fix-b").is_none(),
-        "fix-b was on the branch not taken"
-    );
-    assert!(
-        !env.read(&format!("incidents/{id}/events.jsonl"))
-            .contains("hunter2")
-    );
+    assert_eq!(step_event(&events, "fix-a").expect("fix-a settled")["outcome"], "done");
+    assert_eq!(step_event(&events, "verify").expect("verify settled")["outcome"], "done");
+    assert!(step_event(&events, "fix-b").is_none(), "fix-b was on the branch not taken");
+    assert!(!env.read(&format!("incidents/{id}/events.jsonl")).contains("hunter2"));
 }
 
 #[test]
 fn walk_without_a_terminal_exits_2_naming_the_scripted_commands() {
     let env = Env::init();
     std::fs::write(env.path("runbooks/pty.yaml"), RUNBOOK).unwrap();
-    env.ok(&[
-        "open",
-        "Checkout 500",
-        "--severity",
-        "SEV2",
-        "--service",
-        "web",
-        "--runbook",
-        "pty",
-    ]);
+    env.ok(&["open", "Checkout 500", "--severity", "SEV2", "--service", "web", "--runbook", "pty"]);
     // stdin is /dev/null here: the walk must not wait for input.
     let out = env.fails(2, &["walk"]);
     assert!(out.stderr.contains("incident step"), "{out:#?}");
     assert!(out.stderr.contains("stdin is not a terminal"), "{out:#?}");
     let id = env.only_id();
-    assert!(
-        of_kind(&env.events(&id), "step").is_empty(),
-        "nothing settled without a terminal"
-    );
+    assert!(of_kind(&env.events(&id), "step").is_empty(), "nothing settled without a terminal");
 }
 
 #[test]
@@ -336,22 +261,13 @@ fn open_in_a_terminal_prompts_for_title_severity_services_and_runbook() {
     open.send("\r"); // the best match, listed first
     let (code, out) = open.finish();
     assert_eq!(code, 0, "{out}");
-    assert!(
-        out.contains("Opened 2026-") || out.contains("Opened "),
-        "{out}"
-    );
+    assert!(out.contains("Opened 2026-") || out.contains("Opened "), "{out}");
     let id = env.only_id();
     assert!(id.ends_with("-checkout-returns-500"), "{id}");
     let events = env.events(&id);
     let opened = &of_kind(&events, "opened")[0];
     assert_eq!(opened["severity"], "SEV2");
     assert_eq!(opened["services"], serde_json::json!(["checkout"]));
-    let runbook = of_kind(&events, "runbook")[0]["runbook"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        listed.contains(&runbook),
-        "the attached runbook {runbook} was offered: {listed}"
-    );
+    let runbook = of_kind(&events, "runbook")[0]["runbook"].as_str().unwrap().to_string();
+    assert!(listed.contains(&runbook), "the attached runbook {runbook} was offered: {listed}");
 }

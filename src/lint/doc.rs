@@ -1,0 +1,158 @@
+//! One file as the linter sees it: its kind, text, YAML tree, and what reading it found.
+
+use std::path::{Path, PathBuf};
+
+use super::shape::{self, Mismatch};
+use super::suppress::Suppress;
+use super::yaml::{self, Node, Pos};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Runbook,
+    Config,
+    Template,
+}
+
+impl Kind {
+    pub fn of(path: &Path) -> Option<Kind> {
+        let name = path.file_name()?.to_str()?;
+        if name == crate::repo::CONFIG_FILE {
+            return Some(Kind::Config);
+        }
+        match path.extension()?.to_str()? {
+            "yaml" | "yml" => Some(Kind::Runbook),
+            "j2" | "jinja" => Some(Kind::Template),
+            _ => None,
+        }
+    }
+}
+
+/// A problem found while reading: YAML syntax and limits, or a mismatch with the shape.
+#[derive(Debug, Clone)]
+pub struct ReadProblem {
+    pub rule: &'static str,
+    pub pos: Pos,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub struct Doc {
+    pub path: PathBuf,
+    /// The path as findings show it.
+    pub display: String,
+    pub kind: Kind,
+    pub text: String,
+    pub root: Option<Node>,
+    pub read: Vec<ReadProblem>,
+    pub suppress: Suppress,
+}
+
+/// What cross-file rules need of a runbook, kept after its tree is dropped.
+#[derive(Debug)]
+pub struct Summary {
+    pub display: String,
+    pub id: Option<(String, Pos)>,
+    pub suppress: Suppress,
+}
+
+/// Paths under the working directory are shown relative to it, like compilers do.
+pub fn display(path: &Path) -> String {
+    let rel = std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    rel.unwrap_or_else(|| path.to_path_buf()).display().to_string()
+}
+
+impl Doc {
+    pub fn load(path: &Path) -> Doc {
+        let kind = Kind::of(path).unwrap_or(Kind::Runbook);
+        let mut doc = Doc {
+            path: path.to_path_buf(),
+            display: display(path),
+            kind,
+            text: String::new(),
+            root: None,
+            read: Vec::new(),
+            suppress: Suppress::default(),
+        };
+        match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => doc.text = text,
+                Err(e) => {
+                    let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                    let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
+                    let col = upto.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+                    doc.read.push(ReadProblem {
+                        rule: "yaml-syntax",
+                        pos: Pos { line, col },
+                        message: "the file is not valid UTF-8".into(),
+                    });
+                    return doc;
+                }
+            },
+            Err(e) => {
+                doc.read.push(ReadProblem {
+                    rule: "yaml-syntax",
+                    pos: Pos { line: 1, col: 1 },
+                    message: format!("cannot read: {e}"),
+                });
+                return doc;
+            }
+        }
+        doc.suppress = Suppress::parse(&doc.text);
+        if kind == Kind::Template {
+            return doc;
+        }
+        let (root, problems) = yaml::parse(&doc.text);
+        doc.read.extend(problems.into_iter().map(|p| ReadProblem {
+            rule: p.rule,
+            pos: p.pos,
+            message: p.message,
+        }));
+        let top = if kind == Kind::Config { &shape::CONFIG } else { &shape::RUNBOOK };
+        match &root {
+            Some(root) => {
+                let mut mismatches: Vec<Mismatch<'_>> = Vec::new();
+                shape::check(root, top, "", &mut mismatches);
+                doc.read.extend(mismatches.into_iter().map(|m| ReadProblem {
+                    rule: m.rule,
+                    pos: m.node.pos,
+                    message: m.message,
+                }));
+            }
+            None if doc.read.is_empty() => doc.read.push(ReadProblem {
+                rule: "missing-field",
+                pos: Pos { line: 1, col: 1 },
+                message: "the file is empty".into(),
+            }),
+            None => {}
+        }
+        doc.root = root;
+        doc
+    }
+
+    pub fn summary(&self) -> Summary {
+        let id = self
+            .root
+            .as_ref()
+            .and_then(|r| r.get("id"))
+            .and_then(|n| n.as_str().map(|s| (s.to_string(), n.pos)));
+        Summary { display: self.display.clone(), id, suppress: self.suppress.clone() }
+    }
+
+    /// Every step in walking order, with its phase name, for the runbook rules.
+    pub fn steps(&self) -> Vec<(&'static str, &Node)> {
+        let Some(phases) = self.root.as_ref().and_then(|r| r.get("phases")) else {
+            return Vec::new();
+        };
+        shape::PHASE_NAMES
+            .iter()
+            .filter_map(|name| phases.get(name).map(|p| (*name, p)))
+            .flat_map(|(name, p)| {
+                p.get("steps").and_then(Node::as_seq).unwrap_or_default().iter().map(move |s| (name, s))
+            })
+            .collect()
+    }
+
+    pub fn source_line(&self, line: usize) -> Option<&str> {
+        self.text.lines().nth(line.checked_sub(1)?)
+    }
+}

@@ -1,0 +1,198 @@
+//! `incident lint`: checks runbooks, `incident.yaml` and templates. Files are read and
+//! checked in parallel (one worker per core); rules that look across files (duplicate
+//! runbook ids) run once at the end. Every finding carries file, line and column.
+
+pub mod doc;
+pub mod format;
+pub mod rules;
+pub mod schema;
+pub mod shape;
+pub mod suppress;
+pub mod yaml;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::Serialize;
+
+pub use doc::{Doc, Kind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Finding {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// What the repository's `incident.yaml` declares, for the checks that need it. Outside an
+/// incident repository there is none, and those checks are skipped.
+#[derive(Debug, Default, Clone)]
+pub struct Declared {
+    pub services: Vec<String>,
+    /// Severity → the sum of its phase budgets, in seconds.
+    pub severities: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Default)]
+pub struct Context {
+    pub declared: Option<Declared>,
+    /// Rules switched off for the whole repository (`lint.disable` in incident.yaml).
+    pub disabled: HashSet<String>,
+}
+
+/// A rule: one concern, one id, one severity. `check` sees one file; `check_all` sees every
+/// runbook at once, for concerns that span files.
+pub trait Rule: Sync {
+    fn id(&self) -> &'static str;
+    fn severity(&self) -> Severity;
+    /// One line: what the rule finds.
+    fn summary(&self) -> &'static str;
+    /// For `--explain`: why it matters and how to fix it.
+    fn explain(&self) -> &'static str;
+    fn check(&self, _doc: &Doc, _cx: &Context, _out: &mut Emit<'_>) {}
+    fn check_all(&self, _runbooks: &[doc::Summary], _out: &mut Vec<Finding>) {}
+}
+
+/// Collects one rule's findings for one file.
+pub struct Emit<'a> {
+    pub rule: &'a dyn Rule,
+    pub doc: &'a Doc,
+    pub out: &'a mut Vec<Finding>,
+}
+
+impl Emit<'_> {
+    pub fn at(&mut self, pos: yaml::Pos, message: impl Into<String>) {
+        self.out.push(finding(self.rule, self.doc, pos, message.into()));
+    }
+}
+
+pub fn finding(rule: &dyn Rule, doc: &Doc, pos: yaml::Pos, message: String) -> Finding {
+    Finding {
+        file: doc.display.clone(),
+        line: pos.line.max(1),
+        column: pos.col.max(1),
+        rule: rule.id(),
+        severity: rule.severity(),
+        message,
+    }
+}
+
+pub fn find_rule(id: &str) -> Option<&'static dyn Rule> {
+    rules::ALL.iter().copied().find(|r| r.id() == id)
+}
+
+/// The files under `paths` that lint reads: YAML and Jinja templates; folders recursively.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        if meta.is_dir() {
+            walk(p, &mut files).map_err(|e| format!("{}: {e}", p.display()))?;
+        } else {
+            files.push(p.clone());
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') || name == "target" || name == "incidents" {
+            continue;
+        }
+        let ty = entry.file_type()?;
+        if ty.is_dir() {
+            walk(&path, out)?;
+        } else if ty.is_file() && Kind::of(&path).is_some() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Lints `files`, returning every finding, sorted and de-duplicated.
+pub fn lint(files: &[PathBuf], cx: &Context) -> Vec<Finding> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
+    let next = AtomicUsize::new(0);
+    let mut per_worker: Vec<(Vec<doc::Summary>, Vec<Finding>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut docs = Vec::new();
+                    let mut found = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(path) = files.get(i) else { break };
+                        let doc = Doc::load(path);
+                        check_doc(&doc, cx, &mut found);
+                        if doc.kind == Kind::Runbook {
+                            docs.push(doc.summary());
+                        }
+                    }
+                    (docs, found)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    });
+    let mut docs: Vec<doc::Summary> = Vec::new();
+    let mut found: Vec<Finding> = Vec::new();
+    for (d, f) in per_worker.drain(..) {
+        docs.extend(d);
+        found.extend(f);
+    }
+    docs.sort_by(|a, b| a.display.cmp(&b.display));
+    for rule in rules::ALL {
+        if cx.disabled.contains(rule.id()) {
+            continue;
+        }
+        let mut cross = Vec::new();
+        rule.check_all(&docs, &mut cross);
+        found.extend(cross.into_iter().filter(|f| !suppressed(&docs, f)));
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn suppressed(docs: &[doc::Summary], f: &Finding) -> bool {
+    docs.iter().find(|d| d.display == f.file).is_some_and(|d| d.suppress.covers(f.rule, f.line))
+}
+
+fn check_doc(doc: &Doc, cx: &Context, found: &mut Vec<Finding>) {
+    let mut mine = Vec::new();
+    for rule in rules::ALL {
+        if cx.disabled.contains(rule.id()) {
+            continue;
+        }
+        let mut emit = Emit { rule: *rule, doc, out: &mut mine };
+        rule.check(doc, cx, &mut emit);
+    }
+    found.extend(mine.into_iter().filter(|f| !doc.suppress.covers(f.rule, f.line)));
+}

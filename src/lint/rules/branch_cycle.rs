@@ -1,0 +1,45 @@
+//! A decision that jumps back: the walk only moves forward, so a loop is ambiguous.
+
+use super::step_id;
+use crate::lint::{Context, Doc, Emit, Rule, Severity};
+
+pub struct BranchCycle;
+
+impl Rule for BranchCycle {
+    fn id(&self) -> &'static str {
+        "branch-cycle"
+    }
+    fn severity(&self) -> Severity {
+        Severity::Error
+    }
+    fn summary(&self) -> &'static str {
+        "A `choices` answer jumps back to the same or an earlier step (a loop)"
+    }
+    fn explain(&self) -> &'static str {
+        "The walk moves forward through the runbook: a decision jumps to a later step, and the steps it jumps over are not taken. An answer that points at the step itself or an earlier one would loop. Point it at a later step, or repeat the check as a new step further down."
+    }
+    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
+        let steps = doc.steps();
+        let index = |id: &str| steps.iter().position(|(_, s)| step_id(s).is_some_and(|(sid, _)| sid == id));
+        for (i, (_, step)) in steps.iter().enumerate() {
+            let Some(choices) = step.get("choices").and_then(|c| c.as_map()) else {
+                continue;
+            };
+            for (answer, target) in choices {
+                let Some(t) = target.as_str() else { continue };
+                if let Some(j) = index(t)
+                    && j <= i
+                {
+                    let what = if j == i { "to itself" } else { "back to an earlier step" };
+                    out.at(
+                        target.pos,
+                        format!(
+                            "answer `{}` jumps {what} (`{t}`): the walk only moves forward",
+                            answer.as_str().unwrap_or("?")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Incident data spliced into a command's text, where a title like `x; rm -rf ~` becomes code.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::lint::{Context, Doc, Emit, Rule, Severity};
+
+pub struct CommandInterpolation;
+
+static TEMPLATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\{\{.*?\}\}|\{%.*?%\}|\$\{\{.*?\}\}|%\((?:id|title|severity|services)\)s")
+        .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+});
+
+static REPARSE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:eval|(?:ba|z|da|k)?sh\s+-c|xargs)\b[^;&|]*\$\{?INCIDENT_")
+        .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+});
+
+impl Rule for CommandInterpolation {
+    fn id(&self) -> &'static str {
+        "command-interpolation"
+    }
+    fn severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn summary(&self) -> &'static str {
+        "A command splices incident data into its text instead of reading it from the environment"
+    }
+    fn explain(&self) -> &'static str {
+        "Incident data (titles, notes) is typed by people under stress and may hold quotes, `;` or `$(…)`. The tool passes it only as environment variables: INCIDENT_ID, INCIDENT_TITLE, INCIDENT_SEVERITY, INCIDENT_SERVICES, INCIDENT_REPO. Template syntax such as `{{ title }}` is never expanded in a command; an unquoted `$INCIDENT_TITLE` is split and globbed by the shell; `eval`, `sh -c` or `xargs` over it runs it as code. Write \"$INCIDENT_TITLE\", in double quotes, as an argument."
+    }
+    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
+        for (_, step) in doc.steps() {
+            let Some(run) = step.get("run") else { continue };
+            let Some(cmd) = run.as_str() else { continue };
+            if let Some(m) = TEMPLATE.find(cmd) {
+                out.at(
+                    run.pos,
+                    format!(
+                        "`{}` is template syntax: commands are not templated; use \"$INCIDENT_…\" variables",
+                        m.as_str()
+                    ),
+                );
+            }
+            if let Some(m) = REPARSE.find(cmd) {
+                out.at(run.pos, format!("`{}` runs incident data as shell code", m.as_str()));
+            }
+            for var in unquoted_incident_vars(cmd) {
+                out.at(
+                    run.pos,
+                    format!(
+                        "${var} is not in double quotes: the shell splits and globs it; write \"${var}\""
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// `$INCIDENT_*` expansions outside double quotes (inside single quotes nothing expands).
+fn unquoted_incident_vars(cmd: &str) -> Vec<String> {
+    let bytes = cmd.as_bytes();
+    let (mut single, mut double) = (false, false);
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if !single => i += 1,
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'$' if !single && !double => {
+                let rest = &cmd[i + 1..];
+                let rest = rest.strip_prefix('{').unwrap_or(rest);
+                let name: String =
+                    rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                // Ids, severities and service lists are tool-made; titles and paths are not.
+                if name == "INCIDENT_TITLE" || name == "INCIDENT_REPO" {
+                    found.push(name);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unquoted_incident_vars;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(
+            unquoted_incident_vars(
+                r#"echo $INCIDENT_TITLE "$INCIDENT_ID" '$INCIDENT_REPO' ${INCIDENT_REPO} $INCIDENT_ID"#
+            ),
+            ["INCIDENT_TITLE", "INCIDENT_REPO"]
+        );
+        assert!(unquoted_incident_vars(r#"curl -H "X-Incident: $INCIDENT_ID" x"#).is_empty());
+    }
+}

@@ -1,0 +1,57 @@
+//! Commands that destroy more than an incident could ever want destroyed.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::lint::{Context, Doc, Emit, Rule, Severity};
+
+pub struct DangerousCommand;
+
+/// (pattern, what it does). Matched against each step's `run`.
+static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+    [
+        (r#"\brm\s+(?:-\S+\s+)*-(?:\S*[rR]\S*)\s+(?:-\S+\s+)*(?:/\*?|~/?|"?\$HOME"?/?|/(?:etc|usr|var|home|boot|bin|lib)/?)(?:\s|$|[;&|])"#, "recursively deletes a system or home directory"),
+        (r"(?:curl|wget)\b[^;&|]*\|\s*(?:sudo\s+)?(?:ba|z|da|k|fi)?sh\b", "pipes a download straight into a shell"),
+        (r"\bmkfs(?:\.\w+)?\b", "formats a filesystem"),
+        (r":\(\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:", "is a fork bomb"),
+        (r"\bdd\b[^;&|]*\bof=/dev/(?:sd|nvme|xvd|vd|hd|disk)", "overwrites a disk"),
+        (r">\s*/dev/(?:sd|nvme|xvd|vd|hd)[a-z0-9]*\b", "overwrites a disk"),
+        (r"\bchmod\s+(?:-\S+\s+)*0?777\s+/(?:\s|$)", "makes the whole filesystem world-writable"),
+        (r"(?i)\bdrop\s+(?:table|database|schema)\b", "drops a database object"),
+        (r"(?i)\btruncate\s+table\b", "empties a table"),
+        (r"\bkubectl\b[^;&|]*\bdelete\s+(?:ns|namespaces?)\b", "deletes a Kubernetes namespace"),
+        (r"\bterraform\s+destroy\b", "destroys infrastructure"),
+        (r"\bgit\s+push\b[^;&|]*\s(?:--force|-f)\b", "force-pushes over history"),
+        (r"(?:^|[;&|]\s*|\bsudo\s+)(?:shutdown|poweroff|halt)\b", "shuts a machine down"),
+    ]
+    .into_iter()
+    .map(|(p, what)| (Regex::new(p).unwrap_or_else(|e| panic!("built-in pattern {p:?}: {e}")), what))
+    .collect()
+});
+
+impl Rule for DangerousCommand {
+    fn id(&self) -> &'static str {
+        "dangerous-command"
+    }
+    fn severity(&self) -> Severity {
+        Severity::Warning
+    }
+    fn summary(&self) -> &'static str {
+        "A command that could destroy data or machines (rm -rf /, curl | sh, mkfs, fork bombs, DROP TABLE, …)"
+    }
+    fn explain(&self) -> &'static str {
+        "At 3 a.m. a confirmed command runs as typed. Commands that delete system directories, pipe downloads into a shell, format disks, drop tables, delete namespaces or destroy infrastructure should not be one keypress away. Narrow the command (a specific path, a reviewed script in the repository), or, when it is truly intended, switch the rule off for that step with `# incident-lint: disable=dangerous-command` above it."
+    }
+    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
+        for (_, step) in doc.steps() {
+            let Some(run) = step.get("run") else { continue };
+            let Some(cmd) = run.as_str() else { continue };
+            for (re, what) in PATTERNS.iter() {
+                if let Some(m) = re.find(cmd) {
+                    out.at(run.pos, format!("`{}` {what}", m.as_str().trim()));
+                }
+            }
+        }
+    }
+}
