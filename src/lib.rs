@@ -55,8 +55,8 @@ pub fn run(cli: Cli) -> Result<u8> {
             cmd::postmortem::run(&ctx, id.as_deref(), no_commit, template, output)
         }
         Command::Lint { paths, format, explain } => cmd::lint::run(&ctx, &paths, format, explain.as_deref()),
-        Command::Schema => cmd::lint::schema(&ctx),
-        Command::Demo => cmd::demo::run(&ctx),
+        Command::Schema => cmd::lint::schema(),
+        Command::Demo => cmd::demo::run(),
         Command::Completions { shell } => cmd::docs::completions(shell),
         Command::Man => cmd::docs::man(),
     }

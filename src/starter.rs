@@ -1,6 +1,8 @@
 //! The starter repository that `incident init` writes and `demo` replays into, embedded in
 //! the binary so a fresh install needs no other files.
 
+use std::borrow::Cow;
+
 pub const CONFIG: &str = include_str!("../config/incident.yaml");
 pub const POSTMORTEM_TEMPLATE: &str = include_str!("../templates/postmortem.md.j2");
 
@@ -16,12 +18,21 @@ pub const RUNBOOKS: [(&str, &str); 8] = [
     ("hardware-power.yaml", include_str!("../runbooks/hardware-power.yaml")),
 ];
 
+/// Where the runbook JSON Schema goes: the starter runbooks' first line points editors at it.
+pub const SCHEMA_FILE: &str = "runbook.schema.json";
+
 /// Every starter file, by its path inside the repository.
-pub fn files() -> Vec<(String, &'static str)> {
+pub fn files() -> Vec<(String, Cow<'static, str>)> {
     let mut out = vec![
-        ("incident.yaml".to_string(), CONFIG),
-        ("templates/postmortem.md.j2".to_string(), POSTMORTEM_TEMPLATE),
+        ("incident.yaml".to_string(), Cow::Borrowed(CONFIG)),
+        ("templates/postmortem.md.j2".to_string(), Cow::Borrowed(POSTMORTEM_TEMPLATE)),
+        (SCHEMA_FILE.to_string(), Cow::Owned(schema_text())),
     ];
-    out.extend(RUNBOOKS.iter().map(|(name, text)| (format!("runbooks/{name}"), *text)));
+    out.extend(RUNBOOKS.iter().map(|(name, text)| (format!("runbooks/{name}"), Cow::Borrowed(*text))));
     out
+}
+
+/// The schema as `incident schema` prints it.
+pub fn schema_text() -> String {
+    serde_json::to_string_pretty(&crate::lint::schema::runbook()).unwrap_or_default() + "\n"
 }

@@ -6,7 +6,6 @@ use chrono::{DateTime, TimeZone, Utc};
 use git2::Repository;
 
 use crate::cmd::{init, postmortem};
-use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::{Body, Event, Milestone, Outcome};
 use crate::phase::Phase;
@@ -409,7 +408,7 @@ fn script() -> Vec<(u32, u32, &'static str, Body)> {
     ]
 }
 
-pub fn run(ctx: &Ctx) -> Result<u8> {
+pub fn run() -> Result<u8> {
     let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
     let root = std::env::temp_dir().join(format!("incident-demo-{}-{nanos}", std::process::id()));
     init::create(&root)?;
@@ -438,6 +437,5 @@ pub fn run(ctx: &Ctx) -> Result<u8> {
     eprintln!("\n    {}\n", String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()));
     let path = std::fs::canonicalize(&path).unwrap_or(path);
     println!("{}", path.display());
-    let _ = ctx;
     Ok(0)
 }

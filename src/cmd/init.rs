@@ -62,7 +62,7 @@ pub fn create(root: &Path) -> Result<Vec<PathBuf>> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
         }
-        std::fs::write(&path, text).map_err(Error::io(&path))?;
+        std::fs::write(&path, text.as_bytes()).map_err(Error::io(&path))?;
         written.push(PathBuf::from(rel));
     }
     Ok(written)

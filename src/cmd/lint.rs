@@ -65,7 +65,7 @@ fn context(root: Option<&Path>) -> Context {
     }
 }
 
-pub fn schema(ctx: &Ctx) -> Result<u8> {
-    ctx.print_json(&lint::schema::runbook())?;
+pub fn schema() -> Result<u8> {
+    print!("{}", crate::starter::schema_text());
     Ok(0)
 }
