@@ -18,6 +18,10 @@ pub const RUNBOOKS: [(&str, &str); 8] = [
     ("hardware-power.yaml", include_str!("../runbooks/hardware-power.yaml")),
 ];
 
+/// Event logs are append-only with unique event ids, so when two responders' clones both
+/// append, git's union merge keeps every line of both sides: no conflict to resolve mid-incident.
+pub const GITATTRIBUTES: &str = "incidents/*/events.jsonl merge=union\n";
+
 /// Where the runbook JSON Schema goes: the starter runbooks' first line points editors at it.
 pub const SCHEMA_FILE: &str = "runbook.schema.json";
 
@@ -27,6 +31,7 @@ pub fn files() -> Vec<(String, Cow<'static, str>)> {
         ("incident.yaml".to_string(), Cow::Borrowed(CONFIG)),
         ("templates/postmortem.md.j2".to_string(), Cow::Borrowed(POSTMORTEM_TEMPLATE)),
         (SCHEMA_FILE.to_string(), Cow::Owned(schema_text())),
+        (".gitattributes".to_string(), Cow::Borrowed(GITATTRIBUTES)),
     ];
     out.extend(RUNBOOKS.iter().map(|(name, text)| (format!("runbooks/{name}"), Cow::Borrowed(*text))));
     out

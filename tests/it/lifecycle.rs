@@ -279,3 +279,33 @@ fn demo_prints_the_path_of_a_committed_postmortem() {
         String::from_utf8_lossy(&log.stdout).starts_with("postmortem: 2026-11-27-checkout-returns-error-500")
     );
 }
+
+#[test]
+fn logs_appended_on_two_clones_merge_without_conflict() {
+    let env = Env::init();
+    env.ok(&["open", "Checkout 500", "--severity", "SEV1", "--at", "2026-11-27T14:00:00Z"]);
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-qm", "open"]);
+    let other = env.dir.path().join("other");
+    env.git(&["clone", "-q", env.repo.to_str().unwrap(), other.to_str().unwrap()]);
+    // Two responders log at the same time on their own clones.
+    env.ok(&["log", "from the first clone"]);
+    env.git(&["commit", "-qam", "first"]);
+    let out = env
+        .command(super::harness::BIN)
+        .current_dir(&other)
+        .args(["log", "from the second clone"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let git_other = |args: &[&str]| {
+        let o = env.command("git").current_dir(&other).args(args).output().unwrap();
+        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    git_other(&["commit", "-qam", "second"]);
+    git_other(&["pull", "-q", "--no-rebase", "--no-edit"]);
+    let id = env.only_id();
+    let merged = std::fs::read_to_string(other.join(format!("incidents/{id}/events.jsonl"))).unwrap();
+    assert!(merged.contains("from the first clone") && merged.contains("from the second clone"), "{merged}");
+    assert!(!merged.contains("<<<<<<<"));
+}
