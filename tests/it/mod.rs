@@ -3,6 +3,7 @@ pub mod harness;
 mod cli_docs;
 mod errors;
 mod lifecycle;
+mod lint;
 mod log_durability;
 mod markdown;
 mod walk_pty;

@@ -24,12 +24,24 @@ impl Rule for TemplateSyntax {
         }
         let env = crate::render::environment();
         if let Err(e) = env.template_from_str(&doc.text) {
-            let line = e.line().unwrap_or(1);
             let mut message = e.kind().to_string();
             if let Some(d) = e.detail() {
                 message.push_str(&format!(": {d}"));
             }
-            out.at(Pos { line, col: 1 }, message);
+            out.at(position(&doc.text, &e), message);
         }
+    }
+}
+
+/// Where the engine says the error is: the start of its byte range when it has one (the
+/// column counted in characters, as every finding's is), else its line.
+fn position(text: &str, e: &minijinja::Error) -> Pos {
+    match e.range().map(|r| r.start).filter(|s| *s <= text.len() && text.is_char_boundary(*s)) {
+        Some(start) => {
+            let before = &text[..start];
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            Pos { line: before.matches('\n').count() + 1, col: before[line_start..].chars().count() + 1 }
+        }
+        None => Pos { line: e.line().unwrap_or(1), col: 1 },
     }
 }
