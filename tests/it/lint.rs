@@ -292,7 +292,7 @@ fn disable_comment_above_a_step_silences_that_rule_in_that_step_only() {
     assert_eq!(
         positions(&json_findings(&out)),
         [
-            ("command-interpolation".to_string(), run("rm -rf / &&"), 14),
+            ("command-interpolation".to_string(), run("rm -rf / &&"), 33),
             ("dangerous-command".to_string(), run("rm -rf ~"), 14),
             ("dangerous-command".to_string(), run("rm -rf /boot"), 14),
         ],

@@ -36,20 +36,18 @@ impl Rule for CommandInterpolation {
             let Some(run) = step.get("run") else { continue };
             let Some(cmd) = run.as_str() else { continue };
             if let Some(m) = TEMPLATE.find(cmd) {
-                out.at(
-                    run.pos,
-                    format!(
-                        "`{}` is template syntax: commands are not templated; use \"$INCIDENT_…\" variables",
-                        m.as_str()
-                    ),
-                );
+                let at = super::locate(doc, run, m.as_str());
+                let text = m.as_str();
+                out.at(at, format!("`{text}` is template syntax: commands are not templated; use \"$INCIDENT_…\" variables"));
             }
             if let Some(m) = REPARSE.find(cmd) {
-                out.at(run.pos, format!("`{}` runs incident data as shell code", m.as_str()));
+                let at = super::locate(doc, run, m.as_str());
+                out.at(at, format!("`{}` runs incident data as shell code", m.as_str()));
             }
             for var in unquoted_incident_vars(cmd) {
+                let at = super::locate(doc, run, &format!("${var}"));
                 out.at(
-                    run.pos,
+                    at,
                     format!(
                         "${var} is not in double quotes: the shell splits and globs it; write \"${var}\""
                     ),

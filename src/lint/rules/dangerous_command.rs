@@ -49,7 +49,8 @@ impl Rule for DangerousCommand {
             let Some(cmd) = run.as_str() else { continue };
             for (re, what) in PATTERNS.iter() {
                 if let Some(m) = re.find(cmd) {
-                    out.at(run.pos, format!("`{}` {what}", m.as_str().trim()));
+                    let text = m.as_str().trim();
+                    out.at(super::locate(doc, run, text), format!("`{text}` {what}"));
                 }
             }
         }

@@ -52,3 +52,24 @@ fn step_id(step: &super::yaml::Node) -> Option<(&str, super::yaml::Pos)> {
     let n = step.get("id")?;
     Some((n.as_str()?, n.pos))
 }
+
+/// Where `needle` (text matched inside a scalar) stands in the source: found from the node's
+/// own position, within the lines the node covers; else the node's position. Findings about
+/// a word inside a command then point at the word, not at the start of the command.
+fn locate(doc: &super::Doc, node: &super::yaml::Node, needle: &str) -> super::yaml::Pos {
+    let lines: Vec<&str> = doc.text.lines().collect();
+    let first = node.pos.line.saturating_sub(1);
+    for (i, line) in lines.iter().enumerate().take(node.end_line.max(node.pos.line)).skip(first) {
+        // On the node's first line, search from the node's column on.
+        let from = if i == first {
+            line.char_indices().nth(node.pos.col.saturating_sub(1)).map_or(line.len(), |(b, _)| b)
+        } else {
+            0
+        };
+        if let Some(b) = line[from..].find(needle) {
+            let col = line[..from + b].chars().count() + 1;
+            return super::yaml::Pos { line: i + 1, col };
+        }
+    }
+    node.pos
+}
