@@ -1,5 +1,6 @@
 //! `incident lint` and `incident schema`.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -17,9 +18,9 @@ pub fn run(ctx: &Ctx, paths: &[PathBuf], fmt: Format, explain: Option<&str>) -> 
         print!("{text}");
         return Ok(0);
     }
-    let root = repo_root(ctx, paths);
+    let cwd_root = if paths.is_empty() { repo_root(ctx, None) } else { None };
     let targets: Vec<PathBuf> = if paths.is_empty() {
-        let Some(root) = &root else {
+        let Some(root) = &cwd_root else {
             return Err(Error::usage(
                 "nothing to lint: pass files or folders, or run inside an incident repository",
             ));
@@ -29,22 +30,35 @@ pub fn run(ctx: &Ctx, paths: &[PathBuf], fmt: Format, explain: Option<&str>) -> 
         paths.to_vec()
     };
     let files = lint::collect(&targets).map_err(|e| Error::Usage(format!("cannot lint {e}")))?;
-    let cx = context(root.as_deref());
-    let findings = lint::lint(&files, &cx);
+    // Each file is checked against the incident.yaml of the repository it belongs to (or none),
+    // and duplicate runbook ids are looked for within one repository.
+    let mut groups: BTreeMap<Option<PathBuf>, Vec<PathBuf>> = BTreeMap::new();
+    let mut roots: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    for file in &files {
+        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let root = roots.entry(dir).or_insert_with_key(|dir| repo_root(ctx, Some(dir))).clone();
+        groups.entry(root).or_default().push(file.clone());
+    }
+    let mut findings = Vec::new();
+    for (root, files) in &groups {
+        findings.extend(lint::lint(files, &context(root.as_deref())));
+    }
+    findings.sort();
     let color =
         fmt == Format::Human && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     print!("{}", format::render(fmt, &findings, files.len(), color));
     Ok(u8::from(!findings.is_empty()))
 }
 
-/// `--repo`, else the nearest incident repository above the first path (or the current
-/// directory); `None` outside one, and the checks against incident.yaml are skipped.
-fn repo_root(ctx: &Ctx, paths: &[PathBuf]) -> Option<PathBuf> {
+/// `--repo` (or `$INCIDENT_REPO`), else the nearest incident repository above `dir` (or the
+/// current directory); `None` outside one, and the checks against incident.yaml are skipped.
+fn repo_root(ctx: &Ctx, dir: Option<&Path>) -> Option<PathBuf> {
     if let Some(r) = &ctx.global.repo {
         return repo::discover(Some(r)).ok();
     }
-    let start = match paths.first() {
-        Some(p) => std::fs::canonicalize(p).ok()?,
+    let start = match dir {
+        Some(d) if d.as_os_str().is_empty() => std::env::current_dir().ok()?,
+        Some(d) => std::fs::canonicalize(d).ok()?,
         None => std::env::current_dir().ok()?,
     };
     start.ancestors().find(|d| d.join(CONFIG_FILE).is_file()).map(Path::to_path_buf)

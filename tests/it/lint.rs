@@ -671,3 +671,25 @@ fn runbook_schema_accepts_good_runbooks_and_rejects_bad_ones() {
     let out = run_in(&env, tmp.path(), &["lint", "bad-id.yaml", "--format", "json"]);
     assert_eq!(positions(&json_findings(&out)), [("wrong-type".to_string(), 1, 5)], "{out:#?}");
 }
+
+/// Each file is checked against the incident.yaml of its own repository, even when one
+/// `lint` call covers several repositories.
+#[test]
+fn each_file_gets_its_own_repositorys_declarations() {
+    let env = Env::new();
+    let dir = env.dir.path();
+    for name in ["shop", "pharmacy"] {
+        env.ok(&["init", dir.join(name).to_str().unwrap()]);
+    }
+    // The pharmacy repository does not declare `web`.
+    let cfg = dir.join("pharmacy/incident.yaml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    let text = text.replace("  web:\n    name: Storefront\n    description: The public website and mobile web\n", "");
+    assert!(!text.contains("  web:"), "{text}");
+    write(&cfg, &text);
+    let out = run_in(&env, dir, &["lint", ".", "--format", "json"]);
+    let found = json_findings(&out);
+    let unknown: Vec<&serde_json::Value> = found.iter().filter(|f| f["rule"] == "unknown-service").collect();
+    assert!(!unknown.is_empty(), "{}", out.stdout);
+    assert!(unknown.iter().all(|f| f["file"].as_str().unwrap().starts_with("pharmacy/runbooks/")), "{}", out.stdout);
+}
