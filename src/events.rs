@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::phase::Phase;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub id: String,
     /// When it was logged.
@@ -83,7 +83,7 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Body {
     Opened {
@@ -321,6 +321,64 @@ impl Body {
             | Body::Runbook { .. }
             | Body::Phase { .. }
             | Body::Closed {}) => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_kind() -> Vec<Body> {
+        vec![
+            Body::Opened {
+                title: "t".into(),
+                severity: "SEV1".into(),
+                services: vec!["web".into()],
+                drill: true,
+            },
+            Body::Note { text: "n".into() },
+            Body::Mark { milestone: Milestone::Mitigated },
+            Body::Severity { from: "SEV2".into(), to: "SEV1".into(), reason: Some("r".into()) },
+            Body::Role { role: "commander".into(), name: "A".into() },
+            Body::Runbook { runbook: "bad-deploy".into() },
+            Body::Phase { phase: Phase::Assess },
+            Body::Step {
+                step: "s".into(),
+                phase: Phase::Diagnose,
+                outcome: Outcome::Done,
+                choice: Some("yes".into()),
+                note: Some("n".into()),
+            },
+            Body::Command {
+                step: "s".into(),
+                command: "ls".into(),
+                exit_code: Some(3),
+                output: "o".into(),
+                truncated: true,
+                duration_ms: 12,
+            },
+            Body::Action {
+                title: "a".into(),
+                owner: "o".into(),
+                due: Some("2026-12-01".into()),
+                action_type: "prevent".into(),
+            },
+            Body::Update { channel: "status-page".into(), message: "m".into() },
+            Body::Retro { section: "lucky".into(), text: "t".into() },
+            Body::Resolved { root_cause: Some("rc".into()) },
+            Body::Closed {},
+        ]
+    }
+
+    #[test]
+    fn round_trip_every_kind() {
+        let at = DateTime::parse_from_rfc3339("2026-11-27T14:02:00Z").map(|t| t.with_timezone(&Utc)).unwrap();
+        for body in every_kind() {
+            let e = Event::new(body, "me", at, Some(at + chrono::Duration::minutes(1)));
+            let line = serde_json::to_string(&e).unwrap();
+            let back: Event = serde_json::from_str(&line).unwrap();
+            assert_eq!(back, e, "{line}");
         }
     }
 }

@@ -1,9 +1,13 @@
-//! A summary of every incident (for `list` and for finding "the only open incident") without
-//! folding a thousand logs on every command: summaries are cached in `.git/incident-index.json`,
-//! keyed by each log's size and modification time, and recomputed for the logs that changed.
-//! The cache is never the truth; deleting it costs one slower command.
+//! Summaries of incidents without folding a thousand logs on every command.
+//!
+//! Two caches live under `.git/` (never committed, never the truth; deleting them costs one
+//! slower command):
+//! - `incident-closed`: the ids of closed incidents, one a line. Closing is final, so finding
+//!   "the only open incident" skips them without even a `stat`, and folds only the live ones.
+//! - `incident-index.json`: every incident's summary for `list`, keyed by each log's size and
+//!   modification time, recomputed for the logs that changed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::time::UNIX_EPOCH;
 
@@ -46,8 +50,48 @@ struct Cache {
 const VERSION: u32 = 1;
 
 fn cache_path(repo: &Repo) -> Option<PathBuf> {
+    git_file(repo, "incident-index.json")
+}
+
+fn git_file(repo: &Repo, name: &str) -> Option<PathBuf> {
     let git = repo.root.join(".git");
-    git.is_dir().then(|| git.join("incident-index.json"))
+    git.is_dir().then(|| git.join(name))
+}
+
+fn read_closed(repo: &Repo) -> HashSet<String> {
+    git_file(repo, "incident-closed")
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+fn write_closed(repo: &Repo, closed: &HashSet<String>) {
+    if let Some(path) = git_file(repo, "incident-closed") {
+        let mut ids: Vec<&str> = closed.iter().map(String::as_str).collect();
+        ids.sort_unstable();
+        let text: String = ids.iter().map(|id| format!("{id}\n")).collect();
+        // Best effort, as for every cache.
+        let _ = crate::fsutil::replace(&path, text.as_bytes());
+    }
+}
+
+/// The incidents that are not closed (open, or resolved and awaiting their postmortem).
+pub fn live(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
+    let mut closed = read_closed(repo);
+    let mut newly_closed = Vec::new();
+    let mut out = Vec::new();
+    for id in ids.iter().filter(|id| !closed.contains(*id)) {
+        match summarize(repo, id) {
+            Ok(s) if s.state == State::Closed => newly_closed.push(id.clone()),
+            Ok(s) => out.push(s),
+            Err(e) => eprintln!("warning: skipping incident {id}: {e}"),
+        }
+    }
+    if !newly_closed.is_empty() {
+        closed.extend(newly_closed);
+        write_closed(repo, &closed);
+    }
+    Ok(out)
 }
 
 pub fn summarize(repo: &Repo, id: &str) -> Result<Summary> {
@@ -103,6 +147,11 @@ pub fn summaries(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
         changed |= summary.state != State::Open;
         cache.entries.insert(id.clone(), Entry { len, mtime_ns, summary: summary.clone() });
         out.push(summary);
+    }
+    let closed: HashSet<String> =
+        out.iter().filter(|s| s.state == State::Closed).map(|s| s.id.clone()).collect();
+    if closed != read_closed(repo) {
+        write_closed(repo, &closed);
     }
     if changed && let Some(path) = path {
         cache.version = VERSION;

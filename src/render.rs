@@ -9,6 +9,9 @@ use crate::timefmt::human;
 
 /// Text for a GFM table cell: nothing in it can end the cell, the row or open HTML.
 pub fn cell(s: &str) -> String {
+    if !s.contains(['\\', '|', '<', '>', '&', '`', '\r', '\n']) {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -54,9 +57,15 @@ fn dur(v: Value) -> String {
 
 /// RFC 3339 text → `2026-11-27 14:02:00Z`; none → `—`.
 fn utc(v: Value) -> String {
-    v.as_str()
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-        .map_or_else(|| "—".to_string(), |t| crate::ui::utc(t.with_timezone(&chrono::Utc)))
+    let Some(s) = v.as_str() else { return "—".to_string() };
+    // Our own timestamps are already UTC (`2026-11-27T14:02:00Z`, maybe with a fraction):
+    // reshape them without parsing, since a long timeline calls this thousands of times.
+    let b = s.as_bytes();
+    if s.ends_with('Z') && b.len() >= 20 && b[10] == b'T' && b[13] == b':' && b[16] == b':' {
+        return format!("{} {}Z", &s[..10], &s[11..19]);
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map_or_else(|_| "—".to_string(), |t| crate::ui::utc(t.with_timezone(&chrono::Utc)))
 }
 
 /// RFC 3339 text → what Mermaid's `dateFormat YYYY-MM-DDTHH:mm:ss` reads.
@@ -72,9 +81,9 @@ pub fn environment() -> Environment<'static> {
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env.set_keep_trailing_newline(true);
-    env.add_filter("cell", |s: String| cell(&s));
-    env.add_filter("md", |s: String| md(&s));
-    env.add_filter("oneline", |s: String| oneline(&s));
+    env.add_filter("cell", |s: &str| cell(s));
+    env.add_filter("md", |s: &str| md(s));
+    env.add_filter("oneline", |s: &str| oneline(s));
     env.add_filter("dur", dur);
     env.add_filter("utc", utc);
     env.add_filter("mermaid_time", mermaid_time);

@@ -101,7 +101,7 @@ impl Repo {
                 }),
             };
         }
-        let summaries = self.summaries()?;
+        let summaries = index::live(self, &ids)?;
         for state in [State::Open, State::Resolved] {
             let hits: Vec<&Summary> = summaries.iter().filter(|s| s.state == state).collect();
             match hits.as_slice() {
