@@ -58,45 +58,55 @@ pub struct Summary {
 /// Paths under the working directory are shown relative to it, like compilers do.
 pub fn display(path: &Path) -> String {
     let rel = std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf));
-    rel.unwrap_or_else(|| path.to_path_buf()).display().to_string()
+    let shown = rel.unwrap_or_else(|| path.to_path_buf());
+    // `lint .` walks `./runbooks/x.yaml`; show `runbooks/x.yaml`, as for `lint runbooks`.
+    shown.strip_prefix(".").map_or_else(|_| shown.display().to_string(), |p| p.display().to_string())
 }
 
 impl Doc {
+    /// Reads the file at `path`; a file that cannot be read or is not UTF-8 is a finding.
     pub fn load(path: &Path) -> Doc {
-        let kind = Kind::of(path).unwrap_or(Kind::Runbook);
-        let mut doc = Doc {
-            path: path.to_path_buf(),
-            display: display(path),
-            kind,
-            text: String::new(),
-            root: None,
-            read: Vec::new(),
-            suppress: Suppress::default(),
-        };
-        match std::fs::read(path) {
+        let problem = match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => doc.text = text,
+                Ok(text) => return Doc::from_text(path, text),
                 Err(e) => {
                     let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
                     let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
                     let col = upto.iter().rev().take_while(|b| **b != b'\n').count() + 1;
-                    doc.read.push(ReadProblem {
+                    ReadProblem {
                         rule: "yaml-syntax",
                         pos: Pos { line, col },
                         message: "the file is not valid UTF-8".into(),
-                    });
-                    return doc;
+                    }
                 }
             },
-            Err(e) => {
-                doc.read.push(ReadProblem {
-                    rule: "yaml-syntax",
-                    pos: Pos { line: 1, col: 1 },
-                    message: format!("cannot read: {e}"),
-                });
-                return doc;
-            }
+            Err(e) => ReadProblem {
+                rule: "yaml-syntax",
+                pos: Pos { line: 1, col: 1 },
+                message: format!("cannot read: {e}"),
+            },
+        };
+        let mut doc = Doc::empty(path);
+        doc.read.push(problem);
+        doc
+    }
+
+    fn empty(path: &Path) -> Doc {
+        Doc {
+            path: path.to_path_buf(),
+            display: display(path),
+            kind: Kind::of(path).unwrap_or(Kind::Runbook),
+            text: String::new(),
+            root: None,
+            read: Vec::new(),
+            suppress: Suppress::default(),
         }
+    }
+
+    /// `text` as the file at `path` (whose name gives its kind), parsed and shape-checked.
+    pub fn from_text(path: &Path, text: String) -> Doc {
+        let mut doc = Doc { text, ..Doc::empty(path) };
+        let kind = doc.kind;
         doc.suppress = Suppress::parse(&doc.text);
         if kind == Kind::Template {
             return doc;
@@ -153,6 +163,6 @@ impl Doc {
     }
 
     pub fn source_line(&self, line: usize) -> Option<&str> {
-        self.text.lines().nth(line.checked_sub(1)?)
+        yaml::lines(&self.text).nth(line.checked_sub(1)?)
     }
 }

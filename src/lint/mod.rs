@@ -181,6 +181,17 @@ pub fn lint(files: &[PathBuf], cx: &Context) -> Vec<Finding> {
     found
 }
 
+/// Lints `text` as if it were the file `name` (whose name gives its kind: `incident.yaml`,
+/// a runbook, a template): the per-file rules of [`lint`], without reading the disk.
+pub fn lint_text(name: &str, text: &str, cx: &Context) -> Vec<Finding> {
+    let doc = Doc::from_text(Path::new(name), text.to_string());
+    let mut found = Vec::new();
+    check_doc(&doc, cx, &mut found);
+    found.sort();
+    found.dedup();
+    found
+}
+
 fn suppressed(docs: &[doc::Summary], f: &Finding) -> bool {
     docs.iter().find(|d| d.display == f.file).is_some_and(|d| d.suppress.covers(f.rule, f.line))
 }

@@ -120,10 +120,50 @@ pub fn is_id(s: &str) -> bool {
 
 /// Checks `node` against `shape`; `path` names where it stands (`phases.detect.steps[2]`).
 pub fn check<'n>(node: &'n Node, shape: &Shape, path: &str, out: &mut Vec<Mismatch<'n>>) {
+    let path = if path.is_empty() { Path::Top } else { Path::Key(&Path::Top, path) };
+    check_at(node, shape, &path, out);
+}
+
+/// Where a node stands. Only a mismatch's message spells it out, so checking a clean file
+/// builds no strings.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Top,
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl Path<'_> {
+    fn write(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Top => Ok(()),
+            Path::Key(Path::Top, key) => f.write_str(key),
+            Path::Key(parent, key) => {
+                parent.write(f)?;
+                write!(f, ".{key}")
+            }
+            Path::Index(parent, i) => {
+                parent.write(f)?;
+                write!(f, "[{i}]")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Top => f.write_str("top level"),
+            path => path.write(f),
+        }
+    }
+}
+
+fn check_at<'n>(node: &'n Node, shape: &Shape, path: &Path<'_>, out: &mut Vec<Mismatch<'n>>) {
     let wrong = |expected: &str| Mismatch {
         node,
         rule: "wrong-type",
-        message: format!("{}: expected {expected}, found {}", display(path), node.kind()),
+        message: format!("{path}: expected {expected}, found {}", node.kind()),
     };
     if matches!(node.value, Value::Alias) {
         return; // reported by the YAML reader
@@ -139,10 +179,7 @@ pub fn check<'n>(node: &'n Node, shape: &Shape, path: &str, out: &mut Vec<Mismat
             Some(s) if !node.is_null() => out.push(Mismatch {
                 node,
                 rule: "wrong-type",
-                message: format!(
-                    "{}: {s:?} is not an id: use lowercase letters, digits and `-`",
-                    display(path)
-                ),
+                message: format!("{path}: {s:?} is not an id: use lowercase letters, digits and `-`"),
             }),
             _ => out.push(wrong("an id (lowercase letters, digits and `-`)")),
         },
@@ -151,11 +188,7 @@ pub fn check<'n>(node: &'n Node, shape: &Shape, path: &str, out: &mut Vec<Mismat
             _ => out.push(Mismatch {
                 node,
                 rule: "bad-budget",
-                message: format!(
-                    "{}: {} is not a duration; write 5m, 1h30m or 90s",
-                    display(path),
-                    describe(node)
-                ),
+                message: format!("{path}: {} is not a duration; write 5m, 1h30m or 90s", describe(node)),
             }),
         },
         Shape::Int => {
@@ -181,7 +214,7 @@ pub fn check<'n>(node: &'n Node, shape: &Shape, path: &str, out: &mut Vec<Mismat
         Shape::List(item) => match node.as_seq() {
             Some(items) => {
                 for (i, it) in items.iter().enumerate() {
-                    check(it, item, &format!("{path}[{i}]"), out);
+                    check_at(it, item, &Path::Index(path, i), out);
                 }
             }
             None => out.push(wrong("a list")),
@@ -190,7 +223,7 @@ pub fn check<'n>(node: &'n Node, shape: &Shape, path: &str, out: &mut Vec<Mismat
             Some(entries) => {
                 for (k, v) in entries {
                     let key = k.as_str().unwrap_or("?");
-                    check(v, value, &join(path, key), out);
+                    check_at(v, value, &Path::Key(path, key), out);
                 }
             }
             None => out.push(wrong("a mapping")),
@@ -200,7 +233,7 @@ pub fn check<'n>(node: &'n Node, shape: &Shape, path: &str, out: &mut Vec<Mismat
                 for (k, v) in entries {
                     let key = k.as_str().unwrap_or("?");
                     if PHASE_NAMES.contains(&key) {
-                        check(v, value, &join(path, key), out);
+                        check_at(v, value, &Path::Key(path, key), out);
                     } else {
                         out.push(unknown(k, path, &PHASE_NAMES));
                     }
@@ -216,7 +249,7 @@ pub fn check<'n>(node: &'n Node, shape: &Shape, path: &str, out: &mut Vec<Mismat
             for (k, v) in entries {
                 let key = k.as_str().unwrap_or("?");
                 match fields.iter().find(|f| f.name == key) {
-                    Some(field) => check(v, field.shape, &join(path, key), out),
+                    Some(field) => check_at(v, field.shape, &Path::Key(path, key), out),
                     None => {
                         let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
                         out.push(unknown(k, path, &names));
@@ -228,12 +261,7 @@ pub fn check<'n>(node: &'n Node, shape: &Shape, path: &str, out: &mut Vec<Mismat
                     out.push(Mismatch {
                         node,
                         rule: "missing-field",
-                        message: format!(
-                            "{}: missing required field `{}` ({})",
-                            display(path),
-                            field.name,
-                            field.doc
-                        ),
+                        message: format!("{path}: missing required field `{}` ({})", field.name, field.doc),
                     });
                 }
             }
@@ -241,18 +269,13 @@ pub fn check<'n>(node: &'n Node, shape: &Shape, path: &str, out: &mut Vec<Mismat
     }
 }
 
-fn unknown<'n>(key: &'n Node, path: &str, expected: &[&str]) -> Mismatch<'n> {
+fn unknown<'n>(key: &'n Node, path: &Path<'_>, expected: &[&str]) -> Mismatch<'n> {
     let mut names = expected.to_vec();
     names.sort_unstable();
     Mismatch {
         node: key,
         rule: "unknown-key",
-        message: format!(
-            "{}: unknown key {}; expected one of: {}",
-            display(path),
-            describe(key),
-            names.join(", ")
-        ),
+        message: format!("{path}: unknown key {}; expected one of: {}", describe(key), names.join(", ")),
     }
 }
 
@@ -261,12 +284,4 @@ fn describe(node: &Node) -> String {
         Some(s) => format!("`{s}`"),
         None => node.kind().to_string(),
     }
-}
-
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
-}
-
-fn display(path: &str) -> &str {
-    if path.is_empty() { "top level" } else { path }
 }

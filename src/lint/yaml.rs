@@ -4,6 +4,7 @@
 //! and never expanded (no alias bomb can grow here).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
@@ -43,6 +44,8 @@ pub struct YamlProblem {
 pub const MAX_DEPTH: usize = 64;
 pub const MAX_NODES: usize = 100_000;
 pub const MAX_BYTES: usize = 4 << 20;
+/// Mappings with more keys than this look duplicates up in a hash map, not a linear scan.
+const INDEX_KEYS_FROM: usize = 32;
 
 impl Node {
     pub fn as_str(&self) -> Option<&str> {
@@ -100,6 +103,12 @@ impl Node {
             }
         }
     }
+}
+
+/// The text's lines as YAML counts them, and so as every position counts them: LF, CRLF and
+/// a bare CR each end a line (`str::lines` does not split at a bare CR).
+pub fn lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split_terminator('\n').flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
 }
 
 fn pos(span: &Span) -> Pos {
@@ -218,6 +227,9 @@ impl<'a> Builder<'a> {
             }
             Event::MappingStart(..) => {
                 let mut entries: Vec<(Node, Node)> = Vec::new();
+                // Key → line of its first use, built only once a mapping outgrows a linear scan,
+                // so that a generated mapping of 50,000 keys stays linear.
+                let mut index: Option<HashMap<String, usize>> = None;
                 loop {
                     let (ev, span) = self.next()?;
                     if matches!(ev, Event::MappingEnd) {
@@ -226,17 +238,37 @@ impl<'a> Builder<'a> {
                     let key = self.node(ev, span, depth + 1)?;
                     let (ev, span) = self.next()?;
                     let value = self.node(ev, span, depth + 1)?;
-                    if let Some(k) = key.as_str()
-                        && let Some((first, _)) = entries.iter().find(|(e, _)| e.as_str() == Some(k))
-                    {
-                        self.problems.push(YamlProblem {
-                            pos: key.pos,
-                            rule: "duplicate-key",
-                            message: format!(
-                                "key `{k}` appears twice in this mapping (first at line {})",
-                                first.pos.line
-                            ),
-                        });
+                    if let Some(k) = key.as_str() {
+                        if index.is_none() && entries.len() >= INDEX_KEYS_FROM {
+                            let mut map = HashMap::new();
+                            for (e, _) in &entries {
+                                if let Some(name) = e.as_str() {
+                                    map.entry(name.to_string()).or_insert(e.pos.line);
+                                }
+                            }
+                            index = Some(map);
+                        }
+                        let first = match &mut index {
+                            Some(map) => match map.get(k) {
+                                Some(line) => Some(*line),
+                                None => {
+                                    map.insert(k.to_string(), key.pos.line);
+                                    None
+                                }
+                            },
+                            None => {
+                                entries.iter().find(|(e, _)| e.as_str() == Some(k)).map(|(e, _)| e.pos.line)
+                            }
+                        };
+                        if let Some(first) = first {
+                            self.problems.push(YamlProblem {
+                                pos: key.pos,
+                                rule: "duplicate-key",
+                                message: format!(
+                                    "key `{k}` appears twice in this mapping (first at line {first})"
+                                ),
+                            });
+                        }
                     }
                     entries.push((key, value));
                 }
@@ -268,6 +300,62 @@ mod tests {
             &root.get("phases").unwrap().get("detect").unwrap().get("steps").unwrap().as_seq().unwrap()[0];
         assert_eq!(step.pos, Pos { line: 5, col: 9 });
         assert_eq!(step.get("id").unwrap().pos, Pos { line: 5, col: 13 });
+    }
+
+    /// Regression: duplicate keys were found by scanning the mapping for every key, so a file
+    /// of 50,000 distinct keys took seconds (release) to minutes (debug). Found by the
+    /// 100k-keys input of tests/it/lint_robust.rs.
+    #[test]
+    fn many_keys_stay_linear() {
+        let text: String = (0..60_000).map(|i| format!("k{i}: {i}\n")).collect();
+        let started = std::time::Instant::now();
+        let (_, p) = parse(&text);
+        assert!(p.iter().any(|p| p.rule == "yaml-limits"), "{p:?}");
+        assert!(!p.iter().any(|p| p.rule == "duplicate-key"), "{p:?}");
+        // Loose: quadratic took over a minute in debug builds; linear takes well under one second.
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+        // Duplicates are still found on both sides of the switch to the index, pointing at the
+        // first use.
+        let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("k3: again\nk39: again\nk3: thrice\n");
+        let (_, p) = parse(&text);
+        let dups: Vec<String> =
+            p.iter().filter(|p| p.rule == "duplicate-key").map(|p| p.message.clone()).collect();
+        assert_eq!(
+            dups,
+            [
+                "key `k3` appears twice in this mapping (first at line 4)",
+                "key `k39` appears twice in this mapping (first at line 40)",
+                "key `k3` appears twice in this mapping (first at line 4)",
+            ]
+        );
+        let (_, p) = parse("a: 1\nb: 2\na: 3\n");
+        assert_eq!(p.iter().filter(|p| p.rule == "duplicate-key").count(), 1);
+    }
+
+    /// Regression: a bare CR ends a line for the parser but not for `str::lines`, so findings
+    /// after one showed another line's source, and suppression comments covered the wrong
+    /// lines. Found by fuzzing (fuzz/fuzz_targets/lint.rs).
+    #[test]
+    fn bare_cr_ends_a_line() {
+        let text = "id: x\rtitle: t\r\nservices:\r  - [\n";
+        let (_, p) = parse(text);
+        let at = p.iter().find(|p| p.rule == "yaml-syntax").expect("a syntax error").pos;
+        assert_eq!(lines(text).collect::<Vec<_>>(), ["id: x", "title: t", "services:", "  - ["]);
+        assert!(at.line >= 4 && at.line <= lines(text).count() + 1, "{at:?}");
+        let (root, _) = parse("a: 1\rb: 2\n");
+        assert_eq!(root.unwrap().get("b").unwrap().pos, Pos { line: 2, col: 4 });
+        for (text, want) in [
+            ("", vec![]),
+            ("a", vec!["a"]),
+            ("a\n", vec!["a"]),
+            ("a\r", vec!["a"]),
+            ("a\r\n\n", vec!["a", ""]),
+            ("a\r\rb", vec!["a", "", "b"]),
+            ("\n\r", vec!["", ""]),
+        ] {
+            assert_eq!(lines(text).collect::<Vec<_>>(), want, "{text:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! A decision that jumps back: the walk only moves forward, so a loop is ambiguous.
 
-use super::step_id;
+use super::StepIndex;
 use crate::lint::{Context, Doc, Emit, Rule, Severity};
 
 pub struct BranchCycle;
@@ -20,7 +20,9 @@ impl Rule for BranchCycle {
     }
     fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
         let steps = doc.steps();
-        let index = |id: &str| steps.iter().position(|(_, s)| step_id(s).is_some_and(|(sid, _)| sid == id));
+        // Where each id first stands: a cheap lookup per answer, however long the runbook.
+        let first = StepIndex::new(&steps);
+        let index = |id: &str| first.get(id);
         for (i, (_, step)) in steps.iter().enumerate() {
             let Some(choices) = step.get("choices").and_then(|c| c.as_map()) else {
                 continue;

@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use crate::lint::{Context, Doc, Emit, Rule, Severity};
 
@@ -30,6 +30,12 @@ static PATTERNS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     .collect()
 });
 
+/// All the patterns at once: one pass over a command tells which (usually none) to run.
+static ANY: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new(PATTERNS.iter().map(|(re, _)| re.as_str()))
+        .unwrap_or_else(|e| panic!("built-in patterns: {e}"))
+});
+
 impl Rule for DangerousCommand {
     fn id(&self) -> &'static str {
         "dangerous-command"
@@ -47,7 +53,8 @@ impl Rule for DangerousCommand {
         for (_, step) in doc.steps() {
             let Some(run) = step.get("run") else { continue };
             let Some(cmd) = run.as_str() else { continue };
-            for (re, what) in PATTERNS.iter() {
+            let hits = ANY.matches(cmd);
+            for (_, (re, what)) in PATTERNS.iter().enumerate().filter(|(k, _)| hits.matched(*k)) {
                 if let Some(m) = re.find(cmd) {
                     let text = m.as_str().trim();
                     out.at(super::locate(doc, run, text), format!("`{text}` {what}"));

@@ -53,11 +53,30 @@ fn step_id(step: &super::yaml::Node) -> Option<(&str, super::yaml::Pos)> {
     Some((n.as_str()?, n.pos))
 }
 
+/// Step ids and where each first stands (its index in walking order), for lookups by id.
+/// Sorted rather than hashed: cheaper for the usual twenty steps, and a binary search for
+/// generated runbooks of thousands.
+struct StepIndex<'a>(Vec<(&'a str, usize)>);
+
+impl<'a> StepIndex<'a> {
+    fn new(steps: &[(&'static str, &'a super::yaml::Node)]) -> StepIndex<'a> {
+        let mut ids: Vec<(&str, usize)> =
+            steps.iter().enumerate().filter_map(|(k, (_, s))| step_id(s).map(|(id, _)| (id, k))).collect();
+        ids.sort_unstable();
+        ids.dedup_by_key(|(id, _)| *id); // keeps the first use: the smallest index
+        StepIndex(ids)
+    }
+
+    fn get(&self, id: &str) -> Option<usize> {
+        self.0.binary_search_by(|(k, _)| (*k).cmp(id)).ok().map(|i| self.0[i].1)
+    }
+}
+
 /// Where `needle` (text matched inside a scalar) stands in the source: found from the node's
 /// own position, within the lines the node covers; else the node's position. Findings about
 /// a word inside a command then point at the word, not at the start of the command.
 fn locate(doc: &super::Doc, node: &super::yaml::Node, needle: &str) -> super::yaml::Pos {
-    let lines: Vec<&str> = doc.text.lines().collect();
+    let lines: Vec<&str> = super::yaml::lines(&doc.text).collect();
     let first = node.pos.line.saturating_sub(1);
     for (i, line) in lines.iter().enumerate().take(node.end_line.max(node.pos.line)).skip(first) {
         // On the node's first line, search from the node's column on.
@@ -72,4 +91,20 @@ fn locate(doc: &super::Doc, node: &super::yaml::Node, needle: &str) -> super::ya
         }
     }
     node.pos
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lint::{Context, lint_text};
+
+    /// Regression: `locate` split lines with `str::lines`, which does not end a line at a bare
+    /// CR while the parser does, so a command after one was searched for on the wrong line.
+    /// Found by fuzzing (fuzz/fuzz_targets/lint.rs).
+    #[test]
+    fn locate_counts_a_bare_cr_as_a_line_end() {
+        let text = "id: t\rtitle: t\nphases:\n  detect:\n    steps:\n      - id: a\n        title: a\n        run: >-\n          echo ok;\n          rm -rf /\n";
+        let found = lint_text("runbooks/t.yaml", text, &Context::default());
+        let f = found.iter().find(|f| f.rule == "dangerous-command").expect("a dangerous-command finding");
+        assert_eq!((f.line, f.column), (10, 11), "{found:#?}");
+    }
 }

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Benchmarks `incident lint` on 10,000 generated runbooks (5 phases of 3-5 steps, commands,
+# decisions; 2-4 KB each) inside a fresh incident repository (so the incident.yaml checks
+# run), side by side with:
+#   - cat of every file (the floor: reading the bytes),
+#   - yamllint -d relaxed (YAML syntax and style),
+#   - PyYAML (CSafeLoader) + jsonschema Draft202012Validator with `incident schema`.
+# Prints wall time (best and median of N runs), files/s, CPU utilisation and the ratios
+# yamllint/incident, jsonschema/incident, incident/cat. Needs bash, python3, git, cargo; pip
+# installs yamllint, jsonschema and pyyaml when they are missing.
+# Usage: bash bench/lint.sh [--count N] [--runs N] [--json FILE]   (defaults: 10000, 3)
+# Nothing outside a temporary directory is touched, apart from cargo's target/.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+count=10000
+runs=3
+json=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--count) count=$2; shift 2 ;;
+	--runs) runs=$2; shift 2 ;;
+	--json) json=(--json "$(realpath -m "$2")"); shift 2 ;;
+	*) echo "usage: bash bench/lint.sh [--count N] [--runs N] [--json FILE]" >&2; exit 2 ;;
+	esac
+done
+
+echo "building (cargo build --release)..." >&2
+(cd "$root" && cargo build --release --quiet)
+bin="${CARGO_TARGET_DIR:-$root/target}/release/incident"
+rustc_version=$(cd "$root" && rustc --version)
+
+if ! python3 -c 'import yaml, jsonschema, yamllint' 2>/dev/null; then
+	echo "installing the comparison tools (pip install yamllint jsonschema pyyaml)..." >&2
+	python3 -m pip install --quiet yamllint jsonschema pyyaml
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/incident-lint-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# A private HOME with a git identity, for `incident init`'s first commit.
+export HOME="$work/home"
+mkdir -p "$HOME"
+printf '[user]\n\tname = Bench\n\temail = bench@example.invalid\n[init]\n\tdefaultBranch = main\n' >"$HOME/.gitconfig"
+export GIT_CONFIG_NOSYSTEM=1 NO_COLOR=1
+
+repo="$work/repo"
+"$bin" init "$repo" >/dev/null
+# Only the generated runbooks, so that every tool reads exactly the same files.
+rm -f "$repo"/runbooks/*.yaml
+python3 "$here/lint_corpus.py" gen "$repo/runbooks" --count "$count"
+"$bin" schema >"$work/runbook.schema.json"
+
+echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  nproc: $(nproc)  cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "incident $("$bin" --version | awk '{print $2}') ($rustc_version); $(python3 -m yamllint --version);" \
+	"jsonschema $(python3 -c 'import importlib.metadata as m; print(m.version("jsonschema"))');" \
+	"PyYAML $(python3 -c 'import yaml; print(yaml.__version__, "with" if hasattr(yaml, "CSafeLoader") else "without", "libyaml")');" \
+	"$(python3 --version)"
+python3 "$here/lint_corpus.py" bench --dir "$repo/runbooks" --cwd "$repo" --incident "$bin" \
+	--schema "$work/runbook.schema.json" --runs "$runs" "${json[@]}"
