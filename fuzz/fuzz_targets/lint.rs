@@ -3,7 +3,11 @@
 //! column, at most one line past the last). Lines are counted as YAML counts them: a bare
 //! CR breaks a line too.
 //!
-//!     RUSTC_BOOTSTRAP=1 cargo fuzz run lint -- -max_total_time=300
+//! From `fuzz/`, seeded with the starter files (cargo-fuzz needs nightly, or
+//! RUSTC_BOOTSTRAP=1 on stable):
+//!
+//!     mkdir -p corpus/lint && cp ../runbooks/*.yaml ../config/incident.yaml ../templates/*.j2 corpus/lint/
+//!     RUSTC_BOOTSTRAP=1 cargo fuzz run lint -- -max_total_time=300 -dict=lint.dict -timeout=10 -fork=2
 #![no_main]
 
 use std::collections::BTreeMap;

@@ -684,12 +684,17 @@ fn each_file_gets_its_own_repositorys_declarations() {
     // The pharmacy repository does not declare `web`.
     let cfg = dir.join("pharmacy/incident.yaml");
     let text = std::fs::read_to_string(&cfg).unwrap();
-    let text = text.replace("  web:\n    name: Storefront\n    description: The public website and mobile web\n", "");
+    let text = text
+        .replace("  web:\n    name: Storefront\n    description: The public website and mobile web\n", "");
     assert!(!text.contains("  web:"), "{text}");
     write(&cfg, &text);
     let out = run_in(&env, dir, &["lint", ".", "--format", "json"]);
     let found = json_findings(&out);
     let unknown: Vec<&serde_json::Value> = found.iter().filter(|f| f["rule"] == "unknown-service").collect();
     assert!(!unknown.is_empty(), "{}", out.stdout);
-    assert!(unknown.iter().all(|f| f["file"].as_str().unwrap().starts_with("pharmacy/runbooks/")), "{}", out.stdout);
+    assert!(
+        unknown.iter().all(|f| f["file"].as_str().unwrap().starts_with("pharmacy/runbooks/")),
+        "{}",
+        out.stdout
+    );
 }
