@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::metrics;
 use crate::phase::Phase;
 use crate::repo::Repo;
-use crate::state::State;
+use crate::state::{Incident, State};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
@@ -95,19 +95,25 @@ pub fn live(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
 }
 
 pub fn summarize(repo: &Repo, id: &str) -> Result<Summary> {
-    let inc = repo.load(id)?.incident;
-    Ok(Summary {
-        id: inc.id.clone(),
-        title: inc.title.clone(),
-        severity: inc.severity.clone(),
-        state: inc.state,
-        phase: inc.phase(),
-        services: inc.services.clone(),
-        opened_at: inc.opened_at,
-        drill: inc.drill,
-        commander: inc.commander().map(str::to_string),
-        impact_s: metrics::metrics(&inc).impact_s,
-    })
+    Ok(Summary::of(&repo.load(id)?.incident))
+}
+
+impl Summary {
+    /// The fields `list --json` and `status --json` share.
+    pub fn of(inc: &Incident) -> Summary {
+        Summary {
+            id: inc.id.clone(),
+            title: inc.title.clone(),
+            severity: inc.severity.clone(),
+            state: inc.state,
+            phase: inc.phase(),
+            services: inc.services.clone(),
+            opened_at: inc.opened_at,
+            drill: inc.drill,
+            commander: inc.commander().map(str::to_string),
+            impact_s: metrics::metrics(inc).impact_s,
+        }
+    }
 }
 
 pub fn summaries(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {

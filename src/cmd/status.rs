@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::flow::Plan;
+use crate::index::Summary;
 use crate::metrics::{self, KeyTimes, Metrics, PhaseRow};
 use crate::phase::Phase;
 use crate::repo::Repo;
@@ -21,19 +22,12 @@ pub struct StepRef {
     pub phase: Phase,
 }
 
-/// SPEC §4's `status --json` object.
+/// SPEC §4's `status --json` object: the summary `list --json` gives, and more.
 #[derive(Serialize)]
 pub struct StatusJson {
-    pub id: String,
-    pub title: String,
-    pub severity: String,
-    pub state: State,
-    pub phase: Phase,
-    pub services: Vec<String>,
-    pub drill: bool,
+    #[serde(flatten)]
+    pub summary: Summary,
     pub runbook: Option<String>,
-    pub commander: Option<String>,
-    pub opened_at: DateTime<Utc>,
     pub key_times: KeyTimes,
     pub metrics: Metrics,
     pub revenue_lost: Option<f64>,
@@ -55,16 +49,8 @@ pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
         })
     });
     StatusJson {
-        id: inc.id.clone(),
-        title: inc.title.clone(),
-        severity: inc.severity.clone(),
-        state: inc.state,
-        phase: inc.phase(),
-        services: inc.services.clone(),
-        drill: inc.drill,
+        summary: Summary::of(inc),
         runbook: inc.runbook.clone(),
-        commander: inc.commander().map(str::to_string),
-        opened_at: inc.opened_at,
         key_times: metrics::key_times(inc),
         revenue_lost: metrics::revenue_lost(&repo.config, m.impact_s),
         metrics: m,
@@ -122,17 +108,18 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
         ctx.print_json(&s)?;
         return Ok(0);
     }
-    let drill = if s.drill { " · DRILL" } else { "" };
-    println!("{}  {}", s.id, s.title);
+    let sum = &s.summary;
+    let drill = if sum.drill { " · DRILL" } else { "" };
+    println!("{}  {}", sum.id, sum.title);
     println!(
         "{} · {} · phase {} · commander {}{drill}",
-        s.severity,
-        s.state.name(),
-        s.phase,
-        s.commander.as_deref().unwrap_or("—")
+        sum.severity,
+        sum.state.name(),
+        sum.phase,
+        sum.commander.as_deref().unwrap_or("—")
     );
-    if !s.services.is_empty() {
-        let names: Vec<&str> = s.services.iter().map(|id| repo.config.service_name(id)).collect();
+    if !sum.services.is_empty() {
+        let names: Vec<&str> = sum.services.iter().map(|id| repo.config.service_name(id)).collect();
         println!("services: {}", names.join(", "));
     }
     match (&s.next_step, &s.runbook) {
