@@ -269,6 +269,12 @@ def cmd_bench(args):
     p("|---|---:|---:|---:|---|")
     for name, b, m, target, met in rows:
         p(f"| {name} | {b:.1f}x | {m:.1f}x | {target} | {'yes' if met(b) else 'no'} / {'yes' if met(m) else 'no'} |")
+    # cat and incident alternate, so each round's pair saw the same machine: the median of
+    # the paired ratios is the least disturbed figure.
+    paired = [i[0] / c[0] for i, c in zip(inc["runs"], cat["runs"])]
+    p()
+    p(f"incident / cat, paired by round ({len(paired)} rounds): median {statistics.median(paired):.1f}x, "
+      f"range {min(paired):.1f}x-{max(paired):.1f}x")
     if args.json:
         Path(args.json).write_text(json.dumps({"files": files, "results": results}, indent=2))
 
