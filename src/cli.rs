@@ -68,7 +68,7 @@ pub enum Command {
     /// Add a note to the timeline (`-` reads it from stdin)
     Log { note: String },
     /// Record a key moment
-    Mark { milestone: MarkKind },
+    Mark { milestone: crate::events::Milestone },
     /// Change the severity
     Severity {
         severity: String,
@@ -188,15 +188,6 @@ pub enum StepCmd {
     },
     /// Run the step's command (asks first, unless --yes)
     Run { step: String },
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum MarkKind {
-    Started,
-    Detected,
-    Acknowledged,
-    Mitigated,
-    Resolved,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -1,78 +1,50 @@
 //! `incident.yaml`: the repository's phases and budgets, severities, services, revenue and
-//! channels. Loaded once per command; every budget lookup goes through [`Config::budget`].
+//! channels, declared once with [`model!`](crate::model!). Loading it is `load`'s job; every
+//! budget lookup goes through [`Config::budget`].
 
 use std::collections::BTreeMap;
-use std::path::Path;
-
-use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::model::Shape;
 use crate::phase::Phase;
 use crate::timefmt::parse_duration;
-use crate::yamlerr;
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Config {
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Revenue lost per hour of customer impact, in `currency`.
-    #[serde(default)]
-    pub revenue_per_hour: f64,
-    #[serde(default = "default_currency")]
-    pub currency: String,
-    /// Default phase budgets, overridden per severity.
-    #[serde(default)]
-    pub budgets: BTreeMap<Phase, String>,
-    #[serde(default)]
-    pub severities: BTreeMap<String, Severity>,
-    #[serde(default)]
-    pub services: BTreeMap<String, Service>,
-    #[serde(default)]
-    pub channels: BTreeMap<String, Channel>,
-    #[serde(default)]
-    pub lint: LintSettings,
-}
+crate::model! {
+    /// One severity level.
+    SEVERITY: pub struct Severity {
+        description: String = optional Shape::Str, "What makes an incident this severe";
+        update_every: Option<String> = optional Shape::Duration, "How often stakeholders expect an update";
+        budgets: BTreeMap<Phase, String> = optional Shape::Phases(&Shape::Duration), "Phase budgets at this severity";
+    }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LintSettings {
-    /// Rule ids switched off for the whole repository.
-    #[serde(default)]
-    pub disable: Vec<String>,
-}
+    /// A service customers use.
+    SERVICE: pub struct Service {
+        name: String = required Shape::Str, "Display name";
+        description: String = optional Shape::Str, "What it does";
+    }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Severity {
-    #[serde(default)]
-    pub description: String,
-    /// How often stakeholders expect an update while the incident is open.
-    #[serde(default)]
-    pub update_every: Option<String>,
-    #[serde(default)]
-    pub budgets: BTreeMap<Phase, String>,
-}
+    /// Where updates go.
+    CHANNEL: pub struct Channel {
+        audience: String = required Shape::OneOf(&["internal", "external"]), "Who reads it";
+        description: String = optional Shape::Str, "What it is";
+    }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Service {
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-}
+    /// The linter's settings for this repository.
+    LINT_SETTINGS: pub struct LintSettings {
+        disable: Vec<String> = optional Shape::List(&Shape::Id), "Rule ids switched off in this repository";
+    }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Channel {
-    /// `internal` or `external`.
-    pub audience: String,
-    #[serde(default)]
-    pub description: String,
-}
-
-fn default_currency() -> String {
-    "USD".into()
+    /// `incident.yaml`.
+    CONFIG: pub struct Config {
+        name: Option<String> = optional Shape::Str, "The organisation or site";
+        revenue_per_hour: f64 = optional Shape::Number, "Revenue lost per hour of customer impact";
+        currency: Option<String> = optional Shape::Str, "Currency of revenue_per_hour (default USD)";
+        budgets: BTreeMap<Phase, String> = optional Shape::Phases(&Shape::Duration), "Default phase budgets";
+        severities: BTreeMap<String, Severity> = optional Shape::Dict(&SEVERITY), "SEV1 (most severe) to SEV4";
+        services: BTreeMap<String, Service> = optional Shape::Dict(&SERVICE), "Service id → name";
+        channels: BTreeMap<String, Channel> = optional Shape::Dict(&CHANNEL), "Where updates go";
+        lint: LintSettings = optional LINT_SETTINGS, "Linter settings";
+    }
 }
 
 /// SPEC §3: the founding document's response timeline.
@@ -86,30 +58,6 @@ pub fn default_budget(phase: Phase) -> i64 {
 }
 
 impl Config {
-    pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
-        let config: Config = serde_yaml::from_str(&text).map_err(|e| yamlerr::to_error(path, &e))?;
-        config.check(path)?;
-        Ok(config)
-    }
-
-    /// Budgets are text in YAML; reject the unreadable ones at load time, not mid-incident.
-    fn check(&self, path: &Path) -> Result<()> {
-        let all = self
-            .budgets
-            .values()
-            .chain(self.severities.values().flat_map(|s| s.budgets.values().chain(s.update_every.iter())));
-        for b in all {
-            if parse_duration(b).is_none() {
-                return Err(Error::BadFile {
-                    at: path.display().to_string(),
-                    message: format!("budget {b:?} is not a duration (use 5m, 1h30m, 90s)"),
-                });
-            }
-        }
-        Ok(())
-    }
-
     /// The budget of a phase, in seconds: the runbook's, else the severity's, else the
     /// repository default, else SPEC's default.
     pub fn budget(&self, phase: Phase, severity: &str, runbook_budget: Option<&str>) -> i64 {
@@ -127,6 +75,32 @@ impl Config {
 
     pub fn update_every(&self, severity: &str) -> Option<i64> {
         self.severities.get(severity).and_then(|s| s.update_every.as_deref()).and_then(parse_duration)
+    }
+
+    pub fn currency(&self) -> &str {
+        self.currency.as_deref().unwrap_or("USD")
+    }
+
+    /// Severities must be ones `incident.yaml` declares, when it declares any.
+    pub fn check_severity(&self, given: &str) -> Result<()> {
+        if self.severities.is_empty() || self.severities.contains_key(given) {
+            return Ok(());
+        }
+        Err(Error::UnknownSeverity {
+            given: given.to_string(),
+            declared: self.severities.keys().cloned().collect(),
+        })
+    }
+
+    /// Services must be ones `incident.yaml` declares, when it declares any.
+    pub fn check_service(&self, given: &str) -> Result<()> {
+        if self.services.is_empty() || self.services.contains_key(given) {
+            return Ok(());
+        }
+        Err(Error::UnknownService {
+            given: given.to_string(),
+            declared: self.services.keys().cloned().collect(),
+        })
     }
 
     pub fn service_name<'a>(&'a self, id: &'a str) -> &'a str {

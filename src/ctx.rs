@@ -1,5 +1,6 @@
 //! What every command needs: the global flags, one clock reading, whether a person is at the
-//! terminal, and the repository.
+//! terminal, the repository, and the doors into and out of an incident's log: loading (with
+//! its warnings shown), choosing the incident, and appending redacted events.
 
 use std::io::IsTerminal;
 
@@ -8,7 +9,9 @@ use chrono::{DateTime, Utc};
 use crate::cli::Global;
 use crate::error::{Error, Result};
 use crate::events::{Body, Event};
+use crate::index::{self, Warning};
 use crate::repo::{self, Repo};
+use crate::state::Incident;
 use crate::timefmt;
 
 pub struct Ctx {
@@ -24,13 +27,21 @@ impl Ctx {
         Ctx { global, now: Utc::now(), interactive: std::io::stdin().is_terminal() }
     }
 
-    pub fn repo(&self) -> Result<Repo> {
-        let root = repo::discover(self.global.repo.as_deref())?;
-        Repo::open(root)
+    /// The same flags with a fresh clock reading: a walk lasts as long as the incident.
+    pub fn tick(&self) -> Ctx {
+        Ctx { global: self.global.clone(), now: Utc::now(), interactive: self.interactive }
     }
 
-    pub fn parse_time(&self, flag: &str, value: &str) -> Result<DateTime<Utc>> {
-        timefmt::parse_time(value, self.now).map_err(|m| Error::Usage(format!("{flag}: {m}")))
+    pub fn repo(&self) -> Result<Repo> {
+        crate::load::repo(repo::discover(self.global.repo.as_deref())?)
+    }
+
+    pub fn parse_time(&self, flag: &'static str, value: &str) -> Result<DateTime<Utc>> {
+        timefmt::parse_time(value, self.now).map_err(|reason| Error::BadTime {
+            flag,
+            value: value.to_string(),
+            reason,
+        })
     }
 
     /// `--at`, parsed; `None` means now.
@@ -38,9 +49,40 @@ impl Ctx {
         self.global.at.as_deref().map(|v| self.parse_time("--at", v)).transpose()
     }
 
+    /// Tells the responder what went wrong without failing the command.
+    pub fn warn(&self, warnings: impl IntoIterator<Item = Warning>) {
+        for w in warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+
     /// The incident named by a positional id, else `--incident`, else the only open one.
     pub fn incident_id(&self, repo: &Repo, positional: Option<&str>) -> Result<String> {
-        repo.resolve(positional.or(self.global.incident.as_deref()))
+        let mut warnings = Vec::new();
+        let id = index::resolve(repo, positional.or(self.global.incident.as_deref()), &mut warnings);
+        self.warn(warnings);
+        id
+    }
+
+    pub fn load(&self, repo: &Repo, id: &str) -> Result<Incident> {
+        let loaded = index::load(repo, id)?;
+        self.warn(loaded.warnings);
+        Ok(loaded.incident)
+    }
+
+    /// The repository and the incident a command acts on, in whatever state it is.
+    pub fn target(&self, positional: Option<&str>) -> Result<(Repo, Incident)> {
+        let repo = self.repo()?;
+        let id = self.incident_id(&repo, positional)?;
+        let incident = self.load(&repo, &id)?;
+        Ok((repo, incident))
+    }
+
+    /// The same, for commands that change the response: the incident must be open.
+    pub fn open_target(&self, positional: Option<&str>) -> Result<(Repo, Incident)> {
+        let (repo, incident) = self.target(positional)?;
+        incident.require_open()?;
+        Ok((repo, incident))
     }
 
     /// A new event by the current responder, logged now, backdated by `--at`. Free text is
@@ -50,27 +92,34 @@ impl Ctx {
         Ok(Event::new(body.redacted(), &by, self.now, self.at()?))
     }
 
+    pub fn append(&self, repo: &Repo, id: &str, events: &[Event]) -> Result<()> {
+        let warnings = index::append(repo, id, events)?;
+        self.warn(warnings);
+        Ok(())
+    }
+
+    /// Appends one event per body and says what was logged, with its time.
+    pub fn record(&self, repo: &Repo, inc: &Incident, bodies: Vec<Body>, said: &str) -> Result<u8> {
+        let events = bodies.into_iter().map(|b| self.event(repo, b)).collect::<Result<Vec<_>>>()?;
+        self.append(repo, &inc.id, &events)?;
+        let when = events.first().map_or(self.now, Event::when);
+        println!("{}  {said}  [{}]", timefmt::rfc3339(when), inc.id);
+        Ok(0)
+    }
+
     /// Either proceeds (`--yes`, or a person said yes) or explains which flag to pass.
     pub fn confirm(&self, question: &str, what: &str) -> Result<bool> {
         if self.global.yes {
             return Ok(true);
         }
         if !self.interactive {
-            return Err(Error::NeedsTerminal {
-                what: what.to_string(),
-                hint: "pass --yes to confirm".into(),
-            });
+            return Err(Error::NeedsTerminal { what: what.to_string(), hint: "pass --yes to confirm" });
         }
-        dialoguer::Confirm::new()
-            .with_prompt(question)
-            .default(false)
-            .interact()
-            .map_err(|e| Error::usage(format!("prompt failed: {e}")))
+        Ok(dialoguer::Confirm::new().with_prompt(question).default(false).interact()?)
     }
 
     pub fn print_json(&self, value: &impl serde::Serialize) -> Result<()> {
-        let text = serde_json::to_string_pretty(value).map_err(|e| Error::usage(e.to_string()))?;
-        println!("{text}");
+        println!("{}", serde_json::to_string_pretty(value)?);
         Ok(())
     }
 }

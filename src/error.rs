@@ -1,35 +1,149 @@
-//! The one error type of the tool. Each variant carries what the user needs to fix the
-//! problem, and knows its exit code, so `main` never has to guess (SPEC §4: 2 is bad usage
-//! or bad input, 1 is "ran and found a problem").
+//! The one error type of the tool. Each variant carries what went wrong as data (the
+//! incident and its state, the unknown value and the ones that would do, the underlying
+//! `io::Error` / `git2::Error` / `dialoguer::Error` as `source()`), and knows its exit code,
+//! so `main` never has to guess and tests can match on what happened, not on prose.
+//!
+//! Exit codes (SPEC §4): 2 is bad usage or bad input, anything the user can fix by changing
+//! what they typed or wrote; 1 is "the command ran and could not finish": a failure of the
+//! machine around it (I/O, git, starting a process). Decided here once, for every command.
 
 use std::path::PathBuf;
 
+use crate::phase::Phase;
+use crate::state::State;
+
 #[derive(Debug)]
 pub enum Error {
-    /// Bad usage or input that a user can fix by changing what they typed.
-    Usage(String),
-    /// No incident repository could be found.
+    // ── The repository and choosing an incident ──────────────────────────────────────────
+    /// No incident repository above the working directory.
     NoRepo {
         from: PathBuf,
     },
-    /// A file the user wrote (YAML, template) is malformed; `at` is `file:line:col`.
-    BadFile {
-        at: String,
-        message: String,
+    /// `--repo` / `$INCIDENT_REPO` names a folder without `incident.yaml`.
+    NotARepo {
+        path: PathBuf,
     },
-    /// An incident id or prefix that matches nothing, or several incidents.
+    /// An incident id or prefix that matches nothing.
     UnknownIncident {
         given: String,
         candidates: Vec<String>,
     },
+    /// A prefix that matches several incidents (`given`), or several open ones (`None`).
     AmbiguousIncident {
         given: Option<String>,
         candidates: Vec<String>,
     },
-    /// A decision the tool will not make on its own when nobody is at a terminal.
-    NeedsTerminal {
-        what: String,
-        hint: String,
+    /// No incident given and none is open.
+    NoOpenIncident,
+    /// The incident is resolved or closed, and the command needs an open one.
+    NotOpen {
+        id: String,
+        state: State,
+    },
+    /// `close` on an incident that is already closed.
+    AlreadyClosed {
+        id: String,
+    },
+
+    // ── Values that are not among the declared ones ──────────────────────────────────────
+    UnknownSeverity {
+        given: String,
+        declared: Vec<String>,
+    },
+    /// `severity SEV` with the severity the incident already has.
+    SameSeverity {
+        id: String,
+        severity: String,
+    },
+    UnknownService {
+        given: String,
+        declared: Vec<String>,
+    },
+    /// `broken` holds every runbook file that could not be read: the wanted one may be there.
+    UnknownRunbook {
+        given: String,
+        known: Vec<String>,
+        broken: Vec<Error>,
+    },
+    /// The incident has no runbook attached, and one is needed.
+    NoRunbook {
+        id: String,
+        available: Vec<String>,
+    },
+    UnknownStep {
+        given: String,
+        runbook: String,
+        steps: Vec<String>,
+    },
+    /// `--choice` with an answer the decision does not have.
+    UnknownAnswer {
+        step: String,
+        given: String,
+        answers: Vec<String>,
+    },
+    /// `--choice` on a step that is not a decision.
+    NotADecision {
+        step: String,
+    },
+    /// `step done` on a decision without `--choice`.
+    AnswerNeeded {
+        step: String,
+        answers: Vec<String>,
+    },
+    /// `step run` on a step without a `run` command.
+    NoCommand {
+        step: String,
+    },
+    UnknownPhase {
+        given: String,
+    },
+    /// `phase next` in the last phase.
+    LastPhase,
+    AlreadyInPhase {
+        id: String,
+        phase: Phase,
+    },
+    /// `lint --explain RULE` with an unknown rule.
+    UnknownRule {
+        given: String,
+        known: Vec<String>,
+    },
+
+    // ── Malformed input ──────────────────────────────────────────────────────────────────
+    /// A time flag that cannot be read (`flag` is `--at`, `--started-at`, …).
+    BadTime {
+        flag: &'static str,
+        value: String,
+        reason: String,
+    },
+    /// A date flag that is not `YYYY-MM-DD`.
+    BadDate {
+        flag: &'static str,
+        value: String,
+    },
+    /// A required argument is missing and nobody is at a terminal to ask.
+    Missing {
+        what: &'static str,
+        example: &'static str,
+    },
+    /// A note, title or other text that is empty.
+    Empty {
+        what: &'static str,
+    },
+    /// A file the user wrote (YAML, template) is malformed; `rule` is the lint rule that
+    /// says so, and `more` how many other errors the file has.
+    BadFile {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        rule: &'static str,
+        message: String,
+        more: usize,
+    },
+    /// A template failed to render; `message` walks the engine's error chain.
+    Template {
+        name: String,
+        message: String,
     },
     /// The event log of an incident is corrupt before its last line.
     CorruptLog {
@@ -37,56 +151,133 @@ pub enum Error {
         line: usize,
         message: String,
     },
-    /// A problem the command found and reports (exit 1), e.g. a step command that failed.
-    Found(String),
+    /// Paths given to `lint` that do not exist.
+    NoSuchPath {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// `lint` with no paths outside an incident repository.
+    NothingToLint,
+    /// No git identity to commit or act with.
+    NoIdentity,
+    /// A decision the tool will not make on its own when nobody is at a terminal.
+    NeedsTerminal {
+        what: String,
+        hint: &'static str,
+    },
+    /// The terminal prompt itself failed.
+    Prompt(dialoguer::Error),
+
+    // ── The machine around the command ───────────────────────────────────────────────────
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    Git(String),
-    Template {
-        name: String,
-        message: String,
+    /// A git operation failed; `doing` says which.
+    Git {
+        doing: String,
+        source: git2::Error,
     },
+    /// A process (a step's `sh -c`) could not be started.
+    Spawn {
+        program: &'static str,
+        source: std::io::Error,
+    },
+    /// Machine output could not be serialized.
+    Json(serde_json::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// SPEC §4: 2 for bad usage or input, 1 for a command that ran and could not finish.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Found(_) => 1,
-            Error::Io { .. } | Error::Git(_) => 1,
+            Error::Io { .. } | Error::Git { .. } | Error::Spawn { .. } | Error::Json(_) => 1,
             _ => 2,
         }
     }
 
-    pub fn usage(message: impl Into<String>) -> Self {
-        Error::Usage(message.into())
+    /// A stable, machine-readable name of the variant, for `--json` errors (`kind`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::NoRepo { .. } => "no-repo",
+            Error::NotARepo { .. } => "not-a-repo",
+            Error::UnknownIncident { .. } => "unknown-incident",
+            Error::AmbiguousIncident { .. } => "ambiguous-incident",
+            Error::NoOpenIncident => "no-open-incident",
+            Error::NotOpen { .. } => "not-open",
+            Error::AlreadyClosed { .. } => "already-closed",
+            Error::UnknownSeverity { .. } => "unknown-severity",
+            Error::SameSeverity { .. } => "same-severity",
+            Error::UnknownService { .. } => "unknown-service",
+            Error::UnknownRunbook { .. } => "unknown-runbook",
+            Error::NoRunbook { .. } => "no-runbook",
+            Error::UnknownStep { .. } => "unknown-step",
+            Error::UnknownAnswer { .. } => "unknown-answer",
+            Error::NotADecision { .. } => "not-a-decision",
+            Error::AnswerNeeded { .. } => "answer-needed",
+            Error::NoCommand { .. } => "no-command",
+            Error::UnknownPhase { .. } => "unknown-phase",
+            Error::LastPhase => "last-phase",
+            Error::AlreadyInPhase { .. } => "already-in-phase",
+            Error::UnknownRule { .. } => "unknown-rule",
+            Error::BadTime { .. } => "bad-time",
+            Error::BadDate { .. } => "bad-date",
+            Error::Missing { .. } => "missing",
+            Error::Empty { .. } => "empty",
+            Error::BadFile { .. } => "bad-file",
+            Error::Template { .. } => "template",
+            Error::CorruptLog { .. } => "corrupt-log",
+            Error::NoSuchPath { .. } => "no-such-path",
+            Error::NothingToLint => "nothing-to-lint",
+            Error::NoIdentity => "no-identity",
+            Error::NeedsTerminal { .. } => "needs-terminal",
+            Error::Prompt(_) => "prompt",
+            Error::Io { .. } => "io",
+            Error::Git { .. } => "git",
+            Error::Spawn { .. } => "spawn",
+            Error::Json(_) => "json",
+        }
     }
 
+    /// For `map_err`: an I/O failure on `path`.
     pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }
     }
+
+    /// For `map_err`: a git failure while `doing` something.
+    pub fn git(doing: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
+        let doing = doing.into();
+        move |source| Error::Git { doing, source }
+    }
+}
+
+fn list(items: &[String]) -> String {
+    items.join(", ")
 }
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Error::Usage(m) | Error::Found(m) => f.write_str(m),
             Error::NoRepo { from } => write!(
                 f,
                 "no incident repository: no incident.yaml in {} or any parent; run `incident init`, pass --repo PATH or set INCIDENT_REPO",
                 from.display()
             ),
-            Error::BadFile { at, message } => write!(f, "{at}: {message}"),
+            Error::NotARepo { path } => write!(
+                f,
+                "{} is not an incident repository (no incident.yaml); run `incident init {}`",
+                path.display(),
+                path.display()
+            ),
             Error::UnknownIncident { given, candidates } => {
                 write!(f, "no incident matches {given:?}")?;
                 if candidates.is_empty() {
                     write!(f, "; there are no incidents yet (`incident open TITLE --severity SEV`)")
                 } else {
-                    write!(f, "; known: {}", candidates.join(", "))
+                    write!(f, "; known: {}", list(candidates))
                 }
             }
             Error::AmbiguousIncident { given, candidates } => {
@@ -94,27 +285,117 @@ impl std::fmt::Display for Error {
                     Some(g) => write!(f, "{g:?} matches several incidents")?,
                     None => write!(f, "several incidents are open")?,
                 }
-                write!(f, "; pass one with --incident ID: {}", candidates.join(", "))
+                write!(f, "; pass one with --incident ID: {}", list(candidates))
             }
-            Error::NeedsTerminal { what, hint } => {
-                write!(f, "{what} needs a decision and stdin is not a terminal; {hint}")
+            Error::NoOpenIncident => f.write_str(
+                "no open incident; pass one with --incident ID, or open one with `incident open TITLE --severity SEV`",
+            ),
+            Error::NotOpen { id, state } => {
+                write!(f, "incident {id} is {}; nothing more can happen in it", state.name())
             }
+            Error::AlreadyClosed { id } => write!(f, "incident {id} is already closed"),
+            Error::UnknownSeverity { given, declared } => {
+                write!(f, "unknown severity {given:?}; incident.yaml declares {}", list(declared))
+            }
+            Error::SameSeverity { id, severity } => write!(f, "incident {id} is already {severity}"),
+            Error::UnknownService { given, declared } => {
+                write!(f, "unknown service {given:?}; incident.yaml declares {}", list(declared))
+            }
+            Error::UnknownRunbook { given, known, broken } => {
+                write!(f, "no runbook with id {given:?}")?;
+                if !known.is_empty() {
+                    write!(f, "; known: {}", list(known))?;
+                }
+                if !broken.is_empty() {
+                    let broken: Vec<String> = broken.iter().map(ToString::to_string).collect();
+                    write!(f, "; unreadable runbook files: {}", broken.join("; "))?;
+                }
+                Ok(())
+            }
+            Error::NoRunbook { id, available } => write!(
+                f,
+                "incident {id} has no runbook; pass --runbook ID (runbooks: {})",
+                if available.is_empty() { "none in runbooks/".to_string() } else { list(available) }
+            ),
+            Error::UnknownStep { given, runbook, steps } => {
+                write!(f, "unknown step {given:?} in runbook {runbook}; its steps: {}", list(steps))
+            }
+            Error::UnknownAnswer { step, given, answers } => {
+                write!(f, "step {step} has no answer {given:?}; answers: {}", list(answers))
+            }
+            Error::NotADecision { step } => write!(f, "step {step} is not a decision; drop --choice"),
+            Error::AnswerNeeded { step, answers } => {
+                write!(f, "step {step} is a decision: pass --choice {}", answers.join("|"))
+            }
+            Error::NoCommand { step } => write!(f, "step {step} has no command to run"),
+            Error::UnknownPhase { given } => {
+                write!(f, "unknown phase {given:?}; use next, {}", Phase::ALL.map(Phase::name).join(", "))
+            }
+            Error::LastPhase => {
+                f.write_str("validate is the last phase; when the service is healthy: `incident resolve`")
+            }
+            Error::AlreadyInPhase { id, phase } => write!(f, "incident {id} is already in phase {phase}"),
+            Error::UnknownRule { given, known } => {
+                write!(f, "no lint rule {given:?}; rules: {}", list(known))
+            }
+            Error::BadTime { flag, value, reason } => write!(f, "{flag}: cannot use time {value:?}: {reason}"),
+            Error::BadDate { flag, value } => write!(f, "{flag}: {value:?} is not a date; use YYYY-MM-DD"),
+            Error::Missing { what, example } => write!(f, "missing {what}: {example}"),
+            Error::Empty { what } => write!(f, "the {what} is empty"),
+            Error::BadFile { path, line, column, rule, message, more } => {
+                write!(f, "{}:{line}:{column}: {message} [{rule}]", path.display())?;
+                if *more > 0 {
+                    write!(f, " (and {more} more; `incident lint {}` lists them)", path.display())?;
+                }
+                Ok(())
+            }
+            Error::Template { name, message } => write!(f, "template {name}: {message}"),
             Error::CorruptLog { path, line, message } => write!(
                 f,
                 "{}:{line}: unreadable event ({message}); the events before it are intact, fix or remove this line",
                 path.display()
             ),
+            Error::NoSuchPath { path, source } => write!(f, "cannot lint {}: {source}", path.display()),
+            Error::NothingToLint => {
+                f.write_str("nothing to lint: pass files or folders, or run inside an incident repository")
+            }
+            Error::NoIdentity => f.write_str(
+                "no git identity: set `git config user.name` and `git config user.email`, or pass --as NAME",
+            ),
+            Error::NeedsTerminal { what, hint } => {
+                write!(f, "{what} needs a decision and stdin is not a terminal; {hint}")
+            }
+            Error::Prompt(e) => write!(f, "the prompt failed: {e}"),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
-            Error::Git(m) => write!(f, "git: {m}"),
-            Error::Template { name, message } => write!(f, "template {name}: {message}"),
+            Error::Git { doing, source } => write!(f, "git: {doing}: {}", source.message()),
+            Error::Spawn { program, source } => write!(f, "cannot start {program}: {source}"),
+            Error::Json(e) => write!(f, "cannot write JSON: {e}"),
         }
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } | Error::NoSuchPath { source, .. } | Error::Spawn { source, .. } => {
+                Some(source)
+            }
+            Error::Git { source, .. } => Some(source),
+            Error::Prompt(e) => Some(e),
+            Error::Json(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
-impl From<git2::Error> for Error {
-    fn from(e: git2::Error) -> Self {
-        Error::Git(e.message().to_string())
+impl From<dialoguer::Error> for Error {
+    fn from(e: dialoguer::Error) -> Self {
+        Error::Prompt(e)
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Json(e)
     }
 }

@@ -43,7 +43,9 @@ impl Event {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The key moments of SPEC §4, in their order. One enum: the log, the fold, `mark` and the
+/// metrics all name them through it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Milestone {
     Started,
@@ -54,6 +56,15 @@ pub enum Milestone {
 }
 
 impl Milestone {
+    pub const ALL: [Milestone; 5] = [
+        Milestone::Started,
+        Milestone::Detected,
+        Milestone::Acknowledged,
+        Milestone::Mitigated,
+        Milestone::Resolved,
+    ];
+
+    /// How people read it: "impact started", "mitigated".
     pub fn name(self) -> &'static str {
         match self {
             Milestone::Started => "impact started",
@@ -256,16 +267,17 @@ fn repair_tail(path: &Path, file: &mut File) -> Result<Option<usize>> {
 
 /// RFC 3339 in UTC with a `Z`, whole seconds unless the moment has a fraction.
 mod ts {
-    use chrono::{DateTime, SecondsFormat, Utc};
+    use chrono::{DateTime, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        s.serialize_str(&crate::timefmt::stored(*t))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
+        crate::timefmt::parse_rfc3339(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not an RFC 3339 time")))
     }
 }
 

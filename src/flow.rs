@@ -2,10 +2,11 @@
 //! decision branch, and which step comes next. Computed from the log every time, so a walk
 //! resumes exactly where it stopped, after `q` or a crash.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::branch;
 use crate::events::Outcome;
 use crate::phase::Phase;
 use crate::runbook::{PlacedStep, Runbook};
@@ -57,13 +58,18 @@ impl<'a> Plan<'a> {
         let outcomes = inc.step_outcomes();
         let phase_now = inc.phase();
         let mut statuses = vec![Status::Pending; steps.len()];
-        let mut excluded: HashSet<&str> = HashSet::new();
+        // Where each step id first stands, to turn answers into step numbers.
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for (k, s) in steps.iter().enumerate() {
+            index.entry(s.step.id.as_str()).or_insert(k);
+        }
+        let mut excluded: HashSet<usize> = HashSet::new();
         let mut current = None;
         let mut i = 0;
         while i < steps.len() {
             let placed = steps[i];
             let Some(rec) = outcomes.get(placed.step.id.as_str()) else {
-                if excluded.contains(placed.step.id.as_str()) || placed.phase < phase_now {
+                if excluded.contains(&i) || placed.phase < phase_now {
                     statuses[i] = Status::NotTaken;
                 } else if current.is_none() {
                     current = Some(i);
@@ -72,23 +78,16 @@ impl<'a> Plan<'a> {
                 continue;
             };
             statuses[i] = rec.outcome.into();
-            let target = rec
-                .choice
-                .as_deref()
-                .and_then(|c| placed.step.choices.iter().find(|(k, _)| k == c))
-                .map(|(_, t)| t.as_str());
-            if let Some(target) = target {
-                for (_, other) in &placed.step.choices {
-                    if other != target {
-                        excluded.insert(other);
-                    }
-                }
-                excluded.remove(target);
-                // Jump forward over what the branch leaves out; never backward (no loops).
-                if let Some(j) = steps.iter().position(|s| s.step.id == target)
-                    && j > i
-                {
-                    for k in i + 1..j {
+            let choices = &placed.step.choices;
+            let chosen = rec.choice.as_deref().and_then(|c| choices.target(c)).and_then(|t| index.get(t));
+            if let Some(&chosen) = chosen {
+                let targets: Vec<usize> =
+                    choices.iter().filter_map(|(_, t)| index.get(t.as_str()).copied()).collect();
+                let taken = branch::take(i, &targets, chosen);
+                excluded.extend(taken.left_out);
+                excluded.remove(&chosen);
+                if let Some(j) = taken.jump_to {
+                    for k in taken.jumped_over {
                         if !outcomes.contains_key(steps[k].step.id.as_str()) {
                             statuses[k] = Status::NotTaken;
                         }

@@ -29,14 +29,15 @@ pub fn slug(title: &str) -> String {
 
 /// A fresh id for a title opened at `at`; `taken` says whether an id is in use.
 pub fn new_id(title: &str, at: DateTime<Utc>, taken: impl Fn(&str) -> bool) -> String {
-    let base = format!("{}-{}", at.format("%Y-%m-%d"), slug(title));
+    let base = format!("{}-{}", crate::timefmt::date(at), slug(title));
     if !taken(&base) {
         return base;
     }
     (2..).map(|n| format!("{base}-{n}")).find(|id| !taken(id)).unwrap_or(base)
 }
 
-/// Whether a string can be an id we made: guards against `--incident ../../etc`.
+/// The one id predicate: incident, runbook, step, service and rule ids are lowercase ASCII
+/// letters, digits and `-`. For incidents it also guards against `--incident ../../etc`.
 pub fn is_valid(id: &str) -> bool {
     !id.is_empty() && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }

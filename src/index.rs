@@ -1,4 +1,7 @@
-//! Summaries of incidents without folding a thousand logs on every command.
+//! The incidents of a repository: loading one (folding its log), choosing one by id, prefix
+//! or "the only open one", and summaries of all without folding a thousand logs on every
+//! command. Problems that do not stop a command (a torn last line, an unreadable incident
+//! among many) come back as [`Warning`]s for the command to show; nothing here prints.
 //!
 //! Two caches live under `.git/` (never committed, never the truth; deleting them costs one
 //! slower command):
@@ -14,11 +17,105 @@ use std::time::UNIX_EPOCH;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::events::{self, Event};
 use crate::metrics;
 use crate::phase::Phase;
 use crate::repo::Repo;
 use crate::state::{Incident, State};
+
+/// Something a command should tell the responder about, without failing.
+#[derive(Debug)]
+pub enum Warning {
+    /// The last line of a log was cut off mid-write (a crash?). `repaired`: this write cut it.
+    TornLine { path: PathBuf, line: usize, repaired: bool },
+    /// An incident that could not be read was left out of a listing.
+    Skipped { id: String, error: Error },
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Warning::TornLine { path, line, repaired } => {
+                let what = if *repaired {
+                    "was removed before this write"
+                } else {
+                    "is ignored; the next write repairs it"
+                };
+                write!(
+                    f,
+                    "{}:{line}: the last event was cut off mid-write (a crash?) and {what}; every complete event before it is intact",
+                    path.display()
+                )
+            }
+            Warning::Skipped { id, error } => write!(f, "skipping incident {id}: {error}"),
+        }
+    }
+}
+
+/// A loaded incident, and what the responder should hear about its log.
+pub struct Loaded {
+    pub incident: Incident,
+    pub warnings: Vec<Warning>,
+}
+
+pub fn load(repo: &Repo, id: &str) -> Result<Loaded> {
+    let path = repo.events_path(id);
+    let log = events::read(&path)?;
+    let incident = Incident::fold(id, log.events).ok_or_else(|| Error::CorruptLog {
+        path: path.clone(),
+        line: 1,
+        message: "the log has no `opened` event".into(),
+    })?;
+    let warnings =
+        log.torn_line.map(|line| Warning::TornLine { path, line, repaired: false }).into_iter().collect();
+    Ok(Loaded { incident, warnings })
+}
+
+/// Appends whole events to an incident's log (see [`events::append`]).
+pub fn append(repo: &Repo, id: &str, new: &[Event]) -> Result<Vec<Warning>> {
+    let path = repo.events_path(id);
+    let removed = events::append(&path, new)?;
+    Ok(removed.map(|line| Warning::TornLine { path, line, repaired: true }).into_iter().collect())
+}
+
+/// SPEC §2: an exact id, a unique prefix, or, when none is given, the only open
+/// incident (or, when none is open, the only resolved one awaiting its postmortem).
+pub fn resolve(repo: &Repo, given: Option<&str>, warnings: &mut Vec<Warning>) -> Result<String> {
+    let ids = repo.ids();
+    if let Some(g) = given {
+        if ids.iter().any(|id| id == g) {
+            return Ok(g.to_string());
+        }
+        let hits: Vec<&String> = ids.iter().filter(|id| id.starts_with(g)).collect();
+        return match hits.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(Error::UnknownIncident {
+                given: g.to_string(),
+                candidates: ids.iter().rev().take(10).cloned().collect(),
+            }),
+            many => Err(Error::AmbiguousIncident {
+                given: Some(g.to_string()),
+                candidates: many.iter().map(|s| (*s).clone()).collect(),
+            }),
+        };
+    }
+    let summaries = live(repo, &ids, warnings);
+    for state in [State::Open, State::Resolved] {
+        let hits: Vec<&Summary> = summaries.iter().filter(|s| s.state == state).collect();
+        match hits.as_slice() {
+            [] => continue,
+            [one] => return Ok(one.id.clone()),
+            many => {
+                return Err(Error::AmbiguousIncident {
+                    given: None,
+                    candidates: many.iter().map(|s| format!("{} ({})", s.id, s.title)).collect(),
+                });
+            }
+        }
+    }
+    Err(Error::NoOpenIncident)
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
@@ -50,23 +147,18 @@ struct Cache {
 const VERSION: u32 = 1;
 
 fn cache_path(repo: &Repo) -> Option<PathBuf> {
-    git_file(repo, "incident-index.json")
-}
-
-fn git_file(repo: &Repo, name: &str) -> Option<PathBuf> {
-    let git = repo.root.join(".git");
-    git.is_dir().then(|| git.join(name))
+    repo.git_file("incident-index.json")
 }
 
 fn read_closed(repo: &Repo) -> HashSet<String> {
-    git_file(repo, "incident-closed")
+    repo.git_file("incident-closed")
         .and_then(|p| std::fs::read_to_string(p).ok())
         .map(|t| t.lines().map(str::to_string).collect())
         .unwrap_or_default()
 }
 
 fn write_closed(repo: &Repo, closed: &HashSet<String>) {
-    if let Some(path) = git_file(repo, "incident-closed") {
+    if let Some(path) = repo.git_file("incident-closed") {
         let mut ids: Vec<&str> = closed.iter().map(String::as_str).collect();
         ids.sort_unstable();
         let text: String = ids.iter().map(|id| format!("{id}\n")).collect();
@@ -76,7 +168,7 @@ fn write_closed(repo: &Repo, closed: &HashSet<String>) {
 }
 
 /// The incidents that are not closed (open, or resolved and awaiting their postmortem).
-pub fn live(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
+fn live(repo: &Repo, ids: &[String], warnings: &mut Vec<Warning>) -> Vec<Summary> {
     let mut closed = read_closed(repo);
     let mut newly_closed = Vec::new();
     let mut out = Vec::new();
@@ -84,18 +176,18 @@ pub fn live(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
         match summarize(repo, id) {
             Ok(s) if s.state == State::Closed => newly_closed.push(id.clone()),
             Ok(s) => out.push(s),
-            Err(e) => eprintln!("warning: skipping incident {id}: {e}"),
+            Err(error) => warnings.push(Warning::Skipped { id: id.clone(), error }),
         }
     }
     if !newly_closed.is_empty() {
         closed.extend(newly_closed);
         write_closed(repo, &closed);
     }
-    Ok(out)
+    out
 }
 
-pub fn summarize(repo: &Repo, id: &str) -> Result<Summary> {
-    Ok(Summary::of(&repo.load(id)?.incident))
+fn summarize(repo: &Repo, id: &str) -> Result<Summary> {
+    Ok(Summary::of(&load(repo, id)?.incident))
 }
 
 impl Summary {
@@ -116,7 +208,9 @@ impl Summary {
     }
 }
 
-pub fn summaries(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
+/// Every incident's summary, from the cache where its log has not changed.
+pub fn summaries(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Summary> {
+    let ids = &repo.ids();
     let path = cache_path(repo);
     let mut cache: Cache = path
         .as_ref()
@@ -142,9 +236,9 @@ pub fn summaries(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
         }
         let summary = match summarize(repo, id) {
             Ok(s) => s,
-            Err(e) => {
+            Err(error) => {
                 // One unreadable log must not hide every other incident.
-                eprintln!("warning: skipping incident {id}: {e}");
+                warnings.push(Warning::Skipped { id: id.clone(), error });
                 continue;
             }
         };
@@ -167,5 +261,5 @@ pub fn summaries(repo: &Repo, ids: &[String]) -> Result<Vec<Summary>> {
             let _ = crate::fsutil::replace(&path, &bytes);
         }
     }
-    Ok(out)
+    out
 }

@@ -1,6 +1,7 @@
 //! `incident`: incident response in the terminal. `main.rs` parses arguments and calls
 //! [`run`]; everything else lives in these modules, named after what they own.
 
+pub mod branch;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -12,18 +13,22 @@ pub mod fsutil;
 pub mod ids;
 pub mod index;
 pub mod lint;
+pub mod load;
 pub mod metrics;
+pub mod model;
+pub mod narrate;
 pub mod phase;
 pub mod redact;
 pub mod render;
 pub mod repo;
+pub mod report;
+pub mod respond;
 pub mod runbook;
 pub mod runner;
 pub mod starter;
 pub mod state;
 pub mod timefmt;
 pub mod ui;
-pub mod yamlerr;
 
 use cli::{Cli, Command};
 use ctx::Ctx;
@@ -31,8 +36,12 @@ use error::Result;
 
 /// Runs one command; the returned number is the exit code (0 success, 1 a problem found).
 pub fn run(cli: Cli) -> Result<u8> {
-    let ctx = Ctx::new(cli.global);
-    match cli.command {
+    run_with(Ctx::new(cli.global), cli.command)
+}
+
+/// Runs one command with a given context (a fixed clock, in the demo).
+pub fn run_with(ctx: Ctx, command: Command) -> Result<u8> {
+    match command {
         Command::Init { path } => cmd::init::run(&ctx, path),
         Command::Open(args) => cmd::open::run(&ctx, args),
         Command::Walk { id, runbook } => cmd::walk::run(&ctx, id.as_deref(), runbook.as_deref()),

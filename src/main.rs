@@ -11,11 +11,21 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = incident::cli::Cli::parse();
+    let json = cli.global.json;
     match incident::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(e.exit_code())
+            let code = e.exit_code();
+            if json {
+                // SPEC §4: with --json an error is machine output too.
+                let err = serde_json::json!({
+                    "error": {"message": e.to_string(), "code": code, "kind": e.kind()}
+                });
+                eprintln!("{err}");
+            } else {
+                eprintln!("error: {e}");
+            }
+            ExitCode::from(code)
         }
     }
 }

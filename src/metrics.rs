@@ -68,6 +68,8 @@ pub struct PhaseRow {
     pub ended: Option<DateTime<Utc>>,
     pub running: bool,
     pub over: bool,
+    /// How far past its budget the phase ran, when it did.
+    pub over_by_s: Option<i64>,
 }
 
 /// Planned budget against time spent, for every phase. Open spans run until `now`.
@@ -92,6 +94,7 @@ pub fn phases(
                 ended: spans.last().and_then(|s| s.to),
                 running: spans.last().is_some_and(|s| s.to.is_none()),
                 over: actual_s.is_some_and(|a| a > budget_s),
+                over_by_s: actual_s.map(|a| a - budget_s).filter(|o| *o > 0),
             }
         })
         .collect()
@@ -118,4 +121,36 @@ pub fn severity_time(inc: &Incident, now: DateTime<Utc>) -> Vec<(String, i64)> {
 /// The last moment that counts for an incident: its end, or `now` while open.
 pub fn end_or_now(inc: &Incident, now: DateTime<Utc>) -> DateTime<Utc> {
     inc.ended_at().unwrap_or(now)
+}
+
+/// The sum of a severity's phase budgets: how long a whole response may take at it.
+pub fn total_budget(config: &Config, severity: &str) -> i64 {
+    Phase::ALL.iter().map(|p| config.budget(*p, severity, None)).sum()
+}
+
+/// Where the stakeholder-update cadence stands for an open incident.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpdateCadence {
+    /// The severity's `update_every`.
+    pub every_s: i64,
+    /// Since the last update (or since opening, when none was sent).
+    pub since_s: i64,
+    pub due_at: DateTime<Utc>,
+    pub overdue: bool,
+}
+
+/// `None` when the incident is not open or its severity sets no cadence.
+pub fn update_cadence(inc: &Incident, config: &Config, now: DateTime<Utc>) -> Option<UpdateCadence> {
+    if inc.state != crate::state::State::Open {
+        return None;
+    }
+    let every_s = config.update_every(&inc.severity)?;
+    let last = inc.updates.last().map_or(inc.opened_at, |u| u.at);
+    let since_s = (now - last).num_seconds();
+    Some(UpdateCadence {
+        every_s,
+        since_s,
+        due_at: last + chrono::Duration::seconds(every_s),
+        overdue: since_s > every_s,
+    })
 }

@@ -16,14 +16,11 @@ impl Phase {
     pub const ALL: [Phase; 5] =
         [Phase::Detect, Phase::Assess, Phase::Diagnose, Phase::Remediate, Phase::Validate];
 
+    /// The names as runbooks, the log and the CLI spell them, in order.
+    pub const NAMES: [&'static str; 5] = ["detect", "assess", "diagnose", "remediate", "validate"];
+
     pub fn name(self) -> &'static str {
-        match self {
-            Phase::Detect => "detect",
-            Phase::Assess => "assess",
-            Phase::Diagnose => "diagnose",
-            Phase::Remediate => "remediate",
-            Phase::Validate => "validate",
-        }
+        Phase::NAMES[self as usize]
     }
 
     pub fn next(self) -> Option<Phase> {

@@ -5,7 +5,7 @@ use minijinja::value::Value;
 use minijinja::{Environment, UndefinedBehavior};
 
 use crate::error::{Error, Result};
-use crate::timefmt::human;
+use crate::timefmt::{self, human};
 
 /// Text for a GFM table cell: nothing in it can end the cell, the row or open HTML.
 pub fn cell(s: &str) -> String {
@@ -57,22 +57,12 @@ fn dur(v: Value) -> String {
 
 /// RFC 3339 text → `2026-11-27 14:02:00Z`; none → `—`.
 fn utc(v: Value) -> String {
-    let Some(s) = v.as_str() else { return "—".to_string() };
-    // Our own timestamps are already UTC (`2026-11-27T14:02:00Z`, maybe with a fraction):
-    // reshape them without parsing, since a long timeline calls this thousands of times.
-    let b = s.as_bytes();
-    if s.ends_with('Z') && b.len() >= 20 && b[10] == b'T' && b[13] == b':' && b[16] == b':' {
-        return format!("{} {}Z", &s[..10], &s[11..19]);
-    }
-    chrono::DateTime::parse_from_rfc3339(s)
-        .map_or_else(|_| "—".to_string(), |t| crate::ui::utc(t.with_timezone(&chrono::Utc)))
+    v.as_str().map_or_else(|| "—".to_string(), timefmt::table_from_text)
 }
 
 /// RFC 3339 text → what Mermaid's `dateFormat YYYY-MM-DDTHH:mm:ss` reads.
 fn mermaid_time(v: Value) -> String {
-    v.as_str()
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-        .map_or_else(String::new, |t| t.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%S").to_string())
+    v.as_str().and_then(timefmt::parse_rfc3339).map_or_else(String::new, timefmt::mermaid)
 }
 
 pub fn environment() -> Environment<'static> {

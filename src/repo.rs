@@ -1,5 +1,6 @@
-//! The incident repository (SPEC §2): finding it, its paths, choosing an incident by id or
-//! prefix, who is acting, and committing to git.
+//! The incident repository on disk (SPEC §2): finding it, its paths, and git. A leaf: it
+//! knows folders, files and commits, not incidents (selection and summaries are `index`'s),
+//! and it is the only module that speaks to git2.
 
 use std::path::{Path, PathBuf};
 
@@ -7,10 +8,7 @@ use git2::{Repository, Signature};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::events::{self, Event};
 use crate::ids;
-use crate::index::{self, Summary};
-use crate::state::{Incident, State};
 
 pub const CONFIG_FILE: &str = "incident.yaml";
 
@@ -26,37 +24,28 @@ pub fn discover(flag: Option<&Path>) -> Result<PathBuf> {
         if p.join(CONFIG_FILE).is_file() {
             return Ok(p.to_path_buf());
         }
-        return Err(Error::Usage(format!(
-            "{} is not an incident repository (no {CONFIG_FILE}); run `incident init {}`",
-            p.display(),
-            p.display()
-        )));
+        return Err(Error::NotARepo { path: p.to_path_buf() });
     }
     let cwd = std::env::current_dir().map_err(Error::io("."))?;
-    cwd.ancestors()
-        .find(|d| d.join(CONFIG_FILE).is_file())
-        .map(Path::to_path_buf)
-        .ok_or(Error::NoRepo { from: cwd })
+    nearest(&cwd).ok_or(Error::NoRepo { from: cwd })
 }
 
-/// A loaded incident, and the line of a torn last event that was left out, if any.
-pub struct Loaded {
-    pub incident: Incident,
-    pub torn_line: Option<usize>,
+/// The nearest folder at or above `dir` holding `incident.yaml`.
+pub fn nearest(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors().find(|d| d.join(CONFIG_FILE).is_file()).map(Path::to_path_buf)
 }
 
 impl Repo {
-    pub fn open(root: PathBuf) -> Result<Repo> {
-        let config = Config::load(&root.join(CONFIG_FILE))?;
-        Ok(Repo { root, config })
-    }
-
     pub fn incidents_dir(&self) -> PathBuf {
         self.root.join("incidents")
     }
 
+    pub fn incident_dir(&self, id: &str) -> PathBuf {
+        self.incidents_dir().join(id)
+    }
+
     pub fn events_path(&self, id: &str) -> PathBuf {
-        self.incidents_dir().join(id).join("events.jsonl")
+        self.incident_dir(id).join("events.jsonl")
     }
 
     pub fn runbooks_dir(&self) -> PathBuf {
@@ -76,71 +65,18 @@ impl Repo {
         ids
     }
 
-    pub fn summaries(&self) -> Result<Vec<Summary>> {
-        index::summaries(self, &self.ids())
-    }
-
-    /// SPEC §2: an exact id, a unique prefix, or, when none is given, the only open
-    /// incident (or, when none is open, the only resolved one awaiting its postmortem).
-    pub fn resolve(&self, given: Option<&str>) -> Result<String> {
-        let ids = self.ids();
-        if let Some(g) = given {
-            if ids.iter().any(|id| id == g) {
-                return Ok(g.to_string());
-            }
-            let hits: Vec<&String> = ids.iter().filter(|id| id.starts_with(g)).collect();
-            return match hits.as_slice() {
-                [one] => Ok((*one).clone()),
-                [] => Err(Error::UnknownIncident {
-                    given: g.to_string(),
-                    candidates: ids.iter().rev().take(10).cloned().collect(),
-                }),
-                many => Err(Error::AmbiguousIncident {
-                    given: Some(g.to_string()),
-                    candidates: many.iter().map(|s| (*s).clone()).collect(),
-                }),
-            };
+    /// A file of ours inside git's own folder (caches: never committed, never the truth).
+    /// In a linked worktree `.git` is a file naming the real folder (`gitdir: …`); each
+    /// worktree then keeps its own caches, as its checkout may differ.
+    pub fn git_file(&self, name: &str) -> Option<PathBuf> {
+        let dot_git = self.root.join(".git");
+        if dot_git.is_dir() {
+            return Some(dot_git.join(name));
         }
-        let summaries = index::live(self, &ids)?;
-        for state in [State::Open, State::Resolved] {
-            let hits: Vec<&Summary> = summaries.iter().filter(|s| s.state == state).collect();
-            match hits.as_slice() {
-                [] => continue,
-                [one] => return Ok(one.id.clone()),
-                many => {
-                    return Err(Error::AmbiguousIncident {
-                        given: None,
-                        candidates: many.iter().map(|s| format!("{} ({})", s.id, s.title)).collect(),
-                    });
-                }
-            }
-        }
-        Err(Error::Usage(
-            "no open incident; pass one with --incident ID, or open one with `incident open TITLE --severity SEV`"
-                .into(),
-        ))
-    }
-
-    pub fn load(&self, id: &str) -> Result<Loaded> {
-        let path = self.events_path(id);
-        let log = events::read(&path)?;
-        let incident = Incident::fold(id, log.events).ok_or_else(|| Error::CorruptLog {
-            path: path.clone(),
-            line: 1,
-            message: "the log has no `opened` event".into(),
-        })?;
-        if let Some(line) = log.torn_line {
-            warn_torn(&path, line, false);
-        }
-        Ok(Loaded { incident, torn_line: log.torn_line })
-    }
-
-    pub fn append(&self, id: &str, events: &[Event]) -> Result<()> {
-        let path = self.events_path(id);
-        if let Some(line) = events::append(&path, events)? {
-            warn_torn(&path, line, true);
-        }
-        Ok(())
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let dir = text.lines().next()?.strip_prefix("gitdir:")?.trim();
+        let dir = self.root.join(dir); // a relative gitdir is relative to the worktree
+        dir.is_dir().then(|| dir.join(name))
     }
 
     /// The responder's name: `--as`, else git's `user.name`, else `$USER`.
@@ -153,46 +89,66 @@ impl Repo {
             .unwrap_or_else(|| "unknown".to_string())
     }
 
+    fn git(&self) -> Result<Repository> {
+        Repository::open(&self.root).map_err(Error::git(format!("opening {}", self.root.display())))
+    }
+
     /// Commits `paths` (relative to the root) with `message`; the author is `--as` (with
-    /// git's `user.email` when set) or git's configured identity.
+    /// git's `user.email` when set) or git's configured identity. `None` when nothing changed.
     pub fn commit_if_changed(
         &self,
         paths: &[PathBuf],
         message: &str,
         as_flag: Option<&str>,
     ) -> Result<Option<git2::Oid>> {
-        let repo = Repository::open(&self.root).map_err(|e| {
-            Error::Git(format!("{} is not a git repository ({})", self.root.display(), e.message()))
-        })?;
+        let repo = self.git()?;
         let sig = signature(&repo, as_flag)?;
-        let mut index = repo.index()?;
+        let staging = Error::git("staging files");
+        let mut index = repo.index().map_err(Error::git("reading the index"))?;
         for p in paths {
-            index.add_path(p)?;
+            index.add_path(p).map_err(Error::git(format!("adding {}", p.display())))?;
         }
-        index.write()?;
-        let tree = repo.find_tree(index.write_tree()?)?;
+        index.write().map_err(Error::git("writing the index"))?;
+        let tree = index.write_tree().and_then(|t| repo.find_tree(t)).map_err(staging)?;
         let parent = match repo.head() {
-            Ok(head) => Some(head.peel_to_commit()?),
+            Ok(head) => Some(head.peel_to_commit().map_err(Error::git("reading HEAD"))?),
             Err(e) if e.code() == git2::ErrorCode::UnbornBranch || e.code() == git2::ErrorCode::NotFound => {
                 None
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(Error::Git { doing: "reading HEAD".into(), source: e }),
         };
         if parent.as_ref().is_some_and(|p| p.tree_id() == tree.id()) {
             return Ok(None);
         }
         let parents: Vec<&git2::Commit> = parent.iter().collect();
-        Ok(Some(repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)?))
+        repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+            .map(Some)
+            .map_err(Error::git("committing"))
+    }
+
+    /// The subject and author of a commit, as `git log -1` shows them.
+    pub fn describe_commit(&self, oid: git2::Oid) -> Result<(String, String)> {
+        let repo = self.git()?;
+        let commit = repo.find_commit(oid).map_err(Error::git(format!("reading commit {oid}")))?;
+        let author = commit.author();
+        let who = format!("{} <{}>", author.name().unwrap_or_default(), author.email().unwrap_or_default());
+        Ok((String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(), who))
+    }
+
+    /// Sets this repository's own git identity (the demo commits as itself).
+    pub fn set_identity(&self, name: &str, email: &str) -> Result<()> {
+        let mut config = self.git()?.config().map_err(Error::git("reading the git config"))?;
+        config.set_str("user.name", name).map_err(Error::git("setting user.name"))?;
+        config.set_str("user.email", email).map_err(Error::git("setting user.email"))
     }
 }
 
-fn warn_torn(path: &Path, line: usize, repaired: bool) {
-    let what =
-        if repaired { "was removed before this write" } else { "is ignored; the next write repairs it" };
-    eprintln!(
-        "warning: {}:{line}: the last event was cut off mid-write (a crash?) and {what}; every complete event before it is intact",
-        path.display()
-    );
+/// Makes `root` a git repository unless it already is one.
+pub fn git_init(root: &Path) -> Result<()> {
+    if Repository::open(root).is_err() {
+        Repository::init(root).map_err(Error::git(format!("git init {}", root.display())))?;
+    }
+    Ok(())
 }
 
 fn git_config(root: &Path, key: &str) -> Option<String> {
@@ -202,19 +158,17 @@ fn git_config(root: &Path, key: &str) -> Option<String> {
 }
 
 fn signature(repo: &Repository, as_flag: Option<&str>) -> Result<Signature<'static>> {
-    let config = repo.config()?;
+    let config = repo.config().map_err(Error::git("reading the git config"))?;
     let get = |k: &str| config.get_string(k).ok().filter(|s| !s.trim().is_empty());
     let name = as_flag.map(str::to_string).or_else(|| get("user.name"));
     let email = get("user.email");
-    match (name, email) {
-        (Some(name), Some(email)) => Ok(Signature::now(&name, &email)?),
+    let sig = match (name, email) {
+        (Some(name), Some(email)) => Signature::now(&name, &email),
         (Some(name), None) if as_flag.is_some() => {
             let local: String = ids::slug(&name);
-            Ok(Signature::now(&name, &format!("{local}@incident.invalid"))?)
+            Signature::now(&name, &format!("{local}@incident.invalid"))
         }
-        _ => Err(Error::Usage(
-            "no git identity to commit with: set `git config user.name` and `git config user.email`, or pass --as NAME"
-                .into(),
-        )),
-    }
+        _ => return Err(Error::NoIdentity),
+    };
+    sig.map_err(Error::git("making the commit signature"))
 }

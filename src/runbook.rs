@@ -1,65 +1,71 @@
-//! The runbook model (SPEC §3) and loading it from `runbooks/*.yaml`.
+//! The runbook model (SPEC §3), declared once with [`model!`](crate::model!): the struct the
+//! walk follows and the shape `lint` and `incident schema` check against. Loading the files
+//! is `load`'s job; what a decision does to the walk is `branch`'s.
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::Error;
+use crate::model::Shape;
 use crate::phase::Phase;
-use crate::yamlerr;
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Runbook {
-    pub id: String,
-    pub title: String,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub services: Vec<String>,
-    #[serde(default)]
-    pub severities: Vec<String>,
-    pub phases: Phases,
+crate::model! {
+    /// One thing to do, check or decide.
+    STEP: pub struct Step {
+        id: String = required Shape::Id, "Unique across the runbook; `choices` and `incident step` refer to it";
+        title: String = required Shape::Str, "What to do, in the imperative";
+        details: Option<String> = optional Shape::Str, "What to look for, thresholds, what good and bad look like";
+        run: Option<String> = optional Shape::Str, "A shell command (`sh -c`), run only after confirmation; incident data is in $INCIDENT_* variables";
+        expect_exit: Option<i32> = optional Shape::Int, "The exit code that means success (default 0)";
+        choices: Choices = optional Shape::Dict(&Shape::Id), "A decision: each answer jumps to a later step id";
+    }
+
+    /// A phase's steps, and its budget when the runbook overrides incident.yaml's.
+    PHASE: pub struct PhaseSteps {
+        budget: Option<String> = optional Shape::Duration, "Time budget for the phase, overriding incident.yaml (5m, 1h30m)";
+        steps: Vec<Step> = required Shape::List(&STEP), "The phase's steps, in order";
+    }
+
+    /// A runbook: `runbooks/<id>.yaml`.
+    RUNBOOK: pub struct Runbook {
+        id: String = required Shape::Id, "Unique across the repository's runbooks; `--runbook` takes it";
+        title: String = required Shape::Str, "When this runbook applies";
+        description: Option<String> = optional Shape::Str, "One or two sentences on when to use it";
+        services: Vec<String> = required Shape::List(&Shape::Id), "Services this runbook is offered for";
+        severities: Vec<String> = required Shape::List(&Shape::Str), "Severities this runbook is meant for";
+        phases: BTreeMap<Phase, PhaseSteps> = required Shape::Phases(&PHASE), "detect, assess, diagnose, remediate, validate";
+    }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Phases {
-    #[serde(default)]
-    pub detect: Option<PhaseSteps>,
-    #[serde(default)]
-    pub assess: Option<PhaseSteps>,
-    #[serde(default)]
-    pub diagnose: Option<PhaseSteps>,
-    #[serde(default)]
-    pub remediate: Option<PhaseSteps>,
-    #[serde(default)]
-    pub validate: Option<PhaseSteps>,
+/// A decision's answers → target step ids, in the order written.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Choices(pub Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for Choices {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ordered_choices(d).map(Choices)
+    }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct PhaseSteps {
-    #[serde(default)]
-    pub budget: Option<String>,
-    #[serde(default)]
-    pub steps: Vec<Step>,
-}
+impl Choices {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Step {
-    pub id: String,
-    pub title: String,
-    #[serde(default)]
-    pub details: Option<String>,
-    #[serde(default)]
-    pub run: Option<String>,
-    #[serde(default)]
-    pub expect_exit: Option<i32>,
-    /// Answer → target step id, in the order written.
-    #[serde(default, deserialize_with = "ordered_choices")]
-    pub choices: Vec<(String, String)>,
+    pub fn iter(&self) -> impl Iterator<Item = &(String, String)> {
+        self.0.iter()
+    }
+
+    pub fn answers(&self) -> Vec<String> {
+        self.0.iter().map(|(k, _)| k.clone()).collect()
+    }
+
+    /// The step an answer leads to.
+    pub fn target(&self, answer: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == answer).map(|(_, t)| t.as_str())
+    }
 }
 
 fn ordered_choices<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
@@ -93,13 +99,7 @@ pub struct PlacedStep<'a> {
 
 impl Runbook {
     pub fn phase(&self, phase: Phase) -> Option<&PhaseSteps> {
-        match phase {
-            Phase::Detect => self.phases.detect.as_ref(),
-            Phase::Assess => self.phases.assess.as_ref(),
-            Phase::Diagnose => self.phases.diagnose.as_ref(),
-            Phase::Remediate => self.phases.remediate.as_ref(),
-            Phase::Validate => self.phases.validate.as_ref(),
-        }
+        self.phases.get(&phase)
     }
 
     /// Every step in walking order: phase by phase, then as written.
@@ -116,6 +116,15 @@ impl Runbook {
 
     pub fn find_step(&self, id: &str) -> Option<PlacedStep<'_>> {
         self.steps().into_iter().find(|s| s.step.id == id)
+    }
+
+    /// The step `id`, or an error naming the runbook's steps.
+    pub fn step(&self, id: &str) -> Result<PlacedStep<'_>, Error> {
+        self.find_step(id).ok_or_else(|| Error::UnknownStep {
+            given: id.to_string(),
+            runbook: self.id.clone(),
+            steps: self.steps().iter().map(|s| s.step.id.clone()).collect(),
+        })
     }
 
     pub fn budget(&self, phase: Phase) -> Option<&str> {
@@ -135,6 +144,22 @@ impl Loaded {
         self.runbooks.iter().map(|(_, r)| r).find(|r| r.id == id)
     }
 
+    /// The runbook `id`, or an error naming the known ones and every file that could not be read.
+    pub fn take(mut self, id: &str) -> Result<Runbook, Error> {
+        match self.runbooks.iter().position(|(_, r)| r.id == id) {
+            Some(i) => Ok(self.runbooks.swap_remove(i).1),
+            None => Err(self.unknown(id)),
+        }
+    }
+
+    pub fn unknown(self, id: &str) -> Error {
+        Error::UnknownRunbook {
+            given: id.to_string(),
+            known: self.runbooks.iter().map(|(_, r)| r.id.clone()).collect(),
+            broken: self.broken,
+        }
+    }
+
     /// Runbooks that declare one of the services, best match first.
     pub fn matching(&self, services: &[String], severity: &str) -> Vec<&Runbook> {
         let mut scored: Vec<(usize, &Runbook)> = self
@@ -149,51 +174,5 @@ impl Loaded {
             .collect();
         scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
         scored.into_iter().map(|(_, r)| r).collect()
-    }
-}
-
-pub fn parse(path: &Path, text: &str) -> Result<Runbook> {
-    serde_yaml::from_str(text).map_err(|e| yamlerr::to_error(path, &e))
-}
-
-pub fn load_file(path: &Path) -> Result<Runbook> {
-    let text = std::fs::read_to_string(path).map_err(Error::io(path))?;
-    parse(path, &text)
-}
-
-/// Loads every `*.yaml` / `*.yml` in `dir`, sorted by file name; a missing folder is empty.
-pub fn load_dir(dir: &Path) -> Loaded {
-    let mut loaded = Loaded::default();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return loaded;
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-        .collect();
-    paths.sort();
-    for path in paths {
-        match load_file(&path) {
-            Ok(r) => loaded.runbooks.push((path, r)),
-            Err(e) => loaded.broken.push(e),
-        }
-    }
-    loaded
-}
-
-/// Finds one runbook by id, reading `<id>.yaml` first (the convention `init` follows) and the
-/// whole folder only when that file is missing or holds another id.
-pub fn find(dir: &Path, id: &str) -> Result<Runbook, Loaded> {
-    for ext in ["yaml", "yml"] {
-        if let Ok(r) = load_file(&dir.join(format!("{id}.{ext}")))
-            && r.id == id
-        {
-            return Ok(r);
-        }
-    }
-    let mut loaded = load_dir(dir);
-    match loaded.runbooks.iter().position(|(_, r)| r.id == id) {
-        Some(i) => Ok(loaded.runbooks.swap_remove(i).1),
-        None => Err(loaded),
     }
 }

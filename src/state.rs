@@ -88,7 +88,7 @@ pub struct Incident {
     pub opened_by: String,
     pub runbook: Option<String>,
     /// The latest moment given for each milestone.
-    pub marks: BTreeMap<&'static str, DateTime<Utc>>,
+    pub marks: BTreeMap<Milestone, DateTime<Utc>>,
     pub severities: Vec<Span>,
     /// Role name → who held it when, in order.
     pub roles: BTreeMap<String, Vec<Span>>,
@@ -102,16 +102,6 @@ pub struct Incident {
     pub root_cause: Option<String>,
     /// Every event, ordered by when it happened (ties keep log order).
     pub events: Vec<Event>,
-}
-
-fn key(m: Milestone) -> &'static str {
-    match m {
-        Milestone::Started => "started",
-        Milestone::Detected => "detected",
-        Milestone::Acknowledged => "acknowledged",
-        Milestone::Mitigated => "mitigated",
-        Milestone::Resolved => "resolved",
-    }
 }
 
 fn close_last(spans: &mut [Span], at: DateTime<Utc>) {
@@ -179,7 +169,7 @@ impl Incident {
         match &e.body {
             Body::Opened { .. } | Body::Note { .. } => {}
             Body::Mark { milestone } => {
-                self.marks.insert(key(*milestone), when);
+                self.marks.insert(*milestone, when);
             }
             Body::Severity { to, reason, .. } => {
                 close_last(&mut self.severities, when);
@@ -252,7 +242,7 @@ impl Incident {
                     self.root_cause = root_cause.clone();
                 }
                 self.state = State::Resolved;
-                self.marks.entry("resolved").or_insert(when);
+                self.marks.entry(Milestone::Resolved).or_insert(when);
                 self.end_spans(when);
             }
             Body::Closed {} => {
@@ -276,7 +266,7 @@ impl Incident {
     }
 
     pub fn mark(&self, m: Milestone) -> Option<DateTime<Utc>> {
-        let given = self.marks.get(key(m)).copied();
+        let given = self.marks.get(&m).copied();
         match m {
             // SPEC §4: impact started defaults to when the incident was opened, and so does
             // detection: opening an incident is the moment someone noticed.
@@ -288,6 +278,14 @@ impl Incident {
     /// The latest record of each step, keyed by step id.
     pub fn step_outcomes(&self) -> BTreeMap<&str, &StepRecord> {
         self.steps.iter().map(|s| (s.step.as_str(), s)).collect()
+    }
+
+    /// The one check that a command may change the response: the incident is open.
+    pub fn require_open(&self) -> crate::error::Result<()> {
+        match self.state {
+            State::Open => Ok(()),
+            state => Err(crate::error::Error::NotOpen { id: self.id.clone(), state }),
+        }
     }
 
     pub fn commander(&self) -> Option<&str> {

@@ -1,7 +1,9 @@
-//! Parsing what users type for times (`--at`, `--started-at`) and budgets (`5m`), and the one
-//! way durations are printed. Everything is stored in UTC; local time is only an input form.
+//! Every textual form of a time or a duration, both ways: parsing what users type for times
+//! (`--at`, `--started-at`) and budgets (`5m`), and each way a moment or a duration is
+//! written (the log, tables, ids, Mermaid, people). Everything is stored in UTC; local time
+//! is only an input form.
 
-use chrono::{DateTime, Local, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Local, NaiveTime, SecondsFormat, TimeZone, Utc};
 
 /// Parses a moment: RFC 3339, `HH:MM` (today, local time), `-15m`, `15m ago`, or `now`.
 /// `now` is passed in so that one command uses one clock reading throughout.
@@ -29,9 +31,7 @@ pub fn parse_time(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
                 .ok_or_else(|| format!("{input:?} does not exist in the local time zone today"));
         }
     }
-    Err(format!(
-        "cannot read time {input:?}: use RFC 3339 (2026-11-26T14:02:00Z), HH:MM (local, today), -15m or \"15m ago\""
-    ))
+    Err("use RFC 3339 (2026-11-26T14:02:00Z), HH:MM (local, today), -15m or \"15m ago\"".to_string())
 }
 
 /// Parses a duration such as `5m`, `1h30m`, `90s`, `2h`, `1d`. Returns whole seconds.
@@ -82,9 +82,61 @@ pub fn human(secs: i64) -> String {
     format!("{sign}{body}")
 }
 
-/// The one textual form of a stored moment: RFC 3339 in UTC with a `Z`.
+/// A duration given in milliseconds: `412 ms` under a second, else as [`human`].
+pub fn human_ms(ms: u64) -> String {
+    if ms < 1000 { format!("{ms} ms") } else { human(i64::try_from(ms / 1000).unwrap_or(i64::MAX)) }
+}
+
+/// A duration that may not be known yet: `—` when it is not.
+pub fn opt_human(secs: Option<i64>) -> String {
+    secs.map_or_else(|| "—".to_string(), human)
+}
+
+/// A moment as people read it in messages: RFC 3339 in UTC with a `Z`, whole seconds.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A moment as the log stores it: RFC 3339 in UTC with a `Z`, whole seconds unless the
+/// moment has a fraction (so nothing typed is rounded away).
+pub fn stored(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Reads a stored (or any RFC 3339) moment, in UTC.
+pub fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// `2026-11-27 14:02:00Z`: compact, unambiguous UTC for tables.
+pub fn table(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%SZ").to_string()
+}
+
+/// A moment that may not be known yet, for tables: `—` when it is not.
+pub fn opt_table(t: Option<DateTime<Utc>>) -> String {
+    t.map_or_else(|| "—".to_string(), table)
+}
+
+/// The table form of stored RFC 3339 text; `—` when it is not a time. Our own timestamps
+/// are already UTC (`2026-11-27T14:02:00Z`, maybe with a fraction) and are reshaped without
+/// parsing, since a long timeline calls this thousands of times.
+pub fn table_from_text(s: &str) -> String {
+    let b = s.as_bytes();
+    if s.ends_with('Z') && b.len() >= 20 && b[10] == b'T' && b[13] == b':' && b[16] == b':' {
+        return format!("{} {}Z", &s[..10], &s[11..19]);
+    }
+    parse_rfc3339(s).map_or_else(|| "—".to_string(), table)
+}
+
+/// `2026-11-27`: the UTC day (ids, postmortem dates, action due dates).
+pub fn date(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+/// What Mermaid's `dateFormat YYYY-MM-DDTHH:mm:ss` reads.
+pub fn mermaid(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S").to_string()
 }
 
 #[cfg(test)]

@@ -1,6 +1,5 @@
-//! Terminal output helpers shared by the read commands: tables and time formatting.
+//! Terminal output shared by the read commands: tables and money.
 
-use chrono::{DateTime, Utc};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ContentArrangement, Table};
 
@@ -12,15 +11,16 @@ pub fn table(header: &[&str]) -> Table {
     t
 }
 
-/// `2026-11-27 14:02:00Z`: compact, unambiguous UTC for tables.
-pub fn utc(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%SZ").to_string()
-}
-
-pub fn opt_utc(t: Option<DateTime<Utc>>) -> String {
-    t.map_or_else(|| "—".to_string(), utc)
-}
-
-pub fn opt_dur(s: Option<i64>) -> String {
-    s.map_or_else(|| "—".to_string(), crate::timefmt::human)
+/// `1234567.0` → `USD 1,234,567`: for the terminal and the postmortem alike.
+pub fn money(amount: f64, currency: &str) -> String {
+    let whole = format!("{:.0}", amount.abs());
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if amount < 0.0 { "-" } else { "" };
+    format!("{currency} {sign}{grouped}")
 }

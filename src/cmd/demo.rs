@@ -3,13 +3,13 @@
 //! validates. Fixed timestamps, so every figure in the postmortem is reproducible.
 
 use chrono::{DateTime, TimeZone, Utc};
-use git2::Repository;
 
 use crate::cmd::{init, postmortem};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::events::{Body, Event, Milestone, Outcome};
+use crate::index;
+use crate::load;
 use crate::phase::Phase;
-use crate::repo::Repo;
 
 pub const TITLE: &str = "Checkout returns Error 500 during the Black Friday peak";
 
@@ -412,12 +412,9 @@ pub fn run() -> Result<u8> {
     let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
     let root = std::env::temp_dir().join(format!("incident-demo-{}-{nanos}", std::process::id()));
     init::create(&root)?;
+    let repo = load::repo(root.clone())?;
     // The demo commits as itself, so it works on a machine with no git identity.
-    let git = Repository::open(&root)?;
-    let mut config = git.config()?;
-    config.set_str("user.name", "Incident Demo")?;
-    config.set_str("user.email", "demo@incident.invalid")?;
-    let repo = Repo::open(root.clone())?;
+    repo.set_identity("Incident Demo", "demo@incident.invalid")?;
     let starter: Vec<std::path::PathBuf> =
         crate::starter::files().into_iter().map(|(rel, _)| rel.into()).collect();
     repo.commit_if_changed(&starter, "incident: initialize repository", None)?;
@@ -425,16 +422,15 @@ pub fn run() -> Result<u8> {
     let events: Vec<Event> =
         script().into_iter().map(|(h, m, by, body)| Event::new(body, by, at(h, m), None)).collect();
     let id = crate::ids::new_id(TITLE, at(14, 2), |_| false);
-    repo.append(&id, &events)?;
-    let inc = repo.load(&id)?.incident;
+    index::append(&repo, &id, &events)?;
+    let inc = index::load(&repo, &id)?.incident;
     let path = postmortem::write(&repo, &inc, at(15, 30), None, None)?;
-    let oid = postmortem::commit(&repo, &inc, None)?
-        .ok_or_else(|| Error::Git("the demo postmortem was not committed".into()))?;
-    let commit = git.find_commit(oid)?;
-    let author = commit.author();
-    eprintln!("commit {oid}");
-    eprintln!("Author: {} <{}>", author.name().unwrap_or_default(), author.email().unwrap_or_default());
-    eprintln!("\n    {}\n", String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()));
+    if let Some(oid) = postmortem::commit(&repo, &inc, None)? {
+        let (subject, author) = repo.describe_commit(oid)?;
+        eprintln!("commit {oid}");
+        eprintln!("Author: {author}");
+        eprintln!("\n    {subject}\n");
+    }
     let path = std::fs::canonicalize(&path).unwrap_or(path);
     println!("{}", path.display());
     Ok(0)

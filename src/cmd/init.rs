@@ -3,11 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use git2::Repository;
-
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::repo::Repo;
+use crate::load;
+use crate::repo;
 use crate::starter;
 
 pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
@@ -16,7 +15,7 @@ pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
         None => std::env::current_dir().map_err(Error::io("."))?,
     };
     let written = create(&root)?;
-    let repo = Repo::open(root.clone())?;
+    let repo = load::repo(root.clone())?;
     let root_shown = std::fs::canonicalize(&root).unwrap_or(root);
     if written.is_empty() {
         println!("{} is already an incident repository; nothing to add", root_shown.display());
@@ -50,9 +49,7 @@ pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
 /// Writes the starter files that are missing (git init first when needed); returns them.
 pub fn create(root: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(root).map_err(Error::io(root))?;
-    if Repository::open(root).is_err() {
-        Repository::init(root)?;
-    }
+    repo::git_init(root)?;
     let mut written = Vec::new();
     for (rel, text) in starter::files() {
         let path = root.join(&rel);

@@ -4,32 +4,29 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use crate::config::Config;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::lint::format::{self, Format};
-use crate::lint::{self, Context, Declared};
-use crate::phase::Phase;
+use crate::lint::{self, Context};
+use crate::load;
 use crate::repo::{self, CONFIG_FILE};
 
 pub fn run(ctx: &Ctx, paths: &[PathBuf], fmt: Format, explain: Option<&str>) -> Result<u8> {
     if let Some(rule) = explain {
-        let text = format::explain(Some(rule).filter(|r| !r.is_empty())).map_err(Error::Usage)?;
+        let text = format::explain(Some(rule).filter(|r| !r.is_empty()))?;
         print!("{text}");
         return Ok(0);
     }
     let cwd_root = if paths.is_empty() { repo_root(ctx, None) } else { None };
     let targets: Vec<PathBuf> = if paths.is_empty() {
         let Some(root) = &cwd_root else {
-            return Err(Error::usage(
-                "nothing to lint: pass files or folders, or run inside an incident repository",
-            ));
+            return Err(Error::NothingToLint);
         };
         [CONFIG_FILE, "runbooks", "templates"].iter().map(|p| root.join(p)).filter(|p| p.exists()).collect()
     } else {
         paths.to_vec()
     };
-    let files = lint::collect(&targets).map_err(|e| Error::Usage(format!("cannot lint {e}")))?;
+    let files = lint::collect(&targets)?;
     // Each file is checked against the incident.yaml of the repository it belongs to (or none),
     // and duplicate runbook ids are looked for within one repository.
     let mut groups: BTreeMap<Option<PathBuf>, Vec<PathBuf>> = BTreeMap::new();
@@ -61,22 +58,13 @@ fn repo_root(ctx: &Ctx, dir: Option<&Path>) -> Option<PathBuf> {
         Some(d) => std::fs::canonicalize(d).ok()?,
         None => std::env::current_dir().ok()?,
     };
-    start.ancestors().find(|d| d.join(CONFIG_FILE).is_file()).map(Path::to_path_buf)
+    repo::nearest(&start)
 }
 
+/// The repository's declarations; none outside a repository, or when its incident.yaml has
+/// errors (lint reports those itself).
 fn context(root: Option<&Path>) -> Context {
-    let Some(config) = root.and_then(|r| Config::load(&r.join(CONFIG_FILE)).ok()) else {
-        return Context::default();
-    };
-    let severities = config
-        .severities
-        .keys()
-        .map(|sev| (sev.clone(), Phase::ALL.iter().map(|p| config.budget(*p, sev, None)).sum()))
-        .collect();
-    Context {
-        declared: Some(Declared { services: config.services.keys().cloned().collect(), severities }),
-        disabled: config.lint.disable.iter().cloned().collect(),
-    }
+    root.and_then(|r| load::config(r).ok()).map_or_else(Context::default, |c| load::context(&c))
 }
 
 pub fn schema() -> Result<u8> {

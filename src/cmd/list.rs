@@ -4,9 +4,10 @@ use serde::Serialize;
 
 use crate::ctx::Ctx;
 use crate::error::Result;
-use crate::index::Summary;
+use crate::index::{self, Summary};
 use crate::metrics;
 use crate::state::State;
+use crate::timefmt;
 use crate::ui;
 
 #[derive(Serialize)]
@@ -18,7 +19,9 @@ struct Row<'a> {
 
 pub fn run(ctx: &Ctx, all: bool) -> Result<u8> {
     let repo = ctx.repo()?;
-    let mut summaries = repo.summaries()?;
+    let mut warnings = Vec::new();
+    let mut summaries = index::summaries(&repo, &mut warnings);
+    ctx.warn(warnings);
     summaries.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id)));
     if !all && !ctx.global.json {
         summaries.retain(|s| s.state != State::Closed);
@@ -47,8 +50,8 @@ pub fn run(ctx: &Ctx, all: bool) -> Result<u8> {
             s.severity.clone(),
             s.state.name().to_string(),
             s.phase.name().to_string(),
-            ui::utc(s.opened_at),
-            ui::opt_dur(s.impact_s),
+            timefmt::table(s.opened_at),
+            timefmt::opt_human(s.impact_s),
         ]);
     }
     println!("{t}");

@@ -3,18 +3,12 @@
 use dialoguer::{Input, MultiSelect, Select};
 
 use crate::cli::OpenArgs;
-use crate::cmd::record::check_severity;
-use crate::cmd::status;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::events::{Body, Milestone};
+use crate::events::{Body, Event, Milestone};
 use crate::ids;
+use crate::load;
 use crate::repo::Repo;
-use crate::runbook;
-
-fn prompt_err(e: dialoguer::Error) -> Error {
-    Error::usage(format!("prompt failed: {e}"))
-}
 
 pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let repo = ctx.repo()?;
@@ -24,13 +18,12 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
 
     let title = match args.title.filter(|t| !t.trim().is_empty()) {
         Some(t) => t,
-        None if ctx.interactive => {
-            Input::<String>::new().with_prompt("What is broken?").interact_text().map_err(prompt_err)?
-        }
+        None if ctx.interactive => Input::<String>::new().with_prompt("What is broken?").interact_text()?,
         None => {
-            return Err(Error::usage(
-                "missing TITLE: incident open \"checkout returns 500\" --severity SEV1",
-            ));
+            return Err(Error::Missing {
+                what: "TITLE",
+                example: "incident open \"checkout returns 500\" --severity SEV1",
+            });
         }
     };
     let severity = match args.severity {
@@ -39,19 +32,17 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
             let keys: Vec<&String> = repo.config.severities.keys().collect();
             let items: Vec<String> =
                 repo.config.severities.iter().map(|(k, s)| format!("{k}  {}", s.description)).collect();
-            let i = Select::new()
-                .with_prompt("Severity")
-                .items(&items)
-                .default(0)
-                .interact()
-                .map_err(prompt_err)?;
+            let i = Select::new().with_prompt("Severity").items(&items).default(0).interact()?;
             keys[i].clone()
         }
         None => {
-            return Err(Error::usage("missing --severity (SEV1 is the most severe, SEV4 the least)"));
+            return Err(Error::Missing {
+                what: "--severity",
+                example: "SEV1 is the most severe, SEV4 the least",
+            });
         }
     };
-    check_severity(&repo, &severity)?;
+    repo.config.check_severity(&severity)?;
     let services = choose_services(ctx, &repo, args.services)?;
     let runbook = choose_runbook(ctx, &repo, args.runbook, &services, &severity)?;
 
@@ -60,9 +51,8 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let by = repo.responder(ctx.global.as_name.as_deref());
     let commander = args.commander.unwrap_or_else(|| by.clone());
     let mut bodies = vec![Body::Opened { title, severity, services, drill: args.drill }];
-    if let Some(t) = started {
+    if started.is_some() {
         bodies.push(Body::Mark { milestone: Milestone::Started });
-        let _ = t;
     }
     if detected.is_some() {
         bodies.push(Body::Mark { milestone: Milestone::Detected });
@@ -79,13 +69,15 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
                 Body::Mark { milestone: Milestone::Detected } => detected,
                 _ => Some(opened_at),
             };
-            crate::events::Event::new(b.redacted(), &by, ctx.now, occurred)
+            Event::new(b.redacted(), &by, ctx.now, occurred)
         })
         .collect();
-    repo.append(&id, &events)?;
+    ctx.append(&repo, &id, &events)?;
 
     if ctx.global.json {
-        return status::print_one(ctx, &repo, &id);
+        let inc = ctx.load(&repo, &id)?;
+        ctx.print_json(&crate::report::build(&repo, &inc, ctx.now))?;
+        return Ok(0);
     }
     println!("Opened {id}");
     match runbook {
@@ -115,11 +107,8 @@ fn create_dir(repo: &Repo, title: &str, at: chrono::DateTime<chrono::Utc>) -> Re
 
 fn choose_services(ctx: &Ctx, repo: &Repo, given: Vec<String>) -> Result<Vec<String>> {
     let declared = &repo.config.services;
-    if let Some(bad) = given.iter().find(|s| !declared.is_empty() && !declared.contains_key(*s)) {
-        return Err(Error::Usage(format!(
-            "unknown service {bad:?}; incident.yaml declares {}",
-            declared.keys().cloned().collect::<Vec<_>>().join(", ")
-        )));
+    for s in &given {
+        repo.config.check_service(s)?;
     }
     if !given.is_empty() || !ctx.interactive || declared.is_empty() {
         return Ok(given);
@@ -129,8 +118,7 @@ fn choose_services(ctx: &Ctx, repo: &Repo, given: Vec<String>) -> Result<Vec<Str
     let picked = MultiSelect::new()
         .with_prompt("Affected services (space to pick, enter to confirm)")
         .items(&items)
-        .interact()
-        .map_err(prompt_err)?;
+        .interact()?;
     Ok(picked.into_iter().map(|i| ids[i].clone()).collect())
 }
 
@@ -141,12 +129,12 @@ fn choose_runbook(
     services: &[String],
     severity: &str,
 ) -> Result<Option<String>> {
-    let loaded = runbook::load_dir(&repo.runbooks_dir());
+    let loaded = load::runbooks(&repo.runbooks_dir(), &load::context(&repo.config));
     if let Some(id) = given {
         if loaded.get(&id).is_some() {
             return Ok(Some(id));
         }
-        return Err(unknown_runbook(&id, &loaded));
+        return Err(loaded.unknown(&id));
     }
     let matching = loaded.matching(services, severity);
     if matching.is_empty() {
@@ -159,21 +147,6 @@ fn choose_runbook(
     }
     let mut items: Vec<String> = matching.iter().map(|r| format!("{}  {}", r.id, r.title)).collect();
     items.push("none for now".into());
-    let i = Select::new().with_prompt("Runbook").items(&items).default(0).interact().map_err(prompt_err)?;
+    let i = Select::new().with_prompt("Runbook").items(&items).default(0).interact()?;
     Ok(matching.get(i).map(|r| r.id.clone()))
-}
-
-/// Names the runbooks there are, and every runbook file that could not be read, with its
-/// file:line:column, since the one wanted may be among them.
-pub fn unknown_runbook(id: &str, loaded: &runbook::Loaded) -> Error {
-    let mut msg = format!("no runbook with id {id:?}");
-    let known: Vec<&str> = loaded.runbooks.iter().map(|(_, r)| r.id.as_str()).collect();
-    if !known.is_empty() {
-        msg.push_str(&format!("; known: {}", known.join(", ")));
-    }
-    if !loaded.broken.is_empty() {
-        let broken: Vec<String> = loaded.broken.iter().map(ToString::to_string).collect();
-        msg.push_str(&format!("; unreadable runbook files: {}", broken.join("; ")));
-    }
-    Error::Usage(msg)
 }

@@ -6,17 +6,20 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::cmd::status::money;
-use crate::cmd::timeline::describe;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
+use crate::events::Milestone;
 use crate::flow::{Plan, Status};
 use crate::metrics::{self, KeyTimes, Metrics, PhaseRow};
+use crate::narrate::describe;
 use crate::render;
 use crate::repo::Repo;
+use crate::respond;
 use crate::runbook;
 use crate::starter;
 use crate::state::{Incident, Span};
+use crate::timefmt;
+use crate::ui::money;
 
 pub const TEMPLATE: &str = "templates/postmortem.md.j2";
 
@@ -57,13 +60,6 @@ struct CommandRow {
 }
 
 #[derive(Serialize)]
-struct PhaseOut {
-    #[serde(flatten)]
-    row: PhaseRow,
-    over_by_s: Option<i64>,
-}
-
-#[derive(Serialize)]
 struct UpdateRow {
     channel: String,
     audience: String,
@@ -98,7 +94,7 @@ pub struct Context {
     metrics: Metrics,
     revenue_per_hour: String,
     revenue_lost: Option<String>,
-    phases: Vec<PhaseOut>,
+    phases: Vec<PhaseRow>,
     overruns: Vec<String>,
     root_cause: Option<String>,
     retro: BTreeMap<String, Vec<String>>,
@@ -119,32 +115,25 @@ struct RunbookOut {
 
 /// Every number here comes from `metrics`; nothing is typed in.
 pub fn context(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> Context {
-    let rb = inc.runbook.as_deref().and_then(|id| runbook::find(&repo.runbooks_dir(), id).ok());
+    let rb = respond::attached_runbook(repo, inc).ok();
     let end = metrics::end_or_now(inc, now);
     let m = metrics::metrics(inc);
-    let phases: Vec<PhaseOut> = metrics::phases(inc, &repo.config, rb.as_ref(), end)
-        .into_iter()
-        .map(|row| PhaseOut { over_by_s: row.actual_s.map(|a| a - row.budget_s).filter(|o| *o > 0), row })
-        .collect();
-    let overruns = phases.iter().filter(|p| p.row.over).map(|p| p.row.phase.name().to_string()).collect();
+    let phases = metrics::phases(inc, &repo.config, rb.as_ref(), end);
+    let overruns = phases.iter().filter(|p| p.over).map(|p| p.phase.name().to_string()).collect();
     let mut authors: Vec<String> = Vec::new();
     for e in &inc.events {
         if !authors.contains(&e.by) {
             authors.push(e.by.clone());
         }
     }
-    let currency = &repo.config.currency;
+    let currency = repo.config.currency();
     Context {
         id: inc.id.clone(),
         title: inc.title.clone(),
         state: inc.state.name(),
         severity: inc.severity.clone(),
         drill: inc.drill,
-        date: inc
-            .mark(crate::events::Milestone::Started)
-            .unwrap_or(inc.opened_at)
-            .format("%Y-%m-%d")
-            .to_string(),
+        date: timefmt::date(inc.mark(Milestone::Started).unwrap_or(inc.opened_at)),
         generated_at: now,
         authors,
         services: inc
@@ -263,7 +252,7 @@ pub fn write(
 ) -> Result<PathBuf> {
     let (name, source) = template(repo, template_flag)?;
     let fresh = render::render(&name, &source, &context(repo, inc, now))?;
-    let path = output.unwrap_or_else(|| repo.incidents_dir().join(&inc.id).join("postmortem.md"));
+    let path = output.unwrap_or_else(|| repo.incident_dir(&inc.id).join("postmortem.md"));
     let previous = std::fs::read_to_string(&path).ok();
     let text = render::merge_editable(&fresh, previous.as_deref());
     crate::fsutil::write_atomic(&path, text.as_bytes())?;
@@ -285,9 +274,7 @@ pub fn run(
     template: Option<PathBuf>,
     output: Option<PathBuf>,
 ) -> Result<u8> {
-    let repo = ctx.repo()?;
-    let id = ctx.incident_id(&repo, positional)?;
-    let inc = repo.load(&id)?.incident;
+    let (repo, inc) = ctx.target(positional)?;
     let to_file = output.is_some();
     let path = write(&repo, &inc, ctx.now, template, output)?;
     let path = std::fs::canonicalize(&path).unwrap_or(path);

@@ -2,40 +2,32 @@
 //! turn re-reads the log and asks the flow where it stands, so `q`, a closed laptop or a
 //! crash lose nothing, and `walk` resumes at the same step.
 
-use chrono::Utc;
 use dialoguer::{Input, Select};
 
-use crate::cmd::open::unknown_runbook;
-use crate::cmd::{phase, step};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::{Body, Outcome};
 use crate::flow::{Plan, Status};
+use crate::load;
 use crate::metrics;
 use crate::repo::Repo;
-use crate::runbook::{self, PlacedStep, Runbook};
-use crate::state::{Incident, State};
+use crate::respond;
+use crate::runbook::{PlacedStep, Runbook};
+use crate::state::Incident;
 use crate::timefmt::human;
 
 const HINT: &str = "in scripts use `incident step done|skip|fail STEP`, `incident step run STEP --yes` and `incident phase next`";
 
 pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> Result<u8> {
-    let repo = ctx.repo()?;
-    let id = ctx.incident_id(&repo, positional)?;
-    let inc = repo.load(&id)?.incident;
-    if inc.state != State::Open {
-        return Err(Error::Usage(format!(
-            "incident {id} is {}; there is nothing left to walk",
-            inc.state.name()
-        )));
-    }
+    let (repo, inc) = ctx.open_target(positional)?;
+    let id = inc.id.clone();
     attach(ctx, &repo, &inc, runbook_flag)?;
-    let inc = repo.load(&id)?.incident;
-    let rb = step::attached_runbook(&repo, &inc)?;
+    let inc = ctx.load(&repo, &id)?;
+    let rb = respond::attached_runbook(&repo, &inc)?;
     loop {
         // A fresh clock each turn: a walk lasts as long as the incident.
-        let turn = Ctx { global: ctx.global.clone(), now: Utc::now(), interactive: ctx.interactive };
-        let inc = repo.load(&id)?.incident;
+        let turn = ctx.tick();
+        let inc = ctx.load(&repo, &id)?;
         let plan = Plan::compute(&rb, &inc);
         let Some(cur) = plan.current_step() else {
             println!(
@@ -47,10 +39,10 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
         if !ctx.interactive {
             // Show where things stand, but write nothing: a script decides with `step`/`phase`.
             show(&turn, &repo, &inc, &rb, &plan, cur);
-            return Err(Error::NeedsTerminal { what: "walk".into(), hint: HINT.into() });
+            return Err(Error::NeedsTerminal { what: "walk".into(), hint: HINT });
         }
         if cur.phase > inc.phase() {
-            phase::enter(&turn, &repo, &inc, cur.phase)?;
+            respond::enter_phase(&turn, &repo, &inc, cur.phase)?;
             continue;
         }
         show(&turn, &repo, &inc, &rb, &plan, cur);
@@ -63,41 +55,30 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
 
 /// Attaches `--runbook`, or lets the responder pick one when the incident has none.
 fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<()> {
+    let cx = load::context(&repo.config);
     let chosen = match flag {
-        Some(id) => {
-            runbook::find(&repo.runbooks_dir(), id).map_err(|loaded| unknown_runbook(id, &loaded))?;
-            id.to_string()
-        }
+        Some(id) => load::runbook(&repo.runbooks_dir(), id, &cx)?.id,
         None if inc.runbook.is_some() => return Ok(()),
         None => {
-            let loaded = runbook::load_dir(&repo.runbooks_dir());
+            let loaded = load::runbooks(&repo.runbooks_dir(), &cx);
             let mut options = loaded.matching(&inc.services, &inc.severity);
             if options.is_empty() {
                 options = loaded.runbooks.iter().map(|(_, r)| r).collect();
             }
-            let ids: Vec<&str> = options.iter().map(|r| r.id.as_str()).collect();
+            let ids: Vec<String> = options.iter().map(|r| r.id.clone()).collect();
             if !ctx.interactive || options.is_empty() {
-                return Err(Error::Usage(format!(
-                    "incident {} has no runbook; pass --runbook ID (runbooks: {})",
-                    inc.id,
-                    if ids.is_empty() { "none in runbooks/".to_string() } else { ids.join(", ") }
-                )));
+                return Err(Error::NoRunbook { id: inc.id.clone(), available: ids });
             }
             let items: Vec<String> = options.iter().map(|r| format!("{}  {}", r.id, r.title)).collect();
-            let i = Select::new()
-                .with_prompt("Which runbook fits?")
-                .items(&items)
-                .default(0)
-                .interact()
-                .map_err(|e| Error::usage(format!("prompt failed: {e}")))?;
-            ids[i].to_string()
+            let i = Select::new().with_prompt("Which runbook fits?").items(&items).default(0).interact()?;
+            ids[i].clone()
         }
     };
     if inc.runbook.as_deref() == Some(chosen.as_str()) {
         return Ok(());
     }
     let event = ctx.event(repo, Body::Runbook { runbook: chosen.clone() })?;
-    repo.append(&inc.id, &[event])?;
+    ctx.append(repo, &inc.id, &[event])?;
     println!("runbook {chosen} attached");
     Ok(())
 }
@@ -145,23 +126,23 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
         return Ok(false);
     };
     let input = input.trim();
-    let outcome = |o, choice| step::append_outcome(ctx, repo, inc, cur, o, None, choice).map(|_| true);
+    let outcome = |o, choice| respond::record_outcome(ctx, repo, inc, cur, o, None, choice).map(|_| true);
     match input {
         "q" | "quit" => Ok(false),
         "s" | "skip" => outcome(Outcome::Skipped, None),
         "d" | "done" if answers.is_empty() => outcome(Outcome::Done, None),
         "f" | "fail" if answers.is_empty() => {
             let note = ask("What went wrong? (enter to leave blank)")?.filter(|n| !n.trim().is_empty());
-            step::append_outcome(ctx, repo, inc, cur, Outcome::Failed, note, None).map(|_| true)
+            respond::record_outcome(ctx, repo, inc, cur, Outcome::Failed, note, None).map(|_| true)
         }
         "r" | "run" if cur.step.run.is_some() => {
-            step::run_command(ctx, repo, inc, cur)?;
+            respond::run_command(ctx, repo, inc, cur)?;
             Ok(true)
         }
         "n" | "note" => {
             if let Some(text) = ask("Note")?.filter(|n| !n.trim().is_empty()) {
                 let event = ctx.event(repo, Body::Note { text })?;
-                repo.append(&inc.id, &[event])?;
+                ctx.append(repo, &inc.id, &[event])?;
                 println!("noted");
             }
             Ok(true)
@@ -183,6 +164,6 @@ fn ask(prompt: &str) -> Result<Option<String>> {
         {
             Ok(None)
         }
-        Err(e) => Err(Error::usage(format!("prompt failed: {e}"))),
+        Err(e) => Err(Error::Prompt(e)),
     }
 }

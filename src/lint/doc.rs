@@ -2,9 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::shape::{self, Mismatch};
 use super::suppress::Suppress;
 use super::yaml::{self, Node, Pos};
+use crate::model::{self, Mismatch};
+use crate::phase::Phase;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -117,11 +118,11 @@ impl Doc {
             pos: p.pos,
             message: p.message,
         }));
-        let top = if kind == Kind::Config { &shape::CONFIG } else { &shape::RUNBOOK };
+        let top = if kind == Kind::Config { &crate::config::CONFIG } else { &crate::runbook::RUNBOOK };
         match &root {
             Some(root) => {
                 let mut mismatches: Vec<Mismatch<'_>> = Vec::new();
-                shape::check(root, top, "", &mut mismatches);
+                model::check(root, top, "", &mut mismatches);
                 doc.read.extend(mismatches.into_iter().map(|m| ReadProblem {
                     rule: m.rule,
                     pos: m.node.pos,
@@ -153,7 +154,7 @@ impl Doc {
         let Some(phases) = self.root.as_ref().and_then(|r| r.get("phases")) else {
             return Vec::new();
         };
-        shape::PHASE_NAMES
+        Phase::NAMES
             .iter()
             .filter_map(|name| phases.get(name).map(|p| (*name, p)))
             .flat_map(|(name, p)| {

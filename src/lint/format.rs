@@ -148,12 +148,12 @@ fn sarif(findings: &[Finding]) -> serde_json::Value {
 }
 
 /// `--explain RULE`, or every rule when none is named.
-pub fn explain(rule: Option<&str>) -> Result<String, String> {
+pub fn explain(rule: Option<&str>) -> crate::error::Result<String> {
     match rule {
         Some(id) => {
-            let r = find_rule(id).ok_or_else(|| {
-                let ids: Vec<&str> = rules::ALL.iter().map(|r| r.id()).collect();
-                format!("no lint rule {id:?}; rules: {}", ids.join(", "))
+            let r = find_rule(id).ok_or_else(|| crate::error::Error::UnknownRule {
+                given: id.to_string(),
+                known: rules::ALL.iter().map(|r| r.id().to_string()).collect(),
             })?;
             Ok(format!("{} ({})\n{}\n\n{}\n", r.id(), r.severity().name(), r.summary(), r.explain()))
         }

@@ -6,7 +6,6 @@ pub mod doc;
 pub mod format;
 pub mod rules;
 pub mod schema;
-pub mod shape;
 pub mod suppress;
 pub mod yaml;
 
@@ -60,6 +59,21 @@ pub struct Context {
     pub disabled: HashSet<String>,
 }
 
+impl Context {
+    /// What a repository's `incident.yaml` declares and switches off.
+    pub fn from_config(config: &crate::config::Config) -> Context {
+        let severities = config
+            .severities
+            .keys()
+            .map(|sev| (sev.clone(), crate::metrics::total_budget(config, sev)))
+            .collect();
+        Context {
+            declared: Some(Declared { services: config.services.keys().cloned().collect(), severities }),
+            disabled: config.lint.disable.iter().cloned().collect(),
+        }
+    }
+}
+
 /// A rule: one concern, one id, one severity. `check` sees one file; `check_all` sees every
 /// runbook at once, for concerns that span files.
 pub trait Rule: Sync {
@@ -102,12 +116,13 @@ pub fn find_rule(id: &str) -> Option<&'static dyn Rule> {
 }
 
 /// The files under `paths` that lint reads: YAML and Jinja templates; folders recursively.
-pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+pub fn collect(paths: &[PathBuf]) -> crate::error::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let missing = |source| crate::error::Error::NoSuchPath { path: p.clone(), source };
+        let meta = std::fs::metadata(p).map_err(missing)?;
         if meta.is_dir() {
-            walk(p, &mut files).map_err(|e| format!("{}: {e}", p.display()))?;
+            walk(p, &mut files).map_err(missing)?;
         } else {
             files.push(p.clone());
         }
@@ -168,17 +183,42 @@ pub fn lint(files: &[PathBuf], cx: &Context) -> Vec<Finding> {
         found.extend(f);
     }
     docs.sort_by(|a, b| a.display.cmp(&b.display));
-    for rule in rules::ALL {
-        if cx.disabled.contains(rule.id()) {
-            continue;
-        }
-        let mut cross = Vec::new();
-        rule.check_all(&docs, &mut cross);
-        found.extend(cross.into_iter().filter(|f| !suppressed(&docs, f)));
-    }
+    found.extend(across(&docs, cx, |_| true));
     found.sort();
     found.dedup();
     found
+}
+
+/// The findings of the rules that look across files, on runbooks sorted by display name.
+fn across(docs: &[doc::Summary], cx: &Context, wanted: impl Fn(&dyn Rule) -> bool) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for rule in rules::ALL.iter().copied().filter(|r| wanted(*r) && !cx.disabled.contains(r.id())) {
+        let mut cross = Vec::new();
+        rule.check_all(docs, &mut cross);
+        found.extend(cross.into_iter().filter(|f| !suppressed(docs, f)));
+    }
+    found
+}
+
+fn is_error(rule: &dyn Rule) -> bool {
+    rule.severity() == Severity::Error
+}
+
+/// What loading a file needs of the linter (see `load`): its tree, and the errors lint finds
+/// in it, sorted. Warnings are not looked for: they never stop a file from being used.
+pub fn read_checked(path: &Path, text: String, cx: &Context) -> (Doc, Vec<Finding>) {
+    let doc = Doc::from_text(path, text);
+    let mut found = Vec::new();
+    check_rules(&doc, cx, &mut found, is_error);
+    found.sort();
+    found.dedup();
+    (doc, found)
+}
+
+/// The errors of the rules that look across files, for `load` (see [`read_checked`]).
+pub fn read_checked_across(mut docs: Vec<doc::Summary>, cx: &Context) -> Vec<Finding> {
+    docs.sort_by(|a, b| a.display.cmp(&b.display));
+    across(&docs, cx, is_error)
 }
 
 /// Lints `text` as if it were the file `name` (whose name gives its kind: `incident.yaml`,
@@ -197,9 +237,13 @@ fn suppressed(docs: &[doc::Summary], f: &Finding) -> bool {
 }
 
 fn check_doc(doc: &Doc, cx: &Context, found: &mut Vec<Finding>) {
+    check_rules(doc, cx, found, |_| true);
+}
+
+fn check_rules(doc: &Doc, cx: &Context, found: &mut Vec<Finding>, wanted: impl Fn(&dyn Rule) -> bool) {
     let mut mine = Vec::new();
     for rule in rules::ALL {
-        if cx.disabled.contains(rule.id()) {
+        if cx.disabled.contains(rule.id()) || !wanted(*rule) {
             continue;
         }
         let mut emit = Emit { rule: *rule, doc, out: &mut mine };

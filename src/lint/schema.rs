@@ -1,14 +1,15 @@
-//! `incident schema`: the runbook JSON Schema (draft 2020-12), generated from [`shape`] so
-//! that editors complete exactly what the linter accepts.
+//! `incident schema`: the runbook JSON Schema (draft 2020-12), generated from the runbook's
+//! [`model`](crate::model) so that editors complete exactly what the linter accepts.
 
 use serde_json::{Map, Value, json};
 
-use super::shape::{self, Shape};
+use crate::model::Shape;
+use crate::phase::Phase;
 
 pub const ID: &str = "https://incident.invalid/runbook.schema.json";
 
 pub fn runbook() -> Value {
-    let mut schema = to_json(&shape::RUNBOOK);
+    let mut schema = to_json(&crate::runbook::RUNBOOK);
     if let Value::Object(m) = &mut schema {
         m.insert("$schema".into(), json!("https://json-schema.org/draft/2020-12/schema"));
         m.insert("$id".into(), json!(ID));
@@ -30,7 +31,7 @@ fn to_json(shape: &Shape) -> Value {
         Shape::Dict(value) => json!({"type": "object", "additionalProperties": to_json(value)}),
         Shape::Phases(value) => {
             let props: Map<String, Value> =
-                shape::PHASE_NAMES.iter().map(|p| ((*p).to_string(), to_json(value))).collect();
+                Phase::NAMES.iter().map(|p| ((*p).to_string(), to_json(value))).collect();
             json!({"type": "object", "properties": props, "additionalProperties": false})
         }
         Shape::Object(fields) => {

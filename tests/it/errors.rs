@@ -74,13 +74,25 @@ fn malformed_runbook_yaml_names_file_line_and_column() {
     assert!(err.contains("no runbook with id \"broken\""), "{err}");
     assert!(
         err.contains(
-            "runbooks/broken.yaml:8:1: found unexpected end of stream, while scanning a quoted scalar"
+            "runbooks/broken.yaml:7:16: while scanning a quoted scalar, found unexpected end of stream [yaml-syntax]"
         ),
         "{err}"
     );
     assert!(env.ids().is_empty(), "no incident was created");
 
-    // A wrong key is reported where it stands.
+    // A wrong key is reported where it stands, with lint's message and rule.
+    std::fs::write(
+        env.path("runbooks/broken.yaml"),
+        "id: broken\ntitle: Broken\nservices: [web]\nseverities: [SEV1]\nphases:\n  detect:\n    steps:\n      - id: a\n        title: A\n        detials: typo\n",
+    )
+    .unwrap();
+    let out = env.fails(2, &["open", "Web down", "--severity", "SEV1", "--runbook", "broken"]);
+    let err = one_line_error(&out);
+    assert!(
+        err.contains("runbooks/broken.yaml:10:9: phases.detect.steps[0]: unknown key `detials`; expected one of: choices, details, expect_exit, id, run, title [unknown-key]"),
+        "{err}"
+    );
+    // Several errors: the first is named, and the rest are counted.
     std::fs::write(
         env.path("runbooks/broken.yaml"),
         "id: broken\ntitle: Broken\nphases:\n  detect:\n    steps:\n      - id: a\n        titel: typo\n",
@@ -88,7 +100,11 @@ fn malformed_runbook_yaml_names_file_line_and_column() {
     .unwrap();
     let out = env.fails(2, &["open", "Web down", "--severity", "SEV1", "--runbook", "broken"]);
     let err = one_line_error(&out);
-    assert!(err.contains("runbooks/broken.yaml:7:9: phases.detect.steps[0]: unknown field `titel`"), "{err}");
+    assert!(
+        err.contains("runbooks/broken.yaml:1:1: top level: missing required field `services`")
+            && err.contains("[missing-field] (and 3 more; `incident lint runbooks/broken.yaml` lists them)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -185,7 +201,10 @@ fn malformed_config_names_file_line_and_column() {
     std::fs::write(env.path("incident.yaml"), cfg).unwrap();
     let out = env.fails(2, &["list"]);
     let err = one_line_error(&out);
-    assert!(err.contains("incident.yaml:4:19: revenue_per_hour: invalid type"), "{err}");
+    assert!(
+        err.contains("incident.yaml:4:19: revenue_per_hour: expected a number, found a string [wrong-type]"),
+        "{err}"
+    );
 }
 
 #[test]

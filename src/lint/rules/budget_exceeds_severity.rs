@@ -1,7 +1,7 @@
 //! A phase budget longer than the whole response budget of a severity the runbook is for.
 
-use crate::lint::shape::PHASE_NAMES;
 use crate::lint::{Context, Doc, Emit, Rule, Severity};
+use crate::phase::Phase;
 use crate::timefmt::{human, parse_duration};
 
 pub struct BudgetExceedsSeverity;
@@ -32,7 +32,7 @@ impl Rule for BudgetExceedsSeverity {
             .iter()
             .filter_map(|n| n.as_str())
             .collect();
-        for name in PHASE_NAMES {
+        for name in Phase::NAMES {
             let Some(node) = phases.get(name).and_then(|p| p.get("budget")) else {
                 continue;
             };

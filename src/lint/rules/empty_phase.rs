@@ -1,7 +1,7 @@
 //! A phase with no steps.
 
-use crate::lint::shape::PHASE_NAMES;
 use crate::lint::{Context, Doc, Emit, Rule, Severity};
+use crate::phase::Phase;
 
 pub struct EmptyPhase;
 
@@ -22,7 +22,7 @@ impl Rule for EmptyPhase {
         let Some(phases) = doc.root.as_ref().and_then(|r| r.get("phases")) else {
             return;
         };
-        for name in PHASE_NAMES {
+        for name in Phase::NAMES {
             let Some(steps) = phases.get(name).and_then(|p| p.get("steps")) else {
                 continue;
             };

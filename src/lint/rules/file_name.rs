@@ -27,7 +27,7 @@ impl Rule for FileName {
         let (Some(id), Some(stem)) = (node.as_str(), doc.path.file_stem().and_then(|s| s.to_str())) else {
             return;
         };
-        if id != stem && crate::lint::shape::is_id(id) {
+        if id != stem && crate::ids::is_valid(id) {
             out.at(node.pos, format!("runbook `{id}` is in {stem}.yaml; name the file {id}.yaml"));
         }
     }

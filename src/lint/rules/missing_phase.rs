@@ -1,8 +1,8 @@
 //! A runbook without one of the five phases.
 
-use crate::lint::shape::PHASE_NAMES;
 use crate::lint::yaml::Pos;
 use crate::lint::{Context, Doc, Emit, Kind, Rule, Severity};
+use crate::phase::Phase;
 
 pub struct MissingPhase;
 
@@ -30,7 +30,7 @@ impl Rule for MissingPhase {
         else {
             return;
         };
-        let missing: Vec<&str> = PHASE_NAMES.iter().copied().filter(|p| phases.get(p).is_none()).collect();
+        let missing: Vec<&str> = Phase::NAMES.iter().copied().filter(|p| phases.get(p).is_none()).collect();
         if !missing.is_empty() {
             let pos = Pos { line: key.pos.line, col: key.pos.col };
             let message = match missing.as_slice() {

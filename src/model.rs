@@ -1,8 +1,15 @@
-//! The shape of a runbook and of `incident.yaml`, declared once. The linter checks YAML trees
-//! against it (unknown keys, wrong types, missing fields) and `incident schema` turns it into
-//! a JSON Schema for editors, so the two can never disagree.
+//! One declaration per file format. [`model!`] declares a struct once and yields both the
+//! serde struct the commands use and its [`Shape`], which
+//! - the linter checks YAML trees against (unknown keys, wrong types, missing fields),
+//! - `incident schema` turns into a JSON Schema for editors,
+//! - and loading uses to turn a checked tree into the `serde_yaml::Value` that serde_yaml
+//!   deserializes the struct from ([`to_value`]).
+//!
+//! So names, required fields and types are written once, and what `open` and `walk` accept
+//! is what `lint` accepts: one parser (the span-keeping tree) reads both.
 
-use super::yaml::{Node, Value};
+use crate::lint::yaml::{Node, Value};
+use crate::phase::Phase;
 
 #[derive(Debug)]
 pub enum Shape {
@@ -34,77 +41,46 @@ pub struct Field {
     pub doc: &'static str,
 }
 
-const fn f(name: &'static str, shape: &'static Shape, doc: &'static str) -> Field {
-    Field { name, shape, required: false, doc }
+/// Declares a model struct and its shape in one place. Every field is `required` or
+/// `optional`; serde fills what is missing with the default, which only optional fields can
+/// be, since a tree missing a required field never reaches serde (the shape check refuses it).
+///
+/// ```text
+/// model! {
+///     /// A step.
+///     STEP: pub struct Step {
+///         id: String = required Shape::Id, "Unique across the runbook";
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! model {
+    ($(
+        $(#[doc = $sdoc:literal])*
+        $shape:ident: pub struct $name:ident {
+            $( $field:ident: $ty:ty = $req:ident $fshape:expr, $doc:literal; )*
+        }
+    )*) => {$(
+        $(#[doc = $sdoc])*
+        #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct $name {
+            $( #[doc = $doc] pub $field: $ty, )*
+        }
+
+        $(#[doc = $sdoc])*
+        pub static $shape: $crate::model::Shape = $crate::model::Shape::Object(&[$(
+            $crate::model::Field {
+                name: stringify!($field),
+                shape: &$fshape,
+                required: $crate::model!(@required $req),
+                doc: $doc,
+            },
+        )*]);
+    )*};
+    (@required required) => { true };
+    (@required optional) => { false };
 }
-
-const fn req(name: &'static str, shape: &'static Shape, doc: &'static str) -> Field {
-    Field { name, shape, required: true, doc }
-}
-
-pub static STEP: Shape = Shape::Object(&[
-    req("id", &Shape::Id, "Unique across the runbook; `choices` and `incident step` refer to it"),
-    req("title", &Shape::Str, "What to do, in the imperative"),
-    f("details", &Shape::Str, "What to look for, thresholds, what good and bad look like"),
-    f(
-        "run",
-        &Shape::Str,
-        "A shell command (`sh -c`), run only after confirmation; incident data is in $INCIDENT_* variables",
-    ),
-    f("expect_exit", &Shape::Int, "The exit code that means success (default 0)"),
-    f("choices", &Shape::Dict(&Shape::Id), "A decision: each answer jumps to a later step id"),
-]);
-
-pub static PHASE: Shape = Shape::Object(&[
-    f("budget", &Shape::Duration, "Time budget for the phase, overriding incident.yaml (5m, 1h30m)"),
-    req("steps", &Shape::List(&STEP), "The phase's steps, in order"),
-]);
-
-pub static RUNBOOK: Shape = Shape::Object(&[
-    req("id", &Shape::Id, "Unique across the repository's runbooks; `--runbook` takes it"),
-    req("title", &Shape::Str, "When this runbook applies"),
-    f("description", &Shape::Str, "One or two sentences on when to use it"),
-    req("services", &Shape::List(&Shape::Id), "Services this runbook is offered for"),
-    req("severities", &Shape::List(&Shape::Str), "Severities this runbook is meant for"),
-    req("phases", &Shape::Phases(&PHASE), "detect, assess, diagnose, remediate, validate"),
-]);
-
-pub static SEVERITY: Shape = Shape::Object(&[
-    f("description", &Shape::Str, "What makes an incident this severe"),
-    f("update_every", &Shape::Duration, "How often stakeholders expect an update"),
-    f("budgets", &Shape::Phases(&Shape::Duration), "Phase budgets at this severity"),
-]);
-
-pub static CONFIG: Shape = Shape::Object(&[
-    f("name", &Shape::Str, "The organisation or site"),
-    f("revenue_per_hour", &Shape::Number, "Revenue lost per hour of customer impact"),
-    f("currency", &Shape::Str, "Currency of revenue_per_hour"),
-    f("budgets", &Shape::Phases(&Shape::Duration), "Default phase budgets"),
-    f("severities", &Shape::Dict(&SEVERITY), "SEV1 (most severe) to SEV4"),
-    f(
-        "services",
-        &Shape::Dict(&Shape::Object(&[
-            req("name", &Shape::Str, "Display name"),
-            f("description", &Shape::Str, "What it does"),
-        ])),
-        "Service id → name",
-    ),
-    f(
-        "channels",
-        &Shape::Dict(&Shape::Object(&[
-            req("audience", &Shape::OneOf(&["internal", "external"]), "Who reads it"),
-            f("description", &Shape::Str, "What it is"),
-        ])),
-        "Where updates go",
-    ),
-    f(
-        "lint",
-        &Shape::Object(&[f("disable", &Shape::List(&Shape::Id), "Rule ids switched off in this repository")]),
-        "Linter settings",
-    ),
-]);
-
-pub const PHASE_NAMES: [&str; 5] = ["detect", "assess", "diagnose", "remediate", "validate"];
 
 /// A structural problem: `rule` is one of unknown-key, wrong-type, missing-field.
 #[derive(Debug)]
@@ -112,10 +88,6 @@ pub struct Mismatch<'n> {
     pub node: &'n Node,
     pub rule: &'static str,
     pub message: String,
-}
-
-pub fn is_id(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Checks `node` against `shape`; `path` names where it stands (`phases.detect.steps[2]`).
@@ -175,7 +147,7 @@ fn check_at<'n>(node: &'n Node, shape: &Shape, path: &Path<'_>, out: &mut Vec<Mi
             }
         }
         Shape::Id => match node.as_str() {
-            Some(s) if !node.is_null() && is_id(s) => {}
+            Some(s) if !node.is_null() && crate::ids::is_valid(s) => {}
             Some(s) if !node.is_null() => out.push(Mismatch {
                 node,
                 rule: "wrong-type",
@@ -192,7 +164,8 @@ fn check_at<'n>(node: &'n Node, shape: &Shape, path: &Path<'_>, out: &mut Vec<Mi
             }),
         },
         Shape::Int => {
-            if !matches!(&node.value, Value::Scalar(s, false) if s.parse::<i64>().is_ok()) {
+            // i32: what an exit code is, and what the model's field holds.
+            if !matches!(&node.value, Value::Scalar(s, false) if s.parse::<i32>().is_ok()) {
                 out.push(wrong("a whole number"));
             }
         }
@@ -232,10 +205,10 @@ fn check_at<'n>(node: &'n Node, shape: &Shape, path: &Path<'_>, out: &mut Vec<Mi
             Some(entries) => {
                 for (k, v) in entries {
                     let key = k.as_str().unwrap_or("?");
-                    if PHASE_NAMES.contains(&key) {
+                    if Phase::parse(key).is_some() {
                         check_at(v, value, &Path::Key(path, key), out);
                     } else {
-                        out.push(unknown(k, path, &PHASE_NAMES));
+                        out.push(unknown(k, path, &Phase::NAMES));
                     }
                 }
             }
@@ -283,5 +256,42 @@ fn describe(node: &Node) -> String {
     match node.as_str() {
         Some(s) => format!("`{s}`"),
         None => node.kind().to_string(),
+    }
+}
+
+/// The `serde_yaml::Value` of a tree that passed [`check`] against `shape`: every scalar
+/// typed as the shape says (a plain `404` is the string "404" where a title is expected), so
+/// serde_yaml deserializes the model from exactly what the linter read.
+pub fn to_value(node: &Node, shape: &Shape) -> serde_yaml::Value {
+    use serde_yaml::Value as Y;
+    let text = || node.as_str().unwrap_or_default().to_string();
+    let mapping = |value_of: &dyn Fn(&str, &Node) -> Option<Y>| {
+        let entries = node.as_map().unwrap_or_default();
+        Y::Mapping(
+            entries
+                .iter()
+                .filter_map(|(k, v)| {
+                    let key = k.as_str()?;
+                    Some((Y::String(key.to_string()), value_of(key, v)?))
+                })
+                .collect(),
+        )
+    };
+    match shape {
+        Shape::Str | Shape::Id | Shape::Duration | Shape::OneOf(_) => Y::String(text()),
+        Shape::Int => {
+            node.as_str().and_then(|s| s.parse::<i64>().ok()).map_or(Y::Null, |n| Y::Number(n.into()))
+        }
+        Shape::Number => {
+            node.as_str().and_then(|s| s.parse::<f64>().ok()).map_or(Y::Null, |n| Y::Number(n.into()))
+        }
+        Shape::Bool => Y::Bool(node.as_str() == Some("true")),
+        Shape::List(item) => {
+            Y::Sequence(node.as_seq().unwrap_or_default().iter().map(|n| to_value(n, item)).collect())
+        }
+        Shape::Dict(value) | Shape::Phases(value) => mapping(&|_, v| Some(to_value(v, value))),
+        Shape::Object(fields) => {
+            mapping(&|key, v| fields.iter().find(|f| f.name == key).map(|f| to_value(v, f.shape)))
+        }
     }
 }

@@ -1,0 +1,109 @@
+//! Reading the files people write (`incident.yaml`, `runbooks/*.yaml`) for the commands that
+//! use them. A file is accepted exactly when `lint` finds no error in it: the same parser,
+//! the same shape, the same rules (and the same suppressions). The first error becomes the
+//! load error, with lint's file:line:column and rule. An accepted tree is then turned into a
+//! `serde_yaml::Value` by its shape ([`model::to_value`]) and deserialized by serde_yaml.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::config::{self, Config};
+use crate::error::{Error, Result};
+use crate::lint::{self, Context, Doc, Finding};
+use crate::model::{self, Shape};
+use crate::repo::{CONFIG_FILE, Repo};
+use crate::runbook::{self, Loaded, Runbook};
+
+/// The repository at `root`, with its configuration.
+pub fn repo(root: PathBuf) -> Result<Repo> {
+    Ok(Repo { config: config(&root)?, root })
+}
+
+/// The repository's `incident.yaml`.
+pub fn config(root: &Path) -> Result<Config> {
+    let path = root.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+    from_text(&path, text, &config::CONFIG, &Context::default())
+}
+
+/// The lint context of a repository: what its `incident.yaml` declares and disables.
+pub fn context(config: &Config) -> Context {
+    Context::from_config(config)
+}
+
+/// `text` as the file at `path`, accepted when lint finds no error in it.
+pub fn from_text<T: DeserializeOwned>(path: &Path, text: String, shape: &Shape, cx: &Context) -> Result<T> {
+    let (doc, errors) = lint::read_checked(path, text, cx);
+    accept(path, &doc, &errors, shape)
+}
+
+/// The model in `doc`, unless lint found `errors` in it (sorted; the first is reported).
+fn accept<T: DeserializeOwned>(path: &Path, doc: &Doc, errors: &[Finding], shape: &Shape) -> Result<T> {
+    if let Some(f) = errors.first() {
+        let at = Path::new(&f.file);
+        return Err(bad_file(at, f.line, f.column, f.rule, f.message.clone(), errors.len() - 1));
+    }
+    let Some(root) = &doc.root else {
+        // lint reports an empty file as an error, so this is not reached; say so plainly anyway.
+        return Err(bad_file(path, 1, 1, "missing-field", "the file is empty".into(), 0));
+    };
+    serde_yaml::from_value(model::to_value(root, shape)).map_err(|e| {
+        // The shape accepted what serde refused: a disagreement the agreement test guards against.
+        bad_file(path, root.pos.line, root.pos.col, "wrong-type", e.to_string(), 0)
+    })
+}
+
+fn bad_file(
+    path: &Path,
+    line: usize,
+    column: usize,
+    rule: &'static str,
+    message: String,
+    more: usize,
+) -> Error {
+    Error::BadFile { path: path.to_path_buf(), line, column, rule, message, more }
+}
+
+/// Every `*.yaml` / `*.yml` in `dir`, sorted by file name; a missing folder is empty. Rules
+/// that look across files (a runbook id used twice) count here as in `lint`.
+pub fn runbooks(dir: &Path, cx: &Context) -> Loaded {
+    let mut loaded = Loaded::default();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return loaded;
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    paths.sort();
+    let mut docs = Vec::new();
+    let mut read = Vec::new();
+    for path in paths {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(source) => {
+                loaded.broken.push(Error::Io { path, source });
+                continue;
+            }
+        };
+        let (doc, errors) = lint::read_checked(&path, text, cx);
+        docs.push(doc.summary());
+        read.push((path, doc, errors));
+    }
+    let across = lint::read_checked_across(docs, cx);
+    for (path, doc, mut errors) in read {
+        errors.extend(across.iter().filter(|f| f.file == doc.display).cloned());
+        errors.sort();
+        match accept::<Runbook>(&path, &doc, &errors, &runbook::RUNBOOK) {
+            Ok(r) => loaded.runbooks.push((path, r)),
+            Err(e) => loaded.broken.push(e),
+        }
+    }
+    loaded
+}
+
+/// The runbook `id` from `dir`, or an error naming the known ones and the unreadable files.
+pub fn runbook(dir: &Path, id: &str, cx: &Context) -> Result<Runbook> {
+    runbooks(dir, cx).take(id)
+}

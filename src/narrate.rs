@@ -1,0 +1,45 @@
+//! One line of prose per event, shared by the terminal timeline and the postmortem.
+
+use crate::events::{Body, Event};
+use crate::timefmt;
+
+pub fn describe(e: &Event) -> String {
+    match &e.body {
+        Body::Opened { title, severity, services, drill } => {
+            let svc = if services.is_empty() { String::new() } else { format!(" ({})", services.join(", ")) };
+            let drill = if *drill { " [drill]" } else { "" };
+            format!("Incident opened at {severity}: {title}{svc}{drill}")
+        }
+        Body::Note { text } => text.clone(),
+        Body::Mark { milestone } => format!("Marked {}", milestone.name()),
+        Body::Severity { from, to, reason } => match reason {
+            Some(r) => format!("Severity {from} → {to}: {r}"),
+            None => format!("Severity {from} → {to}"),
+        },
+        Body::Role { role, name } => format!("{name} is {role}"),
+        Body::Runbook { runbook } => format!("Runbook {runbook} attached"),
+        Body::Phase { phase } => format!("Phase {phase} started"),
+        Body::Step { step, outcome, choice, note, .. } => {
+            let mut s = format!("Step {step} {}", outcome.name());
+            if let Some(c) = choice {
+                s.push_str(&format!(" (answer: {c})"));
+            }
+            if let Some(n) = note {
+                s.push_str(&format!(": {n}"));
+            }
+            s
+        }
+        Body::Command { step, command, exit_code, duration_ms, .. } => {
+            let code = exit_code.map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
+            format!("Step {step} ran: {command} → {code} in {}", timefmt::human_ms(*duration_ms))
+        }
+        Body::Action { title, owner, .. } => format!("Action item for {owner}: {title}"),
+        Body::Update { channel, message } => format!("Update on {channel}: {message}"),
+        Body::Retro { section, text } => format!("Retro ({section}): {text}"),
+        Body::Resolved { root_cause } => match root_cause {
+            Some(r) => format!("Resolved. Root cause: {r}"),
+            None => "Resolved".to_string(),
+        },
+        Body::Closed {} => "Closed".to_string(),
+    }
+}

@@ -1,0 +1,97 @@
+//! Where one incident stands (SPEC §4's `status --json`): built once, shown by `status`, and
+//! printed by every command that reports the incident it acted on (`open --json`).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::flow::Plan;
+use crate::index::Summary;
+use crate::metrics::{self, KeyTimes, Metrics, PhaseRow};
+use crate::phase::Phase;
+use crate::repo::Repo;
+use crate::respond;
+use crate::state::{Incident, State};
+use crate::timefmt::{self, human};
+
+#[derive(Serialize)]
+pub struct StepRef {
+    pub id: String,
+    pub title: String,
+    pub phase: Phase,
+}
+
+/// SPEC §4's `status --json` object: the summary `list --json` gives, and more.
+#[derive(Serialize)]
+pub struct StatusJson {
+    #[serde(flatten)]
+    pub summary: Summary,
+    pub runbook: Option<String>,
+    pub key_times: KeyTimes,
+    pub metrics: Metrics,
+    pub revenue_lost: Option<f64>,
+    pub phases: Vec<PhaseRow>,
+    pub next_step: Option<StepRef>,
+    /// When the next stakeholder update is due; null when none is (SPEC §4).
+    pub updates_due_at: Option<DateTime<Utc>>,
+    pub overdue: Vec<String>,
+}
+
+pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
+    let found = respond::attached_runbook(repo, inc).ok();
+    let rb = found.as_ref();
+    let m = metrics::metrics(inc);
+    let phases = metrics::phases(inc, &repo.config, rb, now);
+    let next_step = rb.and_then(|rb| {
+        Plan::compute(rb, inc).current_step().map(|p| StepRef {
+            id: p.step.id.clone(),
+            title: p.step.title.clone(),
+            phase: p.phase,
+        })
+    });
+    StatusJson {
+        summary: Summary::of(inc),
+        runbook: inc.runbook.clone(),
+        key_times: metrics::key_times(inc),
+        revenue_lost: metrics::revenue_lost(&repo.config, m.impact_s),
+        metrics: m,
+        updates_due_at: metrics::update_cadence(inc, &repo.config, now).map(|c| c.due_at),
+        overdue: overdue(repo, inc, &phases, now),
+        phases,
+        next_step,
+    }
+}
+
+/// What is late right now: the running phase past its budget, stakeholder updates past the
+/// severity's cadence, action items past their due date.
+fn overdue(repo: &Repo, inc: &Incident, phases: &[PhaseRow], now: DateTime<Utc>) -> Vec<String> {
+    let mut out = Vec::new();
+    if inc.state == State::Open {
+        for p in phases.iter().filter(|p| p.running) {
+            if let Some(over) = p.over_by_s {
+                out.push(format!(
+                    "phase {} is {} over its {} budget",
+                    p.phase,
+                    human(over),
+                    human(p.budget_s)
+                ));
+            }
+        }
+    }
+    if let Some(c) = metrics::update_cadence(inc, &repo.config, now).filter(|c| c.overdue) {
+        out.push(format!(
+            "stakeholder update overdue: last one {} ago, {} expects one every {}",
+            human(c.since_s),
+            inc.severity,
+            human(c.every_s)
+        ));
+    }
+    let today = timefmt::date(now);
+    for a in &inc.actions {
+        if let Some(due) = &a.due
+            && *due < today
+        {
+            out.push(format!("action item {:?} ({}) was due {due}", a.title, a.owner));
+        }
+    }
+    out
+}

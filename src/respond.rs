@@ -1,0 +1,127 @@
+//! The response's actions, shared by the one-shot commands (`step`, `phase`) and the
+//! interactive `walk`, so both write identical events: record a step's outcome, run a step's
+//! command, enter a phase. Each checks that the incident is open and logs through `Ctx`.
+
+use chrono::{DateTime, Utc};
+
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::events::{Body, Outcome};
+use crate::load;
+use crate::metrics;
+use crate::phase::Phase;
+use crate::repo::Repo;
+use crate::runbook::{PlacedStep, Runbook};
+use crate::runner;
+use crate::state::Incident;
+use crate::timefmt;
+
+/// The incident's runbook, loaded as `lint` would accept it.
+pub fn attached_runbook(repo: &Repo, inc: &Incident) -> Result<Runbook> {
+    let cx = load::context(&repo.config);
+    let Some(id) = &inc.runbook else {
+        let loaded = load::runbooks(&repo.runbooks_dir(), &cx);
+        let available = loaded.runbooks.iter().map(|(_, r)| r.id.clone()).collect();
+        return Err(Error::NoRunbook { id: inc.id.clone(), available });
+    };
+    load::runbook(&repo.runbooks_dir(), id, &cx)
+}
+
+/// Checks an outcome against the step (a decision needs one of its answers) and logs it.
+pub fn record_outcome(
+    ctx: &Ctx,
+    repo: &Repo,
+    inc: &Incident,
+    placed: PlacedStep<'_>,
+    outcome: Outcome,
+    note: Option<String>,
+    choice: Option<String>,
+) -> Result<DateTime<Utc>> {
+    inc.require_open()?;
+    let step = &placed.step.id;
+    let choices = &placed.step.choices;
+    match (&choice, choices.is_empty()) {
+        (Some(c), false) if choices.target(c).is_none() => {
+            return Err(Error::UnknownAnswer {
+                step: step.clone(),
+                given: c.clone(),
+                answers: choices.answers(),
+            });
+        }
+        (Some(_), true) => return Err(Error::NotADecision { step: step.clone() }),
+        (None, false) if outcome == Outcome::Done => {
+            return Err(Error::AnswerNeeded { step: step.clone(), answers: choices.answers() });
+        }
+        _ => {}
+    }
+    let event =
+        ctx.event(repo, Body::Step { step: step.clone(), phase: placed.phase, outcome, choice, note })?;
+    let when = event.when();
+    ctx.append(repo, &inc.id, &[event])?;
+    Ok(when)
+}
+
+/// Runs a step's command after confirmation and logs its exit code and redacted output.
+/// Returns 1 when the exit code is not the one the step expects.
+pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_>) -> Result<u8> {
+    let step = placed.step;
+    let Some(command) = step.run.as_deref() else {
+        return Err(Error::NoCommand { step: step.id.clone() });
+    };
+    inc.require_open()?;
+    println!("$ {command}");
+    if !ctx.confirm("Run this command?", &format!("running step {}'s command", step.id))? {
+        println!("not run");
+        return Ok(0);
+    }
+    let ran =
+        runner::run(command, inc, &repo.root).map_err(|source| Error::Spawn { program: "sh", source })?;
+    print!("{}", ran.output);
+    if !ran.output.is_empty() && !ran.output.ends_with('\n') {
+        println!();
+    }
+    let expected = step.expect_exit.unwrap_or(0);
+    let event = ctx.event(
+        repo,
+        Body::Command {
+            step: step.id.clone(),
+            command: command.to_string(),
+            exit_code: ran.exit_code,
+            output: ran.output,
+            truncated: ran.truncated,
+            duration_ms: ran.duration_ms,
+        },
+    )?;
+    ctx.append(repo, &inc.id, &[event])?;
+    match ran.exit_code {
+        Some(c) if c == expected => {
+            println!("exit {c} (as expected), logged");
+            Ok(0)
+        }
+        Some(c) => {
+            println!("exit {c}, expected {expected}; logged");
+            Ok(1)
+        }
+        None => {
+            println!("killed by a signal; logged");
+            Ok(1)
+        }
+    }
+}
+
+/// Moves the response into `phase` and says so, with the phase's budget as `status` shows it.
+pub fn enter_phase(ctx: &Ctx, repo: &Repo, inc: &Incident, phase: Phase) -> Result<u8> {
+    inc.require_open()?;
+    if inc.phase() == phase {
+        return Err(Error::AlreadyInPhase { id: inc.id.clone(), phase });
+    }
+    let event = ctx.event(repo, Body::Phase { phase })?;
+    let when = event.when();
+    ctx.append(repo, &inc.id, &[event])?;
+    // The runbook's override counts, as in `status`.
+    let runbook = attached_runbook(repo, inc).ok();
+    let rows = metrics::phases(inc, &repo.config, runbook.as_ref(), when);
+    let budget = rows.iter().find(|r| r.phase == phase).map_or(0, |r| r.budget_s);
+    println!("{}  phase {phase} started (budget {})", timefmt::rfc3339(when), timefmt::human(budget));
+    Ok(0)
+}
