@@ -83,27 +83,32 @@ impl Config {
 
     /// Severities must be ones `incident.yaml` declares, when it declares any.
     pub fn check_severity(&self, given: &str) -> Result<()> {
-        if self.severities.is_empty() || self.severities.contains_key(given) {
-            return Ok(());
-        }
-        Err(Error::UnknownSeverity {
-            given: given.to_string(),
-            declared: self.severities.keys().cloned().collect(),
-        })
+        declared(&self.severities, given, |given, declared| Error::UnknownSeverity { given, declared })
     }
 
     /// Services must be ones `incident.yaml` declares, when it declares any.
     pub fn check_service(&self, given: &str) -> Result<()> {
-        if self.services.is_empty() || self.services.contains_key(given) {
-            return Ok(());
-        }
-        Err(Error::UnknownService {
-            given: given.to_string(),
-            declared: self.services.keys().cloned().collect(),
-        })
+        declared(&self.services, given, |given, declared| Error::UnknownService { given, declared })
+    }
+
+    /// Updates go to channels `incident.yaml` declares, when it declares any.
+    pub fn check_channel(&self, given: &str) -> Result<()> {
+        declared(&self.channels, given, |given, declared| Error::UnknownChannel { given, declared })
     }
 
     pub fn service_name<'a>(&'a self, id: &'a str) -> &'a str {
         self.services.get(id).map_or(id, |s| s.name.as_str())
     }
+}
+
+/// `given` is a key of `map`, or `map` declares nothing; else `unknown(given, the keys)`.
+fn declared<T>(
+    map: &BTreeMap<String, T>,
+    given: &str,
+    unknown: fn(String, Vec<String>) -> Error,
+) -> Result<()> {
+    if map.is_empty() || map.contains_key(given) {
+        return Ok(());
+    }
+    Err(unknown(given.to_string(), map.keys().cloned().collect()))
 }

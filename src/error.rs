@@ -103,6 +103,11 @@ pub enum Error {
         id: String,
         phase: Phase,
     },
+    /// An update for a channel `incident.yaml` does not declare.
+    UnknownChannel {
+        given: String,
+        declared: Vec<String>,
+    },
     /// `lint --explain RULE` with an unknown rule.
     UnknownRule {
         given: String,
@@ -185,6 +190,11 @@ pub enum Error {
     },
     /// Machine output could not be serialized.
     Json(serde_json::Error),
+    /// The demo's embedded scenario could not be replayed: a defect of this build.
+    Scenario {
+        place: String,
+        message: String,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -193,7 +203,11 @@ impl Error {
     /// SPEC §4: 2 for bad usage or input, 1 for a command that ran and could not finish.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Io { .. } | Error::Git { .. } | Error::Spawn { .. } | Error::Json(_) => 1,
+            Error::Io { .. }
+            | Error::Git { .. }
+            | Error::Spawn { .. }
+            | Error::Json(_)
+            | Error::Scenario { .. } => 1,
             _ => 2,
         }
     }
@@ -221,6 +235,7 @@ impl Error {
             Error::UnknownPhase { .. } => "unknown-phase",
             Error::LastPhase => "last-phase",
             Error::AlreadyInPhase { .. } => "already-in-phase",
+            Error::UnknownChannel { .. } => "unknown-channel",
             Error::UnknownRule { .. } => "unknown-rule",
             Error::BadTime { .. } => "bad-time",
             Error::BadDate { .. } => "bad-date",
@@ -238,6 +253,7 @@ impl Error {
             Error::Git { .. } => "git",
             Error::Spawn { .. } => "spawn",
             Error::Json(_) => "json",
+            Error::Scenario { .. } => "scenario",
         }
     }
 
@@ -335,6 +351,9 @@ impl std::fmt::Display for Error {
                 f.write_str("validate is the last phase; when the service is healthy: `incident resolve`")
             }
             Error::AlreadyInPhase { id, phase } => write!(f, "incident {id} is already in phase {phase}"),
+            Error::UnknownChannel { given, declared } => {
+                write!(f, "unknown channel {given:?}; incident.yaml declares {}", list(declared))
+            }
             Error::UnknownRule { given, known } => {
                 write!(f, "no lint rule {given:?}; rules: {}", list(known))
             }
@@ -370,6 +389,7 @@ impl std::fmt::Display for Error {
             Error::Git { doing, source } => write!(f, "git: {doing}: {}", source.message()),
             Error::Spawn { program, source } => write!(f, "cannot start {program}: {source}"),
             Error::Json(e) => write!(f, "cannot write JSON: {e}"),
+            Error::Scenario { place, message } => write!(f, "{place}: {message}"),
         }
     }
 }

@@ -36,11 +36,16 @@ use error::Result;
 
 /// Runs one command; the returned number is the exit code (0 success, 1 a problem found).
 pub fn run(cli: Cli) -> Result<u8> {
-    run_with(Ctx::new(cli.global), cli.command)
+    dispatch(Ctx::new(cli.global), cli.command)
 }
 
-/// Runs one command with a given context (a fixed clock, in the demo).
-pub fn run_with(ctx: Ctx, command: Command) -> Result<u8> {
+/// Runs one command with the clock fixed at `now` and nobody at the terminal: how `demo`
+/// replays its scenario, so the log holds the scenario's times, not the machine's.
+pub fn run_at(cli: Cli, now: chrono::DateTime<chrono::Utc>) -> Result<u8> {
+    dispatch(Ctx { now, interactive: false, ..Ctx::new(cli.global) }, cli.command)
+}
+
+fn dispatch(ctx: Ctx, command: Command) -> Result<u8> {
     match command {
         Command::Init { path } => cmd::init::run(&ctx, path),
         Command::Open(args) => cmd::open::run(&ctx, args),

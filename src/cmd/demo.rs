@@ -1,414 +1,175 @@
-//! `incident demo`: the founding scenario replayed into a fresh repository. Checkout returns
-//! "Error 500" during the Black Friday peak after a bad deploy; the team rolls back and
-//! validates. Fixed timestamps, so every figure in the postmortem is reproducible.
+//! `incident demo`: the founding scenario replayed into a fresh repository. The story lives in
+//! `demo/scenario.yaml`, as the commands the responders typed; the demo runs each of them
+//! through the library with the clock fixed at the entry's time, so every figure in the
+//! postmortem is reproducible. The lifecycle test replays the same file through the binary.
 
-use chrono::{DateTime, TimeZone, Utc};
+use std::ffi::{OsStr, OsString};
+use std::path::Path;
 
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use clap::Parser;
+use serde::Deserialize;
+
+use crate::cli::Cli;
 use crate::cmd::{init, postmortem};
-use crate::error::Result;
-use crate::events::{Body, Event, Milestone, Outcome};
+use crate::error::{Error, Result};
+use crate::events::{Body, Event};
 use crate::index;
 use crate::load;
-use crate::phase::Phase;
+use crate::respond;
+use crate::runner;
 
-pub const TITLE: &str = "Checkout returns Error 500 during the Black Friday peak";
+/// The scenario, embedded so the demo needs nothing but the binary.
+pub const SCENARIO: &str = include_str!("../../demo/scenario.yaml");
+const SCENARIO_PATH: &str = "demo/scenario.yaml";
 
-fn at(hh: u32, mm: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 27, hh, mm, 0).single().unwrap_or_default()
+/// One thing a responder did, at a moment, as someone.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub what: What,
 }
 
-fn step(id: &str, phase: Phase, outcome: Outcome, choice: Option<&str>, note: Option<&str>) -> Body {
-    Body::Step { step: id.into(), phase, outcome, choice: choice.map(Into::into), note: note.map(Into::into) }
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum What {
+    /// An `incident` command line, without `incident`, `--as` or the entry's time.
+    Args(Vec<String>),
+    /// The recorded result of a runbook step's command, which a replay does not run.
+    Ran(Ran),
+    /// A customer or stakeholder update sent by hand.
+    Update { channel: String, message: String },
 }
 
-fn command(step: &str, command: &str, exit_code: i32, output: &str, ms: u64) -> Body {
-    Body::Command {
-        step: step.into(),
-        command: command.into(),
-        exit_code: Some(exit_code),
-        output: output.into(),
-        truncated: false,
-        duration_ms: ms,
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ran {
+    pub step: String,
+    pub exit_code: i32,
+    pub duration_ms: u64,
+    pub output: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    date: NaiveDate,
+    entries: Vec<RawEntry>,
+}
+
+#[derive(Deserialize)]
+struct RawEntry {
+    at: String,
+    #[serde(rename = "as")]
+    by: String,
+    #[serde(flatten)]
+    what: What,
+}
+
+fn bad(entry: usize, at: &str, message: impl std::fmt::Display) -> Error {
+    Error::Scenario { place: format!("{SCENARIO_PATH}: entry {entry} ({at})"), message: message.to_string() }
+}
+
+/// Reads a scenario: its date, and entries whose `at` is `HH:MM` UTC on that date, in time
+/// order (a replay's clock does not run backwards; a fact that happened earlier than it was
+/// typed carries its own `--at`).
+pub fn parse(text: &str) -> Result<Vec<Entry>> {
+    let file: File = serde_yaml::from_str(text).map_err(|e| {
+        let place = e
+            .location()
+            .map_or(SCENARIO_PATH.to_string(), |l| format!("{SCENARIO_PATH}:{}:{}", l.line(), l.column()));
+        Error::Scenario { place, message: e.to_string() }
+    })?;
+    let mut entries: Vec<Entry> = Vec::with_capacity(file.entries.len());
+    for (i, raw) in file.entries.into_iter().enumerate() {
+        let time = NaiveTime::parse_from_str(&raw.at, "%H:%M")
+            .map_err(|e| bad(i + 1, &raw.at, format!("`at` must be HH:MM: {e}")))?;
+        let at = file.date.and_time(time).and_utc();
+        if let Some(before) = entries.last().filter(|before| before.at > at) {
+            let message = format!("comes before the entry above it ({})", hhmm(before.at));
+            return Err(bad(i + 1, &raw.at, message));
+        }
+        entries.push(Entry { at, by: raw.by, what: raw.what });
+    }
+    Ok(entries)
+}
+
+/// Logs an entry that is not a command line (a recorded command result, an update) in the
+/// repository at `root`, on the incident a command with no `--incident` would pick: the
+/// same event, redacted, that `step run` or the update would have written at `entry.at`.
+pub fn log_recorded(root: &Path, entry: &Entry) -> Result<()> {
+    let repo = load::repo(root.to_path_buf())?;
+    let id = index::resolve(&repo, None, &mut Vec::new())?;
+    let body = match &entry.what {
+        What::Args(args) => {
+            let place = format!("{SCENARIO_PATH}: {} incident {}", hhmm(entry.at), args.join(" "));
+            return Err(Error::Scenario {
+                place,
+                message: "a command line: replay it, do not log it".into(),
+            });
+        }
+        What::Ran(ran) => {
+            let inc = index::load(&repo, &id)?.incident;
+            inc.require_open()?;
+            let rb = respond::attached_runbook(&repo, &inc)?;
+            let placed = rb.step(&ran.step)?;
+            let command =
+                placed.step.run.clone().ok_or_else(|| Error::NoCommand { step: ran.step.clone() })?;
+            if ran.output.len() > runner::OUTPUT_CAP {
+                return Err(Error::Scenario {
+                    place: format!("{SCENARIO_PATH}: step {}", ran.step),
+                    message: format!(
+                        "recorded output over {} bytes; `step run` would cut it",
+                        runner::OUTPUT_CAP
+                    ),
+                });
+            }
+            Body::Command {
+                step: ran.step.clone(),
+                command,
+                exit_code: Some(ran.exit_code),
+                output: ran.output.clone(),
+                truncated: false,
+                duration_ms: ran.duration_ms,
+            }
+        }
+        What::Update { channel, message } => {
+            repo.config.check_channel(channel)?;
+            Body::Update { channel: channel.clone(), message: message.clone() }
+        }
+    };
+    // A fresh replay has no torn line to warn about.
+    index::append(&repo, &id, &[Event::new(body.redacted(), &entry.by, entry.at, None)]).map(drop)
+}
+
+fn hhmm(t: DateTime<Utc>) -> String {
+    t.format("%H:%M").to_string()
+}
+
+/// Replays one entry into the repository at `root`, the clock fixed at the entry's time.
+fn replay(root: &Path, n: usize, entry: &Entry) -> Result<()> {
+    let at = hhmm(entry.at);
+    let What::Args(args) = &entry.what else {
+        return log_recorded(root, entry).map_err(|e| bad(n, &at, e));
+    };
+    let what = format!("{at} incident {}", args.join(" "));
+    let head: [&OsStr; 5] =
+        ["incident".as_ref(), "--repo".as_ref(), root.as_os_str(), "--as".as_ref(), entry.by.as_ref()];
+    let argv = head.into_iter().map(OsStr::to_os_string).chain(args.iter().map(OsString::from));
+    let cli = Cli::try_parse_from(argv).map_err(|e| bad(n, &what, e.to_string().trim_end()))?;
+    match crate::run_at(cli, entry.at).map_err(|e| bad(n, &what, e))? {
+        0 => Ok(()),
+        code => Err(bad(n, &what, format!("exit {code}"))),
     }
 }
 
-fn text(s: &str) -> String {
-    s.to_string()
-}
-
-/// The scenario, in order: (hour, minute, who, what).
-fn script() -> Vec<(u32, u32, &'static str, Body)> {
-    use Outcome::{Done, Skipped};
-    use Phase::{Assess, Detect, Diagnose, Remediate, Validate};
-    const ALICE: &str = "Alice Chen";
-    const BEN: &str = "Ben Okafor";
-    const PRIYA: &str = "Priya Raman";
-    vec![
-        (
-            14,
-            9,
-            ALICE,
-            Body::Opened {
-                title: text(TITLE),
-                severity: text("SEV2"),
-                services: vec![text("checkout"), text("web")],
-                drill: false,
-            },
-        ),
-        (14, 2, ALICE, Body::Mark { milestone: Milestone::Started }),
-        (14, 6, ALICE, Body::Mark { milestone: Milestone::Detected }),
-        (14, 8, ALICE, Body::Mark { milestone: Milestone::Acknowledged }),
-        (14, 9, ALICE, Body::Role { role: text("commander"), name: text(ALICE) }),
-        (14, 9, ALICE, Body::Runbook { runbook: text("bad-deploy") }),
-        (
-            14,
-            10,
-            ALICE,
-            command(
-                "confirm-5xx-rate",
-                "curl -fsS \"https://status.internal/api/v1/services/checkout?window=30m\"",
-                0,
-                "{\"service\":\"checkout\",\"window\":\"30m\",\"requests\":412880,\"http_5xx\":29315,\"error_ratio\":0.071}\n",
-                412,
-            ),
-        ),
-        (
-            14,
-            10,
-            ALICE,
-            step(
-                "confirm-5xx-rate",
-                Detect,
-                Done,
-                None,
-                Some("7.1% of checkout requests fail since about 14:02"),
-            ),
-        ),
-        (
-            14,
-            12,
-            ALICE,
-            command(
-                "list-recent-rollouts",
-                "kubectl -n shop rollout history deployment/checkout | tail -n 5; kubectl -n shop rollout history deployment/web | tail -n 5",
-                0,
-                "41        checkout v2.30.4\n42        checkout v2.31.0 (deployed 13:58 by release-train)\n18        web v5.12.1\n",
-                1830,
-            ),
-        ),
-        (
-            14,
-            12,
-            ALICE,
-            step("list-recent-rollouts", Detect, Done, None, Some("checkout v2.31.0 went out at 13:58")),
-        ),
-        (14, 13, ALICE, Body::Phase { phase: Assess }),
-        (14, 14, ALICE, Body::Role { role: text("comms"), name: text(BEN) }),
-        (
-            14,
-            15,
-            ALICE,
-            step(
-                "scope-impact",
-                Assess,
-                Done,
-                None,
-                Some("only checkout pods restarting; web is healthy apart from checkout calls"),
-            ),
-        ),
-        (
-            14,
-            16,
-            ALICE,
-            Body::Severity {
-                from: text("SEV2"),
-                to: text("SEV1"),
-                reason: Some(text("7% of checkouts failing during the Black Friday peak")),
-            },
-        ),
-        (
-            14,
-            18,
-            BEN,
-            Body::Update {
-                channel: text("status-page"),
-                message: text("We are investigating errors when placing orders. Browsing is not affected."),
-            },
-        ),
-        (
-            14,
-            19,
-            ALICE,
-            step(
-                "check-error-signature",
-                Assess,
-                Done,
-                None,
-                Some("new: PoolTimeoutException (db connection pool exhausted), 28k in 17 minutes"),
-            ),
-        ),
-        (14, 20, ALICE, step("set-severity", Assess, Done, None, Some("SEV1: checkout failing at peak"))),
-        (
-            14,
-            23,
-            ALICE,
-            command(
-                "freeze-deploys",
-                "argocd app set checkout --sync-policy none && argocd app set web --sync-policy none",
-                0,
-                "",
-                960,
-            ),
-        ),
-        (14, 24, ALICE, step("freeze-deploys", Assess, Done, None, None)),
-        (14, 26, ALICE, Body::Phase { phase: Diagnose }),
-        (
-            14,
-            27,
-            ALICE,
-            step(
-                "show-running-images",
-                Diagnose,
-                Done,
-                None,
-                Some("checkout runs registry.internal/checkout:v2.31.0"),
-            ),
-        ),
-        (
-            14,
-            28,
-            ALICE,
-            step("list-flag-changes", Diagnose, Skipped, None, Some("no flag changes since 11:00")),
-        ),
-        (
-            14,
-            30,
-            ALICE,
-            Body::Note {
-                text: text(
-                    "v2.31.0 lowered the DB pool size from 50 to 5 per pod (config default changed in the new client library)",
-                ),
-            },
-        ),
-        (14, 31, ALICE, step("recent-deploy", Diagnose, Done, Some("yes"), None)),
-        (
-            14,
-            34,
-            ALICE,
-            step("check-migration", Diagnose, Done, Some("no"), Some("v2.31.0 has no schema migration")),
-        ),
-        (14, 36, ALICE, Body::Phase { phase: Remediate }),
-        (
-            14,
-            37,
-            ALICE,
-            command(
-                "rollback",
-                "kubectl -n shop rollout undo deployment/checkout && kubectl -n shop rollout status deployment/checkout --timeout=5m",
-                0,
-                "deployment.apps/checkout rolled back\nWaiting for deployment \"checkout\" rollout to finish: 12 of 40 updated replicas are available...\ndeployment \"checkout\" successfully rolled out\n",
-                382_000,
-            ),
-        ),
-        (14, 44, ALICE, step("rollback", Remediate, Done, None, Some("back on v2.30.4"))),
-        (14, 44, ALICE, Body::Mark { milestone: Milestone::Mitigated }),
-        (
-            14,
-            45,
-            BEN,
-            Body::Update {
-                channel: text("status-page"),
-                message: text(
-                    "A fix has been applied and orders are going through again. We are monitoring.",
-                ),
-            },
-        ),
-        (
-            14,
-            46,
-            BEN,
-            Body::Update {
-                channel: text("support"),
-                message: text(
-                    "Checkout failed for about 7% of orders 14:02-14:44 UTC. Customers who saw Error 500 were not charged; ask them to retry.",
-                ),
-            },
-        ),
-        (14, 47, ALICE, Body::Phase { phase: Validate }),
-        (14, 50, PRIYA, Body::Role { role: text("commander"), name: text(PRIYA) }),
-        (
-            14,
-            50,
-            ALICE,
-            Body::Note { text: text("Handoff: Alice's shift ends; Priya takes command for validation") },
-        ),
-        (
-            15,
-            2,
-            PRIYA,
-            command(
-                "check-error-rate-slo",
-                "curl -fsS --get \"http://prometheus.internal:9090/api/v1/query\" --data-urlencode 'query=…' | jq -e '(.data.result[0].value[1] | tonumber) < 0.005'",
-                0,
-                "true\n",
-                220,
-            ),
-        ),
-        (
-            15,
-            2,
-            PRIYA,
-            step("check-error-rate-slo", Validate, Done, None, Some("5xx ratio 0.04% over 15 minutes")),
-        ),
-        (15, 3, PRIYA, step("check-rollout-healthy", Validate, Done, None, None)),
-        (15, 5, PRIYA, step("run-synthetic-checkout", Validate, Done, None, Some("order SYN-88213 placed"))),
-        (
-            15,
-            10,
-            PRIYA,
-            step("confirm-with-support", Validate, Done, None, Some("no new reports since 14:46")),
-        ),
-        (
-            15,
-            12,
-            PRIYA,
-            Body::Resolved {
-                root_cause: Some(text(
-                    "checkout v2.31.0 upgraded the database client library, whose default connection pool is 5 instead of 50. At peak traffic the pods ran out of connections and returned 500.",
-                )),
-            },
-        ),
-        (
-            15,
-            14,
-            BEN,
-            Body::Update {
-                channel: text("status-page"),
-                message: text(
-                    "Resolved: checkout has been working normally since 14:44 UTC. We are sorry for the disruption.",
-                ),
-            },
-        ),
-        (
-            15,
-            20,
-            PRIYA,
-            Body::Retro {
-                section: text("summary"),
-                text: text(
-                    "For 42 minutes of the Black Friday peak about 7% of checkouts failed with Error 500 after release v2.31.0 shrank the database connection pool. Rolling back restored service.",
-                ),
-            },
-        ),
-        (
-            15,
-            20,
-            PRIYA,
-            Body::Retro { section: text("trigger"), text: text("Release v2.31.0 of checkout at 13:58 UTC.") },
-        ),
-        (
-            15,
-            20,
-            PRIYA,
-            Body::Retro {
-                section: text("contributing"),
-                text: text(
-                    "The release train was not frozen for the sale; the load test ran with the old client library; pool saturation had no alert.",
-                ),
-            },
-        ),
-        (
-            15,
-            20,
-            PRIYA,
-            Body::Retro {
-                section: text("detection"),
-                text: text("The checkout 5xx alert fired 4 minutes after impact began."),
-            },
-        ),
-        (
-            15,
-            20,
-            PRIYA,
-            Body::Retro {
-                section: text("resolution"),
-                text: text(
-                    "Rolled checkout back to v2.30.4 and validated with the SLO query, a synthetic order and support.",
-                ),
-            },
-        ),
-        (
-            15,
-            21,
-            PRIYA,
-            Body::Retro {
-                section: text("went-well"),
-                text: text(
-                    "The runbook pointed at the deploy within 20 minutes, and the rollback took 7 minutes.",
-                ),
-            },
-        ),
-        (
-            15,
-            21,
-            PRIYA,
-            Body::Retro {
-                section: text("went-wrong"),
-                text: text(
-                    "Assessment overran its budget while the severity was debated; the first status page update came 16 minutes after impact started.",
-                ),
-            },
-        ),
-        (
-            15,
-            21,
-            PRIYA,
-            Body::Retro {
-                section: text("lucky"),
-                text: text(
-                    "The bad release did not include a schema migration, so a plain rollback was safe.",
-                ),
-            },
-        ),
-        (
-            15,
-            25,
-            PRIYA,
-            Body::Action {
-                title: text("Alert on database connection pool saturation above 80%"),
-                owner: text(ALICE),
-                due: Some(text("2026-12-04")),
-                action_type: text("prevent"),
-            },
-        ),
-        (
-            15,
-            25,
-            PRIYA,
-            Body::Action {
-                title: text("Freeze the release train during peak sales"),
-                owner: text(PRIYA),
-                due: Some(text("2026-12-01")),
-                action_type: text("process"),
-            },
-        ),
-        (
-            15,
-            26,
-            PRIYA,
-            Body::Action {
-                title: text(
-                    "Pin the DB pool size in checkout's config instead of relying on library defaults",
-                ),
-                owner: text(BEN),
-                due: Some(text("2026-12-02")),
-                action_type: text("mitigate"),
-            },
-        ),
-    ]
-}
-
 pub fn run() -> Result<u8> {
+    let entries = parse(SCENARIO)?;
+    let Some(last) = entries.last() else {
+        return Err(Error::Scenario { place: SCENARIO_PATH.into(), message: "no entries".into() });
+    };
+    let finished = last.at;
     let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
     let root = std::env::temp_dir().join(format!("incident-demo-{}-{nanos}", std::process::id()));
     init::create(&root)?;
@@ -419,12 +180,17 @@ pub fn run() -> Result<u8> {
         crate::starter::files().into_iter().map(|(rel, _)| rel.into()).collect();
     repo.commit_if_changed(&starter, "incident: initialize repository", None)?;
 
-    let events: Vec<Event> =
-        script().into_iter().map(|(h, m, by, body)| Event::new(body, by, at(h, m), None)).collect();
-    let id = crate::ids::new_id(TITLE, at(14, 2), |_| false);
-    index::append(&repo, &id, &events)?;
+    {
+        // What each replayed command says would bury the one line scripts read on stdout.
+        let _quiet = quiet::Stdout::silence();
+        for (i, entry) in entries.iter().enumerate() {
+            replay(&root, i + 1, entry)?;
+        }
+    }
+
+    let id = index::resolve(&repo, None, &mut Vec::new())?;
     let inc = index::load(&repo, &id)?.incident;
-    let path = postmortem::write(&repo, &inc, at(15, 30), None, None)?;
+    let path = postmortem::write(&repo, &inc, finished, None, None)?;
     if let Some(oid) = postmortem::commit(&repo, &inc, None)? {
         let (subject, author) = repo.describe_commit(oid)?;
         eprintln!("commit {oid}");
@@ -434,4 +200,78 @@ pub fn run() -> Result<u8> {
     let path = std::fs::canonicalize(&path).unwrap_or(path);
     println!("{}", path.display());
     Ok(0)
+}
+
+/// Points the process's stdout at /dev/null while the scenario replays; restored on drop.
+/// Where that is not possible the replay's output simply shows.
+mod quiet {
+    pub struct Stdout {
+        #[cfg(unix)]
+        saved: libc::c_int,
+    }
+
+    impl Stdout {
+        #[cfg(unix)]
+        pub fn silence() -> Option<Stdout> {
+            use std::io::Write;
+            use std::os::fd::AsRawFd;
+            let null = std::fs::OpenOptions::new().write(true).open("/dev/null").ok()?;
+            std::io::stdout().flush().ok()?;
+            // SAFETY: dup and dup2 only copy file descriptors this process owns; `null` stays
+            // open for the duration of the calls, and a failed dup2 is undone at once.
+            unsafe {
+                let saved = libc::dup(libc::STDOUT_FILENO);
+                if saved < 0 {
+                    return None;
+                }
+                if libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO) < 0 {
+                    libc::close(saved);
+                    return None;
+                }
+                Some(Stdout { saved })
+            }
+        }
+
+        #[cfg(not(unix))]
+        pub fn silence() -> Option<Stdout> {
+            None
+        }
+    }
+
+    #[cfg(unix)]
+    impl Drop for Stdout {
+        fn drop(&mut self) {
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+            // SAFETY: `saved` is the descriptor `silence` duplicated; it is closed only here.
+            unsafe {
+                libc::dup2(self.saved, libc::STDOUT_FILENO);
+                libc::close(self.saved);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_scenario_reads() {
+        let entries = parse(SCENARIO).unwrap();
+        assert!(matches!(&entries[0].what, What::Args(a) if a[0] == "open"), "{:?}", entries[0]);
+        assert!(entries.iter().any(|e| matches!(e.what, What::Ran(_))));
+        assert!(entries.iter().any(|e| matches!(e.what, What::Update { .. })));
+    }
+
+    #[test]
+    fn a_bad_entry_is_named() {
+        let bad_time = "date: 2026-11-27\nentries:\n  - {at: 2pm, as: A, args: [log, x]}\n";
+        let e = parse(bad_time).unwrap_err().to_string();
+        assert!(e.starts_with("demo/scenario.yaml: entry 1 (2pm): `at` must be HH:MM"), "{e}");
+        let backwards = "date: 2026-11-27\nentries:\n  - {at: '14:10', as: A, args: [log, x]}\n  - {at: '14:09', as: A, args: [log, y]}\n";
+        let e = parse(backwards).unwrap_err().to_string();
+        assert_eq!(e, "demo/scenario.yaml: entry 2 (14:09): comes before the entry above it (14:10)");
+        let unknown = "date: 2026-11-27\nentries:\n  - {at: '14:10', as: A, typed: [log, x]}\n";
+        assert!(parse(unknown).unwrap_err().to_string().starts_with("demo/scenario.yaml:"));
+    }
 }
