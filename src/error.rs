@@ -419,3 +419,36 @@ impl From<serde_json::Error> for Error {
         Error::Json(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The variants the integration tests cannot reach through the binary (tests/it/exit_codes.rs
+    /// covers the others): each still knows its exit code.
+    #[test]
+    fn exit_codes_of_the_rest() {
+        let json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
+        let prompt = dialoguer::Error::IO(std::io::Error::other("tty gone"));
+        let cases: Vec<(Error, u8, &str)> = vec![
+            (Error::CorruptLog { path: "l".into(), line: 3, message: "m".into() }, 2, "corrupt-log"),
+            (Error::Prompt(prompt), 2, "prompt"),
+            (Error::NoIdentity, 2, "no-identity"),
+            (Error::UnknownChannel { given: "x".into(), declared: vec!["a".into()] }, 2, "unknown-channel"),
+            (Error::Json(json), 1, "json"),
+            (Error::Scenario { place: "p".into(), message: "m".into() }, 1, "scenario"),
+        ];
+        for (e, code, kind) in cases {
+            assert_eq!((e.exit_code(), e.kind()), (code, kind), "{e}");
+        }
+    }
+
+    #[test]
+    fn sources_are_kept() {
+        let e = Error::Io { path: "x".into(), source: std::io::Error::other("disk full") };
+        assert_eq!(std::error::Error::source(&e).map(ToString::to_string).as_deref(), Some("disk full"));
+        let e = Error::Git { doing: "committing".into(), source: git2::Error::from_str("locked") };
+        assert!(std::error::Error::source(&e).is_some());
+        assert_eq!(e.to_string(), "git: committing: locked");
+    }
+}

@@ -88,7 +88,7 @@ fn show(ctx: &Ctx, repo: &Repo, inc: &Incident, rb: &Runbook, plan: &Plan<'_>, c
     let row = rows.iter().find(|r| r.phase == cur.phase);
     let spent = row.and_then(|r| r.actual_s).unwrap_or(0);
     let budget = row.map_or(0, |r| r.budget_s);
-    let over = if spent > budget { "  OVER BUDGET" } else { "" };
+    let over = if row.is_some_and(|r| r.over) { "  OVER BUDGET" } else { "" };
     // Steps on a branch not taken will never come; they do not count.
     let in_phase: Vec<_> =
         plan.items.iter().filter(|(p, s)| p.phase == cur.phase && *s != Status::NotTaken).collect();

@@ -1,10 +1,13 @@
 pub mod harness;
 
+mod cache;
 mod cli_docs;
 mod errors;
+mod exit_codes;
 mod lifecycle;
 mod lint;
 mod lint_robust;
 mod log_durability;
 mod markdown;
+mod model_agreement;
 mod walk_pty;
