@@ -9,6 +9,9 @@ use crate::model::Shape;
 use crate::phase::Phase;
 use crate::timefmt::parse_duration;
 
+/// The file that makes a folder an incident repository.
+pub const FILE: &str = "incident.yaml";
+
 crate::model! {
     /// One severity level.
     SEVERITY: pub struct Severity {

@@ -10,7 +10,6 @@
 use std::path::PathBuf;
 
 use crate::phase::Phase;
-use crate::state::State;
 
 #[derive(Debug)]
 pub enum Error {
@@ -38,7 +37,7 @@ pub enum Error {
     /// The incident is resolved or closed, and the command needs an open one.
     NotOpen {
         id: String,
-        state: State,
+        state: &'static str,
     },
     /// `close` on an incident that is already closed.
     AlreadyClosed {
@@ -307,7 +306,7 @@ impl std::fmt::Display for Error {
                 "no open incident; pass one with --incident ID, or open one with `incident open TITLE --severity SEV`",
             ),
             Error::NotOpen { id, state } => {
-                write!(f, "incident {id} is {}; nothing more can happen in it", state.name())
+                write!(f, "incident {id} is {state}; nothing more can happen in it")
             }
             Error::AlreadyClosed { id } => write!(f, "incident {id} is already closed"),
             Error::UnknownSeverity { given, declared } => {

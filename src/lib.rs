@@ -25,6 +25,7 @@ pub mod report;
 pub mod respond;
 pub mod runbook;
 pub mod runner;
+pub mod schema;
 pub mod starter;
 pub mod state;
 pub mod timefmt;

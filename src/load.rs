@@ -12,7 +12,7 @@ use crate::config::{self, Config};
 use crate::error::{Error, Result};
 use crate::lint::{self, Context, Doc, Finding};
 use crate::model::{self, Shape};
-use crate::repo::{CONFIG_FILE, Repo};
+use crate::repo::Repo;
 use crate::runbook::{self, Loaded, Runbook};
 
 /// The repository at `root`, with its configuration.
@@ -22,7 +22,7 @@ pub fn repo(root: PathBuf) -> Result<Repo> {
 
 /// The repository's `incident.yaml`.
 pub fn config(root: &Path) -> Result<Config> {
-    let path = root.join(CONFIG_FILE);
+    let path = root.join(config::FILE);
     let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
     from_text(&path, text, &config::CONFIG, &Context::default())
 }

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ids;
 
-pub const CONFIG_FILE: &str = "incident.yaml";
+use crate::config::FILE as CONFIG_FILE;
 
 pub struct Repo {
     pub root: PathBuf,

@@ -39,5 +39,5 @@ pub fn files() -> Vec<(String, Cow<'static, str>)> {
 
 /// The schema as `incident schema` prints it.
 pub fn schema_text() -> String {
-    serde_json::to_string_pretty(&crate::lint::schema::runbook()).unwrap_or_default() + "\n"
+    serde_json::to_string_pretty(&crate::schema::runbook()).unwrap_or_default() + "\n"
 }

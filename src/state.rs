@@ -284,7 +284,7 @@ impl Incident {
     pub fn require_open(&self) -> crate::error::Result<()> {
         match self.state {
             State::Open => Ok(()),
-            state => Err(crate::error::Error::NotOpen { id: self.id.clone(), state }),
+            state => Err(crate::error::Error::NotOpen { id: self.id.clone(), state: state.name() }),
         }
     }
 

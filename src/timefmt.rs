@@ -134,6 +134,16 @@ pub fn date(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }
 
+/// `14:02`: a UTC clock time, as the demo's scenario writes it.
+pub fn hhmm(t: DateTime<Utc>) -> String {
+    t.format("%H:%M").to_string()
+}
+
+/// Reads `14:02` as a clock time.
+pub fn parse_hhmm(s: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(s, "%H:%M").ok()
+}
+
 /// What Mermaid's `dateFormat YYYY-MM-DDTHH:mm:ss` reads.
 pub fn mermaid(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S").to_string()

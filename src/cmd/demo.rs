@@ -6,7 +6,7 @@
 use std::ffi::{OsStr, OsString};
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
 use serde::Deserialize;
 
@@ -18,6 +18,7 @@ use crate::index;
 use crate::load;
 use crate::respond;
 use crate::runner;
+use crate::timefmt::{self, hhmm};
 
 /// The scenario, embedded so the demo needs nothing but the binary.
 pub const SCENARIO: &str = include_str!("../../demo/scenario.yaml");
@@ -83,8 +84,7 @@ pub fn parse(text: &str) -> Result<Vec<Entry>> {
     })?;
     let mut entries: Vec<Entry> = Vec::with_capacity(file.entries.len());
     for (i, raw) in file.entries.into_iter().enumerate() {
-        let time = NaiveTime::parse_from_str(&raw.at, "%H:%M")
-            .map_err(|e| bad(i + 1, &raw.at, format!("`at` must be HH:MM: {e}")))?;
+        let time = timefmt::parse_hhmm(&raw.at).ok_or_else(|| bad(i + 1, &raw.at, "`at` must be HH:MM"))?;
         let at = file.date.and_time(time).and_utc();
         if let Some(before) = entries.last().filter(|before| before.at > at) {
             let message = format!("comes before the entry above it ({})", hhmm(before.at));
@@ -141,10 +141,6 @@ pub fn log_recorded(root: &Path, entry: &Entry) -> Result<()> {
     };
     // A fresh replay has no torn line to warn about.
     index::append(&repo, &id, &[Event::new(body.redacted(), &entry.by, entry.at, None)]).map(drop)
-}
-
-fn hhmm(t: DateTime<Utc>) -> String {
-    t.format("%H:%M").to_string()
 }
 
 /// Replays one entry into the repository at `root`, the clock fixed at the entry's time.

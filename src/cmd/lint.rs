@@ -4,12 +4,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+use crate::config;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::lint::format::{self, Format};
 use crate::lint::{self, Context};
 use crate::load;
-use crate::repo::{self, CONFIG_FILE};
+use crate::repo;
 
 pub fn run(ctx: &Ctx, paths: &[PathBuf], fmt: Format, explain: Option<&str>) -> Result<u8> {
     if let Some(rule) = explain {
@@ -22,7 +23,7 @@ pub fn run(ctx: &Ctx, paths: &[PathBuf], fmt: Format, explain: Option<&str>) -> 
         let Some(root) = &cwd_root else {
             return Err(Error::NothingToLint);
         };
-        [CONFIG_FILE, "runbooks", "templates"].iter().map(|p| root.join(p)).filter(|p| p.exists()).collect()
+        [config::FILE, "runbooks", "templates"].iter().map(|p| root.join(p)).filter(|p| p.exists()).collect()
     } else {
         paths.to_vec()
     };

@@ -17,7 +17,7 @@ pub enum Kind {
 impl Kind {
     pub fn of(path: &Path) -> Option<Kind> {
         let name = path.file_name()?.to_str()?;
-        if name == crate::repo::CONFIG_FILE {
+        if name == crate::config::FILE {
             return Some(Kind::Config);
         }
         match path.extension()?.to_str()? {

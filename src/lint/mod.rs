@@ -5,7 +5,6 @@
 pub mod doc;
 pub mod format;
 pub mod rules;
-pub mod schema;
 pub mod suppress;
 pub mod yaml;
 
