@@ -30,6 +30,7 @@ pub mod starter;
 pub mod state;
 pub mod timefmt;
 pub mod ui;
+pub mod yaml;
 
 use cli::{Cli, Command};
 use ctx::Ctx;

@@ -8,8 +8,8 @@
 //! So names, required fields and types are written once, and what `open` and `walk` accept
 //! is what `lint` accepts: one parser (the span-keeping tree) reads both.
 
-use crate::lint::yaml::{Node, Value};
 use crate::phase::Phase;
+use crate::yaml::{Node, Value};
 
 #[derive(Debug)]
 pub enum Shape {

@@ -3,9 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use super::suppress::Suppress;
-use super::yaml::{self, Node, Pos};
 use crate::model::{self, Mismatch};
 use crate::phase::Phase;
+use crate::yaml::{self, Node, Pos};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -37,7 +37,7 @@ fn human(findings: &[Finding], files: usize, color: bool) -> String {
     for f in findings {
         let lines = sources.entry(f.file.as_str()).or_insert_with(|| {
             std::fs::read_to_string(&f.file)
-                .map(|t| super::yaml::lines(&t).map(str::to_string).collect())
+                .map(|t| crate::yaml::lines(&t).map(str::to_string).collect())
                 .unwrap_or_default()
         });
         let (label, code) = match f.severity {

@@ -6,7 +6,6 @@ pub mod doc;
 pub mod format;
 pub mod rules;
 pub mod suppress;
-pub mod yaml;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -94,12 +93,12 @@ pub struct Emit<'a> {
 }
 
 impl Emit<'_> {
-    pub fn at(&mut self, pos: yaml::Pos, message: impl Into<String>) {
+    pub fn at(&mut self, pos: crate::yaml::Pos, message: impl Into<String>) {
         self.out.push(finding(self.rule, self.doc, pos, message.into()));
     }
 }
 
-pub fn finding(rule: &dyn Rule, doc: &Doc, pos: yaml::Pos, message: String) -> Finding {
+pub fn finding(rule: &dyn Rule, doc: &Doc, pos: crate::yaml::Pos, message: String) -> Finding {
     Finding {
         file: doc.display.clone(),
         line: pos.line.max(1),

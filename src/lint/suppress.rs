@@ -27,7 +27,7 @@ impl Suppress {
         if !text.contains(MARK) {
             return s;
         }
-        let lines: Vec<&str> = super::yaml::lines(text).collect();
+        let lines: Vec<&str> = crate::yaml::lines(text).collect();
         // Worked out once for the whole file, so that many directives stay linear.
         let mut blocks: Option<Blocks> = None;
         for (i, line) in lines.iter().enumerate() {
@@ -123,7 +123,7 @@ mod tests {
 
     /// The scan `parse` used to do for each directive: the reference for what it finds now.
     fn scanned(text: &str) -> Vec<(String, usize, usize)> {
-        let lines: Vec<&str> = crate::lint::yaml::lines(text).collect();
+        let lines: Vec<&str> = crate::yaml::lines(text).collect();
         let mut out = Vec::new();
         for (i, line) in lines.iter().enumerate() {
             let Some(hash) = line.find('#') else { continue };

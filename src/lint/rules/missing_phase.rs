@@ -1,8 +1,8 @@
 //! A runbook without one of the five phases.
 
-use crate::lint::yaml::Pos;
 use crate::lint::{Context, Doc, Emit, Kind, Rule, Severity};
 use crate::phase::Phase;
+use crate::yaml::Pos;
 
 pub struct MissingPhase;
 

@@ -48,7 +48,7 @@ pub static ALL: &[&dyn Rule] = &[
 ];
 
 /// A step's id and where it stands.
-fn step_id(step: &super::yaml::Node) -> Option<(&str, super::yaml::Pos)> {
+fn step_id(step: &crate::yaml::Node) -> Option<(&str, crate::yaml::Pos)> {
     let n = step.get("id")?;
     Some((n.as_str()?, n.pos))
 }
@@ -59,7 +59,7 @@ fn step_id(step: &super::yaml::Node) -> Option<(&str, super::yaml::Pos)> {
 struct StepIndex<'a>(Vec<(&'a str, usize)>);
 
 impl<'a> StepIndex<'a> {
-    fn new(steps: &[(&'static str, &'a super::yaml::Node)]) -> StepIndex<'a> {
+    fn new(steps: &[(&'static str, &'a crate::yaml::Node)]) -> StepIndex<'a> {
         let mut ids: Vec<(&str, usize)> =
             steps.iter().enumerate().filter_map(|(k, (_, s))| step_id(s).map(|(id, _)| (id, k))).collect();
         ids.sort_unstable();
@@ -75,8 +75,8 @@ impl<'a> StepIndex<'a> {
 /// Where `needle` (text matched inside a scalar) stands in the source: found from the node's
 /// own position, within the lines the node covers; else the node's position. Findings about
 /// a word inside a command then point at the word, not at the start of the command.
-fn locate(doc: &super::Doc, node: &super::yaml::Node, needle: &str) -> super::yaml::Pos {
-    let lines: Vec<&str> = super::yaml::lines(&doc.text).collect();
+fn locate(doc: &super::Doc, node: &crate::yaml::Node, needle: &str) -> crate::yaml::Pos {
+    let lines: Vec<&str> = crate::yaml::lines(&doc.text).collect();
     let first = node.pos.line.saturating_sub(1);
     for (i, line) in lines.iter().enumerate().take(node.end_line.max(node.pos.line)).skip(first) {
         // On the node's first line, search from the node's column on.
@@ -87,7 +87,7 @@ fn locate(doc: &super::Doc, node: &super::yaml::Node, needle: &str) -> super::ya
         };
         if let Some(b) = line[from..].find(needle) {
             let col = line[..from + b].chars().count() + 1;
-            return super::yaml::Pos { line: i + 1, col };
+            return crate::yaml::Pos { line: i + 1, col };
         }
     }
     node.pos

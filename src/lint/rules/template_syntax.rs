@@ -1,7 +1,7 @@
 //! A template that does not compile.
 
-use crate::lint::yaml::Pos;
 use crate::lint::{Context, Doc, Emit, Kind, Rule, Severity};
+use crate::yaml::Pos;
 
 pub struct TemplateSyntax;
 
