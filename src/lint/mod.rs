@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 pub use doc::{Doc, Kind};
+pub use rules::Meta;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -60,22 +61,17 @@ pub struct Context {
     pub disabled: HashSet<String>,
 }
 
-/// A rule: one concern, one id, one severity. `check` sees one file; `check_all` sees every
+/// A rule's check: one concern. What the rule is called, how severe it is and how it is
+/// explained is data, in [`rules::RULES`]. `check` sees one file; `check_all` sees every
 /// runbook at once, for concerns that span files.
 pub trait Rule: Sync {
-    fn id(&self) -> &'static str;
-    fn severity(&self) -> Severity;
-    /// One line: what the rule finds.
-    fn summary(&self) -> &'static str;
-    /// For `--explain`: why it matters and how to fix it.
-    fn explain(&self) -> &'static str;
     fn check(&self, _doc: &Doc, _cx: &Context, _out: &mut Emit<'_>) {}
-    fn check_all(&self, _runbooks: &[doc::Summary], _out: &mut Vec<Finding>) {}
+    fn check_all(&self, _rule: &Meta, _runbooks: &[doc::Summary], _out: &mut Vec<Finding>) {}
 }
 
 /// Collects one rule's findings for one file.
 pub struct Emit<'a> {
-    pub rule: &'a dyn Rule,
+    pub rule: &'a Meta,
     pub doc: &'a Doc,
     pub out: &'a mut Vec<Finding>,
 }
@@ -86,19 +82,19 @@ impl Emit<'_> {
     }
 }
 
-pub fn finding(rule: &dyn Rule, doc: &Doc, pos: yaml::Pos, message: String) -> Finding {
+pub fn finding(rule: &Meta, doc: &Doc, pos: yaml::Pos, message: String) -> Finding {
     Finding {
         file: doc.display.clone(),
         line: pos.line.max(1),
         column: pos.col.max(1),
-        rule: rule.id(),
-        severity: rule.severity(),
+        rule: rule.id,
+        severity: rule.severity,
         message,
     }
 }
 
-pub fn find_rule(id: &str) -> Option<&'static dyn Rule> {
-    rules::ALL.iter().copied().find(|r| r.id() == id)
+pub fn find_rule(id: &str) -> Option<&'static Meta> {
+    rules::RULES.iter().find(|r| r.id == id)
 }
 
 /// The files under `paths` that lint reads: YAML and Jinja templates; folders recursively.
@@ -168,12 +164,12 @@ pub fn lint(files: &[PathBuf], cx: &Context) -> Vec<Finding> {
         found.extend(f);
     }
     docs.sort_by(|a, b| a.display.cmp(&b.display));
-    for rule in rules::ALL {
-        if cx.disabled.contains(rule.id()) {
+    for rule in rules::RULES {
+        if cx.disabled.contains(rule.id) {
             continue;
         }
         let mut cross = Vec::new();
-        rule.check_all(&docs, &mut cross);
+        rule.rule.check_all(rule, &docs, &mut cross);
         found.extend(cross.into_iter().filter(|f| !suppressed(&docs, f)));
     }
     found.sort();
@@ -198,12 +194,12 @@ fn suppressed(docs: &[doc::Summary], f: &Finding) -> bool {
 
 fn check_doc(doc: &Doc, cx: &Context, found: &mut Vec<Finding>) {
     let mut mine = Vec::new();
-    for rule in rules::ALL {
-        if cx.disabled.contains(rule.id()) {
+    for rule in rules::RULES {
+        if cx.disabled.contains(rule.id) {
             continue;
         }
-        let mut emit = Emit { rule: *rule, doc, out: &mut mine };
-        rule.check(doc, cx, &mut emit);
+        let mut emit = Emit { rule, doc, out: &mut mine };
+        rule.rule.check(doc, cx, &mut emit);
     }
     found.extend(mine.into_iter().filter(|f| !doc.suppress.covers(f.rule, f.line)));
 }

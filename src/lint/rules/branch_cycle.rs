@@ -1,23 +1,11 @@
 //! A decision that jumps back: the walk only moves forward, so a loop is ambiguous.
 
 use super::StepIndex;
-use crate::lint::{Context, Doc, Emit, Rule, Severity};
+use crate::lint::{Context, Doc, Emit, Rule};
 
 pub struct BranchCycle;
 
 impl Rule for BranchCycle {
-    fn id(&self) -> &'static str {
-        "branch-cycle"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Error
-    }
-    fn summary(&self) -> &'static str {
-        "A `choices` answer jumps back to the same or an earlier step (a loop)"
-    }
-    fn explain(&self) -> &'static str {
-        "The walk moves forward through the runbook: a decision jumps to a later step, and the steps it jumps over are not taken. An answer that points at the step itself or an earlier one would loop. Point it at a later step, or repeat the check as a new step further down."
-    }
     fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
         let steps = doc.steps();
         // Where each id first stands: a cheap lookup per answer, however long the runbook.

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::lint::{Context, Doc, Emit, Rule, Severity};
+use crate::lint::{Context, Doc, Emit, Rule};
 
 pub struct CommandInterpolation;
 
@@ -19,18 +19,6 @@ static REPARSE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl Rule for CommandInterpolation {
-    fn id(&self) -> &'static str {
-        "command-interpolation"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "A command splices incident data into its text instead of reading it from the environment"
-    }
-    fn explain(&self) -> &'static str {
-        "Incident data (titles, notes) is typed by people under stress and may hold quotes, `;` or `$(…)`. The tool passes it only as environment variables: INCIDENT_ID, INCIDENT_TITLE, INCIDENT_SEVERITY, INCIDENT_SERVICES, INCIDENT_REPO. Template syntax such as `{{ title }}` is never expanded in a command; an unquoted `$INCIDENT_TITLE` is split and globbed by the shell; `eval`, `sh -c` or `xargs` over it runs it as code. Write \"$INCIDENT_TITLE\", in double quotes, as an argument."
-    }
     fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
         for (_, step) in doc.steps() {
             let Some(run) = step.get("run") else { continue };

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
 
-use crate::lint::{Context, Doc, Emit, Rule, Severity};
+use crate::lint::{Context, Doc, Emit, Rule};
 
 pub struct DangerousCommand;
 
@@ -37,18 +37,6 @@ static ANY: LazyLock<RegexSet> = LazyLock::new(|| {
 });
 
 impl Rule for DangerousCommand {
-    fn id(&self) -> &'static str {
-        "dangerous-command"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "A command that could destroy data or machines (rm -rf /, curl | sh, mkfs, fork bombs, DROP TABLE, …)"
-    }
-    fn explain(&self) -> &'static str {
-        "At 3 a.m. a confirmed command runs as typed. Commands that delete system directories, pipe downloads into a shell, format disks, drop tables, delete namespaces or destroy infrastructure should not be one keypress away. Narrow the command (a specific path, a reviewed script in the repository), or, when it is truly intended, switch the rule off for that step with `# incident-lint: disable=dangerous-command` above it."
-    }
     fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
         for (_, step) in doc.steps() {
             let Some(run) = step.get("run") else { continue };

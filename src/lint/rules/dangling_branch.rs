@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use super::step_id;
-use crate::lint::{Context, Doc, Emit, Rule, Severity};
+use crate::lint::{Context, Doc, Emit, Rule};
 
 pub struct DanglingBranch;
 
@@ -11,18 +11,6 @@ pub struct DanglingBranch;
 const MAX_LISTED: usize = 50;
 
 impl Rule for DanglingBranch {
-    fn id(&self) -> &'static str {
-        "dangling-branch"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Error
-    }
-    fn summary(&self) -> &'static str {
-        "A `choices` answer points at a step id that does not exist"
-    }
-    fn explain(&self) -> &'static str {
-        "Each answer of a decision step jumps to the step with that id. A missing id is usually a typo or a renamed step; the walk could not follow the answer. Point it at an existing step id."
-    }
     fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
         let steps = doc.steps();
         let ids: HashSet<&str> = steps.iter().filter_map(|(_, s)| step_id(s).map(|(id, _)| id)).collect();

@@ -3,23 +3,11 @@
 use std::collections::HashMap;
 
 use super::step_id;
-use crate::lint::{Context, Doc, Emit, Rule, Severity};
+use crate::lint::{Context, Doc, Emit, Rule};
 
 pub struct DuplicateStepId;
 
 impl Rule for DuplicateStepId {
-    fn id(&self) -> &'static str {
-        "duplicate-step-id"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Error
-    }
-    fn summary(&self) -> &'static str {
-        "Two steps in one runbook share an id"
-    }
-    fn explain(&self) -> &'static str {
-        "Step ids are unique across the whole runbook (all phases): `choices`, `incident step done STEP` and the log refer to steps by id. Rename one of the two."
-    }
     fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (_, step) in doc.steps() {
