@@ -40,8 +40,15 @@ pub static RULES: &[Meta] = &[
     Meta {
         id: "yaml-syntax",
         severity: Error,
-        summary: "The file is not valid YAML (or not UTF-8, or holds a second document)",
+        summary: "The file is not valid YAML (or not UTF-8)",
         explain: "The YAML parser stopped here. Common causes: a tab used for indentation, an unclosed quote or bracket, a `key: value` whose value contains `: ` without quotes. Fix the text at the position shown; nothing after it was checked.",
+        rule: &reader::FromReading,
+    },
+    Meta {
+        id: "multiple-documents",
+        severity: Error,
+        summary: "The file holds more than one YAML document (a `---` after the first)",
+        explain: "A YAML stream may hold several documents separated by `---`, but a runbook or incident.yaml file is exactly one: the tool refuses to load a file of several documents, and only the first would be linted. A `---` line before the first document is fine. Remove the `---` that starts the second document (often left from pasting two files together), or move that document into a file of its own.",
         rule: &reader::FromReading,
     },
     Meta {
