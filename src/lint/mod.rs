@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 pub use doc::{Doc, Kind};
-pub use rules::Meta;
+pub use rules::{Input, Meta};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -62,10 +62,11 @@ pub struct Context {
 }
 
 /// A rule's check: one concern. What the rule is called, how severe it is and how it is
-/// explained is data, in [`rules::RULES`]. `check` sees one file; `check_all` sees every
-/// runbook at once, for concerns that span files.
+/// explained is data, in [`rules::RULES`]. `check` sees one file (with what several rules
+/// need of it, worked out once); `check_all` sees every runbook at once, for concerns that
+/// span files.
 pub trait Rule: Sync {
-    fn check(&self, _doc: &Doc, _cx: &Context, _out: &mut Emit<'_>) {}
+    fn check(&self, _input: &Input<'_>, _cx: &Context, _out: &mut Emit<'_>) {}
     fn check_all(&self, _rule: &Meta, _runbooks: &[doc::Summary], _out: &mut Vec<Finding>) {}
 }
 
@@ -134,6 +135,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// Lints `files`, returning every finding, sorted and de-duplicated.
 pub fn lint(files: &[PathBuf], cx: &Context) -> Vec<Finding> {
+    let active = active(cx);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
     let next = AtomicUsize::new(0);
     let mut per_worker: Vec<(Vec<doc::Summary>, Vec<Finding>)> = std::thread::scope(|s| {
@@ -146,7 +148,7 @@ pub fn lint(files: &[PathBuf], cx: &Context) -> Vec<Finding> {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(path) = files.get(i) else { break };
                         let doc = Doc::load(path);
-                        check_doc(&doc, cx, &mut found);
+                        check_doc(&doc, cx, &active, &mut found);
                         if doc.kind == Kind::Runbook {
                             docs.push(doc.summary());
                         }
@@ -164,10 +166,7 @@ pub fn lint(files: &[PathBuf], cx: &Context) -> Vec<Finding> {
         found.extend(f);
     }
     docs.sort_by(|a, b| a.display.cmp(&b.display));
-    for rule in rules::RULES {
-        if cx.disabled.contains(rule.id) {
-            continue;
-        }
+    for rule in &active {
         let mut cross = Vec::new();
         rule.rule.check_all(rule, &docs, &mut cross);
         found.extend(cross.into_iter().filter(|f| !suppressed(&docs, f)));
@@ -182,7 +181,7 @@ pub fn lint(files: &[PathBuf], cx: &Context) -> Vec<Finding> {
 pub fn lint_text(name: &str, text: &str, cx: &Context) -> Vec<Finding> {
     let doc = Doc::from_text(Path::new(name), text.to_string());
     let mut found = Vec::new();
-    check_doc(&doc, cx, &mut found);
+    check_doc(&doc, cx, &active(cx), &mut found);
     found.sort();
     found.dedup();
     found
@@ -192,14 +191,17 @@ fn suppressed(docs: &[doc::Summary], f: &Finding) -> bool {
     docs.iter().find(|d| d.display == f.file).is_some_and(|d| d.suppress.covers(f.rule, f.line))
 }
 
-fn check_doc(doc: &Doc, cx: &Context, found: &mut Vec<Finding>) {
+/// The rules not switched off, looked up once per lint rather than once per file.
+fn active(cx: &Context) -> Vec<&'static Meta> {
+    rules::RULES.iter().filter(|r| !cx.disabled.contains(r.id)).collect()
+}
+
+fn check_doc(doc: &Doc, cx: &Context, active: &[&'static Meta], found: &mut Vec<Finding>) {
+    let input = Input::new(doc);
     let mut mine = Vec::new();
-    for rule in rules::RULES {
-        if cx.disabled.contains(rule.id) {
-            continue;
-        }
+    for rule in active {
         let mut emit = Emit { rule, doc, out: &mut mine };
-        rule.rule.check(doc, cx, &mut emit);
+        rule.rule.check(&input, cx, &mut emit);
     }
     found.extend(mine.into_iter().filter(|f| !doc.suppress.covers(f.rule, f.line)));
 }

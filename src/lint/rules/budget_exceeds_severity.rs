@@ -1,15 +1,15 @@
 //! A phase budget longer than the whole response budget of a severity the runbook is for.
 
 use crate::lint::shape::PHASE_NAMES;
-use crate::lint::{Context, Doc, Emit, Rule};
+use crate::lint::{Context, Emit, Input, Rule};
 use crate::timefmt::{human, parse_duration};
 
 pub struct BudgetExceedsSeverity;
 
 impl Rule for BudgetExceedsSeverity {
-    fn check(&self, doc: &Doc, cx: &Context, out: &mut Emit<'_>) {
+    fn check(&self, input: &Input<'_>, cx: &Context, out: &mut Emit<'_>) {
         let Some(declared) = &cx.declared else { return };
-        let Some(root) = &doc.root else { return };
+        let Some(root) = &input.doc.root else { return };
         let Some(phases) = root.get("phases") else {
             return;
         };

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::lint::{Context, Doc, Emit, Rule};
+use crate::lint::{Context, Emit, Input, Rule};
 
 pub struct CommandInterpolation;
 
@@ -19,8 +19,9 @@ static REPARSE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl Rule for CommandInterpolation {
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
-        for (_, step) in doc.steps() {
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        let doc = input.doc;
+        for (_, step) in &input.steps {
             let Some(run) = step.get("run") else { continue };
             let Some(cmd) = run.as_str() else { continue };
             if let Some(m) = TEMPLATE.find(cmd) {
@@ -46,7 +47,7 @@ impl Rule for CommandInterpolation {
 }
 
 /// `$INCIDENT_*` expansions outside double quotes (inside single quotes nothing expands).
-fn unquoted_incident_vars(cmd: &str) -> Vec<String> {
+fn unquoted_incident_vars(cmd: &str) -> Vec<&str> {
     let bytes = cmd.as_bytes();
     let (mut single, mut double) = (false, false);
     let mut found = Vec::new();
@@ -59,8 +60,8 @@ fn unquoted_incident_vars(cmd: &str) -> Vec<String> {
             b'$' if !single && !double => {
                 let rest = &cmd[i + 1..];
                 let rest = rest.strip_prefix('{').unwrap_or(rest);
-                let name: String =
-                    rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                let len = rest.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
+                let name = &rest[..len];
                 // Ids, severities and service lists are tool-made; titles and paths are not.
                 if name == "INCIDENT_TITLE" || name == "INCIDENT_REPO" {
                     found.push(name);

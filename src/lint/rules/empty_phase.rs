@@ -1,13 +1,13 @@
 //! A phase with no steps.
 
 use crate::lint::shape::PHASE_NAMES;
-use crate::lint::{Context, Doc, Emit, Rule};
+use crate::lint::{Context, Emit, Input, Rule};
 
 pub struct EmptyPhase;
 
 impl Rule for EmptyPhase {
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
-        let Some(phases) = doc.root.as_ref().and_then(|r| r.get("phases")) else {
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        let Some(phases) = input.doc.root.as_ref().and_then(|r| r.get("phases")) else {
             return;
         };
         for name in PHASE_NAMES {

@@ -1,12 +1,12 @@
 //! `expect_exit` on a step with nothing to run.
 
-use crate::lint::{Context, Doc, Emit, Rule};
+use crate::lint::{Context, Emit, Input, Rule};
 
 pub struct ExpectExitWithoutRun;
 
 impl Rule for ExpectExitWithoutRun {
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
-        for (_, step) in doc.steps() {
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        for (_, step) in &input.steps {
             if step.get("run").is_none()
                 && let Some(key) = step.key("expect_exit")
             {

@@ -1,11 +1,12 @@
 //! A runbook whose file name is not `<id>.yaml`.
 
-use crate::lint::{Context, Doc, Emit, Kind, Rule};
+use crate::lint::{Context, Emit, Input, Kind, Rule};
 
 pub struct FileName;
 
 impl Rule for FileName {
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        let doc = input.doc;
         if doc.kind != Kind::Runbook {
             return;
         }

@@ -2,12 +2,13 @@
 
 use crate::lint::shape::PHASE_NAMES;
 use crate::lint::yaml::Pos;
-use crate::lint::{Context, Doc, Emit, Kind, Rule};
+use crate::lint::{Context, Emit, Input, Kind, Rule};
 
 pub struct MissingPhase;
 
 impl Rule for MissingPhase {
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        let doc = input.doc;
         if doc.kind != Kind::Runbook {
             return;
         }

@@ -20,8 +20,9 @@ mod unknown_service;
 mod unknown_severity;
 mod unreachable_step;
 
-use super::Rule;
 use super::Severity::{Error, Warning};
+use super::yaml::{Node, Pos};
+use super::{Doc, Rule};
 
 /// One rule as users see it (`--explain`, SARIF's rule catalogue, every finding's id and
 /// severity), and the check that finds it.
@@ -207,38 +208,77 @@ pub static RULES: &[Meta] = &[
     },
 ];
 
+/// One file as the rules see it: the document, and what several rules need of it (its steps
+/// in walking order, where each id stands), worked out once per file rather than per rule.
+pub struct Input<'a> {
+    pub doc: &'a Doc,
+    pub steps: Vec<(&'static str, &'a Node)>,
+    pub ids: StepIndex<'a>,
+}
+
+impl<'a> Input<'a> {
+    pub fn new(doc: &'a Doc) -> Input<'a> {
+        let steps = doc.steps();
+        let ids = StepIndex::new(&steps);
+        Input { doc, steps, ids }
+    }
+}
+
 /// A step's id and where it stands.
-fn step_id(step: &super::yaml::Node) -> Option<(&str, super::yaml::Pos)> {
+fn step_id(step: &Node) -> Option<(&str, Pos)> {
     let n = step.get("id")?;
     Some((n.as_str()?, n.pos))
 }
 
-/// Step ids and where each first stands (its index in walking order), for lookups by id.
-/// Sorted rather than hashed: cheaper for the usual twenty steps, and a binary search for
-/// generated runbooks of thousands.
-struct StepIndex<'a>(Vec<(&'a str, usize)>);
+/// Every step id with its index in walking order, sorted by id then index, for lookups by id
+/// (the first use of an id is the head of its run). Sorted rather than hashed: cheaper for
+/// the usual twenty steps, and a binary search for generated runbooks of thousands.
+pub struct StepIndex<'a>(Vec<(&'a str, usize)>);
 
 impl<'a> StepIndex<'a> {
-    fn new(steps: &[(&'static str, &'a super::yaml::Node)]) -> StepIndex<'a> {
+    fn new(steps: &[(&'static str, &'a Node)]) -> StepIndex<'a> {
         let mut ids: Vec<(&str, usize)> =
             steps.iter().enumerate().filter_map(|(k, (_, s))| step_id(s).map(|(id, _)| (id, k))).collect();
         ids.sort_unstable();
-        ids.dedup_by_key(|(id, _)| *id); // keeps the first use: the smallest index
         StepIndex(ids)
     }
 
-    fn get(&self, id: &str) -> Option<usize> {
-        self.0.binary_search_by(|(k, _)| (*k).cmp(id)).ok().map(|i| self.0[i].1)
+    /// The index of the first step with this id.
+    pub fn get(&self, id: &str) -> Option<usize> {
+        let i = self.0.partition_point(|(k, _)| *k < id);
+        self.0.get(i).filter(|(k, _)| *k == id).map(|(_, at)| *at)
+    }
+
+    /// Each id once, sorted.
+    pub fn unique(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.0
+            .iter()
+            .enumerate()
+            .filter(|(i, (id, _))| *i == 0 || self.0[i - 1].0 != *id)
+            .map(|(_, (id, _))| *id)
+    }
+
+    /// Every later use of an id: (its step's index, the index of the id's first use).
+    pub fn repeats(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let mut first = 0;
+        self.0.iter().enumerate().filter_map(move |(i, (id, at))| {
+            if i > 0 && self.0[i - 1].0 == *id {
+                Some((*at, first))
+            } else {
+                first = *at;
+                None
+            }
+        })
     }
 }
 
 /// Where `needle` (text matched inside a scalar) stands in the source: found from the node's
 /// own position, within the lines the node covers; else the node's position. Findings about
 /// a word inside a command then point at the word, not at the start of the command.
-fn locate(doc: &super::Doc, node: &super::yaml::Node, needle: &str) -> super::yaml::Pos {
-    let lines: Vec<&str> = super::yaml::lines(&doc.text).collect();
+fn locate(doc: &Doc, node: &Node, needle: &str) -> Pos {
     let first = node.pos.line.saturating_sub(1);
-    for (i, line) in lines.iter().enumerate().take(node.end_line.max(node.pos.line)).skip(first) {
+    let lines = super::yaml::lines(&doc.text).enumerate().take(node.end_line.max(node.pos.line)).skip(first);
+    for (i, line) in lines {
         // On the node's first line, search from the node's column on.
         let from = if i == first {
             line.char_indices().nth(node.pos.col.saturating_sub(1)).map_or(line.len(), |(b, _)| b)
@@ -247,7 +287,7 @@ fn locate(doc: &super::Doc, node: &super::yaml::Node, needle: &str) -> super::ya
         };
         if let Some(b) = line[from..].find(needle) {
             let col = line[..from + b].chars().count() + 1;
-            return super::yaml::Pos { line: i + 1, col };
+            return Pos { line: i + 1, col };
         }
     }
     node.pos
@@ -270,6 +310,22 @@ mod tests {
         let n = ids.len();
         ids.dedup();
         assert_eq!(ids.len(), n, "a rule id appears twice in RULES");
+    }
+
+    /// The shared step index: the first use of an id, each id once, and every later use.
+    #[test]
+    fn step_index_finds_first_uses_and_repeats() {
+        let text = "phases:\n  detect:\n    steps:\n      - {id: b}\n      - {id: a}\n      - {id: b}\n      - {title: no id}\n      - {id: b}\n      - {id: c}\n";
+        let doc = crate::lint::Doc::from_text(std::path::Path::new("runbooks/t.yaml"), text.to_string());
+        let input = super::Input::new(&doc);
+        let ids = &input.ids;
+        assert_eq!(
+            (ids.get("a"), ids.get("b"), ids.get("c"), ids.get("d")),
+            (Some(1), Some(0), Some(5), None)
+        );
+        assert_eq!(ids.get(""), None);
+        assert_eq!(ids.unique().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(ids.repeats().collect::<Vec<_>>(), [(2, 0), (4, 0)]);
     }
 
     /// Regression: `locate` split lines with `str::lines`, which does not end a line at a bare

@@ -3,12 +3,13 @@
 //! records each problem under its rule id; this check reports those of the rule it runs for.
 
 use crate::lint::doc::Kind;
-use crate::lint::{Context, Doc, Emit, Rule};
+use crate::lint::{Context, Emit, Input, Rule};
 
 pub struct FromReading;
 
 impl Rule for FromReading {
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        let doc = input.doc;
         if doc.kind == Kind::Template {
             return;
         }

@@ -1,12 +1,13 @@
 //! A template that does not compile.
 
 use crate::lint::yaml::Pos;
-use crate::lint::{Context, Doc, Emit, Kind, Rule};
+use crate::lint::{Context, Emit, Input, Kind, Rule};
 
 pub struct TemplateSyntax;
 
 impl Rule for TemplateSyntax {
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        let doc = input.doc;
         if doc.kind != Kind::Template {
             return;
         }

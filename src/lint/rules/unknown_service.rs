@@ -1,12 +1,13 @@
 //! A runbook for a service incident.yaml does not declare.
 
-use crate::lint::{Context, Doc, Emit, Kind, Rule};
+use crate::lint::{Context, Emit, Input, Kind, Rule};
 
 pub struct UnknownService;
 
 impl Rule for UnknownService {
-    fn check(&self, doc: &Doc, cx: &Context, out: &mut Emit<'_>) {
+    fn check(&self, input: &Input<'_>, cx: &Context, out: &mut Emit<'_>) {
         let Some(declared) = &cx.declared else { return };
+        let doc = input.doc;
         if doc.kind != Kind::Runbook || declared.services.is_empty() {
             return;
         }

@@ -1,12 +1,13 @@
 //! A runbook for a severity incident.yaml does not declare.
 
-use crate::lint::{Context, Doc, Emit, Kind, Rule};
+use crate::lint::{Context, Emit, Input, Kind, Rule};
 
 pub struct UnknownSeverity;
 
 impl Rule for UnknownSeverity {
-    fn check(&self, doc: &Doc, cx: &Context, out: &mut Emit<'_>) {
+    fn check(&self, input: &Input<'_>, cx: &Context, out: &mut Emit<'_>) {
         let Some(declared) = &cx.declared else { return };
+        let doc = input.doc;
         if doc.kind != Kind::Runbook || declared.severities.is_empty() {
             return;
         }
