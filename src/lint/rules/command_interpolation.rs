@@ -29,6 +29,10 @@ impl Rule for CommandInterpolation {
                 let text = m.as_str();
                 out.at(at, format!("`{text}` is template syntax: commands are not templated; use \"$INCIDENT_…\" variables"));
             }
+            // Both checks below are about `$INCIDENT_…`: most commands never mention it.
+            if !cmd.contains("INCIDENT_") {
+                continue;
+            }
             if let Some(m) = REPARSE.find(cmd) {
                 let at = super::locate(doc, run, m.as_str());
                 out.at(at, format!("`{}` runs incident data as shell code", m.as_str()));
