@@ -115,7 +115,8 @@ fn pos(span: &Span) -> Pos {
     Pos { line: span.start.line(), col: span.start.col() + 1 }
 }
 
-/// Parses the first document of `text`. Returns the root (`None` for an empty file or a
+/// Parses the first document of `text` into a tree, and reads the rest of the stream for
+/// syntax errors and further documents. Returns the root (`None` for an empty file or a
 /// syntax error) and every problem found.
 pub fn parse(text: &str) -> (Option<Node>, Vec<YamlProblem>) {
     let mut problems = Vec::new();
@@ -174,19 +175,36 @@ impl<'a> Builder<'a> {
                 Event::StreamEnd => return None,
                 ev => {
                     let root = self.node(ev, span, 0).ok()?;
-                    // A second document in a runbook file would be silently ignored: say so.
-                    if let Ok((Event::DocumentEnd, _)) = self.next()
-                        && let Ok((Event::DocumentStart(_), span)) = self.next()
-                    {
-                        self.problems.push(YamlProblem {
-                            pos: pos(&span),
-                            rule: "yaml-syntax",
-                            message: "a second YAML document (`---`); a runbook file holds one".into(),
-                        });
-                    }
+                    self.rest_of_stream();
                     return Some(root);
                 }
             }
+        }
+    }
+
+    /// Reads the stream after the first document to its end. A syntax error there is recorded
+    /// (by `next`) as such; a valid stream with more documents is a `multiple-documents`
+    /// finding at the second one's start, since the tool reads a file as one document.
+    fn rest_of_stream(&mut self) {
+        let mut second: Option<Pos> = None;
+        let mut more = 0usize;
+        loop {
+            match self.next() {
+                Err(Stop) => return,
+                Ok((Event::StreamEnd, _)) => break,
+                Ok((Event::DocumentStart(_), span)) => {
+                    more += 1;
+                    second.get_or_insert(pos(&span));
+                }
+                Ok(_) => {}
+            }
+        }
+        if let Some(at) = second {
+            let all = if more == 1 { String::new() } else { format!(" ({} in all)", more + 1) };
+            let message = format!(
+                "a second YAML document starts here{all}: a runbook or incident.yaml file holds exactly one document"
+            );
+            self.problems.push(YamlProblem { pos: at, rule: "multiple-documents", message });
         }
     }
 
@@ -356,6 +374,29 @@ mod tests {
         ] {
             assert_eq!(lines(text).collect::<Vec<_>>(), want, "{text:?}");
         }
+    }
+
+    /// A valid stream of several documents is `multiple-documents`, at the second one's start
+    /// (a leading `---` or a closing `...` alone is not a second document); a stream that is
+    /// broken after the first document stays `yaml-syntax`, at the error.
+    #[test]
+    fn further_documents_and_broken_streams() {
+        let rules = |text: &str| -> Vec<(&'static str, Pos, String)> {
+            parse(text).1.into_iter().map(|p| (p.rule, p.pos, p.message)).collect()
+        };
+        assert_eq!(rules("---\na: 1\n...\n"), []);
+        let found = rules("a: 1\n---\nb: 2\n");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].0, found[0].1), ("multiple-documents", Pos { line: 2, col: 1 }));
+        // An implicit document after `...`, and an empty last one: three in all.
+        let found = rules("a: 1\n...\nb: 1\n---\n");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].0, found[0].1), ("multiple-documents", Pos { line: 3, col: 1 }));
+        assert!(found[0].2.contains("(3 in all)"), "{found:?}");
+        let found = rules("a: 1\n---\nb: [\n");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "yaml-syntax", "{found:?}");
+        assert_eq!(found[0].1.line, 4, "{found:?}");
     }
 
     #[test]

@@ -101,23 +101,23 @@ fn github(findings: &[Finding]) -> String {
 }
 
 fn sarif(findings: &[Finding]) -> serde_json::Value {
-    let rules: Vec<_> = rules::ALL
+    let rules: Vec<_> = rules::RULES
         .iter()
         .map(|r| {
             json!({
-                "id": r.id(),
-                "name": r.id(),
-                "shortDescription": {"text": r.summary()},
-                "fullDescription": {"text": r.explain()},
-                "help": {"text": r.explain()},
-                "defaultConfiguration": {"level": r.severity().name()},
+                "id": r.id,
+                "name": r.id,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": r.explain},
+                "help": {"text": r.explain},
+                "defaultConfiguration": {"level": r.severity.name()},
             })
         })
         .collect();
     let results: Vec<_> = findings
         .iter()
         .map(|f| {
-            let index = rules::ALL.iter().position(|r| r.id() == f.rule).unwrap_or(0);
+            let index = rules::RULES.iter().position(|r| r.id == f.rule).unwrap_or(0);
             json!({
                 "ruleId": f.rule,
                 "ruleIndex": index,
@@ -153,13 +153,13 @@ pub fn explain(rule: Option<&str>) -> crate::error::Result<String> {
         Some(id) => {
             let r = find_rule(id).ok_or_else(|| crate::error::Error::UnknownRule {
                 given: id.to_string(),
-                known: rules::ALL.iter().map(|r| r.id().to_string()).collect(),
+                known: rules::RULES.iter().map(|r| r.id.to_string()).collect(),
             })?;
-            Ok(format!("{} ({})\n{}\n\n{}\n", r.id(), r.severity().name(), r.summary(), r.explain()))
+            Ok(format!("{} ({})\n{}\n\n{}\n", r.id, r.severity.name(), r.summary, r.explain))
         }
-        None => Ok(rules::ALL
+        None => Ok(rules::RULES
             .iter()
-            .map(|r| format!("{:<26} {:<8} {}\n", r.id(), r.severity().name(), r.summary()))
+            .map(|r| format!("{:<26} {:<8} {}\n", r.id, r.severity.name(), r.summary))
             .collect()),
     }
 }

@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 pub use doc::{Doc, Kind};
+pub use rules::{Input, Meta};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -72,22 +73,18 @@ impl Context {
     }
 }
 
-/// A rule: one concern, one id, one severity. `check` sees one file; `check_all` sees every
-/// runbook at once, for concerns that span files.
+/// A rule's check: one concern. What the rule is called, how severe it is and how it is
+/// explained is data, in [`rules::RULES`]. `check` sees one file (with what several rules
+/// need of it, worked out once); `check_all` sees every runbook at once, for concerns that
+/// span files.
 pub trait Rule: Sync {
-    fn id(&self) -> &'static str;
-    fn severity(&self) -> Severity;
-    /// One line: what the rule finds.
-    fn summary(&self) -> &'static str;
-    /// For `--explain`: why it matters and how to fix it.
-    fn explain(&self) -> &'static str;
-    fn check(&self, _doc: &Doc, _cx: &Context, _out: &mut Emit<'_>) {}
-    fn check_all(&self, _runbooks: &[doc::Summary], _out: &mut Vec<Finding>) {}
+    fn check(&self, _input: &Input<'_>, _cx: &Context, _out: &mut Emit<'_>) {}
+    fn check_all(&self, _rule: &Meta, _runbooks: &[doc::Summary], _out: &mut Vec<Finding>) {}
 }
 
 /// Collects one rule's findings for one file.
 pub struct Emit<'a> {
-    pub rule: &'a dyn Rule,
+    pub rule: &'a Meta,
     pub doc: &'a Doc,
     pub out: &'a mut Vec<Finding>,
 }
@@ -98,19 +95,19 @@ impl Emit<'_> {
     }
 }
 
-pub fn finding(rule: &dyn Rule, doc: &Doc, pos: crate::yaml::Pos, message: String) -> Finding {
+pub fn finding(rule: &Meta, doc: &Doc, pos: crate::yaml::Pos, message: String) -> Finding {
     Finding {
         file: doc.display.clone(),
         line: pos.line.max(1),
         column: pos.col.max(1),
-        rule: rule.id(),
-        severity: rule.severity(),
+        rule: rule.id,
+        severity: rule.severity,
         message,
     }
 }
 
-pub fn find_rule(id: &str) -> Option<&'static dyn Rule> {
-    rules::ALL.iter().copied().find(|r| r.id() == id)
+pub fn find_rule(id: &str) -> Option<&'static Meta> {
+    rules::RULES.iter().find(|r| r.id == id)
 }
 
 /// The files under `paths` that lint reads: YAML and Jinja templates; folders recursively.
@@ -151,6 +148,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 
 /// Lints `files`, returning every finding, sorted and de-duplicated.
 pub fn lint(files: &[PathBuf], cx: &Context) -> Vec<Finding> {
+    let active = active(cx);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
     let next = AtomicUsize::new(0);
     let mut per_worker: Vec<(Vec<doc::Summary>, Vec<Finding>)> = std::thread::scope(|s| {
@@ -163,7 +161,7 @@ pub fn lint(files: &[PathBuf], cx: &Context) -> Vec<Finding> {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(path) = files.get(i) else { break };
                         let doc = Doc::load(path);
-                        check_doc(&doc, cx, &mut found);
+                        check_doc(&doc, cx, &active, &mut found);
                         if doc.kind == Kind::Runbook {
                             docs.push(doc.summary());
                         }
@@ -181,25 +179,26 @@ pub fn lint(files: &[PathBuf], cx: &Context) -> Vec<Finding> {
         found.extend(f);
     }
     docs.sort_by(|a, b| a.display.cmp(&b.display));
-    found.extend(across(&docs, cx, |_| true));
+    found.extend(across(&docs, &active));
     found.sort();
     found.dedup();
     found
 }
 
-/// The findings of the rules that look across files, on runbooks sorted by display name.
-fn across(docs: &[doc::Summary], cx: &Context, wanted: impl Fn(&dyn Rule) -> bool) -> Vec<Finding> {
+/// The findings of the `active` rules that look across files, on runbooks sorted by display name.
+fn across(docs: &[doc::Summary], active: &[&'static Meta]) -> Vec<Finding> {
     let mut found = Vec::new();
-    for rule in rules::ALL.iter().copied().filter(|r| wanted(*r) && !cx.disabled.contains(r.id())) {
+    for rule in active {
         let mut cross = Vec::new();
-        rule.check_all(docs, &mut cross);
+        rule.rule.check_all(rule, docs, &mut cross);
         found.extend(cross.into_iter().filter(|f| !suppressed(docs, f)));
     }
     found
 }
 
-fn is_error(rule: &dyn Rule) -> bool {
-    rule.severity() == Severity::Error
+/// The active rules whose findings are errors: what stops a file from being loaded.
+fn errors_only(cx: &Context) -> Vec<&'static Meta> {
+    active(cx).into_iter().filter(|r| r.severity == Severity::Error).collect()
 }
 
 /// What loading a file needs of the linter (see `load`): its tree, and the errors lint finds
@@ -207,7 +206,7 @@ fn is_error(rule: &dyn Rule) -> bool {
 pub fn read_checked(path: &Path, text: String, cx: &Context) -> (Doc, Vec<Finding>) {
     let doc = Doc::from_text(path, text);
     let mut found = Vec::new();
-    check_rules(&doc, cx, &mut found, is_error);
+    check_doc(&doc, cx, &errors_only(cx), &mut found);
     found.sort();
     found.dedup();
     (doc, found)
@@ -216,7 +215,7 @@ pub fn read_checked(path: &Path, text: String, cx: &Context) -> (Doc, Vec<Findin
 /// The errors of the rules that look across files, for `load` (see [`read_checked`]).
 pub fn read_checked_across(mut docs: Vec<doc::Summary>, cx: &Context) -> Vec<Finding> {
     docs.sort_by(|a, b| a.display.cmp(&b.display));
-    across(&docs, cx, is_error)
+    across(&docs, &errors_only(cx))
 }
 
 /// Lints `text` as if it were the file `name` (whose name gives its kind: `incident.yaml`,
@@ -224,7 +223,7 @@ pub fn read_checked_across(mut docs: Vec<doc::Summary>, cx: &Context) -> Vec<Fin
 pub fn lint_text(name: &str, text: &str, cx: &Context) -> Vec<Finding> {
     let doc = Doc::from_text(Path::new(name), text.to_string());
     let mut found = Vec::new();
-    check_doc(&doc, cx, &mut found);
+    check_doc(&doc, cx, &active(cx), &mut found);
     found.sort();
     found.dedup();
     found
@@ -234,18 +233,17 @@ fn suppressed(docs: &[doc::Summary], f: &Finding) -> bool {
     docs.iter().find(|d| d.display == f.file).is_some_and(|d| d.suppress.covers(f.rule, f.line))
 }
 
-fn check_doc(doc: &Doc, cx: &Context, found: &mut Vec<Finding>) {
-    check_rules(doc, cx, found, |_| true);
+/// The rules not switched off, looked up once per lint rather than once per file.
+fn active(cx: &Context) -> Vec<&'static Meta> {
+    rules::RULES.iter().filter(|r| !cx.disabled.contains(r.id)).collect()
 }
 
-fn check_rules(doc: &Doc, cx: &Context, found: &mut Vec<Finding>, wanted: impl Fn(&dyn Rule) -> bool) {
+fn check_doc(doc: &Doc, cx: &Context, active: &[&'static Meta], found: &mut Vec<Finding>) {
+    let input = Input::new(doc);
     let mut mine = Vec::new();
-    for rule in rules::ALL {
-        if cx.disabled.contains(rule.id()) || !wanted(*rule) {
-            continue;
-        }
-        let mut emit = Emit { rule: *rule, doc, out: &mut mine };
-        rule.check(doc, cx, &mut emit);
+    for rule in active {
+        let mut emit = Emit { rule, doc, out: &mut mine };
+        rule.rule.check(&input, cx, &mut emit);
     }
     found.extend(mine.into_iter().filter(|f| !doc.suppress.covers(f.rule, f.line)));
 }

@@ -240,7 +240,7 @@ fn check_positions(name: &str, text: &str, findings: &[Finding], seed: u64) {
             f.line
         );
         let rule = lint::find_rule(f.rule).unwrap_or_else(|| panic!("seed {seed}: unknown rule in {f:?}"));
-        assert_eq!(rule.severity(), f.severity, "seed {seed}: {f:?}");
+        assert_eq!(rule.severity, f.severity, "seed {seed}: {f:?}");
         assert!(!f.message.is_empty(), "seed {seed}: {f:?}");
     }
 }

@@ -1,29 +1,14 @@
 //! A decision that jumps back: the walk only moves forward, so a loop is ambiguous.
 
-use super::StepIndex;
-use crate::lint::{Context, Doc, Emit, Rule, Severity};
+use crate::lint::{Context, Emit, Input, Rule};
 
 pub struct BranchCycle;
 
 impl Rule for BranchCycle {
-    fn id(&self) -> &'static str {
-        "branch-cycle"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Error
-    }
-    fn summary(&self) -> &'static str {
-        "A `choices` answer jumps back to the same or an earlier step (a loop)"
-    }
-    fn explain(&self) -> &'static str {
-        "The walk moves forward through the runbook: a decision jumps to a later step, and the steps it jumps over are not taken. An answer that points at the step itself or an earlier one would loop. Point it at a later step, or repeat the check as a new step further down."
-    }
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
-        let steps = doc.steps();
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
         // Where each id first stands: a cheap lookup per answer, however long the runbook.
-        let first = StepIndex::new(&steps);
-        let index = |id: &str| first.get(id);
-        for (i, (_, step)) in steps.iter().enumerate() {
+        let index = |id: &str| input.ids.get(id);
+        for (i, (_, step)) in input.steps.iter().enumerate() {
             let Some(choices) = step.get("choices").and_then(|c| c.as_map()) else {
                 continue;
             };

@@ -1,27 +1,15 @@
 //! A phase budget longer than the whole response budget of a severity the runbook is for.
 
-use crate::lint::{Context, Doc, Emit, Rule, Severity};
+use crate::lint::{Context, Emit, Input, Rule};
 use crate::phase::Phase;
 use crate::timefmt::{human, parse_duration};
 
 pub struct BudgetExceedsSeverity;
 
 impl Rule for BudgetExceedsSeverity {
-    fn id(&self) -> &'static str {
-        "budget-exceeds-severity"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "A phase budget exceeds the total budget of a severity the runbook declares"
-    }
-    fn explain(&self) -> &'static str {
-        "incident.yaml gives each severity phase budgets; their sum is how long the whole response should take. A runbook phase budget longer than that sum means the runbook was written for a slower severity. Lower the budget, or drop the severity from `severities`. Skipped outside an incident repository."
-    }
-    fn check(&self, doc: &Doc, cx: &Context, out: &mut Emit<'_>) {
+    fn check(&self, input: &Input<'_>, cx: &Context, out: &mut Emit<'_>) {
         let Some(declared) = &cx.declared else { return };
-        let Some(root) = &doc.root else { return };
+        let Some(root) = &input.doc.root else { return };
         let Some(phases) = root.get("phases") else {
             return;
         };

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::lint::{Context, Doc, Emit, Rule, Severity};
+use crate::lint::{Context, Emit, Input, Rule};
 
 pub struct CommandInterpolation;
 
@@ -19,26 +19,19 @@ static REPARSE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl Rule for CommandInterpolation {
-    fn id(&self) -> &'static str {
-        "command-interpolation"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "A command splices incident data into its text instead of reading it from the environment"
-    }
-    fn explain(&self) -> &'static str {
-        "Incident data (titles, notes) is typed by people under stress and may hold quotes, `;` or `$(…)`. The tool passes it only as environment variables: INCIDENT_ID, INCIDENT_TITLE, INCIDENT_SEVERITY, INCIDENT_SERVICES, INCIDENT_REPO. Template syntax such as `{{ title }}` is never expanded in a command; an unquoted `$INCIDENT_TITLE` is split and globbed by the shell; `eval`, `sh -c` or `xargs` over it runs it as code. Write \"$INCIDENT_TITLE\", in double quotes, as an argument."
-    }
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
-        for (_, step) in doc.steps() {
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        let doc = input.doc;
+        for (_, step) in &input.steps {
             let Some(run) = step.get("run") else { continue };
             let Some(cmd) = run.as_str() else { continue };
             if let Some(m) = TEMPLATE.find(cmd) {
                 let at = super::locate(doc, run, m.as_str());
                 let text = m.as_str();
                 out.at(at, format!("`{text}` is template syntax: commands are not templated; use \"$INCIDENT_…\" variables"));
+            }
+            // Both checks below are about `$INCIDENT_…`: most commands never mention it.
+            if !cmd.contains("INCIDENT_") {
+                continue;
             }
             if let Some(m) = REPARSE.find(cmd) {
                 let at = super::locate(doc, run, m.as_str());
@@ -58,7 +51,7 @@ impl Rule for CommandInterpolation {
 }
 
 /// `$INCIDENT_*` expansions outside double quotes (inside single quotes nothing expands).
-fn unquoted_incident_vars(cmd: &str) -> Vec<String> {
+fn unquoted_incident_vars(cmd: &str) -> Vec<&str> {
     let bytes = cmd.as_bytes();
     let (mut single, mut double) = (false, false);
     let mut found = Vec::new();
@@ -71,8 +64,8 @@ fn unquoted_incident_vars(cmd: &str) -> Vec<String> {
             b'$' if !single && !double => {
                 let rest = &cmd[i + 1..];
                 let rest = rest.strip_prefix('{').unwrap_or(rest);
-                let name: String =
-                    rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                let len = rest.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
+                let name = &rest[..len];
                 // Ids, severities and service lists are tool-made; titles and paths are not.
                 if name == "INCIDENT_TITLE" || name == "INCIDENT_REPO" {
                     found.push(name);

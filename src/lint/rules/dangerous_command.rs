@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
 
-use crate::lint::{Context, Doc, Emit, Rule, Severity};
+use crate::lint::{Context, Emit, Input, Rule};
 
 pub struct DangerousCommand;
 
@@ -37,27 +37,15 @@ static ANY: LazyLock<RegexSet> = LazyLock::new(|| {
 });
 
 impl Rule for DangerousCommand {
-    fn id(&self) -> &'static str {
-        "dangerous-command"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "A command that could destroy data or machines (rm -rf /, curl | sh, mkfs, fork bombs, DROP TABLE, …)"
-    }
-    fn explain(&self) -> &'static str {
-        "At 3 a.m. a confirmed command runs as typed. Commands that delete system directories, pipe downloads into a shell, format disks, drop tables, delete namespaces or destroy infrastructure should not be one keypress away. Narrow the command (a specific path, a reviewed script in the repository), or, when it is truly intended, switch the rule off for that step with `# incident-lint: disable=dangerous-command` above it."
-    }
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
-        for (_, step) in doc.steps() {
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        for (_, step) in &input.steps {
             let Some(run) = step.get("run") else { continue };
             let Some(cmd) = run.as_str() else { continue };
             let hits = ANY.matches(cmd);
             for (_, (re, what)) in PATTERNS.iter().enumerate().filter(|(k, _)| hits.matched(*k)) {
                 if let Some(m) = re.find(cmd) {
                     let text = m.as_str().trim();
-                    out.at(super::locate(doc, run, text), format!("`{text}` {what}"));
+                    out.at(super::locate(input.doc, run, text), format!("`{text}` {what}"));
                 }
             }
         }

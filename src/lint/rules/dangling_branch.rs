@@ -1,9 +1,6 @@
 //! A decision whose answer leads nowhere.
 
-use std::collections::HashSet;
-
-use super::step_id;
-use crate::lint::{Context, Doc, Emit, Rule, Severity};
+use crate::lint::{Context, Emit, Input, Rule};
 
 pub struct DanglingBranch;
 
@@ -11,41 +8,26 @@ pub struct DanglingBranch;
 const MAX_LISTED: usize = 50;
 
 impl Rule for DanglingBranch {
-    fn id(&self) -> &'static str {
-        "dangling-branch"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Error
-    }
-    fn summary(&self) -> &'static str {
-        "A `choices` answer points at a step id that does not exist"
-    }
-    fn explain(&self) -> &'static str {
-        "Each answer of a decision step jumps to the step with that id. A missing id is usually a typo or a renamed step; the walk could not follow the answer. Point it at an existing step id."
-    }
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
-        let steps = doc.steps();
-        let ids: HashSet<&str> = steps.iter().filter_map(|(_, s)| step_id(s).map(|(id, _)| id)).collect();
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
         // Worked out once, on the first dangling answer. Listed in full for any runbook a person
         // wrote; a generated one is cut short, so that thousands of dangling answers do not
         // each carry thousands of ids.
         let mut listed: Option<String> = None;
         let list = || {
-            let mut known: Vec<&str> = ids.iter().copied().collect();
-            known.sort_unstable();
+            let known: Vec<&str> = input.ids.unique().collect();
             let mut list = known.iter().take(MAX_LISTED).copied().collect::<Vec<_>>().join(", ");
             if known.len() > MAX_LISTED {
                 list.push_str(&format!(", … ({} more)", known.len() - MAX_LISTED));
             }
             list
         };
-        for (_, step) in &steps {
+        for (_, step) in &input.steps {
             let Some(choices) = step.get("choices").and_then(|c| c.as_map()) else {
                 continue;
             };
             for (answer, target) in choices {
                 if let Some(t) = target.as_str()
-                    && !ids.contains(t)
+                    && input.ids.get(t).is_none()
                 {
                     let listed = listed.get_or_insert_with(&list);
                     out.at(

@@ -2,25 +2,14 @@
 
 use std::collections::HashMap;
 
+use super::Meta;
 use crate::lint::doc::Summary;
-use crate::lint::{Finding, Rule, Severity};
+use crate::lint::{Finding, Rule};
 
 pub struct DuplicateRunbookId;
 
 impl Rule for DuplicateRunbookId {
-    fn id(&self) -> &'static str {
-        "duplicate-runbook-id"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Error
-    }
-    fn summary(&self) -> &'static str {
-        "Two runbook files declare the same id"
-    }
-    fn explain(&self) -> &'static str {
-        "`incident open --runbook ID` and the event log name runbooks by id, so ids must be unique across the repository. Rename one (and its file, by convention `runbooks/<id>.yaml`)."
-    }
-    fn check_all(&self, runbooks: &[Summary], out: &mut Vec<Finding>) {
+    fn check_all(&self, rule: &Meta, runbooks: &[Summary], out: &mut Vec<Finding>) {
         let mut first: HashMap<&str, &Summary> = HashMap::new();
         for rb in runbooks {
             let Some((id, pos)) = &rb.id else { continue };
@@ -29,8 +18,8 @@ impl Rule for DuplicateRunbookId {
                     file: rb.display.clone(),
                     line: pos.line,
                     column: pos.col,
-                    rule: self.id(),
-                    severity: self.severity(),
+                    rule: rule.id,
+                    severity: rule.severity,
                     message: format!("runbook id `{id}` is already declared in {}", other.display),
                 }),
                 None => {

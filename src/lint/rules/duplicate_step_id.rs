@@ -1,34 +1,24 @@
 //! Two steps with one id: `choices` and `incident step` could not tell them apart.
 
-use std::collections::HashMap;
-
 use super::step_id;
-use crate::lint::{Context, Doc, Emit, Rule, Severity};
+use crate::lint::{Context, Emit, Input, Rule};
 
 pub struct DuplicateStepId;
 
 impl Rule for DuplicateStepId {
-    fn id(&self) -> &'static str {
-        "duplicate-step-id"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Error
-    }
-    fn summary(&self) -> &'static str {
-        "Two steps in one runbook share an id"
-    }
-    fn explain(&self) -> &'static str {
-        "Step ids are unique across the whole runbook (all phases): `choices`, `incident step done STEP` and the log refer to steps by id. Rename one of the two."
-    }
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        for (_, step) in doc.steps() {
-            if let Some((id, pos)) = step_id(step) {
-                if let Some(first) = seen.get(id) {
-                    out.at(pos, format!("step id `{id}` is already used at line {first}; step ids must be unique in a runbook"));
-                } else {
-                    seen.insert(id, pos.line);
-                }
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        // Each later use of an id, with the step that used it first.
+        for (k, first) in input.ids.repeats() {
+            if let (Some((id, pos)), Some((_, at))) =
+                (step_id(input.steps[k].1), step_id(input.steps[first].1))
+            {
+                let first = at.line;
+                out.at(
+                    pos,
+                    format!(
+                        "step id `{id}` is already used at line {first}; step ids must be unique in a runbook"
+                    ),
+                );
             }
         }
     }

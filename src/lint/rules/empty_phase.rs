@@ -1,25 +1,13 @@
 //! A phase with no steps.
 
-use crate::lint::{Context, Doc, Emit, Rule, Severity};
+use crate::lint::{Context, Emit, Input, Rule};
 use crate::phase::Phase;
 
 pub struct EmptyPhase;
 
 impl Rule for EmptyPhase {
-    fn id(&self) -> &'static str {
-        "empty-phase"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "A phase whose `steps` list is empty"
-    }
-    fn explain(&self) -> &'static str {
-        "An empty phase tells responders nothing. Add the steps a senior engineer would take in that phase, or remove the phase (and accept the missing-phase warning)."
-    }
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
-        let Some(phases) = doc.root.as_ref().and_then(|r| r.get("phases")) else {
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        let Some(phases) = input.doc.root.as_ref().and_then(|r| r.get("phases")) else {
             return;
         };
         for name in Phase::NAMES {

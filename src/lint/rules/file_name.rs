@@ -1,23 +1,12 @@
 //! A runbook whose file name is not `<id>.yaml`.
 
-use crate::lint::{Context, Doc, Emit, Kind, Rule, Severity};
+use crate::lint::{Context, Emit, Input, Kind, Rule};
 
 pub struct FileName;
 
 impl Rule for FileName {
-    fn id(&self) -> &'static str {
-        "file-name"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "A runbook's file is not named after its id"
-    }
-    fn explain(&self) -> &'static str {
-        "By convention `runbooks/<id>.yaml` holds the runbook `<id>`: people find it by name, and the tool reads that file first instead of every runbook. Rename the file or the id."
-    }
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        let doc = input.doc;
         if doc.kind != Kind::Runbook {
             return;
         }

@@ -1,25 +1,14 @@
 //! A runbook without one of the five phases.
 
-use crate::lint::{Context, Doc, Emit, Kind, Rule, Severity};
+use crate::lint::{Context, Emit, Input, Kind, Rule};
 use crate::phase::Phase;
 use crate::yaml::Pos;
 
 pub struct MissingPhase;
 
 impl Rule for MissingPhase {
-    fn id(&self) -> &'static str {
-        "missing-phase"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "One of detect, assess, diagnose, remediate, validate is missing"
-    }
-    fn explain(&self) -> &'static str {
-        "Every incident goes through all five phases; a runbook that skips one leaves responders without guidance there (a missing `validate` is the classic way to declare victory too early). Add the phase with at least one step, or switch the rule off for this file with `# incident-lint: disable-file=missing-phase`."
-    }
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        let doc = input.doc;
         if doc.kind != Kind::Runbook {
             return;
         }

@@ -1,6 +1,7 @@
-//! Every lint rule, one concern per file (the rules found while reading share `reader`).
-//! Add a rule: write it behind the `Rule` trait, list it in `ALL`, give it a fixture in
-//! `tests/fixtures/lint/`.
+//! Every lint rule: what each one is (the table [`RULES`]: id, severity, summary,
+//! explanation) and, one concern per file, how it checks (the rules found while reading
+//! share `reader`). Add a rule: write its check behind the `Rule` trait in its own file, add
+//! its row to `RULES`, give it a fixture in `tests/fixtures/lint/err/<id>/`.
 
 mod branch_cycle;
 mod budget_exceeds_severity;
@@ -19,66 +20,265 @@ mod unknown_service;
 mod unknown_severity;
 mod unreachable_step;
 
-use super::Rule;
+use super::Severity::{Error, Warning};
+use super::{Doc, Rule};
+use crate::yaml::{Node, Pos};
 
-pub static ALL: &[&dyn Rule] = &[
-    &reader::YAML_SYNTAX,
-    &reader::YAML_LIMITS,
-    &reader::YAML_ALIAS,
-    &reader::DUPLICATE_KEY,
-    &reader::UNKNOWN_KEY,
-    &reader::WRONG_TYPE,
-    &reader::MISSING_FIELD,
-    &reader::BAD_BUDGET,
-    &duplicate_runbook_id::DuplicateRunbookId,
-    &duplicate_step_id::DuplicateStepId,
-    &dangling_branch::DanglingBranch,
-    &branch_cycle::BranchCycle,
-    &unreachable_step::UnreachableStep,
-    &missing_phase::MissingPhase,
-    &empty_phase::EmptyPhase,
-    &budget_exceeds_severity::BudgetExceedsSeverity,
-    &unknown_service::UnknownService,
-    &unknown_severity::UnknownSeverity,
-    &dangerous_command::DangerousCommand,
-    &command_interpolation::CommandInterpolation,
-    &expect_exit_without_run::ExpectExitWithoutRun,
-    &file_name::FileName,
-    &template_syntax::TemplateSyntax,
+/// One rule as users see it (`--explain`, SARIF's rule catalogue, every finding's id and
+/// severity), and the check that finds it.
+pub struct Meta {
+    pub id: &'static str,
+    pub severity: super::Severity,
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    /// For `--explain`: why it matters and how to fix it.
+    pub explain: &'static str,
+    pub rule: &'static dyn Rule,
+}
+
+/// Every rule, in the order `--explain` lists them and SARIF numbers them.
+pub static RULES: &[Meta] = &[
+    Meta {
+        id: "yaml-syntax",
+        severity: Error,
+        summary: "The file is not valid YAML (or not UTF-8)",
+        explain: "The YAML parser stopped here. Common causes: a tab used for indentation, an unclosed quote or bracket, a `key: value` whose value contains `: ` without quotes. Fix the text at the position shown; nothing after it was checked.",
+        rule: &reader::FromReading,
+    },
+    Meta {
+        id: "multiple-documents",
+        severity: Error,
+        summary: "The file holds more than one YAML document (a `---` after the first)",
+        explain: "A YAML stream may hold several documents separated by `---`, but a runbook or incident.yaml file is exactly one: the tool refuses to load a file of several documents, and only the first would be linted. A `---` line before the first document is fine. Remove the `---` that starts the second document (often left from pasting two files together), or move that document into a file of its own.",
+        rule: &reader::FromReading,
+    },
+    Meta {
+        id: "yaml-limits",
+        severity: Error,
+        summary: "The file is too large or nested too deeply to be a runbook",
+        explain: "Runbooks are limited to 4 MiB, 64 levels of nesting and 100,000 values, so that a hostile or generated file cannot stall CI. Split the runbook, or flatten the structure.",
+        rule: &reader::FromReading,
+    },
+    Meta {
+        id: "yaml-alias",
+        severity: Error,
+        summary: "YAML aliases (`*name`) are not allowed in runbooks",
+        explain: "Aliases make a step's text depend on another place in the file, and nested aliases can expand exponentially (an 'alias bomb'). Write the value out where it is used.",
+        rule: &reader::FromReading,
+    },
+    Meta {
+        id: "duplicate-key",
+        severity: Error,
+        summary: "A key appears twice in one mapping",
+        explain: "YAML keeps only one of two equal keys, so one of the values is silently lost. Remove or rename one of them.",
+        rule: &reader::FromReading,
+    },
+    Meta {
+        id: "unknown-key",
+        severity: Error,
+        summary: "A key the runbook or incident.yaml format does not have",
+        explain: "Unknown keys are usually typos (`titel`, `choice`), and the tool would refuse to load the file. The message lists the keys allowed at that place; `incident schema` gives editors the same list.",
+        rule: &reader::FromReading,
+    },
+    Meta {
+        id: "wrong-type",
+        severity: Error,
+        summary: "A value of the wrong type (a list where a string is expected, an id with capitals, …)",
+        explain: "Each field has one type: titles and commands are strings, `steps` and `services` are lists, `expect_exit` is a whole number, ids use lowercase letters, digits and `-`. The message says what was expected and what was found.",
+        rule: &reader::FromReading,
+    },
+    Meta {
+        id: "missing-field",
+        severity: Error,
+        summary: "A required field is missing (or the file is empty)",
+        explain: "Runbooks need `id`, `title`, `services`, `severities` and `phases`; each phase needs `steps`; each step needs `id` and `title`. Add the field named in the message.",
+        rule: &reader::FromReading,
+    },
+    Meta {
+        id: "bad-budget",
+        severity: Error,
+        summary: "A budget or cadence that is not a duration",
+        explain: "Budgets and `update_every` are durations written as a number and a unit: `90s`, `5m`, `1h30m`, `1d`. Plain numbers are rejected because `5` could mean seconds or minutes.",
+        rule: &reader::FromReading,
+    },
+    Meta {
+        id: "duplicate-runbook-id",
+        severity: Error,
+        summary: "Two runbook files declare the same id",
+        explain: "`incident open --runbook ID` and the event log name runbooks by id, so ids must be unique across the repository. Rename one (and its file, by convention `runbooks/<id>.yaml`).",
+        rule: &duplicate_runbook_id::DuplicateRunbookId,
+    },
+    Meta {
+        id: "duplicate-step-id",
+        severity: Error,
+        summary: "Two steps in one runbook share an id",
+        explain: "Step ids are unique across the whole runbook (all phases): `choices`, `incident step done STEP` and the log refer to steps by id. Rename one of the two.",
+        rule: &duplicate_step_id::DuplicateStepId,
+    },
+    Meta {
+        id: "dangling-branch",
+        severity: Error,
+        summary: "A `choices` answer points at a step id that does not exist",
+        explain: "Each answer of a decision step jumps to the step with that id. A missing id is usually a typo or a renamed step; the walk could not follow the answer. Point it at an existing step id.",
+        rule: &dangling_branch::DanglingBranch,
+    },
+    Meta {
+        id: "branch-cycle",
+        severity: Error,
+        summary: "A `choices` answer jumps back to the same or an earlier step (a loop)",
+        explain: "The walk moves forward through the runbook: a decision jumps to a later step, and the steps it jumps over are not taken. An answer that points at the step itself or an earlier one would loop. Point it at a later step, or repeat the check as a new step further down.",
+        rule: &branch_cycle::BranchCycle,
+    },
+    Meta {
+        id: "unreachable-step",
+        severity: Warning,
+        summary: "A step that no combination of answers reaches",
+        explain: "Steps run in order; a decision jumps forward to its answer's step, and both the steps it jumps over and the other answers' targets are not taken. A step that every path leaves out will never be shown. Make it an answer's target, move it, or delete it.",
+        rule: &unreachable_step::UnreachableStep,
+    },
+    Meta {
+        id: "missing-phase",
+        severity: Warning,
+        summary: "One of detect, assess, diagnose, remediate, validate is missing",
+        explain: "Every incident goes through all five phases; a runbook that skips one leaves responders without guidance there (a missing `validate` is the classic way to declare victory too early). Add the phase with at least one step, or switch the rule off for this file with `# incident-lint: disable-file=missing-phase`.",
+        rule: &missing_phase::MissingPhase,
+    },
+    Meta {
+        id: "empty-phase",
+        severity: Warning,
+        summary: "A phase whose `steps` list is empty",
+        explain: "An empty phase tells responders nothing. Add the steps a senior engineer would take in that phase, or remove the phase (and accept the missing-phase warning).",
+        rule: &empty_phase::EmptyPhase,
+    },
+    Meta {
+        id: "budget-exceeds-severity",
+        severity: Warning,
+        summary: "A phase budget exceeds the total budget of a severity the runbook declares",
+        explain: "incident.yaml gives each severity phase budgets; their sum is how long the whole response should take. A runbook phase budget longer than that sum means the runbook was written for a slower severity. Lower the budget, or drop the severity from `severities`. Skipped outside an incident repository.",
+        rule: &budget_exceeds_severity::BudgetExceedsSeverity,
+    },
+    Meta {
+        id: "unknown-service",
+        severity: Error,
+        summary: "`services` names a service incident.yaml does not declare",
+        explain: "Runbooks are offered when an incident names one of their services, and incidents can only name declared services, so an undeclared one is never matched (often a typo such as `chekout`). Fix the id or declare the service under `services:` in incident.yaml. Skipped outside an incident repository.",
+        rule: &unknown_service::UnknownService,
+    },
+    Meta {
+        id: "unknown-severity",
+        severity: Error,
+        summary: "`severities` names a severity incident.yaml does not declare",
+        explain: "Severities come from incident.yaml (SEV1 to SEV4 in the starter). A runbook listing `P1` or `sev1` would never match an incident. Use a declared severity. Skipped outside an incident repository.",
+        rule: &unknown_severity::UnknownSeverity,
+    },
+    Meta {
+        id: "dangerous-command",
+        severity: Warning,
+        summary: "A command that could destroy data or machines (rm -rf /, curl | sh, mkfs, fork bombs, DROP TABLE, …)",
+        explain: "At 3 a.m. a confirmed command runs as typed. Commands that delete system directories, pipe downloads into a shell, format disks, drop tables, delete namespaces or destroy infrastructure should not be one keypress away. Narrow the command (a specific path, a reviewed script in the repository), or, when it is truly intended, switch the rule off for that step with `# incident-lint: disable=dangerous-command` above it.",
+        rule: &dangerous_command::DangerousCommand,
+    },
+    Meta {
+        id: "command-interpolation",
+        severity: Warning,
+        summary: "A command splices incident data into its text instead of reading it from the environment",
+        explain: "Incident data (titles, notes) is typed by people under stress and may hold quotes, `;` or `$(…)`. The tool passes it only as environment variables: INCIDENT_ID, INCIDENT_TITLE, INCIDENT_SEVERITY, INCIDENT_SERVICES, INCIDENT_REPO. Template syntax such as `{{ title }}` is never expanded in a command; an unquoted `$INCIDENT_TITLE` is split and globbed by the shell; `eval`, `sh -c` or `xargs` over it runs it as code. Write \"$INCIDENT_TITLE\", in double quotes, as an argument.",
+        rule: &command_interpolation::CommandInterpolation,
+    },
+    Meta {
+        id: "expect-exit-without-run",
+        severity: Warning,
+        summary: "`expect_exit` on a step that has no `run` command",
+        explain: "`expect_exit` says which exit code of the step's command means success. Without `run` it does nothing; the command was probably deleted or misspelled. Add the command or remove `expect_exit`.",
+        rule: &expect_exit_without_run::ExpectExitWithoutRun,
+    },
+    Meta {
+        id: "file-name",
+        severity: Warning,
+        summary: "A runbook's file is not named after its id",
+        explain: "By convention `runbooks/<id>.yaml` holds the runbook `<id>`: people find it by name, and the tool reads that file first instead of every runbook. Rename the file or the id.",
+        rule: &file_name::FileName,
+    },
+    Meta {
+        id: "template-syntax",
+        severity: Error,
+        summary: "A Jinja template (`*.j2`) that does not compile",
+        explain: "Templates are compiled with the same engine `incident postmortem` uses (minijinja). A template that does not compile would fail when the postmortem is due. The message is the engine's own, at the template line it names.",
+        rule: &template_syntax::TemplateSyntax,
+    },
 ];
 
+/// One file as the rules see it: the document, and what several rules need of it (its steps
+/// in walking order, where each id stands), worked out once per file rather than per rule.
+pub struct Input<'a> {
+    pub doc: &'a Doc,
+    pub steps: Vec<(&'static str, &'a Node)>,
+    pub ids: StepIndex<'a>,
+}
+
+impl<'a> Input<'a> {
+    pub fn new(doc: &'a Doc) -> Input<'a> {
+        let steps = doc.steps();
+        let ids = StepIndex::new(&steps);
+        Input { doc, steps, ids }
+    }
+}
+
 /// A step's id and where it stands.
-fn step_id(step: &crate::yaml::Node) -> Option<(&str, crate::yaml::Pos)> {
+fn step_id(step: &Node) -> Option<(&str, Pos)> {
     let n = step.get("id")?;
     Some((n.as_str()?, n.pos))
 }
 
-/// Step ids and where each first stands (its index in walking order), for lookups by id.
-/// Sorted rather than hashed: cheaper for the usual twenty steps, and a binary search for
-/// generated runbooks of thousands.
-struct StepIndex<'a>(Vec<(&'a str, usize)>);
+/// Every step id with its index in walking order, sorted by id then index, for lookups by id
+/// (the first use of an id is the head of its run). Sorted rather than hashed: cheaper for
+/// the usual twenty steps, and a binary search for generated runbooks of thousands.
+pub struct StepIndex<'a>(Vec<(&'a str, usize)>);
 
 impl<'a> StepIndex<'a> {
-    fn new(steps: &[(&'static str, &'a crate::yaml::Node)]) -> StepIndex<'a> {
+    fn new(steps: &[(&'static str, &'a Node)]) -> StepIndex<'a> {
         let mut ids: Vec<(&str, usize)> =
             steps.iter().enumerate().filter_map(|(k, (_, s))| step_id(s).map(|(id, _)| (id, k))).collect();
         ids.sort_unstable();
-        ids.dedup_by_key(|(id, _)| *id); // keeps the first use: the smallest index
         StepIndex(ids)
     }
 
-    fn get(&self, id: &str) -> Option<usize> {
-        self.0.binary_search_by(|(k, _)| (*k).cmp(id)).ok().map(|i| self.0[i].1)
+    /// The index of the first step with this id.
+    pub fn get(&self, id: &str) -> Option<usize> {
+        let i = self.0.partition_point(|(k, _)| *k < id);
+        self.0.get(i).filter(|(k, _)| *k == id).map(|(_, at)| *at)
+    }
+
+    /// Each id once, sorted.
+    pub fn unique(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.0
+            .iter()
+            .enumerate()
+            .filter(|(i, (id, _))| *i == 0 || self.0[i - 1].0 != *id)
+            .map(|(_, (id, _))| *id)
+    }
+
+    /// Every later use of an id: (its step's index, the index of the id's first use).
+    pub fn repeats(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let mut first = 0;
+        self.0.iter().enumerate().filter_map(move |(i, (id, at))| {
+            if i > 0 && self.0[i - 1].0 == *id {
+                Some((*at, first))
+            } else {
+                first = *at;
+                None
+            }
+        })
     }
 }
 
 /// Where `needle` (text matched inside a scalar) stands in the source: found from the node's
 /// own position, within the lines the node covers; else the node's position. Findings about
 /// a word inside a command then point at the word, not at the start of the command.
-fn locate(doc: &super::Doc, node: &crate::yaml::Node, needle: &str) -> crate::yaml::Pos {
-    let lines: Vec<&str> = crate::yaml::lines(&doc.text).collect();
+fn locate(doc: &Doc, node: &Node, needle: &str) -> Pos {
     let first = node.pos.line.saturating_sub(1);
-    for (i, line) in lines.iter().enumerate().take(node.end_line.max(node.pos.line)).skip(first) {
+    let lines = crate::yaml::lines(&doc.text).enumerate().take(node.end_line.max(node.pos.line)).skip(first);
+    for (i, line) in lines {
         // On the node's first line, search from the node's column on.
         let from = if i == first {
             line.char_indices().nth(node.pos.col.saturating_sub(1)).map_or(line.len(), |(b, _)| b)
@@ -87,7 +287,7 @@ fn locate(doc: &super::Doc, node: &crate::yaml::Node, needle: &str) -> crate::ya
         };
         if let Some(b) = line[from..].find(needle) {
             let col = line[..from + b].chars().count() + 1;
-            return crate::yaml::Pos { line: i + 1, col };
+            return Pos { line: i + 1, col };
         }
     }
     node.pos
@@ -96,6 +296,37 @@ fn locate(doc: &super::Doc, node: &crate::yaml::Node, needle: &str) -> crate::ya
 #[cfg(test)]
 mod tests {
     use crate::lint::{Context, lint_text};
+
+    /// The table is the one place rules are named: ids unique, lowercase words joined by `-`,
+    /// and every row explained.
+    #[test]
+    fn rule_table_is_well_formed() {
+        let mut ids: Vec<&str> = super::RULES.iter().map(|r| r.id).collect();
+        for r in super::RULES {
+            assert!(crate::ids::is_valid(r.id), "{}", r.id);
+            assert!(!r.summary.is_empty() && !r.explain.is_empty(), "{}", r.id);
+        }
+        ids.sort_unstable();
+        let n = ids.len();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "a rule id appears twice in RULES");
+    }
+
+    /// The shared step index: the first use of an id, each id once, and every later use.
+    #[test]
+    fn step_index_finds_first_uses_and_repeats() {
+        let text = "phases:\n  detect:\n    steps:\n      - {id: b}\n      - {id: a}\n      - {id: b}\n      - {title: no id}\n      - {id: b}\n      - {id: c}\n";
+        let doc = crate::lint::Doc::from_text(std::path::Path::new("runbooks/t.yaml"), text.to_string());
+        let input = super::Input::new(&doc);
+        let ids = &input.ids;
+        assert_eq!(
+            (ids.get("a"), ids.get("b"), ids.get("c"), ids.get("d")),
+            (Some(1), Some(0), Some(5), None)
+        );
+        assert_eq!(ids.get(""), None);
+        assert_eq!(ids.unique().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(ids.repeats().collect::<Vec<_>>(), [(2, 0), (4, 0)]);
+    }
 
     /// Regression: `locate` split lines with `str::lines`, which does not end a line at a bare
     /// CR while the parser does, so a command after one was searched for on the wrong line.

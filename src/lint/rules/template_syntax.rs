@@ -1,24 +1,13 @@
 //! A template that does not compile.
 
-use crate::lint::{Context, Doc, Emit, Kind, Rule, Severity};
+use crate::lint::{Context, Emit, Input, Kind, Rule};
 use crate::yaml::Pos;
 
 pub struct TemplateSyntax;
 
 impl Rule for TemplateSyntax {
-    fn id(&self) -> &'static str {
-        "template-syntax"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Error
-    }
-    fn summary(&self) -> &'static str {
-        "A Jinja template (`*.j2`) that does not compile"
-    }
-    fn explain(&self) -> &'static str {
-        "Templates are compiled with the same engine `incident postmortem` uses (minijinja). A template that does not compile would fail when the postmortem is due. The message is the engine's own, at the template line it names."
-    }
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        let doc = input.doc;
         if doc.kind != Kind::Template {
             return;
         }

@@ -1,24 +1,13 @@
 //! A runbook for a severity incident.yaml does not declare.
 
-use crate::lint::{Context, Doc, Emit, Kind, Rule, Severity};
+use crate::lint::{Context, Emit, Input, Kind, Rule};
 
 pub struct UnknownSeverity;
 
 impl Rule for UnknownSeverity {
-    fn id(&self) -> &'static str {
-        "unknown-severity"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Error
-    }
-    fn summary(&self) -> &'static str {
-        "`severities` names a severity incident.yaml does not declare"
-    }
-    fn explain(&self) -> &'static str {
-        "Severities come from incident.yaml (SEV1 to SEV4 in the starter). A runbook listing `P1` or `sev1` would never match an incident. Use a declared severity. Skipped outside an incident repository."
-    }
-    fn check(&self, doc: &Doc, cx: &Context, out: &mut Emit<'_>) {
+    fn check(&self, input: &Input<'_>, cx: &Context, out: &mut Emit<'_>) {
         let Some(declared) = &cx.declared else { return };
+        let doc = input.doc;
         if doc.kind != Kind::Runbook || declared.severities.is_empty() {
             return;
         }

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{StepIndex, step_id};
-use crate::lint::{Context, Doc, Emit, Rule, Severity};
+use super::step_id;
+use crate::lint::{Context, Emit, Input, Rule};
 
 pub struct UnreachableStep;
 
@@ -14,22 +14,10 @@ const MAX_STATES: usize = 10_000;
 const MAX_WORK: usize = 1_000_000;
 
 impl Rule for UnreachableStep {
-    fn id(&self) -> &'static str {
-        "unreachable-step"
-    }
-    fn severity(&self) -> Severity {
-        Severity::Warning
-    }
-    fn summary(&self) -> &'static str {
-        "A step that no combination of answers reaches"
-    }
-    fn explain(&self) -> &'static str {
-        "Steps run in order; a decision jumps forward to its answer's step, and both the steps it jumps over and the other answers' targets are not taken. A step that every path leaves out will never be shown. Make it an answer's target, move it, or delete it."
-    }
-    fn check(&self, doc: &Doc, _cx: &Context, out: &mut Emit<'_>) {
-        let steps = doc.steps();
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        let steps = &input.steps;
         // Where each id first stands, and each step's answers as step indices, worked out once.
-        let first = StepIndex::new(&steps);
+        let first = &input.ids;
         let answers: Vec<Vec<usize>> = steps
             .iter()
             .map(|(_, s)| {
