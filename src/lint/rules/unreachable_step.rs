@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::step_id;
+use crate::branch;
 use crate::lint::{Context, Emit, Input, Rule};
 
 pub struct UnreachableStep;
@@ -47,22 +48,22 @@ impl Rule for UnreachableStep {
                     continue;
                 }
                 reached[i] = true;
-                // Taking answer j jumps to j and leaves out every other answer's step.
+                // What taking each answer does is `branch`'s to say, as it is for the walk.
                 let targets = &answers[i];
-                let forward: Vec<usize> = targets.iter().copied().filter(|j| *j > i).collect();
-                if forward.is_empty() {
+                if targets.is_empty() {
                     i += 1;
                     continue;
                 }
-                for j in forward {
+                for &j in targets {
+                    let taken = branch::take(i, targets, j);
                     let mut ex = excluded.clone();
-                    ex.extend(targets.iter().copied().filter(|o| *o != j));
+                    ex.extend(taken.left_out);
                     ex.remove(&j);
                     work += ex.len();
                     if work > MAX_WORK {
                         return;
                     }
-                    stack.push((j, ex));
+                    stack.push((taken.jump_to.unwrap_or(i + 1), ex));
                 }
                 break;
             }
