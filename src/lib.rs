@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod model;
 pub mod narrate;
 pub mod phase;
+pub mod postmortem;
 pub mod redact;
 pub mod render;
 pub mod repo;

@@ -14,6 +14,7 @@ use crate::lint::{self, Context, Doc, Finding};
 use crate::model::{self, Shape};
 use crate::repo::Repo;
 use crate::runbook::{self, Loaded, Runbook};
+use crate::state::Incident;
 
 /// The repository at `root`, with its configuration.
 pub fn repo(root: PathBuf) -> Result<Repo> {
@@ -106,4 +107,15 @@ pub fn runbooks(dir: &Path, cx: &Context) -> Loaded {
 /// The runbook `id` from `dir`, or an error naming the known ones and the unreadable files.
 pub fn runbook(dir: &Path, id: &str, cx: &Context) -> Result<Runbook> {
     runbooks(dir, cx).take(id)
+}
+
+/// The incident's runbook, loaded as `lint` would accept it.
+pub fn attached_runbook(repo: &Repo, inc: &Incident) -> Result<Runbook> {
+    let cx = context(&repo.config);
+    let Some(id) = &inc.runbook else {
+        let loaded = runbooks(&repo.runbooks_dir(), &cx);
+        let available = loaded.runbooks.iter().map(|(_, r)| r.id.clone()).collect();
+        return Err(Error::NoRunbook { id: inc.id.clone(), available });
+    };
+    runbook(&repo.runbooks_dir(), id, &cx)
 }

@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use crate::flow::Plan;
 use crate::index::Summary;
+use crate::load;
 use crate::metrics::{self, KeyTimes, Metrics, PhaseRow};
 use crate::phase::Phase;
 use crate::repo::Repo;
-use crate::respond;
 use crate::state::{Incident, State};
 use crate::timefmt::{self, human};
 
@@ -37,7 +37,7 @@ pub struct StatusJson {
 }
 
 pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
-    let found = respond::attached_runbook(repo, inc).ok();
+    let found = load::attached_runbook(repo, inc).ok();
     let rb = found.as_ref();
     let m = metrics::metrics(inc);
     let phases = metrics::phases(inc, &repo.config, rb, now);

@@ -7,25 +7,14 @@ use chrono::{DateTime, Utc};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::{Body, Outcome};
-use crate::load;
+use crate::load::attached_runbook;
 use crate::metrics;
 use crate::phase::Phase;
 use crate::repo::Repo;
-use crate::runbook::{PlacedStep, Runbook};
+use crate::runbook::PlacedStep;
 use crate::runner;
 use crate::state::Incident;
 use crate::timefmt;
-
-/// The incident's runbook, loaded as `lint` would accept it.
-pub fn attached_runbook(repo: &Repo, inc: &Incident) -> Result<Runbook> {
-    let cx = load::context(&repo.config);
-    let Some(id) = &inc.runbook else {
-        let loaded = load::runbooks(&repo.runbooks_dir(), &cx);
-        let available = loaded.runbooks.iter().map(|(_, r)| r.id.clone()).collect();
-        return Err(Error::NoRunbook { id: inc.id.clone(), available });
-    };
-    load::runbook(&repo.runbooks_dir(), id, &cx)
-}
 
 /// Checks an outcome against the step (a decision needs one of its answers) and logs it.
 pub fn record_outcome(

@@ -2,6 +2,9 @@
 //! the binary so a fresh install needs no other files.
 
 use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
 
 pub const CONFIG: &str = include_str!("../config/incident.yaml");
 pub const POSTMORTEM_TEMPLATE: &str = include_str!("../templates/postmortem.md.j2");
@@ -40,4 +43,23 @@ pub fn files() -> Vec<(String, Cow<'static, str>)> {
 /// The schema as `incident schema` prints it.
 pub fn schema_text() -> String {
     serde_json::to_string_pretty(&crate::schema::runbook()).unwrap_or_default() + "\n"
+}
+
+/// Writes the starter files that are missing (git init first when needed); returns them.
+pub fn install(root: &Path) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(root).map_err(Error::io(root))?;
+    crate::repo::git_init(root)?;
+    let mut written = Vec::new();
+    for (rel, text) in files() {
+        let path = root.join(&rel);
+        if path.exists() {
+            continue;
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+        }
+        std::fs::write(&path, text.as_bytes()).map_err(Error::io(&path))?;
+        written.push(PathBuf::from(rel));
+    }
+    Ok(written)
 }

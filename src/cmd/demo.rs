@@ -11,12 +11,11 @@ use clap::Parser;
 use serde::Deserialize;
 
 use crate::cli::Cli;
-use crate::cmd::{init, postmortem};
 use crate::error::{Error, Result};
 use crate::events::{Body, Event};
 use crate::index;
 use crate::load;
-use crate::respond;
+use crate::postmortem;
 use crate::runner;
 use crate::timefmt::{self, hhmm};
 
@@ -112,7 +111,7 @@ pub fn log_recorded(root: &Path, entry: &Entry) -> Result<()> {
         What::Ran(ran) => {
             let inc = index::load(&repo, &id)?.incident;
             inc.require_open()?;
-            let rb = respond::attached_runbook(&repo, &inc)?;
+            let rb = load::attached_runbook(&repo, &inc)?;
             let placed = rb.step(&ran.step)?;
             let command =
                 placed.step.run.clone().ok_or_else(|| Error::NoCommand { step: ran.step.clone() })?;
@@ -168,7 +167,7 @@ pub fn run() -> Result<u8> {
     let finished = last.at;
     let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
     let root = std::env::temp_dir().join(format!("incident-demo-{}-{nanos}", std::process::id()));
-    init::create(&root)?;
+    crate::starter::install(&root)?;
     let repo = load::repo(root.clone())?;
     // The demo commits as itself, so it works on a machine with no git identity.
     repo.set_identity("Incident Demo", "demo@incident.invalid")?;

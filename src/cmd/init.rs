@@ -1,12 +1,11 @@
 //! `incident init [PATH]`: a new incident repository, committed. Safe to run again: it adds
 //! only missing files, and commits them once a git identity is configured.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::load;
-use crate::repo;
 use crate::starter;
 
 pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
@@ -14,7 +13,7 @@ pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
         Some(p) => p,
         None => std::env::current_dir().map_err(Error::io("."))?,
     };
-    let written = create(&root)?;
+    let written = starter::install(&root)?;
     let repo = load::repo(root.clone())?;
     let root_shown = std::fs::canonicalize(&root).unwrap_or(root);
     if written.is_empty() {
@@ -44,23 +43,4 @@ pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
         root_shown.display()
     );
     Ok(0)
-}
-
-/// Writes the starter files that are missing (git init first when needed); returns them.
-pub fn create(root: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(root).map_err(Error::io(root))?;
-    repo::git_init(root)?;
-    let mut written = Vec::new();
-    for (rel, text) in starter::files() {
-        let path = root.join(&rel);
-        if path.exists() {
-            continue;
-        }
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
-        }
-        std::fs::write(&path, text.as_bytes()).map_err(Error::io(&path))?;
-        written.push(PathBuf::from(rel));
-    }
-    Ok(written)
 }

@@ -6,6 +6,7 @@ use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::events::Outcome;
 use crate::flow::Plan;
+use crate::load;
 use crate::repo::Repo;
 use crate::respond;
 use crate::runbook::Runbook;
@@ -14,7 +15,7 @@ use crate::timefmt;
 
 pub fn run(ctx: &Ctx, cmd: StepCmd) -> Result<u8> {
     let (repo, inc) = ctx.target(None)?;
-    let rb = respond::attached_runbook(&repo, &inc)?;
+    let rb = load::attached_runbook(&repo, &inc)?;
     match cmd {
         StepCmd::Done { step, note, choice } => {
             record(ctx, &repo, &inc, &rb, &step, Outcome::Done, note, choice)

@@ -23,7 +23,7 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
     let id = inc.id.clone();
     attach(ctx, &repo, &inc, runbook_flag)?;
     let inc = ctx.load(&repo, &id)?;
-    let rb = respond::attached_runbook(&repo, &inc)?;
+    let rb = load::attached_runbook(&repo, &inc)?;
     loop {
         // A fresh clock each turn: a walk lasts as long as the incident.
         let turn = ctx.tick();

@@ -1,0 +1,269 @@
+//! SPEC §5's postmortem: the context every number in it comes from, rendering it through
+//! the repository's template (or the built-in one) without losing hand edits, and
+//! committing it. `incident postmortem` and `demo` both use it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::events::Milestone;
+use crate::flow::{Plan, Status};
+use crate::load;
+use crate::metrics::{self, KeyTimes, Metrics, PhaseRow};
+use crate::narrate::describe;
+use crate::render;
+use crate::repo::Repo;
+use crate::runbook;
+use crate::starter;
+use crate::state::{Incident, Span};
+use crate::timefmt;
+use crate::ui::money;
+
+pub const TEMPLATE: &str = "templates/postmortem.md.j2";
+
+#[derive(Serialize)]
+struct Service {
+    id: String,
+    name: String,
+}
+
+#[derive(Serialize)]
+struct TimelineRow {
+    at: DateTime<Utc>,
+    text: String,
+    by: String,
+}
+
+#[derive(Serialize)]
+struct StepRow {
+    id: String,
+    phase: String,
+    title: String,
+    status: &'static str,
+    choice: Option<String>,
+    note: Option<String>,
+    by: Option<String>,
+    at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize)]
+struct CommandRow {
+    step: String,
+    command: String,
+    exit_code: Option<i32>,
+    expected: i32,
+    ok: bool,
+    at: DateTime<Utc>,
+    by: String,
+}
+
+#[derive(Serialize)]
+struct UpdateRow {
+    channel: String,
+    audience: String,
+    at: DateTime<Utc>,
+    by: String,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct ActionRow {
+    title: String,
+    action_type: String,
+    owner: String,
+    due: Option<String>,
+    status: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct Context {
+    id: String,
+    title: String,
+    state: &'static str,
+    severity: String,
+    drill: bool,
+    date: String,
+    generated_at: DateTime<Utc>,
+    authors: Vec<String>,
+    services: Vec<Service>,
+    severities: Vec<Span>,
+    severity_time: Vec<(String, i64)>,
+    key_times: KeyTimes,
+    metrics: Metrics,
+    revenue_per_hour: String,
+    revenue_lost: Option<String>,
+    phases: Vec<PhaseRow>,
+    overruns: Vec<String>,
+    root_cause: Option<String>,
+    retro: BTreeMap<String, Vec<String>>,
+    roles: BTreeMap<String, Vec<Span>>,
+    timeline: Vec<TimelineRow>,
+    runbook: Option<RunbookOut>,
+    updates: Vec<UpdateRow>,
+    actions: Vec<ActionRow>,
+}
+
+#[derive(Serialize)]
+struct RunbookOut {
+    id: String,
+    title: String,
+    steps: Vec<StepRow>,
+    commands: Vec<CommandRow>,
+}
+
+/// Every number here comes from `metrics`; nothing is typed in.
+pub fn context(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> Context {
+    let rb = load::attached_runbook(repo, inc).ok();
+    let end = metrics::end_or_now(inc, now);
+    let m = metrics::metrics(inc);
+    let phases = metrics::phases(inc, &repo.config, rb.as_ref(), end);
+    let overruns = phases.iter().filter(|p| p.over).map(|p| p.phase.name().to_string()).collect();
+    let mut authors: Vec<String> = Vec::new();
+    for e in &inc.events {
+        if !authors.contains(&e.by) {
+            authors.push(e.by.clone());
+        }
+    }
+    let currency = repo.config.currency();
+    Context {
+        id: inc.id.clone(),
+        title: inc.title.clone(),
+        state: inc.state.name(),
+        severity: inc.severity.clone(),
+        drill: inc.drill,
+        date: timefmt::date(inc.mark(Milestone::Started).unwrap_or(inc.opened_at)),
+        generated_at: now,
+        authors,
+        services: inc
+            .services
+            .iter()
+            .map(|s| Service { id: s.clone(), name: repo.config.service_name(s).to_string() })
+            .collect(),
+        severities: inc.severities.clone(),
+        severity_time: metrics::severity_time(inc, end),
+        key_times: metrics::key_times(inc),
+        revenue_per_hour: money(repo.config.revenue_per_hour, currency),
+        revenue_lost: metrics::revenue_lost(&repo.config, m.impact_s).map(|r| money(r, currency)),
+        metrics: m,
+        phases,
+        overruns,
+        root_cause: inc.root_cause.clone(),
+        retro: inc.retro.clone(),
+        roles: inc.roles.clone(),
+        timeline: inc
+            .events
+            .iter()
+            .map(|e| TimelineRow { at: e.when(), text: describe(e), by: e.by.clone() })
+            .collect(),
+        runbook: rb.as_ref().map(|rb| runbook_out(rb, inc)),
+        updates: inc
+            .updates
+            .iter()
+            .map(|u| UpdateRow {
+                audience: repo
+                    .config
+                    .channels
+                    .get(&u.channel)
+                    .map_or_else(|| "unknown".into(), |c| c.audience.clone()),
+                channel: u.channel.clone(),
+                at: u.at,
+                by: u.by.clone(),
+                message: u.message.clone(),
+            })
+            .collect(),
+        actions: inc
+            .actions
+            .iter()
+            .map(|a| ActionRow {
+                title: a.title.clone(),
+                action_type: a.action_type.clone(),
+                owner: a.owner.clone(),
+                due: a.due.clone(),
+                status: "open",
+            })
+            .collect(),
+    }
+}
+
+fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
+    let plan = Plan::compute(rb, inc);
+    let outcomes = inc.step_outcomes();
+    let steps = plan
+        .items
+        .iter()
+        .map(|(p, status)| {
+            let rec = outcomes.get(p.step.id.as_str());
+            StepRow {
+                id: p.step.id.clone(),
+                phase: p.phase.name().to_string(),
+                title: p.step.title.clone(),
+                status: if *status == Status::Pending { "not done" } else { status.name() },
+                choice: rec.and_then(|r| r.choice.clone()),
+                note: rec.and_then(|r| r.note.clone()),
+                by: rec.map(|r| r.by.clone()),
+                at: rec.map(|r| r.at),
+            }
+        })
+        .collect();
+    let commands = inc
+        .commands
+        .iter()
+        .map(|c| {
+            let expected = rb.find_step(&c.step).and_then(|p| p.step.expect_exit).unwrap_or(0);
+            CommandRow {
+                step: c.step.clone(),
+                command: c.command.clone(),
+                exit_code: c.exit_code,
+                expected,
+                ok: c.exit_code == Some(expected),
+                at: c.at,
+                by: c.by.clone(),
+            }
+        })
+        .collect();
+    RunbookOut { id: rb.id.clone(), title: rb.title.clone(), steps, commands }
+}
+
+/// The template: `--template`, else the repository's, else the built-in one.
+fn template(repo: &Repo, flag: Option<PathBuf>) -> Result<(String, String)> {
+    if let Some(path) = flag {
+        let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+        return Ok((path.display().to_string(), text));
+    }
+    let path = repo.root.join(TEMPLATE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok((path.display().to_string(), text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok((format!("(built-in) {TEMPLATE}"), starter::POSTMORTEM_TEMPLATE.to_string()))
+        }
+        Err(e) => Err(Error::Io { path, source: e }),
+    }
+}
+
+/// Renders and writes the postmortem; returns its path.
+pub fn write(
+    repo: &Repo,
+    inc: &Incident,
+    now: DateTime<Utc>,
+    template_flag: Option<PathBuf>,
+    output: Option<PathBuf>,
+) -> Result<PathBuf> {
+    let (name, source) = template(repo, template_flag)?;
+    let fresh = render::render(&name, &source, &context(repo, inc, now))?;
+    let path = output.unwrap_or_else(|| repo.incident_dir(&inc.id).join("postmortem.md"));
+    let previous = std::fs::read_to_string(&path).ok();
+    let text = render::merge_editable(&fresh, previous.as_deref());
+    crate::fsutil::write_atomic(&path, text.as_bytes())?;
+    Ok(path)
+}
+
+/// Commits the incident's folder with SPEC §5's message. `None` when nothing changed.
+pub fn commit(repo: &Repo, inc: &Incident, as_flag: Option<&str>) -> Result<Option<git2::Oid>> {
+    let dir = PathBuf::from("incidents").join(&inc.id);
+    let paths = [dir.join("events.jsonl"), dir.join("postmortem.md")];
+    let message = format!("postmortem: {} {}", inc.id, render::oneline(&inc.title));
+    repo.commit_if_changed(&paths, &message, as_flag)
+}
