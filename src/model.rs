@@ -1,4 +1,4 @@
-//! One declaration per file format. [`model!`] declares a struct once and yields both the
+//! One declaration per file format. [`model!`](crate::model!) declares a struct once and yields both the
 //! serde struct the commands use and its [`Shape`], which
 //! - the linter checks YAML trees against (unknown keys, wrong types, missing fields),
 //! - `incident schema` turns into a JSON Schema for editors,

@@ -1,5 +1,5 @@
 //! `incident schema`: the runbook JSON Schema (draft 2020-12), generated from the runbook's
-//! [`model`](crate::model) so that editors complete exactly what the linter accepts.
+//! [`model`](mod@crate::model) so that editors complete exactly what the linter accepts.
 
 use serde_json::{Map, Value, json};
 
