@@ -99,7 +99,12 @@ pub enum Command {
         all: bool,
     },
     /// Every event in order
-    Timeline { id: Option<String> },
+    Timeline {
+        id: Option<String>,
+        /// Show each event's id (what `amend` and `retract` take)
+        #[arg(long)]
+        ids: bool,
+    },
     /// Mark the incident resolved
     Resolve {
         #[arg(long, value_name = "TEXT")]
@@ -107,6 +112,20 @@ pub enum Command {
     },
     /// Close the incident (after its postmortem)
     Close,
+    /// Correct an event: when it happened (--at) and/or its text (--text); the original line stays
+    Amend {
+        /// The event's id, or a unique prefix of it (`incident timeline --ids`)
+        event: String,
+        #[arg(long, value_name = "TEXT")]
+        text: Option<String>,
+    },
+    /// Say an event was not true: it no longer counts; the original line stays
+    Retract {
+        /// The event's id, or a unique prefix of it (`incident timeline --ids`)
+        event: String,
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
     /// Render the postmortem and commit it
     Postmortem {
         id: Option<String>,

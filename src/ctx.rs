@@ -88,7 +88,7 @@ impl Ctx {
     /// A new event by the current responder, logged now, backdated by `--at`. Free text is
     /// redacted here, the one door into the log.
     pub fn event(&self, repo: &Repo, body: Body) -> Result<Event> {
-        let by = repo.responder(self.global.as_name.as_deref());
+        let by = repo.responder(self.global.as_name.as_deref())?;
         Ok(Event::new(body.redacted(), &by, self.now, self.at()?))
     }
 
@@ -101,10 +101,34 @@ impl Ctx {
     /// Appends one event per body and says what was logged, with its time.
     pub fn record(&self, repo: &Repo, inc: &Incident, bodies: Vec<Body>, said: &str) -> Result<u8> {
         let events = bodies.into_iter().map(|b| self.event(repo, b)).collect::<Result<Vec<_>>>()?;
-        self.append(repo, &inc.id, &events)?;
-        let when = events.first().map_or(self.now, Event::when);
-        println!("{}  {said}  [{}]", timefmt::rfc3339(when), inc.id);
+        self.append_and_say(repo, &inc.id, events, said)
+    }
+
+    /// Appends `events` and says so: a line for people, or, with `--json`, the events
+    /// themselves (each with its id), as every write command does.
+    pub fn append_and_say(&self, repo: &Repo, id: &str, events: Vec<Event>, said: &str) -> Result<u8> {
+        self.append(repo, id, &events)?;
+        self.say_appended(id, &events, said)?;
         Ok(0)
+    }
+
+    /// A line for people: on stdout, or on stderr with `--json`, where stdout is for JSON.
+    pub fn say(&self, line: impl std::fmt::Display) {
+        if self.global.json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
+
+    /// What a write command prints about the events it appended.
+    pub fn say_appended(&self, id: &str, events: &[Event], said: &str) -> Result<()> {
+        if self.global.json {
+            return self.print_json(&serde_json::json!({ "incident": id, "events": events }));
+        }
+        let when = events.first().map_or(self.now, Event::when);
+        println!("{}  {said}  [{id}]", timefmt::rfc3339(when));
+        Ok(())
     }
 
     /// Either proceeds (`--yes`, or a person said yes) or explains which flag to pass.

@@ -9,7 +9,10 @@
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
+
 use crate::phase::Phase;
+use crate::timefmt::rfc3339;
 
 #[derive(Debug)]
 pub enum Error {
@@ -111,6 +114,45 @@ pub enum Error {
     UnknownRule {
         given: String,
         known: Vec<String>,
+    },
+
+    // ── Facts that cannot be true ────────────────────────────────────────────────────────
+    /// A key moment out of order with another (`other_is_opening`: the other one was not
+    /// given and defaults to when the incident was opened).
+    /// `relation` ("before" or "after") is where `milestone` would stand against `other`.
+    MilestoneOrder {
+        milestone: &'static str,
+        at: DateTime<Utc>,
+        relation: &'static str,
+        other: &'static str,
+        other_at: DateTime<Utc>,
+        other_is_opening: bool,
+    },
+    /// A milestone marked again; the wrong one is amended instead.
+    AlreadyMarked {
+        milestone: &'static str,
+        at: DateTime<Utc>,
+        event: String,
+    },
+    /// An event id or prefix that matches no event of the incident (or several).
+    UnknownEvent {
+        given: String,
+        incident: String,
+    },
+    AmbiguousEvent {
+        given: String,
+        candidates: Vec<String>,
+    },
+    /// `amend --text` on an event without text, or an amend/retract of a correction.
+    NotCorrectable {
+        event: String,
+        kind: &'static str,
+        why: &'static str,
+    },
+    /// A name (`--as`, a role holder, an owner, a commander) that is empty or spans lines.
+    BadName {
+        flag: &'static str,
+        value: String,
     },
 
     // ── Malformed input ──────────────────────────────────────────────────────────────────
@@ -236,6 +278,12 @@ impl Error {
             Error::AlreadyInPhase { .. } => "already-in-phase",
             Error::UnknownChannel { .. } => "unknown-channel",
             Error::UnknownRule { .. } => "unknown-rule",
+            Error::MilestoneOrder { .. } => "milestone-order",
+            Error::AlreadyMarked { .. } => "already-marked",
+            Error::UnknownEvent { .. } => "unknown-event",
+            Error::AmbiguousEvent { .. } => "ambiguous-event",
+            Error::NotCorrectable { .. } => "not-correctable",
+            Error::BadName { .. } => "bad-name",
             Error::BadTime { .. } => "bad-time",
             Error::BadDate { .. } => "bad-date",
             Error::Missing { .. } => "missing",
@@ -355,6 +403,33 @@ impl std::fmt::Display for Error {
             }
             Error::UnknownRule { given, known } => {
                 write!(f, "no lint rule {given:?}; rules: {}", list(known))
+            }
+            Error::MilestoneOrder { milestone: m, at, relation: rel, other: o, other_at, other_is_opening } => {
+                let opening = if *other_is_opening { " (when the incident was opened; it was not given)" } else { "" };
+                write!(
+                    f,
+                    "{m} at {} would come {rel} {o} at {}{opening}; a milestone that was wrong is fixed with `incident amend EVENT --at T`",
+                    rfc3339(*at),
+                    rfc3339(*other_at)
+                )
+            }
+            Error::AlreadyMarked { milestone, at, event } => write!(
+                f,
+                "{} is already marked at {} (event {}); to correct it: `incident amend {} --at T`",
+                milestone,
+                rfc3339(*at),
+                &event[..event.len().min(8)],
+                &event[..event.len().min(8)]
+            ),
+            Error::UnknownEvent { given, incident } => {
+                write!(f, "no event {given:?} in incident {incident}; `incident timeline --ids` lists them")
+            }
+            Error::AmbiguousEvent { given, candidates } => {
+                write!(f, "{given:?} matches several events: {}; type more of the id", list(candidates))
+            }
+            Error::NotCorrectable { event, kind, why } => write!(f, "event {event} ({kind}) {why}"),
+            Error::BadName { flag, value } => {
+                write!(f, "{flag}: {value:?} is not a name: it must be one line and not empty")
             }
             Error::BadTime { flag, value, reason } => write!(f, "{flag}: cannot use time {value:?}: {reason}"),
             Error::BadDate { flag, value } => write!(f, "{flag}: {value:?} is not a date; use YYYY-MM-DD"),

@@ -167,6 +167,20 @@ pub enum Body {
         root_cause: Option<String>,
     },
     Closed {},
+    /// A correction of event `event`: when it happened, and/or its text. The original line
+    /// stays in the log; the fold applies the correction.
+    Amend {
+        event: String,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "ts_opt")]
+        time: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
+    /// Event `event` was not true: the fold leaves it out; the line stays in the log.
+    Retract {
+        event: String,
+        reason: String,
+    },
 }
 
 /// What reading a log gave.
@@ -300,6 +314,49 @@ mod ts_opt {
 }
 
 impl Body {
+    /// Whether this event corrects another (and so is not itself a fact about the incident).
+    pub fn is_correction(&self) -> bool {
+        matches!(self, Body::Amend { .. } | Body::Retract { .. })
+    }
+
+    /// The event's free text, the one `amend --text` replaces; `None` for kinds without one.
+    pub fn with_text(&self, text: String) -> Option<Body> {
+        let mut b = self.clone();
+        match &mut b {
+            Body::Opened { title, .. } | Body::Action { title, .. } => *title = text,
+            Body::Note { text: t } | Body::Retro { text: t, .. } => *t = text,
+            Body::Update { message, .. } => *message = text,
+            Body::Step { note, .. } => *note = Some(text),
+            Body::Severity { reason, .. } => *reason = Some(text),
+            Body::Resolved { root_cause } => *root_cause = Some(text),
+            Body::Role { name, .. } => *name = text,
+            _ => return None,
+        }
+        Some(b)
+    }
+
+    /// The kind, as the log names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::Opened { .. } => "opened",
+            Body::Note { .. } => "note",
+            Body::Mark { .. } => "mark",
+            Body::Severity { .. } => "severity",
+            Body::Role { .. } => "role",
+            Body::Runbook { .. } => "runbook",
+            Body::Phase { .. } => "phase",
+            Body::Step { .. } => "step",
+            Body::Command { .. } => "command",
+            Body::Action { .. } => "action",
+            Body::Update { .. } => "update",
+            Body::Retro { .. } => "retro",
+            Body::Resolved { .. } => "resolved",
+            Body::Closed {} => "closed",
+            Body::Amend { .. } => "amend",
+            Body::Retract { .. } => "retract",
+        }
+    }
+
     /// Every free-text field passed through secret redaction.
     pub fn redacted(self) -> Body {
         use crate::redact::redact;
@@ -328,6 +385,8 @@ impl Body {
             Body::Update { channel, message } => Body::Update { channel, message: r(message) },
             Body::Retro { section, text } => Body::Retro { section, text: r(text) },
             Body::Resolved { root_cause } => Body::Resolved { root_cause: ro(root_cause) },
+            Body::Amend { event, time, text } => Body::Amend { event, time, text: ro(text) },
+            Body::Retract { event, reason } => Body::Retract { event, reason: r(reason) },
             other @ (Body::Mark { .. }
             | Body::Role { .. }
             | Body::Runbook { .. }
@@ -380,6 +439,9 @@ mod tests {
             Body::Retro { section: "lucky".into(), text: "t".into() },
             Body::Resolved { root_cause: Some("rc".into()) },
             Body::Closed {},
+            Body::Amend { event: "e1".into(), time: Some(Utc::now()), text: Some("t".into()) },
+            Body::Amend { event: "e1".into(), time: None, text: None },
+            Body::Retract { event: "e2".into(), reason: "r".into() },
         ]
     }
 

@@ -16,6 +16,7 @@ pub mod lint;
 pub mod load;
 pub mod metrics;
 pub mod model;
+pub mod names;
 pub mod narrate;
 pub mod phase;
 pub mod postmortem;
@@ -65,9 +66,11 @@ fn dispatch(ctx: Ctx, command: Command) -> Result<u8> {
         Command::Retro { section, text } => cmd::record::retro(&ctx, section, text),
         Command::Resolve { root_cause } => cmd::record::resolve(&ctx, root_cause),
         Command::Close => cmd::record::close(&ctx),
+        Command::Amend { event, text } => cmd::correct::amend(&ctx, &event, text),
+        Command::Retract { event, reason } => cmd::correct::retract(&ctx, &event, reason),
         Command::Status { id } => cmd::status::run(&ctx, id.as_deref()),
         Command::List { all } => cmd::list::run(&ctx, all),
-        Command::Timeline { id } => cmd::timeline::run(&ctx, id.as_deref()),
+        Command::Timeline { id, ids } => cmd::timeline::run(&ctx, id.as_deref(), ids),
         Command::Postmortem { id, no_commit, template, output } => {
             cmd::postmortem::run(&ctx, id.as_deref(), no_commit, template, output)
         }

@@ -1,7 +1,29 @@
 //! One line of prose per event, shared by the terminal timeline and the postmortem.
 
 use crate::events::{Body, Event};
+use crate::state::Incident;
 use crate::timefmt;
+
+/// How long an event id is shown: long enough to be unique in any one incident, short
+/// enough to type; `amend` and `retract` take any unique prefix.
+pub const SHORT_ID: usize = 8;
+
+pub fn short_id(id: &str) -> &str {
+    id.get(..SHORT_ID).unwrap_or(id)
+}
+
+/// The event as the incident's timeline tells it: corrected facts say so, retracted ones
+/// say why they no longer count.
+pub fn in_timeline(inc: &Incident, e: &Event) -> String {
+    let text = describe(e);
+    if let Some(reason) = inc.retracted.get(&e.id) {
+        return format!("[retracted: {reason}] {text}");
+    }
+    if inc.corrected.contains(&e.id) {
+        return format!("{text} (corrected)");
+    }
+    text
+}
 
 pub fn describe(e: &Event) -> String {
     match &e.body {
@@ -41,5 +63,16 @@ pub fn describe(e: &Event) -> String {
             None => "Resolved".to_string(),
         },
         Body::Closed {} => "Closed".to_string(),
+        Body::Amend { event, time, text } => {
+            let mut parts = Vec::new();
+            if let Some(t) = time {
+                parts.push(format!("time → {}", timefmt::table(*t)));
+            }
+            if let Some(t) = text {
+                parts.push(format!("text → {t}"));
+            }
+            format!("Corrected event {}: {}", short_id(event), parts.join("; "))
+        }
+        Body::Retract { event, reason } => format!("Retracted event {}: {reason}", short_id(event)),
     }
 }

@@ -13,7 +13,7 @@ use crate::events::Milestone;
 use crate::flow::{Plan, Status};
 use crate::load;
 use crate::metrics::{self, KeyTimes, Metrics, PhaseRow};
-use crate::narrate::describe;
+use crate::narrate::in_timeline;
 use crate::render;
 use crate::repo::Repo;
 use crate::runbook;
@@ -115,7 +115,10 @@ struct RunbookOut {
 }
 
 /// Every number here comes from `metrics`; nothing is typed in.
-pub fn context(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> Context {
+/// The postmortem is a function of the log (SPEC §5): "now" is the last event's time, never
+/// the clock, so the same events give the same bytes.
+pub fn context(repo: &Repo, inc: &Incident) -> Context {
+    let now = inc.events.iter().map(|e| e.at).max().unwrap_or(inc.opened_at);
     let rb = load::attached_runbook(repo, inc).ok();
     let end = metrics::end_or_now(inc, now);
     let m = metrics::metrics(inc);
@@ -156,7 +159,7 @@ pub fn context(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> Context {
         timeline: inc
             .events
             .iter()
-            .map(|e| TimelineRow { at: e.when(), text: describe(e), by: e.by.clone() })
+            .map(|e| TimelineRow { at: e.when(), text: in_timeline(inc, e), by: e.by.clone() })
             .collect(),
         runbook: rb.as_ref().map(|rb| runbook_out(rb, inc)),
         updates: inc
@@ -247,12 +250,11 @@ fn template(repo: &Repo, flag: Option<PathBuf>) -> Result<(String, String)> {
 pub fn write(
     repo: &Repo,
     inc: &Incident,
-    now: DateTime<Utc>,
     template_flag: Option<PathBuf>,
     output: Option<PathBuf>,
 ) -> Result<PathBuf> {
     let (name, source) = template(repo, template_flag)?;
-    let fresh = render::render(&name, &source, &context(repo, inc, now))?;
+    let fresh = render::render(&name, &source, &context(repo, inc))?;
     let path = output.unwrap_or_else(|| repo.incident_dir(&inc.id).join("postmortem.md"));
     let previous = std::fs::read_to_string(&path).ok();
     let text = render::merge_editable(&fresh, previous.as_deref());

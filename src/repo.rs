@@ -79,14 +79,18 @@ impl Repo {
         dir.is_dir().then(|| dir.join(name))
     }
 
-    /// The responder's name: `--as`, else git's `user.name`, else `$USER`.
-    pub fn responder(&self, as_flag: Option<&str>) -> String {
+    /// The responder's name (SPEC §4): `--as`, else git's identity as git itself resolves it
+    /// (`GIT_AUTHOR_NAME`, then `user.name` from every config scope), else `$USER`. An empty
+    /// or multi-line name is refused, wherever it came from.
+    pub fn responder(&self, as_flag: Option<&str>) -> Result<String> {
         if let Some(name) = as_flag {
-            return name.to_string();
+            return crate::names::check("--as", name.to_string());
         }
-        git_config(&self.root, "user.name")
-            .or_else(|| std::env::var("USER").ok().filter(|u| !u.is_empty()))
-            .unwrap_or_else(|| "unknown".to_string())
+        let (name, flag) = match author(&self.root).0 {
+            Some(n) => (n, "git user.name"),
+            None => (std::env::var("USER").unwrap_or_else(|_| "unknown".into()), "$USER"),
+        };
+        crate::names::check(flag, name)
     }
 
     fn git(&self) -> Result<Repository> {
@@ -151,17 +155,56 @@ pub fn git_init(root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn git_config(root: &Path, key: &str) -> Option<String> {
-    let config =
-        Repository::open(root).and_then(|r| r.config()).or_else(|_| git2::Config::open_default()).ok()?;
-    config.get_string(key).ok().filter(|s| !s.trim().is_empty())
+/// Every git config scope, as the `git` CLI reads them: system (unless
+/// `GIT_CONFIG_NOSYSTEM`), XDG, global (`GIT_CONFIG_GLOBAL`, else `~/.gitconfig`) and the
+/// repository's own. libgit2's default reads `~/.gitconfig` and ignores `GIT_CONFIG_GLOBAL`.
+fn git_config(root: &Path) -> Option<git2::Config> {
+    use git2::ConfigLevel;
+    let mut config = git2::Config::new().ok()?;
+    let mut add = |path: PathBuf, level| {
+        if path.is_file() {
+            let _ = config.add_file(&path, level, true);
+        }
+    };
+    if std::env::var_os("GIT_CONFIG_NOSYSTEM").is_none()
+        && let Ok(p) = git2::Config::find_system()
+    {
+        add(p, ConfigLevel::System);
+    }
+    if let Ok(p) = git2::Config::find_xdg() {
+        add(p, ConfigLevel::XDG);
+    }
+    match std::env::var_os("GIT_CONFIG_GLOBAL") {
+        Some(p) => add(PathBuf::from(p), ConfigLevel::Global),
+        None => {
+            if let Ok(p) = git2::Config::find_global() {
+                add(p, ConfigLevel::Global);
+            }
+        }
+    }
+    if let Ok(repo) = Repository::open(root) {
+        add(repo.path().join("config"), ConfigLevel::Local);
+    }
+    Some(config)
+}
+
+/// Git's author name and email: `GIT_AUTHOR_NAME` / `GIT_AUTHOR_EMAIL`, else `user.name` /
+/// `user.email` from the config scopes.
+fn author(root: &Path) -> (Option<String>, Option<String>) {
+    let config = git_config(root);
+    let get = |env: &str, key: &str| {
+        std::env::var(env)
+            .ok()
+            .or_else(|| config.as_ref().and_then(|c| c.get_string(key).ok()))
+            .filter(|s| !s.trim().is_empty())
+    };
+    (get("GIT_AUTHOR_NAME", "user.name"), get("GIT_AUTHOR_EMAIL", "user.email"))
 }
 
 fn signature(repo: &Repository, as_flag: Option<&str>) -> Result<Signature<'static>> {
-    let config = repo.config().map_err(Error::git("reading the git config"))?;
-    let get = |k: &str| config.get_string(k).ok().filter(|s| !s.trim().is_empty());
-    let name = as_flag.map(str::to_string).or_else(|| get("user.name"));
-    let email = get("user.email");
+    let root = repo.workdir().unwrap_or_else(|| repo.path());
+    let (git_name, email) = author(root);
+    let name = as_flag.map(str::to_string).or(git_name);
     let sig = match (name, email) {
         (Some(name), Some(email)) => Signature::now(&name, &email),
         (Some(name), None) if as_flag.is_some() => {

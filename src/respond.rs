@@ -2,11 +2,9 @@
 //! interactive `walk`, so both write identical events: record a step's outcome, run a step's
 //! command, enter a phase. Each checks that the incident is open and logs through `Ctx`.
 
-use chrono::{DateTime, Utc};
-
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::events::{Body, Outcome};
+use crate::events::{Body, Event, Outcome};
 use crate::load::attached_runbook;
 use crate::metrics;
 use crate::phase::Phase;
@@ -25,7 +23,7 @@ pub fn record_outcome(
     outcome: Outcome,
     note: Option<String>,
     choice: Option<String>,
-) -> Result<DateTime<Utc>> {
+) -> Result<Event> {
     inc.require_open()?;
     let step = &placed.step.id;
     let choices = &placed.step.choices;
@@ -45,9 +43,8 @@ pub fn record_outcome(
     }
     let event =
         ctx.event(repo, Body::Step { step: step.clone(), phase: placed.phase, outcome, choice, note })?;
-    let when = event.when();
-    ctx.append(repo, &inc.id, &[event])?;
-    Ok(when)
+    ctx.append(repo, &inc.id, std::slice::from_ref(&event))?;
+    Ok(event)
 }
 
 /// Runs a step's command after confirmation and logs its exit code and redacted output.
@@ -58,16 +55,15 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
         return Err(Error::NoCommand { step: step.id.clone() });
     };
     inc.require_open()?;
-    println!("$ {command}");
+    ctx.say(format!("$ {command}"));
     if !ctx.confirm("Run this command?", &format!("running step {}'s command", step.id))? {
-        println!("not run");
+        ctx.say("not run");
         return Ok(0);
     }
     let ran =
         runner::run(command, inc, &repo.root).map_err(|source| Error::Spawn { program: "sh", source })?;
-    print!("{}", ran.output);
-    if !ran.output.is_empty() && !ran.output.ends_with('\n') {
-        println!();
+    if !ran.output.is_empty() {
+        ctx.say(ran.output.strip_suffix('\n').unwrap_or(&ran.output));
     }
     let expected = step.expect_exit.unwrap_or(0);
     let event = ctx.event(
@@ -81,21 +77,17 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
             duration_ms: ran.duration_ms,
         },
     )?;
-    ctx.append(repo, &inc.id, &[event])?;
-    match ran.exit_code {
-        Some(c) if c == expected => {
-            println!("exit {c} (as expected), logged");
-            Ok(0)
-        }
-        Some(c) => {
-            println!("exit {c}, expected {expected}; logged");
-            Ok(1)
-        }
-        None => {
-            println!("killed by a signal; logged");
-            Ok(1)
-        }
+    ctx.append(repo, &inc.id, std::slice::from_ref(&event))?;
+    let (said, code) = match ran.exit_code {
+        Some(c) if c == expected => (format!("exit {c} (as expected), logged"), 0),
+        Some(c) => (format!("exit {c}, expected {expected}; logged"), 1),
+        None => ("killed by a signal; logged".to_string(), 1),
+    };
+    ctx.say(said);
+    if ctx.global.json {
+        ctx.say_appended(&inc.id, &[event], "")?;
     }
+    Ok(code)
 }
 
 /// Moves the response into `phase` and says so, with the phase's budget as `status` shows it.
@@ -106,11 +98,12 @@ pub fn enter_phase(ctx: &Ctx, repo: &Repo, inc: &Incident, phase: Phase) -> Resu
     }
     let event = ctx.event(repo, Body::Phase { phase })?;
     let when = event.when();
-    ctx.append(repo, &inc.id, &[event])?;
+    ctx.append(repo, &inc.id, std::slice::from_ref(&event))?;
     // The runbook's override counts, as in `status`.
     let runbook = attached_runbook(repo, inc).ok();
     let rows = metrics::phases(inc, &repo.config, runbook.as_ref(), when);
     let budget = rows.iter().find(|r| r.phase == phase).map_or(0, |r| r.budget_s);
-    println!("{}  phase {phase} started (budget {})", timefmt::rfc3339(when), timefmt::human(budget));
+    let said = format!("phase {phase} started (budget {})", timefmt::human(budget));
+    ctx.say_appended(&inc.id, &[event], &said)?;
     Ok(0)
 }

@@ -1,7 +1,7 @@
 //! An incident's state is a fold over its events (SPEC §2). Nothing here reads a clock or a
 //! file: give it events, get the incident.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -100,8 +100,82 @@ pub struct Incident {
     /// Retro section → texts, in order given.
     pub retro: BTreeMap<String, Vec<String>>,
     pub root_cause: Option<String>,
-    /// Every event, ordered by when it happened (ties keep log order).
+    /// Every event once, corrected, ordered by (when it happened, id): the timeline.
+    /// Corrections and retracted events are in it too; the fold skipped them.
     pub events: Vec<Event>,
+    /// Ids of events an `amend` corrected.
+    pub corrected: BTreeSet<String>,
+    /// Ids of retracted events, with the reason.
+    pub retracted: BTreeMap<String, String>,
+}
+
+/// The fold's order: when it happened, then id, so that the same set of events folds the
+/// same way whatever order the lines are in.
+fn order(a: &Event, b: &Event) -> std::cmp::Ordering {
+    (a.when(), &a.id).cmp(&(b.when(), &b.id))
+}
+
+/// Each id once (two lines with one id are one event; where they differ, the one that sorts
+/// first by content wins, whatever the line order), sorted by (when, id).
+pub fn canonical(mut events: Vec<Event>) -> Vec<Event> {
+    events.sort_by(|a, b| {
+        a.id.cmp(&b.id).then_with(|| a.when().cmp(&b.when())).then_with(|| {
+            // Only two different lines with one id get here: rare, so the cost is fine.
+            let (x, y) = (serde_json::to_string(a).ok(), serde_json::to_string(b).ok());
+            x.cmp(&y)
+        })
+    });
+    events.dedup_by(|b, a| a.id == b.id);
+    events.sort_by(order);
+    events
+}
+
+/// Applies the corrections (in fold order: a later amendment wins) to the events they name.
+/// Returns the corrected events, the ids amended, and the ids retracted with their reasons.
+fn corrections(events: Vec<Event>) -> (Vec<Event>, BTreeSet<String>, BTreeMap<String, String>) {
+    let mut amended: BTreeMap<String, (Option<DateTime<Utc>>, Option<String>)> = BTreeMap::new();
+    let mut retracted = BTreeMap::new();
+    for e in &events {
+        match &e.body {
+            Body::Amend { event, time, text } => {
+                let entry = amended.entry(event.clone()).or_default();
+                if time.is_some() {
+                    entry.0 = *time;
+                }
+                if text.is_some() {
+                    entry.1.clone_from(text);
+                }
+            }
+            Body::Retract { event, reason } => {
+                retracted.insert(event.clone(), reason.clone());
+            }
+            _ => {}
+        }
+    }
+    if amended.is_empty() {
+        return (events, BTreeSet::new(), retracted);
+    }
+    let mut corrected = BTreeSet::new();
+    let mut out: Vec<Event> = events
+        .into_iter()
+        .map(|mut e| {
+            if e.body.is_correction() {
+                return e;
+            }
+            if let Some((time, text)) = amended.get(&e.id) {
+                if let Some(t) = time {
+                    e.occurred_at = Some(*t);
+                }
+                if let Some(b) = text.as_ref().and_then(|t| e.body.with_text(t.clone())) {
+                    e.body = b;
+                }
+                corrected.insert(e.id.clone());
+            }
+            e
+        })
+        .collect();
+    out.sort_by(order);
+    (out, corrected, retracted)
 }
 
 fn close_last(spans: &mut [Span], at: DateTime<Utc>) {
@@ -112,11 +186,53 @@ fn close_last(spans: &mut [Span], at: DateTime<Utc>) {
     }
 }
 
+/// SPEC §2's order of the key moments: (earlier, later) pairs that must hold.
+const ORDER: [(Milestone, Milestone); 6] = [
+    (Milestone::Started, Milestone::Detected),
+    (Milestone::Started, Milestone::Acknowledged),
+    (Milestone::Started, Milestone::Mitigated),
+    (Milestone::Started, Milestone::Resolved),
+    (Milestone::Detected, Milestone::Acknowledged),
+    (Milestone::Mitigated, Milestone::Resolved),
+];
+
+/// Refuses key moments out of order (nothing before impact started, detected ≤
+/// acknowledged, mitigated ≤ resolved), naming the milestone `changed` conflicts with.
+/// `marks` are the moments given; impact started and detected default to `opened_at`.
+pub fn check_milestones(
+    marks: &BTreeMap<Milestone, DateTime<Utc>>,
+    opened_at: DateTime<Utc>,
+    changed: Milestone,
+) -> crate::error::Result<()> {
+    let given = |m: Milestone| marks.get(&m).copied();
+    let effective = |m: Milestone| match m {
+        Milestone::Started | Milestone::Detected => given(m).or(Some(opened_at)),
+        _ => given(m),
+    };
+    for (earlier, later) in ORDER.into_iter().filter(|(a, b)| *a == changed || *b == changed) {
+        let (Some(e), Some(l)) = (effective(earlier), effective(later)) else { continue };
+        if e > l {
+            let (other, other_at) = if earlier == changed { (later, l) } else { (earlier, e) };
+            return Err(crate::error::Error::MilestoneOrder {
+                milestone: changed.name(),
+                at: if earlier == changed { e } else { l },
+                relation: if earlier == changed { "after" } else { "before" },
+                other: other.name(),
+                other_at,
+                other_is_opening: given(other).is_none(),
+            });
+        }
+    }
+    Ok(())
+}
+
 impl Incident {
-    /// Folds a log. Returns `None` when the log has no `opened` event.
-    pub fn fold(id: &str, mut events: Vec<Event>) -> Option<Incident> {
-        events.sort_by_key(Event::when);
-        let opened = events.iter().find_map(|e| match &e.body {
+    /// Folds a log: a function of the set of its events (SPEC §2). Returns `None` when the
+    /// log has no `opened` event.
+    pub fn fold(id: &str, events: Vec<Event>) -> Option<Incident> {
+        let (events, corrected, retracted) = corrections(canonical(events));
+        let fact = |e: &&Event| !e.body.is_correction() && !retracted.contains_key(&e.id);
+        let opened = events.iter().filter(fact).find_map(|e| match &e.body {
             Body::Opened { title, severity, services, drill } => {
                 Some((e, title.clone(), severity.clone(), services.clone(), *drill))
             }
@@ -156,18 +272,22 @@ impl Incident {
             retro: BTreeMap::new(),
             root_cause: None,
             events: Vec::new(),
+            corrected: BTreeSet::new(),
+            retracted: BTreeMap::new(),
         };
-        for e in &events {
+        for e in events.iter().filter(fact) {
             inc.apply(e);
         }
         inc.events = events;
+        inc.corrected = corrected;
+        inc.retracted = retracted;
         Some(inc)
     }
 
     fn apply(&mut self, e: &Event) {
         let when = e.when();
         match &e.body {
-            Body::Opened { .. } | Body::Note { .. } => {}
+            Body::Opened { .. } | Body::Note { .. } | Body::Amend { .. } | Body::Retract { .. } => {}
             Body::Mark { milestone } => {
                 self.marks.insert(*milestone, when);
             }
@@ -278,6 +398,29 @@ impl Incident {
     /// The latest record of each step, keyed by step id.
     pub fn step_outcomes(&self) -> BTreeMap<&str, &StepRecord> {
         self.steps.iter().map(|s| (s.step.as_str(), s)).collect()
+    }
+
+    /// The event that marked milestone `m` (not retracted), if one did.
+    pub fn mark_event(&self, m: Milestone) -> Option<&Event> {
+        self.events.iter().find(|e| {
+            !self.retracted.contains_key(&e.id)
+                && matches!(e.body, Body::Mark { milestone } if milestone == m)
+        })
+    }
+
+    /// Checks a new key moment: not already given (a wrong one is amended, never typed again)
+    /// and in order with the others.
+    pub fn check_new_mark(&self, m: Milestone, at: DateTime<Utc>) -> crate::error::Result<()> {
+        if let Some(e) = self.mark_event(m) {
+            return Err(crate::error::Error::AlreadyMarked {
+                milestone: m.name(),
+                at: e.when(),
+                event: e.id.clone(),
+            });
+        }
+        let mut marks = self.marks.clone();
+        marks.insert(m, at);
+        check_milestones(&marks, self.opened_at, m)
     }
 
     /// The one check that a command may change the response: the incident is open.

@@ -5,9 +5,27 @@
 
 use chrono::{DateTime, Local, NaiveTime, SecondsFormat, TimeZone, Utc};
 
-/// Parses a moment: RFC 3339, `HH:MM` (today, local time), `-15m`, `15m ago`, or `now`.
-/// `now` is passed in so that one command uses one clock reading throughout.
+/// How far past the machine's clock a typed time may lie: clocks drift between responders'
+/// machines, and "14:05" typed at 14:04:30 means now.
+pub const FUTURE_SLACK_S: i64 = 5 * 60;
+
+/// Parses a moment: RFC 3339, `HH:MM` (the latest such local time not in the future),
+/// `-15m`, `15m ago`, or `now`; and refuses what cannot be a fact: a time before
+/// 1970-01-01 or more than [`FUTURE_SLACK_S`] past `now`. `now` is passed in so that one
+/// command uses one clock reading throughout.
 pub fn parse_time(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let t = read_time(input, now)?;
+    let earliest = DateTime::<Utc>::UNIX_EPOCH;
+    if t < earliest {
+        return Err(format!("{} is before 1970-01-01", rfc3339(t)));
+    }
+    if t > now + chrono::Duration::seconds(FUTURE_SLACK_S) {
+        return Err(format!("{} is in the future (the clock says {})", rfc3339(t), rfc3339(now)));
+    }
+    Ok(t)
+}
+
+fn read_time(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let s = input.trim();
     if s.eq_ignore_ascii_case("now") {
         return Ok(now);
@@ -19,19 +37,30 @@ pub fn parse_time(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
     if let Some(rel) = relative
         && let Some(secs) = parse_duration(rel)
     {
-        return Ok(now - chrono::Duration::seconds(secs));
+        return chrono::Duration::try_seconds(secs)
+            .and_then(|d| now.checked_sub_signed(d))
+            .ok_or_else(|| format!("{input:?} is too far in the past"));
     }
     for fmt in ["%H:%M", "%H:%M:%S"] {
         if let Ok(t) = NaiveTime::parse_from_str(s, fmt) {
-            let today = now.with_timezone(&Local).date_naive();
-            return Local
-                .from_local_datetime(&today.and_time(t))
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-                .ok_or_else(|| format!("{input:?} does not exist in the local time zone today"));
+            return latest_local(t, now)
+                .ok_or_else(|| format!("{input:?} does not exist in the local time zone"));
         }
     }
-    Err("use RFC 3339 (2026-11-26T14:02:00Z), HH:MM (local, today), -15m or \"15m ago\"".to_string())
+    Err("use RFC 3339 (2026-11-26T14:02:00Z), HH:MM (local), -15m or \"15m ago\"".to_string())
+}
+
+/// The latest moment at local clock time `t` that is not after `now`: today's, else
+/// yesterday's (`23:59` typed at 00:10 means last night).
+fn latest_local(t: NaiveTime, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let today = now.with_timezone(&Local).date_naive();
+    let at = |day: chrono::NaiveDate| {
+        Local.from_local_datetime(&day.and_time(t)).earliest().map(|t| t.with_timezone(&Utc))
+    };
+    match at(today) {
+        Some(x) if x <= now => Some(x),
+        _ => at(today.pred_opt()?),
+    }
 }
 
 /// Parses a duration such as `5m`, `1h30m`, `90s`, `2h`, `1d`. Returns whole seconds.
@@ -171,6 +200,36 @@ mod tests {
         assert!(parse_time("14:02", n).is_ok());
         assert!(parse_time("yesterday-ish", n).is_err());
         assert!(parse_time("25:99", n).is_err());
+    }
+
+    #[test]
+    fn only_times_that_can_be_facts() {
+        let n = now();
+        // Regression: a huge relative time overflowed chrono and panicked; another gave year -1142.
+        for huge in ["-100000000000000s", "-100000000000s", "-5000000d", "-9999999999999999999s"] {
+            assert!(parse_time(huge, n).is_err(), "{huge}");
+        }
+        let future = parse_time("2099-01-01T00:00:00Z", n).unwrap_err();
+        assert!(future.contains("in the future"), "{future}");
+        assert!(parse_time("1969-12-31T23:59:59Z", n).unwrap_err().contains("before 1970"));
+        assert!(parse_time("1970-01-01T00:00:00Z", n).is_ok());
+        // Clocks drift: up to five minutes ahead is accepted, a second more is not.
+        assert!(parse_time("2026-11-26T15:05:00Z", n).is_ok());
+        assert!(parse_time("2026-11-26T15:05:01Z", n).is_err());
+        assert!(parse_time("-1m", n).is_ok());
+    }
+
+    #[test]
+    fn hh_mm_is_the_latest_such_time_not_in_the_future() {
+        let n = now();
+        let local_now = n.with_timezone(&Local);
+        // One minute after the local clock time now: that was yesterday.
+        let later = (local_now + chrono::Duration::minutes(1)).format("%H:%M").to_string();
+        let t = parse_time(&later, n).unwrap();
+        assert!(t <= n && n - t < chrono::Duration::hours(25) && n - t > chrono::Duration::hours(23), "{t}");
+        let earlier = (local_now - chrono::Duration::minutes(1)).format("%H:%M").to_string();
+        let t = parse_time(&earlier, n).unwrap();
+        assert!(t <= n && n - t <= chrono::Duration::minutes(2), "{t}");
     }
 
     #[test]

@@ -161,10 +161,9 @@ fn replay(root: &Path, n: usize, entry: &Entry) -> Result<()> {
 
 pub fn run() -> Result<u8> {
     let entries = parse(SCENARIO)?;
-    let Some(last) = entries.last() else {
+    if entries.is_empty() {
         return Err(Error::Scenario { place: SCENARIO_PATH.into(), message: "no entries".into() });
-    };
-    let finished = last.at;
+    }
     let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
     let root = std::env::temp_dir().join(format!("incident-demo-{}-{nanos}", std::process::id()));
     crate::starter::install(&root)?;
@@ -185,7 +184,7 @@ pub fn run() -> Result<u8> {
 
     let id = index::resolve(&repo, None, &mut Vec::new())?;
     let inc = index::load(&repo, &id)?.incident;
-    let path = postmortem::write(&repo, &inc, finished, None, None)?;
+    let path = postmortem::write(&repo, &inc, None, None)?;
     if let Some(oid) = postmortem::commit(&repo, &inc, None)? {
         let (subject, author) = repo.describe_commit(oid)?;
         eprintln!("commit {oid}");
@@ -260,13 +259,13 @@ mod tests {
 
     #[test]
     fn a_bad_entry_is_named() {
-        let bad_time = "date: 2026-11-27\nentries:\n  - {at: 2pm, as: A, args: [log, x]}\n";
+        let bad_time = "date: 2025-11-28\nentries:\n  - {at: 2pm, as: A, args: [log, x]}\n";
         let e = parse(bad_time).unwrap_err().to_string();
         assert!(e.starts_with("demo/scenario.yaml: entry 1 (2pm): `at` must be HH:MM"), "{e}");
-        let backwards = "date: 2026-11-27\nentries:\n  - {at: '14:10', as: A, args: [log, x]}\n  - {at: '14:09', as: A, args: [log, y]}\n";
+        let backwards = "date: 2025-11-28\nentries:\n  - {at: '14:10', as: A, args: [log, x]}\n  - {at: '14:09', as: A, args: [log, y]}\n";
         let e = parse(backwards).unwrap_err().to_string();
         assert_eq!(e, "demo/scenario.yaml: entry 2 (14:09): comes before the entry above it (14:10)");
-        let unknown = "date: 2026-11-27\nentries:\n  - {at: '14:10', as: A, typed: [log, x]}\n";
+        let unknown = "date: 2025-11-28\nentries:\n  - {at: '14:10', as: A, typed: [log, x]}\n";
         assert!(parse(unknown).unwrap_err().to_string().starts_with("demo/scenario.yaml:"));
     }
 }

@@ -8,7 +8,9 @@ use crate::error::{Error, Result};
 use crate::events::{Body, Event, Milestone};
 use crate::ids;
 use crate::load;
+use crate::names;
 use crate::repo::Repo;
+use crate::state::check_milestones;
 
 pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let repo = ctx.repo()?;
@@ -46,10 +48,22 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let services = choose_services(ctx, &repo, args.services)?;
     let runbook = choose_runbook(ctx, &repo, args.runbook, &services, &severity)?;
 
+    // The key moments given must be in order before anything is written.
+    let mut marks = std::collections::BTreeMap::new();
+    marks.extend(started.map(|t| (Milestone::Started, t)));
+    marks.extend(detected.map(|t| (Milestone::Detected, t)));
+    for m in marks.keys() {
+        check_milestones(&marks, opened_at, *m)?;
+    }
+    let by = repo.responder(ctx.global.as_name.as_deref())?;
+    let commander = match args.commander {
+        Some(c) => names::check("--commander", c)?,
+        None => by.clone(),
+    };
+    // Ids are made from the title as it will be logged: redacted.
+    let title = crate::redact::redact(&title);
     let impact_start = started.unwrap_or(opened_at);
     let id = create_dir(&repo, &title, impact_start)?;
-    let by = repo.responder(ctx.global.as_name.as_deref());
-    let commander = args.commander.unwrap_or_else(|| by.clone());
     let mut bodies = vec![Body::Opened { title, severity, services, drill: args.drill }];
     if started.is_some() {
         bodies.push(Body::Mark { milestone: Milestone::Started });
@@ -75,8 +89,13 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     ctx.append(&repo, &id, &events)?;
 
     if ctx.global.json {
+        // Where the new incident stands, as `status --json` gives it, and what was appended.
         let inc = ctx.load(&repo, &id)?;
-        ctx.print_json(&crate::report::build(&repo, &inc, ctx.now))?;
+        let mut out = serde_json::to_value(crate::report::build(&repo, &inc, ctx.now))?;
+        if let Some(map) = out.as_object_mut() {
+            map.insert("events".into(), serde_json::to_value(&events)?);
+        }
+        ctx.print_json(&out)?;
         return Ok(0);
     }
     println!("Opened {id}");

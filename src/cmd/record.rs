@@ -7,7 +7,8 @@ use crate::cli::{ActionType, RetroSection, RoleKind, value_name};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::{Body, Milestone};
-use crate::state::State;
+use crate::names;
+use crate::state::{Incident, State, check_milestones};
 
 pub fn log(ctx: &Ctx, note: String) -> Result<u8> {
     let (repo, inc) = ctx.target(None)?;
@@ -15,7 +16,8 @@ pub fn log(ctx: &Ctx, note: String) -> Result<u8> {
     let note = if note == "-" {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(Error::io("<stdin>"))?;
-        text
+        // `echo x | incident log -` means the note "x", not "x\n".
+        text.trim_end_matches(['\n', '\r']).to_string()
     } else {
         note
     };
@@ -27,6 +29,7 @@ pub fn log(ctx: &Ctx, note: String) -> Result<u8> {
 
 pub fn mark(ctx: &Ctx, milestone: Milestone) -> Result<u8> {
     let (repo, inc) = ctx.target(None)?;
+    inc.check_new_mark(milestone, ctx.at()?.unwrap_or(ctx.now))?;
     let said = format!("marked {}", milestone.name());
     ctx.record(&repo, &inc, vec![Body::Mark { milestone }], &said)
 }
@@ -44,6 +47,7 @@ pub fn severity(ctx: &Ctx, sev: &str, reason: Option<String>) -> Result<u8> {
 
 pub fn role(ctx: &Ctx, role: RoleKind, name: String) -> Result<u8> {
     let (repo, inc) = ctx.open_target(None)?;
+    let name = names::check("NAME", name)?;
     let role = value_name(role);
     let said = format!("{role}: {name}");
     ctx.record(&repo, &inc, vec![Body::Role { role, name }], &said)
@@ -51,6 +55,7 @@ pub fn role(ctx: &Ctx, role: RoleKind, name: String) -> Result<u8> {
 
 pub fn action(ctx: &Ctx, title: String, owner: String, due: Option<String>, kind: ActionType) -> Result<u8> {
     let (repo, inc) = ctx.target(None)?;
+    let owner = names::check("--owner", owner)?;
     if let Some(d) = &due
         && NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
     {
@@ -70,6 +75,7 @@ pub fn retro(ctx: &Ctx, section: RetroSection, text: String) -> Result<u8> {
 
 pub fn resolve(ctx: &Ctx, root_cause: Option<String>) -> Result<u8> {
     let (repo, inc) = ctx.open_target(None)?;
+    check_resolution(ctx, &inc)?;
     let said = "resolved; next: `incident postmortem`";
     ctx.record(&repo, &inc, vec![Body::Resolved { root_cause }], said)
 }
@@ -78,8 +84,21 @@ pub fn close(ctx: &Ctx) -> Result<u8> {
     let (repo, inc) = ctx.target(None)?;
     let bodies = match inc.state {
         State::Closed => return Err(Error::AlreadyClosed { id: inc.id.clone() }),
-        State::Open => vec![Body::Resolved { root_cause: None }, Body::Closed {}],
+        State::Open => {
+            check_resolution(ctx, &inc)?;
+            vec![Body::Resolved { root_cause: None }, Body::Closed {}]
+        }
         State::Resolved => vec![Body::Closed {}],
     };
     ctx.record(&repo, &inc, bodies, "closed")
+}
+
+/// Resolving marks the resolved milestone (unless `mark resolved` already did): in order.
+fn check_resolution(ctx: &Ctx, inc: &Incident) -> Result<()> {
+    if inc.marks.contains_key(&Milestone::Resolved) {
+        return Ok(());
+    }
+    let mut marks = inc.marks.clone();
+    marks.insert(Milestone::Resolved, ctx.at()?.unwrap_or(ctx.now));
+    check_milestones(&marks, inc.opened_at, Milestone::Resolved)
 }

@@ -11,7 +11,6 @@ use crate::repo::Repo;
 use crate::respond;
 use crate::runbook::Runbook;
 use crate::state::Incident;
-use crate::timefmt;
 
 pub fn run(ctx: &Ctx, cmd: StepCmd) -> Result<u8> {
     let (repo, inc) = ctx.target(None)?;
@@ -38,26 +37,21 @@ fn record(
     choice: Option<String>,
 ) -> Result<u8> {
     let placed = rb.step(step)?;
-    let when = respond::record_outcome(ctx, repo, inc, placed, outcome, note, choice.clone())?;
-    println!(
-        "{}  step {step} {}{}",
-        timefmt::rfc3339(when),
-        outcome.name(),
-        choice.map(|c| format!(" → {c}")).unwrap_or_default()
-    );
+    let event = respond::record_outcome(ctx, repo, inc, placed, outcome, note, choice.clone())?;
+    let said =
+        format!("step {step} {}{}", outcome.name(), choice.map(|c| format!(" → {c}")).unwrap_or_default());
+    ctx.say_appended(&inc.id, &[event], &said)?;
     // Say what comes next, from the log as it now stands.
     let inc = ctx.load(repo, &inc.id)?;
     let plan = Plan::compute(rb, &inc);
     match plan.current_step() {
-        Some(next) if next.phase != inc.phase() => {
-            println!(
-                "phase {} is complete; next: `incident phase next`, then step {}",
-                inc.phase(),
-                next.step.id
-            )
-        }
-        Some(next) => println!("next: {} — {}", next.step.id, next.step.title),
-        None => println!("every runbook step is settled; when the service is healthy: `incident resolve`"),
+        Some(next) if next.phase != inc.phase() => ctx.say(format!(
+            "phase {} is complete; next: `incident phase next`, then step {}",
+            inc.phase(),
+            next.step.id
+        )),
+        Some(next) => ctx.say(format!("next: {} — {}", next.step.id, next.step.title)),
+        None => ctx.say("every runbook step is settled; when the service is healthy: `incident resolve`"),
     }
     Ok(0)
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Layers, lowest first. Keep in step with ARCHITECTURE.md.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("foundations", &["error", "phase", "timefmt", "ids", "redact", "fsutil", "ui"]),
+    ("foundations", &["error", "phase", "timefmt", "ids", "redact", "fsutil", "ui", "names"]),
     ("formats", &["yaml", "model", "schema", "config", "runbook", "branch", "events", "repo"]),
     ("domain", &["state", "metrics", "flow", "narrate", "render", "runner", "starter"]),
     ("checking and loading", &["lint", "load", "index"]),

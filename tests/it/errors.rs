@@ -47,17 +47,17 @@ fn unknown_incident_id() {
 #[test]
 fn ambiguous_prefix_and_several_open_incidents() {
     let env = Env::init();
-    env.ok(&["open", "Checkout slow", "--severity", "SEV2", "--at", "2026-11-27T10:00:00Z"]);
-    env.ok(&["open", "Checkout down", "--severity", "SEV1", "--at", "2026-11-27T11:00:00Z"]);
-    let out = env.fails(2, &["status", "2026-11-27-checkout"]);
+    env.ok(&["open", "Checkout slow", "--severity", "SEV2", "--at", "2025-11-28T10:00:00Z"]);
+    env.ok(&["open", "Checkout down", "--severity", "SEV1", "--at", "2025-11-28T11:00:00Z"]);
+    let out = env.fails(2, &["status", "2025-11-28-checkout"]);
     let err = one_line_error(&out);
-    assert!(err.contains("2026-11-27-checkout-slow") && err.contains("2026-11-27-checkout-down"), "{err}");
+    assert!(err.contains("2025-11-28-checkout-slow") && err.contains("2025-11-28-checkout-down"), "{err}");
     // No id with two open: the command lists them and exits 2.
     let out = env.fails(2, &["log", "which one?"]);
     let err = one_line_error(&out);
     assert!(err.contains("several incidents are open") && err.contains("--incident"), "{err}");
     // A unique prefix works.
-    let s = env.json(&["status", "2026-11-27-checkout-d", "--json"]);
+    let s = env.json(&["status", "2025-11-28-checkout-d", "--json"]);
     assert_eq!(s["title"], "Checkout down");
 }
 

@@ -39,7 +39,7 @@ pub fn founding_scenario() -> (Env, String) {
 fn founding_scenario_postmortem_has_the_computed_numbers_and_is_committed() {
     let (env, id) = founding_scenario();
     // The slug stops at a word boundary within 48 characters.
-    assert_eq!(id, "2026-11-27-checkout-returns-error-500-during-the-black");
+    assert_eq!(id, "2025-11-28-checkout-returns-error-500-during-the-black");
     let out = env.ok(&["postmortem", "--as", "Priya Raman"]);
     let path = env.path(&format!("incidents/{id}/postmortem.md"));
     assert_eq!(out.stdout.trim(), std::fs::canonicalize(&path).unwrap().to_str().unwrap());
@@ -53,38 +53,38 @@ fn founding_scenario_postmortem_has_the_computed_numbers_and_is_committed() {
         "| Time at SEV2 | 7m |",
         "| Time at SEV1 | 56m |",
         "| Estimated revenue lost | USD 126,000 (USD 180,000/hour × 42m) |",
-        "| detect | 5m | 4m | 2026-11-27 14:09:00Z | 2026-11-27 14:13:00Z | — |",
-        "| assess | 10m | 13m | 2026-11-27 14:13:00Z | 2026-11-27 14:26:00Z | **over by 3m** |",
-        "| diagnose | 30m | 10m | 2026-11-27 14:26:00Z | 2026-11-27 14:36:00Z | — |",
-        "| remediate | 45m | 11m | 2026-11-27 14:36:00Z | 2026-11-27 14:47:00Z | — |",
-        "| validate | 30m | 25m | 2026-11-27 14:47:00Z | 2026-11-27 15:12:00Z | — |",
+        "| detect | 5m | 4m | 2025-11-28 14:09:00Z | 2025-11-28 14:13:00Z | — |",
+        "| assess | 10m | 13m | 2025-11-28 14:13:00Z | 2025-11-28 14:26:00Z | **over by 3m** |",
+        "| diagnose | 30m | 10m | 2025-11-28 14:26:00Z | 2025-11-28 14:36:00Z | — |",
+        "| remediate | 45m | 11m | 2025-11-28 14:36:00Z | 2025-11-28 14:47:00Z | — |",
+        "| validate | 30m | 25m | 2025-11-28 14:47:00Z | 2025-11-28 15:12:00Z | — |",
         "Phases over budget: assess.",
-        "    assess (13m of 10m) :crit, assess, 2026-11-27T14:13:00, 2026-11-27T14:26:00",
-        "| commander | Alice Chen | 2026-11-27 14:09:00Z | 2026-11-27 14:50:00Z |",
-        "| commander (handoff) | Priya Raman | 2026-11-27 14:50:00Z | 2026-11-27 15:12:00Z |",
-        "| comms | Ben Okafor | 2026-11-27 14:14:00Z | 2026-11-27 15:12:00Z |",
+        "    assess (13m of 10m) :crit, assess, 2025-11-28T14:13:00, 2025-11-28T14:26:00",
+        "| commander | Alice Chen | 2025-11-28 14:09:00Z | 2025-11-28 14:50:00Z |",
+        "| commander (handoff) | Priya Raman | 2025-11-28 14:50:00Z | 2025-11-28 15:12:00Z |",
+        "| comms | Ben Okafor | 2025-11-28 14:14:00Z | 2025-11-28 15:12:00Z |",
         "| remediate | Turn off the new code path behind its feature flag, or roll forward a hotfix (`disable-new-code-path`) | not taken |  |  |",
         "| diagnose | Decide whether a new checkout or web version went out just before the errors (`recent-deploy`) | done | yes | Alice Chen |",
         "| diagnose | List feature-flag and config changes from the last two hours (`list-flag-changes`) | skipped | no flag changes since 11:00 | Alice Chen |",
         "| diagnose | Check whether the release ran a database migration the old version cannot use (`check-migration`) | done | no: v2.31.0 has no schema migration | Alice Chen |",
         "| validate | Run a synthetic guest checkout end to end (`run-synthetic-checkout`) | done | order SYN-88213 placed | Priya Raman |",
         // The recorded results of the production commands, with their exit codes.
-        "| 2026-11-27 14:10:00Z | `confirm-5xx-rate` | curl -fsS \"https://status.internal/api/v1/services/checkout?window=30m\" | 0 | Alice Chen |",
-        "| 2026-11-27 14:37:00Z | `rollback` | kubectl -n shop rollout undo deployment/checkout &amp;&amp; kubectl -n shop rollout status deployment/checkout --timeout=5m | 0 | Alice Chen |",
-        "| 2026-11-27 14:37:00Z | Step rollback ran: kubectl -n shop rollout undo deployment/checkout &amp;&amp; kubectl -n shop rollout status deployment/checkout --timeout=5m → exit 0 in 6m 22s | Alice Chen |",
-        "| 2026-11-27 14:30:00Z | v2.31.0 lowered the DB pool size from 50 to 5 per pod (config default changed in the new client library) | Alice Chen |",
-        "| 2026-11-27 14:50:00Z | Handoff: Alice's shift ends; Priya takes command for validation | Alice Chen |",
+        "| 2025-11-28 14:10:00Z | `confirm-5xx-rate` | curl -fsS \"https://status.internal/api/v1/services/checkout?window=30m\" | 0 | Alice Chen |",
+        "| 2025-11-28 14:37:00Z | `rollback` | kubectl -n shop rollout undo deployment/checkout &amp;&amp; kubectl -n shop rollout status deployment/checkout --timeout=5m | 0 | Alice Chen |",
+        "| 2025-11-28 14:37:00Z | Step rollback ran: kubectl -n shop rollout undo deployment/checkout &amp;&amp; kubectl -n shop rollout status deployment/checkout --timeout=5m → exit 0 in 6m 22s | Alice Chen |",
+        "| 2025-11-28 14:30:00Z | v2.31.0 lowered the DB pool size from 50 to 5 per pod (config default changed in the new client library) | Alice Chen |",
+        "| 2025-11-28 14:50:00Z | Handoff: Alice's shift ends; Priya takes command for validation | Alice Chen |",
         // Customer and stakeholder updates.
-        "| 2026-11-27 14:18:00Z | status-page | external | We are investigating errors when placing orders. Browsing is not affected. | Ben Okafor |",
-        "| 2026-11-27 14:46:00Z | support | internal | Checkout failed for about 7% of orders 14:02-14:44 UTC. Customers who saw Error 500 were not charged; ask them to retry. | Ben Okafor |",
-        "| 2026-11-27 15:14:00Z | status-page | external | Resolved: checkout has been working normally since 14:44 UTC. We are sorry for the disruption. | Ben Okafor |",
+        "| 2025-11-28 14:18:00Z | status-page | external | We are investigating errors when placing orders. Browsing is not affected. | Ben Okafor |",
+        "| 2025-11-28 14:46:00Z | support | internal | Checkout failed for about 7% of orders 14:02-14:44 UTC. Customers who saw Error 500 were not charged; ask them to retry. | Ben Okafor |",
+        "| 2025-11-28 15:14:00Z | status-page | external | Resolved: checkout has been working normally since 14:44 UTC. We are sorry for the disruption. | Ben Okafor |",
         "| Alert on database connection pool saturation above 80% | prevent | Alice Chen | 2026-12-04 | open |",
         "| Freeze the release train during peak sales | process | Priya Raman | 2026-12-01 | open |",
         "| Pin the DB pool size in checkout's config instead of relying on library defaults | mitigate | Ben Okafor | 2026-12-02 | open |",
         "checkout v2.31.0 upgraded the database client library, whose default connection pool is 5 instead of 50.",
         "For 42 minutes of the Black Friday peak about 7% of checkouts failed with Error 500",
         "The bad release did not include a schema migration, so a plain rollback was safe.",
-        "| Severity | SEV1 (history: SEV2 from 2026-11-27 14:09:00Z; SEV1 from 2026-11-27 14:16:00Z, “7% of checkouts failing during the Black Friday peak”) |",
+        "| Severity | SEV1 (history: SEV2 from 2025-11-28 14:09:00Z; SEV1 from 2025-11-28 14:16:00Z, “7% of checkouts failing during the Black Friday peak”) |",
         "| Authors | Alice Chen, Ben Okafor, Priya Raman |",
     ] {
         assert!(pm.contains(line), "postmortem lacks {line:?}:\n{pm}");
@@ -281,7 +281,7 @@ fn demo_prints_the_path_of_a_committed_postmortem() {
         .output()
         .unwrap();
     assert!(
-        String::from_utf8_lossy(&log.stdout).starts_with("postmortem: 2026-11-27-checkout-returns-error-500")
+        String::from_utf8_lossy(&log.stdout).starts_with("postmortem: 2025-11-28-checkout-returns-error-500")
     );
     let git = |args: &[&str]| {
         let o = env.command("git").arg("-C").arg(root).args(args).output().unwrap();
@@ -308,17 +308,22 @@ fn demo_prints_the_path_of_a_committed_postmortem() {
     let (replayed, id) = founding_scenario();
     replayed.ok(&["postmortem", "--no-commit"]);
     let theirs = replayed.read(&format!("incidents/{id}/postmortem.md"));
+    // Events logged in the same minute fold in the order of their ids (SPEC §2: by time, then
+    // id), and the two replays' ids differ: compare the lines, not their order within a tie.
     let body = |text: &str| -> Vec<String> {
-        text.lines().filter(|l| !l.starts_with("| Generated |")).map(str::to_string).collect()
+        let mut lines: Vec<String> =
+            text.lines().filter(|l| !l.starts_with("| Generated |")).map(str::to_string).collect();
+        lines.sort();
+        lines
     };
     assert_eq!(body(&pm), body(&theirs));
-    assert!(pm.contains("| Generated | 2026-11-27 15:26:00Z by `incident postmortem` |"), "{pm}");
+    assert!(pm.contains("| Generated | 2025-11-28 15:26:00Z by `incident postmortem` |"), "{pm}");
 }
 
 #[test]
 fn logs_appended_on_two_clones_merge_without_conflict() {
     let env = Env::init();
-    env.ok(&["open", "Checkout 500", "--severity", "SEV1", "--at", "2026-11-27T14:00:00Z"]);
+    env.ok(&["open", "Checkout 500", "--severity", "SEV1", "--at", "2025-11-28T14:00:00Z"]);
     env.git(&["add", "-A"]);
     env.git(&["commit", "-qm", "open"]);
     let other = env.dir.path().join("other");

@@ -1,0 +1,93 @@
+//! `incident amend EVENT [--at T] [--text TEXT]` and `incident retract EVENT --reason TEXT`:
+//! corrections are events (SPEC §2). The original line stays in the log; the fold applies
+//! the correction, and the postmortem marks the fact corrected.
+
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::events::{Body, Event, Milestone};
+use crate::narrate::short_id;
+use crate::state::{Incident, check_milestones};
+
+/// The event `given` names: an id or a unique prefix of one.
+fn find<'a>(inc: &'a Incident, given: &str) -> Result<&'a Event> {
+    let hits: Vec<&Event> = inc.events.iter().filter(|e| e.id.starts_with(given)).collect();
+    match hits.as_slice() {
+        [one] if !given.is_empty() => Ok(one),
+        [] | [_] => Err(Error::UnknownEvent { given: given.to_string(), incident: inc.id.clone() }),
+        many => Err(Error::AmbiguousEvent {
+            given: given.to_string(),
+            candidates: many.iter().take(10).map(|e| e.id.clone()).collect(),
+        }),
+    }
+}
+
+fn correctable(e: &Event) -> Result<()> {
+    if e.body.is_correction() {
+        return Err(Error::NotCorrectable {
+            event: short_id(&e.id).to_string(),
+            kind: e.body.kind(),
+            why: "is itself a correction; correct the event it names instead",
+        });
+    }
+    Ok(())
+}
+
+/// The milestone an event sets, if it sets one.
+fn milestone_of(body: &Body) -> Option<Milestone> {
+    match body {
+        Body::Mark { milestone } => Some(*milestone),
+        Body::Resolved { .. } => Some(Milestone::Resolved),
+        _ => None,
+    }
+}
+
+pub fn amend(ctx: &Ctx, given: &str, text: Option<String>) -> Result<u8> {
+    let (repo, inc) = ctx.target(None)?;
+    let e = find(&inc, given)?;
+    correctable(e)?;
+    let time = ctx.at()?;
+    if time.is_none() && text.is_none() {
+        return Err(Error::Missing { what: "--at or --text", example: "incident amend EVENT --at 14:05" });
+    }
+    if let Some(t) = &text {
+        if t.trim().is_empty() {
+            return Err(Error::Empty { what: "--text" });
+        }
+        if e.body.with_text(t.clone()).is_none() {
+            let why = "has no text to amend; only --at applies";
+            return Err(Error::NotCorrectable {
+                event: short_id(&e.id).to_string(),
+                kind: e.body.kind(),
+                why,
+            });
+        }
+    }
+    // A corrected key moment must still be in order with the others.
+    if let (Some(t), Some(m)) = (time, milestone_of(&e.body)) {
+        let mut marks = inc.marks.clone();
+        marks.insert(m, t);
+        check_milestones(&marks, inc.opened_at, m)?;
+    }
+    let said = format!("event {} amended", short_id(&e.id));
+    let body = Body::Amend { event: e.id.clone(), time, text };
+    // The correction is logged now; `--at` is the corrected time, not when this was said.
+    let event = Event::new(body.redacted(), &repo.responder(ctx.global.as_name.as_deref())?, ctx.now, None);
+    ctx.append_and_say(&repo, &inc.id, vec![event], &said)
+}
+
+pub fn retract(ctx: &Ctx, given: &str, reason: String) -> Result<u8> {
+    let (repo, inc) = ctx.target(None)?;
+    let e = find(&inc, given)?;
+    correctable(e)?;
+    if matches!(e.body, Body::Opened { .. }) {
+        let why = "opened the incident; an incident cannot be un-opened (amend its text or time instead)";
+        return Err(Error::NotCorrectable { event: short_id(&e.id).to_string(), kind: "opened", why });
+    }
+    if reason.trim().is_empty() {
+        return Err(Error::Empty { what: "--reason" });
+    }
+    let said = format!("event {} retracted", short_id(&e.id));
+    let body = Body::Retract { event: e.id.clone(), reason };
+    let event = Event::new(body.redacted(), &repo.responder(ctx.global.as_name.as_deref())?, ctx.now, None);
+    ctx.append_and_say(&repo, &inc.id, vec![event], &said)
+}
