@@ -11,4 +11,5 @@ mod lint_robust;
 mod log_durability;
 mod markdown;
 mod model_agreement;
+mod record;
 mod walk_pty;
