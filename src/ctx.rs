@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::cli::Global;
 use crate::error::{Error, Result};
 use crate::events::{Body, Event};
+use crate::head::Head;
 use crate::index::{self, Warning};
 use crate::repo::{self, Repo};
 use crate::state::Incident;
@@ -98,10 +99,20 @@ impl Ctx {
         Ok(())
     }
 
-    /// Appends one event per body and says what was logged, with its time.
-    pub fn record(&self, repo: &Repo, inc: &Incident, bodies: Vec<Body>, said: &str) -> Result<u8> {
+    /// The repository and the head of the incident a write acts on: what its checks need,
+    /// without reading the whole log (SPEC §2: appending is constant time).
+    pub fn head_target(&self) -> Result<(Repo, Head)> {
+        let repo = self.repo()?;
+        let id = self.incident_id(&repo, None)?;
+        let (head, warnings) = index::head(&repo, &id)?;
+        self.warn(warnings);
+        Ok((repo, head))
+    }
+
+    /// Appends one event per body to incident `id` and says what was logged, with its time.
+    pub fn record(&self, repo: &Repo, id: &str, bodies: Vec<Body>, said: &str) -> Result<u8> {
         let events = bodies.into_iter().map(|b| self.event(repo, b)).collect::<Result<Vec<_>>>()?;
-        self.append_and_say(repo, &inc.id, events, said)
+        self.append_and_say(repo, id, events, said)
     }
 
     /// Appends `events` and says so: a line for people, or, with `--json`, the events

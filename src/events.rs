@@ -228,6 +228,17 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Log> {
 /// (or, if it parses, completed with its newline) before writing, so it never hides the
 /// next event. Returns the line number of a torn line that was removed.
 pub fn append(path: &Path, events: &[Event]) -> Result<Option<usize>> {
+    append_then(path, events, |_, _| {})
+}
+
+/// [`append`], then `then(before, after)` with the log's metadata before and after the write,
+/// still under the lock: so a cache of the log (the incident's head) follows every append in
+/// the order they happened, and costs what the new events cost, not what the log does.
+pub fn append_then(
+    path: &Path,
+    events: &[Event],
+    then: impl FnOnce(&std::fs::Metadata, &std::fs::Metadata),
+) -> Result<Option<usize>> {
     let io = |e| Error::Io { path: path.to_path_buf(), source: e };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     let created = !path.exists();
@@ -236,6 +247,7 @@ pub fn append(path: &Path, events: &[Event]) -> Result<Option<usize>> {
         OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(io)?;
     file.lock().map_err(io)?;
     let removed = repair_tail(path, &mut file)?;
+    let before = file.metadata().map_err(io)?;
     let mut buf = Vec::with_capacity(256 * events.len());
     for e in events {
         serde_json::to_writer(&mut buf, e)
@@ -249,6 +261,8 @@ pub fn append(path: &Path, events: &[Event]) -> Result<Option<usize>> {
         // The new file's name must survive a crash too.
         File::open(&dir).and_then(|d| d.sync_all()).map_err(Error::io(&dir))?;
     }
+    let after = file.metadata().map_err(io)?;
+    then(&before, &after);
     Ok(removed)
 }
 

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::events::{self, Event};
+use crate::head::{self, Head, Stamp};
 use crate::metrics;
 use crate::phase::Phase;
 use crate::repo::Repo;
@@ -72,11 +73,38 @@ pub fn load(repo: &Repo, id: &str) -> Result<Loaded> {
     Ok(Loaded { incident, warnings })
 }
 
-/// Appends whole events to an incident's log (see [`events::append`]).
+/// Appends whole events to an incident's log (see [`events::append`]), and brings the
+/// incident's head along under the same lock.
 pub fn append(repo: &Repo, id: &str, new: &[Event]) -> Result<Vec<Warning>> {
     let path = repo.events_path(id);
-    let removed = events::append(&path, new)?;
+    let removed = events::append_then(&path, new, |before, after| {
+        let Some(mut h) = head::read(repo, id, Stamp::of(before)) else {
+            return; // no head to follow: the next reader makes one
+        };
+        if new.iter().all(|e| h.apply(e)) {
+            head::write(repo, id, Stamp::of(after), &h);
+        } else {
+            head::forget(repo, id);
+        }
+    })?;
     Ok(removed.map(|line| Warning::TornLine { path, line, repaired: true }).into_iter().collect())
+}
+
+/// The incident's head: from its cache while that matches the log, else by folding the log
+/// once (and caching the result).
+pub fn head(repo: &Repo, id: &str) -> Result<(Head, Vec<Warning>)> {
+    let path = repo.events_path(id);
+    let stamp = std::fs::metadata(&path).map(|m| Stamp::of(&m)).map_err(Error::io(&path))?;
+    if let Some(h) = head::read(repo, id, stamp) {
+        return Ok((h, Vec::new()));
+    }
+    let loaded = load(repo, id)?;
+    let h = Head::of(&loaded.incident);
+    // Only a head made from the log as it was stamped may be stored.
+    if std::fs::metadata(&path).is_ok_and(|m| Stamp::of(&m) == stamp) {
+        head::write(repo, id, stamp, &h);
+    }
+    Ok((h, loaded.warnings))
 }
 
 /// SPEC §2: an exact id, a unique prefix, or, when none is given, the only open
@@ -117,7 +145,7 @@ pub fn resolve(repo: &Repo, given: Option<&str>, warnings: &mut Vec<Warning>) ->
     Err(Error::NoOpenIncident)
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub id: String,
     pub title: String,
@@ -187,7 +215,7 @@ fn live(repo: &Repo, ids: &[String], warnings: &mut Vec<Warning>) -> Vec<Summary
 }
 
 fn summarize(repo: &Repo, id: &str) -> Result<Summary> {
-    Ok(Summary::of(&load(repo, id)?.incident))
+    Ok(head(repo, id)?.0.summary)
 }
 
 impl Summary {

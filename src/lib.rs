@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod flow;
 pub mod fsutil;
+pub mod head;
 pub mod ids;
 pub mod index;
 pub mod lint;

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::events::Milestone;
 use crate::phase::Phase;
 use crate::runbook::Runbook;
-use crate::state::{Incident, Span};
+use crate::state::{Incident, Moments, Span};
 
 fn secs(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Option<i64> {
     Some((to? - from?).num_seconds())
@@ -33,13 +33,23 @@ pub struct Metrics {
 }
 
 pub fn key_times(inc: &Incident) -> KeyTimes {
+    moments_times(&inc.moments)
+}
+
+fn moments_times(m: &Moments) -> KeyTimes {
     KeyTimes {
-        started: inc.mark(Milestone::Started),
-        detected: inc.mark(Milestone::Detected),
-        acknowledged: inc.mark(Milestone::Acknowledged),
-        mitigated: inc.mark(Milestone::Mitigated),
-        resolved: inc.mark(Milestone::Resolved),
+        started: m.get(Milestone::Started),
+        detected: m.get(Milestone::Detected),
+        acknowledged: m.get(Milestone::Acknowledged),
+        mitigated: m.get(Milestone::Mitigated),
+        resolved: m.get(Milestone::Resolved),
     }
+}
+
+/// Impact duration: impact started → mitigated, else resolved.
+pub fn impact_s(m: &Moments) -> Option<i64> {
+    let k = moments_times(m);
+    secs(k.started, k.mitigated.or(k.resolved))
 }
 
 pub fn metrics(inc: &Incident) -> Metrics {
@@ -49,7 +59,7 @@ pub fn metrics(inc: &Incident) -> Metrics {
         time_to_acknowledge_s: secs(k.detected, k.acknowledged),
         time_to_mitigate_s: secs(k.started, k.mitigated),
         time_to_resolve_s: secs(k.started, k.resolved),
-        impact_s: secs(k.started, k.mitigated.or(k.resolved)),
+        impact_s: impact_s(&inc.moments),
     }
 }
 

@@ -9,7 +9,9 @@ use serde::Serialize;
 use crate::events::{Body, Event, Milestone, Outcome};
 use crate::phase::Phase;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+/// Ordered: an incident only moves forward (open → resolved → closed), so the fold keeps the
+/// furthest state whatever order its events come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     Open,
@@ -87,8 +89,8 @@ pub struct Incident {
     pub opened_at: DateTime<Utc>,
     pub opened_by: String,
     pub runbook: Option<String>,
-    /// The latest moment given for each milestone.
-    pub marks: BTreeMap<Milestone, DateTime<Utc>>,
+    /// The key moments, as given.
+    pub moments: Moments,
     pub severities: Vec<Span>,
     /// Role name → who held it when, in order.
     pub roles: BTreeMap<String, Vec<Span>>,
@@ -196,34 +198,80 @@ const ORDER: [(Milestone, Milestone); 6] = [
     (Milestone::Mitigated, Milestone::Resolved),
 ];
 
-/// Refuses key moments out of order (nothing before impact started, detected ≤
-/// acknowledged, mitigated ≤ resolved), naming the milestone `changed` conflicts with.
-/// `marks` are the moments given; impact started and detected default to `opened_at`.
-pub fn check_milestones(
-    marks: &BTreeMap<Milestone, DateTime<Utc>>,
-    opened_at: DateTime<Utc>,
-    changed: Milestone,
-) -> crate::error::Result<()> {
-    let given = |m: Milestone| marks.get(&m).copied();
-    let effective = |m: Milestone| match m {
-        Milestone::Started | Milestone::Detected => given(m).or(Some(opened_at)),
-        _ => given(m),
-    };
-    for (earlier, later) in ORDER.into_iter().filter(|(a, b)| *a == changed || *b == changed) {
-        let (Some(e), Some(l)) = (effective(earlier), effective(later)) else { continue };
-        if e > l {
-            let (other, other_at) = if earlier == changed { (later, l) } else { (earlier, e) };
-            return Err(crate::error::Error::MilestoneOrder {
-                milestone: changed.name(),
-                at: if earlier == changed { e } else { l },
-                relation: if earlier == changed { "after" } else { "before" },
-                other: other.name(),
-                other_at,
-                other_is_opening: given(other).is_none(),
-            });
+/// The key moments as the log gives them, and what a write checks a new one against. Kept
+/// by the fold and by the incident's head (`head`), so checks never need the whole log.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Moments {
+    /// When the incident was opened: impact started and detected default to it (SPEC §4).
+    pub opened_at: DateTime<Utc>,
+    /// Each milestone's moment, as given (`mark`, `resolve`, `open --started-at`).
+    pub marks: BTreeMap<Milestone, DateTime<Utc>>,
+    /// The `mark` event of each milestone marked explicitly: its id and moment.
+    pub marked_by: BTreeMap<Milestone, (String, DateTime<Utc>)>,
+}
+
+impl Moments {
+    pub fn new(opened_at: DateTime<Utc>) -> Moments {
+        Moments { opened_at, marks: BTreeMap::new(), marked_by: BTreeMap::new() }
+    }
+
+    /// A milestone's moment: as given, else (impact started, detected) when the incident was
+    /// opened: opening an incident is the moment someone noticed.
+    pub fn get(&self, m: Milestone) -> Option<DateTime<Utc>> {
+        let given = self.marks.get(&m).copied();
+        match m {
+            Milestone::Started | Milestone::Detected => given.or(Some(self.opened_at)),
+            _ => given,
         }
     }
-    Ok(())
+
+    /// Checks a new key moment: not already marked (a wrong one is amended, never typed
+    /// again) and in order with the others.
+    pub fn check_new_mark(&self, m: Milestone, at: DateTime<Utc>) -> crate::error::Result<()> {
+        if let Some((event, when)) = self.marked_by.get(&m) {
+            return Err(crate::error::Error::AlreadyMarked {
+                milestone: m.name(),
+                at: *when,
+                event: event.clone(),
+            });
+        }
+        self.with(m, at).check(m)
+    }
+
+    /// Resolving sets the resolved moment, unless `mark resolved` already did.
+    pub fn check_resolution(&self, at: DateTime<Utc>) -> crate::error::Result<()> {
+        if self.marks.contains_key(&Milestone::Resolved) {
+            return Ok(());
+        }
+        self.with(Milestone::Resolved, at).check(Milestone::Resolved)
+    }
+
+    /// These moments with milestone `m` at `at`.
+    pub fn with(&self, m: Milestone, at: DateTime<Utc>) -> Moments {
+        let mut next = self.clone();
+        next.marks.insert(m, at);
+        next
+    }
+
+    /// Refuses key moments out of order (nothing before impact started, detected ≤
+    /// acknowledged, mitigated ≤ resolved), naming the milestone `changed` conflicts with.
+    pub fn check(&self, changed: Milestone) -> crate::error::Result<()> {
+        for (earlier, later) in ORDER.into_iter().filter(|(a, b)| *a == changed || *b == changed) {
+            let (Some(e), Some(l)) = (self.get(earlier), self.get(later)) else { continue };
+            if e > l {
+                let (other, other_at) = if earlier == changed { (later, l) } else { (earlier, e) };
+                return Err(crate::error::Error::MilestoneOrder {
+                    milestone: changed.name(),
+                    at: if earlier == changed { e } else { l },
+                    relation: if earlier == changed { "after" } else { "before" },
+                    other: other.name(),
+                    other_at,
+                    other_is_opening: !self.marks.contains_key(&other),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Incident {
@@ -249,7 +297,7 @@ impl Incident {
             opened_at: first.when(),
             opened_by: first.by.clone(),
             runbook: None,
-            marks: BTreeMap::new(),
+            moments: Moments::new(first.when()),
             severities: vec![Span {
                 value: severity,
                 from: first.when(),
@@ -289,7 +337,8 @@ impl Incident {
         match &e.body {
             Body::Opened { .. } | Body::Note { .. } | Body::Amend { .. } | Body::Retract { .. } => {}
             Body::Mark { milestone } => {
-                self.marks.insert(*milestone, when);
+                self.moments.marks.insert(*milestone, when);
+                self.moments.marked_by.insert(*milestone, (e.id.clone(), when));
             }
             Body::Severity { to, reason, .. } => {
                 close_last(&mut self.severities, when);
@@ -361,12 +410,12 @@ impl Incident {
                 if root_cause.is_some() {
                     self.root_cause = root_cause.clone();
                 }
-                self.state = State::Resolved;
-                self.marks.entry(Milestone::Resolved).or_insert(when);
+                self.state = self.state.max(State::Resolved);
+                self.moments.marks.entry(Milestone::Resolved).or_insert(when);
                 self.end_spans(when);
             }
             Body::Closed {} => {
-                self.state = State::Closed;
+                self.state = self.state.max(State::Closed);
                 self.end_spans(when);
             }
         }
@@ -386,41 +435,12 @@ impl Incident {
     }
 
     pub fn mark(&self, m: Milestone) -> Option<DateTime<Utc>> {
-        let given = self.marks.get(&m).copied();
-        match m {
-            // SPEC §4: impact started defaults to when the incident was opened, and so does
-            // detection: opening an incident is the moment someone noticed.
-            Milestone::Started | Milestone::Detected => given.or(Some(self.opened_at)),
-            _ => given,
-        }
+        self.moments.get(m)
     }
 
     /// The latest record of each step, keyed by step id.
     pub fn step_outcomes(&self) -> BTreeMap<&str, &StepRecord> {
         self.steps.iter().map(|s| (s.step.as_str(), s)).collect()
-    }
-
-    /// The event that marked milestone `m` (not retracted), if one did.
-    pub fn mark_event(&self, m: Milestone) -> Option<&Event> {
-        self.events.iter().find(|e| {
-            !self.retracted.contains_key(&e.id)
-                && matches!(e.body, Body::Mark { milestone } if milestone == m)
-        })
-    }
-
-    /// Checks a new key moment: not already given (a wrong one is amended, never typed again)
-    /// and in order with the others.
-    pub fn check_new_mark(&self, m: Milestone, at: DateTime<Utc>) -> crate::error::Result<()> {
-        if let Some(e) = self.mark_event(m) {
-            return Err(crate::error::Error::AlreadyMarked {
-                milestone: m.name(),
-                at: e.when(),
-                event: e.id.clone(),
-            });
-        }
-        let mut marks = self.marks.clone();
-        marks.insert(m, at);
-        check_milestones(&marks, self.opened_at, m)
     }
 
     /// The one check that a command may change the response: the incident is open.

@@ -6,7 +6,7 @@ use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::{Body, Event, Milestone};
 use crate::narrate::short_id;
-use crate::state::{Incident, check_milestones};
+use crate::state::Incident;
 
 /// The event `given` names: an id or a unique prefix of one.
 fn find<'a>(inc: &'a Incident, given: &str) -> Result<&'a Event> {
@@ -64,9 +64,7 @@ pub fn amend(ctx: &Ctx, given: &str, text: Option<String>) -> Result<u8> {
     }
     // A corrected key moment must still be in order with the others.
     if let (Some(t), Some(m)) = (time, milestone_of(&e.body)) {
-        let mut marks = inc.marks.clone();
-        marks.insert(m, t);
-        check_milestones(&marks, inc.opened_at, m)?;
+        inc.moments.with(m, t).check(m)?;
     }
     let said = format!("event {} amended", short_id(&e.id));
     let body = Body::Amend { event: e.id.clone(), time, text };

@@ -10,7 +10,7 @@ use crate::ids;
 use crate::load;
 use crate::names;
 use crate::repo::Repo;
-use crate::state::check_milestones;
+use crate::state::Moments;
 
 pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let repo = ctx.repo()?;
@@ -49,11 +49,11 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let runbook = choose_runbook(ctx, &repo, args.runbook, &services, &severity)?;
 
     // The key moments given must be in order before anything is written.
-    let mut marks = std::collections::BTreeMap::new();
-    marks.extend(started.map(|t| (Milestone::Started, t)));
-    marks.extend(detected.map(|t| (Milestone::Detected, t)));
-    for m in marks.keys() {
-        check_milestones(&marks, opened_at, *m)?;
+    let mut moments = Moments::new(opened_at);
+    moments.marks.extend(started.map(|t| (Milestone::Started, t)));
+    moments.marks.extend(detected.map(|t| (Milestone::Detected, t)));
+    for m in moments.marks.keys() {
+        moments.check(*m)?;
     }
     let by = repo.responder(ctx.global.as_name.as_deref())?;
     let commander = match args.commander {

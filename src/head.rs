@@ -1,0 +1,242 @@
+//! An incident's head: what `list`, choosing "the only open incident" and every write's
+//! checks need (its summary and key moments), kept beside the log so that none of them reads
+//! or folds the whole log (SPEC §2: appending is constant time).
+//!
+//! The head is a cache in git's own folder (`.git/incident-heads/<id>.json`), never the
+//! truth: it records the log's length and modification time it was made from, and is used
+//! only while they match. An append updates it under the log's lock, applying just the new
+//! events; anything it cannot apply that way (a correction) drops it, and the next reader
+//! folds the log once and writes it again.
+
+use std::path::PathBuf;
+use std::time::UNIX_EPOCH;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::events::{Body, Event, Milestone};
+use crate::index::Summary;
+use crate::metrics;
+use crate::phase::Phase;
+use crate::repo::Repo;
+use crate::state::{Incident, Moments, State};
+
+/// The (moment, id) of an event: its place in the fold's order.
+type Key = (DateTime<Utc>, String);
+
+fn key(e: &Event) -> Key {
+    (e.when(), e.id.clone())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Head {
+    pub summary: Summary,
+    pub moments: Moments,
+    /// The place in the fold's order of the event that set each last-one-wins field, so that
+    /// an event appended later but backdated applies exactly as the fold would apply it.
+    severity: Option<Key>,
+    phase: Option<Key>,
+    commander: Option<Key>,
+    /// The first `resolved` event (the resolved moment, unless `mark resolved` gave one).
+    resolved: Option<Key>,
+}
+
+impl Head {
+    /// The head of a folded incident.
+    pub fn of(inc: &Incident) -> Head {
+        let facts =
+            || inc.events.iter().filter(|e| !e.body.is_correction() && !inc.retracted.contains_key(&e.id));
+        let last = |want: &dyn Fn(&Body) -> bool| facts().filter(|e| want(&e.body)).map(key).max();
+        Head {
+            summary: Summary::of(inc),
+            moments: inc.moments.clone(),
+            severity: last(&|b| matches!(b, Body::Severity { .. })),
+            phase: last(&|b| matches!(b, Body::Phase { .. })),
+            commander: last(&|b| matches!(b, Body::Role { role, .. } if role == "commander")),
+            resolved: facts().filter(|e| matches!(e.body, Body::Resolved { .. })).map(key).min(),
+        }
+    }
+
+    /// Applies one appended event as the fold would. `false` when the head cannot follow it
+    /// without the whole log (a correction, a second `opened`): the head must be dropped.
+    pub fn apply(&mut self, e: &Event) -> bool {
+        let k = key(e);
+        let later = |slot: &mut Option<Key>| {
+            let newer = slot.as_ref().is_none_or(|s| k > *s);
+            if newer {
+                *slot = Some(k.clone());
+            }
+            newer
+        };
+        match &e.body {
+            Body::Opened { .. } | Body::Amend { .. } | Body::Retract { .. } => return false,
+            // Each guard records the event's place when it is the latest of its kind.
+            Body::Severity { to, .. } if later(&mut self.severity) => self.summary.severity.clone_from(to),
+            Body::Phase { phase } if later(&mut self.phase) => self.summary.phase = *phase,
+            Body::Role { role, name } if role == "commander" && later(&mut self.commander) => {
+                self.summary.commander = Some(name.clone());
+            }
+            Body::Mark { milestone } => {
+                let newer =
+                    self.moments.marked_by.get(milestone).is_none_or(|(id, at)| k > (*at, id.clone()));
+                if newer {
+                    self.moments.marks.insert(*milestone, k.0);
+                    self.moments.marked_by.insert(*milestone, (e.id.clone(), k.0));
+                }
+            }
+            Body::Resolved { .. } => {
+                self.summary.state = self.summary.state.max(State::Resolved);
+                if self.resolved.as_ref().is_none_or(|r| k < *r) {
+                    self.resolved = Some(k.clone());
+                }
+                // `mark resolved` wins over resolving; else the first resolution counts.
+                if !self.moments.marked_by.contains_key(&Milestone::Resolved) {
+                    self.moments
+                        .marks
+                        .insert(Milestone::Resolved, self.resolved.as_ref().map_or(k.0, |r| r.0));
+                }
+            }
+            Body::Closed {} => self.summary.state = self.summary.state.max(State::Closed),
+            _ => {}
+        }
+        self.summary.impact_s = metrics::impact_s(&self.moments);
+        true
+    }
+
+    /// The one check that a command may change the response: the incident is open.
+    pub fn require_open(&self) -> crate::error::Result<()> {
+        match self.summary.state {
+            State::Open => Ok(()),
+            state => Err(crate::error::Error::NotOpen { id: self.summary.id.clone(), state: state.name() }),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.summary.id
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.summary.phase
+    }
+}
+
+/// The log's length and modification time: what a head was made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub len: u64,
+    pub mtime_ns: u128,
+}
+
+impl Stamp {
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        let mtime_ns =
+            meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+        Stamp { len: meta.len(), mtime_ns }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    version: u32,
+    stamp: Stamp,
+    head: Head,
+}
+
+const VERSION: u32 = 1;
+
+fn path(repo: &Repo, id: &str) -> Option<PathBuf> {
+    repo.git_file("incident-heads").map(|d| d.join(format!("{id}.json")))
+}
+
+/// The stored head of `id`, if it was made from the log as it is (`stamp`).
+pub fn read(repo: &Repo, id: &str, stamp: Stamp) -> Option<Head> {
+    let bytes = std::fs::read(path(repo, id)?).ok()?;
+    let stored: Stored = serde_json::from_slice(&bytes).ok()?;
+    (stored.version == VERSION && stored.stamp == stamp).then_some(stored.head)
+}
+
+/// Stores a head made from the log at `stamp`. Best effort: a head that cannot be written
+/// only makes the next command fold the log.
+pub fn write(repo: &Repo, id: &str, stamp: Stamp, head: &Head) {
+    let Some(path) = path(repo, id) else { return };
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if let Ok(bytes) = serde_json::to_vec(&Stored { version: VERSION, stamp, head: head.clone() }) {
+        let _ = crate::fsutil::replace(&path, &bytes);
+    }
+}
+
+/// Drops the stored head (the log changed in a way it cannot follow).
+pub fn forget(repo: &Repo, id: &str) {
+    if let Some(path) = path(repo, id) {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::Outcome;
+
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    fn random_event(rng: &mut Lcg, base: DateTime<Utc>, n: usize) -> Event {
+        let sev = ["SEV1", "SEV2", "SEV3"][rng.below(3) as usize].to_string();
+        let body = match rng.below(9) {
+            0 => Body::Severity { from: "SEV1".into(), to: sev, reason: None },
+            1 => Body::Phase { phase: Phase::ALL[rng.below(5) as usize] },
+            2 => Body::Role { role: "commander".into(), name: format!("c{}", rng.below(4)) },
+            3 => Body::Mark { milestone: Milestone::ALL[rng.below(5) as usize] },
+            4 => Body::Resolved { root_cause: None },
+            5 if rng.below(4) == 0 => Body::Closed {},
+            6 => Body::Role { role: "comms".into(), name: "x".into() },
+            7 => Body::Step {
+                step: "s".into(),
+                phase: Phase::Detect,
+                outcome: Outcome::Done,
+                choice: None,
+                note: None,
+            },
+            _ => Body::Note { text: format!("n{n}") },
+        };
+        // Few distinct moments, so ties (broken by id) are common.
+        let at = base + chrono::Duration::minutes(rng.below(6) as i64);
+        let mut e = Event::new(body, "t", at, None);
+        e.id = format!("{:08x}", rng.below(1 << 31));
+        e
+    }
+
+    /// The head that appends keep, one event at a time in the order they were written, is
+    /// the head of the whole log folded: for every prefix, over many random logs with
+    /// backdated events and ties.
+    #[test]
+    fn following_appends_equals_folding_the_log() {
+        let mut rng = Lcg(42);
+        let base = DateTime::parse_from_rfc3339("2026-11-26T14:00:00Z").unwrap().with_timezone(&Utc);
+        for round in 0..300 {
+            let opened = Event::new(
+                Body::Opened { title: "t".into(), severity: "SEV2".into(), services: vec![], drill: false },
+                "t",
+                base + chrono::Duration::minutes(2),
+                None,
+            );
+            let mut log = vec![opened];
+            let mut followed = Head::of(&Incident::fold("i", log.clone()).unwrap());
+            for n in 0..(1 + rng.below(12) as usize) {
+                let e = random_event(&mut rng, base, n);
+                assert!(followed.apply(&e));
+                log.push(e);
+                let folded = Head::of(&Incident::fold("i", log.clone()).unwrap());
+                assert_eq!(followed, folded, "round {round}, after {} events", log.len());
+            }
+        }
+    }
+}
