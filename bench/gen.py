@@ -4,6 +4,7 @@ logged them: incidents/<id>/events.jsonl, one JSON event a line (see src/events.
 
     gen.py fleet REPO [--count 1000]   # COUNT-1 closed incidents and exactly one open one
     gen.py big REPO [--events 10000]   # one resolved incident with a long, busy log
+    gen.py open REPO [--events 10000]  # one open incident with a long, busy log (bench/append.sh)
 
 Each subcommand prints the id of the incident a benchmark should aim at (the open one, the
 big one). Output is deterministic for a given --seed, except the open incident, which is
@@ -276,26 +277,18 @@ def fleet(args):
     print(iid)
 
 
-def big(args):
-    """One long incident (a multi-day SEV1 war room), resolved and awaiting its postmortem."""
-    gen = Gen(args.seed)
+def war_room(log, gen, phases, body, cmdr, severity, people):
+    """Appends `body` events of a busy war room spread over `phases` (a `phase` event opens
+    each but the first): notes, steps, commands with 1-25 lines of output, severity changes,
+    updates, role changes. Returns the commander and severity as they end up."""
     r = gen.rng
-    start = datetime(2025, 11, 28, 13, 0, tzinfo=timezone.utc)
-    title = "Black Friday checkout brownout across all regions"
-    iid = f"{start:%Y-%m-%d}-{slug(title)}"
-    log = Log(gen, start)
-    severity = "SEV2"
-    cmdr = opening(log, gen, title, ["checkout", "web", "grocery"], severity)
-    people = [p for p in PEOPLE if p != cmdr]
-    fixed = len(log.lines) + 12  # the closing events below
-    body = args.events - fixed
-    per_phase = body // len(PHASES)
-    for i, phase in enumerate(PHASES):
+    per_phase = body // len(phases)
+    for i, phase in enumerate(phases):
         if i > 0:
             log.add(cmdr, "phase", phase=phase)
         n = per_phase - (1 if i > 0 else 0)
-        if i == len(PHASES) - 1:
-            n = body - (len(PHASES) - 1) * per_phase - 1
+        if i == len(phases) - 1:
+            n = body - (len(phases) - 1) * per_phase - 1
         steps = STEPS[phase]
         for _ in range(n):
             log.tick(5, 40)
@@ -322,6 +315,22 @@ def big(args):
                 if role == "commander":
                     cmdr = new
                 log.add(by, "role", role=role, name=new)
+    return cmdr, severity
+
+
+def big(args):
+    """One long incident (a multi-day SEV1 war room), resolved and awaiting its postmortem."""
+    gen = Gen(args.seed)
+    r = gen.rng
+    start = datetime(2025, 11, 28, 13, 0, tzinfo=timezone.utc)
+    title = "Black Friday checkout brownout across all regions"
+    iid = f"{start:%Y-%m-%d}-{slug(title)}"
+    log = Log(gen, start)
+    severity = "SEV2"
+    cmdr = opening(log, gen, title, ["checkout", "web", "grocery"], severity)
+    people = [p for p in PEOPLE if p != cmdr]
+    fixed = len(log.lines) + 12  # the closing events below
+    cmdr, severity = war_room(log, gen, PHASES, args.events - fixed, cmdr, severity, people)
     log.add(cmdr, "mark", milestone="mitigated")
     log.tick(600, 1800)
     log.add(cmdr, "mark", milestone="resolved")
@@ -332,6 +341,29 @@ def big(args):
     log.add(cmdr, "action", title="Load-test the cache tier at 3x peak", owner=r.choice(PEOPLE),
             due="2025-12-15", type="prevent")
     assert len(log.lines) == args.events, (len(log.lines), args.events)
+    log.write(args.repo, iid)
+    print(iid)
+
+
+def open_war_room(args):
+    """One open incident with a long, busy log: the same war room as `big`, still in
+    diagnose, its last event logged two minutes ago (so `log` and `status` see a live
+    incident). The repository should hold no other open incident."""
+    gen = Gen(args.seed)
+    title = "Checkout latency spikes during the flash sale"
+    log = Log(gen, datetime(2025, 6, 1, tzinfo=timezone.utc))  # moved to end near now, below
+    cmdr = opening(log, gen, title, ["checkout", "web"], "SEV2")
+    people = [p for p in PEOPLE if p != cmdr]
+    phases = PHASES[:3]
+    body = args.events - len(log.lines)
+    if body < len(phases):
+        sys.exit(f"gen.py open: --events must be at least {len(log.lines) + len(phases)}")
+    war_room(log, gen, phases, body, cmdr, "SEV2", people)
+    assert len(log.lines) == args.events, (len(log.lines), args.events)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    log.shift(now - timedelta(minutes=2) - log.t)
+    opened = datetime.strptime(json.loads(log.lines[0])["at"], "%Y-%m-%dT%H:%M:%SZ")
+    iid = f"{opened:%Y-%m-%d}-{slug(title)}"
     log.write(args.repo, iid)
     print(iid)
 
@@ -349,6 +381,11 @@ def main():
     b.add_argument("--events", type=int, default=10_000)
     b.add_argument("--seed", type=int, default=2)
     b.set_defaults(func=big)
+    o = sub.add_parser("open")
+    o.add_argument("repo")
+    o.add_argument("--events", type=int, default=10_000)
+    o.add_argument("--seed", type=int, default=3)
+    o.set_defaults(func=open_war_room)
     args = p.parse_args()
     args.func(args)
 
