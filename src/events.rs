@@ -256,13 +256,16 @@ pub fn append_then(
     }
     file.seek(SeekFrom::End(0)).map_err(io)?;
     file.write_all(&buf).map_err(io)?;
+    // The cache follows before the fsync, so readers (who take no lock) see a log and a head
+    // that disagree for as short a time as possible. A crash that loses the write leaves a
+    // head the log no longer matches, which is then simply not used.
+    let after = file.metadata().map_err(io)?;
+    then(&before, &after);
     file.sync_data().map_err(io)?;
     if created {
         // The new file's name must survive a crash too.
         File::open(&dir).and_then(|d| d.sync_all()).map_err(Error::io(&dir))?;
     }
-    let after = file.metadata().map_err(io)?;
-    then(&before, &after);
     Ok(removed)
 }
 

@@ -8,7 +8,8 @@
 //! events; anything it cannot apply that way (a correction) drops it, and the next reader
 //! folds the log once and writes it again.
 
-use std::path::PathBuf;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
 use chrono::{DateTime, Utc};
@@ -139,32 +140,80 @@ impl Stamp {
 struct Stored {
     version: u32,
     stamp: Stamp,
+    /// The log's last bytes up to `stamp.len`: that the log still holds them there is how a
+    /// head is known to cover a prefix of the log, so it can follow what was appended since
+    /// (by another process, or a `git pull` whose union merge added lines at the end).
+    tail: Vec<u8>,
     head: Head,
 }
 
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
+/// Bytes of the log kept in [`Stored::tail`].
+const TAIL: u64 = 64;
 
 fn path(repo: &Repo, id: &str) -> Option<PathBuf> {
     repo.git_file("incident-heads").map(|d| d.join(format!("{id}.json")))
 }
 
-/// The stored head of `id`, if it was made from the log as it is (`stamp`).
-pub fn read(repo: &Repo, id: &str, stamp: Stamp) -> Option<Head> {
+fn stored(repo: &Repo, id: &str) -> Option<Stored> {
     let bytes = std::fs::read(path(repo, id)?).ok()?;
-    let stored: Stored = serde_json::from_slice(&bytes).ok()?;
-    (stored.version == VERSION && stored.stamp == stamp).then_some(stored.head)
+    serde_json::from_slice::<Stored>(&bytes).ok().filter(|s| s.version == VERSION)
+}
+
+/// The head of `id` as of the log at `stamp`: the stored one when it was made from exactly
+/// that log, or the stored one brought up to date by applying only the complete lines
+/// appended since. `None` when neither works (no head, the log was rewritten, a correction
+/// or an unreadable line was appended): the caller folds the log.
+pub fn read(repo: &Repo, log: &Path, id: &str, stamp: Stamp) -> Option<Head> {
+    let stored = stored(repo, id)?;
+    if stored.stamp == stamp {
+        return Some(stored.head);
+    }
+    if stored.stamp.len >= stamp.len {
+        return None;
+    }
+    let start = stored.stamp.len - stored.tail.len() as u64;
+    let mut file = std::fs::File::open(log).ok()?;
+    file.seek(SeekFrom::Start(start)).ok()?;
+    let mut bytes = Vec::new();
+    file.take(stamp.len - start).read_to_end(&mut bytes).ok()?;
+    let new = bytes.strip_prefix(stored.tail.as_slice())?;
+    if !new.ends_with(b"\n") {
+        return None; // a torn line, or the log moved under us: fold it instead
+    }
+    let mut head = stored.head;
+    for line in new.split(|b| *b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)) {
+        let event: Event = serde_json::from_slice(line).ok()?;
+        if !head.apply(&event) {
+            return None;
+        }
+    }
+    write(repo, log, id, stamp, &head);
+    Some(head)
 }
 
 /// Stores a head made from the log at `stamp`. Best effort: a head that cannot be written
 /// only makes the next command fold the log.
-pub fn write(repo: &Repo, id: &str, stamp: Stamp, head: &Head) {
+pub fn write(repo: &Repo, log: &Path, id: &str, stamp: Stamp, head: &Head) {
     let Some(path) = path(repo, id) else { return };
+    let Some(tail) = tail_of(log, stamp.len) else { return };
     if let Some(dir) = path.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    if let Ok(bytes) = serde_json::to_vec(&Stored { version: VERSION, stamp, head: head.clone() }) {
+    let stored = Stored { version: VERSION, stamp, tail, head: head.clone() };
+    if let Ok(bytes) = serde_json::to_vec(&stored) {
         let _ = crate::fsutil::replace(&path, &bytes);
     }
+}
+
+/// The log's bytes just before `len`.
+fn tail_of(log: &Path, len: u64) -> Option<Vec<u8>> {
+    let start = len.saturating_sub(TAIL);
+    let mut file = std::fs::File::open(log).ok()?;
+    file.seek(SeekFrom::Start(start)).ok()?;
+    let mut tail = Vec::new();
+    file.take(len - start).read_to_end(&mut tail).ok()?;
+    (tail.len() as u64 == len - start).then_some(tail)
 }
 
 /// Drops the stored head (the log changed in a way it cannot follow).

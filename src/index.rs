@@ -78,11 +78,12 @@ pub fn load(repo: &Repo, id: &str) -> Result<Loaded> {
 pub fn append(repo: &Repo, id: &str, new: &[Event]) -> Result<Vec<Warning>> {
     let path = repo.events_path(id);
     let removed = events::append_then(&path, new, |before, after| {
-        let Some(mut h) = head::read(repo, id, Stamp::of(before)) else {
-            return; // no head to follow: the next reader makes one
+        let Some(mut h) = head::read(repo, &path, id, Stamp::of(before)) else {
+            head::forget(repo, id); // nothing to follow: the next reader folds the log once
+            return;
         };
         if new.iter().all(|e| h.apply(e)) {
-            head::write(repo, id, Stamp::of(after), &h);
+            head::write(repo, &path, id, Stamp::of(after), &h);
         } else {
             head::forget(repo, id);
         }
@@ -90,19 +91,19 @@ pub fn append(repo: &Repo, id: &str, new: &[Event]) -> Result<Vec<Warning>> {
     Ok(removed.map(|line| Warning::TornLine { path, line, repaired: true }).into_iter().collect())
 }
 
-/// The incident's head: from its cache while that matches the log, else by folding the log
-/// once (and caching the result).
+/// The incident's head: from its cache while that matches the log (or can follow what was
+/// appended since), else by folding the log once (and caching the result).
 pub fn head(repo: &Repo, id: &str) -> Result<(Head, Vec<Warning>)> {
     let path = repo.events_path(id);
     let stamp = std::fs::metadata(&path).map(|m| Stamp::of(&m)).map_err(Error::io(&path))?;
-    if let Some(h) = head::read(repo, id, stamp) {
+    if let Some(h) = head::read(repo, &path, id, stamp) {
         return Ok((h, Vec::new()));
     }
     let loaded = load(repo, id)?;
     let h = Head::of(&loaded.incident);
     // Only a head made from the log as it was stamped may be stored.
     if std::fs::metadata(&path).is_ok_and(|m| Stamp::of(&m) == stamp) {
-        head::write(repo, id, stamp, &h);
+        head::write(repo, &path, id, stamp, &h);
     }
     Ok((h, loaded.warnings))
 }
