@@ -169,10 +169,22 @@ pub enum Body {
     Closed {},
 }
 
+/// A complete line of a log that could not be read (not JSON, not an event, a torn line that
+/// was committed and merged into the middle): every reader skips it and names it (SPEC §2,
+/// "nothing bricks an incident").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreadable {
+    /// 1-based.
+    pub line: usize,
+    pub reason: String,
+}
+
 /// What reading a log gave.
 #[derive(Debug, Default)]
 pub struct Log {
     pub events: Vec<Event>,
+    /// Complete lines that were skipped, in order.
+    pub unreadable: Vec<Unreadable>,
     /// The 1-based line number of an incomplete last line that was left out.
     pub torn_line: Option<usize>,
 }
@@ -180,34 +192,70 @@ pub struct Log {
 pub fn read(path: &Path) -> Result<Log> {
     let mut bytes = Vec::new();
     File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(Error::io(path))?;
-    parse(path, &bytes)
+    Ok(parse(&bytes))
 }
 
-pub fn parse(path: &Path, bytes: &[u8]) -> Result<Log> {
+/// Reads every complete line it can; no content makes it fail (only I/O can, in [`read`]).
+pub fn parse(bytes: &[u8]) -> Log {
     let mut log = Log::default();
-    let complete_end = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-    let (complete, tail) = bytes.split_at(complete_end);
-    let mut lineno = 0;
-    for line in complete.split(|b| *b == b'\n') {
-        lineno += 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
+    let (lines, tail) = split(bytes);
+    for (lineno, line) in lines.enumerate().map(|(i, l)| (i + 1, l)) {
+        match read_line(line) {
+            Ok(Some(event)) => log.events.push(event),
+            Ok(None) => {}
+            Err(reason) => log.unreadable.push(Unreadable { line: lineno, reason }),
         }
-        let event = serde_json::from_slice::<Event>(line).map_err(|e| Error::CorruptLog {
-            path: path.to_path_buf(),
-            line: lineno,
-            message: e.to_string(),
-        })?;
-        log.events.push(event);
     }
-    if !tail.iter().all(u8::is_ascii_whitespace) {
+    if let Some(torn) = torn(bytes, tail) {
         // A crash mid-write leaves a partial line; if it is whole but for its newline, keep it.
         match serde_json::from_slice::<Event>(tail) {
             Ok(event) => log.events.push(event),
-            Err(_) => log.torn_line = Some(lineno.max(1)),
+            Err(_) => log.torn_line = Some(torn),
         }
     }
-    Ok(log)
+    log
+}
+
+/// The complete lines, each with its newline, and what follows the last newline.
+fn split(bytes: &[u8]) -> (std::slice::SplitInclusive<'_, u8, impl FnMut(&u8) -> bool>, &[u8]) {
+    let complete_end = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let (complete, tail) = bytes.split_at(complete_end);
+    (complete.split_inclusive(|b| *b == b'\n'), tail)
+}
+
+/// The 1-based number of the last line when it is incomplete and not blank.
+fn torn(bytes: &[u8], tail: &[u8]) -> Option<usize> {
+    if tail.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    Some(bytes[..bytes.len() - tail.len()].iter().filter(|b| **b == b'\n').count() + 1)
+}
+
+/// One complete line (with or without its newline): an event, nothing (blank), or why not.
+fn read_line(line: &[u8]) -> std::result::Result<Option<Event>, String> {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice::<Event>(line).map(Some).map_err(|e| reason(&e.to_string()))
+}
+
+/// Why a line is unreadable, fit for a terminal: serde's message may quote the line (an
+/// unknown `kind`), so control characters are escaped and the length is capped.
+fn reason(message: &str) -> String {
+    const MAX: usize = 200;
+    let mut out = String::new();
+    for (i, c) in message.chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Appends whole events under an exclusive lock, then fsyncs. A torn last line is cut off
@@ -392,5 +440,35 @@ mod tests {
             let back: Event = serde_json::from_str(&line).unwrap();
             assert_eq!(back, e, "{line}");
         }
+    }
+
+    fn line(body: Body) -> String {
+        let at = DateTime::parse_from_rfc3339("2026-11-27T14:02:00Z").map(|t| t.with_timezone(&Utc)).unwrap();
+        serde_json::to_string(&Event::new(body, "me", at, None)).unwrap()
+    }
+
+    /// Nothing bricks an incident: a bad line mid-file is skipped and named, the rest is read.
+    #[test]
+    fn unreadable_lines_are_skipped_and_named() {
+        let (a, b) = (line(Body::Note { text: "a".into() }), line(Body::Note { text: "b".into() }));
+        let torn = &a[..a.len() / 2];
+        let text = format!("{a}\n{{not json\n\n{torn}\n[1,2]\n{{\"kind\":\"nope\"}}\n{b}\n");
+        let log = parse(text.as_bytes());
+        assert_eq!(log.events.len(), 2);
+        assert_eq!(log.unreadable.iter().map(|u| u.line).collect::<Vec<_>>(), [2, 4, 5, 6]);
+        assert!(log.unreadable.iter().all(|u| !u.reason.is_empty()));
+        assert_eq!(log.torn_line, None);
+    }
+
+    #[test]
+    fn torn_last_line_is_still_only_torn() {
+        let a = line(Body::Note { text: "a".into() });
+        let log = parse(format!("{a}\n{}", &a[..10]).as_bytes());
+        assert_eq!((log.events.len(), log.unreadable.len(), log.torn_line), (1, 0, Some(2)));
+        // Whole but for its newline: kept.
+        let log = parse(format!("{a}\n{a}").as_bytes());
+        assert_eq!((log.events.len(), log.torn_line), (2, None));
+        let log = parse(b"\xff\xfe");
+        assert_eq!((log.events.len(), log.unreadable.len(), log.torn_line), (0, 0, Some(1)));
     }
 }

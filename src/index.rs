@@ -29,6 +29,8 @@ use crate::state::{Incident, State};
 pub enum Warning {
     /// The last line of a log was cut off mid-write (a crash?). `repaired`: this write cut it.
     TornLine { path: PathBuf, line: usize, repaired: bool },
+    /// A complete line of a log that could not be read, skipped (SPEC §2).
+    Unreadable { path: PathBuf, line: usize, reason: String },
     /// An incident that could not be read was left out of a listing.
     Skipped { id: String, error: Error },
 }
@@ -48,6 +50,11 @@ impl std::fmt::Display for Warning {
                     path.display()
                 )
             }
+            Warning::Unreadable { path, line, reason } => write!(
+                f,
+                "{}:{line}: unreadable line skipped ({reason}); `incident doctor --fix` moves it to rejected.jsonl",
+                path.display()
+            ),
             Warning::Skipped { id, error } => write!(f, "skipping incident {id}: {error}"),
         }
     }
@@ -62,13 +69,12 @@ pub struct Loaded {
 pub fn load(repo: &Repo, id: &str) -> Result<Loaded> {
     let path = repo.events_path(id);
     let log = events::read(&path)?;
-    let incident = Incident::fold(id, log.events).ok_or_else(|| Error::CorruptLog {
-        path: path.clone(),
-        line: 1,
-        message: "the log has no `opened` event".into(),
-    })?;
-    let warnings =
-        log.torn_line.map(|line| Warning::TornLine { path, line, repaired: false }).into_iter().collect();
+    let incident = Incident::fold(id, log.events)
+        .ok_or_else(|| Error::NoOpenedEvent { path: path.clone(), unreadable: log.unreadable.len() })?;
+    let mut warnings: Vec<Warning> = (log.unreadable.into_iter())
+        .map(|u| Warning::Unreadable { path: path.clone(), line: u.line, reason: u.reason })
+        .collect();
+    warnings.extend(log.torn_line.map(|line| Warning::TornLine { path, line, repaired: false }));
     Ok(Loaded { incident, warnings })
 }
 
@@ -234,8 +240,12 @@ pub fn summaries(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Summary> {
             out.push(e.summary.clone());
             continue;
         }
-        let summary = match summarize(repo, id) {
-            Ok(s) => s,
+        let summary = match load(repo, id) {
+            Ok(loaded) => {
+                // Every command names a log's unreadable lines (SPEC §2), `list` included.
+                warnings.extend(loaded.warnings);
+                Summary::of(&loaded.incident)
+            }
             Err(error) => {
                 // One unreadable log must not hide every other incident.
                 warnings.push(Warning::Skipped { id: id.clone(), error });
