@@ -273,3 +273,70 @@ pub fn summaries(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Summary> {
     }
     out
 }
+
+/// A cache under `.git/` that says something the logs do not (`doctor`). Deleting it is
+/// always safe: the next command rebuilds it.
+#[derive(Debug)]
+pub struct StaleCache {
+    pub path: PathBuf,
+    /// What does not match, for each mismatch (at least one).
+    pub reasons: Vec<String>,
+}
+
+/// The caches whose entries do not match the logs: a summary whose log is gone, or whose log
+/// has the size and time it was cached with but folds to another summary (entries of logs
+/// that changed since are merely outdated: they are recomputed anyway); an id listed as
+/// closed whose log does not say so. An unreadable summary cache counts too.
+pub fn stale_caches(repo: &Repo) -> Vec<StaleCache> {
+    let mut out = Vec::new();
+    let fresh = |id: &str| load(repo, id).ok().map(|l| Summary::of(&l.incident));
+    if let Some(path) = cache_path(repo).filter(|p| p.exists()) {
+        let cache = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice::<Cache>(&b).ok());
+        let reasons = match cache {
+            None => vec!["it cannot be read".to_string()],
+            Some(c) if c.version != VERSION => {
+                vec![format!("version {}, this build reads {VERSION}", c.version)]
+            }
+            Some(c) => c
+                .entries
+                .iter()
+                .filter_map(|(id, e)| {
+                    let Ok(meta) = std::fs::symlink_metadata(repo.events_path(id)) else {
+                        return Some(format!("incident {id} has no log"));
+                    };
+                    let mtime_ns = meta
+                        .modified()
+                        .ok()
+                        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                        .map_or(0, |d| d.as_nanos());
+                    if (meta.len(), mtime_ns) != (e.len, e.mtime_ns) {
+                        return None;
+                    }
+                    let same = fresh(id).is_some_and(|s| {
+                        serde_json::to_value(&s).ok() == serde_json::to_value(&e.summary).ok()
+                    });
+                    (!same).then(|| format!("incident {id}'s cached summary differs from its log"))
+                })
+                .collect(),
+        };
+        if !reasons.is_empty() {
+            out.push(StaleCache { path, reasons });
+        }
+    }
+    if let Some(path) = repo.git_file("incident-closed").filter(|p| p.exists()) {
+        let mut closed: Vec<String> = read_closed(repo).into_iter().collect();
+        closed.sort();
+        let reasons: Vec<String> = closed
+            .iter()
+            .filter_map(|id| match fresh(id).map(|s| s.state) {
+                Some(State::Closed) => None,
+                Some(state) => Some(format!("incident {id} is listed as closed but is {}", state.name())),
+                None => Some(format!("incident {id} is listed as closed but has no readable log")),
+            })
+            .collect();
+        if !reasons.is_empty() {
+            out.push(StaleCache { path, reasons });
+        }
+    }
+    out
+}

@@ -10,7 +10,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("foundations", &["error", "phase", "timefmt", "ids", "redact", "fsutil", "ui"]),
     ("formats", &["yaml", "model", "schema", "config", "runbook", "branch", "events", "repo"]),
     ("domain", &["state", "metrics", "flow", "narrate", "render", "runner", "starter"]),
-    ("checking and loading", &["lint", "load", "index"]),
+    ("checking and loading", &["lint", "load", "index", "doctor"]),
     ("command support", &["cli", "ctx", "respond", "report", "postmortem"]),
     ("commands", &["cmd", "lib"]),
 ];
