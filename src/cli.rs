@@ -149,6 +149,14 @@ pub enum Command {
         #[arg(long, value_name = "RULE", num_args = 0..=1, default_missing_value = "")]
         explain: Option<String>,
     },
+    /// Check the repository: unreadable log lines, stale temp files, folders without a log,
+    /// symlinks, stale caches (exit 1 when it finds something)
+    Doctor {
+        /// Repair what is safe: move unreadable lines to rejected.jsonl, remove stale temp
+        /// files, empty folders, symlinks (the link, not its target) and stale caches
+        #[arg(long)]
+        fix: bool,
+    },
     /// Print the runbook JSON Schema, for editors (yaml-language-server)
     Schema,
     /// Replay the founding scenario into a temporary repository and print the postmortem's path

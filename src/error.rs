@@ -191,11 +191,10 @@ pub enum Error {
         name: String,
         message: String,
     },
-    /// The event log of an incident is corrupt before its last line.
-    CorruptLog {
+    /// An incident's log without a readable `opened` event (`unreadable`: lines skipped).
+    NoOpenedEvent {
         path: PathBuf,
-        line: usize,
-        message: String,
+        unreadable: usize,
     },
     /// Paths given to `lint` that do not exist.
     NoSuchPath {
@@ -290,7 +289,7 @@ impl Error {
             Error::Empty { .. } => "empty",
             Error::BadFile { .. } => "bad-file",
             Error::Template { .. } => "template",
-            Error::CorruptLog { .. } => "corrupt-log",
+            Error::NoOpenedEvent { .. } => "no-opened-event",
             Error::NoSuchPath { .. } => "no-such-path",
             Error::NothingToLint => "nothing-to-lint",
             Error::NoIdentity => "no-identity",
@@ -443,11 +442,13 @@ impl std::fmt::Display for Error {
                 Ok(())
             }
             Error::Template { name, message } => write!(f, "template {name}: {message}"),
-            Error::CorruptLog { path, line, message } => write!(
-                f,
-                "{}:{line}: unreadable event ({message}); the events before it are intact, fix or remove this line",
-                path.display()
-            ),
+            Error::NoOpenedEvent { path, unreadable } => {
+                write!(f, "{}: no readable `opened` event, so no incident to read", path.display())?;
+                if *unreadable > 0 {
+                    write!(f, " ({unreadable} unreadable lines skipped; `incident doctor` lists them)")?;
+                }
+                Ok(())
+            }
             Error::NoSuchPath { path, source } => write!(f, "cannot lint {}: {source}", path.display()),
             Error::NothingToLint => {
                 f.write_str("nothing to lint: pass files or folders, or run inside an incident repository")
@@ -505,7 +506,7 @@ mod tests {
         let json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
         let prompt = dialoguer::Error::IO(std::io::Error::other("tty gone"));
         let cases: Vec<(Error, u8, &str)> = vec![
-            (Error::CorruptLog { path: "l".into(), line: 3, message: "m".into() }, 2, "corrupt-log"),
+            (Error::NoOpenedEvent { path: "l".into(), unreadable: 3 }, 2, "no-opened-event"),
             (Error::Prompt(prompt), 2, "prompt"),
             (Error::NoIdentity, 2, "no-identity"),
             (Error::UnknownChannel { given: "x".into(), declared: vec!["a".into()] }, 2, "unknown-channel"),

@@ -183,10 +183,22 @@ pub enum Body {
     },
 }
 
+/// A complete line of a log that could not be read (not JSON, not an event, a torn line that
+/// was committed and merged into the middle): every reader skips it, `doctor` lists it and
+/// `doctor --fix` moves it to `rejected.jsonl` (SPEC §2, "nothing bricks an incident").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreadable {
+    /// 1-based.
+    pub line: usize,
+    pub reason: String,
+}
+
 /// What reading a log gave.
 #[derive(Debug, Default)]
 pub struct Log {
     pub events: Vec<Event>,
+    /// Complete lines that were skipped, in order.
+    pub unreadable: Vec<Unreadable>,
     /// The 1-based line number of an incomplete last line that was left out.
     pub torn_line: Option<usize>,
 }
@@ -194,34 +206,168 @@ pub struct Log {
 pub fn read(path: &Path) -> Result<Log> {
     let mut bytes = Vec::new();
     File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(Error::io(path))?;
-    parse(path, &bytes)
+    Ok(parse(&bytes))
 }
 
-pub fn parse(path: &Path, bytes: &[u8]) -> Result<Log> {
+/// Reads every complete line it can; no content makes it fail (only I/O can, in [`read`]).
+pub fn parse(bytes: &[u8]) -> Log {
     let mut log = Log::default();
-    let complete_end = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-    let (complete, tail) = bytes.split_at(complete_end);
-    let mut lineno = 0;
-    for line in complete.split(|b| *b == b'\n') {
-        lineno += 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
+    let (lines, tail) = split(bytes);
+    for (lineno, line) in lines.enumerate().map(|(i, l)| (i + 1, l)) {
+        match read_line(line) {
+            Ok(Some(event)) => log.events.push(event),
+            Ok(None) => {}
+            Err(reason) => log.unreadable.push(Unreadable { line: lineno, reason }),
         }
-        let event = serde_json::from_slice::<Event>(line).map_err(|e| Error::CorruptLog {
-            path: path.to_path_buf(),
-            line: lineno,
-            message: e.to_string(),
-        })?;
-        log.events.push(event);
     }
-    if !tail.iter().all(u8::is_ascii_whitespace) {
+    if let Some(torn) = torn(bytes, tail) {
         // A crash mid-write leaves a partial line; if it is whole but for its newline, keep it.
         match serde_json::from_slice::<Event>(tail) {
             Ok(event) => log.events.push(event),
-            Err(_) => log.torn_line = Some(lineno.max(1)),
+            Err(_) => log.torn_line = Some(torn),
         }
     }
-    Ok(log)
+    log
+}
+
+/// The complete lines, each with its newline, and what follows the last newline.
+fn split(bytes: &[u8]) -> (std::slice::SplitInclusive<'_, u8, impl FnMut(&u8) -> bool>, &[u8]) {
+    let complete_end = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let (complete, tail) = bytes.split_at(complete_end);
+    (complete.split_inclusive(|b| *b == b'\n'), tail)
+}
+
+/// The 1-based number of the last line when it is incomplete and not blank.
+fn torn(bytes: &[u8], tail: &[u8]) -> Option<usize> {
+    if tail.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    Some(bytes[..bytes.len() - tail.len()].iter().filter(|b| **b == b'\n').count() + 1)
+}
+
+/// One complete line (with or without its newline): an event, nothing (blank), or why not.
+fn read_line(line: &[u8]) -> std::result::Result<Option<Event>, String> {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice::<Event>(line).map(Some).map_err(|e| reason(&e.to_string()))
+}
+
+/// Why a line is unreadable, fit for a terminal: serde's message may quote the line (an
+/// unknown `kind`), so control characters are escaped and the length is capped.
+fn reason(message: &str) -> String {
+    const MAX: usize = 200;
+    let mut out = String::new();
+    for (i, c) in message.chars().enumerate() {
+        if i == MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Splits a log into what a reader can use (every readable or blank line, byte for byte, and
+/// a last line whole but for its newline, given one) and the unreadable lines (numbered from
+/// 1, without their newline), as [`reject_unreadable`] does under the lock.
+pub fn without_unreadable(bytes: &[u8]) -> (Vec<u8>, Vec<(usize, Vec<u8>)>) {
+    let (lines, tail) = split(bytes);
+    let mut keep = Vec::with_capacity(bytes.len());
+    let mut moved: Vec<(usize, Vec<u8>)> = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let content = line.strip_suffix(b"\n").unwrap_or(line);
+        match read_line(content) {
+            Ok(_) => keep.extend_from_slice(line),
+            Err(_) => moved.push((i + 1, content.to_vec())),
+        }
+    }
+    if let Some(torn) = torn(bytes, tail) {
+        if serde_json::from_slice::<Event>(tail).is_ok() {
+            keep.extend_from_slice(tail);
+            keep.push(b'\n');
+        } else {
+            moved.push((torn, tail.to_vec()));
+        }
+    }
+    (keep, moved)
+}
+
+/// Moves every unreadable line of the log at `path` (complete lines that do not parse, and a
+/// torn last line) to the end of `rejected` (created when needed, never truncated), then
+/// replaces the log by a copy without them: a temp file, fsync, rename, under the lock appends
+/// take. Every other byte stays as it was. The lines are found again under the lock, so a
+/// write that landed since the caller looked is never taken for one. Returns the lines moved
+/// (their numbers in the old log, and their bytes without the newline).
+pub fn reject_unreadable(path: &Path, rejected: &Path) -> Result<Vec<(usize, Vec<u8>)>> {
+    let io = |e| Error::Io { path: path.to_path_buf(), source: e };
+    let mut file = open_locked(path, false)?;
+    let mut bytes = Vec::new();
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    file.read_to_end(&mut bytes).map_err(io)?;
+    let (keep, moved) = without_unreadable(&bytes);
+    if moved.is_empty() {
+        return Ok(moved);
+    }
+    // The rejected lines are safe before the log loses them: a crash in between leaves them
+    // in both files, never in neither.
+    let mut out = Vec::new();
+    for (_, line) in &moved {
+        out.extend_from_slice(line);
+        out.push(b'\n');
+    }
+    let append_rejected = || -> std::io::Result<()> {
+        let created = !rejected.exists();
+        let mut f = OpenOptions::new().append(true).create(true).open(rejected)?;
+        f.write_all(&out)?;
+        f.sync_data()?;
+        if created {
+            File::open(rejected.parent().unwrap_or(Path::new(".")))?.sync_all()?;
+        }
+        Ok(())
+    };
+    append_rejected().map_err(Error::io(rejected))?;
+    crate::fsutil::write_atomic(path, &keep)?;
+    drop(file);
+    Ok(moved)
+}
+
+/// Opens the log and takes its exclusive lock, on the file the path names *now*:
+/// [`reject_unreadable`] replaces the log by renaming a new file over it, and a writer that
+/// was waiting for the old file's lock must not append to a file no path names any more.
+fn open_locked(path: &Path, create: bool) -> Result<File> {
+    let io = |e| Error::Io { path: path.to_path_buf(), source: e };
+    loop {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(create)
+            .truncate(false)
+            .open(path)
+            .map_err(io)?;
+        file.lock().map_err(io)?;
+        let held = file.metadata().map_err(io)?;
+        match std::fs::metadata(path) {
+            Ok(now) if same_file(&now, &held) => return Ok(file),
+            Err(e) if !create => return Err(io(e)),
+            _ => {} // replaced (or removed) while we waited: take the new one
+        }
+    }
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    true
 }
 
 /// Appends whole events under an exclusive lock, then fsyncs. A torn last line is cut off
@@ -243,9 +389,7 @@ pub fn append_then(
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     let created = !path.exists();
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-    let mut file =
-        OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(io)?;
-    file.lock().map_err(io)?;
+    let mut file = open_locked(path, true)?;
     let removed = repair_tail(path, &mut file)?;
     let before = file.metadata().map_err(io)?;
     let mut buf = Vec::with_capacity(256 * events.len());
@@ -471,5 +615,79 @@ mod tests {
             let back: Event = serde_json::from_str(&line).unwrap();
             assert_eq!(back, e, "{line}");
         }
+    }
+
+    fn line(body: Body) -> String {
+        let at = DateTime::parse_from_rfc3339("2026-11-27T14:02:00Z").map(|t| t.with_timezone(&Utc)).unwrap();
+        serde_json::to_string(&Event::new(body, "me", at, None)).unwrap()
+    }
+
+    /// Nothing bricks an incident: a bad line mid-file is skipped and named, the rest is read.
+    #[test]
+    fn unreadable_lines_are_skipped_and_named() {
+        let (a, b) = (line(Body::Note { text: "a".into() }), line(Body::Note { text: "b".into() }));
+        let torn = &a[..a.len() / 2];
+        let text = format!("{a}\n{{not json\n\n{torn}\n[1,2]\n{{\"kind\":\"nope\"}}\n{b}\n");
+        let log = parse(text.as_bytes());
+        assert_eq!(log.events.len(), 2);
+        assert_eq!(log.unreadable.iter().map(|u| u.line).collect::<Vec<_>>(), [2, 4, 5, 6]);
+        assert!(log.unreadable.iter().all(|u| !u.reason.is_empty()));
+        assert_eq!(log.torn_line, None);
+    }
+
+    #[test]
+    fn torn_last_line_is_still_only_torn() {
+        let a = line(Body::Note { text: "a".into() });
+        let log = parse(format!("{a}\n{}", &a[..10]).as_bytes());
+        assert_eq!((log.events.len(), log.unreadable.len(), log.torn_line), (1, 0, Some(2)));
+        // Whole but for its newline: kept.
+        let log = parse(format!("{a}\n{a}").as_bytes());
+        assert_eq!((log.events.len(), log.torn_line), (2, None));
+        let log = parse(b"\xff\xfe");
+        assert_eq!((log.events.len(), log.unreadable.len(), log.torn_line), (0, 0, Some(1)));
+    }
+
+    #[test]
+    fn rejecting_moves_bad_lines_byte_for_byte_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, rejected) = (dir.path().join("events.jsonl"), dir.path().join("rejected.jsonl"));
+        let (a, b) = (line(Body::Note { text: "a".into() }), line(Body::Note { text: "b".into() }));
+        let text = format!("{a}\n{{bad\\x\r\n\n{b}\r\n\u{e9}t\u{e9}\n{}", &b[..7]);
+        std::fs::write(&path, &text).unwrap();
+        std::fs::write(&rejected, "old\n").unwrap();
+        let moved = reject_unreadable(&path, &rejected).unwrap();
+        assert_eq!(moved.iter().map(|m| m.0).collect::<Vec<_>>(), [2, 5, 6]);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{a}\n\n{b}\r\n"));
+        let expected = format!("old\n{{bad\\x\r\n\u{e9}t\u{e9}\n{}\n", &b[..7]);
+        assert_eq!(std::fs::read_to_string(&rejected).unwrap(), expected);
+        // Nothing left to move: nothing changes.
+        assert!(reject_unreadable(&path, &rejected).unwrap().is_empty());
+        assert_eq!(std::fs::read_to_string(&rejected).unwrap(), expected);
+        append(&path, &[]).unwrap();
+    }
+
+    /// A writer that waited for the lock while the log was replaced by renaming appends to the
+    /// new log, not to the unlinked old one (where its event would be lost).
+    #[test]
+    fn a_writer_waiting_through_a_rewrite_appends_to_the_new_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.jsonl");
+        let a = line(Body::Note { text: "a".into() });
+        std::fs::write(&path, format!("{a}\nbad\n")).unwrap();
+        let held = open_locked(&path, false).unwrap();
+        let writer = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let at = Utc::now();
+                append(&path, &[Event::new(Body::Note { text: "late".into() }, "w", at, None)]).unwrap();
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        crate::fsutil::write_atomic(&path, format!("{a}\n").as_bytes()).unwrap();
+        drop(held);
+        writer.join().unwrap();
+        let log = read(&path).unwrap();
+        assert_eq!(log.events.len(), 2, "{:?}", std::fs::read_to_string(&path));
+        assert!(log.unreadable.is_empty());
     }
 }

@@ -30,6 +30,8 @@ use crate::state::{Incident, State};
 pub enum Warning {
     /// The last line of a log was cut off mid-write (a crash?). `repaired`: this write cut it.
     TornLine { path: PathBuf, line: usize, repaired: bool },
+    /// A complete line of a log that could not be read, skipped (SPEC §2).
+    Unreadable { path: PathBuf, line: usize, reason: String },
     /// An incident that could not be read was left out of a listing.
     Skipped { id: String, error: Error },
 }
@@ -49,6 +51,11 @@ impl std::fmt::Display for Warning {
                     path.display()
                 )
             }
+            Warning::Unreadable { path, line, reason } => write!(
+                f,
+                "{}:{line}: unreadable line skipped ({reason}); `incident doctor --fix` moves it to rejected.jsonl",
+                path.display()
+            ),
             Warning::Skipped { id, error } => write!(f, "skipping incident {id}: {error}"),
         }
     }
@@ -63,13 +70,12 @@ pub struct Loaded {
 pub fn load(repo: &Repo, id: &str) -> Result<Loaded> {
     let path = repo.events_path(id);
     let log = events::read(&path)?;
-    let incident = Incident::fold(id, log.events).ok_or_else(|| Error::CorruptLog {
-        path: path.clone(),
-        line: 1,
-        message: "the log has no `opened` event".into(),
-    })?;
-    let warnings =
-        log.torn_line.map(|line| Warning::TornLine { path, line, repaired: false }).into_iter().collect();
+    let incident = Incident::fold(id, log.events)
+        .ok_or_else(|| Error::NoOpenedEvent { path: path.clone(), unreadable: log.unreadable.len() })?;
+    let mut warnings: Vec<Warning> = (log.unreadable.into_iter())
+        .map(|u| Warning::Unreadable { path: path.clone(), line: u.line, reason: u.reason })
+        .collect();
+    warnings.extend(log.torn_line.map(|line| Warning::TornLine { path, line, repaired: false }));
     Ok(Loaded { incident, warnings })
 }
 
@@ -263,8 +269,12 @@ pub fn summaries(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Summary> {
             out.push(e.summary.clone());
             continue;
         }
-        let summary = match summarize(repo, id) {
-            Ok(s) => s,
+        let summary = match load(repo, id) {
+            Ok(loaded) => {
+                // Every command names a log's unreadable lines (SPEC §2), `list` included.
+                warnings.extend(loaded.warnings);
+                Summary::of(&loaded.incident)
+            }
             Err(error) => {
                 // One unreadable log must not hide every other incident.
                 warnings.push(Warning::Skipped { id: id.clone(), error });
@@ -288,6 +298,73 @@ pub fn summaries(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Summary> {
         // Best effort: a cache that cannot be written only makes the next command slower.
         if let Ok(bytes) = serde_json::to_vec(&cache) {
             let _ = crate::fsutil::replace(&path, &bytes);
+        }
+    }
+    out
+}
+
+/// A cache under `.git/` that says something the logs do not (`doctor`). Deleting it is
+/// always safe: the next command rebuilds it.
+#[derive(Debug)]
+pub struct StaleCache {
+    pub path: PathBuf,
+    /// What does not match, for each mismatch (at least one).
+    pub reasons: Vec<String>,
+}
+
+/// The caches whose entries do not match the logs: a summary whose log is gone, or whose log
+/// has the size and time it was cached with but folds to another summary (entries of logs
+/// that changed since are merely outdated: they are recomputed anyway); an id listed as
+/// closed whose log does not say so. An unreadable summary cache counts too.
+pub fn stale_caches(repo: &Repo) -> Vec<StaleCache> {
+    let mut out = Vec::new();
+    let fresh = |id: &str| load(repo, id).ok().map(|l| Summary::of(&l.incident));
+    if let Some(path) = cache_path(repo).filter(|p| p.exists()) {
+        let cache = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice::<Cache>(&b).ok());
+        let reasons = match cache {
+            None => vec!["it cannot be read".to_string()],
+            Some(c) if c.version != VERSION => {
+                vec![format!("version {}, this build reads {VERSION}", c.version)]
+            }
+            Some(c) => c
+                .entries
+                .iter()
+                .filter_map(|(id, e)| {
+                    let Ok(meta) = std::fs::symlink_metadata(repo.events_path(id)) else {
+                        return Some(format!("incident {id} has no log"));
+                    };
+                    let mtime_ns = meta
+                        .modified()
+                        .ok()
+                        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                        .map_or(0, |d| d.as_nanos());
+                    if (meta.len(), mtime_ns) != (e.len, e.mtime_ns) {
+                        return None;
+                    }
+                    let same = fresh(id).is_some_and(|s| {
+                        serde_json::to_value(&s).ok() == serde_json::to_value(&e.summary).ok()
+                    });
+                    (!same).then(|| format!("incident {id}'s cached summary differs from its log"))
+                })
+                .collect(),
+        };
+        if !reasons.is_empty() {
+            out.push(StaleCache { path, reasons });
+        }
+    }
+    if let Some(path) = repo.git_file("incident-closed").filter(|p| p.exists()) {
+        let mut closed: Vec<String> = read_closed(repo).into_iter().collect();
+        closed.sort();
+        let reasons: Vec<String> = closed
+            .iter()
+            .filter_map(|id| match fresh(id).map(|s| s.state) {
+                Some(State::Closed) => None,
+                Some(state) => Some(format!("incident {id} is listed as closed but is {}", state.name())),
+                None => Some(format!("incident {id} is listed as closed but has no readable log")),
+            })
+            .collect();
+        if !reasons.is_empty() {
+            out.push(StaleCache { path, reasons });
         }
     }
     out

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod ctx;
+pub mod doctor;
 pub mod error;
 pub mod events;
 pub mod flow;
@@ -76,6 +77,7 @@ fn dispatch(ctx: Ctx, command: Command) -> Result<u8> {
             cmd::postmortem::run(&ctx, id.as_deref(), no_commit, template, output)
         }
         Command::Lint { paths, format, explain } => cmd::lint::run(&ctx, &paths, format, explain.as_deref()),
+        Command::Doctor { fix } => cmd::doctor::run(&ctx, fix),
         Command::Schema => cmd::lint::schema(),
         Command::Demo => cmd::demo::run(),
         Command::Completions { shell } => cmd::docs::completions(shell),

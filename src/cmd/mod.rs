@@ -3,6 +3,7 @@
 pub mod correct;
 pub mod demo;
 pub mod docs;
+pub mod doctor;
 pub mod init;
 pub mod lint;
 pub mod list;

@@ -10,7 +10,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("foundations", &["error", "phase", "timefmt", "ids", "redact", "fsutil", "ui", "names"]),
     ("formats", &["yaml", "model", "schema", "config", "runbook", "branch", "events", "repo"]),
     ("domain", &["state", "metrics", "flow", "narrate", "render", "runner", "starter"]),
-    ("checking and loading", &["lint", "load", "index", "head"]),
+    ("checking and loading", &["lint", "load", "index", "head", "doctor"]),
     ("command support", &["cli", "ctx", "respond", "report", "postmortem"]),
     ("commands", &["cmd", "lib"]),
 ];

@@ -3,6 +3,7 @@ pub mod harness;
 mod architecture;
 mod cache;
 mod cli_docs;
+mod doctor;
 mod errors;
 mod exit_codes;
 mod lifecycle;

@@ -1,0 +1,348 @@
+//! `incident doctor` (SPEC §2): what in a repository would make a command skip, refuse or
+//! lie, found without following a single symlink, and the repairs that are safe to make.
+//!
+//! Nothing here loses data: unreadable log lines move to `incidents/<id>/rejected.jsonl`
+//! (appended, never truncated), a folder is removed only when empty, a symlink is unlinked
+//! (never its target), a temp file only when the process that wrote it is gone, and a cache
+//! only because the next command rebuilds it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::events;
+use crate::index;
+use crate::repo::Repo;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A symlink inside `incidents/`: no command follows it.
+    Symlink,
+    /// A complete line of a log that cannot be read.
+    UnreadableLine,
+    /// An incomplete last line (a crash mid-write).
+    TornLine,
+    /// A log without a readable `opened` event: not an incident any command can read.
+    NoOpenedEvent,
+    /// An incident folder without `events.jsonl` (an interrupted `open`).
+    NoLog,
+    /// A temp file of an atomic write whose process is gone.
+    TempFile,
+    /// A cache under `.git/` whose entries do not match the logs.
+    StaleCache,
+}
+
+/// One problem: `doctor` prints one a line, `--json` an array of these.
+#[derive(Debug, Serialize)]
+pub struct Finding {
+    pub kind: Kind,
+    /// Relative to the repository's root when inside it.
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    pub message: String,
+    pub fixed: bool,
+    /// What `--fix` would do, or what to do by hand.
+    #[serde(skip)]
+    pub hint: &'static str,
+    /// What `--fix` did, or why it left the problem alone.
+    #[serde(skip)]
+    pub outcome: Option<String>,
+    #[serde(skip)]
+    abs: PathBuf,
+}
+
+impl Finding {
+    fn new(repo: &Repo, kind: Kind, abs: &Path, line: Option<usize>, message: String) -> Finding {
+        let path = abs.strip_prefix(&repo.root).unwrap_or(abs).display().to_string();
+        let hint = match kind {
+            Kind::Symlink => "--fix removes the link, never its target",
+            Kind::UnreadableLine | Kind::TornLine => "--fix moves it to rejected.jsonl",
+            Kind::NoOpenedEvent => "restore the `opened` event from git history (`git log -p` on the file)",
+            Kind::NoLog => {
+                "--fix removes the folder when empty; else look inside, then restore its log or remove it"
+            }
+            Kind::TempFile => "--fix removes it",
+            Kind::StaleCache => "deleting it is safe, the next command rebuilds it; --fix does",
+        };
+        Finding { kind, path, line, message, fixed: false, hint, outcome: None, abs: abs.to_path_buf() }
+    }
+
+    /// `path[:line]: message`, as compilers print.
+    pub fn location(&self) -> String {
+        match self.line {
+            Some(line) => format!("{}:{line}", self.path),
+            None => self.path.clone(),
+        }
+    }
+
+    fn done(&mut self, outcome: impl Into<String>) {
+        self.fixed = true;
+        self.outcome = Some(outcome.into());
+    }
+
+    fn left(&mut self, why: impl Into<String>) {
+        self.outcome = Some(why.into());
+    }
+}
+
+/// Every problem in the repository, in a stable order (by path, then line).
+pub fn check(repo: &Repo) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let incidents = repo.incidents_dir();
+    let linked = std::fs::symlink_metadata(&incidents).is_ok_and(|m| m.is_symlink());
+    if linked {
+        // Not followed, and not removed either: it may be how someone keeps every incident.
+        let mut f = symlink(repo, &incidents);
+        f.message = f.message.replace("inside incidents/", "in place of incidents/");
+        f.hint = "no command reads through it: replace it by the folder it points to";
+        out.push(f);
+    }
+    let listed = if linked { Vec::new() } else { entries(&incidents) };
+    for (path, meta) in listed {
+        if meta.is_symlink() {
+            out.push(symlink(repo, &path));
+        } else if meta.is_dir() {
+            check_incident(repo, &path, &mut out);
+        } else if let Some(f) = temp_file(repo, &path) {
+            out.push(f);
+        }
+    }
+    // Temp files of the caches' own atomic replacements, in git's folder.
+    if let Some(git_dir) = repo.git_file("incident-index.json").as_deref().and_then(Path::parent) {
+        for (path, meta) in entries(git_dir) {
+            let ours = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(".incident-"));
+            if ours && meta.is_file() {
+                out.extend(temp_file(repo, &path));
+            }
+        }
+    }
+    for stale in index::stale_caches(repo) {
+        let more = match stale.reasons.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        let first = stale.reasons.first().cloned().unwrap_or_default();
+        let message = format!("stale cache: {first}{more}");
+        out.push(Finding::new(repo, Kind::StaleCache, &stale.path, None, message));
+    }
+    out.sort_by(|a, b| (&a.path, a.line, a.kind).cmp(&(&b.path, b.line, b.kind)));
+    out
+}
+
+/// A folder's entries, sorted, with their own metadata (a symlink is seen as one).
+fn entries(dir: &Path) -> Vec<(PathBuf, std::fs::Metadata)> {
+    let mut v: Vec<(PathBuf, std::fs::Metadata)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let path = e.path();
+            std::fs::symlink_metadata(&path).ok().map(|m| (path, m))
+        })
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+fn symlink(repo: &Repo, path: &Path) -> Finding {
+    let target = std::fs::read_link(path).map(|t| format!(" (to {})", t.display())).unwrap_or_default();
+    let message = format!("symlink inside incidents/{target}, never followed");
+    Finding::new(repo, Kind::Symlink, path, None, message)
+}
+
+fn check_incident(repo: &Repo, dir: &Path, out: &mut Vec<Finding>) {
+    let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let log = repo.events_path(&id);
+    match std::fs::symlink_metadata(&log) {
+        Err(_) => {
+            // Stale temp files go first under --fix: a folder holding only those is empty.
+            let empty = entries(dir).iter().all(|(p, m)| m.is_file() && temp_file(repo, p).is_some());
+            let what = if empty { "empty" } else { "not empty" };
+            let message = format!("incident folder without events.jsonl (an interrupted `open`?), {what}");
+            out.push(Finding::new(repo, Kind::NoLog, dir, None, message));
+        }
+        Ok(meta) if meta.is_file() => check_log(repo, &id, &log, out),
+        Ok(meta) if meta.is_symlink() => {} // listed below, with the folder's other entries
+        Ok(_) => out.push(Finding::new(repo, Kind::NoLog, dir, None, "events.jsonl is not a file".into())),
+    }
+    walk(repo, dir, out);
+}
+
+/// Symlinks and temp files anywhere below an incident's folder.
+fn walk(repo: &Repo, dir: &Path, out: &mut Vec<Finding>) {
+    for (path, meta) in entries(dir) {
+        if meta.is_symlink() {
+            out.push(symlink(repo, &path));
+        } else if meta.is_dir() {
+            walk(repo, &path, out);
+        } else if let Some(f) = temp_file(repo, &path) {
+            out.push(f);
+        }
+    }
+}
+
+fn check_log(repo: &Repo, id: &str, log: &Path, out: &mut Vec<Finding>) {
+    let read = match events::read(log) {
+        Ok(read) => read,
+        Err(e) => {
+            // Unreadable as a whole (permissions?): nothing to fix here, but say so.
+            out.push(Finding::new(
+                repo,
+                Kind::UnreadableLine,
+                log,
+                None,
+                format!("cannot read the log: {e}"),
+            ));
+            return;
+        }
+    };
+    for u in &read.unreadable {
+        let message = format!("unreadable line ({})", u.reason);
+        out.push(Finding::new(repo, Kind::UnreadableLine, log, Some(u.line), message));
+    }
+    if let Some(line) = read.torn_line {
+        let message = "incomplete last line (a crash mid-write?)".to_string();
+        out.push(Finding::new(repo, Kind::TornLine, log, Some(line), message));
+    }
+    if let Err(Error::NoOpenedEvent { .. }) = index::load(repo, id) {
+        let message = "no readable `opened` event, so no command can read this incident".to_string();
+        out.push(Finding::new(repo, Kind::NoOpenedEvent, log, None, message));
+    }
+}
+
+/// A temp file of [`crate::fsutil`]'s atomic writes (`.NAME.PID.tmp`) whose process is gone.
+fn temp_file(repo: &Repo, path: &Path) -> Option<Finding> {
+    let pid = temp_pid(path)?;
+    if pid.is_some_and(alive) {
+        return None; // a write in progress
+    }
+    let message = "temporary file left by an interrupted write".to_string();
+    Some(Finding::new(repo, Kind::TempFile, path, None, message))
+}
+
+/// `Some(pid)` for `.NAME.PID.tmp`, `Some(None)` for another `.NAME.tmp`, `None` otherwise.
+fn temp_pid(path: &Path) -> Option<Option<u32>> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    if stem.is_empty() {
+        return None;
+    }
+    Some(stem.rsplit_once('.').and_then(|(_, pid)| pid.parse().ok()))
+}
+
+#[cfg(unix)]
+fn alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn alive(_: u32) -> bool {
+    false
+}
+
+/// Repairs what is safe to repair, in an order where one repair helps the next (links first,
+/// so nothing after follows one; temp files before empty folders). Each finding says what
+/// was done, or why not.
+pub fn fix(repo: &Repo, findings: &mut [Finding]) {
+    for f in findings.iter_mut().filter(|f| f.kind == Kind::Symlink) {
+        if f.path == "incidents" {
+            f.left("left in place: replace it by the folder it points to");
+            continue;
+        }
+        // Only if it is still a link: `remove_file` on a link removes the link, not its target.
+        let still = std::fs::symlink_metadata(&f.abs).is_ok_and(|m| m.is_symlink());
+        match still.then(|| std::fs::remove_file(&f.abs)) {
+            Some(Ok(())) => f.done("link removed"),
+            Some(Err(e)) => f.left(format!("not removed: {e}")),
+            None => f.done("already gone"),
+        }
+    }
+    for f in findings.iter_mut().filter(|f| f.kind == Kind::TempFile) {
+        if temp_pid(&f.abs).flatten().is_some_and(alive) {
+            f.left("its process is running again; left alone");
+            continue;
+        }
+        match std::fs::remove_file(&f.abs) {
+            Ok(()) => f.done("removed"),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => f.done("already gone"),
+            Err(e) => f.left(format!("not removed: {e}")),
+        }
+    }
+    let mut logs: BTreeMap<PathBuf, Vec<&mut Finding>> = BTreeMap::new();
+    for f in findings.iter_mut() {
+        if matches!(f.kind, Kind::UnreadableLine | Kind::TornLine) && f.line.is_some() {
+            logs.entry(f.abs.clone()).or_default().push(f);
+        }
+    }
+    for (log, lines) in logs {
+        let rejected = log.with_file_name(REJECTED);
+        let shown = Path::new(&lines[0].path).with_file_name(REJECTED).display().to_string();
+        match events::reject_unreadable(&log, &rejected) {
+            Ok(moved) => {
+                // The log was rewritten: its head starts again from a fold.
+                if let Some(id) = log.parent().and_then(|d| d.file_name()).and_then(|n| n.to_str()) {
+                    crate::head::forget(repo, id);
+                }
+                for f in lines {
+                    if moved.iter().any(|(line, _)| Some(*line) == f.line) {
+                        f.done(format!("moved to {shown}"));
+                    } else {
+                        f.left("no longer unreadable (written since?); left alone");
+                    }
+                }
+            }
+            Err(e) => lines.into_iter().for_each(|f| f.left(format!("not moved: {e}"))),
+        }
+    }
+    for f in findings.iter_mut() {
+        match f.kind {
+            Kind::NoLog => match std::fs::remove_dir(&f.abs) {
+                Ok(()) => f.done("empty folder removed"),
+                Err(_) => f.left("not empty: left in place"),
+            },
+            Kind::StaleCache => match std::fs::remove_file(&f.abs) {
+                Ok(()) => f.done("deleted"),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => f.done("already gone"),
+                Err(e) => f.left(format!("not deleted: {e}")),
+            },
+            Kind::NoOpenedEvent => f.left("not fixed: restore the `opened` event from git history"),
+            Kind::UnreadableLine if f.line.is_none() => f.left("not fixed"),
+            _ => {}
+        }
+    }
+}
+
+/// Where `--fix` keeps an incident's unreadable lines.
+pub const REJECTED: &str = "rejected.jsonl";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temp_names_are_those_fsutil_writes() {
+        assert_eq!(temp_pid(Path::new("x/.postmortem.md.4242.tmp")), Some(Some(4242)));
+        assert_eq!(temp_pid(Path::new(".events.jsonl.tmp")), Some(None));
+        assert_eq!(temp_pid(Path::new("postmortem.md.1.tmp")), None);
+        assert_eq!(temp_pid(Path::new(".tmp")), None);
+        assert_eq!(temp_pid(Path::new("events.jsonl")), None);
+    }
+
+    #[test]
+    fn this_process_is_alive() {
+        assert!(alive(std::process::id()));
+        assert!(!alive(u32::MAX));
+    }
+}
