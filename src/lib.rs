@@ -79,7 +79,7 @@ fn dispatch(ctx: Ctx, command: Command) -> Result<u8> {
         Command::Lint { paths, format, explain } => cmd::lint::run(&ctx, &paths, format, explain.as_deref()),
         Command::Doctor { fix } => cmd::doctor::run(&ctx, fix),
         Command::Schema => cmd::lint::schema(),
-        Command::Demo => cmd::demo::run(),
+        Command::Demo => cmd::demo::run(&ctx),
         Command::Completions { shell } => cmd::docs::completions(shell),
         Command::Man => cmd::docs::man(),
     }

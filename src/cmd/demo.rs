@@ -159,7 +159,7 @@ fn replay(root: &Path, n: usize, entry: &Entry) -> Result<()> {
     }
 }
 
-pub fn run() -> Result<u8> {
+pub fn run(ctx: &crate::ctx::Ctx) -> Result<u8> {
     let entries = parse(SCENARIO)?;
     if entries.is_empty() {
         return Err(Error::Scenario { place: SCENARIO_PATH.into(), message: "no entries".into() });
@@ -192,7 +192,11 @@ pub fn run() -> Result<u8> {
         eprintln!("\n    {subject}\n");
     }
     let path = std::fs::canonicalize(&path).unwrap_or(path);
-    println!("{}", path.display());
+    if ctx.global.json {
+        ctx.print_json(&serde_json::json!({ "postmortem": path, "repo": root }))?;
+    } else {
+        println!("{}", path.display());
+    }
     Ok(0)
 }
 

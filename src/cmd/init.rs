@@ -16,6 +16,19 @@ pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
     let written = starter::install(&root)?;
     let repo = load::repo(root.clone())?;
     let root_shown = std::fs::canonicalize(&root).unwrap_or(root);
+    // Every starter file that is present, so a second `init` commits what a first one could not.
+    let present: Vec<PathBuf> = starter::files()
+        .into_iter()
+        .map(|(rel, _)| PathBuf::from(rel))
+        .filter(|rel| repo.root.join(rel).exists())
+        .collect();
+    let message = "incident: initialize repository";
+    let commit = repo.commit_if_changed(&present, message, ctx.global.as_name.as_deref())?;
+    if ctx.global.json {
+        let commit = commit.map(|o| o.to_string());
+        ctx.print_json(&serde_json::json!({ "root": root_shown, "created": written, "commit": commit }))?;
+        return Ok(0);
+    }
     if written.is_empty() {
         println!("{} is already an incident repository; nothing to add", root_shown.display());
     } else {
@@ -23,18 +36,8 @@ pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
             println!("created {}", p.display());
         }
     }
-    // Every starter file that is present, so a second `init` commits what a first one could not.
-    let present: Vec<PathBuf> = starter::files()
-        .into_iter()
-        .map(|(rel, _)| PathBuf::from(rel))
-        .filter(|rel| repo.root.join(rel).exists())
-        .collect();
-    match repo.commit_if_changed(
-        &present,
-        "incident: initialize repository",
-        ctx.global.as_name.as_deref(),
-    )? {
-        Some(oid) => println!("committed {}: incident: initialize repository", &oid.to_string()[..12]),
+    match commit {
+        Some(oid) => println!("committed {}: {message}", &oid.to_string()[..12]),
         None if written.is_empty() => {}
         None => println!("nothing new to commit"),
     }

@@ -13,6 +13,8 @@ use crate::load;
 use crate::repo;
 
 pub fn run(ctx: &Ctx, paths: &[PathBuf], fmt: Format, explain: Option<&str>) -> Result<u8> {
+    // The global `--json` asks for machine output, as on every command.
+    let fmt = if ctx.global.json && fmt == Format::Human { Format::Json } else { fmt };
     if let Some(rule) = explain {
         let text = format::explain(Some(rule).filter(|r| !r.is_empty()))?;
         print!("{text}");

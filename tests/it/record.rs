@@ -256,3 +256,25 @@ fn write_commands_print_their_events_with_ids_under_json() {
     assert!(child.wait().unwrap().success());
     assert_eq!(env.events(&id).last().unwrap()["text"], "from a pipe");
 }
+
+#[test]
+fn the_other_commands_speak_json_too() {
+    let env = Env::new();
+    let out = env.ok(&["init", env.repo.to_str().unwrap(), "--json"]);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    assert!(v["commit"].as_str().is_some_and(|c| c.len() == 40), "{v}");
+    assert!(v["created"].as_array().is_some_and(|c| !c.is_empty()), "{v}");
+    let v = env.json(&["lint", "--json"]);
+    assert_eq!(v, serde_json::json!([]), "the starter files lint clean");
+    let v = env.json(&["doctor", "--json"]);
+    assert_eq!(v, serde_json::json!([]));
+    env.ok(&["open", "T", "--severity", "SEV2"]);
+    env.ok(&["resolve"]);
+    let v = env.json(&["postmortem", "--json"]);
+    assert!(
+        v["path"].as_str().is_some_and(|p| p.ends_with("postmortem.md")) && v["commit"].is_string(),
+        "{v}"
+    );
+    let v = env.json(&["demo", "--json"]);
+    assert!(v["postmortem"].as_str().is_some_and(|p| std::path::Path::new(p).is_file()), "{v}");
+}
