@@ -88,6 +88,21 @@ pub enum Command {
         #[arg(long = "type", value_enum, default_value_t = ActionType::Prevent)]
         action_type: ActionType,
     },
+    /// Customer impact as it stands from now (or --at): failing share and counts
+    Impact {
+        /// Percent of the affected services' traffic failing (default before any: 100)
+        #[arg(long, value_name = "PCT")]
+        share: Option<f64>,
+        /// Customers affected so far
+        #[arg(long, value_name = "N")]
+        customers: Option<u64>,
+        /// Orders that failed so far
+        #[arg(long, value_name = "N")]
+        failed_orders: Option<u64>,
+        /// Support tickets about it so far
+        #[arg(long, value_name = "N")]
+        tickets: Option<u64>,
+    },
     /// Narrative for the postmortem
     Retro { section: RetroSection, text: String },
     /// Where things stand: phase, elapsed against budget, overdue items

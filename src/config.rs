@@ -24,6 +24,7 @@ crate::model! {
     SERVICE: pub struct Service {
         name: String = required Shape::Str, "Display name";
         description: String = optional Shape::Str, "What it does";
+        revenue_per_hour: Option<f64> = optional Shape::Number, "Revenue this service brings per hour (default: the repository's revenue_per_hour)";
     }
 
     /// Where updates go.

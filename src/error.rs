@@ -42,6 +42,10 @@ pub enum Error {
         id: String,
         state: &'static str,
     },
+    /// `close` on an incident that is not resolved yet.
+    NotResolved {
+        id: String,
+    },
     /// `close` on an incident that is already closed.
     AlreadyClosed {
         id: String,
@@ -162,6 +166,10 @@ pub enum Error {
         value: String,
         reason: String,
     },
+    /// A failing share outside 0–100 percent.
+    BadShare {
+        value: f64,
+    },
     /// A date flag that is not `YYYY-MM-DD`.
     BadDate {
         flag: &'static str,
@@ -261,6 +269,7 @@ impl Error {
             Error::AmbiguousIncident { .. } => "ambiguous-incident",
             Error::NoOpenIncident => "no-open-incident",
             Error::NotOpen { .. } => "not-open",
+            Error::NotResolved { .. } => "not-resolved",
             Error::AlreadyClosed { .. } => "already-closed",
             Error::UnknownSeverity { .. } => "unknown-severity",
             Error::SameSeverity { .. } => "same-severity",
@@ -284,6 +293,7 @@ impl Error {
             Error::NotCorrectable { .. } => "not-correctable",
             Error::BadName { .. } => "bad-name",
             Error::BadTime { .. } => "bad-time",
+            Error::BadShare { .. } => "bad-share",
             Error::BadDate { .. } => "bad-date",
             Error::Missing { .. } => "missing",
             Error::Empty { .. } => "empty",
@@ -355,6 +365,10 @@ impl std::fmt::Display for Error {
             Error::NotOpen { id, state } => {
                 write!(f, "incident {id} is {state}; nothing more can happen in it")
             }
+            Error::NotResolved { id } => write!(
+                f,
+                "incident {id} is not resolved; resolve it first (`incident resolve --root-cause TEXT`), then write the postmortem, then close"
+            ),
             Error::AlreadyClosed { id } => write!(f, "incident {id} is already closed"),
             Error::UnknownSeverity { given, declared } => {
                 write!(f, "unknown severity {given:?}; incident.yaml declares {}", list(declared))
@@ -431,6 +445,7 @@ impl std::fmt::Display for Error {
                 write!(f, "{flag}: {value:?} is not a name: it must be one line and not empty")
             }
             Error::BadTime { flag, value, reason } => write!(f, "{flag}: cannot use time {value:?}: {reason}"),
+            Error::BadShare { value } => write!(f, "--share: {value} is not a percentage from 0 to 100"),
             Error::BadDate { flag, value } => write!(f, "{flag}: {value:?} is not a date; use YYYY-MM-DD"),
             Error::Missing { what, example } => write!(f, "missing {what}: {example}"),
             Error::Empty { what } => write!(f, "the {what} is empty"),

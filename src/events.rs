@@ -162,6 +162,18 @@ pub enum Body {
         section: String,
         text: String,
     },
+    /// Customer impact as it stands from this moment: the share (percent) of the affected
+    /// services' traffic failing, and counts for the postmortem. What is not given is unchanged.
+    Impact {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        share: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        customers: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failed_orders: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tickets: Option<u64>,
+    },
     Resolved {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         root_cause: Option<String>,
@@ -511,6 +523,7 @@ impl Body {
             Body::Action { .. } => "action",
             Body::Update { .. } => "update",
             Body::Retro { .. } => "retro",
+            Body::Impact { .. } => "impact",
             Body::Resolved { .. } => "resolved",
             Body::Closed {} => "closed",
             Body::Amend { .. } => "amend",
@@ -549,6 +562,7 @@ impl Body {
             Body::Amend { event, time, text } => Body::Amend { event, time, text: ro(text) },
             Body::Retract { event, reason } => Body::Retract { event, reason: r(reason) },
             other @ (Body::Mark { .. }
+            | Body::Impact { .. }
             | Body::Role { .. }
             | Body::Runbook { .. }
             | Body::Phase { .. }
@@ -598,6 +612,7 @@ mod tests {
             },
             Body::Update { channel: "status-page".into(), message: "m".into() },
             Body::Retro { section: "lucky".into(), text: "t".into() },
+            Body::Impact { share: Some(7.5), customers: Some(120), failed_orders: None, tickets: Some(3) },
             Body::Resolved { root_cause: Some("rc".into()) },
             Body::Closed {},
             Body::Amend { event: "e1".into(), time: Some(Utc::now()), text: Some("t".into()) },

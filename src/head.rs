@@ -98,9 +98,11 @@ impl Head {
                 }
             }
             Body::Closed {} => self.summary.state = self.summary.state.max(State::Closed),
+            Body::Impact { share: Some(p), .. } => self.moments.add_share(k.0, &e.id, *p),
             _ => {}
         }
         self.summary.impact_s = metrics::impact_s(&self.moments);
+        self.summary.failing_s = metrics::failing_s(&self.moments);
         true
     }
 
@@ -147,7 +149,7 @@ struct Stored {
     head: Head,
 }
 
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 /// Bytes of the log kept in [`Stored::tail`].
 const TAIL: u64 = 64;
 

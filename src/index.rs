@@ -164,6 +164,8 @@ pub struct Summary {
     pub drill: bool,
     pub commander: Option<String>,
     pub impact_s: Option<i64>,
+    /// The impact duration weighted by the failing share: what revenue lost is costed on.
+    pub failing_s: Option<f64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -179,7 +181,7 @@ struct Cache {
     entries: BTreeMap<String, Entry>,
 }
 
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 fn cache_path(repo: &Repo) -> Option<PathBuf> {
     repo.git_file("incident-index.json")
@@ -239,6 +241,7 @@ impl Summary {
             drill: inc.drill,
             commander: inc.commander().map(str::to_string),
             impact_s: metrics::metrics(inc).impact_s,
+            failing_s: metrics::failing_s(&inc.moments),
         }
     }
 }

@@ -66,6 +66,9 @@ fn dispatch(ctx: Ctx, command: Command) -> Result<u8> {
             cmd::record::action(&ctx, title, owner, due, action_type)
         }
         Command::Retro { section, text } => cmd::record::retro(&ctx, section, text),
+        Command::Impact { share, customers, failed_orders, tickets } => {
+            cmd::record::impact(&ctx, share, customers, failed_orders, tickets)
+        }
         Command::Resolve { root_cause } => cmd::record::resolve(&ctx, root_cause),
         Command::Close => cmd::record::close(&ctx),
         Command::Amend { event, text } => cmd::correct::amend(&ctx, &event, text),

@@ -63,48 +63,174 @@ pub fn metrics(inc: &Incident) -> Metrics {
     }
 }
 
-/// `revenue_per_hour` × impact duration, rounded to whole currency units.
-pub fn revenue_lost(config: &Config, impact_s: Option<i64>) -> Option<f64> {
-    impact_s.map(|s| (config.revenue_per_hour * s as f64 / 3600.0).round())
+/// A stretch of the impact at one failing share.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareSpan {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Percent of the affected services' traffic failing.
+    pub percent: f64,
+    /// The percentage as people read it: `7%`, `12.5%`.
+    pub label: String,
+    pub seconds: i64,
+}
+
+/// `7` → `7%`, `12.5` → `12.5%`: no float noise in a postmortem.
+pub fn percent_label(p: f64) -> String {
+    let rounded = (p * 100.0).round() / 100.0;
+    let text = format!("{rounded:.2}");
+    format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
+}
+
+/// The impact, stretch by stretch, at the failing share in force (SPEC §4): from impact
+/// started to mitigated, else resolved; `None` while it has not ended.
+pub fn share_spans(m: &Moments) -> Option<Vec<ShareSpan>> {
+    let k = moments_times(m);
+    let (start, end) = (k.started?, k.mitigated.or(k.resolved)?);
+    let mut cuts: Vec<DateTime<Utc>> =
+        m.shares.iter().map(|(t, _, _)| *t).filter(|t| *t > start && *t < end).collect();
+    cuts.dedup();
+    let mut out = Vec::new();
+    let mut from = start;
+    for to in cuts.into_iter().chain(std::iter::once(end)) {
+        if to > from {
+            let percent = m.share_at(from);
+            match out.last_mut() {
+                Some(ShareSpan { percent: p, to: t, seconds, .. }) if *p == percent => {
+                    *t = to;
+                    *seconds += (to - from).num_seconds();
+                }
+                _ => out.push(ShareSpan {
+                    from,
+                    to,
+                    percent,
+                    label: percent_label(percent),
+                    seconds: (to - from).num_seconds(),
+                }),
+            }
+        }
+        from = to;
+    }
+    Some(out)
+}
+
+/// The impact duration weighted by the failing share, in seconds.
+pub fn failing_s(m: &Moments) -> Option<f64> {
+    share_spans(m).map(|spans| spans.iter().map(|s| s.seconds as f64 * s.percent / 100.0).sum())
+}
+
+/// Revenue per hour of the affected services: each service's `revenue_per_hour`, else the
+/// repository's; the repository's when the incident names no service.
+pub fn revenue_per_hour(config: &Config, services: &[String]) -> f64 {
+    if services.is_empty() {
+        return config.revenue_per_hour;
+    }
+    services
+        .iter()
+        .map(|s| config.services.get(s).and_then(|d| d.revenue_per_hour).unwrap_or(config.revenue_per_hour))
+        .sum()
+}
+
+/// SPEC §4's revenue lost: revenue per hour of the affected services × the failing share in
+/// force, summed over the impact duration; rounded to whole currency units.
+pub fn revenue_lost(config: &Config, services: &[String], failing_s: Option<f64>) -> Option<f64> {
+    failing_s.map(|f| (revenue_per_hour(config, services) * f / 3600.0).round())
+}
+
+/// The revenue estimate with its formula, for the postmortem.
+#[derive(Debug, Clone, Serialize)]
+pub struct Revenue {
+    pub per_hour: f64,
+    pub lost: f64,
+    pub spans: Vec<ShareSpan>,
+}
+
+pub fn revenue(config: &Config, inc: &Incident) -> Option<Revenue> {
+    let spans = share_spans(&inc.moments)?;
+    let lost = revenue_lost(config, &inc.services, failing_s(&inc.moments))?;
+    Some(Revenue { per_hour: revenue_per_hour(config, &inc.services), lost, spans })
+}
+
+/// One stretch of time the incident spent in a phase.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseSpan {
+    pub from: DateTime<Utc>,
+    /// `None` while it still runs.
+    pub to: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PhaseRow {
     pub phase: Phase,
     pub budget_s: i64,
-    /// Time spent in the phase so far; `None` if it was never entered.
+    /// The severity whose budget applies: the one in force when the phase was first entered.
+    pub budget_severity: String,
+    /// Time spent in the phase: the sum of its spans; `None` if it was never entered.
     pub actual_s: Option<i64>,
     pub started: Option<DateTime<Utc>>,
     pub ended: Option<DateTime<Utc>>,
+    /// Every stretch spent in the phase (going back to a phase adds one).
+    pub spans: Vec<PhaseSpan>,
     pub running: bool,
     pub over: bool,
     /// How far past its budget the phase ran, when it did.
     pub over_by_s: Option<i64>,
 }
 
-/// Planned budget against time spent, for every phase. Open spans run until `now`.
+/// The severity in force at `t`: the span that holds then, else (before the first one, as
+/// when detection began before the incident was opened) the first.
+pub fn severity_at(inc: &Incident, t: DateTime<Utc>) -> &str {
+    inc.severities
+        .iter()
+        .rev()
+        .find(|s| s.from <= t)
+        .or(inc.severities.first())
+        .map_or(inc.severity.as_str(), |s| s.value.as_str())
+}
+
+/// Planned budget against time spent, for every phase, on the outage's clock (SPEC §4):
+/// `detect` starts when impact started, even when the incident was opened later; each later
+/// phase starts when it is entered. Actual time is the sum of a phase's spans; its budget is
+/// the one of the severity in force when it was first entered. Open spans run until `now`.
 pub fn phases(
     inc: &Incident,
     config: &Config,
     runbook: Option<&Runbook>,
     now: DateTime<Utc>,
 ) -> Vec<PhaseRow> {
+    let impact_started = inc.moments.get(Milestone::Started).unwrap_or(inc.opened_at);
     Phase::ALL
         .into_iter()
         .map(|phase| {
-            let spans: Vec<&Span> = inc.phases.iter().filter(|s| s.value == phase.name()).collect();
-            let budget_s = config.budget(phase, &inc.severity, runbook.and_then(|r| r.budget(phase)));
-            let actual_s = (!spans.is_empty())
-                .then(|| spans.iter().map(|s| (s.to.unwrap_or(now) - s.from).num_seconds()).sum::<i64>());
+            let mut spans: Vec<PhaseSpan> = inc
+                .phases
+                .iter()
+                .filter(|s| s.value == phase.name())
+                .map(|s| PhaseSpan { from: s.from, to: s.to })
+                .collect();
+            if phase == Phase::Detect
+                && let Some(first) = spans.first_mut()
+            {
+                // The first detect span is the outage's: it began with the impact.
+                first.from = impact_started.min(first.to.unwrap_or(now));
+            }
+            let first_entered = spans.first().map_or(inc.opened_at, |s| s.from);
+            let budget_severity = severity_at(inc, first_entered).to_string();
+            let budget_s = config.budget(phase, &budget_severity, runbook.and_then(|r| r.budget(phase)));
+            let actual_s = (!spans.is_empty()).then(|| {
+                spans.iter().map(|s| (s.to.unwrap_or(now) - s.from).num_seconds().max(0)).sum::<i64>()
+            });
             PhaseRow {
                 phase,
                 budget_s,
+                budget_severity,
                 actual_s,
                 started: spans.first().map(|s| s.from),
                 ended: spans.last().and_then(|s| s.to),
                 running: spans.last().is_some_and(|s| s.to.is_none()),
                 over: actual_s.is_some_and(|a| a > budget_s),
                 over_by_s: actual_s.map(|a| a - budget_s).filter(|o| *o > 0),
+                spans,
             }
         })
         .collect()

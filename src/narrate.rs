@@ -58,6 +58,22 @@ pub fn describe(e: &Event) -> String {
         Body::Action { title, owner, .. } => format!("Action item for {owner}: {title}"),
         Body::Update { channel, message } => format!("Update on {channel}: {message}"),
         Body::Retro { section, text } => format!("Retro ({section}): {text}"),
+        Body::Impact { share, customers, failed_orders, tickets } => {
+            let mut parts = Vec::new();
+            if let Some(p) = share {
+                parts.push(format!("{p}% of traffic failing"));
+            }
+            for (n, what) in [
+                (customers, "customers affected"),
+                (failed_orders, "failed orders"),
+                (tickets, "support tickets"),
+            ] {
+                if let Some(n) = n {
+                    parts.push(format!("{n} {what}"));
+                }
+            }
+            format!("Impact: {}", parts.join(", "))
+        }
         Body::Resolved { root_cause } => match root_cause {
             Some(r) => format!("Resolved. Root cause: {r}"),
             None => "Resolved".to_string(),

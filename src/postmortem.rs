@@ -87,6 +87,8 @@ pub struct Context {
     drill: bool,
     date: String,
     generated_at: DateTime<Utc>,
+    /// The incident is not resolved yet: the file is a draft, says so, and is not committed.
+    draft: bool,
     authors: Vec<String>,
     services: Vec<Service>,
     severities: Vec<Span>,
@@ -95,6 +97,13 @@ pub struct Context {
     metrics: Metrics,
     revenue_per_hour: String,
     revenue_lost: Option<String>,
+    /// How the estimate is made, with its figures: `USD 120,000/hour × (7% × 42m)`.
+    revenue_formula: Option<String>,
+    /// The failing share over the impact, stretch by stretch.
+    shares: Vec<metrics::ShareSpan>,
+    customers: Option<u64>,
+    failed_orders: Option<u64>,
+    tickets: Option<u64>,
     phases: Vec<PhaseRow>,
     overruns: Vec<String>,
     root_cause: Option<String>,
@@ -131,6 +140,7 @@ pub fn context(repo: &Repo, inc: &Incident) -> Context {
         }
     }
     let currency = repo.config.currency();
+    let revenue = metrics::revenue(&repo.config, inc);
     Context {
         id: inc.id.clone(),
         title: inc.title.clone(),
@@ -139,6 +149,7 @@ pub fn context(repo: &Repo, inc: &Incident) -> Context {
         drill: inc.drill,
         date: timefmt::date(inc.mark(Milestone::Started).unwrap_or(inc.opened_at)),
         generated_at: now,
+        draft: inc.state == crate::state::State::Open,
         authors,
         services: inc
             .services
@@ -148,8 +159,20 @@ pub fn context(repo: &Repo, inc: &Incident) -> Context {
         severities: inc.severities.clone(),
         severity_time: metrics::severity_time(inc, end),
         key_times: metrics::key_times(inc),
-        revenue_per_hour: money(repo.config.revenue_per_hour, currency),
-        revenue_lost: metrics::revenue_lost(&repo.config, m.impact_s).map(|r| money(r, currency)),
+        revenue_per_hour: money(metrics::revenue_per_hour(&repo.config, &inc.services), currency),
+        revenue_lost: revenue.as_ref().map(|r| money(r.lost, currency)),
+        revenue_formula: revenue.as_ref().map(|r| {
+            let terms: Vec<String> = r
+                .spans
+                .iter()
+                .map(|s| format!("{} × {}", s.label, crate::timefmt::human(s.seconds)))
+                .collect();
+            format!("{}/hour × ({})", money(r.per_hour, currency), terms.join(" + "))
+        }),
+        shares: revenue.map(|r| r.spans).unwrap_or_default(),
+        customers: inc.customers,
+        failed_orders: inc.failed_orders,
+        tickets: inc.tickets,
         metrics: m,
         phases,
         overruns,

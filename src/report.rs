@@ -52,7 +52,7 @@ pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
         summary: Summary::of(inc),
         runbook: inc.runbook.clone(),
         key_times: metrics::key_times(inc),
-        revenue_lost: metrics::revenue_lost(&repo.config, m.impact_s),
+        revenue_lost: metrics::revenue_lost(&repo.config, &inc.services, metrics::failing_s(&inc.moments)),
         metrics: m,
         updates_due_at: metrics::update_cadence(inc, &repo.config, now).map(|c| c.due_at),
         overdue: overdue(repo, inc, &phases, now),

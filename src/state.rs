@@ -102,6 +102,10 @@ pub struct Incident {
     /// Retro section → texts, in order given.
     pub retro: BTreeMap<String, Vec<String>>,
     pub root_cause: Option<String>,
+    /// The impact counts as they stand (the latest given of each).
+    pub customers: Option<u64>,
+    pub failed_orders: Option<u64>,
+    pub tickets: Option<u64>,
     /// Every event once, corrected, ordered by (when it happened, id): the timeline.
     /// Corrections and retracted events are in it too; the fold skipped them.
     pub events: Vec<Event>,
@@ -208,11 +212,15 @@ pub struct Moments {
     pub marks: BTreeMap<Milestone, DateTime<Utc>>,
     /// The `mark` event of each milestone marked explicitly: its id and moment.
     pub marked_by: BTreeMap<Milestone, (String, DateTime<Utc>)>,
+    /// The failing share (percent) from each `impact --share` on, in the fold's order, with
+    /// the event's id (ties at one moment fold by id). Before the first: 100%.
+    #[serde(default)]
+    pub shares: Vec<(DateTime<Utc>, String, f64)>,
 }
 
 impl Moments {
     pub fn new(opened_at: DateTime<Utc>) -> Moments {
-        Moments { opened_at, marks: BTreeMap::new(), marked_by: BTreeMap::new() }
+        Moments { opened_at, marks: BTreeMap::new(), marked_by: BTreeMap::new(), shares: Vec::new() }
     }
 
     /// A milestone's moment: as given, else (impact started, detected) when the incident was
@@ -244,6 +252,17 @@ impl Moments {
             return Ok(());
         }
         self.with(Milestone::Resolved, at).check(Milestone::Resolved)
+    }
+
+    /// Records a failing share from `at` on, keeping the fold's order (time, then id).
+    pub fn add_share(&mut self, at: DateTime<Utc>, id: &str, percent: f64) {
+        let i = self.shares.partition_point(|(t, i, _)| (*t, i.as_str()) <= (at, id));
+        self.shares.insert(i, (at, id.to_string(), percent));
+    }
+
+    /// The failing share in force at `t`, in percent.
+    pub fn share_at(&self, t: DateTime<Utc>) -> f64 {
+        self.shares.iter().rev().find(|(at, _, _)| *at <= t).map_or(100.0, |(_, _, p)| *p)
     }
 
     /// These moments with milestone `m` at `at`.
@@ -319,6 +338,9 @@ impl Incident {
             updates: Vec::new(),
             retro: BTreeMap::new(),
             root_cause: None,
+            customers: None,
+            failed_orders: None,
+            tickets: None,
             events: Vec::new(),
             corrected: BTreeSet::new(),
             retracted: BTreeMap::new(),
@@ -403,6 +425,14 @@ impl Incident {
                 at: when,
                 by: e.by.clone(),
             }),
+            Body::Impact { share, customers, failed_orders, tickets } => {
+                if let Some(p) = share {
+                    self.moments.add_share(when, &e.id, *p);
+                }
+                self.customers = customers.or(self.customers);
+                self.failed_orders = failed_orders.or(self.failed_orders);
+                self.tickets = tickets.or(self.tickets);
+            }
             Body::Retro { section, text } => {
                 self.retro.entry(section.clone()).or_default().push(text.clone())
             }

@@ -29,7 +29,10 @@ pub fn run(ctx: &Ctx, all: bool) -> Result<u8> {
     if ctx.global.json {
         let rows: Vec<Row<'_>> = summaries
             .iter()
-            .map(|s| Row { summary: s, revenue_lost: metrics::revenue_lost(&repo.config, s.impact_s) })
+            .map(|s| Row {
+                summary: s,
+                revenue_lost: metrics::revenue_lost(&repo.config, &s.services, s.failing_s),
+            })
             .collect();
         ctx.print_json(&rows)?;
         return Ok(0);

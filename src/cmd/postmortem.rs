@@ -18,13 +18,23 @@ pub fn run(
     let to_file = output.is_some();
     let path = write(&repo, &inc, template, output)?;
     let path = std::fs::canonicalize(&path).unwrap_or(path);
+    // A draft (the incident still open) is written for reading, never committed (SPEC §5).
+    let draft = inc.state == crate::state::State::Open;
+    let no_commit = no_commit || draft;
     let oid = if no_commit || to_file { None } else { commit(&repo, &inc, ctx.global.as_name.as_deref())? };
     if ctx.global.json {
         let commit = oid.map(|o| o.to_string());
-        ctx.print_json(&serde_json::json!({ "incident": inc.id, "path": path, "commit": commit }))?;
+        ctx.print_json(
+            &serde_json::json!({ "incident": inc.id, "path": path, "commit": commit, "draft": draft }),
+        )?;
         return Ok(0);
     }
-    if !(no_commit || to_file) {
+    if draft {
+        eprintln!(
+            "draft: incident {} is still open, so nothing is committed (`incident resolve` first)",
+            inc.id
+        );
+    } else if !(no_commit || to_file) {
         match oid {
             Some(oid) => eprintln!(
                 "committed {} postmortem: {} {}",

@@ -77,6 +77,32 @@ pub fn retro(ctx: &Ctx, section: RetroSection, text: String) -> Result<u8> {
     ctx.record(&repo, head.id(), vec![Body::Retro { section, text }], &said)
 }
 
+pub fn impact(
+    ctx: &Ctx,
+    share: Option<f64>,
+    customers: Option<u64>,
+    failed_orders: Option<u64>,
+    tickets: Option<u64>,
+) -> Result<u8> {
+    if let Some(p) = share
+        && !(0.0..=100.0).contains(&p)
+    {
+        return Err(Error::BadShare { value: p });
+    }
+    if share.is_none() && customers.is_none() && failed_orders.is_none() && tickets.is_none() {
+        return Err(Error::Missing {
+            what: "--share, --customers, --failed-orders or --tickets",
+            example: "incident impact --share 7 --failed-orders 1200",
+        });
+    }
+    let (repo, head) = ctx.head_target()?;
+    let said = match share {
+        Some(p) => format!("impact: {p}% of traffic failing"),
+        None => "impact recorded".to_string(),
+    };
+    ctx.record(&repo, head.id(), vec![Body::Impact { share, customers, failed_orders, tickets }], &said)
+}
+
 pub fn resolve(ctx: &Ctx, root_cause: Option<String>) -> Result<u8> {
     let (repo, head) = ctx.head_target()?;
     head.require_open()?;
@@ -89,10 +115,8 @@ pub fn close(ctx: &Ctx) -> Result<u8> {
     let (repo, head) = ctx.head_target()?;
     let bodies = match head.summary.state {
         State::Closed => return Err(Error::AlreadyClosed { id: head.id().to_string() }),
-        State::Open => {
-            head.moments.check_resolution(ctx.at()?.unwrap_or(ctx.now))?;
-            vec![Body::Resolved { root_cause: None }, Body::Closed {}]
-        }
+        // Closing is for after the postmortem; ending the response is `resolve`'s.
+        State::Open => return Err(Error::NotResolved { id: head.id().to_string() }),
         State::Resolved => vec![Body::Closed {}],
     };
     ctx.record(&repo, head.id(), bodies, "closed")

@@ -202,7 +202,7 @@ fn malformed_config_names_file_line_and_column() {
     let out = env.fails(2, &["list"]);
     let err = one_line_error(&out);
     assert!(
-        err.contains("incident.yaml:4:19: revenue_per_hour: expected a number, found a string [wrong-type]"),
+        err.contains("incident.yaml:6:19: revenue_per_hour: expected a number, found a string [wrong-type]"),
         "{err}"
     );
 }

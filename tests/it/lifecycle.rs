@@ -52,14 +52,27 @@ fn founding_scenario_postmortem_has_the_computed_numbers_and_is_committed() {
         "| Impact duration | 42m |",
         "| Time at SEV2 | 7m |",
         "| Time at SEV1 | 56m |",
-        "| Estimated revenue lost | USD 126,000 (USD 180,000/hour × 42m) |",
-        "| detect | 5m | 4m | 2025-11-28 14:09:00Z | 2025-11-28 14:13:00Z | — |",
-        "| assess | 10m | 13m | 2025-11-28 14:13:00Z | 2025-11-28 14:26:00Z | **over by 3m** |",
-        "| diagnose | 30m | 10m | 2025-11-28 14:26:00Z | 2025-11-28 14:36:00Z | — |",
-        "| remediate | 45m | 11m | 2025-11-28 14:36:00Z | 2025-11-28 14:47:00Z | — |",
-        "| validate | 30m | 25m | 2025-11-28 14:47:00Z | 2025-11-28 15:12:00Z | — |",
-        "Phases over budget: assess.",
-        "    assess (13m of 10m) :crit, assess, 2025-11-28T14:13:00, 2025-11-28T14:26:00",
+        // SPEC §4's revenue: checkout's and web's revenue per hour (100,000 + 20,000) × the 7%
+        // failing share over the 42 minutes of impact = 5,880.
+        "| Estimated revenue lost | USD 5,880 = USD 120,000/hour × (7% × 42m) |",
+        "| Failing share 2025-11-28 14:02:00Z → 2025-11-28 14:44:00Z | 7% of the affected services' traffic (42m) |",
+        "| Customers affected | 5200 |",
+        "| Failed orders | 6300 |",
+        "| Support tickets | 140 |",
+        // The outage's clock: detect runs from impact started (14:02), not from opening (14:09);
+        // detect and assess were entered at SEV2 and keep its budgets (5m, 15m); the later
+        // phases were entered at SEV1 (30m, 45m, 30m).
+        "| detect | 5m (SEV2) | 11m | 2025-11-28 14:02:00Z | 2025-11-28 14:13:00Z | **over by 6m** |",
+        "| assess | 15m (SEV2) | 13m | 2025-11-28 14:13:00Z | 2025-11-28 14:26:00Z | — |",
+        "| diagnose | 30m (SEV1) | 10m | 2025-11-28 14:26:00Z | 2025-11-28 14:36:00Z | — |",
+        "| remediate | 45m (SEV1) | 11m | 2025-11-28 14:36:00Z | 2025-11-28 14:47:00Z | — |",
+        "| validate | 30m (SEV1) | 25m | 2025-11-28 14:47:00Z | 2025-11-28 15:12:00Z | — |",
+        "Phases over budget: detect.",
+        "    detect (11m of 5m) :crit, detect1, 2025-11-28T14:02:00, 2025-11-28T14:13:00",
+        "    assess (13m of 15m) :done, assess1, 2025-11-28T14:13:00, 2025-11-28T14:26:00",
+        "    Impact started :milestone, started, 2025-11-28T14:02:00, 0m",
+        "    Detected :milestone, detected, 2025-11-28T14:06:00, 0m",
+        "    Mitigated :milestone, mitigated, 2025-11-28T14:44:00, 0m",
         "| commander | Alice Chen | 2025-11-28 14:09:00Z | 2025-11-28 14:50:00Z |",
         "| commander (handoff) | Priya Raman | 2025-11-28 14:50:00Z | 2025-11-28 15:12:00Z |",
         "| comms | Ben Okafor | 2025-11-28 14:14:00Z | 2025-11-28 15:12:00Z |",
@@ -149,7 +162,7 @@ fn status_and_list_json_carry_the_same_metrics() {
     assert_eq!(m["time_to_mitigate_s"], 2520);
     assert_eq!(m["time_to_resolve_s"], 4200);
     assert_eq!(m["impact_s"], 2520);
-    assert_eq!(s["revenue_lost"], 126000.0);
+    assert_eq!(s["revenue_lost"], 5880.0);
 
     let list = env.json(&["list", "--json"]);
     let rows = list.as_array().unwrap();
@@ -194,7 +207,7 @@ fn hand_edits_in_editable_blocks_survive_a_rerender() {
     let rel = format!("incidents/{id}/postmortem.md");
     let pm = env.read(&rel);
     let edited = pm.replace(
-        "_describe who was affected and how (orders failed, logins refused, …)._",
+        "Release v2.31.0 of checkout at 13:58 UTC.",
         "About 3,100 shoppers saw Error 500 at checkout.",
     );
     assert_ne!(pm, edited);
@@ -272,7 +285,7 @@ fn demo_prints_the_path_of_a_committed_postmortem() {
     assert!(path.is_absolute() && path.ends_with("postmortem.md"), "{path:?}");
     let pm = std::fs::read_to_string(&path).unwrap();
     assert!(pm.contains("| Time to mitigate | impact started → mitigated | 42m |"));
-    assert!(pm.contains("| Estimated revenue lost | USD 126,000 (USD 180,000/hour × 42m) |"));
+    assert!(pm.contains("| Estimated revenue lost | USD 5,880 = USD 120,000/hour × (7% × 42m) |"));
     let root = path.ancestors().nth(3).unwrap();
     let log = std::process::Command::new("git")
         .arg("-C")

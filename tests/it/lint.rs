@@ -685,7 +685,10 @@ fn each_file_gets_its_own_repositorys_declarations() {
     let cfg = dir.join("pharmacy/incident.yaml");
     let text = std::fs::read_to_string(&cfg).unwrap();
     let text = text
-        .replace("  web:\n    name: Storefront\n    description: The public website and mobile web\n", "");
+        .replace(
+            "  web:\n    name: Storefront\n    description: The public website and mobile web\n    revenue_per_hour: 20000\n",
+            "",
+        );
     assert!(!text.contains("  web:"), "{text}");
     write(&cfg, &text);
     let out = run_in(&env, dir, &["lint", ".", "--format", "json"]);
