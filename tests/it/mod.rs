@@ -12,5 +12,6 @@ mod lint_robust;
 mod log_durability;
 mod markdown;
 mod model_agreement;
+mod oncall;
 mod record;
 mod walk_pty;
