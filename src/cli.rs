@@ -60,6 +60,9 @@ pub enum Command {
     /// Record a runbook step, or run its command
     #[command(subcommand)]
     Step(StepCmd),
+    /// Runbooks of the incident
+    #[command(subcommand)]
+    Runbook(RunbookCmd),
     /// Move to the next phase, or to a named one
     Phase {
         /// `next`, or one of detect, assess, diagnose, remediate, validate
@@ -230,6 +233,16 @@ pub enum StepCmd {
     },
     /// Run the step's command (asks first, unless --yes)
     Run { step: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunbookCmd {
+    /// Attach another runbook mid-incident; the walk follows it from the current phase, and
+    /// earlier runbooks keep their results
+    Attach {
+        /// The runbook's id (its `id:`)
+        id: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

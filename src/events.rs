@@ -135,6 +135,9 @@ pub enum Body {
         choice: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
+        /// The runbook the step belongs to (several may be attached).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runbook: Option<String>,
     },
     Command {
         step: String,
@@ -145,6 +148,9 @@ pub enum Body {
         #[serde(default)]
         truncated: bool,
         duration_ms: u64,
+        /// The runbook the step belongs to (several may be attached).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runbook: Option<String>,
     },
     Action {
         title: String,
@@ -542,17 +548,20 @@ impl Body {
             }
             Body::Note { text } => Body::Note { text: r(text) },
             Body::Severity { from, to, reason } => Body::Severity { from, to, reason: ro(reason) },
-            Body::Step { step, phase, outcome, choice, note } => {
-                Body::Step { step, phase, outcome, choice, note: ro(note) }
+            Body::Step { step, phase, outcome, choice, note, runbook } => {
+                Body::Step { step, phase, outcome, choice, note: ro(note), runbook }
             }
-            Body::Command { step, command, exit_code, output, truncated, duration_ms } => Body::Command {
-                step,
-                command: r(command),
-                exit_code,
-                output: r(output),
-                truncated,
-                duration_ms,
-            },
+            Body::Command { step, command, exit_code, output, truncated, duration_ms, runbook } => {
+                Body::Command {
+                    step,
+                    command: r(command),
+                    exit_code,
+                    output: r(output),
+                    truncated,
+                    duration_ms,
+                    runbook,
+                }
+            }
             Body::Action { title, owner, due, action_type } => {
                 Body::Action { title: r(title), owner, due, action_type }
             }
@@ -595,6 +604,7 @@ mod tests {
                 outcome: Outcome::Done,
                 choice: Some("yes".into()),
                 note: Some("n".into()),
+                runbook: Some("bad-deploy".into()),
             },
             Body::Command {
                 step: "s".into(),
@@ -603,6 +613,7 @@ mod tests {
                 output: "o".into(),
                 truncated: true,
                 duration_ms: 12,
+                runbook: None,
             },
             Body::Action {
                 title: "a".into(),

@@ -21,6 +21,8 @@ pub enum Status {
     Failed,
     /// On a branch that was not taken, or left behind when the phase moved on.
     NotTaken,
+    /// Its command ran, and no outcome was recorded: never "not taken".
+    Ran,
 }
 
 impl Status {
@@ -31,6 +33,7 @@ impl Status {
             Status::Skipped => "skipped",
             Status::Failed => "failed",
             Status::NotTaken => "not taken",
+            Status::Ran => "ran, no outcome recorded",
         }
     }
 }
@@ -55,7 +58,8 @@ pub struct Plan<'a> {
 impl<'a> Plan<'a> {
     pub fn compute(runbook: &'a Runbook, inc: &Incident) -> Plan<'a> {
         let steps = runbook.steps();
-        let outcomes = inc.step_outcomes();
+        let outcomes = inc.step_outcomes(&runbook.id);
+        let ran: HashSet<&str> = inc.commands_of(&runbook.id).map(|c| c.step.as_str()).collect();
         let phase_now = inc.phase();
         let mut statuses = vec![Status::Pending; steps.len()];
         // Where each step id first stands, to turn answers into step numbers.
@@ -99,6 +103,12 @@ impl<'a> Plan<'a> {
                 }
             }
             i += 1;
+        }
+        // A step whose command ran was taken, whatever the branches say.
+        for (k, s) in steps.iter().enumerate() {
+            if statuses[k] == Status::NotTaken && ran.contains(s.step.id.as_str()) {
+                statuses[k] = Status::Ran;
+            }
         }
         let items = steps.into_iter().zip(statuses).collect();
         Plan { items, current }

@@ -254,6 +254,7 @@ mod tests {
                 phase: Phase::Detect,
                 outcome: Outcome::Done,
                 choice: None,
+                runbook: None,
                 note: None,
             },
             _ => Body::Note { text: format!("n{n}") },

@@ -57,6 +57,7 @@ fn dispatch(ctx: Ctx, command: Command) -> Result<u8> {
         Command::Open(args) => cmd::open::run(&ctx, args),
         Command::Walk { id, runbook } => cmd::walk::run(&ctx, id.as_deref(), runbook.as_deref()),
         Command::Step(step) => cmd::step::run(&ctx, step),
+        Command::Runbook(cli::RunbookCmd::Attach { id }) => cmd::runbook::attach(&ctx, &id),
         Command::Phase { target } => cmd::phase::run(&ctx, &target),
         Command::Log { note } => cmd::record::log(&ctx, note),
         Command::Mark { milestone } => cmd::record::mark(&ctx, milestone),

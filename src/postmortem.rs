@@ -110,7 +110,8 @@ pub struct Context {
     retro: BTreeMap<String, Vec<String>>,
     roles: BTreeMap<String, Vec<Span>>,
     timeline: Vec<TimelineRow>,
-    runbook: Option<RunbookOut>,
+    /// Every runbook attached, in the order attached, each with its own results.
+    runbooks: Vec<RunbookOut>,
     updates: Vec<UpdateRow>,
     actions: Vec<ActionRow>,
 }
@@ -184,7 +185,12 @@ pub fn context(repo: &Repo, inc: &Incident) -> Context {
             .iter()
             .map(|e| TimelineRow { at: e.when(), text: in_timeline(inc, e), by: e.by.clone() })
             .collect(),
-        runbook: rb.as_ref().map(|rb| runbook_out(rb, inc)),
+        runbooks: inc
+            .runbooks
+            .iter()
+            .filter_map(|id| load::runbook(&repo.runbooks_dir(), id, &load::context(&repo.config)).ok())
+            .map(|rb| runbook_out(&rb, inc))
+            .collect(),
         updates: inc
             .updates
             .iter()
@@ -216,7 +222,7 @@ pub fn context(repo: &Repo, inc: &Incident) -> Context {
 
 fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
     let plan = Plan::compute(rb, inc);
-    let outcomes = inc.step_outcomes();
+    let outcomes = inc.step_outcomes(&rb.id);
     let steps = plan
         .items
         .iter()
@@ -235,8 +241,7 @@ fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
         })
         .collect();
     let commands = inc
-        .commands
-        .iter()
+        .commands_of(&rb.id)
         .map(|c| {
             let expected = rb.find_step(&c.step).and_then(|p| p.step.expect_exit).unwrap_or(0);
             CommandRow {

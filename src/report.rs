@@ -25,7 +25,10 @@ pub struct StepRef {
 pub struct StatusJson {
     #[serde(flatten)]
     pub summary: Summary,
+    /// The runbook the walk follows (the latest attached).
     pub runbook: Option<String>,
+    /// Every runbook attached, in order.
+    pub runbooks: Vec<String>,
     pub key_times: KeyTimes,
     pub metrics: Metrics,
     pub revenue_lost: Option<f64>,
@@ -51,6 +54,7 @@ pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
     StatusJson {
         summary: Summary::of(inc),
         runbook: inc.runbook.clone(),
+        runbooks: inc.runbooks.clone(),
         key_times: metrics::key_times(inc),
         revenue_lost: metrics::revenue_lost(&repo.config, &inc.services, metrics::failing_s(&inc.moments)),
         metrics: m,

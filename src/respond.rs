@@ -41,8 +41,17 @@ pub fn record_outcome(
         }
         _ => {}
     }
-    let event =
-        ctx.event(repo, Body::Step { step: step.clone(), phase: placed.phase, outcome, choice, note })?;
+    let event = ctx.event(
+        repo,
+        Body::Step {
+            step: step.clone(),
+            phase: placed.phase,
+            outcome,
+            choice,
+            note,
+            runbook: Some(placed.runbook.to_string()),
+        },
+    )?;
     ctx.append(repo, &inc.id, std::slice::from_ref(&event))?;
     Ok(event)
 }
@@ -75,6 +84,7 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
             output: ran.output,
             truncated: ran.truncated,
             duration_ms: ran.duration_ms,
+            runbook: Some(placed.runbook.to_string()),
         },
     )?;
     ctx.append(repo, &inc.id, std::slice::from_ref(&event))?;
@@ -88,6 +98,20 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
         ctx.say_appended(&inc.id, &[event], "")?;
     }
     Ok(code)
+}
+
+/// Attaches runbook `id` (as `lint` accepts it) to the incident; the walk follows it from
+/// the current phase on. Attaching the runbook already followed changes nothing.
+pub fn attach_runbook(ctx: &Ctx, repo: &Repo, inc: &Incident, id: &str) -> Result<u8> {
+    inc.require_open()?;
+    let rb = crate::load::runbook(&repo.runbooks_dir(), id, &crate::load::context(&repo.config))?;
+    if inc.runbook.as_deref() == Some(rb.id.as_str()) {
+        ctx.say(format!("runbook {} is already the one the walk follows", rb.id));
+        return Ok(0);
+    }
+    let event = ctx.event(repo, Body::Runbook { runbook: rb.id.clone() })?;
+    let said = format!("runbook {} attached; the walk follows it from phase {}", rb.id, inc.phase());
+    ctx.append_and_say(repo, &inc.id, vec![event], &said)
 }
 
 /// Moves the response into `phase` and says so, with the phase's budget as `status` shows it.

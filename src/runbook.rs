@@ -93,6 +93,8 @@ fn scalar(v: &serde_yaml::Value) -> Option<String> {
 /// A step with the phase it belongs to; the flattened runbook is the walk's path.
 #[derive(Debug, Clone, Copy)]
 pub struct PlacedStep<'a> {
+    /// The id of the runbook the step is in.
+    pub runbook: &'a str,
     pub phase: Phase,
     pub step: &'a Step,
 }
@@ -107,9 +109,9 @@ impl Runbook {
         Phase::ALL
             .into_iter()
             .flat_map(|phase| {
-                self.phase(phase)
-                    .into_iter()
-                    .flat_map(move |p| p.steps.iter().map(move |step| PlacedStep { phase, step }))
+                self.phase(phase).into_iter().flat_map(move |p| {
+                    p.steps.iter().map(move |step| PlacedStep { runbook: &self.id, phase, step })
+                })
             })
             .collect()
     }

@@ -42,6 +42,9 @@ pub struct Span {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StepRecord {
+    /// The runbook it was recorded against; `None` in logs written before several runbooks
+    /// could be attached, where it counts for whichever runbook has the step.
+    pub runbook: Option<String>,
     pub step: String,
     pub phase: Phase,
     pub outcome: Outcome,
@@ -53,6 +56,7 @@ pub struct StepRecord {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CommandRecord {
+    pub runbook: Option<String>,
     pub step: String,
     pub command: String,
     pub exit_code: Option<i32>,
@@ -88,7 +92,10 @@ pub struct Incident {
     pub state: State,
     pub opened_at: DateTime<Utc>,
     pub opened_by: String,
+    /// The runbook the walk follows: the latest attached.
     pub runbook: Option<String>,
+    /// Every runbook attached, in the order first attached; each keeps its results.
+    pub runbooks: Vec<String>,
     /// The key moments, as given.
     pub moments: Moments,
     pub severities: Vec<Span>,
@@ -190,6 +197,11 @@ fn close_last(spans: &mut [Span], at: DateTime<Utc>) {
     {
         last.to = Some(at);
     }
+}
+
+/// Whether a record made against `recorded` counts for runbook `runbook`.
+fn belongs(recorded: &Option<String>, runbook: &str) -> bool {
+    recorded.as_deref().is_none_or(|r| r == runbook)
 }
 
 /// SPEC §2's order of the key moments: (earlier, later) pairs that must hold.
@@ -316,6 +328,7 @@ impl Incident {
             opened_at: first.when(),
             opened_by: first.by.clone(),
             runbook: None,
+            runbooks: Vec::new(),
             moments: Moments::new(first.when()),
             severities: vec![Span {
                 value: severity,
@@ -384,7 +397,12 @@ impl Incident {
                     reason: None,
                 });
             }
-            Body::Runbook { runbook } => self.runbook = Some(runbook.clone()),
+            Body::Runbook { runbook } => {
+                if !self.runbooks.contains(runbook) {
+                    self.runbooks.push(runbook.clone());
+                }
+                self.runbook = Some(runbook.clone());
+            }
             Body::Phase { phase } => {
                 close_last(&mut self.phases, when);
                 self.phases.push(Span {
@@ -395,7 +413,8 @@ impl Incident {
                     reason: None,
                 });
             }
-            Body::Step { step, phase, outcome, choice, note } => self.steps.push(StepRecord {
+            Body::Step { step, phase, outcome, choice, note, runbook } => self.steps.push(StepRecord {
+                runbook: runbook.clone(),
                 step: step.clone(),
                 phase: *phase,
                 outcome: *outcome,
@@ -404,14 +423,17 @@ impl Incident {
                 at: when,
                 by: e.by.clone(),
             }),
-            Body::Command { step, command, exit_code, output, .. } => self.commands.push(CommandRecord {
-                step: step.clone(),
-                command: command.clone(),
-                exit_code: *exit_code,
-                output: output.clone(),
-                at: when,
-                by: e.by.clone(),
-            }),
+            Body::Command { step, command, exit_code, output, runbook, .. } => {
+                self.commands.push(CommandRecord {
+                    runbook: runbook.clone(),
+                    step: step.clone(),
+                    command: command.clone(),
+                    exit_code: *exit_code,
+                    output: output.clone(),
+                    at: when,
+                    by: e.by.clone(),
+                })
+            }
             Body::Action { title, owner, due, action_type } => self.actions.push(ActionItem {
                 title: title.clone(),
                 owner: owner.clone(),
@@ -468,9 +490,14 @@ impl Incident {
         self.moments.get(m)
     }
 
-    /// The latest record of each step, keyed by step id.
-    pub fn step_outcomes(&self) -> BTreeMap<&str, &StepRecord> {
-        self.steps.iter().map(|s| (s.step.as_str(), s)).collect()
+    /// The latest record of each step of runbook `runbook`, keyed by step id.
+    pub fn step_outcomes(&self, runbook: &str) -> BTreeMap<&str, &StepRecord> {
+        self.steps.iter().filter(|s| belongs(&s.runbook, runbook)).map(|s| (s.step.as_str(), s)).collect()
+    }
+
+    /// The commands run for steps of runbook `runbook`.
+    pub fn commands_of<'a>(&'a self, runbook: &'a str) -> impl Iterator<Item = &'a CommandRecord> {
+        self.commands.iter().filter(move |c| belongs(&c.runbook, runbook))
     }
 
     /// The one check that a command may change the response: the incident is open.

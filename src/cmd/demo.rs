@@ -131,6 +131,7 @@ pub fn log_recorded(root: &Path, entry: &Entry) -> Result<()> {
                 output: ran.output.clone(),
                 truncated: false,
                 duration_ms: ran.duration_ms,
+                runbook: Some(rb.id.clone()),
             }
         }
         What::Update { channel, message } => {

@@ -11,6 +11,7 @@ pub mod open;
 pub mod phase;
 pub mod postmortem;
 pub mod record;
+pub mod runbook;
 pub mod status;
 pub mod step;
 pub mod timeline;

@@ -151,3 +151,46 @@ fn a_postmortem_of_an_open_incident_is_an_uncommitted_draft() {
     assert!(out.stderr.contains("nothing to commit"), "{out:?}");
     assert_eq!(env.git(&["rev-list", "--count", "HEAD"]), after);
 }
+
+/// Regression: `walk --runbook other` replaced the first runbook and its results vanished from
+/// the postmortem; a step whose command ran was listed "not taken".
+#[test]
+fn a_second_runbook_keeps_the_first_ones_results() {
+    let env = Env::init();
+    env.ok(&[
+        "open",
+        "DNS down",
+        "--severity",
+        "SEV2",
+        "--service",
+        "web",
+        "--runbook",
+        "dns-failure",
+        "--started-at",
+        "-30m",
+        "--at",
+        "-30m",
+    ]);
+    let first = env.json(&["status", "--json"])["next_step"]["id"].as_str().unwrap().to_string();
+    env.ok(&["step", "done", &first, "--note", "resolvers answer"]);
+    // It turned out to be the payment gateway.
+    env.ok(&["phase", "diagnose"]);
+    let out = env.ok(&["runbook", "attach", "third-party"]);
+    assert!(out.stdout.contains("third-party attached"), "{out:?}");
+    let s = env.json(&["status", "--json"]);
+    assert_eq!(s["runbook"], "third-party");
+    assert_eq!(s["runbooks"], serde_json::json!(["dns-failure", "third-party"]));
+    assert_eq!(
+        s["next_step"]["phase"], "diagnose",
+        "the new runbook is followed from the current phase: {s}"
+    );
+    let next = s["next_step"]["id"].as_str().unwrap().to_string();
+    env.ok(&["step", "skip", &next, "--note", "gateway status page is red"]);
+    env.ok(&["resolve"]);
+    env.ok(&["postmortem", "--no-commit"]);
+    let id = env.only_id();
+    let pm = env.read(&format!("incidents/{id}/postmortem.md"));
+    assert!(pm.contains("Runbook `dns-failure`") && pm.contains("Runbook `third-party`"), "{pm}");
+    assert!(pm.contains("resolvers answer") && pm.contains("gateway status page is red"), "{pm}");
+    env.fails(2, &["runbook", "attach", "no-such-runbook"]);
+}
