@@ -203,8 +203,13 @@ pub enum Command {
         /// The shell to write the script for
         shell: clap_complete::Shell,
     },
-    /// The man page (roff)
-    Man,
+    /// The man page (roff): incident(1) on stdout, or every page into a folder
+    Man {
+        /// Write incident.1 and a page per command (incident-open.1, incident-step-done.1, …)
+        /// into this folder instead of printing incident(1)
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -81,6 +81,6 @@ fn dispatch(ctx: Ctx, command: Command) -> Result<u8> {
         Command::Schema => cmd::lint::schema(),
         Command::Demo => cmd::demo::run(&ctx),
         Command::Completions { shell } => cmd::docs::completions(shell),
-        Command::Man => cmd::docs::man(),
+        Command::Man { dir } => cmd::docs::man(&ctx, dir.as_deref()),
     }
 }

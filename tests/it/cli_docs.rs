@@ -69,3 +69,85 @@ fn global_options_have_their_own_heading() {
         "{help}"
     );
 }
+
+/// The `name(1)` pages a man page refers to, read from its roff source.
+fn page_refs(roff: &str) -> Vec<String> {
+    let text = roff.replace("\\-", "-");
+    let mut refs = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("(1)") {
+        let name: String = rest[..i]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if !name.is_empty() {
+            refs.push(name);
+        }
+        rest = &rest[i + 3..];
+    }
+    refs
+}
+
+/// incident(1) says what the exit codes mean and shows an on-call session; `man --dir` writes
+/// a page for every command, and no page refers to one that was not written.
+#[test]
+fn man_pages_have_exit_status_examples_and_no_dangling_references() {
+    let env = Env::new();
+    let stdout = env.ok(&["man"]).stdout;
+    for section in [".SH \"EXIT STATUS\"", ".SH \"EXAMPLES\"", ".SH \"GLOBAL OPTIONS\""] {
+        assert!(stdout.contains(section), "no {section} in incident(1)");
+    }
+    let exit = stdout.split(".SH \"EXIT STATUS\"").nth(1).and_then(|s| s.split(".SH").next()).unwrap_or("");
+    for code in ["\n.B 0\n", "\n.B 1\n", "\n.B 2\n"] {
+        assert!(exit.contains(code), "exit status {code:?} not described:\n{exit}");
+    }
+    let examples = stdout.split(".SH \"EXAMPLES\"").nth(1).and_then(|s| s.split(".SH").next()).unwrap_or("");
+    for step in [
+        "incident init",
+        "incident open",
+        "--started-at",
+        "incident walk",
+        "incident log",
+        "incident mark mitigated",
+        "incident resolve",
+        "incident postmortem",
+        "incident lint",
+    ] {
+        assert!(examples.replace("\\-", "-").contains(step), "the examples do not show {step}:\n{examples}");
+    }
+
+    let dir = env.dir.path().join("man");
+    let listed = env.ok(&["man", "--dir", dir.to_str().unwrap()]).stdout;
+    let mut pages: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    pages.sort();
+    assert_eq!(listed.lines().count(), pages.len(), "{listed}");
+    assert_eq!(std::fs::read_to_string(dir.join("incident.1")).unwrap(), stdout, "man prints incident.1");
+    // A page for every command, nested ones included.
+    fn names(cmd: &clap::Command, prefix: &str, out: &mut Vec<String>) {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+            let name = format!("{prefix}-{}", sub.get_name());
+            out.push(format!("{name}.1"));
+            names(sub, &name, out);
+        }
+    }
+    let mut expected = vec!["incident.1".to_string()];
+    names(&incident::cli::Cli::command(), "incident", &mut expected);
+    expected.sort();
+    assert_eq!(pages, expected);
+    let mut checked = 0;
+    for page in &pages {
+        let roff = std::fs::read_to_string(dir.join(page)).unwrap();
+        assert!(roff.contains(".SH \"EXIT STATUS\""), "{page} has no EXIT STATUS");
+        for name in page_refs(&roff) {
+            assert!(dir.join(format!("{name}.1")).is_file(), "{page} refers to {name}(1), which has no page");
+            checked += 1;
+        }
+    }
+    assert!(checked > pages.len(), "too few references seen ({checked}): is page_refs reading the pages?");
+    assert!(page_refs(&stdout).iter().any(|r| r == "incident-step"), "{:?}", page_refs(&stdout));
+}
