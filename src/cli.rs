@@ -4,6 +4,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCandidates;
+
+use crate::complete;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,7 +37,14 @@ pub struct Global {
     #[arg(long, short = 'y', global = true, help_heading = "Global options")]
     pub yes: bool,
     /// The incident to act on: an id or a unique prefix (default: the only open incident)
-    #[arg(long, short = 'i', global = true, help_heading = "Global options", value_name = "ID")]
+    #[arg(
+        long,
+        short = 'i',
+        global = true,
+        help_heading = "Global options",
+        value_name = "ID",
+        add = ArgValueCandidates::new(complete::incidents)
+    )]
     pub incident: Option<String>,
     /// When what is logged happened: RFC 3339, HH:MM (local), -15m or "15m ago" (default: now)
     #[arg(
@@ -59,9 +69,10 @@ pub enum Command {
     /// The guided, resumable walk through the runbook (q leaves; `walk` resumes)
     Walk {
         /// The incident: an id or a unique prefix (default: the only open incident)
+        #[arg(add = ArgValueCandidates::new(complete::incidents))]
         id: Option<String>,
         /// Attach this runbook first, when the incident has none
-        #[arg(long, value_name = "ID")]
+        #[arg(long, value_name = "ID", add = ArgValueCandidates::new(complete::runbooks))]
         runbook: Option<String>,
     },
     /// Record a runbook step, or run its command
@@ -85,6 +96,7 @@ pub enum Command {
     /// Change the severity
     Severity {
         /// The new severity, as declared in incident.yaml (SEV1 … SEV4)
+        #[arg(add = ArgValueCandidates::new(complete::severities))]
         severity: String,
         /// Why it changed
         #[arg(long, value_name = "TEXT")]
@@ -121,6 +133,7 @@ pub enum Command {
     /// Where things stand: phase, elapsed against budget, overdue items
     Status {
         /// The incident: an id or a unique prefix (default: the only open incident)
+        #[arg(add = ArgValueCandidates::new(complete::incidents))]
         id: Option<String>,
     },
     /// Every incident
@@ -132,6 +145,7 @@ pub enum Command {
     /// Every event in order
     Timeline {
         /// The incident: an id or a unique prefix (default: the only open incident)
+        #[arg(add = ArgValueCandidates::new(complete::incidents))]
         id: Option<String>,
         /// Show each event's id (what `amend` and `retract` take)
         #[arg(long)]
@@ -164,6 +178,7 @@ pub enum Command {
     /// Render the postmortem and commit it
     Postmortem {
         /// The incident: an id or a unique prefix (default: the only open or resolved incident)
+        #[arg(add = ArgValueCandidates::new(complete::incidents))]
         id: Option<String>,
         /// Write the file but do not commit
         #[arg(long)]
@@ -198,7 +213,8 @@ pub enum Command {
     Schema,
     /// Replay the founding scenario into a temporary repository and print the postmortem's path
     Demo,
-    /// Shell completions
+    /// A static shell completion script (for completions of incident, step and runbook ids,
+    /// severities and services, use `source <(COMPLETE=bash incident)`; see the README)
     Completions {
         /// The shell to write the script for
         shell: clap_complete::Shell,
@@ -217,13 +233,13 @@ pub struct OpenArgs {
     /// What is wrong, as customers see it (asked for on a terminal when missing)
     pub title: Option<String>,
     /// The severity, as declared in incident.yaml (SEV1 … SEV4)
-    #[arg(long, value_name = "SEV")]
+    #[arg(long, value_name = "SEV", add = ArgValueCandidates::new(complete::severities))]
     pub severity: Option<String>,
     /// An affected service (repeat for several)
-    #[arg(long = "service", value_name = "S")]
+    #[arg(long = "service", value_name = "S", add = ArgValueCandidates::new(complete::services))]
     pub services: Vec<String>,
     /// The runbook to follow, by id
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", add = ArgValueCandidates::new(complete::runbooks))]
     pub runbook: Option<String>,
     /// The incident commander (default: who opens it)
     #[arg(long, value_name = "NAME")]
@@ -244,6 +260,7 @@ pub enum StepCmd {
     /// The step is done (`--choice` answers a decision step)
     Done {
         /// The step's id in the runbook
+        #[arg(add = ArgValueCandidates::new(complete::steps))]
         step: String,
         /// A note kept with the step's result
         #[arg(long, value_name = "TEXT")]
@@ -255,6 +272,7 @@ pub enum StepCmd {
     /// The step does not apply
     Skip {
         /// The step's id in the runbook
+        #[arg(add = ArgValueCandidates::new(complete::steps))]
         step: String,
         /// A note kept with the step's result
         #[arg(long, value_name = "TEXT")]
@@ -263,6 +281,7 @@ pub enum StepCmd {
     /// The step was tried and did not work
     Fail {
         /// The step's id in the runbook
+        #[arg(add = ArgValueCandidates::new(complete::steps))]
         step: String,
         /// A note kept with the step's result
         #[arg(long, value_name = "TEXT")]
@@ -271,6 +290,7 @@ pub enum StepCmd {
     /// Run the step's command (asks first, unless --yes)
     Run {
         /// The step's id in the runbook
+        #[arg(add = ArgValueCandidates::new(complete::steps))]
         step: String,
     },
 }

@@ -4,6 +4,7 @@
 pub mod branch;
 pub mod cli;
 pub mod cmd;
+pub mod complete;
 pub mod config;
 pub mod ctx;
 pub mod doctor;

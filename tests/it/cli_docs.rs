@@ -151,3 +151,125 @@ fn man_pages_have_exit_status_examples_and_no_dangling_references() {
     assert!(checked > pages.len(), "too few references seen ({checked}): is page_refs reading the pages?");
     assert!(page_refs(&stdout).iter().any(|r| r == "incident-step"), "{:?}", page_refs(&stdout));
 }
+
+/// Asks the real binary for completions as the bash script clap_complete registers does:
+/// `COMPLETE=bash incident -- WORDS…`, the index of the word being completed in
+/// `_CLAP_COMPLETE_INDEX`, candidates separated by `_CLAP_IFS`.
+fn complete_in(env: &Env, dir: &std::path::Path, words: &[&str], extra: &[(&str, &str)]) -> Vec<String> {
+    let mut c = env.command(super::harness::BIN);
+    c.current_dir(dir)
+        .env("COMPLETE", "bash")
+        .env("_CLAP_IFS", "\n")
+        .env("_CLAP_COMPLETE_INDEX", (words.len() - 1).to_string())
+        .env("_CLAP_COMPLETE_COMP_TYPE", "9")
+        .env("_CLAP_COMPLETE_SPACE", "false")
+        .arg("--")
+        .args(words)
+        .stdin(std::process::Stdio::null());
+    for (k, v) in extra {
+        c.env(k, v);
+    }
+    let out = c.output().expect("run incident");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.is_empty(), "completing {words:?}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.starts_with('-')).map(str::to_string).collect()
+}
+
+fn complete(env: &Env, words: &[&str]) -> Vec<String> {
+    complete_in(env, &env.repo, words, &[])
+}
+
+/// The step ids a runbook file declares (`- id: X` lines), read independently of the loader.
+fn step_ids(env: &Env, runbook: &str) -> Vec<String> {
+    env.read(&format!("runbooks/{runbook}.yaml"))
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("- id:"))
+        .map(|id| id.trim().to_string())
+        .collect()
+}
+
+#[test]
+fn dynamic_completions_come_from_the_repository() {
+    let env = Env::init();
+    let script = env.command(super::harness::BIN).env("COMPLETE", "bash").output().unwrap();
+    let script = String::from_utf8_lossy(&script.stdout);
+    assert!(
+        script.contains("_clap_complete_incident") && script.contains("-F _clap_complete_incident incident")
+    );
+
+    env.ok(&[
+        "open",
+        "Checkout returns 500s",
+        "--severity",
+        "SEV1",
+        "--service",
+        "checkout",
+        "--runbook",
+        "bad-deploy",
+        "--started-at",
+        "-10m",
+    ]);
+    let id = env.only_id();
+    let bad_deploy = step_ids(&env, "bad-deploy");
+    assert!(bad_deploy.len() > 3, "{bad_deploy:?}");
+    let other: Vec<String> =
+        step_ids(&env, "database").into_iter().filter(|s| !bad_deploy.contains(s)).collect();
+    assert!(!other.is_empty());
+
+    // Steps: the attached runbook's, in walking order, for every step subcommand.
+    for sub in ["done", "skip", "fail", "run"] {
+        assert_eq!(complete(&env, &["incident", "step", sub, ""]), bad_deploy, "step {sub}");
+    }
+    let prefix = &bad_deploy[0][..3];
+    let narrowed = complete(&env, &["incident", "step", "done", prefix]);
+    assert!(
+        narrowed.contains(&bad_deploy[0]) && narrowed.iter().all(|s| s.starts_with(prefix)),
+        "{narrowed:?}"
+    );
+
+    // Incident ids: the global option and the positional [ID].
+    assert_eq!(complete(&env, &["incident", "-i", ""]), [id.as_str()]);
+    assert_eq!(complete(&env, &["incident", "log", "--incident", ""]), [id.as_str()]);
+    for sub in ["status", "walk", "timeline", "postmortem"] {
+        assert_eq!(complete(&env, &["incident", sub, ""]), [id.as_str()], "{sub} [ID]");
+    }
+    // Severities, services and runbooks, as incident.yaml and runbooks/ declare them.
+    let sevs = complete(&env, &["incident", "open", "--severity", ""]);
+    assert!(["SEV1", "SEV2", "SEV3", "SEV4"].iter().all(|s| sevs.contains(&s.to_string())), "{sevs:?}");
+    assert_eq!(complete(&env, &["incident", "severity", ""]), sevs);
+    let services = complete(&env, &["incident", "open", "x", "--service", ""]);
+    assert!(
+        services.contains(&"checkout".to_string()) && services.contains(&"web".to_string()),
+        "{services:?}"
+    );
+    for line in [&["incident", "open", "--runbook", ""][..], &["incident", "walk", "--runbook", ""]] {
+        let runbooks = complete(&env, line);
+        assert!(runbooks.contains(&"bad-deploy".to_string()) && runbooks.contains(&"database".to_string()));
+    }
+
+    // A second open incident without a runbook: with none named, every runbook's steps are
+    // offered; `-i` names the one whose runbook counts.
+    env.ok(&["open", "Search is slow", "--severity", "SEV3", "--service", "web"]);
+    let every = complete(&env, &["incident", "step", "done", ""]);
+    assert!(bad_deploy.iter().chain(&other).all(|s| every.contains(s)), "{every:?}");
+    assert_eq!(every.len(), every.iter().collect::<std::collections::BTreeSet<_>>().len(), "each id once");
+    assert_eq!(complete(&env, &["incident", "step", "done", "-i", &id, ""]), bad_deploy);
+    assert_eq!(complete(&env, &["incident", "--incident", &id[..12], "step", "run", ""]), bad_deploy);
+    assert_eq!(complete(&env, &["incident", "status", ""]).len(), 2);
+
+    // The repository is found as usual: --repo on the line, $INCIDENT_REPO, else nothing.
+    let outside = env.dir.path();
+    let repo = env.repo.to_str().unwrap();
+    assert_eq!(
+        complete_in(&env, outside, &["incident", "--repo", repo, "step", "done", "-i", &id, ""], &[]),
+        bad_deploy
+    );
+    assert_eq!(complete_in(&env, outside, &["incident", "-i", ""], &[("INCIDENT_REPO", repo)]).len(), 2);
+    for line in [
+        &["incident", "step", "done", ""][..],
+        &["incident", "-i", ""],
+        &["incident", "open", "--severity", ""],
+    ] {
+        assert!(complete_in(&env, outside, line, &[]).is_empty(), "{line:?} outside a repository");
+    }
+}
