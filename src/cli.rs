@@ -4,6 +4,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCandidates;
+
+use crate::complete;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,22 +25,35 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct Global {
     /// The incident repository (default: $INCIDENT_REPO, else the nearest parent with incident.yaml)
-    #[arg(long, global = true, env = "INCIDENT_REPO", value_name = "PATH")]
+    #[arg(long, global = true, help_heading = "Global options", env = "INCIDENT_REPO", value_name = "PATH")]
     pub repo: Option<PathBuf>,
     /// Who is acting (default: git user.name, else $USER)
-    #[arg(long = "as", global = true, value_name = "NAME")]
+    #[arg(long = "as", global = true, help_heading = "Global options", value_name = "NAME")]
     pub as_name: Option<String>,
     /// Machine-readable output
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub json: bool,
     /// Answer yes to every confirmation
-    #[arg(long, short = 'y', global = true)]
+    #[arg(long, short = 'y', global = true, help_heading = "Global options")]
     pub yes: bool,
     /// The incident to act on: an id or a unique prefix (default: the only open incident)
-    #[arg(long, short = 'i', global = true, value_name = "ID")]
+    #[arg(
+        long,
+        short = 'i',
+        global = true,
+        help_heading = "Global options",
+        value_name = "ID",
+        add = ArgValueCandidates::new(complete::incidents)
+    )]
     pub incident: Option<String>,
     /// When what is logged happened: RFC 3339, HH:MM (local), -15m or "15m ago" (default: now)
-    #[arg(long, global = true, value_name = "T", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "T",
+        allow_hyphen_values = true
+    )]
     pub at: Option<String>,
 }
 
@@ -52,9 +68,11 @@ pub enum Command {
     Open(OpenArgs),
     /// The guided, resumable walk through the runbook (q leaves; `walk` resumes)
     Walk {
+        /// The incident: an id or a unique prefix (default: the only open incident)
+        #[arg(add = ArgValueCandidates::new(complete::incidents))]
         id: Option<String>,
         /// Attach this runbook first, when the incident has none
-        #[arg(long, value_name = "ID")]
+        #[arg(long, value_name = "ID", add = ArgValueCandidates::new(complete::runbooks))]
         runbook: Option<String>,
     },
     /// Record a runbook step, or run its command
@@ -69,25 +87,42 @@ pub enum Command {
         target: String,
     },
     /// Add a note to the timeline (`-` reads it from stdin)
-    Log { note: String },
+    Log {
+        /// What happened, what was tried, what was decided (`-` reads it from stdin)
+        note: String,
+    },
     /// Record a key moment
-    Mark { milestone: crate::events::Milestone },
+    Mark {
+        /// Which moment (`--at` says when; default: now)
+        milestone: crate::events::Milestone,
+    },
     /// Change the severity
     Severity {
+        /// The new severity, as declared in incident.yaml (SEV1 … SEV4)
+        #[arg(add = ArgValueCandidates::new(complete::severities))]
         severity: String,
-        #[arg(long)]
+        /// Why it changed
+        #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
     /// Hand a role to someone (commander, comms, scribe, ops)
-    Role { role: RoleKind, name: String },
+    Role {
+        /// The role to hand over
+        role: RoleKind,
+        /// Who takes it
+        name: String,
+    },
     /// Add a follow-up action item
     Action {
+        /// What is to be done
         title: String,
-        #[arg(long)]
+        /// Who will do it
+        #[arg(long, value_name = "NAME")]
         owner: String,
         /// Due date, YYYY-MM-DD
         #[arg(long)]
         due: Option<String>,
+        /// What the action is for
         #[arg(long = "type", value_enum, default_value_t = ActionType::Prevent)]
         action_type: ActionType,
     },
@@ -107,9 +142,18 @@ pub enum Command {
         tickets: Option<u64>,
     },
     /// Narrative for the postmortem
-    Retro { section: RetroSection, text: String },
+    Retro {
+        /// The postmortem section it belongs to
+        section: RetroSection,
+        /// The text (markdown); several texts in one section are kept in order
+        text: String,
+    },
     /// Where things stand: phase, elapsed against budget, overdue items
-    Status { id: Option<String> },
+    Status {
+        /// The incident: an id or a unique prefix (default: the only open incident)
+        #[arg(add = ArgValueCandidates::new(complete::incidents))]
+        id: Option<String>,
+    },
     /// Every incident
     List {
         /// Include closed incidents
@@ -118,6 +162,8 @@ pub enum Command {
     },
     /// Every event in order
     Timeline {
+        /// The incident: an id or a unique prefix (default: the only open incident)
+        #[arg(add = ArgValueCandidates::new(complete::incidents))]
         id: Option<String>,
         /// Show each event's id (what `amend` and `retract` take)
         #[arg(long)]
@@ -125,6 +171,7 @@ pub enum Command {
     },
     /// Mark the incident resolved
     Resolve {
+        /// The root cause, in one sentence (for the postmortem)
         #[arg(long, value_name = "TEXT")]
         root_cause: Option<String>,
     },
@@ -134,6 +181,7 @@ pub enum Command {
     Amend {
         /// The event's id, or a unique prefix of it (`incident timeline --ids`)
         event: String,
+        /// The corrected text (a note's, or a step's note)
         #[arg(long, value_name = "TEXT")]
         text: Option<String>,
     },
@@ -141,11 +189,14 @@ pub enum Command {
     Retract {
         /// The event's id, or a unique prefix of it (`incident timeline --ids`)
         event: String,
+        /// Why it was not true
         #[arg(long, value_name = "TEXT")]
         reason: String,
     },
     /// Render the postmortem and commit it
     Postmortem {
+        /// The incident: an id or a unique prefix (default: the only open or resolved incident)
+        #[arg(add = ArgValueCandidates::new(complete::incidents))]
         id: Option<String>,
         /// Write the file but do not commit
         #[arg(long)]
@@ -161,6 +212,7 @@ pub enum Command {
     Lint {
         /// Files or folders (folders are searched for *.yaml, *.yml and *.j2)
         paths: Vec<PathBuf>,
+        /// How findings are printed (`--json` means json)
         #[arg(long, value_enum, default_value_t = crate::lint::format::Format::Human)]
         format: crate::lint::format::Format,
         /// Explain a rule (or, with no RULE, list every rule) instead of linting
@@ -179,23 +231,35 @@ pub enum Command {
     Schema,
     /// Replay the founding scenario into a temporary repository and print the postmortem's path
     Demo,
-    /// Shell completions
-    Completions { shell: clap_complete::Shell },
-    /// The man page (roff)
-    Man,
+    /// A static shell completion script (for completions of incident, step and runbook ids,
+    /// severities and services, use `source <(COMPLETE=bash incident)`; see the README)
+    Completions {
+        /// The shell to write the script for
+        shell: clap_complete::Shell,
+    },
+    /// The man page (roff): incident(1) on stdout, or every page into a folder
+    Man {
+        /// Write incident.1 and a page per command (incident-open.1, incident-step-done.1, …)
+        /// into this folder instead of printing incident(1)
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
 pub struct OpenArgs {
+    /// What is wrong, as customers see it (asked for on a terminal when missing)
     pub title: Option<String>,
-    #[arg(long)]
+    /// The severity, as declared in incident.yaml (SEV1 … SEV4)
+    #[arg(long, value_name = "SEV", add = ArgValueCandidates::new(complete::severities))]
     pub severity: Option<String>,
     /// An affected service (repeat for several)
-    #[arg(long = "service", value_name = "S")]
+    #[arg(long = "service", value_name = "S", add = ArgValueCandidates::new(complete::services))]
     pub services: Vec<String>,
     /// The runbook to follow, by id
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", add = ArgValueCandidates::new(complete::runbooks))]
     pub runbook: Option<String>,
+    /// The incident commander (default: who opens it)
     #[arg(long, value_name = "NAME")]
     pub commander: Option<String>,
     /// When customer impact started (default: now)
@@ -213,26 +277,40 @@ pub struct OpenArgs {
 pub enum StepCmd {
     /// The step is done (`--choice` answers a decision step)
     Done {
+        /// The step's id in the runbook
+        #[arg(add = ArgValueCandidates::new(complete::steps))]
         step: String,
-        #[arg(long)]
+        /// A note kept with the step's result
+        #[arg(long, value_name = "TEXT")]
         note: Option<String>,
-        #[arg(long)]
+        /// The answer to a decision step (one of its choices)
+        #[arg(long, value_name = "ANSWER")]
         choice: Option<String>,
     },
     /// The step does not apply
     Skip {
+        /// The step's id in the runbook
+        #[arg(add = ArgValueCandidates::new(complete::steps))]
         step: String,
-        #[arg(long)]
+        /// A note kept with the step's result
+        #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
     /// The step was tried and did not work
     Fail {
+        /// The step's id in the runbook
+        #[arg(add = ArgValueCandidates::new(complete::steps))]
         step: String,
-        #[arg(long)]
+        /// A note kept with the step's result
+        #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
     /// Run the step's command (asks first, unless --yes)
-    Run { step: String },
+    Run {
+        /// The step's id in the runbook
+        #[arg(add = ArgValueCandidates::new(complete::steps))]
+        step: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -241,6 +319,7 @@ pub enum RunbookCmd {
     /// earlier runbooks keep their results
     Attach {
         /// The runbook's id (its `id:`)
+        #[arg(add = ArgValueCandidates::new(complete::runbooks))]
         id: String,
     },
 }

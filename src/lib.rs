@@ -4,6 +4,7 @@
 pub mod branch;
 pub mod cli;
 pub mod cmd;
+pub mod complete;
 pub mod config;
 pub mod ctx;
 pub mod doctor;
@@ -85,6 +86,6 @@ fn dispatch(ctx: Ctx, command: Command) -> Result<u8> {
         Command::Schema => cmd::lint::schema(),
         Command::Demo => cmd::demo::run(&ctx),
         Command::Completions { shell } => cmd::docs::completions(shell),
-        Command::Man => cmd::docs::man(),
+        Command::Man { dir } => cmd::docs::man(&ctx, dir.as_deref()),
     }
 }

@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 fn main() -> ExitCode {
     // `incident list | head` should end quietly when head does, as other CLI tools do,
@@ -10,6 +10,10 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // `COMPLETE=bash incident` prints the shell's registration script; the shell then calls
+    // `incident -- incident …` with COMPLETE set for each completion (clap_complete's engine,
+    // candidates from `incident::complete`). Either way the process ends here.
+    clap_complete::CompleteEnv::with_factory(incident::cli::Cli::command).complete();
     let cli = incident::cli::Cli::parse();
     let json = cli.global.json;
     match incident::run(cli) {
