@@ -13,4 +13,5 @@ mod log_durability;
 mod markdown;
 mod model_agreement;
 mod record;
+mod shipped_runbooks;
 mod walk_pty;
