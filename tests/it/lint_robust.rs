@@ -245,11 +245,11 @@ fn check_positions(name: &str, text: &str, findings: &[Finding], seed: u64) {
     }
 }
 
-/// Mutated starter runbooks and incident.yaml: 300 variants each (2,700 in all), one to
+/// Mutated starter runbooks and incident.yaml: 500 variants each (4,500 in all), one to
 /// four mutations apiece, all seeded; the files are shared out over the cores.
 #[test]
 fn mutated_starter_files_never_panic_and_point_inside_the_file() {
-    const VARIANTS: u64 = 300;
+    const VARIANTS: u64 = 500;
     let files = starter_files();
     let started = Instant::now();
     let next = std::sync::atomic::AtomicUsize::new(0);

@@ -14,4 +14,5 @@ mod markdown;
 mod model_agreement;
 mod oncall;
 mod record;
+mod shipped_runbooks;
 mod walk_pty;

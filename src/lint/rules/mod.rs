@@ -14,6 +14,7 @@ mod empty_phase;
 mod expect_exit_without_run;
 mod file_name;
 mod missing_phase;
+mod pipeline_masks_failure;
 mod reader;
 mod template_syntax;
 mod unknown_service;
@@ -184,6 +185,13 @@ pub static RULES: &[Meta] = &[
         summary: "A command splices incident data into its text instead of reading it from the environment",
         explain: "Incident data (titles, notes) is typed by people under stress and may hold quotes, `;` or `$(…)`. The tool passes it only as environment variables: INCIDENT_ID, INCIDENT_TITLE, INCIDENT_SEVERITY, INCIDENT_SERVICES, INCIDENT_REPO. Template syntax such as `{{ title }}` is never expanded in a command; an unquoted `$INCIDENT_TITLE` is split and globbed by the shell; `eval`, `sh -c` or `xargs` over it runs it as code. Write \"$INCIDENT_TITLE\", in double quotes, as an argument.",
         rule: &command_interpolation::CommandInterpolation,
+    },
+    Meta {
+        id: "pipeline-masks-failure",
+        severity: Warning,
+        summary: "A checked step pipes a command that can fail into another, which hides the failure",
+        explain: "A pipeline exits with its last command's status, and steps run under `sh` (dash), which has no `set -o pipefail`. So in `curl -fsS URL | jq -e '.ok'` an unreachable host makes curl fail, jq reads nothing, and jq 1.6 exits 0 on empty input: the check passes while what it checks is down. Checked steps are those with `expect_exit` or `on_fail`, and every step in `detect` and `validate`. The rule flags each `|` outside quotes whose left-hand command is not `printf`, `echo` or a text filter (grep, sort, uniq, head, tail, cut, tr, awk, sed, wc). Capture, then test: `out=$(curl -fsS URL) && printf '%s\\n' \"$out\" | jq -e '.ok'` (an assignment's status is its command substitution's). Commands starting with `set -o pipefail` or `bash -o pipefail` are not flagged (dash refuses `set -o pipefail` with exit 2, so prefer `bash -o pipefail -c '…'`); pipes inside quotes are not looked at.",
+        rule: &pipeline_masks_failure::PipelineMasksFailure,
     },
     Meta {
         id: "expect-exit-without-run",

@@ -1,0 +1,222 @@
+//! A pipeline in a checked step, where the last command's exit code hides an earlier one's
+//! failure: `curl … | jq -e …` passes when curl cannot reach the host, because `jq -e` on
+//! empty input exits 0 and `sh` (dash) has no `pipefail`.
+//!
+//! The heuristic, kept simple on purpose: in a checked step's command, every `|` outside
+//! quotes is a finding unless the command it follows only prints or filters what the shell
+//! already holds (`printf`, `echo`, or a text filter such as `grep`, `sort`, `awk`), so that
+//! `out=$(curl -fsS URL) && printf '%s\n' "$out" | jq -e …` is clean. A command that starts
+//! with `set -o pipefail` or `bash -o pipefail` (any `-…o pipefail`) is left alone. Pipes
+//! inside quotes (`kubectl exec … -- sh -c 'a | b'`) are not looked at.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::lint::{Context, Emit, Input, Rule};
+use crate::yaml::{Node, Pos};
+
+pub struct PipelineMasksFailure;
+
+/// Whether a step's exit code is its verdict: it says which exit code it expects
+/// (`expect_exit`) or where to go when it fails (`on_fail`), or it stands in `detect` or
+/// `validate`, the phases whose commands confirm a problem or its fix.
+/// `tests/it/shipped_runbooks.rs` runs the shipped runbooks' steps by the same rule.
+fn is_checked(phase: &str, step: &Node) -> bool {
+    step.get("expect_exit").is_some()
+        || step.get("on_fail").is_some()
+        || matches!(phase, "detect" | "validate")
+}
+
+/// Commands that only print or filter text the shell already has: their failure is not the
+/// failure a check is about, so a pipe after them hides nothing that matters.
+const SAFE_LEFT: [&str; 12] =
+    ["printf", "echo", "grep", "sort", "uniq", "head", "tail", "cut", "tr", "awk", "sed", "wc"];
+
+static PIPEFAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s*(?:set|bash)\s+-[a-z]*o\s+pipefail\b")
+        .unwrap_or_else(|e| panic!("built-in pattern: {e}"))
+});
+
+impl Rule for PipelineMasksFailure {
+    fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
+        for (phase, step) in &input.steps {
+            if !is_checked(phase, step) {
+                continue;
+            }
+            let Some(run) = step.get("run") else { continue };
+            let Some(cmd) = run.as_str() else { continue };
+            if !cmd.contains('|') || PIPEFAIL.is_match(cmd) {
+                continue;
+            }
+            for pipe in masking_pipes(cmd) {
+                let nth = cmd[..pipe.at].matches('|').count();
+                let at = locate_pipe(input.doc, run, nth);
+                let message = match pipe.left {
+                    "" => "this pipeline exits with its last command's status, so a failure before `|` is hidden (sh has no pipefail); capture the output first: out=$(…) && printf '%s\\n' \"$out\" | …".to_string(),
+                    left => format!(
+                        "`{left} … |` hides a failure of `{left}`: a pipeline exits with its last command's status (sh has no pipefail); capture the output first: out=$({left} …) && printf '%s\\n' \"$out\" | …"
+                    ),
+                };
+                out.at(at, message);
+            }
+        }
+    }
+}
+
+/// A `|` that can hide a failure: its byte offset in the command and the name of the
+/// command before it (empty when that is a group such as `( … )` or `done`-less text).
+#[derive(Debug, PartialEq, Eq)]
+struct Pipe<'a> {
+    at: usize,
+    left: &'a str,
+}
+
+/// Every pipe outside quotes and comments whose left-hand command is not in [`SAFE_LEFT`].
+fn masking_pipes(cmd: &str) -> Vec<Pipe<'_>> {
+    let bytes = cmd.as_bytes();
+    let (mut single, mut double) = (false, false);
+    // Where the current simple command starts: after the last separator.
+    let mut start = 0;
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        match c {
+            b'\\' if !single => i += 1,
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            _ if single || double => {}
+            b'#' if i == 0 || bytes[i - 1].is_ascii_whitespace() => {
+                // A comment runs to the end of the line.
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                start = i;
+            }
+            b'|' => {
+                if bytes.get(i + 1) == Some(&b'|') {
+                    // `||`: a list, not a pipe.
+                    i += 1;
+                } else {
+                    let left = first_word(&cmd[start..i]);
+                    if !SAFE_LEFT.contains(&left) {
+                        found.push(Pipe { at: i, left });
+                    }
+                    if bytes.get(i + 1) == Some(&b'&') {
+                        i += 1;
+                    }
+                }
+                start = i + 1;
+            }
+            b';' | b'&' | b'\n' | b'(' | b')' | b'`' => start = i + 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    found
+}
+
+/// The command name of a simple command: its first word after any `NAME=value` assignments
+/// and a leading `!`; empty when there is none.
+fn first_word(segment: &str) -> &str {
+    segment.split_ascii_whitespace().find(|w| *w != "!" && !is_assignment(w)).unwrap_or("")
+}
+
+fn is_assignment(word: &str) -> bool {
+    word.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    })
+}
+
+/// Where the `nth` (0-based) `|` of the command's text stands in the source. Folding and
+/// indentation change only whitespace, so the command's `|`s are the source's, in order,
+/// after a block scalar's own `|` indicator. Falls back to the node's position.
+fn locate_pipe(doc: &crate::lint::Doc, node: &Node, nth: usize) -> Pos {
+    let first = node.pos.line.saturating_sub(1);
+    let lines = crate::yaml::lines(&doc.text).enumerate().take(node.end_line.max(node.pos.line)).skip(first);
+    let mut seen = 0;
+    for (i, line) in lines {
+        let mut from = 0;
+        if i == first {
+            from = line.char_indices().nth(node.pos.col.saturating_sub(1)).map_or(line.len(), |(b, _)| b);
+            // A literal block scalar's indicator (`run: |-`) is not part of the command.
+            if line[from..].starts_with('|') {
+                from += 1;
+            }
+        }
+        for (b, _) in line[from..].match_indices('|') {
+            if seen == nth {
+                let col = line[..from + b].chars().count() + 1;
+                return Pos { line: i + 1, col };
+            }
+            seen += 1;
+        }
+    }
+    node.pos
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Pipe, masking_pipes};
+    use crate::lint::{Context, lint_text};
+
+    fn lefts(cmd: &str) -> Vec<&str> {
+        masking_pipes(cmd).into_iter().map(|p| p.left).collect()
+    }
+
+    #[test]
+    fn pipes_after_commands_that_can_fail_are_found() {
+        assert_eq!(masking_pipes("curl -fsS x | jq -e ."), [Pipe { at: 12, left: "curl" }]);
+        assert_eq!(lefts("kubectl logs x | grep -c y | sort"), ["kubectl"]);
+        assert_eq!(lefts("a | b; LC_ALL=C c | d"), ["a", "c"]);
+        assert_eq!(lefts("for h in x; do ssh $h; done | tail -n 3"), ["done"]);
+        assert_eq!(lefts("(a; b) | c"), [""]);
+        assert_eq!(lefts("a |& b"), ["a"]);
+        assert_eq!(lefts("x=$(dig +short a | head -n1) && [ -n \"$x\" ]"), ["dig"]);
+    }
+
+    #[test]
+    fn quoted_or_safe_pipes_are_not() {
+        assert!(lefts("out=$(curl -fsS x) && printf '%s\\n' \"$out\" | grep x | sort | jq -e .").is_empty());
+        assert!(lefts("grep -E 'a|b' f || echo \"x|y\" && echo a\\|b").is_empty());
+        assert!(lefts("kubectl exec p -- sh -c 'nc -z a 1 | cat'").is_empty());
+        assert!(lefts("true # a | b").is_empty());
+    }
+
+    fn findings(run: &str, phase: &str, extra: &str) -> Vec<(usize, usize)> {
+        let text = format!(
+            "id: t\ntitle: t\nservices: [web]\nseverities: [SEV1]\nphases:\n  {phase}:\n    steps:\n      - id: a\n        title: a\n{extra}        run: {run}\n"
+        );
+        lint_text("runbooks/t.yaml", &text, &Context::default())
+            .into_iter()
+            .filter(|f| f.rule == "pipeline-masks-failure")
+            .map(|f| (f.line, f.column))
+            .collect()
+    }
+
+    #[test]
+    fn only_checked_steps_are_looked_at() {
+        assert_eq!(findings("curl -fsS x | jq -e .", "validate", ""), [(10, 26)]);
+        assert_eq!(findings("curl -fsS x | jq -e .", "detect", ""), [(10, 26)]);
+        assert_eq!(findings("curl -fsS x | jq -e .", "remediate", "        expect_exit: 0\n"), [(11, 26)]);
+        assert!(findings("curl -fsS x | jq -e .", "diagnose", "").is_empty());
+        assert!(findings("set -o pipefail; curl -fsS x | jq -e .", "validate", "").is_empty());
+        assert!(findings("bash -euo pipefail -c 'curl -fsS x | jq -e .'", "validate", "").is_empty());
+    }
+
+    /// The finding points at the masking `|` itself, past quoted ones and a block indicator.
+    #[test]
+    fn points_at_the_pipe() {
+        assert_eq!(
+            findings("|-\n          grep 'a|b' f | sort\n          kubectl get x | jq .", "validate", ""),
+            [(12, 25)]
+        );
+        assert_eq!(
+            findings(">-\n          kubectl logs x\n          | grep -Eo 'a|b' | sort", "detect", ""),
+            [(12, 11)]
+        );
+    }
+}
