@@ -22,6 +22,7 @@ pub mod names;
 pub mod narrate;
 pub mod phase;
 pub mod postmortem;
+pub mod prompt;
 pub mod redact;
 pub mod render;
 pub mod repo;
