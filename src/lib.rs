@@ -2,6 +2,7 @@
 //! [`run`]; everything else lives in these modules, named after what they own.
 
 pub mod branch;
+pub mod card;
 pub mod cli;
 pub mod cmd;
 pub mod config;

@@ -4,18 +4,17 @@
 
 use dialoguer::Select;
 
+use crate::card::{self, Look};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::{Body, Outcome};
-use crate::flow::{Plan, Status};
+use crate::flow::Plan;
 use crate::load;
-use crate::metrics;
 use crate::prompt;
 use crate::repo::Repo;
 use crate::respond;
 use crate::runbook::{PlacedStep, Runbook};
 use crate::state::Incident;
-use crate::timefmt::human;
 
 const HINT: &str = "in scripts use `incident step done|skip|fail STEP`, `incident step run STEP --yes` and `incident phase next`";
 
@@ -85,32 +84,9 @@ fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<
 }
 
 fn show(ctx: &Ctx, repo: &Repo, inc: &Incident, rb: &Runbook, plan: &Plan<'_>, cur: PlacedStep<'_>) {
-    let rows = metrics::phases(inc, &repo.config, Some(rb), ctx.now);
-    let row = rows.iter().find(|r| r.phase == cur.phase);
-    let spent = row.and_then(|r| r.actual_s).unwrap_or(0);
-    let budget = row.map_or(0, |r| r.budget_s);
-    let over = if row.is_some_and(|r| r.over) { "  OVER BUDGET" } else { "" };
-    // Steps on a branch not taken will never come; they do not count.
-    let in_phase: Vec<_> =
-        plan.items.iter().filter(|(p, s)| p.phase == cur.phase && *s != Status::NotTaken).collect();
-    let n = in_phase.iter().position(|(p, _)| p.step.id == cur.step.id).map_or(0, |i| i + 1);
     println!();
-    println!(
-        "── {} · {} · {} of {} budget{over} · step {n} of {}",
-        inc.severity,
-        cur.phase,
-        human(spent),
-        human(budget),
-        in_phase.len()
-    );
-    println!("{}: {}", cur.step.id, cur.step.title);
-    if let Some(d) = &cur.step.details {
-        for line in d.lines() {
-            println!("   {line}");
-        }
-    }
-    if let Some(cmd) = &cur.step.run {
-        println!("   $ {cmd}");
+    for line in card::render(inc, &repo.config, rb, plan, cur, ctx.now, Look::stdout()) {
+        println!("{line}");
     }
 }
 

@@ -1,7 +1,7 @@
 //! The interactive `incident walk`, driven in a real pseudo-terminal: the prompts (every
 //! answer is a line and Enter; Ctrl-D leaves), running a step's command after confirmation,
 //! a redacted note, leaving with `q`, resuming at the same step, a decision branch, the
-//! phases advancing on their own.
+//! phases advancing on their own, and the card.
 
 use rexpect::process::wait::WaitStatus;
 use rexpect::session::PtySession;
@@ -298,8 +298,15 @@ fn walk_answers_are_lines_so_the_enter_after_y_does_not_reach_the_next_prompt() 
     let env = Env::init();
     let id = open_pty_incident(&env);
     let mut walk = Walk::spawn(&env);
+    // The card: the incident, how long impact has lasted, the phase and its budget, the
+    // next stakeholder update (SEV2: every 30m), the step.
+    walk.expect("── Checkout 500");
+    walk.expect(&format!("incident {id}"));
+    walk.expect("impact started ");
     walk.expect("SEV2 · detect · ");
     walk.expect("of 5m budget · step 1 of 2");
+    walk.expect("next stakeholder update due ");
+    walk.expect("UTC (in ");
     walk.expect("check-a: Check the error rate");
     walk.expect(RUN_PROMPT);
     // No, in full and in capitals: nothing runs.
@@ -340,6 +347,7 @@ fn walk_answers_are_lines_so_the_enter_after_y_does_not_reach_the_next_prompt() 
     walk.expect("Left the walk; `incident walk` resumes at step check-b.");
     let (code, out) = walk.finish();
     assert_eq!(code, 0, "{out}");
+    assert!(!out.contains('\x1b'), "NO_COLOR is set, yet the walk coloured: {out:?}");
 
     let events = env.events(&id);
     let commands = of_kind(&events, "command");
@@ -377,7 +385,9 @@ fn ctrl_d_leaves_the_walk_like_q_and_walk_resumes_at_the_same_step() {
     assert!(of_kind(&events, "step").is_empty(), "Ctrl-D settles nothing: {events:#?}");
 
     // Resumes at check-a; a decision answered in full, whatever its case; Ctrl-D at a note.
-    let mut walk = Walk::spawn(&env);
+    // On a terminal without NO_COLOR, the card is coloured.
+    let mut walk = Walk::spawn_with(&env, &["walk"], true);
+    walk.expect("\x1b[1m── Checkout 500");
     walk.expect("check-a: Check the error rate");
     walk.expect(RUN_PROMPT);
     walk.send_line("d");
@@ -416,4 +426,35 @@ fn ctrl_d_leaves_the_walk_like_q_and_walk_resumes_at_the_same_step() {
     walk.expect("Left the walk; `incident walk` resumes at step fix-b.");
     let (code, out) = walk.finish();
     assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn walk_card_flags_a_phase_over_budget_and_an_overdue_stakeholder_update() {
+    let env = Env::init();
+    std::fs::write(env.path("runbooks/pty.yaml"), RUNBOOK).unwrap();
+    // Opened 40 minutes ago at SEV1: detect has a 5m budget, updates are due every 15m.
+    env.ok(&[
+        "open",
+        "Checkout 500",
+        "--severity",
+        "SEV1",
+        "--service",
+        "web",
+        "--runbook",
+        "pty",
+        "--at",
+        "-40m",
+    ]);
+    let mut walk = Walk::spawn(&env);
+    walk.expect("impact started 40m");
+    walk.expect("SEV1 · detect · 40m");
+    walk.expect("of 5m budget · step 1 of 2 · OVER BUDGET");
+    walk.expect("stakeholder update OVERDUE: last one 40m");
+    walk.expect("SEV1 expects one every 15m");
+    walk.expect("check-a: Check the error rate");
+    walk.expect(RUN_PROMPT);
+    walk.send_line("q");
+    let (code, out) = walk.finish();
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("next stakeholder update due"), "{out}");
 }
