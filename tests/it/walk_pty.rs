@@ -1,7 +1,7 @@
 //! The interactive `incident walk`, driven in a real pseudo-terminal: the prompts (every
 //! answer is a line and Enter; Ctrl-D leaves), running a step's command after confirmation,
 //! a redacted note, leaving with `q`, resuming at the same step, a decision branch, the
-//! phases advancing on their own, and the card.
+//! phases advancing on their own, the card; and `open`'s prompts.
 
 use rexpect::process::wait::WaitStatus;
 use rexpect::session::PtySession;
@@ -267,6 +267,8 @@ fn open_in_a_terminal_prompts_for_title_severity_services_and_runbook() {
     open.expect("SEV4");
     open.send("\x1b[B"); // down: SEV2
     open.send("\r");
+    open.expect("When did impact start?");
+    open.send_line(""); // now: when it was opened
     open.expect("Affected services");
     open.expect("web");
     open.send(" "); // pick the first: checkout
@@ -274,6 +276,8 @@ fn open_in_a_terminal_prompts_for_title_severity_services_and_runbook() {
     open.expect("Runbook");
     let listed = open.expect("none for now");
     open.send("\r"); // the best match, listed first
+    open.expect("Who is commander? [Test Responder]");
+    open.send_line("");
     let (code, out) = open.finish();
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Opened 2026-") || out.contains("Opened "), "{out}");
@@ -426,6 +430,92 @@ fn ctrl_d_leaves_the_walk_like_q_and_walk_resumes_at_the_same_step() {
     walk.expect("Left the walk; `incident walk` resumes at step fix-b.");
     let (code, out) = walk.finish();
     assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn open_in_a_terminal_asks_when_impact_started_and_who_is_commander() {
+    let env = Env::init();
+    let mut open = Walk::spawn_args(&env, &["open", "Checkout returns 500", "--severity", "sev2"]);
+    open.expect("When did impact start? (HH:MM, -15m, RFC 3339) [now]");
+    open.send_line("yesterday-ish");
+    open.expect("cannot use \"yesterday-ish\": use RFC 3339");
+    open.expect("When did impact start?");
+    open.send_line("-20m");
+    open.expect("Affected services");
+    open.expect("web");
+    open.send(" "); // the first: checkout
+    open.send("\r");
+    open.expect("Runbook");
+    open.expect("none for now");
+    open.send("\r");
+    open.expect("Who is commander? [Test Responder]");
+    open.send_line("");
+    let (code, out) = open.finish();
+    assert_eq!(code, 0, "{out}");
+
+    let id = env.only_id();
+    let events = env.events(&id);
+    let opened = of_kind(&events, "opened")[0];
+    assert_eq!(opened["severity"], "SEV2", "typed sev2, logged as incident.yaml spells it");
+    let marks = of_kind(&events, "mark");
+    assert_eq!(marks.len(), 1, "{marks:#?}");
+    assert_eq!(marks[0]["milestone"], "started");
+    let at = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    let started = at(&marks[0]["occurred_at"]);
+    assert_eq!((at(&marks[0]["at"]) - started).num_seconds(), 20 * 60, "{:#?}", marks[0]);
+    let roles = of_kind(&events, "role");
+    assert_eq!(roles.len(), 1, "{roles:#?}");
+    assert_eq!(roles[0]["role"], "commander");
+    assert_eq!(roles[0]["name"], "Test Responder");
+    let status = env.json(&["status", "--json"]);
+    assert_eq!(status["severity"], "SEV2");
+}
+
+#[test]
+fn open_in_a_terminal_refuses_an_impact_start_after_detection_and_takes_a_named_commander() {
+    let env = Env::init();
+    let mut open = Walk::spawn_args(
+        &env,
+        &["open", "DNS fails", "--severity", "SEV3", "--service", "web", "--detected-at", "-30m"],
+    );
+    open.expect("When did impact start?");
+    open.send_line("-10m");
+    open.expect("after it was detected at ");
+    open.expect("When did impact start?");
+    open.send_line("-45m");
+    open.expect("Runbook");
+    open.expect("none for now");
+    open.send("\x1b[A"); // up: wraps to "none for now"
+    open.send("\r");
+    open.expect("Who is commander?");
+    open.send_line("Dana Ops");
+    let (code, out) = open.finish();
+    assert_eq!(code, 0, "{out}");
+    let events = env.events(&env.only_id());
+    let role = of_kind(&events, "role")[0];
+    assert_eq!(role["name"], "Dana Ops");
+    assert!(of_kind(&events, "runbook").is_empty(), "{events:#?}");
+    let started: Vec<_> =
+        of_kind(&events, "mark").into_iter().filter(|m| m["milestone"] == "started").collect();
+    assert_eq!(started.len(), 1, "{events:#?}");
+}
+
+#[test]
+fn typed_severities_are_case_insensitive_and_logged_as_declared() {
+    let env = Env::init();
+    env.ok(&["open", "Checkout 500", "--severity", "sev2", "--service", "web"]);
+    let id = env.only_id();
+    assert_eq!(of_kind(&env.events(&id), "opened")[0]["severity"], "SEV2");
+    let out = env.ok(&["severity", "sev1", "--reason", "orders failing"]);
+    assert!(out.stdout.contains("severity SEV2 → SEV1"), "{out:#?}");
+    let sev = of_kind(&env.events(&id), "severity")[0].clone();
+    assert_eq!((sev["from"].as_str(), sev["to"].as_str()), (Some("SEV2"), Some("SEV1")), "{sev}");
+    // The same severity in another case is still the same severity.
+    let out = env.fails(2, &["severity", "Sev1"]);
+    assert!(out.stderr.contains("already SEV1"), "{out:#?}");
+    let out = env.fails(2, &["severity", "sev9"]);
+    assert!(out.stderr.contains("\"sev9\""), "{out:#?}");
+    assert_eq!(env.json(&["status", "--json"])["severity"], "SEV1");
 }
 
 #[test]
