@@ -87,7 +87,24 @@ impl Config {
 
     /// Severities must be ones `incident.yaml` declares, when it declares any.
     pub fn check_severity(&self, given: &str) -> Result<()> {
-        declared(&self.severities, given, |given, declared| Error::UnknownSeverity { given, declared })
+        self.severity(given).map(|_| ())
+    }
+
+    /// A typed severity as `incident.yaml` spells it: case does not matter (`sev1` → `SEV1`).
+    /// One it does not declare is refused; when it declares none, `given` is taken as is.
+    pub fn severity(&self, given: &str) -> Result<String> {
+        if self.severities.is_empty() {
+            return Ok(given.to_string());
+        }
+        let keys = self.severities.keys();
+        let found = keys
+            .clone()
+            .find(|k| *k == given)
+            .or_else(|| keys.clone().find(|k| k.eq_ignore_ascii_case(given)));
+        found.cloned().ok_or_else(|| Error::UnknownSeverity {
+            given: given.to_string(),
+            declared: self.severities.keys().cloned().collect(),
+        })
     }
 
     /// Services must be ones `incident.yaml` declares, when it declares any.

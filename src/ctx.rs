@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::events::{Body, Event};
 use crate::head::Head;
 use crate::index::{self, Warning};
+use crate::prompt;
 use crate::repo::{self, Repo};
 use crate::state::Incident;
 use crate::timefmt;
@@ -142,7 +143,9 @@ impl Ctx {
         Ok(())
     }
 
-    /// Either proceeds (`--yes`, or a person said yes) or explains which flag to pass.
+    /// Either proceeds (`--yes`, or a person said yes) or explains which flag to pass. On a
+    /// terminal the answer is a line (`y`/`yes`/`n`/`no`, Enter; default no), as every
+    /// question is (`prompt`); input closed (Ctrl-D) is [`prompt::closed`].
     pub fn confirm(&self, question: &str, what: &str) -> Result<bool> {
         if self.global.yes {
             return Ok(true);
@@ -150,7 +153,7 @@ impl Ctx {
         if !self.interactive {
             return Err(Error::NeedsTerminal { what: what.to_string(), hint: "pass --yes to confirm" });
         }
-        Ok(dialoguer::Confirm::new().with_prompt(question).default(false).interact()?)
+        prompt::yes_no(question)?.ok_or_else(prompt::closed)
     }
 
     pub fn print_json(&self, value: &impl serde::Serialize) -> Result<()> {

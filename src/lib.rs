@@ -2,6 +2,7 @@
 //! [`run`]; everything else lives in these modules, named after what they own.
 
 pub mod branch;
+pub mod card;
 pub mod cli;
 pub mod cmd;
 pub mod complete;
@@ -23,6 +24,7 @@ pub mod names;
 pub mod narrate;
 pub mod phase;
 pub mod postmortem;
+pub mod prompt;
 pub mod redact;
 pub mod render;
 pub mod repo;

@@ -1,6 +1,7 @@
 //! `incident open`: a new incident, its first events in one atomic append.
 
-use dialoguer::{Input, MultiSelect, Select};
+use chrono::{DateTime, Utc};
+use dialoguer::{MultiSelect, Select};
 
 use crate::cli::OpenArgs;
 use crate::ctx::Ctx;
@@ -9,8 +10,10 @@ use crate::events::{Body, Event, Milestone};
 use crate::ids;
 use crate::load;
 use crate::names;
+use crate::prompt;
 use crate::repo::Repo;
 use crate::state::Moments;
+use crate::timefmt;
 
 pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let repo = ctx.repo()?;
@@ -20,7 +23,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
 
     let title = match args.title.filter(|t| !t.trim().is_empty()) {
         Some(t) => t,
-        None if ctx.interactive => Input::<String>::new().with_prompt("What is broken?").interact_text()?,
+        None if ctx.interactive => ask_title()?,
         None => {
             return Err(Error::Missing {
                 what: "TITLE",
@@ -44,20 +47,24 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
             });
         }
     };
-    repo.config.check_severity(&severity)?;
+    // Typed in any case; logged as incident.yaml spells it.
+    let severity = repo.config.severity(&severity)?;
+    let by = repo.responder(ctx.global.as_name.as_deref())?;
+    let started = match started {
+        None if ctx.interactive => ask_started(ctx, opened_at, detected)?,
+        given => given,
+    };
     let services = choose_services(ctx, &repo, args.services)?;
     let runbook = choose_runbook(ctx, &repo, args.runbook, &services, &severity)?;
 
     // The key moments given must be in order before anything is written.
-    let mut moments = Moments::new(opened_at);
-    moments.marks.extend(started.map(|t| (Milestone::Started, t)));
-    moments.marks.extend(detected.map(|t| (Milestone::Detected, t)));
+    let moments = moments(opened_at, started, detected);
     for m in moments.marks.keys() {
         moments.check(*m)?;
     }
-    let by = repo.responder(ctx.global.as_name.as_deref())?;
     let commander = match args.commander {
         Some(c) => names::check("--commander", c)?,
+        None if ctx.interactive => ask_commander(&by)?,
         None => by.clone(),
     };
     // Ids are made from the title as it will be logged: redacted.
@@ -108,8 +115,67 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     Ok(0)
 }
 
+fn moments(
+    opened_at: DateTime<Utc>,
+    started: Option<DateTime<Utc>>,
+    detected: Option<DateTime<Utc>>,
+) -> Moments {
+    let mut moments = Moments::new(opened_at);
+    moments.marks.extend(started.map(|t| (Milestone::Started, t)));
+    moments.marks.extend(detected.map(|t| (Milestone::Detected, t)));
+    moments
+}
+
+fn ask_title() -> Result<String> {
+    loop {
+        let title = prompt::line("What is broken?")?.ok_or_else(prompt::closed)?;
+        if !title.trim().is_empty() {
+            return Ok(title);
+        }
+    }
+}
+
+/// When impact started, asked on a terminal when `--started-at` was not given: Enter means
+/// now (the moment of opening, so no separate mark); any form `--started-at` takes, else
+/// the one-line reason and the question again.
+fn ask_started(
+    ctx: &Ctx,
+    opened_at: DateTime<Utc>,
+    detected: Option<DateTime<Utc>>,
+) -> Result<Option<DateTime<Utc>>> {
+    let answer = prompt::parsed("When did impact start? (HH:MM, -15m, RFC 3339)", "now", |given| {
+        if given.is_empty() {
+            return Ok(None);
+        }
+        let at = timefmt::parse_time(given, ctx.now)
+            .map_err(|reason| format!("cannot use {given:?}: {reason}"))?;
+        if moments(opened_at, Some(at), detected).check(Milestone::Started).is_err() {
+            let noticed = detected.unwrap_or(opened_at);
+            return Err(format!(
+                "cannot use {given:?}: impact would start at {}, after it was detected at {}",
+                timefmt::rfc3339(at),
+                timefmt::rfc3339(noticed)
+            ));
+        }
+        Ok(Some(at))
+    })?;
+    answer.ok_or_else(prompt::closed)
+}
+
+/// Who is commander, asked on a terminal when `--commander` was not given: Enter means the
+/// responder opening the incident.
+fn ask_commander(by: &str) -> Result<String> {
+    let answer = prompt::parsed("Who is commander?", by, |given| {
+        if given.is_empty() {
+            return Ok(by.to_string());
+        }
+        names::check("commander", given.to_string()).map_err(|e| e.to_string())
+    })?;
+    answer.ok_or_else(prompt::closed)
+}
+
 /// Makes `incidents/<id>/`, choosing the next free suffix if the id is taken, atomically.
-fn create_dir(repo: &Repo, title: &str, at: chrono::DateTime<chrono::Utc>) -> Result<String> {
+fn create_dir(repo: &Repo, title: &str, at: DateTime<Utc>) -> Result<String> {
     let dir = repo.incidents_dir();
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     loop {

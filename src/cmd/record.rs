@@ -38,7 +38,9 @@ pub fn mark(ctx: &Ctx, milestone: Milestone) -> Result<u8> {
 pub fn severity(ctx: &Ctx, sev: &str, reason: Option<String>) -> Result<u8> {
     let (repo, head) = ctx.head_target()?;
     head.require_open()?;
-    repo.config.check_severity(sev)?;
+    // Typed in any case; logged as incident.yaml spells it.
+    let sev = repo.config.severity(sev)?;
+    let sev = sev.as_str();
     let current = &head.summary.severity;
     if current == sev {
         return Err(Error::SameSeverity { id: head.id().to_string(), severity: sev.to_string() });

@@ -2,19 +2,19 @@
 //! turn re-reads the log and asks the flow where it stands, so `q`, a closed laptop or a
 //! crash lose nothing, and `walk` resumes at the same step.
 
-use dialoguer::{Input, Select};
+use dialoguer::Select;
 
+use crate::card::{self, Look};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::{Body, Outcome};
-use crate::flow::{Plan, Status};
+use crate::flow::Plan;
 use crate::load;
-use crate::metrics;
+use crate::prompt;
 use crate::repo::Repo;
 use crate::respond;
 use crate::runbook::{PlacedStep, Runbook};
 use crate::state::Incident;
-use crate::timefmt::human;
 
 const HINT: &str = "in scripts use `incident step done|skip|fail STEP`, `incident step run STEP --yes` and `incident phase next`";
 
@@ -84,86 +84,65 @@ fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<
 }
 
 fn show(ctx: &Ctx, repo: &Repo, inc: &Incident, rb: &Runbook, plan: &Plan<'_>, cur: PlacedStep<'_>) {
-    let rows = metrics::phases(inc, &repo.config, Some(rb), ctx.now);
-    let row = rows.iter().find(|r| r.phase == cur.phase);
-    let spent = row.and_then(|r| r.actual_s).unwrap_or(0);
-    let budget = row.map_or(0, |r| r.budget_s);
-    let over = if row.is_some_and(|r| r.over) { "  OVER BUDGET" } else { "" };
-    // Steps on a branch not taken will never come; they do not count.
-    let in_phase: Vec<_> =
-        plan.items.iter().filter(|(p, s)| p.phase == cur.phase && *s != Status::NotTaken).collect();
-    let n = in_phase.iter().position(|(p, _)| p.step.id == cur.step.id).map_or(0, |i| i + 1);
     println!();
-    println!(
-        "── {} · {} · {} of {} budget{over} · step {n} of {}",
-        inc.severity,
-        cur.phase,
-        human(spent),
-        human(budget),
-        in_phase.len()
-    );
-    println!("{}: {}", cur.step.id, cur.step.title);
-    if let Some(d) = &cur.step.details {
-        for line in d.lines() {
-            println!("   {line}");
-        }
-    }
-    if let Some(cmd) = &cur.step.run {
-        println!("   $ {cmd}");
+    for line in card::render(inc, &repo.config, rb, plan, cur, ctx.now, Look::stdout()) {
+        println!("{line}");
     }
 }
 
-/// One action on the current step. Returns false when the responder leaves.
+/// One action on the current step. Returns false when the responder leaves (`q`, or Ctrl-D
+/// at any question). A key that means nothing here is named in one line and asked again;
+/// the card is not shown again.
 fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bool> {
     let answers: Vec<&str> = cur.step.choices.iter().map(|(k, _)| k.as_str()).collect();
-    let prompt = if answers.is_empty() {
+    let menu = if answers.is_empty() {
         let run = if cur.step.run.is_some() { "r run, " } else { "" };
         format!("d done, s skip, f fail, {run}n note, q quit")
     } else {
         format!("answer {}; or s skip, n note, q quit", answers.join("/"))
     };
-    let Some(input) = ask(&prompt)? else {
-        return Ok(false);
-    };
-    let input = input.trim();
     let outcome = |o, choice| respond::record_outcome(ctx, repo, inc, cur, o, None, choice).map(|_| true);
-    match input {
-        "q" | "quit" => Ok(false),
-        "s" | "skip" => outcome(Outcome::Skipped, None),
-        "d" | "done" if answers.is_empty() => outcome(Outcome::Done, None),
-        "f" | "fail" if answers.is_empty() => {
-            let note = ask("What went wrong? (enter to leave blank)")?.filter(|n| !n.trim().is_empty());
-            respond::record_outcome(ctx, repo, inc, cur, Outcome::Failed, note, None).map(|_| true)
+    loop {
+        let Some(input) = prompt::line(&format!("{menu} >"))? else {
+            return Ok(false);
+        };
+        let input = input.trim();
+        // A decision's answers come first and in full, whatever their case: `no` is an
+        // answer, not `n` (note) with a typo.
+        if let Some(answer) = answers.iter().find(|a| a.eq_ignore_ascii_case(input)) {
+            return outcome(Outcome::Done, Some((*answer).to_string()));
         }
-        "r" | "run" if cur.step.run.is_some() => {
-            respond::run_command(ctx, repo, inc, cur)?;
-            Ok(true)
-        }
-        "n" | "note" => {
-            if let Some(text) = ask("Note")?.filter(|n| !n.trim().is_empty()) {
-                let event = ctx.event(repo, Body::Note { text })?;
-                ctx.append(repo, &inc.id, &[event])?;
-                println!("noted");
+        match input.to_lowercase().as_str() {
+            "" => {}
+            "q" | "quit" => return Ok(false),
+            "s" | "skip" => return outcome(Outcome::Skipped, None),
+            "d" | "done" if answers.is_empty() => return outcome(Outcome::Done, None),
+            "f" | "fail" if answers.is_empty() => {
+                let Some(note) = prompt::line("What went wrong? (Enter to leave blank)")? else {
+                    return Ok(false);
+                };
+                let note = Some(note).filter(|n| !n.trim().is_empty());
+                return respond::record_outcome(ctx, repo, inc, cur, Outcome::Failed, note, None)
+                    .map(|_| true);
             }
-            Ok(true)
+            "r" | "run" if cur.step.run.is_some() => {
+                return match respond::run_command(ctx, repo, inc, cur) {
+                    Err(e) if prompt::is_closed(&e) => Ok(false),
+                    other => other.map(|_| true),
+                };
+            }
+            "n" | "note" => {
+                let Some(text) = prompt::line("Note >")? else {
+                    return Ok(false);
+                };
+                if !text.trim().is_empty() {
+                    let event = ctx.event(repo, Body::Note { text })?;
+                    ctx.append(repo, &inc.id, &[event])?;
+                    println!("noted");
+                }
+                return Ok(true);
+            }
+            _ => println!("{input:?} is not one of: {menu}"),
         }
-        a if answers.contains(&a) => outcome(Outcome::Done, Some(a.to_string())),
-        other => {
-            println!("{other:?} is not one of: {prompt}");
-            Ok(true)
-        }
-    }
-}
-
-/// A line of input; `None` when the terminal closed or the responder pressed Ctrl-C / Ctrl-D.
-fn ask(prompt: &str) -> Result<Option<String>> {
-    match Input::<String>::new().with_prompt(prompt).allow_empty(true).interact_text() {
-        Ok(s) => Ok(Some(s)),
-        Err(dialoguer::Error::IO(e))
-            if matches!(e.kind(), std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof) =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(Error::Prompt(e)),
     }
 }

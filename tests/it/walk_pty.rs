@@ -1,6 +1,7 @@
-//! The interactive `incident walk`, driven in a real pseudo-terminal: the dialoguer prompts,
-//! running a step's command after confirmation, a redacted note, leaving with `q`, resuming
-//! at the same step, a decision branch, and the phases advancing on their own.
+//! The interactive `incident walk`, driven in a real pseudo-terminal: the prompts (every
+//! answer is a line and Enter; Ctrl-D leaves), running a step's command after confirmation,
+//! a redacted note, leaving with `q`, resuming at the same step, a decision branch, the
+//! phases advancing on their own, the card; and `open`'s prompts.
 
 use rexpect::process::wait::WaitStatus;
 use rexpect::session::PtySession;
@@ -63,8 +64,16 @@ impl Walk {
     }
 
     fn spawn_args(env: &Env, args: &[&str]) -> Walk {
+        Walk::spawn_with(env, args, false)
+    }
+
+    /// `color`: without `NO_COLOR`, which the harness sets.
+    fn spawn_with(env: &Env, args: &[&str], color: bool) -> Walk {
         let mut cmd = env.command(BIN);
         cmd.args(args).env("TERM", "xterm");
+        if color {
+            cmd.env_remove("NO_COLOR");
+        }
         let session =
             rexpect::session::spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn incident walk in a pty");
         Walk { session, seen: Vec::new() }
@@ -97,6 +106,12 @@ impl Walk {
 
     fn send_line(&mut self, line: &str) {
         self.session.send_line(line).expect("write to the pty");
+        self.session.flush().expect("flush the pty");
+    }
+
+    /// Ctrl-D: end of input on a terminal in line mode.
+    fn send_eof(&mut self) {
+        self.session.send_control('d').expect("write to the pty");
         self.session.flush().expect("flush the pty");
     }
 
@@ -149,8 +164,8 @@ fn walk_in_a_terminal_runs_notes_leaves_and_resumes_on_the_branch_taken() {
     walk.expect(RUN_PROMPT);
     walk.send_line("r");
     walk.expect("Run this command?");
-    // Confirm answers on the key itself; a newline would be read by the next prompt.
-    walk.send("y");
+    // Every answer is a line: `y` and Enter (the Enter must not reach the next prompt).
+    walk.send_line("y");
     walk.expect("checked-SEV2");
     walk.expect("exit 0");
     // Running does not settle the step: the same step comes back.
@@ -252,6 +267,8 @@ fn open_in_a_terminal_prompts_for_title_severity_services_and_runbook() {
     open.expect("SEV4");
     open.send("\x1b[B"); // down: SEV2
     open.send("\r");
+    open.expect("When did impact start?");
+    open.send_line(""); // now: when it was opened
     open.expect("Affected services");
     open.expect("web");
     open.send(" "); // pick the first: checkout
@@ -259,6 +276,8 @@ fn open_in_a_terminal_prompts_for_title_severity_services_and_runbook() {
     open.expect("Runbook");
     let listed = open.expect("none for now");
     open.send("\r"); // the best match, listed first
+    open.expect("Who is commander? [Test Responder]");
+    open.send_line("");
     let (code, out) = open.finish();
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Opened 2026-") || out.contains("Opened "), "{out}");
@@ -270,4 +289,262 @@ fn open_in_a_terminal_prompts_for_title_severity_services_and_runbook() {
     assert_eq!(opened["services"], serde_json::json!(["checkout"]));
     let runbook = of_kind(&events, "runbook")[0]["runbook"].as_str().unwrap().to_string();
     assert!(listed.contains(&runbook), "the attached runbook {runbook} was offered: {listed}");
+}
+
+fn open_pty_incident(env: &Env) -> String {
+    std::fs::write(env.path("runbooks/pty.yaml"), RUNBOOK).unwrap();
+    env.ok(&["open", "Checkout 500", "--severity", "SEV2", "--service", "web", "--runbook", "pty"]);
+    env.only_id()
+}
+
+#[test]
+fn walk_answers_are_lines_so_the_enter_after_y_does_not_reach_the_next_prompt() {
+    let env = Env::init();
+    let id = open_pty_incident(&env);
+    let mut walk = Walk::spawn(&env);
+    // The card: the incident, how long impact has lasted, the phase and its budget, the
+    // next stakeholder update (SEV2: every 30m), the step.
+    walk.expect("── Checkout 500");
+    walk.expect(&format!("incident {id}"));
+    walk.expect("impact started ");
+    walk.expect("SEV2 · detect · ");
+    walk.expect("of 5m budget · step 1 of 2");
+    walk.expect("next stakeholder update due ");
+    walk.expect("UTC (in ");
+    walk.expect("check-a: Check the error rate");
+    walk.expect(RUN_PROMPT);
+    // No, in full and in capitals: nothing runs.
+    walk.send_line("r");
+    walk.expect("Run this command? [y/N]");
+    walk.send_line("NO");
+    walk.expect("not run");
+    walk.expect(RUN_PROMPT);
+    // An answer that is neither: asked again in one line.
+    walk.send_line("r");
+    walk.expect("Run this command? [y/N]");
+    walk.send_line("maybe");
+    walk.expect("\"maybe\" is not an answer: type y or n, then Enter");
+    walk.expect("Run this command? [y/N]");
+    walk.send_line("y");
+    walk.expect("checked-SEV2");
+    walk.expect("exit 0");
+    walk.expect("check-a: Check the error rate");
+    let before = walk.expect(RUN_PROMPT);
+    assert!(!before.contains("is not one of"), "the Enter after y reached the menu: {before}");
+    // A key that means nothing here: one line, then the same question; not the whole card.
+    walk.send_line("x");
+    let before = walk.expect("\"x\" is not one of: d done, s skip, f fail, r run, n note, q quit");
+    assert!(!before.contains(RUN_PROMPT), "the menu was asked twice before x was read: {before}");
+    let between = walk.expect(RUN_PROMPT);
+    assert!(!between.contains("check-a") && !between.contains("budget"), "the card came again: {between}");
+    walk.send_line("d");
+    let before = walk.expect("step 2 of 2");
+    // Regression: the Enter of a one-key confirmation was read by the next prompt as "".
+    assert!(!before.contains("is not one of"), "{before}");
+    assert_eq!(before.matches(RUN_PROMPT).count(), 0, "the menu was asked twice: {before}");
+    walk.expect(STEP_PROMPT);
+    // `r` on a step without a command is a bad key there.
+    walk.send_line("r");
+    walk.expect("\"r\" is not one of: d done, s skip, f fail, n note, q quit");
+    walk.expect(STEP_PROMPT);
+    walk.send_line("q");
+    walk.expect("Left the walk; `incident walk` resumes at step check-b.");
+    let (code, out) = walk.finish();
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains('\x1b'), "NO_COLOR is set, yet the walk coloured: {out:?}");
+
+    let events = env.events(&id);
+    let commands = of_kind(&events, "command");
+    assert_eq!(commands.len(), 1, "only the confirmed run ran: {commands:#?}");
+    assert_eq!(step_event(&events, "check-a").expect("check-a settled")["outcome"], "done");
+    assert!(step_event(&events, "check-b").is_none(), "{events:#?}");
+}
+
+#[test]
+fn ctrl_d_leaves_the_walk_like_q_and_walk_resumes_at_the_same_step() {
+    let env = Env::init();
+    let id = open_pty_incident(&env);
+
+    // Ctrl-D at the menu.
+    let mut walk = Walk::spawn(&env);
+    walk.expect("check-a: Check the error rate");
+    walk.expect(RUN_PROMPT);
+    walk.send_eof();
+    walk.expect("Left the walk; `incident walk` resumes at step check-a.");
+    let (code, out) = walk.finish();
+    assert_eq!(code, 0, "{out}");
+
+    // Ctrl-D at the run confirmation: nothing runs, the walk is left.
+    let mut walk = Walk::spawn(&env);
+    walk.expect("check-a: Check the error rate");
+    walk.expect(RUN_PROMPT);
+    walk.send_line("r");
+    walk.expect("Run this command? [y/N]");
+    walk.send_eof();
+    walk.expect("Left the walk; `incident walk` resumes at step check-a.");
+    let (code, out) = walk.finish();
+    assert_eq!(code, 0, "{out}");
+    let events = env.events(&id);
+    assert!(of_kind(&events, "command").is_empty(), "{events:#?}");
+    assert!(of_kind(&events, "step").is_empty(), "Ctrl-D settles nothing: {events:#?}");
+
+    // Resumes at check-a; a decision answered in full, whatever its case; Ctrl-D at a note.
+    // On a terminal without NO_COLOR, the card is coloured.
+    let mut walk = Walk::spawn_with(&env, &["walk"], true);
+    walk.expect("\x1b[1m── Checkout 500");
+    walk.expect("check-a: Check the error rate");
+    walk.expect(RUN_PROMPT);
+    walk.send_line("d");
+    walk.expect("check-b: Check the alert history");
+    walk.expect(STEP_PROMPT);
+    walk.send_line("d");
+    walk.expect("decide: Is the cache the cause?");
+    walk.expect(DECISION_PROMPT);
+    // `d` is not an answer to a decision.
+    walk.send_line("d");
+    walk.expect("\"d\" is not one of: answer yes/no; or s skip, n note, q quit");
+    walk.expect(DECISION_PROMPT);
+    walk.send_line("No");
+    walk.expect("phase remediate started");
+    walk.expect("fix-b: Roll back the release");
+    walk.expect(STEP_PROMPT);
+    walk.send_line("n");
+    walk.expect("Note >");
+    walk.send_eof();
+    walk.expect("Left the walk; `incident walk` resumes at step fix-b.");
+    let (code, out) = walk.finish();
+    assert_eq!(code, 0, "{out}");
+
+    let events = env.events(&id);
+    let decide = step_event(&events, "decide").expect("decide settled");
+    assert_eq!(decide["choice"], "no", "logged as the runbook spells it: {decide}");
+    assert!(of_kind(&events, "note").is_empty(), "{events:#?}");
+    assert!(step_event(&events, "fix-b").is_none(), "{events:#?}");
+
+    // And once more: the walk resumes at fix-b.
+    let mut walk = Walk::spawn(&env);
+    let before = walk.expect("fix-b: Roll back the release");
+    assert!(!before.contains("decide:"), "{before}");
+    walk.expect(STEP_PROMPT);
+    walk.send_line("quit");
+    walk.expect("Left the walk; `incident walk` resumes at step fix-b.");
+    let (code, out) = walk.finish();
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn open_in_a_terminal_asks_when_impact_started_and_who_is_commander() {
+    let env = Env::init();
+    let mut open = Walk::spawn_args(&env, &["open", "Checkout returns 500", "--severity", "sev2"]);
+    open.expect("When did impact start? (HH:MM, -15m, RFC 3339) [now]");
+    open.send_line("yesterday-ish");
+    open.expect("cannot use \"yesterday-ish\": use RFC 3339");
+    open.expect("When did impact start?");
+    open.send_line("-20m");
+    open.expect("Affected services");
+    open.expect("web");
+    open.send(" "); // the first: checkout
+    open.send("\r");
+    open.expect("Runbook");
+    open.expect("none for now");
+    open.send("\r");
+    open.expect("Who is commander? [Test Responder]");
+    open.send_line("");
+    let (code, out) = open.finish();
+    assert_eq!(code, 0, "{out}");
+
+    let id = env.only_id();
+    let events = env.events(&id);
+    let opened = of_kind(&events, "opened")[0];
+    assert_eq!(opened["severity"], "SEV2", "typed sev2, logged as incident.yaml spells it");
+    let marks = of_kind(&events, "mark");
+    assert_eq!(marks.len(), 1, "{marks:#?}");
+    assert_eq!(marks[0]["milestone"], "started");
+    let at = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    let started = at(&marks[0]["occurred_at"]);
+    assert_eq!((at(&marks[0]["at"]) - started).num_seconds(), 20 * 60, "{:#?}", marks[0]);
+    let roles = of_kind(&events, "role");
+    assert_eq!(roles.len(), 1, "{roles:#?}");
+    assert_eq!(roles[0]["role"], "commander");
+    assert_eq!(roles[0]["name"], "Test Responder");
+    let status = env.json(&["status", "--json"]);
+    assert_eq!(status["severity"], "SEV2");
+}
+
+#[test]
+fn open_in_a_terminal_refuses_an_impact_start_after_detection_and_takes_a_named_commander() {
+    let env = Env::init();
+    let mut open = Walk::spawn_args(
+        &env,
+        &["open", "DNS fails", "--severity", "SEV3", "--service", "web", "--detected-at", "-30m"],
+    );
+    open.expect("When did impact start?");
+    open.send_line("-10m");
+    open.expect("after it was detected at ");
+    open.expect("When did impact start?");
+    open.send_line("-45m");
+    open.expect("Runbook");
+    open.expect("none for now");
+    open.send("\x1b[A"); // up: wraps to "none for now"
+    open.send("\r");
+    open.expect("Who is commander?");
+    open.send_line("Dana Ops");
+    let (code, out) = open.finish();
+    assert_eq!(code, 0, "{out}");
+    let events = env.events(&env.only_id());
+    let role = of_kind(&events, "role")[0];
+    assert_eq!(role["name"], "Dana Ops");
+    assert!(of_kind(&events, "runbook").is_empty(), "{events:#?}");
+    let started: Vec<_> =
+        of_kind(&events, "mark").into_iter().filter(|m| m["milestone"] == "started").collect();
+    assert_eq!(started.len(), 1, "{events:#?}");
+}
+
+#[test]
+fn typed_severities_are_case_insensitive_and_logged_as_declared() {
+    let env = Env::init();
+    env.ok(&["open", "Checkout 500", "--severity", "sev2", "--service", "web"]);
+    let id = env.only_id();
+    assert_eq!(of_kind(&env.events(&id), "opened")[0]["severity"], "SEV2");
+    let out = env.ok(&["severity", "sev1", "--reason", "orders failing"]);
+    assert!(out.stdout.contains("severity SEV2 → SEV1"), "{out:#?}");
+    let sev = of_kind(&env.events(&id), "severity")[0].clone();
+    assert_eq!((sev["from"].as_str(), sev["to"].as_str()), (Some("SEV2"), Some("SEV1")), "{sev}");
+    // The same severity in another case is still the same severity.
+    let out = env.fails(2, &["severity", "Sev1"]);
+    assert!(out.stderr.contains("already SEV1"), "{out:#?}");
+    let out = env.fails(2, &["severity", "sev9"]);
+    assert!(out.stderr.contains("\"sev9\""), "{out:#?}");
+    assert_eq!(env.json(&["status", "--json"])["severity"], "SEV1");
+}
+
+#[test]
+fn walk_card_flags_a_phase_over_budget_and_an_overdue_stakeholder_update() {
+    let env = Env::init();
+    std::fs::write(env.path("runbooks/pty.yaml"), RUNBOOK).unwrap();
+    // Opened 40 minutes ago at SEV1: detect has a 5m budget, updates are due every 15m.
+    env.ok(&[
+        "open",
+        "Checkout 500",
+        "--severity",
+        "SEV1",
+        "--service",
+        "web",
+        "--runbook",
+        "pty",
+        "--at",
+        "-40m",
+    ]);
+    let mut walk = Walk::spawn(&env);
+    walk.expect("impact started 40m");
+    walk.expect("SEV1 · detect · 40m");
+    walk.expect("of 5m budget · step 1 of 2 · OVER BUDGET");
+    walk.expect("stakeholder update OVERDUE: last one 40m");
+    walk.expect("SEV1 expects one every 15m");
+    walk.expect("check-a: Check the error rate");
+    walk.expect(RUN_PROMPT);
+    walk.send_line("q");
+    let (code, out) = walk.finish();
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("next stakeholder update due"), "{out}");
 }

@@ -1,0 +1,119 @@
+//! Questions on a terminal, one input model for all of them: the answer is a line, and Enter
+//! confirms it. The terminal's own line editing (backspace, Ctrl-U) works, nothing acts on a
+//! single keypress, so no Enter is left behind for the next question; Ctrl-D (end of input)
+//! is an answer of its own, which callers treat as "leave".
+//!
+//! Questions go to stderr (stdout may carry `--json`), answers come from stdin.
+
+use std::io::{BufRead, Write};
+
+use crate::error::{Error, Result};
+
+/// Asks `question` and reads one line, without its line ending. `None` when the input closed
+/// (Ctrl-D on an empty line, or stdin ended).
+pub fn line(question: &str) -> Result<Option<String>> {
+    let mut err = std::io::stderr().lock();
+    // A question that cannot be shown still has an answer worth reading.
+    let _ = write!(err, "{question} ");
+    let _ = err.flush();
+    let mut bytes = Vec::new();
+    let read = std::io::stdin().lock().read_until(b'\n', &mut bytes);
+    match read {
+        Ok(0) => {
+            // The terminal did not echo a newline for Ctrl-D: what follows starts a line.
+            let _ = writeln!(err);
+            Ok(None)
+        }
+        Ok(_) => {
+            if !bytes.ends_with(b"\n") {
+                let _ = writeln!(err);
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            Ok(Some(text.trim_end_matches(['\n', '\r']).to_string()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Ok(None),
+        Err(e) => Err(Error::io("<stdin>")(e)),
+    }
+}
+
+/// What a yes/no answer means: `y`, `yes`, `n`, `no` in any case; an empty line is the
+/// default, no. `None` for anything else.
+pub fn parse_yes_no(answer: &str) -> Option<bool> {
+    match answer.trim().to_lowercase().as_str() {
+        "y" | "yes" => Some(true),
+        "" | "n" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// A yes/no question, default no; asked again, with one line saying why, until the answer is
+/// one. `None` when the input closed.
+pub fn yes_no(question: &str) -> Result<Option<bool>> {
+    loop {
+        let Some(answer) = line(&format!("{question} [y/N]"))? else {
+            return Ok(None);
+        };
+        match parse_yes_no(&answer) {
+            Some(yes) => return Ok(Some(yes)),
+            None => eprintln!("{:?} is not an answer: type y or n, then Enter", answer.trim()),
+        }
+    }
+}
+
+/// A question with a default (shown in brackets, taken on an empty line) whose answer must
+/// parse; a bad answer is refused with its one-line reason and the question asked again.
+/// `None` when the input closed.
+pub fn parsed<T>(
+    question: &str,
+    default: &str,
+    parse: impl Fn(&str) -> std::result::Result<T, String>,
+) -> Result<Option<T>> {
+    loop {
+        let Some(answer) = line(&format!("{question} [{default}]"))? else {
+            return Ok(None);
+        };
+        match parse(answer.trim()) {
+            Ok(value) => return Ok(Some(value)),
+            Err(reason) => eprintln!("{reason}"),
+        }
+    }
+}
+
+/// The error of a question whose input closed where an answer was needed (e.g. `open`'s
+/// title, or confirming a command). [`is_closed`] recognises it, so a caller such as `walk`
+/// can treat it as "leave".
+pub fn closed() -> Error {
+    Error::Prompt(dialoguer::Error::IO(std::io::Error::new(
+        std::io::ErrorKind::UnexpectedEof,
+        "input closed (Ctrl-D)",
+    )))
+}
+
+/// Whether `e` says the input closed (ours, or a dialoguer prompt's).
+pub fn is_closed(e: &Error) -> bool {
+    matches!(e, Error::Prompt(dialoguer::Error::IO(io)) if io.kind() == std::io::ErrorKind::UnexpectedEof)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yes_and_no_in_full_or_by_initial_in_any_case_and_empty_means_no() {
+        for yes in ["y", "Y", "yes", "YES", " Yes "] {
+            assert_eq!(parse_yes_no(yes), Some(true), "{yes:?}");
+        }
+        for no in ["", "  ", "n", "N", "no", "No"] {
+            assert_eq!(parse_yes_no(no), Some(false), "{no:?}");
+        }
+        for other in ["x", "ye", "yess", "nope", "d"] {
+            assert_eq!(parse_yes_no(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn closed_input_is_recognised() {
+        assert!(is_closed(&closed()));
+        assert!(!is_closed(&Error::Empty { what: "note" }));
+    }
+}
