@@ -90,7 +90,7 @@ pub fn render(
 
     let keys = metrics::key_times(inc);
     if let Some(started) = keys.started {
-        let since = (now - started).num_seconds().max(0);
+        let since = metrics::since_impact_s(inc, now).unwrap_or(0);
         let mut text = format!("   impact started {} ago ({} UTC)", human(since), hhmm(started));
         if let Some(m) = metrics::metrics(inc).time_to_mitigate_s {
             text.push_str(&format!(" · mitigated after {}", human(m)));
@@ -130,8 +130,8 @@ pub fn render(
             );
             (text, Paint::Alarm)
         } else {
-            let left = (c.every_s - c.since_s).max(0);
-            let text = format!("   next stakeholder update due {} UTC (in {})", hhmm(c.due_at), human(left));
+            let text =
+                format!("   next stakeholder update due {} UTC (in {})", hhmm(c.due_at), human(c.due_in_s));
             (text, Paint::Dim)
         };
         lines.push(line(3, text, paint));

@@ -46,6 +46,11 @@ fn moments_times(m: &Moments) -> KeyTimes {
     }
 }
 
+/// How long ago impact started, at `now` (0 when it lies ahead).
+pub fn since_impact_s(inc: &Incident, now: DateTime<Utc>) -> Option<i64> {
+    key_times(inc).started.map(|s| (now - s).num_seconds().max(0))
+}
+
 /// Impact duration: impact started → mitigated, else resolved.
 pub fn impact_s(m: &Moments) -> Option<i64> {
     let k = moments_times(m);
@@ -272,6 +277,8 @@ pub struct UpdateCadence {
     /// Since the last update (or since opening, when none was sent).
     pub since_s: i64,
     pub due_at: DateTime<Utc>,
+    /// Until the next update is due (0 when it is overdue).
+    pub due_in_s: i64,
     pub overdue: bool,
 }
 
@@ -287,6 +294,7 @@ pub fn update_cadence(inc: &Incident, config: &Config, now: DateTime<Utc>) -> Op
         every_s,
         since_s,
         due_at: last + chrono::Duration::seconds(every_s),
+        due_in_s: (every_s - since_s).max(0),
         overdue: since_s > every_s,
     })
 }
