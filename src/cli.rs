@@ -304,6 +304,9 @@ pub enum StepCmd {
         /// A note kept with the step's result
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
+        /// Go to the step's `on_fail` target (e.g. a rollback) instead of the next step
+        #[arg(long)]
+        jump: bool,
     },
     /// Run the step's command (asks first, unless --yes)
     Run {

@@ -96,6 +96,10 @@ pub enum Error {
         step: String,
         answers: Vec<String>,
     },
+    /// `step fail --jump` on a step without `on_fail`.
+    NoOnFail {
+        step: String,
+    },
     /// `step run` on a step without a `run` command.
     NoCommand {
         step: String,
@@ -280,6 +284,7 @@ impl Error {
             Error::UnknownAnswer { .. } => "unknown-answer",
             Error::NotADecision { .. } => "not-a-decision",
             Error::AnswerNeeded { .. } => "answer-needed",
+            Error::NoOnFail { .. } => "no-on-fail",
             Error::NoCommand { .. } => "no-command",
             Error::UnknownPhase { .. } => "unknown-phase",
             Error::LastPhase => "last-phase",
@@ -403,6 +408,7 @@ impl std::fmt::Display for Error {
             Error::AnswerNeeded { step, answers } => {
                 write!(f, "step {step} is a decision: pass --choice {}", answers.join("|"))
             }
+            Error::NoOnFail { step } => write!(f, "step {step} has no `on_fail` to jump to; drop --jump"),
             Error::NoCommand { step } => write!(f, "step {step} has no command to run"),
             Error::UnknownPhase { given } => {
                 write!(f, "unknown phase {given:?}; use next, {}", Phase::ALL.map(Phase::name).join(", "))

@@ -83,10 +83,21 @@ impl<'a> Plan<'a> {
             };
             statuses[i] = rec.outcome.into();
             let choices = &placed.step.choices;
-            let chosen = rec.choice.as_deref().and_then(|c| choices.target(c)).and_then(|t| index.get(t));
+            // A failure that took `on_fail` jumps like an answer whose only target it is.
+            let on_fail = placed
+                .step
+                .on_fail
+                .as_deref()
+                .filter(|t| rec.outcome == Outcome::Failed && rec.choice.as_deref() == Some(*t));
+            let chosen = match on_fail {
+                Some(t) => index.get(t),
+                None => rec.choice.as_deref().and_then(|c| choices.target(c)).and_then(|t| index.get(t)),
+            };
             if let Some(&chosen) = chosen {
-                let targets: Vec<usize> =
-                    choices.iter().filter_map(|(_, t)| index.get(t.as_str()).copied()).collect();
+                let targets: Vec<usize> = match on_fail {
+                    Some(_) => vec![chosen],
+                    None => choices.iter().filter_map(|(_, t)| index.get(t.as_str()).copied()).collect(),
+                };
                 let taken = branch::take(i, &targets, chosen);
                 excluded.extend(taken.left_out);
                 excluded.remove(&chosen);

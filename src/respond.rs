@@ -27,7 +27,10 @@ pub fn record_outcome(
     inc.require_open()?;
     let step = &placed.step.id;
     let choices = &placed.step.choices;
+    // A failure that takes the step's `on_fail` jump records its target as the choice.
+    let jumps_on_fail = outcome == Outcome::Failed && choice.is_some() && choice == placed.step.on_fail;
     match (&choice, choices.is_empty()) {
+        _ if jumps_on_fail => {}
         (Some(c), false) if choices.target(c).is_none() => {
             return Err(Error::UnknownAnswer {
                 step: step.clone(),
@@ -54,6 +57,21 @@ pub fn record_outcome(
     )?;
     ctx.append(repo, &inc.id, std::slice::from_ref(&event))?;
     Ok(event)
+}
+
+/// The step's `on_fail` target, or an error saying it has none.
+pub fn on_fail_target(placed: PlacedStep<'_>) -> Result<String> {
+    placed.step.on_fail.clone().ok_or_else(|| Error::NoOnFail { step: placed.step.id.clone() })
+}
+
+/// The last command run for the step, when it did not exit as the step expects: the walk
+/// stops there and offers what to do.
+pub fn failed_run<'a>(inc: &'a Incident, placed: PlacedStep<'a>) -> Option<&'a crate::state::CommandRecord> {
+    let expected = placed.step.expect_exit.unwrap_or(0);
+    inc.commands_of(placed.runbook)
+        .filter(|c| c.step == placed.step.id)
+        .last()
+        .filter(|c| c.exit_code != Some(expected))
 }
 
 /// Runs a step's command after confirmation and logs its exit code and redacted output.

@@ -20,6 +20,7 @@ crate::model! {
         run: Option<String> = optional Shape::Str, "A shell command (`sh -c`), run only after confirmation; incident data is in $INCIDENT_* variables";
         expect_exit: Option<i32> = optional Shape::Int, "The exit code that means success (default 0)";
         choices: Choices = optional Shape::Dict(&Shape::Id), "A decision: each answer jumps to a later step id";
+        on_fail: Option<String> = optional Shape::Id, "Where the walk offers to go when this step fails: a later step id, such as a rollback";
     }
 
     /// A phase's steps, and its budget when the runbook overrides incident.yaml's.

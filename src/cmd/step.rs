@@ -20,7 +20,11 @@ pub fn run(ctx: &Ctx, cmd: StepCmd) -> Result<u8> {
             record(ctx, &repo, &inc, &rb, &step, Outcome::Done, note, choice)
         }
         StepCmd::Skip { step, note } => record(ctx, &repo, &inc, &rb, &step, Outcome::Skipped, note, None),
-        StepCmd::Fail { step, note } => record(ctx, &repo, &inc, &rb, &step, Outcome::Failed, note, None),
+        StepCmd::Fail { step, note, jump } => {
+            // `--jump` follows the step's `on_fail`: recorded as the failure's choice.
+            let choice = if jump { Some(respond::on_fail_target(rb.step(&step)?)?) } else { None };
+            record(ctx, &repo, &inc, &rb, &step, Outcome::Failed, note, choice)
+        }
         StepCmd::Run { step } => respond::run_command(ctx, &repo, &inc, rb.step(&step)?),
     }
 }

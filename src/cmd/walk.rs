@@ -94,6 +94,9 @@ fn show(ctx: &Ctx, repo: &Repo, inc: &Incident, rb: &Runbook, plan: &Plan<'_>, c
 /// at any question). A key that means nothing here is named in one line and asked again;
 /// the card is not shown again.
 fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bool> {
+    if let Some(failed) = respond::failed_run(inc, cur) {
+        return after_failure(ctx, repo, inc, cur, failed.exit_code);
+    }
     let answers: Vec<&str> = cur.step.choices.iter().map(|(k, _)| k.as_str()).collect();
     let menu = if answers.is_empty() {
         let run = if cur.step.run.is_some() { "r run, " } else { "" };
@@ -141,6 +144,59 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
                     println!("noted");
                 }
                 return Ok(true);
+            }
+            _ => println!("{input:?} is not one of: {menu}"),
+        }
+    }
+}
+
+/// The step's command did not exit as expected: the walk stops here and offers to retry,
+/// note, mark the step failed and go on, or go to its `on_fail` target. Returns false when
+/// the responder leaves.
+fn after_failure(
+    ctx: &Ctx,
+    repo: &Repo,
+    inc: &Incident,
+    cur: PlacedStep<'_>,
+    exit: Option<i32>,
+) -> Result<bool> {
+    let expected = cur.step.expect_exit.unwrap_or(0);
+    let code = exit.map_or_else(|| "was killed by a signal".to_string(), |c| format!("exited {c}"));
+    println!("The command {code} (expected {expected}): step {} failed.", cur.step.id);
+    let jump = cur.step.on_fail.as_deref().map(|t| format!("j go to {t} (on_fail), ")).unwrap_or_default();
+    let menu = format!("r retry, f mark failed and go on, {jump}n note, s skip, q quit");
+    loop {
+        let Some(input) = prompt::line(&format!("{menu} >"))? else {
+            return Ok(false);
+        };
+        let input = input.trim().to_lowercase();
+        let failed = |choice: Option<String>| {
+            respond::record_outcome(ctx, repo, inc, cur, Outcome::Failed, None, choice).map(|_| true)
+        };
+        match input.as_str() {
+            "" => {}
+            "q" | "quit" => return Ok(false),
+            "r" | "retry" => {
+                return match respond::run_command(ctx, repo, inc, cur) {
+                    Err(e) if prompt::is_closed(&e) => Ok(false),
+                    other => other.map(|_| true),
+                };
+            }
+            "f" | "fail" => return failed(None),
+            "j" | "jump" if cur.step.on_fail.is_some() => return failed(cur.step.on_fail.clone()),
+            "s" | "skip" => {
+                return respond::record_outcome(ctx, repo, inc, cur, Outcome::Skipped, None, None)
+                    .map(|_| true);
+            }
+            "n" | "note" => {
+                let Some(text) = prompt::line("Note >")? else {
+                    return Ok(false);
+                };
+                if !text.trim().is_empty() {
+                    let event = ctx.event(repo, Body::Note { text })?;
+                    ctx.append(repo, &inc.id, &[event])?;
+                    println!("noted");
+                }
             }
             _ => println!("{input:?} is not one of: {menu}"),
         }

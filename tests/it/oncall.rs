@@ -194,3 +194,70 @@ fn a_second_runbook_keeps_the_first_ones_results() {
     assert!(pm.contains("resolvers answer") && pm.contains("gateway status page is red"), "{pm}");
     env.fails(2, &["runbook", "attach", "no-such-runbook"]);
 }
+
+const ON_FAIL: &str = "id: onfail
+title: A check that can fail
+services: [checkout]
+severities: [SEV1, SEV2]
+phases:
+  detect:
+    steps:
+      - id: check
+        title: Check the error rate
+        run: exit 3
+        on_fail: rollback
+      - id: look-around
+        title: Look at the dashboards
+  remediate:
+    steps:
+      - id: rollback
+        title: Roll back
+";
+
+/// Regression: a failed command or an unexpected exit code just moved on.
+#[test]
+fn a_failed_step_stops_and_on_fail_jumps_to_its_target() {
+    let env = Env::init();
+    std::fs::write(env.path("runbooks/onfail.yaml"), ON_FAIL).unwrap();
+    let lint = env.run(&["lint", "runbooks/onfail.yaml", "--format", "json"]);
+    assert!(!lint.stdout.contains("\"error\""), "on_fail is part of the format: {lint:?}");
+    env.ok(&["open", "Checkout 500", "--severity", "SEV2", "--runbook", "onfail"]);
+    let out = env.fails(1, &["step", "run", "check", "--yes"]);
+    assert!(out.stdout.contains("exit 3, expected 0"), "{out:?}");
+    let s = env.json(&["status", "--json"]);
+    assert_eq!(s["next_step"]["id"], "check", "the walk stays on the failed step: {s}");
+    env.fails(2, &["step", "fail", "look-around", "--jump"]);
+    env.ok(&["step", "fail", "check", "--jump", "--note", "error rate still 7%"]);
+    let s = env.json(&["status", "--json"]);
+    assert_eq!(s["next_step"]["id"], "rollback", "{s}");
+    env.ok(&["resolve"]);
+    env.ok(&["postmortem", "--no-commit"]);
+    let id = env.only_id();
+    let pm = env.read(&format!("incidents/{id}/postmortem.md"));
+    assert!(pm.contains("(`look-around`) | not taken |"), "{pm}");
+    assert!(pm.contains("(`check`) | failed | rollback: error rate still 7% |"), "{pm}");
+}
+
+#[test]
+fn lint_checks_on_fail_like_choices() {
+    let env = Env::init();
+    let dangling = ON_FAIL.replace("on_fail: rollback", "on_fail: rolback");
+    std::fs::write(env.path("runbooks/onfail.yaml"), dangling).unwrap();
+    let out = env.fails(1, &["lint", "runbooks/onfail.yaml"]);
+    assert!(
+        out.stdout.contains("`on_fail` leads to `rolback`") && out.stdout.contains("dangling-branch"),
+        "{out:?}"
+    );
+    let back = ON_FAIL.replace("on_fail: rollback", "on_fail: check");
+    std::fs::write(env.path("runbooks/onfail.yaml"), back).unwrap();
+    let out = env.fails(1, &["lint", "runbooks/onfail.yaml"]);
+    assert!(
+        out.stdout.contains("`on_fail` jumps to itself") && out.stdout.contains("branch-cycle"),
+        "{out:?}"
+    );
+    // A step reached only through on_fail is reachable.
+    let only = "id: only\ntitle: T\nservices: [checkout]\nseverities: [SEV1]\nphases:\n  detect:\n    steps:\n      - {id: a, title: A, choices: {x: c, y: c}, on_fail: b}\n      - {id: b, title: B}\n      - {id: c, title: C}\n";
+    std::fs::write(env.path("runbooks/only.yaml"), only).unwrap();
+    let out = env.run(&["lint", "runbooks/only.yaml", "--format", "json"]);
+    assert!(!out.stdout.contains("unreachable-step"), "{}", out.stdout);
+}

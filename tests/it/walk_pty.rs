@@ -548,3 +548,36 @@ fn walk_card_flags_a_phase_over_budget_and_an_overdue_stakeholder_update() {
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("next stakeholder update due"), "{out}");
 }
+
+/// Regression: a failed command just moved on. The walk stops at the failed step and offers
+/// retry, mark failed and go on, or the step's `on_fail` target.
+#[test]
+fn walk_stops_at_a_failed_step_and_offers_on_fail() {
+    let env = Env::init();
+    let runbook = "id: onfail\ntitle: A check that can fail\nservices: [web]\nseverities: [SEV2]\nphases:\n  detect:\n    steps:\n      - id: check\n        title: Check the error rate\n        run: exit 3\n        on_fail: rollback\n      - id: look-around\n        title: Look at the dashboards\n  remediate:\n    steps:\n      - id: rollback\n        title: Roll back\n";
+    std::fs::write(env.path("runbooks/onfail.yaml"), runbook).unwrap();
+    env.ok(&["open", "Checkout 500", "--severity", "SEV2", "--service", "web", "--runbook", "onfail"]);
+    let id = env.only_id();
+    let mut walk = Walk::spawn(&env);
+    walk.expect("check: Check the error rate");
+    walk.send_line("r");
+    walk.expect("Run this command? [y/N]");
+    walk.send_line("y");
+    walk.expect("The command exited 3 (expected 0): step check failed.");
+    walk.expect("r retry, f mark failed and go on, j go to rollback (on_fail), n note, s skip, q quit >");
+    walk.send_line("r");
+    walk.expect("Run this command? [y/N]");
+    walk.send_line("y");
+    walk.expect("step check failed.");
+    walk.send_line("j");
+    walk.expect("phase remediate started");
+    walk.expect("rollback: Roll back");
+    walk.send_line("q");
+    let (code, _) = walk.finish();
+    assert_eq!(code, 0);
+    let events = env.events(&id);
+    let check = step_event(&events, "check").expect("the failure is logged");
+    assert_eq!((check["outcome"].as_str(), check["choice"].as_str()), (Some("failed"), Some("rollback")));
+    assert_eq!(of_kind(&events, "command").len(), 2, "the command ran twice (a retry)");
+    assert!(step_event(&events, "look-around").is_none());
+}

@@ -1,5 +1,7 @@
-//! A decision that jumps back: the walk only moves forward, so a loop is ambiguous.
+//! A decision answer or `on_fail` that jumps back: the walk only moves forward, so a loop is
+//! ambiguous.
 
+use super::jumps;
 use crate::lint::{Context, Emit, Input, Rule};
 
 pub struct BranchCycle;
@@ -9,22 +11,13 @@ impl Rule for BranchCycle {
         // Where each id first stands: a cheap lookup per answer, however long the runbook.
         let index = |id: &str| input.ids.get(id);
         for (i, (_, step)) in input.steps.iter().enumerate() {
-            let Some(choices) = step.get("choices").and_then(|c| c.as_map()) else {
-                continue;
-            };
-            for (answer, target) in choices {
+            for (what, target) in jumps(step) {
                 let Some(t) = target.as_str() else { continue };
                 if let Some(j) = index(t)
                     && j <= i
                 {
-                    let what = if j == i { "to itself" } else { "back to an earlier step" };
-                    out.at(
-                        target.pos,
-                        format!(
-                            "answer `{}` jumps {what} (`{t}`): the walk only moves forward",
-                            answer.as_str().unwrap_or("?")
-                        ),
-                    );
+                    let back = if j == i { "to itself" } else { "back to an earlier step" };
+                    out.at(target.pos, format!("{what} jumps {back} (`{t}`): the walk only moves forward"));
                 }
             }
         }

@@ -1,5 +1,6 @@
 //! A decision whose answer leads nowhere.
 
+use super::jumps;
 use crate::lint::{Context, Emit, Input, Rule};
 
 pub struct DanglingBranch;
@@ -22,10 +23,7 @@ impl Rule for DanglingBranch {
             list
         };
         for (_, step) in &input.steps {
-            let Some(choices) = step.get("choices").and_then(|c| c.as_map()) else {
-                continue;
-            };
-            for (answer, target) in choices {
+            for (what, target) in jumps(step) {
                 if let Some(t) = target.as_str()
                     && input.ids.get(t).is_none()
                 {
@@ -33,8 +31,7 @@ impl Rule for DanglingBranch {
                     out.at(
                         target.pos,
                         format!(
-                            "answer `{}` leads to `{t}`, which is not a step of this runbook; steps: {listed}",
-                            answer.as_str().unwrap_or("?"),
+                            "{what} leads to `{t}`, which is not a step of this runbook; steps: {listed}"
                         ),
                     );
                 }

@@ -280,6 +280,22 @@ impl<'a> StepIndex<'a> {
     }
 }
 
+/// Where a step can send the walk besides the next step: each decision answer, and its
+/// `on_fail` target. `what` names the jump in messages ("answer `yes`", "`on_fail`").
+fn jumps(step: &Node) -> Vec<(String, &Node)> {
+    let mut out: Vec<(String, &Node)> = step
+        .get("choices")
+        .and_then(|c| c.as_map())
+        .unwrap_or_default()
+        .iter()
+        .map(|(answer, target)| (format!("answer `{}`", answer.as_str().unwrap_or("?")), target))
+        .collect();
+    if let Some(target) = step.get("on_fail") {
+        out.push(("`on_fail`".to_string(), target));
+    }
+    out
+}
+
 /// Where `needle` (text matched inside a scalar) stands in the source: found from the node's
 /// own position, within the lines the node covers; else the node's position. Findings about
 /// a word inside a command then point at the word, not at the start of the command.

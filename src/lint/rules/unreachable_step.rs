@@ -30,6 +30,11 @@ impl Rule for UnreachableStep {
                     .collect()
             })
             .collect();
+        // Where each step's `on_fail` sends the walk when the step fails.
+        let on_fail: Vec<Option<usize>> = steps
+            .iter()
+            .map(|(_, s)| s.get("on_fail").and_then(|t| t.as_str()).and_then(|t| first.get(t)))
+            .collect();
         let mut reached = vec![false; steps.len()];
         let mut stack: Vec<(usize, BTreeSet<usize>)> = vec![(0, BTreeSet::new())];
         let mut seen = BTreeSet::new();
@@ -49,6 +54,13 @@ impl Rule for UnreachableStep {
                 }
                 reached[i] = true;
                 // What taking each answer does is `branch`'s to say, as it is for the walk.
+                // A failure may take the step's `on_fail` jump, as `branch` says; success goes on.
+                if let Some(j) = on_fail[i] {
+                    let taken = branch::take(i, &[j], j);
+                    if let Some(to) = taken.jump_to {
+                        stack.push((to, excluded.clone()));
+                    }
+                }
                 let targets = &answers[i];
                 if targets.is_empty() {
                     i += 1;
