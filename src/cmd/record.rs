@@ -109,6 +109,15 @@ pub fn resolve(ctx: &Ctx, root_cause: Option<String>) -> Result<u8> {
     let (repo, head) = ctx.head_target()?;
     head.require_open()?;
     head.moments.check_resolution(ctx.at()?.unwrap_or(ctx.now))?;
+    // On a terminal, the moment of resolving is when the root cause is freshest: ask for it.
+    let root_cause = match root_cause {
+        None if ctx.interactive => {
+            crate::prompt::line("Root cause (Enter to add it later with `incident retro root-cause`) >")?
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+        }
+        given => given,
+    };
     let said = "resolved; next: `incident postmortem`";
     ctx.record(&repo, head.id(), vec![Body::Resolved { root_cause }], said)
 }

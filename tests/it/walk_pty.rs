@@ -581,3 +581,20 @@ fn walk_stops_at_a_failed_step_and_offers_on_fail() {
     assert_eq!(of_kind(&events, "command").len(), 2, "the command ran twice (a retry)");
     assert!(step_event(&events, "look-around").is_none());
 }
+
+/// `resolve` on a terminal asks for the root cause when none was given (and Enter leaves it
+/// for later).
+#[test]
+fn resolve_in_a_terminal_asks_for_the_root_cause() {
+    let env = Env::init();
+    env.ok(&["open", "Checkout 500", "--severity", "SEV2"]);
+    let id = env.only_id();
+    let mut resolve = Walk::spawn_args(&env, &["resolve"]);
+    resolve.expect("Root cause");
+    resolve.send_line("a stale feature flag");
+    let (code, _) = resolve.finish();
+    assert_eq!(code, 0);
+    let events = env.events(&id);
+    let resolved = of_kind(&events, "resolved");
+    assert_eq!(resolved[0]["root_cause"], "a stale feature flag");
+}
