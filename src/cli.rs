@@ -229,8 +229,18 @@ pub enum Command {
     },
     /// Print the runbook JSON Schema, for editors (yaml-language-server)
     Schema,
-    /// Replay the founding scenario into a temporary repository and print the postmortem's path
-    Demo,
+    /// Replay the founding scenario into a repository (kept; its path is said on stderr) and
+    /// print the postmortem's path
+    Demo {
+        /// Build the repository in DIR (created when missing; refused when not empty) instead
+        /// of a new folder under the system's temporary directory
+        #[arg(long, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Keep the repository after the demo (always so: the postmortem's path must stay
+        /// readable; accepted for scripts that say so)
+        #[arg(long)]
+        keep: bool,
+    },
     /// A static shell completion script (for completions of incident, step and runbook ids,
     /// severities and services, use `source <(COMPLETE=bash incident)`; see the README)
     Completions {

@@ -188,6 +188,22 @@ pub enum Error {
     Empty {
         what: &'static str,
     },
+    /// A title longer than the limit, in characters after trimming: a title is a line,
+    /// details go in the log.
+    TitleTooLong {
+        length: usize,
+        limit: usize,
+    },
+    /// A folder the user named (`init PATH`, `demo --output DIR`) that cannot be created,
+    /// e.g. because its parent is a file.
+    CannotCreate {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// `demo --output DIR` with a DIR that exists and holds something (or is not a folder).
+    NotEmpty {
+        path: PathBuf,
+    },
     /// A file the user wrote (YAML, template) is malformed; `rule` is the lint rule that
     /// says so, and `more` how many other errors the file has.
     BadFile {
@@ -302,6 +318,9 @@ impl Error {
             Error::BadDate { .. } => "bad-date",
             Error::Missing { .. } => "missing",
             Error::Empty { .. } => "empty",
+            Error::TitleTooLong { .. } => "title-too-long",
+            Error::CannotCreate { .. } => "cannot-create",
+            Error::NotEmpty { .. } => "not-empty",
             Error::BadFile { .. } => "bad-file",
             Error::Template { .. } => "template",
             Error::NoOpenedEvent { .. } => "no-opened-event",
@@ -455,6 +474,20 @@ impl std::fmt::Display for Error {
             Error::BadDate { flag, value } => write!(f, "{flag}: {value:?} is not a date; use YYYY-MM-DD"),
             Error::Missing { what, example } => write!(f, "missing {what}: {example}"),
             Error::Empty { what } => write!(f, "the {what} is empty"),
+            Error::TitleTooLong { length, limit } => write!(
+                f,
+                "the title is {length} characters; the limit is {limit}: say in a line what is broken, and log the details with `incident log`"
+            ),
+            Error::CannotCreate { path, source } => write!(
+                f,
+                "cannot create {}: {source}; choose a folder you can write to",
+                path.display()
+            ),
+            Error::NotEmpty { path } => write!(
+                f,
+                "{} is not an empty folder; name a new or empty folder, so nothing in it is overwritten",
+                path.display()
+            ),
             Error::BadFile { path, line, column, rule, message, more } => {
                 write!(f, "{}:{line}:{column}: {message} [{rule}]", path.display())?;
                 if *more > 0 {
@@ -493,9 +526,10 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Io { source, .. } | Error::NoSuchPath { source, .. } | Error::Spawn { source, .. } => {
-                Some(source)
-            }
+            Error::Io { source, .. }
+            | Error::NoSuchPath { source, .. }
+            | Error::Spawn { source, .. }
+            | Error::CannotCreate { source, .. } => Some(source),
             Error::Git { source, .. } => Some(source),
             Error::Prompt(e) => Some(e),
             Error::Json(e) => Some(e),

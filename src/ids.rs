@@ -5,18 +5,21 @@ use chrono::{DateTime, Utc};
 
 const MAX_SLUG: usize = 48;
 
-/// The lowercase ASCII letters and digits of the title, every other run of characters
-/// folded into one `-`; never empty, never `.` or `..`, never a path separator.
+/// The title's letters and digits, lowercase ASCII (accented and other letters transliterated:
+/// `refusé` → `refuse`, `Straße` → `strasse`), every other run of characters folded into one
+/// `-`; never empty, never `.` or `..`, never a path separator.
 pub fn slug(title: &str) -> String {
     let mut out = String::new();
-    for c in title.chars() {
-        if c.is_ascii_alphanumeric() {
-            if out.len() > MAX_SLUG {
-                break;
+    'title: for c in title.chars() {
+        for c in ascii(c).chars() {
+            if c.is_ascii_alphanumeric() {
+                if out.len() > MAX_SLUG {
+                    break 'title;
+                }
+                out.push(c.to_ascii_lowercase());
+            } else if !out.is_empty() && !out.ends_with('-') {
+                out.push('-');
             }
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
         }
     }
     if out.len() > MAX_SLUG {
@@ -25,6 +28,19 @@ pub fn slug(title: &str) -> String {
     }
     let trimmed = out.trim_end_matches('-');
     if trimmed.is_empty() { "incident".to_string() } else { trimmed.to_string() }
+}
+
+/// A character as ASCII: itself when it is; a letter or digit transliterated (`é` → `e`,
+/// `ß` → `ss`, `北` → `Bei `); anything else (symbols, emoji, punctuation) a separator, so a
+/// `✓` or a `🔥` does not become a word of the id.
+fn ascii(c: char) -> std::borrow::Cow<'static, str> {
+    if c.is_ascii() {
+        return c.to_string().into();
+    }
+    match deunicode::deunicode_char(c) {
+        Some(t) if c.is_alphanumeric() => t.into(),
+        _ => " ".into(),
+    }
 }
 
 /// A fresh id for a title opened at `at`; `taken` says whether an id is in use.
@@ -51,7 +67,24 @@ mod tests {
         assert_eq!(slug("Checkout returns 500"), "checkout-returns-500");
         assert_eq!(slug("../../etc/passwd | `rm -rf` <b>\n"), "etc-passwd-rm-rf-b");
         assert_eq!(slug("///"), "incident");
-        assert_eq!(slug("Ünïcode only ✓"), "n-code-only");
+        // Accented letters used to be dropped ("Ünïcode only ✓" gave `n-code-only`): they are
+        // transliterated now, and symbols still only separate words.
+        assert_eq!(slug("Ünïcode only ✓"), "unicode-only");
         assert!(slug(&"x".repeat(500)).len() <= MAX_SLUG);
+    }
+
+    #[test]
+    fn accented_letters_are_transliterated_not_dropped() {
+        assert_eq!(slug("Paiement refusé"), "paiement-refuse");
+        assert_eq!(slug("Ünïcode"), "unicode");
+        assert_eq!(slug("Straße gesperrt"), "strasse-gesperrt");
+        assert_eq!(slug("🔥 checkout down 🔥"), "checkout-down");
+        assert_eq!(slug("✓✓✓"), "incident");
+        assert_eq!(slug("北京 outage"), "bei-jing-outage");
+        // Every guarantee holds whatever the transliteration yields.
+        for title in ["ß".repeat(300), "北".repeat(300), "é-".repeat(300), "ﷺ".repeat(100)] {
+            let s = slug(&title);
+            assert!(is_valid(&s) && s.len() <= MAX_SLUG && !s.ends_with('-'), "{s:?}");
+        }
     }
 }

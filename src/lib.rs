@@ -86,7 +86,7 @@ fn dispatch(ctx: Ctx, command: Command) -> Result<u8> {
         Command::Lint { paths, format, explain } => cmd::lint::run(&ctx, &paths, format, explain.as_deref()),
         Command::Doctor { fix } => cmd::doctor::run(&ctx, fix),
         Command::Schema => cmd::lint::schema(),
-        Command::Demo => cmd::demo::run(&ctx),
+        Command::Demo { output, keep: _ } => cmd::demo::run(&ctx, output),
         Command::Completions { shell } => cmd::docs::completions(shell),
         Command::Man { dir } => cmd::docs::man(&ctx, dir.as_deref()),
     }

@@ -47,7 +47,10 @@ pub fn schema_text() -> String {
 
 /// Writes the starter files that are missing (git init first when needed); returns them.
 pub fn install(root: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(root).map_err(Error::io(root))?;
+    // The user named this folder: one that cannot be made (its parent is a file, a read-only
+    // place) is theirs to fix (exit 2), unlike a write failing inside a folder that exists.
+    std::fs::create_dir_all(root)
+        .map_err(|source| Error::CannotCreate { path: root.to_path_buf(), source })?;
     crate::repo::git_init(root)?;
     let mut written = Vec::new();
     for (rel, text) in files() {

@@ -4,7 +4,7 @@
 //! postmortem is reproducible. The lifecycle test replays the same file through the binary.
 
 use std::ffi::{OsStr, OsString};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Parser;
@@ -160,14 +160,26 @@ fn replay(root: &Path, n: usize, entry: &Entry) -> Result<()> {
     }
 }
 
-pub fn run(ctx: &crate::ctx::Ctx) -> Result<u8> {
+/// Replays the scenario into `output` (a new or empty folder), else into a new folder under
+/// the system's temporary directory. Either way the repository is kept, to look around in,
+/// and stderr says where it is.
+pub fn run(ctx: &crate::ctx::Ctx, output: Option<PathBuf>) -> Result<u8> {
     let entries = parse(SCENARIO)?;
     if entries.is_empty() {
         return Err(Error::Scenario { place: SCENARIO_PATH.into(), message: "no entries".into() });
     }
-    let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
-    let root = std::env::temp_dir().join(format!("incident-demo-{}-{nanos}", std::process::id()));
+    let root = match output {
+        Some(dir) => {
+            require_empty(&dir)?;
+            dir
+        }
+        None => {
+            let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+            std::env::temp_dir().join(format!("incident-demo-{}-{nanos}", std::process::id()))
+        }
+    };
     crate::starter::install(&root)?;
+    let root = std::fs::canonicalize(&root).unwrap_or(root);
     let repo = load::repo(root.clone())?;
     // The demo commits as itself, so it works on a machine with no git identity.
     repo.set_identity("Incident Demo", "demo@incident.invalid")?;
@@ -193,12 +205,32 @@ pub fn run(ctx: &crate::ctx::Ctx) -> Result<u8> {
         eprintln!("\n    {subject}\n");
     }
     let path = std::fs::canonicalize(&path).unwrap_or(path);
+    eprintln!(
+        "The demo repository is kept in {} (look around: `incident --repo {} list --all`; delete the folder when done)",
+        root.display(),
+        root.display()
+    );
     if ctx.global.json {
         ctx.print_json(&serde_json::json!({ "postmortem": path, "repo": root }))?;
     } else {
         println!("{}", path.display());
     }
     Ok(0)
+}
+
+/// `--output DIR` must not mix the demo into files that are already there: DIR is missing
+/// (it will be created) or an empty folder.
+fn require_empty(dir: &Path) -> Result<()> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => match entries.next() {
+            None => Ok(()),
+            Some(_) => Err(Error::NotEmpty { path: dir.to_path_buf() }),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        // A file, or a folder that cannot be listed: not a folder the demo can own.
+        Err(_) if dir.exists() => Err(Error::NotEmpty { path: dir.to_path_buf() }),
+        Err(source) => Err(Error::CannotCreate { path: dir.to_path_buf(), source }),
+    }
 }
 
 /// Points the process's stdout at /dev/null while the scenario replays; restored on drop.

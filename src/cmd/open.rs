@@ -8,12 +8,17 @@ use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::{Body, Event, Milestone};
 use crate::ids;
+use crate::index;
 use crate::load;
 use crate::names;
 use crate::prompt;
 use crate::repo::Repo;
-use crate::state::Moments;
+use crate::state::{Moments, State};
 use crate::timefmt;
+
+/// The longest title, in characters after trimming: a title is the line customers would
+/// recognise, and it heads every list, card and postmortem; details go in the log.
+const MAX_TITLE: usize = 200;
 
 pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let repo = ctx.repo()?;
@@ -31,6 +36,16 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
             });
         }
     };
+    check_length(&title)?;
+    if let Some(id) = open_with_title(&repo, &title) {
+        // The same title again is more often a second responder than a second incident.
+        let question = format!("An open incident has this title: {id}. Open another?");
+        let what = format!("opening another incident titled like open incident {id}");
+        if !ctx.confirm(&question, &what)? {
+            eprintln!("not opened; the open incident is {id} (`incident status {id}`)");
+            return Ok(0);
+        }
+    }
     let severity = match args.severity {
         Some(s) => s,
         None if ctx.interactive && !repo.config.severities.is_empty() => {
@@ -129,10 +144,39 @@ fn moments(
 fn ask_title() -> Result<String> {
     loop {
         let title = prompt::line("What is broken?")?.ok_or_else(prompt::closed)?;
-        if !title.trim().is_empty() {
-            return Ok(title);
+        if title.trim().is_empty() {
+            continue;
+        }
+        match check_length(&title) {
+            Ok(()) => return Ok(title),
+            Err(e) => eprintln!("{e}"),
         }
     }
+}
+
+fn check_length(title: &str) -> Result<()> {
+    let length = title.trim().chars().count();
+    if length > MAX_TITLE {
+        return Err(Error::TitleTooLong { length, limit: MAX_TITLE });
+    }
+    Ok(())
+}
+
+/// The open incident (the newest, if several) whose title is `title` in any case and
+/// spacing, compared as logged (redacted). Read from the incidents' heads, which are cached
+/// and followed by every append: no log is folded to answer.
+fn open_with_title(repo: &Repo, title: &str) -> Option<String> {
+    let wanted = same_title(&crate::redact::redact(title));
+    repo.ids().into_iter().rev().find(|id| {
+        // An incident that cannot be read is not one to warn about here.
+        index::head(repo, id)
+            .is_ok_and(|(h, _)| h.summary.state == State::Open && same_title(&h.summary.title) == wanted)
+    })
+}
+
+/// A title as compared for sameness: lowercase, its whitespace runs one space, trimmed.
+fn same_title(title: &str) -> String {
+    title.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 /// When impact started, asked on a terminal when `--started-at` was not given: Enter means

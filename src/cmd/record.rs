@@ -14,6 +14,10 @@ use crate::state::State;
 pub fn log(ctx: &Ctx, note: String) -> Result<u8> {
     // `-` reads the note from stdin: `kubectl logs … | incident log -`.
     let note = if note == "-" {
+        if ctx.interactive {
+            // A `-` typed by accident would otherwise leave a silent, seemingly hung prompt.
+            eprintln!("reading the note from stdin; end with Ctrl-D (Ctrl-C to cancel)");
+        }
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(Error::io("<stdin>"))?;
         // `echo x | incident log -` means the note "x", not "x\n".

@@ -15,4 +15,5 @@ mod model_agreement;
 mod oncall;
 mod record;
 mod shipped_runbooks;
+mod small_things;
 mod walk_pty;
