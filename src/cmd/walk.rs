@@ -134,17 +134,7 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
                     other => other.map(|_| true),
                 };
             }
-            "n" | "note" => {
-                let Some(text) = prompt::line("Note >")? else {
-                    return Ok(false);
-                };
-                if !text.trim().is_empty() {
-                    let event = ctx.event(repo, Body::Note { text })?;
-                    ctx.append(repo, &inc.id, &[event])?;
-                    println!("noted");
-                }
-                return Ok(true);
-            }
+            "n" | "note" => return note(ctx, repo, inc),
             _ => println!("{input:?} is not one of: {menu}"),
         }
     }
@@ -189,16 +179,24 @@ fn after_failure(
                     .map(|_| true);
             }
             "n" | "note" => {
-                let Some(text) = prompt::line("Note >")? else {
+                if !note(ctx, repo, inc)? {
                     return Ok(false);
-                };
-                if !text.trim().is_empty() {
-                    let event = ctx.event(repo, Body::Note { text })?;
-                    ctx.append(repo, &inc.id, &[event])?;
-                    println!("noted");
                 }
             }
             _ => println!("{input:?} is not one of: {menu}"),
         }
     }
+}
+
+/// Asks for a note and logs it. Returns false when the responder leaves (Ctrl-D).
+fn note(ctx: &Ctx, repo: &Repo, inc: &Incident) -> Result<bool> {
+    let Some(text) = prompt::line("Note >")? else {
+        return Ok(false);
+    };
+    if !text.trim().is_empty() {
+        let event = ctx.event(repo, Body::Note { text })?;
+        ctx.append(repo, &inc.id, &[event])?;
+        println!("noted");
+    }
+    Ok(true)
 }
