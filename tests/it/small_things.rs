@@ -3,61 +3,9 @@
 //! duplicate unasked, titles without a length limit, accented letters dropped from ids, the
 //! demo not saying where its repository is, and `init` on an impossible path exiting 1.
 
-use rexpect::process::wait::WaitStatus;
-use rexpect::session::PtySession;
-
 use super::harness::{BIN, Env};
-
-const TIMEOUT_MS: u64 = 10_000;
-
-/// `incident ARGS` in a pseudo-terminal, so stdin is a terminal.
-struct Pty {
-    session: PtySession,
-    seen: String,
-}
-
-impl Pty {
-    fn spawn(env: &Env, args: &[&str]) -> Pty {
-        let mut cmd = env.command(BIN);
-        cmd.args(args).env("TERM", "xterm");
-        let session =
-            rexpect::session::spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn incident in a pty");
-        Pty { session, seen: String::new() }
-    }
-
-    /// Waits for `needle` (ASCII: rexpect hands bytes over one char each).
-    fn expect(&mut self, needle: &str) {
-        match self.session.exp_string(needle) {
-            Ok(before) => {
-                self.seen.push_str(&before);
-                self.seen.push_str(needle);
-            }
-            Err(e) => panic!("waiting for {needle:?}: {e}\n--- output so far ---\n{}", self.seen),
-        }
-    }
-
-    fn send_line(&mut self, line: &str) {
-        self.session.send_line(line).expect("write to the pty");
-        self.session.flush().expect("flush the pty");
-    }
-
-    /// Ctrl-D: end of input on a terminal in line mode.
-    fn send_eof(&mut self) {
-        self.session.send_control('d').expect("write to the pty");
-        self.session.flush().expect("flush the pty");
-    }
-
-    fn finish(mut self) -> (i32, String) {
-        match self.session.exp_eof() {
-            Ok(rest) => self.seen.push_str(&rest),
-            Err(e) => panic!("waiting for the end: {e}\n--- output so far ---\n{}", self.seen),
-        }
-        match self.session.process().wait().expect("wait for incident") {
-            WaitStatus::Exited(_, code) => (code, self.seen),
-            other => panic!("incident did not exit normally: {other:?}\n{}", self.seen),
-        }
-    }
-}
+/// `incident ARGS` in a pseudo-terminal, so stdin is a terminal: the walk tests' driver.
+use super::walk_pty::Walk as Pty;
 
 fn notes(env: &Env, id: &str) -> Vec<String> {
     env.events(id)
@@ -74,7 +22,7 @@ fn log_dash_on_a_terminal_no_longer_waits_in_silence() {
     let env = Env::init();
     env.ok(&["open", "Checkout returns 500", "--severity", "SEV2"]);
     let id = env.only_id();
-    let mut log = Pty::spawn(&env, &["log", "-"]);
+    let mut log = Pty::spawn_args(&env, &["log", "-"]);
     log.expect("reading the note from stdin; end with Ctrl-D");
     log.send_line("typed at the terminal");
     log.send_eof();
@@ -133,7 +81,7 @@ fn a_repeated_title_no_longer_opens_a_duplicate_unasked() {
         "--commander",
         "Test Responder",
     ];
-    let mut open = Pty::spawn(&env, &args);
+    let mut open = Pty::spawn_args(&env, &args);
     // The newest open incident with the title is named.
     open.expect(&format!("An open incident has this title: {second}. Open another? [y/N]"));
     open.send_line("n");
@@ -141,7 +89,7 @@ fn a_repeated_title_no_longer_opens_a_duplicate_unasked() {
     let (code, out) = open.finish();
     assert_eq!(code, 0, "{out}");
     assert_eq!(env.ids().len(), 3, "{:?}", env.ids());
-    let mut open = Pty::spawn(&env, &args);
+    let mut open = Pty::spawn_args(&env, &args);
     open.expect("Open another? [y/N]");
     open.send_line("y");
     open.expect(&format!("Opened {id}-3"));

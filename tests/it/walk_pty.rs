@@ -46,7 +46,7 @@ const RUN_PROMPT: &str = "d done, s skip, f fail, r run, n note, q quit";
 const DECISION_PROMPT: &str = "answer yes/no; or s skip, n note, q quit";
 
 /// A walk in a pseudo-terminal, keeping everything it printed so far for failure messages.
-struct Walk {
+pub(super) struct Walk {
     session: PtySession,
     /// The output read so far, as raw bytes (rexpect hands them over one byte per char).
     seen: Vec<u8>,
@@ -63,7 +63,7 @@ impl Walk {
         Walk::spawn_args(env, &["walk"])
     }
 
-    fn spawn_args(env: &Env, args: &[&str]) -> Walk {
+    pub(super) fn spawn_args(env: &Env, args: &[&str]) -> Walk {
         Walk::spawn_with(env, args, false)
     }
 
@@ -91,7 +91,7 @@ impl Walk {
     }
 
     /// Waits for `needle` and returns what came before it.
-    fn expect(&mut self, needle: &str) -> String {
+    pub(super) fn expect(&mut self, needle: &str) -> String {
         match self.session.exp_string(&as_pty_bytes(needle)) {
             Ok(before) => {
                 let before = self.record(&before);
@@ -104,13 +104,13 @@ impl Walk {
         }
     }
 
-    fn send_line(&mut self, line: &str) {
+    pub(super) fn send_line(&mut self, line: &str) {
         self.session.send_line(line).expect("write to the pty");
         self.session.flush().expect("flush the pty");
     }
 
     /// Ctrl-D: end of input on a terminal in line mode.
-    fn send_eof(&mut self) {
+    pub(super) fn send_eof(&mut self) {
         self.session.send_control('d').expect("write to the pty");
         self.session.flush().expect("flush the pty");
     }
@@ -121,7 +121,7 @@ impl Walk {
     }
 
     /// Waits for the end of output and for the process, and returns its exit code.
-    fn finish(mut self) -> (i32, String) {
+    pub(super) fn finish(mut self) -> (i32, String) {
         match self.session.exp_eof() {
             Ok(rest) => {
                 self.record(&rest);
