@@ -59,26 +59,9 @@ rustc_version=$(cd "$root" && rustc --version)  # before HOME moves: rustup look
 work=$(mktemp -d "${TMPDIR:-/tmp}/incident-append-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# A private HOME with a git identity, so nothing here reads or writes the user's config.
-export HOME="$work/home"
-mkdir -p "$HOME"
-cat >"$HOME/.gitconfig" <<'EOF'
-[user]
-	name = Bench Responder
-	email = bench@example.invalid
-[init]
-	defaultBranch = main
-EOF
-export GIT_CONFIG_NOSYSTEM=1 NO_COLOR=1 LC_ALL=C
-unset INCIDENT_REPO GIT_DIR GIT_WORK_TREE
-
-# The timing/RSS helper (see bench/runone.c); cc is there wherever cargo can link.
-runone=()
-if cc -O2 -o "$work/runone" "$here/runone.c" 2>/dev/null; then
-	runone=(--runone "$work/runone")
-else
-	echo "warning: no C compiler: timing from Python, max RSS is an upper bound" >&2
-fi
+# A private HOME with a git identity, and the timing helper in `runone`.
+# shellcheck source=bench/sandbox.sh
+source "$here/sandbox.sh"
 
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  nproc: $(nproc)  cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "incident $("$bin" --version | awk '{print $2}') ($rustc_version); $(git --version); $(python3 --version)"

@@ -22,26 +22,9 @@ bin="${CARGO_TARGET_DIR:-$root/target}/release/incident"
 work=$(mktemp -d "${TMPDIR:-/tmp}/incident-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-# A private HOME with a git identity, so nothing here reads or writes the user's config.
-export HOME="$work/home"
-mkdir -p "$HOME"
-cat >"$HOME/.gitconfig" <<'EOF'
-[user]
-	name = Bench Responder
-	email = bench@example.invalid
-[init]
-	defaultBranch = main
-EOF
-export GIT_CONFIG_NOSYSTEM=1 NO_COLOR=1 LC_ALL=C
-unset INCIDENT_REPO GIT_DIR GIT_WORK_TREE
-
-# The timing/RSS helper (see bench/runone.c); cc is there wherever cargo can link.
-runone=()
-if cc -O2 -o "$work/runone" "$here/runone.c" 2>/dev/null; then
-    runone=(--runone "$work/runone")
-else
-    echo "warning: no C compiler: timing from Python, max RSS is an upper bound" >&2
-fi
+# A private HOME with a git identity, and the timing helper in `runone`.
+# shellcheck source=bench/sandbox.sh
+source "$here/sandbox.sh"
 
 repo="$work/repo"
 "$bin" init "$repo" >/dev/null
