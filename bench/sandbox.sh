@@ -1,7 +1,7 @@
 # Sourced by the benchmark scripts after `work` (a temporary folder) and `here` (bench/) are
 # set: a private HOME with a git identity, so nothing reads or writes the user's config, and
 # the timing/RSS helper (bench/runone.c) in `runone` (empty when there is no C compiler).
-# shellcheck shell=bash disable=SC2154,SC2034 # work and here are set, and runone is used, are set by the script that sources this
+# shellcheck shell=bash disable=SC2154,SC2034 # work and here come from, and runone goes to, the sourcing script
 export HOME="$work/home"
 mkdir -p "$HOME"
 cat >"$HOME/.gitconfig" <<'GITCONFIG'
