@@ -28,9 +28,19 @@ crate::model! {
     }
 
     /// Where updates go.
+    /// Where a channel's updates are delivered: a webhook or a command (SPEC §6).
+    DELIVER: pub struct Deliver {
+        webhook: Option<String> = optional Shape::Str, "A URL to POST the update to; `${VAR}` takes a secret from the environment";
+        format: Option<String> = optional Shape::OneOf(&["slack", "json"]), "slack (incoming webhook) or json (a signed envelope)";
+        secret_env: Option<String> = optional Shape::Str, "The environment variable holding the HMAC-SHA256 key that signs json envelopes";
+        command: Option<String> = optional Shape::Str, "A command given the message on stdin and the rest in INCIDENT_* / UPDATE_* variables";
+        timeout: Option<String> = optional Shape::Duration, "How long one attempt may take (default 10s)";
+    }
+
     CHANNEL: pub struct Channel {
         audience: String = required Shape::OneOf(&["internal", "external"]), "Who reads it";
         description: String = optional Shape::Str, "What it is";
+        deliver: Option<Deliver> = optional DELIVER, "Where updates on this channel are delivered";
     }
 
     /// The linter's settings for this repository.

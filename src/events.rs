@@ -76,6 +76,29 @@ impl Milestone {
     }
 }
 
+/// The public state of an incident on the status page (SPEC §6), in order.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum PublicStatus {
+    Investigating,
+    Identified,
+    Monitoring,
+    Resolved,
+}
+
+impl PublicStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            PublicStatus::Investigating => "investigating",
+            PublicStatus::Identified => "identified",
+            PublicStatus::Monitoring => "monitoring",
+            PublicStatus::Resolved => "resolved",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
@@ -160,9 +183,33 @@ pub enum Body {
         #[serde(rename = "type")]
         action_type: String,
     },
+    /// A customer or stakeholder update (SPEC §6), logged before any delivery.
     Update {
         channel: String,
         message: String,
+        /// The public state it announces: investigating, identified, monitoring, resolved.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<PublicStatus>,
+        /// The estimated time of resolution it gives.
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "ts_opt")]
+        eta: Option<DateTime<Utc>>,
+    },
+    /// One attempt to deliver update `update` to its channel's target.
+    Delivery {
+        update: String,
+        channel: String,
+        attempt: u32,
+        delivered: bool,
+        /// The HTTP status, for a webhook target.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        http_status: Option<u16>,
+        /// The exit code, for a command target.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_code: Option<i32>,
+        latency_ms: u64,
+        /// What went wrong, when it did (redacted).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
     },
     Retro {
         section: String,
@@ -528,6 +575,7 @@ impl Body {
             Body::Command { .. } => "command",
             Body::Action { .. } => "action",
             Body::Update { .. } => "update",
+            Body::Delivery { .. } => "delivery",
             Body::Retro { .. } => "retro",
             Body::Impact { .. } => "impact",
             Body::Resolved { .. } => "resolved",
@@ -565,7 +613,28 @@ impl Body {
             Body::Action { title, owner, due, action_type } => {
                 Body::Action { title: r(title), owner, due, action_type }
             }
-            Body::Update { channel, message } => Body::Update { channel, message: r(message) },
+            Body::Update { channel, message, status, eta } => {
+                Body::Update { channel, message: r(message), status, eta }
+            }
+            Body::Delivery {
+                update,
+                channel,
+                attempt,
+                delivered,
+                http_status,
+                exit_code,
+                latency_ms,
+                error,
+            } => Body::Delivery {
+                update,
+                channel,
+                attempt,
+                delivered,
+                http_status,
+                exit_code,
+                latency_ms,
+                error: ro(error),
+            },
             Body::Retro { section, text } => Body::Retro { section, text: r(text) },
             Body::Resolved { root_cause } => Body::Resolved { root_cause: ro(root_cause) },
             Body::Amend { event, time, text } => Body::Amend { event, time, text: ro(text) },
@@ -621,7 +690,22 @@ mod tests {
                 due: Some("2026-12-01".into()),
                 action_type: "prevent".into(),
             },
-            Body::Update { channel: "status-page".into(), message: "m".into() },
+            Body::Update {
+                channel: "status-page".into(),
+                message: "m".into(),
+                status: Some(PublicStatus::Identified),
+                eta: Some(Utc::now()),
+            },
+            Body::Delivery {
+                update: "u1".into(),
+                channel: "status-page".into(),
+                attempt: 2,
+                delivered: false,
+                http_status: Some(503),
+                exit_code: None,
+                latency_ms: 120,
+                error: Some("HTTP 503".into()),
+            },
             Body::Retro { section: "lucky".into(), text: "t".into() },
             Body::Impact { share: Some(7.5), customers: Some(120), failed_orders: None, tickets: Some(3) },
             Body::Resolved { root_cause: Some("rc".into()) },

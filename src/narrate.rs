@@ -56,7 +56,20 @@ pub fn describe(e: &Event) -> String {
             format!("Step {step} ran: {command} → {code} in {}", timefmt::human_ms(*duration_ms))
         }
         Body::Action { title, owner, .. } => format!("Action item for {owner}: {title}"),
-        Body::Update { channel, message } => format!("Update on {channel}: {message}"),
+        Body::Update { channel, message, status, .. } => match status {
+            Some(s) => format!("Update on {channel} ({}): {message}", s.name()),
+            None => format!("Update on {channel}: {message}"),
+        },
+        Body::Delivery { update, channel, attempt, delivered, http_status, exit_code, error, .. } => {
+            let how = match (http_status, exit_code, error) {
+                (Some(s), _, _) => format!("HTTP {s}"),
+                (None, Some(c), _) => format!("exit {c}"),
+                (None, None, Some(e)) => e.clone(),
+                (None, None, None) => String::new(),
+            };
+            let done = if *delivered { "delivered" } else { "not delivered" };
+            format!("Update {} {done} to {channel} (attempt {attempt}; {how})", short_id(update))
+        }
         Body::Retro { section, text } => format!("Retro ({section}): {text}"),
         Body::Impact { share, customers, failed_orders, tickets } => {
             let mut parts = Vec::new();

@@ -76,10 +76,19 @@ pub struct ActionItem {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct UpdateRecord {
+    /// The update event's id: what deliveries and receivers name it by.
+    pub id: String,
     pub channel: String,
     pub message: String,
+    pub status: Option<crate::events::PublicStatus>,
+    pub eta: Option<DateTime<Utc>>,
     pub at: DateTime<Utc>,
     pub by: String,
+    /// Delivery attempts so far, and whether one succeeded.
+    pub attempts: u32,
+    pub delivered: bool,
+    /// The last attempt's outcome, for people: `HTTP 200`, `exit 1`, `timed out after 10s`.
+    pub last_outcome: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -441,12 +450,31 @@ impl Incident {
                 action_type: action_type.clone(),
                 at: when,
             }),
-            Body::Update { channel, message } => self.updates.push(UpdateRecord {
+            Body::Update { channel, message, status, eta } => self.updates.push(UpdateRecord {
+                id: e.id.clone(),
                 channel: channel.clone(),
                 message: message.clone(),
+                status: *status,
+                eta: *eta,
+                attempts: 0,
+                delivered: false,
+                last_outcome: None,
                 at: when,
                 by: e.by.clone(),
             }),
+            Body::Delivery { update, attempt, delivered, http_status, exit_code, error, .. } => {
+                // Deliveries come after their update in the fold's order (logged after it).
+                if let Some(u) = self.updates.iter_mut().find(|u| u.id == *update) {
+                    u.attempts = u.attempts.max(*attempt);
+                    u.delivered |= *delivered;
+                    u.last_outcome = Some(match (http_status, exit_code, error) {
+                        (Some(s), _, _) => format!("HTTP {s}"),
+                        (None, Some(c), _) => format!("exit {c}"),
+                        (None, None, Some(e)) => e.clone(),
+                        (None, None, None) => if *delivered { "delivered" } else { "failed" }.to_string(),
+                    });
+                }
+            }
             Body::Impact { share, customers, failed_orders, tickets } => {
                 if let Some(p) = share {
                     self.moments.add_share(when, &e.id, *p);

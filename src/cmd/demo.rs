@@ -136,7 +136,7 @@ pub fn log_recorded(root: &Path, entry: &Entry) -> Result<()> {
         }
         What::Update { channel, message } => {
             repo.config.check_channel(channel)?;
-            Body::Update { channel: channel.clone(), message: message.clone() }
+            Body::Update { channel: channel.clone(), message: message.clone(), status: None, eta: None }
         }
     };
     // A fresh replay has no torn line to warn about.
