@@ -108,10 +108,7 @@ impl Head {
 
     /// The one check that a command may change the response: the incident is open.
     pub fn require_open(&self) -> crate::error::Result<()> {
-        match self.summary.state {
-            State::Open => Ok(()),
-            state => Err(crate::error::Error::NotOpen { id: self.summary.id.clone(), state: state.name() }),
-        }
+        self.summary.state.require_open(&self.summary.id)
     }
 
     pub fn id(&self) -> &str {

@@ -20,6 +20,14 @@ pub enum State {
 }
 
 impl State {
+    /// The one check that a command may change the response: incident `id` is open.
+    pub fn require_open(self, id: &str) -> crate::error::Result<()> {
+        match self {
+            State::Open => Ok(()),
+            state => Err(crate::error::Error::NotOpen { id: id.to_string(), state: state.name() }),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             State::Open => "open",
@@ -530,10 +538,7 @@ impl Incident {
 
     /// The one check that a command may change the response: the incident is open.
     pub fn require_open(&self) -> crate::error::Result<()> {
-        match self.state {
-            State::Open => Ok(()),
-            state => Err(crate::error::Error::NotOpen { id: self.id.clone(), state: state.name() }),
-        }
+        self.state.require_open(&self.id)
     }
 
     pub fn commander(&self) -> Option<&str> {
