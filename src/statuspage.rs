@@ -208,7 +208,10 @@ pub struct Page {
 /// The public state of an incident at each moment: derived from the record (opened →
 /// investigating, root cause known → identified, mitigated → monitoring, resolved), and an
 /// external update's explicit `status` wins from its time on, until a later change.
-fn transitions(inc: &Incident, public: &[&crate::state::UpdateRecord]) -> Vec<(DateTime<Utc>, u8, PublicStatus)> {
+fn transitions(
+    inc: &Incident,
+    public: &[&crate::state::UpdateRecord],
+) -> Vec<(DateTime<Utc>, u8, PublicStatus)> {
     // Investigating from the start: it never overrides a later state, whatever the times.
     let mut out = vec![(DateTime::<Utc>::MIN_UTC, 0, PublicStatus::Investigating)];
     let root_cause = inc
@@ -238,15 +241,14 @@ fn status_at(transitions: &[(DateTime<Utc>, u8, PublicStatus)], t: DateTime<Utc>
 
 fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
     let external = |ch: &str| config.channels.get(ch).is_some_and(|c| c.audience == "external");
-    let public: Vec<&crate::state::UpdateRecord> = inc.updates.iter().filter(|u| external(&u.channel)).collect();
+    let public: Vec<&crate::state::UpdateRecord> =
+        inc.updates.iter().filter(|u| external(&u.channel)).collect();
     let steps = transitions(inc, &public);
     let open = inc.state == State::Open;
-    let status = if open {
-        steps.last().map_or(PublicStatus::Investigating, |x| x.2)
-    } else {
-        PublicStatus::Resolved
-    };
-    let impact = inc.severities.iter().map(|s| state_for(config, &s.value)).max().unwrap_or(ServiceState::Operational);
+    let status =
+        if open { steps.last().map_or(PublicStatus::Investigating, |x| x.2) } else { PublicStatus::Resolved };
+    let impact =
+        inc.severities.iter().map(|s| state_for(config, &s.value)).max().unwrap_or(ServiceState::Operational);
     let mut updates: Vec<PublicUpdate> = public
         .iter()
         .map(|u| {
@@ -333,7 +335,8 @@ pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
                         .map(|(a, b, sev)| (a, b, state_for(config, &sev).rank()))
                         .filter(|s| s.2 > 0)
                         .collect();
-                    let record = metrics::daily(&spans, first, days, until, |r| ServiceState::from_rank(r).is_down());
+                    let record =
+                        metrics::daily(&spans, first, days, until, |r| ServiceState::from_rank(r).is_down());
                     let down_s: i64 = record.iter().map(|d| d.down_s).sum();
                     let cells = record
                         .iter()
@@ -379,7 +382,8 @@ pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
         .max()
         .unwrap_or(ServiceState::Operational);
 
-    let newest_first = |a: &&Incident, b: &&Incident| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id));
+    let newest_first =
+        |a: &&Incident, b: &&Incident| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id));
     let mut open: Vec<&Incident> = incidents.iter().filter(|i| i.state == State::Open).collect();
     open.sort_by(newest_first);
     let mut past: Vec<&Incident> = incidents
@@ -498,7 +502,11 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
     });
     files.push(("feed.atom".to_string(), render::render(&feed_name, &feed_src, &feed_ctx)?));
     // SPEC §6: empty when all is well, so a shop's page can include it unconditionally.
-    let banner = if page.open.is_empty() { String::new() } else { render::render(&banner_name, &banner_src, &page_ctx)? };
+    let banner = if page.open.is_empty() {
+        String::new()
+    } else {
+        render::render(&banner_name, &banner_src, &page_ctx)?
+    };
     files.push(("banner.html".to_string(), banner));
     Ok(files)
 }
@@ -544,7 +552,8 @@ mod tests {
         assert_eq!(state_for(&config, "sev2"), ServiceState::PartialOutage);
         assert_eq!(state_for(&config, "SEV3"), ServiceState::DegradedPerformance);
         assert_eq!(state_for(&config, "SEV4"), ServiceState::Operational);
-        let sev = crate::config::Severity { status_page: Some("partial_outage".into()), ..Default::default() };
+        let sev =
+            crate::config::Severity { status_page: Some("partial_outage".into()), ..Default::default() };
         config.severities.insert("SEV1".into(), sev);
         assert_eq!(state_for(&config, "SEV1"), ServiceState::PartialOutage);
     }

@@ -30,16 +30,17 @@ pub fn run(ctx: &Ctx, output: Option<PathBuf>, days: u32) -> Result<u8> {
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
     if ctx.global.json {
         let files = files.iter().map(|(rel, _)| PathBuf::from(rel)).collect();
-        return ctx.print_json(&Written {
-            output: dir,
-            files,
-            indicator: page.indicator,
-            description: page.description,
-            updated_at: page.updated.as_ref().map(|s| s.iso.as_str()),
-            open_incidents: page.open.len(),
-            past_incidents: page.past.len(),
-        })
-        .map(|()| 0);
+        return ctx
+            .print_json(&Written {
+                output: dir,
+                files,
+                indicator: page.indicator,
+                description: page.description,
+                updated_at: page.updated.as_ref().map(|s| s.iso.as_str()),
+                open_incidents: page.open.len(),
+                past_incidents: page.past.len(),
+            })
+            .map(|()| 0);
     }
     eprintln!(
         "{} — {} open, {} past incident(s) over {days} days; {} files",
