@@ -27,6 +27,11 @@ use crate::timefmt;
 /// Where a repository's own copies of the templates go; each one found wins over the built-in.
 pub const TEMPLATE_DIR: &str = "templates/status";
 
+/// How many past incidents `index.html` lists (the most recent): the page stays light (SPEC
+/// §6 asks for a page any static host serves) however busy the period was; every incident of
+/// the period keeps its own page, its entries in `status.json` and in the feed.
+pub const PAST_SHOWN: usize = 30;
+
 /// A service's public state, least to most severe (Atlassian Statuspage's component states).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ServiceState {
@@ -480,10 +485,12 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
     let (inc_name, inc_src) = template(repo, "incident.html.j2")?;
     let (banner_name, banner_src) = template(repo, "banner.html.j2")?;
     let (feed_name, feed_src) = template(repo, "feed.xml.j2")?;
-    let page_ctx = serde_json::json!({ "page": page });
+    let page_ctx = serde_json::json!({ "page": page, "past_shown": PAST_SHOWN });
     let mut files = vec![("index.html".to_string(), render::render(&index_name, &index_src, &page_ctx)?)];
+    // Each incident page needs the page's name and state, not every other incident.
+    let head = serde_json::json!({ "name": page.name, "description": page.description, "state": page.state });
     for inc in page.open.iter().chain(&page.past) {
-        let ctx = serde_json::json!({ "page": page, "incident": inc });
+        let ctx = serde_json::json!({ "page": head, "incident": inc });
         files.push((format!("incidents/{}.html", inc.id), render::render(&inc_name, &inc_src, &ctx)?));
     }
     let mut json = serde_json::to_string_pretty(&summary_json(page))?;
@@ -493,7 +500,7 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
         page.open.iter().chain(&page.past).flat_map(|i| i.updates.iter().map(move |u| (i, u))).collect();
     entries.sort_by(|a, b| b.1.at.iso.cmp(&a.1.at.iso).then_with(|| a.1.id.cmp(&b.1.id)));
     let feed_ctx = serde_json::json!({
-        "page": page,
+        "page": head,
         "feed_id": format!("urn:incident:status-page:{}", crate::ids::slug(&page.name)),
         "updated": page.updated.as_ref().map_or("1970-01-01T00:00:00Z".to_string(), |s| s.iso.clone()),
         "entries": entries.iter().map(|(i, u)| serde_json::json!({
