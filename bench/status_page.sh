@@ -29,7 +29,7 @@ done
 work=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 # shellcheck source=bench/sandbox.sh
-. "$here/sandbox.sh"
+source "$here/sandbox.sh"
 
 bin="$root/target/release/incident"
 repo="$work/repo"
