@@ -208,6 +208,17 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Write the public status page as static files: index.html, incidents/ID.html,
+    /// status.json, feed.atom and banner.html (SPEC §6)
+    StatusPage {
+        /// The folder to write (default: status-page/ in the repository)
+        #[arg(long, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// How many days the service bars and uptime cover, ending on the day of the
+        /// repository's latest event
+        #[arg(long, value_name = "N", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: u32,
+    },
     /// Lint runbooks, incident.yaml and templates (default: the repository's)
     Lint {
         /// Files or folders (folders are searched for *.yaml, *.yml and *.j2)

@@ -18,6 +18,7 @@ crate::model! {
         description: String = optional Shape::Str, "What makes an incident this severe";
         update_every: Option<String> = optional Shape::Duration, "How often stakeholders expect an update";
         budgets: BTreeMap<Phase, String> = optional Shape::Phases(&Shape::Duration), "Phase budgets at this severity";
+        status_page: Option<String> = optional Shape::OneOf(&["operational", "degraded_performance", "partial_outage", "major_outage"]), "The public state of the services an open, unmitigated incident at this severity names (default: SEV1 major_outage, SEV2 partial_outage, SEV3 degraded_performance, others operational)";
     }
 
     /// A service customers use.

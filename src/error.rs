@@ -204,6 +204,11 @@ pub enum Error {
     NotEmpty {
         path: PathBuf,
     },
+    /// `status-page --output` names a folder that holds the repository itself (its
+    /// `incident.yaml` or `incidents/`), where the page's files would mix with the record.
+    StatusPageOutput {
+        path: PathBuf,
+    },
     /// A file the user wrote (YAML, template) is malformed; `rule` is the lint rule that
     /// says so, and `more` how many other errors the file has.
     BadFile {
@@ -321,6 +326,7 @@ impl Error {
             Error::TitleTooLong { .. } => "title-too-long",
             Error::CannotCreate { .. } => "cannot-create",
             Error::NotEmpty { .. } => "not-empty",
+            Error::StatusPageOutput { .. } => "status-page-output",
             Error::BadFile { .. } => "bad-file",
             Error::Template { .. } => "template",
             Error::NoOpenedEvent { .. } => "no-opened-event",
@@ -486,6 +492,11 @@ impl std::fmt::Display for Error {
             Error::NotEmpty { path } => write!(
                 f,
                 "{} is not an empty folder; name a new or empty folder, so nothing in it is overwritten",
+                path.display()
+            ),
+            Error::StatusPageOutput { path } => write!(
+                f,
+                "--output {}: refusing to write the status page over the incident repository itself; choose a folder of its own (default: status-page/)",
                 path.display()
             ),
             Error::BadFile { path, line, column, rule, message, more } => {

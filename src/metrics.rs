@@ -298,3 +298,123 @@ pub fn update_cadence(inc: &Incident, config: &Config, now: DateTime<Utc>) -> Op
         overdue: since_s > every_s,
     })
 }
+
+/// The impact as an interval: impact started → mitigated, else resolved, else `until` (an
+/// incident still hurting counts until the end of the period a view is computed for).
+pub fn impact_window(m: &Moments, until: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let k = moments_times(m);
+    let start = k.started?;
+    let end = k.mitigated.or(k.resolved).unwrap_or(until).min(until);
+    (end > start).then_some((start, end))
+}
+
+/// The impact split where the severity changed: `(from, to, severity in force)`, in order.
+pub fn impact_by_severity(
+    inc: &Incident,
+    until: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>, String)> {
+    let Some((start, end)) = impact_window(&inc.moments, until) else {
+        return Vec::new();
+    };
+    let mut cuts: Vec<DateTime<Utc>> =
+        inc.severities.iter().map(|s| s.from).filter(|t| *t > start && *t < end).collect();
+    cuts.sort();
+    cuts.dedup();
+    let mut out = Vec::new();
+    let mut from = start;
+    for to in cuts.into_iter().chain(std::iter::once(end)) {
+        out.push((from, to, severity_at(inc, from).to_string()));
+        from = to;
+    }
+    out
+}
+
+/// Seconds covered by the union of `intervals` inside `[from, to)`: two incidents at once
+/// are not counted twice (SPEC §7).
+pub fn union_s(intervals: &[(DateTime<Utc>, DateTime<Utc>)], from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    let mut clipped: Vec<(DateTime<Utc>, DateTime<Utc>)> =
+        intervals.iter().map(|(a, b)| ((*a).max(from), (*b).min(to))).filter(|(a, b)| a < b).collect();
+    clipped.sort();
+    let mut total = 0;
+    let mut current: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+    for (a, b) in clipped {
+        match current.as_mut() {
+            Some((_, end)) if a <= *end => *end = (*end).max(b),
+            _ => {
+                if let Some((s, e)) = current {
+                    total += (e - s).num_seconds();
+                }
+                current = Some((a, b));
+            }
+        }
+    }
+    total + current.map_or(0, |(s, e)| (e - s).num_seconds())
+}
+
+/// SPEC §4: uptime % over a period = 100 × (1 − downtime ÷ period length).
+pub fn uptime_percent(down_s: i64, period_s: i64) -> f64 {
+    if period_s <= 0 {
+        return 100.0;
+    }
+    100.0 * (1.0 - down_s.clamp(0, period_s) as f64 / period_s as f64)
+}
+
+/// One UTC day of a service's record: the worst of the ranked states that touched it, and
+/// the downtime inside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Day {
+    pub worst: u8,
+    pub down_s: i64,
+}
+
+/// Per-service daily downtime: for each day starting at `first` (UTC midnight), `days` of
+/// them, the worst rank among `spans` (`(from, to, rank)`) overlapping it and the union of
+/// the spans whose rank counts as down (`down(rank)`) inside it, clipped at `until`.
+pub fn daily(
+    spans: &[(DateTime<Utc>, DateTime<Utc>, u8)],
+    first: DateTime<Utc>,
+    days: u32,
+    until: DateTime<Utc>,
+    down: impl Fn(u8) -> bool,
+) -> Vec<Day> {
+    let outage: Vec<(DateTime<Utc>, DateTime<Utc>)> =
+        spans.iter().filter(|s| down(s.2)).map(|s| (s.0, s.1)).collect();
+    (0..i64::from(days))
+        .map(|d| {
+            let from = first + chrono::Duration::days(d);
+            let to = (from + chrono::Duration::days(1)).min(until.max(from));
+            let worst = spans.iter().filter(|s| s.0 < to && s.1 > from).map(|s| s.2).max().unwrap_or(0);
+            Day { worst, down_s: union_s(&outage, from, to) }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        crate::timefmt::parse_rfc3339(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn overlapping_outages_count_once() {
+        let a = (t("2026-01-01T10:00:00Z"), t("2026-01-01T11:00:00Z"));
+        let b = (t("2026-01-01T10:30:00Z"), t("2026-01-01T12:00:00Z"));
+        assert_eq!(union_s(&[a, b], t("2026-01-01T00:00:00Z"), t("2026-01-02T00:00:00Z")), 7200);
+        assert_eq!(union_s(&[a, b], t("2026-01-01T11:30:00Z"), t("2026-01-02T00:00:00Z")), 1800);
+    }
+
+    #[test]
+    fn days_take_the_worst_state_and_clip_downtime() {
+        let spans = [
+            (t("2026-01-01T23:00:00Z"), t("2026-01-02T01:00:00Z"), 3),
+            (t("2026-01-02T05:00:00Z"), t("2026-01-02T06:00:00Z"), 1),
+        ];
+        let days = daily(&spans, t("2026-01-01T00:00:00Z"), 3, t("2026-01-03T12:00:00Z"), |r| r >= 2);
+        assert_eq!(days[0], Day { worst: 3, down_s: 3600 });
+        assert_eq!(days[1], Day { worst: 3, down_s: 3600 });
+        assert_eq!(days[2], Day { worst: 0, down_s: 0 });
+        assert!((uptime_percent(7200, 86_400 * 2) - 95.833_333).abs() < 1e-3);
+    }
+}

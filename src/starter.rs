@@ -9,6 +9,21 @@ use crate::error::{Error, Result};
 pub const CONFIG: &str = include_str!("../config/incident.yaml");
 pub const POSTMORTEM_TEMPLATE: &str = include_str!("../templates/postmortem.md.j2");
 
+/// The status page's templates (SPEC §6), by file name under `templates/status/`; a
+/// repository's own copy of one wins (`statuspage`). `.html` names are HTML-escaped by the
+/// engine, and so is the feed, named `.xml` for that reason.
+pub const STATUS_TEMPLATES: [(&str, &str); 4] = [
+    ("index.html.j2", include_str!("../templates/status/index.html.j2")),
+    ("incident.html.j2", include_str!("../templates/status/incident.html.j2")),
+    ("banner.html.j2", include_str!("../templates/status/banner.html.j2")),
+    ("feed.xml.j2", include_str!("../templates/status/feed.xml.j2")),
+];
+
+/// A built-in status page template by file name.
+pub fn status_template(name: &str) -> Option<&'static str> {
+    STATUS_TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+}
+
 /// Starter runbooks: one per cause in the founding scenario (SPEC §1).
 pub const RUNBOOKS: [(&str, &str); 8] = [
     ("server-overload.yaml", include_str!("../runbooks/server-overload.yaml")),

@@ -13,6 +13,7 @@ pub mod postmortem;
 pub mod record;
 pub mod runbook;
 pub mod status;
+pub mod status_page;
 pub mod step;
 pub mod timeline;
 pub mod walk;

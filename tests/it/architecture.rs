@@ -11,7 +11,10 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("formats", &["yaml", "model", "schema", "config", "runbook", "branch", "events", "repo"]),
     ("domain", &["state", "metrics", "flow", "narrate", "render", "runner", "starter"]),
     ("checking and loading", &["lint", "load", "index", "head", "doctor"]),
-    ("command support", &["cli", "complete", "ctx", "prompt", "card", "respond", "report", "postmortem"]),
+    (
+        "command support",
+        &["cli", "complete", "ctx", "prompt", "card", "respond", "report", "postmortem", "statuspage"],
+    ),
     ("commands", &["cmd", "lib"]),
 ];
 

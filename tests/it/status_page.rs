@@ -1,0 +1,409 @@
+//! `incident status-page` (SPEC §6) through the real binary, its output checked by tools
+//! that are not ours: Python's `html.parser` for the HTML, the `jsonschema` validator for
+//! `status.json` (against `tests/fixtures/status-page/status.schema.json`), `xml.etree` for
+//! the Atom feed, and a real headless browser (Debian's `chromium`, installed by `.ci/run`)
+//! for the rendered page and its screenshots. Like the lint tests' validators, these fail,
+//! never skip, when the tool is missing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+
+use super::harness::Env;
+
+const HOSTILE: &str = "<img src=x onerror=alert(1)>";
+
+/// Parses an HTML file with Python's html.parser; prints what the page is made of as JSON.
+const HTML_FACTS: &str = r#"
+import json, sys
+from html.parser import HTMLParser
+class P(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.text, self.titles, self.attrs = [], [], [], {}
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for k, v in attrs:
+            if k == "title": self.titles.append(v)
+            if tag == "html": self.attrs[k] = v
+            if k.startswith("on"): self.tags.append("EVENT-HANDLER:" + k)
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+    def handle_data(self, d):
+        self.text.append(d)
+p = P()
+with open(sys.argv[1], encoding="utf-8") as f:
+    p.feed(f.read())
+p.close()
+print(json.dumps({"tags": p.tags, "text": " ".join(" ".join(p.text).split()), "titles": p.titles, "html": p.attrs}))
+"#;
+
+/// Checks a file is an Atom 1.0 feed with xml.etree; prints its entries as JSON.
+const ATOM_FACTS: &str = r#"
+import json, sys
+import xml.etree.ElementTree as ET
+A = "{http://www.w3.org/2005/Atom}"
+root = ET.parse(sys.argv[1]).getroot()
+assert root.tag == A + "feed", root.tag
+for need in ("id", "title", "updated"):
+    el = root.find(A + need)
+    assert el is not None and (el.text or "").strip(), "feed without " + need
+assert root.find(A + "author/" + A + "name") is not None, "feed without author"
+entries = []
+for e in root.findall(A + "entry"):
+    item = {}
+    for need in ("id", "title", "updated", "content"):
+        el = e.find(A + need)
+        assert el is not None and (el.text or "").strip(), "entry without " + need
+        item[need] = el.text
+    assert e.find(A + "link").get("href"), "entry without link"
+    entries.append(item)
+print(json.dumps({"updated": root.find(A + "updated").text, "entries": entries}))
+"#;
+
+const VALIDATE: &str = r#"
+import json, sys
+try:
+    import jsonschema
+except ImportError as e:
+    sys.exit(f"missing Python package {e.name!r}: run `python3 -m pip install jsonschema`")
+schema = json.load(open(sys.argv[1], encoding="utf-8"))
+cls = jsonschema.validators.validator_for(schema)
+cls.check_schema(schema)
+v = cls(schema, format_checker=cls.FORMAT_CHECKER)
+errors = [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in v.iter_errors(json.load(open(sys.argv[2], encoding="utf-8")))]
+print("\n".join(errors))
+sys.exit(1 if errors else 0)
+"#;
+
+fn python(script: &str, args: &[&Path]) -> std::process::Output {
+    Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("python3 is needed to check the status page: {e}"))
+}
+
+fn python_json(script: &str, file: &Path) -> Value {
+    let out = python(script, &[file]);
+    assert!(out.status.success(), "{}: {}", file.display(), String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("the checker prints JSON")
+}
+
+fn html_facts(file: &Path) -> Value {
+    python_json(HTML_FACTS, file)
+}
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&Utc)
+}
+
+/// An update event, written into the log as `update` would have logged it.
+fn add_update(
+    env: &Env,
+    id: &str,
+    minutes_after_open: i64,
+    channel: &str,
+    message: &str,
+    status: Option<&str>,
+) {
+    let opened = env.events(id)[0]["at"].as_str().map(t).expect("opened at");
+    let at = opened + Duration::minutes(minutes_after_open);
+    let mut e = serde_json::json!({
+        "id": format!("upd{minutes_after_open:04}{}", channel.len()),
+        "at": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "by": "Comms Person",
+        "kind": "update",
+        "channel": channel,
+        "message": message,
+    });
+    if let Some(s) = status {
+        e["status"] = Value::from(s);
+        e["eta"] = Value::from((at + Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    }
+    let path = env.path(&format!("incidents/{id}/events.jsonl"));
+    let mut text = std::fs::read_to_string(&path).expect("log");
+    text.push_str(&format!("{e}\n"));
+    std::fs::write(&path, text).expect("append");
+}
+
+fn open(env: &Env, title: &str, args: &[&str]) -> String {
+    let mut all = vec!["--json", "open", title];
+    all.extend_from_slice(args);
+    env.json(&all)["id"].as_str().expect("id").to_string()
+}
+
+/// The scenario most tests look at: a hostile SEV1 title on checkout with a public and an
+/// internal update, a drill on web, and a resolved SEV3 on grocery.
+fn scenario() -> (Env, String) {
+    let env = Env::init();
+    let past = open(
+        &env,
+        "Grocery slots slow",
+        &["--severity", "SEV3", "--service", "grocery", "--started-at", "-2h"],
+    );
+    env.ok(&["-i", &past, "resolve", "--root-cause", "cache eviction"]);
+    let id = open(&env, HOSTILE, &["--severity", "SEV1", "--service", "checkout", "--started-at", "-20m"]);
+    add_update(
+        &env,
+        &id,
+        1,
+        "status-page",
+        "Checkout fails for some <b>customers</b> & we know why.",
+        Some("identified"),
+    );
+    add_update(&env, &id, 2, "stakeholders", "INTERNAL-ONLY revenue figures", None);
+    open(&env, "Game day DRILL-TITLE", &["--severity", "SEV1", "--service", "web", "--drill"]);
+    (env, id)
+}
+
+fn all_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(all_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn the_page_shows_services_and_states_publishes_only_external_updates_and_escapes_titles() {
+    let (env, id) = scenario();
+    env.ok(&["status-page"]);
+    let site = env.path("status-page");
+
+    let index = html_facts(&site.join("index.html"));
+    let tags: Vec<&str> = index["tags"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    for unwanted in ["img", "script", "iframe", "object", "link-stylesheet"] {
+        assert!(!tags.contains(&unwanted), "<{unwanted}> in index.html: {tags:?}");
+    }
+    assert!(!tags.iter().any(|t| t.starts_with("EVENT-HANDLER")), "an event handler attribute: {tags:?}");
+    for wanted in ["header", "main", "section", "h1", "h2", "ul", "ol", "time"] {
+        assert!(tags.contains(&wanted), "no <{wanted}> in index.html");
+    }
+    assert_eq!(index["html"]["lang"], "en");
+    let text = index["text"].as_str().unwrap();
+    assert!(text.contains(HOSTILE), "the hostile title is shown as text: {text}");
+    for wanted in [
+        "Checkout Major outage",
+        "Storefront Operational",
+        "Identified",
+        "Estimated resolution",
+        "Grocery slots slow",
+        "Major System Outage",
+        "customers</b> & we know why",
+    ] {
+        assert!(text.contains(wanted), "{wanted:?} not in: {text}");
+    }
+    // 5 services × 90 day cells, each with a tooltip naming its day and state.
+    let titles: Vec<&str> = index["titles"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let cells: Vec<&&str> = titles.iter().filter(|t| t.len() > 11 && t.as_bytes()[10] == b':').collect();
+    assert_eq!(cells.len(), 5 * 90, "{titles:?}");
+    assert!(cells.iter().any(|c| c.contains("Major outage") && c.contains("down")), "{cells:?}");
+
+    let page = html_facts(&site.join(format!("incidents/{id}.html")));
+    assert!(!page["tags"].as_array().unwrap().iter().any(|t| t == "img" || t == "script"));
+    assert!(page["text"].as_str().unwrap().contains(HOSTILE));
+
+    let raw_index = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(!raw_index.contains("<img") && !raw_index.contains("<script"), "raw HTML injected");
+    // Drills never appear; internal updates never do.
+    for f in all_files(&site) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        assert!(!text.contains("DRILL-TITLE"), "{} shows the drill", f.display());
+        assert!(!text.contains("INTERNAL-ONLY"), "{} shows an internal update", f.display());
+    }
+    let banner = std::fs::read_to_string(site.join("banner.html")).unwrap();
+    assert!(banner.contains("&lt;img src=x onerror=alert(1)&gt;") && !banner.contains("<img"), "{banner}");
+    assert!(banner.contains("style=") && !banner.contains("<script"), "{banner}");
+}
+
+#[test]
+fn status_json_validates_against_a_statuspage_summary_schema() {
+    let (env, id) = scenario();
+    env.ok(&["status-page", "--output", "out"]);
+    let file = env.path("out/status.json");
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/status-page/status.schema.json");
+    let out = python(VALIDATE, &[&schema, &file]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(json["status"]["indicator"], "critical");
+    let component =
+        |sid: &str| json["components"].as_array().unwrap().iter().find(|c| c["id"] == sid).cloned();
+    assert_eq!(component("checkout").unwrap()["status"], "major_outage");
+    assert_eq!(component("web").unwrap()["status"], "operational", "a drill moves no service");
+    let incidents = json["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 2, "the open one and the past one; never the drill: {incidents:#?}");
+    let open = incidents.iter().find(|i| i["id"] == id.as_str()).unwrap();
+    assert_eq!(open["name"], HOSTILE);
+    assert_eq!(open["status"], "identified");
+    assert_eq!(open["impact"], "critical");
+    assert_eq!(open["updates"].as_array().unwrap().len(), 1, "only the external update");
+    let past = incidents.iter().find(|i| i["id"] != id.as_str()).unwrap();
+    assert_eq!((past["status"].as_str(), past["impact"].as_str()), (Some("resolved"), Some("minor")));
+    assert!(past["resolved_at"].is_string());
+}
+
+#[test]
+fn the_feed_is_atom_with_one_entry_per_public_update() {
+    let (env, id) = scenario();
+    add_update(&env, &id, 3, "social", "Still working on it", None);
+    env.ok(&["status-page"]);
+    let feed = python_json(ATOM_FACTS, &env.path("status-page/feed.atom"));
+    let entries = feed["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{feed:#}");
+    assert!(entries[0]["content"].as_str().unwrap().contains("Still working"), "newest first");
+    assert!(entries[1]["title"].as_str().unwrap().starts_with(HOSTILE));
+}
+
+/// SPEC §6: the same log gives the same bytes, whatever order its lines are in and whenever
+/// the page is built.
+#[test]
+fn the_same_log_gives_the_same_bytes() {
+    let (env, _) = scenario();
+    env.ok(&["status-page", "--output", "one"]);
+    env.ok(&["status-page", "--output", "two"]);
+    let copy = env.dir.path().join("copy");
+    let cp = Command::new("cp").arg("-r").arg(&env.repo).arg(&copy).status().expect("cp");
+    assert!(cp.success());
+    for id in env.ids() {
+        let path = copy.join(format!("incidents/{id}/events.jsonl"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines: Vec<&str> = text.lines().collect();
+        lines.reverse();
+        let half = lines.len() / 2;
+        lines.rotate_left(half);
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    }
+    env.ok(&[
+        "--repo",
+        copy.to_str().unwrap(),
+        "status-page",
+        "--output",
+        env.path("three").to_str().unwrap(),
+    ]);
+    let one = all_files(&env.path("one"));
+    assert!(one.len() >= 6, "{one:?}");
+    for other in ["two", "three"] {
+        let files = all_files(&env.path(other));
+        assert_eq!(files.len(), one.len());
+        for (a, b) in one.iter().zip(&files) {
+            assert_eq!(a.file_name(), b.file_name());
+            assert!(
+                std::fs::read(a).unwrap() == std::fs::read(b).unwrap(),
+                "{} differs in {other}",
+                a.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn public_states_follow_the_record_and_the_banner_is_empty_when_all_is_well() {
+    let env = Env::init();
+    let status = |env: &Env| -> Value {
+        env.ok(&["status-page"]);
+        serde_json::from_str(&env.read("status-page/status.json")).unwrap()
+    };
+    let banner = |env: &Env| env.read("status-page/banner.html");
+    let s = status(&env);
+    assert_eq!(s["status"]["indicator"], "none");
+    assert_eq!(banner(&env), "", "nothing open: the banner file is empty");
+    assert!(env.read("status-page/index.html").contains("All Systems Operational"));
+
+    let id = open(&env, "Storefront errors", &["--severity", "SEV2", "--service", "web"]);
+    let incident = |s: &Value| s["incidents"][0]["status"].as_str().unwrap().to_string();
+    let web = |s: &Value| {
+        s["components"].as_array().unwrap().iter().find(|c| c["id"] == "web").unwrap()["status"].clone()
+    };
+    let s = status(&env);
+    assert_eq!((incident(&s), web(&s)), ("investigating".to_string(), Value::from("partial_outage")));
+    assert_eq!(s["status"]["indicator"], "major");
+    assert!(banner(&env).contains("Storefront errors"), "{}", banner(&env));
+
+    env.ok(&["retro", "root-cause", "a bad config push"]);
+    assert_eq!(incident(&status(&env)), "identified");
+    env.ok(&["mark", "mitigated"]);
+    let s = status(&env);
+    assert_eq!((incident(&s), web(&s)), ("monitoring".to_string(), Value::from("operational")));
+    env.ok(&["resolve"]);
+    let s = status(&env);
+    assert_eq!(incident(&s), "resolved");
+    assert_eq!(s["status"]["indicator"], "none");
+    assert_eq!(banner(&env), "");
+    let index = html_facts(&env.path("status-page/index.html"));
+    assert!(index["text"].as_str().unwrap().contains("Past incidents Storefront errors"), "{index}");
+    assert!(env.path(&format!("status-page/incidents/{id}.html")).exists());
+}
+
+#[test]
+fn the_output_may_not_be_the_repository_itself() {
+    let env = Env::init();
+    let out = env.fails(2, &["status-page", "--output", "."]);
+    assert!(out.stderr.contains("refusing"), "{out:?}");
+    env.fails(2, &["status-page", "--days", "0"]);
+}
+
+fn chromium() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".to_string())
+}
+
+/// Runs headless chromium on a page, bounded by `timeout` so a hung browser fails the test
+/// in seconds instead of holding CI.
+fn browse(env: &Env, args: &[&str], page: &Path) -> std::process::Output {
+    let profile = env.dir.path().join("chromium-profile");
+    Command::new("timeout")
+        .args(["60", &chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(format!("file://{}", page.display()))
+        .env("HOME", &env.home)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {} (apt-get install -y chromium): {e}", chromium()))
+}
+
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(bytes.len() > 10_000, "{} is only {} bytes", path.display(), bytes.len());
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    (be(16), be(20))
+}
+
+#[test]
+fn a_real_browser_renders_the_page_at_phone_and_desktop_widths() {
+    let (env, _) = scenario();
+    env.ok(&["status-page"]);
+    let index = env.path("status-page/index.html");
+    let dom = browse(&env, &["--dump-dom"], &index);
+    assert!(dom.status.success(), "chromium failed: {}", String::from_utf8_lossy(&dom.stderr));
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(dom.contains("<main>") && dom.contains("Open incidents") && dom.contains("Checkout"), "{dom}");
+    assert!(dom.contains("&lt;img src=x onerror=alert(1)&gt;"), "the title renders as text");
+    assert!(!dom.contains("<img") && !dom.contains("<script"), "the browser built an element from a title");
+    assert_eq!(dom.matches("<li class=\"s-").count(), 5 * 90, "every day cell renders");
+    for (name, w, h) in [("phone", 375, 812), ("desktop", 1280, 900)] {
+        let shot = env.dir.path().join(format!("{name}.png"));
+        let out = browse(
+            &env,
+            &[&format!("--screenshot={}", shot.display()), &format!("--window-size={w},{h}")],
+            &index,
+        );
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(png_size(&shot), (w, h), "{name} screenshot size");
+    }
+}
