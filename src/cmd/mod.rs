@@ -15,4 +15,5 @@ pub mod runbook;
 pub mod status;
 pub mod step;
 pub mod timeline;
+pub mod update;
 pub mod walk;

@@ -16,4 +16,5 @@ mod oncall;
 mod record;
 mod shipped_runbooks;
 mod small_things;
+mod update;
 mod walk_pty;
