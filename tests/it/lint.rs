@@ -212,13 +212,18 @@ fn shipped_runbooks_config_and_templates_lint_clean() {
     let out = run_in(&env, root, &["lint", "runbooks", "config", "templates", "--format", "json"]);
     assert_eq!((out.code, out.stdout.as_str()), (0, "[]\n"), "{out:#?}");
     let runbooks = std::fs::read_dir(root.join("runbooks")).unwrap().count();
+    let comms = std::fs::read_dir(root.join("templates/comms")).unwrap().count();
     let out = run_in(&env, root, &["lint", "runbooks", "config", "templates"]);
     assert_eq!(out.code, 0, "{out:#?}");
-    assert_eq!(out.stdout, format!("{} files checked, no problems found\n", runbooks + 2));
+    assert_eq!(out.stdout, format!("{} files checked, no problems found\n", runbooks + 2 + comms));
 
     // `incident lint` with no path lints the repository's incident.yaml, runbooks and templates.
     let out = env.ok(&["lint"]);
-    assert_eq!(out.stdout, format!("{} files checked, no problems found\n", runbooks + 2), "{out:#?}");
+    assert_eq!(
+        out.stdout,
+        format!("{} files checked, no problems found\n", runbooks + 2 + comms),
+        "{out:#?}"
+    );
     let out = env.ok(&["lint", "--format", "json"]);
     assert_eq!(out.stdout, "[]\n");
 }
