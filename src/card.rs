@@ -136,6 +136,16 @@ pub fn render(
         };
         lines.push(line(3, text, paint));
     }
+    let undelivered = crate::report::undelivered(inc, config);
+    if !undelivered.is_empty() {
+        let channels: Vec<String> = undelivered.iter().map(|u| clean(&u.channel)).collect();
+        let text = format!(
+            "   {} update(s) NOT DELIVERED ({}): `incident update --retry`",
+            undelivered.len(),
+            channels.join(", ")
+        );
+        lines.push(line(3, text, Paint::Alarm));
+    }
 
     lines.push(line(3, format!("{}: {}", clean(&cur.step.id), clean(&cur.step.title)), Paint::Bold));
     if let Some(d) = &cur.step.details {

@@ -148,6 +148,15 @@ pub enum Command {
         /// The text (markdown); several texts in one section are kept in order
         text: String,
     },
+    /// Log a customer or stakeholder update, then deliver it to its channel's target
+    /// (exit 1 when it is logged but not delivered: `update --retry` tries again)
+    Update(UpdateArgs),
+    /// The incident's updates with their delivery state
+    Updates {
+        /// The incident: an id or a unique prefix (default: the only open incident)
+        #[arg(add = ArgValueCandidates::new(complete::incidents))]
+        id: Option<String>,
+    },
     /// Where things stand: phase, elapsed against budget, overdue items
     Status {
         /// The incident: an id or a unique prefix (default: the only open incident)
@@ -292,6 +301,28 @@ pub struct OpenArgs {
     /// A game day: left out of statistics
     #[arg(long)]
     pub drill: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The channel, as declared in incident.yaml (status-page, email, …)
+    #[arg(long, value_name = "CH", required_unless_present = "retry")]
+    pub channel: Option<String>,
+    /// The public state it announces
+    #[arg(long, value_enum, value_name = "S")]
+    pub status: Option<crate::events::PublicStatus>,
+    /// The estimated time of resolution: RFC 3339, HH:MM, or relative (`30m`)
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    pub eta: Option<String>,
+    /// Render templates/comms/NAME.md.j2 (initial, progress, mitigated, resolved) as the message
+    #[arg(long, value_name = "NAME", conflicts_with = "message")]
+    pub template: Option<String>,
+    /// Deliver again every update of the incident not yet delivered
+    #[arg(long, conflicts_with_all = ["channel", "status", "eta", "template", "message"])]
+    pub retry: bool,
+    /// What customers or stakeholders are told
+    #[arg(required_unless_present_any = ["template", "retry"])]
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

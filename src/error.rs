@@ -118,6 +118,11 @@ pub enum Error {
         given: String,
         declared: Vec<String>,
     },
+    /// `update --template NAME` with no such template in templates/comms/.
+    UnknownTemplate {
+        given: String,
+        known: Vec<String>,
+    },
     /// `lint --explain RULE` with an unknown rule.
     UnknownRule {
         given: String,
@@ -263,6 +268,14 @@ pub enum Error {
     },
     /// Machine output could not be serialized.
     Json(serde_json::Error),
+    /// An update was logged but its channel's target cannot be tried: the webhook URL names
+    /// a `${VAR}` that is not set (`missing_var`), or `deliver:` gives neither or both of
+    /// `webhook` and `command`. No attempt was made.
+    Undeliverable {
+        update: String,
+        channel: String,
+        missing_var: Option<String>,
+    },
     /// The demo's embedded scenario could not be replayed: a defect of this build.
     Scenario {
         place: String,
@@ -280,6 +293,7 @@ impl Error {
             | Error::Git { .. }
             | Error::Spawn { .. }
             | Error::Json(_)
+            | Error::Undeliverable { .. }
             | Error::Scenario { .. } => 1,
             _ => 2,
         }
@@ -311,6 +325,7 @@ impl Error {
             Error::LastPhase => "last-phase",
             Error::AlreadyInPhase { .. } => "already-in-phase",
             Error::UnknownChannel { .. } => "unknown-channel",
+            Error::UnknownTemplate { .. } => "unknown-template",
             Error::UnknownRule { .. } => "unknown-rule",
             Error::MilestoneOrder { .. } => "milestone-order",
             Error::AlreadyMarked { .. } => "already-marked",
@@ -339,6 +354,7 @@ impl Error {
             Error::Git { .. } => "git",
             Error::Spawn { .. } => "spawn",
             Error::Json(_) => "json",
+            Error::Undeliverable { .. } => "undeliverable",
             Error::Scenario { .. } => "scenario",
         }
     }
@@ -445,6 +461,11 @@ impl std::fmt::Display for Error {
             Error::UnknownChannel { given, declared } => {
                 write!(f, "unknown channel {given:?}; incident.yaml declares {}", list(declared))
             }
+            Error::UnknownTemplate { given, known } => write!(
+                f,
+                "no update template {given:?} in templates/comms/; templates: {}",
+                if known.is_empty() { "none".to_string() } else { list(known) }
+            ),
             Error::UnknownRule { given, known } => {
                 write!(f, "no lint rule {given:?}; rules: {}", list(known))
             }
@@ -529,6 +550,19 @@ impl std::fmt::Display for Error {
             Error::Git { doing, source } => write!(f, "git: {doing}: {}", source.message()),
             Error::Spawn { program, source } => write!(f, "cannot start {program}: {source}"),
             Error::Json(e) => write!(f, "cannot write JSON: {e}"),
+            Error::Undeliverable { update, channel, missing_var } => {
+                let short = &update[..update.len().min(8)];
+                match missing_var {
+                    Some(var) => write!(
+                        f,
+                        "update {short} is logged but not delivered: the webhook URL of channel {channel} uses ${{{var}}}, which is not set; set {var}, then run `incident update --retry`"
+                    ),
+                    None => write!(
+                        f,
+                        "update {short} is logged but not delivered: channel {channel}'s `deliver:` must give exactly one of `webhook` or `command` (incident.yaml); fix it, then run `incident update --retry`"
+                    ),
+                }
+            }
             Error::Scenario { place, message } => write!(f, "{place}: {message}"),
         }
     }
@@ -578,6 +612,11 @@ mod tests {
             (Error::UnknownChannel { given: "x".into(), declared: vec!["a".into()] }, 2, "unknown-channel"),
             (Error::Json(json), 1, "json"),
             (Error::Scenario { place: "p".into(), message: "m".into() }, 1, "scenario"),
+            (
+                Error::Undeliverable { update: "u".into(), channel: "c".into(), missing_var: None },
+                1,
+                "undeliverable",
+            ),
         ];
         for (e, code, kind) in cases {
             assert_eq!((e.exit_code(), e.kind()), (code, kind), "{e}");

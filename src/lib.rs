@@ -8,6 +8,7 @@ pub mod cmd;
 pub mod complete;
 pub mod config;
 pub mod ctx;
+pub mod deliver;
 pub mod doctor;
 pub mod error;
 pub mod events;
@@ -78,6 +79,8 @@ fn dispatch(ctx: Ctx, command: Command) -> Result<u8> {
         Command::Close => cmd::record::close(&ctx),
         Command::Amend { event, text } => cmd::correct::amend(&ctx, &event, text),
         Command::Retract { event, reason } => cmd::correct::retract(&ctx, &event, reason),
+        Command::Update(args) => cmd::update::update(&ctx, args),
+        Command::Updates { id } => cmd::update::list(&ctx, id.as_deref()),
         Command::Status { id } => cmd::status::run(&ctx, id.as_deref()),
         Command::List { all } => cmd::list::run(&ctx, all),
         Command::Timeline { id, ids } => cmd::timeline::run(&ctx, id.as_deref(), ids),

@@ -67,6 +67,26 @@ struct UpdateRow {
     at: DateTime<Utc>,
     by: String,
     message: String,
+    /// The public state it announced, if any.
+    status: Option<&'static str>,
+    eta: Option<DateTime<Utc>>,
+    /// `delivered`, `no target`, or `not delivered after N attempts: LAST`.
+    delivery: String,
+}
+
+/// How an update's delivery ended, for the Communications table.
+fn delivery_outcome(repo: &Repo, u: &crate::state::UpdateRecord) -> String {
+    let has_target = repo.config.channels.get(&u.channel).is_some_and(|c| c.deliver.is_some());
+    match (u.delivered, u.attempts, &u.last_outcome) {
+        (true, 1, _) => "delivered".to_string(),
+        (true, n, _) => format!("delivered (attempt {n})"),
+        (false, 0, _) if !has_target => "logged, no target".to_string(),
+        (false, 0, _) => "not delivered (not tried)".to_string(),
+        (false, n, Some(last)) => {
+            format!("not delivered after {n} attempt{}: {last}", if n == 1 { "" } else { "s" })
+        }
+        (false, n, None) => format!("not delivered after {n} attempts"),
+    }
 }
 
 #[derive(Serialize)]
@@ -204,6 +224,9 @@ pub fn context(repo: &Repo, inc: &Incident) -> Context {
                 at: u.at,
                 by: u.by.clone(),
                 message: u.message.clone(),
+                status: u.status.map(crate::events::PublicStatus::name),
+                eta: u.eta,
+                delivery: delivery_outcome(repo, u),
             })
             .collect(),
         actions: inc

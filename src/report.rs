@@ -4,13 +4,14 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::config::Config;
 use crate::flow::Plan;
 use crate::index::Summary;
 use crate::load;
 use crate::metrics::{self, KeyTimes, Metrics, PhaseRow};
 use crate::phase::Phase;
 use crate::repo::Repo;
-use crate::state::{Incident, State};
+use crate::state::{Incident, State, UpdateRecord};
 use crate::timefmt::{self, human};
 
 #[derive(Serialize)]
@@ -36,7 +37,18 @@ pub struct StatusJson {
     pub next_step: Option<StepRef>,
     /// When the next stakeholder update is due; null when none is (SPEC §4).
     pub updates_due_at: Option<DateTime<Utc>>,
+    /// Ids of the updates logged but not delivered to their channel's target (SPEC §6).
+    pub undelivered: Vec<String>,
     pub overdue: Vec<String>,
+}
+
+/// The updates logged but not (yet) delivered, to channels that have a `deliver:` target:
+/// what `update --retry` would try again.
+pub fn undelivered<'a>(inc: &'a Incident, config: &Config) -> Vec<&'a UpdateRecord> {
+    inc.updates
+        .iter()
+        .filter(|u| !u.delivered && config.channels.get(&u.channel).is_some_and(|c| c.deliver.is_some()))
+        .collect()
 }
 
 pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
@@ -59,6 +71,7 @@ pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
         revenue_lost: metrics::revenue_lost(&repo.config, &inc.services, metrics::failing_s(&inc.moments)),
         metrics: m,
         updates_due_at: metrics::update_cadence(inc, &repo.config, now).map(|c| c.due_at),
+        undelivered: undelivered(inc, &repo.config).into_iter().map(|u| u.id.clone()).collect(),
         overdue: overdue(repo, inc, &phases, now),
         phases,
         next_step,

@@ -24,6 +24,14 @@ pub fn status_template(name: &str) -> Option<&'static str> {
     STATUS_TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
+/// Update templates (SPEC §6): `incident update --template NAME`, rendered with the incident.
+pub const COMMS_TEMPLATES: [(&str, &str); 4] = [
+    ("initial", include_str!("../templates/comms/initial.md.j2")),
+    ("progress", include_str!("../templates/comms/progress.md.j2")),
+    ("mitigated", include_str!("../templates/comms/mitigated.md.j2")),
+    ("resolved", include_str!("../templates/comms/resolved.md.j2")),
+];
+
 /// Starter runbooks: one per cause in the founding scenario (SPEC §1).
 pub const RUNBOOKS: [(&str, &str); 8] = [
     ("server-overload.yaml", include_str!("../runbooks/server-overload.yaml")),
@@ -52,6 +60,11 @@ pub fn files() -> Vec<(String, Cow<'static, str>)> {
         (".gitattributes".to_string(), Cow::Borrowed(GITATTRIBUTES)),
     ];
     out.extend(RUNBOOKS.iter().map(|(name, text)| (format!("runbooks/{name}"), Cow::Borrowed(*text))));
+    out.extend(
+        COMMS_TEMPLATES
+            .iter()
+            .map(|(name, text)| (format!("templates/comms/{name}.md.j2"), Cow::Borrowed(*text))),
+    );
     out
 }
 

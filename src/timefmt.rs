@@ -25,6 +25,42 @@ pub fn parse_time(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
     Ok(t)
 }
 
+/// Parses an estimated time (`update --eta`): RFC 3339, `HH:MM` (the next such local time),
+/// or a span from now, `30m`, `+1h`, `in 2h`. An ETA lies ahead: one more than
+/// [`FUTURE_SLACK_S`] in the past is refused.
+pub fn parse_eta(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let s = input.trim();
+    let t = if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        t.with_timezone(&Utc)
+    } else if let Some(secs) =
+        parse_duration(s.strip_prefix('+').or_else(|| s.strip_prefix("in ")).unwrap_or(s))
+    {
+        chrono::Duration::try_seconds(secs)
+            .and_then(|d| now.checked_add_signed(d))
+            .ok_or_else(|| format!("{input:?} is too far ahead"))?
+    } else if let Ok(t) = NaiveTime::parse_from_str(s, "%H:%M") {
+        let today = now.with_timezone(&Local).date_naive();
+        let at = |day: chrono::NaiveDate| {
+            Local.from_local_datetime(&day.and_time(t)).earliest().map(|t| t.with_timezone(&Utc))
+        };
+        match at(today) {
+            Some(x) if x >= now => x,
+            _ => today
+                .succ_opt()
+                .and_then(at)
+                .ok_or_else(|| format!("{input:?} does not exist in the local time zone"))?,
+        }
+    } else {
+        return Err(
+            "use RFC 3339 (2026-11-26T16:00:00Z), HH:MM (local), or a span from now: 30m, +1h".to_string()
+        );
+    };
+    if t < now - chrono::Duration::seconds(FUTURE_SLACK_S) {
+        return Err(format!("{} is in the past (the clock says {})", rfc3339(t), rfc3339(now)));
+    }
+    Ok(chrono::SubsecRound::trunc_subsecs(t, 0))
+}
+
 fn read_time(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let s = input.trim();
     if s.eq_ignore_ascii_case("now") {
@@ -238,6 +274,22 @@ mod tests {
         let earlier = (local_now - chrono::Duration::minutes(1)).format("%H:%M").to_string();
         let t = parse_time(&earlier, n).unwrap();
         assert!(t <= n && n - t <= chrono::Duration::minutes(2), "{t}");
+    }
+
+    #[test]
+    fn etas_lie_ahead() {
+        let now = now();
+        assert_eq!(parse_eta("30m", now), Ok(now + chrono::Duration::minutes(30)));
+        let fraction = now + chrono::Duration::milliseconds(1500);
+        assert_eq!(parse_eta("1m", fraction), Ok(now + chrono::Duration::seconds(61)), "whole seconds");
+        assert_eq!(parse_eta("+1h", now), Ok(now + chrono::Duration::hours(1)));
+        assert_eq!(parse_eta("in 2h", now), Ok(now + chrono::Duration::hours(2)));
+        let at = parse_eta("2030-01-01T00:00:00Z", now).unwrap();
+        assert_eq!(rfc3339(at), "2030-01-01T00:00:00Z");
+        let hm = parse_eta("00:00", now).unwrap();
+        assert!(hm >= now && hm - now <= chrono::Duration::days(1), "{hm}");
+        assert!(parse_eta("2000-01-01T00:00:00Z", now).is_err());
+        assert!(parse_eta("soon", now).is_err());
     }
 
     #[test]

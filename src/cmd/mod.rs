@@ -16,4 +16,5 @@ pub mod status;
 pub mod status_page;
 pub mod step;
 pub mod timeline;
+pub mod update;
 pub mod walk;

@@ -2,8 +2,9 @@
 
 use crate::ctx::Ctx;
 use crate::error::Result;
+use crate::metrics;
 use crate::report;
-use crate::timefmt::{human, opt_human, opt_table};
+use crate::timefmt::{self, human, opt_human, opt_table};
 use crate::ui;
 
 pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
@@ -64,8 +65,34 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
             ui::money(rev, repo.config.currency())
         );
     }
+    if let Some(c) = metrics::update_cadence(&inc, &repo.config, ctx.now).filter(|c| !c.overdue) {
+        println!("next stakeholder update due {} UTC (in {})", timefmt::table(c.due_at), human(c.due_in_s));
+    }
     for o in &s.overdue {
         println!("OVERDUE: {o}");
     }
+    let undelivered = report::undelivered(&inc, &repo.config);
+    if !undelivered.is_empty() {
+        println!("NOT DELIVERED: {} update(s); `incident update --retry` tries again", undelivered.len());
+        for u in undelivered {
+            let last = u.last_outcome.as_deref().unwrap_or("not tried");
+            println!(
+                "  {} on {} ({} attempts: {last}): {}",
+                &u.id[..u.id.len().min(8)],
+                u.channel,
+                u.attempts,
+                render_line(&u.message)
+            );
+        }
+    }
     Ok(0)
+}
+
+/// A message on one line, cut to a width a status line can hold.
+fn render_line(message: &str) -> String {
+    let one = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &one[..i]),
+        None => one,
+    }
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 const LAYERS: &[(&str, &[&str])] = &[
     ("foundations", &["error", "phase", "timefmt", "ids", "redact", "fsutil", "ui", "names"]),
     ("formats", &["yaml", "model", "schema", "config", "runbook", "branch", "events", "repo"]),
-    ("domain", &["state", "metrics", "flow", "narrate", "render", "runner", "starter"]),
+    ("domain", &["state", "metrics", "flow", "narrate", "render", "runner", "starter", "deliver"]),
     ("checking and loading", &["lint", "load", "index", "head", "doctor"]),
     (
         "command support",

@@ -88,9 +88,9 @@ fn founding_scenario_postmortem_has_the_computed_numbers_and_is_committed() {
         "| 2025-11-28 14:30:00Z | v2.31.0 lowered the DB pool size from 50 to 5 per pod (config default changed in the new client library) | Alice Chen |",
         "| 2025-11-28 14:50:00Z | Handoff: Alice's shift ends; Priya takes command for validation | Alice Chen |",
         // Customer and stakeholder updates.
-        "| 2025-11-28 14:18:00Z | status-page | external | We are investigating errors when placing orders. Browsing is not affected. | Ben Okafor |",
-        "| 2025-11-28 14:46:00Z | support | internal | Checkout failed for about 7% of orders 14:02-14:44 UTC. Customers who saw Error 500 were not charged; ask them to retry. | Ben Okafor |",
-        "| 2025-11-28 15:14:00Z | status-page | external | Resolved: checkout has been working normally since 14:44 UTC. We are sorry for the disruption. | Ben Okafor |",
+        "| 2025-11-28 14:18:00Z | status-page | external | — | — | We are investigating errors when placing orders. Browsing is not affected. | logged, no target | Ben Okafor |",
+        "| 2025-11-28 14:46:00Z | support | internal | — | — | Checkout failed for about 7% of orders 14:02-14:44 UTC. Customers who saw Error 500 were not charged; ask them to retry. | logged, no target | Ben Okafor |",
+        "| 2025-11-28 15:14:00Z | status-page | external | — | — | Resolved: checkout has been working normally since 14:44 UTC. We are sorry for the disruption. | logged, no target | Ben Okafor |",
         "| Alert on database connection pool saturation above 80% | prevent | Alice Chen | 2026-12-04 | open |",
         "| Freeze the release train during peak sales | process | Priya Raman | 2026-12-01 | open |",
         "| Pin the DB pool size in checkout's config instead of relying on library defaults | mitigate | Ben Okafor | 2026-12-02 | open |",

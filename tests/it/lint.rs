@@ -212,15 +212,24 @@ fn shipped_runbooks_config_and_templates_lint_clean() {
     let out = run_in(&env, root, &["lint", "runbooks", "config", "templates", "--format", "json"]);
     assert_eq!((out.code, out.stdout.as_str()), (0, "[]\n"), "{out:#?}");
     let runbooks = std::fs::read_dir(root.join("runbooks")).unwrap().count();
+    let comms = std::fs::read_dir(root.join("templates/comms")).unwrap().count();
     let out = run_in(&env, root, &["lint", "runbooks", "config", "templates"]);
     assert_eq!(out.code, 0, "{out:#?}");
-    // incident.yaml, the postmortem template and the status page's templates are checked too.
+    // incident.yaml, the postmortem template, the update templates and the status page's
+    // templates are checked too.
     let status_templates = std::fs::read_dir(root.join("templates/status")).unwrap().count();
-    assert_eq!(out.stdout, format!("{} files checked, no problems found\n", runbooks + 2 + status_templates));
+    assert_eq!(
+        out.stdout,
+        format!("{} files checked, no problems found\n", runbooks + 2 + comms + status_templates)
+    );
 
     // `incident lint` with no path lints the repository's incident.yaml, runbooks and templates.
     let out = env.ok(&["lint"]);
-    assert_eq!(out.stdout, format!("{} files checked, no problems found\n", runbooks + 2), "{out:#?}");
+    assert_eq!(
+        out.stdout,
+        format!("{} files checked, no problems found\n", runbooks + 2 + comms),
+        "{out:#?}"
+    );
     let out = env.ok(&["lint", "--format", "json"]);
     assert_eq!(out.stdout, "[]\n");
 }

@@ -17,4 +17,5 @@ mod record;
 mod shipped_runbooks;
 mod small_things;
 mod status_page;
+mod update;
 mod walk_pty;

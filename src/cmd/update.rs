@@ -1,0 +1,420 @@
+//! `incident update` and `incident updates` (SPEC §6): a customer or stakeholder update is
+//! logged first, then delivered to its channel's target, each attempt logged right after it;
+//! `update --retry` delivers again what was not delivered; `updates` lists them.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::cli::{Global, UpdateArgs};
+use crate::ctx::Ctx;
+use crate::deliver::{self, Attempt, Envelope, Subject, Target, Unusable};
+use crate::error::{Error, Result};
+use crate::events::{Body, Event, Milestone, PublicStatus};
+use crate::index::Summary;
+use crate::prompt;
+use crate::render;
+use crate::repo::Repo;
+use crate::starter;
+use crate::state::{Incident, State, UpdateRecord};
+use crate::timefmt::{self, human, human_ms};
+use crate::ui;
+
+/// Where a repository keeps its update templates.
+const COMMS_DIR: &str = "templates/comms";
+
+pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
+    if args.retry {
+        return retry(ctx);
+    }
+    let Some(channel) = args.channel else {
+        return Err(Error::Missing {
+            what: "--channel",
+            example: "incident update --channel status-page \"We are investigating…\"",
+        });
+    };
+    let repo = ctx.repo()?;
+    repo.config.check_channel(&channel)?;
+    let eta = args
+        .eta
+        .as_deref()
+        .map(|v| {
+            timefmt::parse_eta(v, ctx.now).map_err(|reason| Error::BadTime {
+                flag: "--eta",
+                value: v.to_string(),
+                reason,
+            })
+        })
+        .transpose()?;
+    let id = ctx.incident_id(&repo, None)?;
+    let (summary, message, status) = match &args.template {
+        Some(name) => {
+            let inc = ctx.load(&repo, &id)?;
+            let status = args.status.or_else(|| default_status(name));
+            let text = from_template(&repo, &inc, name, &channel, status, eta)?;
+            (Summary::of(&inc), confirm(ctx, text)?, status)
+        }
+        None => {
+            let (head, warnings) = crate::index::head(&repo, &id)?;
+            ctx.warn(warnings);
+            (head.summary, args.message.unwrap_or_default(), args.status)
+        }
+    };
+    if summary.state == State::Closed {
+        return Err(Error::NotOpen { id: summary.id, state: State::Closed.name() });
+    }
+    if message.trim().is_empty() {
+        return Err(Error::Empty { what: "update message" });
+    }
+    // Never lose an update: it is in the log before anything is tried.
+    let event =
+        ctx.event(&repo, Body::Update { channel: channel.clone(), message: message.clone(), status, eta })?;
+    ctx.append(&repo, &id, std::slice::from_ref(&event))?;
+    // What is delivered is what was logged: redacted.
+    let message = match &event.body {
+        Body::Update { message, .. } => message.clone(),
+        _ => message,
+    };
+    let record = UpdateRecord {
+        id: event.id.clone(),
+        channel: channel.clone(),
+        message,
+        status,
+        eta,
+        at: event.when(),
+        by: event.by.clone(),
+        attempts: 0,
+        delivered: false,
+        last_outcome: None,
+    };
+    let said = format!("update {} logged on {channel}", short(&record.id));
+    if !ctx.global.json {
+        ctx.say_appended(&id, std::slice::from_ref(&event), &said)?;
+    }
+    let mut events = vec![event];
+    let result = deliver_update(ctx, &repo, &summary, &record, &mut events);
+    if ctx.global.json {
+        ctx.say_appended(&id, &events, &said)?;
+    }
+    match result? {
+        Delivered::NoTarget => {
+            ctx.say(format!("logged, no target: channel {channel} has no `deliver:` in incident.yaml"));
+            Ok(0)
+        }
+        Delivered::Yes => Ok(0),
+        Delivered::No => {
+            eprintln!(
+                "update {} is logged but not delivered to {channel}; `incident update --retry` tries again",
+                short(&record.id)
+            );
+            Ok(1)
+        }
+    }
+}
+
+/// The public status a template announces when `--status` does not say.
+fn default_status(template: &str) -> Option<PublicStatus> {
+    match template {
+        "initial" => Some(PublicStatus::Investigating),
+        "mitigated" => Some(PublicStatus::Monitoring),
+        "resolved" => Some(PublicStatus::Resolved),
+        _ => None,
+    }
+}
+
+/// `update --retry`: every update of the incident not yet delivered, to a channel with a
+/// target, is delivered again. 0 when all of them now are.
+fn retry(ctx: &Ctx) -> Result<u8> {
+    let (repo, inc) = ctx.target(None)?;
+    let summary = Summary::of(&inc);
+    let pending: Vec<&UpdateRecord> =
+        inc.updates.iter().filter(|u| !u.delivered && target_of(&repo, &u.channel).is_some()).collect();
+    let mut events = Vec::new();
+    let mut failed = 0;
+    for u in &pending {
+        match deliver_update(ctx, &repo, &summary, u, &mut events) {
+            Ok(Delivered::Yes | Delivered::NoTarget) => {}
+            Ok(Delivered::No) => failed += 1,
+            Err(e @ Error::Undeliverable { .. }) => {
+                eprintln!("{e}");
+                failed += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if ctx.global.json {
+        ctx.print_json(&serde_json::json!({ "incident": inc.id, "events": events }))?;
+    } else if pending.is_empty() {
+        println!("nothing to deliver: every update with a target is delivered  [{}]", inc.id);
+    }
+    if failed > 0 {
+        eprintln!(
+            "{failed} of {} updates still not delivered; `incident update --retry` tries again",
+            pending.len()
+        );
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+enum Delivered {
+    Yes,
+    No,
+    NoTarget,
+}
+
+/// The channel's `deliver:`, if it has one.
+fn target_of<'a>(repo: &'a Repo, channel: &str) -> Option<&'a crate::config::Deliver> {
+    repo.config.channels.get(channel).and_then(|c| c.deliver.as_ref())
+}
+
+/// Delivers one logged update, appending each attempt's event right after it (and pushing it
+/// onto `events`). A target that cannot be tried is [`Error::Undeliverable`], no attempt made.
+fn deliver_update(
+    ctx: &Ctx,
+    repo: &Repo,
+    summary: &Summary,
+    u: &UpdateRecord,
+    events: &mut Vec<Event>,
+) -> Result<Delivered> {
+    let Some(d) = target_of(repo, &u.channel) else {
+        return Ok(Delivered::NoTarget);
+    };
+    let target = Target::of(d, |k| std::env::var(k).ok()).map_err(|why| Error::Undeliverable {
+        update: u.id.clone(),
+        channel: u.channel.clone(),
+        missing_var: match why {
+            Unusable::MissingVar(v) => Some(v),
+            Unusable::NoTarget => None,
+        },
+    })?;
+    let subject = Subject {
+        id: summary.id.clone(),
+        title: summary.title.clone(),
+        severity: summary.severity.clone(),
+        services: summary.services.clone(),
+    };
+    let envelope = Envelope::new(&u.id, subject, &u.channel, u.status, u.eta, &u.message, u.at);
+    let scale = deliver::scale(std::env::var(deliver::SCALE_ENV).ok().as_deref());
+    let before = u.attempts;
+    let delivered = deliver::deliver(&target, &envelope, &repo.root, scale, |n, a: &Attempt| {
+        let event = attempt_event(ctx, repo, u, before + n, a)?;
+        ctx.append(repo, &summary.id, std::slice::from_ref(&event))?;
+        ctx.say(format!("  attempt {}: {}", before + n, describe(a)));
+        events.push(event);
+        Ok::<(), Error>(())
+    })?;
+    if delivered {
+        ctx.say(format!("delivered to {}", u.channel));
+        Ok(Delivered::Yes)
+    } else {
+        Ok(Delivered::No)
+    }
+}
+
+/// An attempt as an event, logged when it ended. Not backdated by `--at` (that says when the
+/// update was written), and always after the update itself, so the fold meets it second.
+fn attempt_event(ctx: &Ctx, repo: &Repo, u: &UpdateRecord, attempt: u32, a: &Attempt) -> Result<Event> {
+    let now = Utc::now().max(u.at + chrono::Duration::milliseconds(1));
+    let at_now = Ctx { global: Global { at: None, ..ctx.global.clone() }, now, interactive: ctx.interactive };
+    at_now.event(
+        repo,
+        Body::Delivery {
+            update: u.id.clone(),
+            channel: u.channel.clone(),
+            attempt,
+            delivered: a.delivered(),
+            http_status: a.http_status,
+            exit_code: a.exit_code,
+            latency_ms: a.latency_ms,
+            error: a.error.clone(),
+        },
+    )
+}
+
+fn describe(a: &Attempt) -> String {
+    let how = match (a.http_status, a.exit_code, &a.error) {
+        (Some(s), ..) => format!("HTTP {s}"),
+        (None, _, Some(e)) => e.clone(),
+        (None, Some(c), None) => format!("exit {c}"),
+        (None, None, None) => "no answer".to_string(),
+    };
+    let done = if a.delivered() { "delivered" } else { "not delivered" };
+    format!("{done} ({how}, {})", human_ms(a.latency_ms))
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(8)]
+}
+
+// ── Templates ──────────────────────────────────────────────────────────────────────────────
+
+#[derive(Serialize)]
+struct TemplateIncident {
+    id: String,
+    title: String,
+    severity: String,
+    /// Display names.
+    services: Vec<String>,
+    started_at: Option<String>,
+    detected_at: Option<String>,
+    mitigated_at: Option<String>,
+    resolved_at: Option<String>,
+    root_cause: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TemplateContext {
+    incident: TemplateIncident,
+    channel: String,
+    audience: Option<String>,
+    status: Option<&'static str>,
+    eta: Option<String>,
+    /// The severity's `update_every`, for people (`30m`).
+    next_update_in: Option<String>,
+}
+
+/// The update templates a repository has: its own files in templates/comms/, and the shipped
+/// ones it has not replaced.
+fn template_source(repo: &Repo, name: &str) -> Result<(String, String)> {
+    let dir = repo.root.join(COMMS_DIR);
+    let mut known: Vec<String> = starter::COMMS_TEMPLATES.iter().map(|(n, _)| n.to_string()).collect();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            let file = e.file_name().to_string_lossy().into_owned();
+            if let Some(n) = file.strip_suffix(".md.j2") {
+                known.push(n.to_string());
+            }
+        }
+    }
+    known.sort();
+    known.dedup();
+    if !known.iter().any(|k| k == name) {
+        return Err(Error::UnknownTemplate { given: name.to_string(), known });
+    }
+    let path = dir.join(format!("{name}.md.j2"));
+    let rel = format!("{COMMS_DIR}/{name}.md.j2");
+    if path.is_file() {
+        let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+        return Ok((rel, text));
+    }
+    let shipped = starter::COMMS_TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string());
+    Ok((rel, shipped.unwrap_or_default()))
+}
+
+fn from_template(
+    repo: &Repo,
+    inc: &Incident,
+    name: &str,
+    channel: &str,
+    status: Option<PublicStatus>,
+    eta: Option<DateTime<Utc>>,
+) -> Result<String> {
+    let (rel, source) = template_source(repo, name)?;
+    let at = |m: Milestone| inc.mark(m).map(timefmt::stored);
+    let ctx = TemplateContext {
+        incident: TemplateIncident {
+            id: inc.id.clone(),
+            title: inc.title.clone(),
+            severity: inc.severity.clone(),
+            services: inc.services.iter().map(|s| repo.config.service_name(s).to_string()).collect(),
+            started_at: at(Milestone::Started),
+            detected_at: at(Milestone::Detected),
+            mitigated_at: at(Milestone::Mitigated),
+            resolved_at: at(Milestone::Resolved),
+            root_cause: inc.root_cause.clone(),
+        },
+        channel: channel.to_string(),
+        audience: repo.config.channels.get(channel).map(|c| c.audience.clone()),
+        status: status.map(PublicStatus::name),
+        eta: eta.map(timefmt::stored),
+        next_update_in: repo.config.update_every(&inc.severity).map(human),
+    };
+    let text = render::render(&rel, &source, &ctx)?;
+    Ok(text.trim().to_string())
+}
+
+/// On a terminal, shows the rendered update and asks: send it as it is, or type a replacement
+/// line. `--yes`, or no terminal, takes it as it is.
+fn confirm(ctx: &Ctx, text: String) -> Result<String> {
+    if ctx.global.yes || !ctx.interactive {
+        return Ok(text);
+    }
+    eprintln!("\n{text}\n");
+    if ctx.confirm("Send this update?", "update --template")? {
+        return Ok(text);
+    }
+    let typed =
+        prompt::line("Type the update instead (an empty line cancels):")?.ok_or_else(prompt::closed)?;
+    if typed.trim().is_empty() {
+        return Err(Error::Empty { what: "update message" });
+    }
+    Ok(typed)
+}
+
+// ── Listing ────────────────────────────────────────────────────────────────────────────────
+
+/// SPEC §4's `updates --json` element.
+#[derive(Serialize)]
+struct UpdateJson<'a> {
+    id: &'a str,
+    channel: &'a str,
+    status: Option<&'static str>,
+    message: &'a str,
+    at: String,
+    delivered: bool,
+    attempts: u32,
+}
+
+pub fn list(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
+    let (repo, inc) = ctx.target(positional)?;
+    if ctx.global.json {
+        let rows: Vec<UpdateJson> = inc
+            .updates
+            .iter()
+            .map(|u| UpdateJson {
+                id: &u.id,
+                channel: &u.channel,
+                status: u.status.map(PublicStatus::name),
+                message: &u.message,
+                at: timefmt::stored(u.at),
+                delivered: u.delivered,
+                attempts: u.attempts,
+            })
+            .collect();
+        return ctx.print_json(&rows).map(|()| 0);
+    }
+    if inc.updates.is_empty() {
+        println!("no updates yet  [{}]; `incident update --channel CH MESSAGE` sends one", inc.id);
+        return Ok(0);
+    }
+    let mut table = ui::table(&["Update", "At (UTC)", "Channel", "Status", "Delivery", "Message"]);
+    for u in &inc.updates {
+        table.add_row(vec![
+            short(&u.id).to_string(),
+            timefmt::table(u.at),
+            u.channel.clone(),
+            u.status.map_or("—", PublicStatus::name).to_string(),
+            delivery_state(&repo, u),
+            u.message.clone(),
+        ]);
+    }
+    println!("{table}");
+    Ok(0)
+}
+
+/// `delivered`, `no target`, or `NOT DELIVERED after 3 attempts: HTTP 500`.
+fn delivery_state(repo: &Repo, u: &UpdateRecord) -> String {
+    if u.delivered {
+        return "delivered".to_string();
+    }
+    if target_of(repo, &u.channel).is_none() {
+        return "no target".to_string();
+    }
+    match (&u.last_outcome, u.attempts) {
+        (_, 0) => "NOT DELIVERED (not tried)".to_string(),
+        (Some(last), n) => {
+            format!("NOT DELIVERED after {n} attempt{}: {last}", if n == 1 { "" } else { "s" })
+        }
+        (None, n) => format!("NOT DELIVERED after {n} attempts"),
+    }
+}

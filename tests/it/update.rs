@@ -1,0 +1,448 @@
+//! `update`, `update --retry`, `updates` (SPEC §6) against a real HTTP receiver on 127.0.0.1
+//! that each test starts: a thread per connection, every loop bounded by a deadline, no
+//! network beyond the loopback. `INCIDENT_RETRY_SCALE=0` makes the backoff delays zero, except
+//! where a test checks that `Retry-After` is honoured.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::harness::{BIN, Env, Out};
+
+/// What the receiver answers to its n-th request (the last entry repeats).
+#[derive(Clone)]
+struct Reply {
+    status: u16,
+    headers: &'static [(&'static str, &'static str)],
+    /// How long to wait before answering.
+    delay: Duration,
+}
+
+const OK: Reply = Reply { status: 200, headers: &[], delay: Duration::ZERO };
+const FAIL: Reply = Reply { status: 500, headers: &[], delay: Duration::ZERO };
+
+#[derive(Clone, Debug)]
+struct Request {
+    /// Header names lowercased.
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    at: Instant,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+struct Receiver {
+    port: u16,
+    seen: Arc<Mutex<Vec<Request>>>,
+}
+
+impl Receiver {
+    /// Answers `replies` in order, the last one from then on, for at most 60 s.
+    fn start(replies: Vec<Reply>) -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        listener.set_nonblocking(true).expect("nonblocking");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let mut n = 0;
+            while Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let reply = replies[n.min(replies.len() - 1)].clone();
+                        n += 1;
+                        let log = Arc::clone(&log);
+                        std::thread::spawn(move || handle(stream, &reply, &log));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Receiver { port, seen }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/hook", self.port)
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        self.seen.lock().expect("lock").clone()
+    }
+}
+
+fn handle(mut stream: TcpStream, reply: &Reply, log: &Mutex<Vec<Request>>) {
+    let at = Instant::now();
+    stream.set_nonblocking(false).ok();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let header_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(k) => buf.extend_from_slice(&chunk[..k]),
+        }
+        if buf.len() > 1 << 20 {
+            return;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).into_owned();
+    let headers: Vec<(String, String)> = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+        .collect();
+    let len: usize =
+        headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    while buf.len() < header_end + len {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => buf.extend_from_slice(&chunk[..k]),
+        }
+    }
+    let body = buf[header_end..].to_vec();
+    log.lock().expect("lock").push(Request { headers, body, at });
+    std::thread::sleep(reply.delay);
+    let mut out = format!("HTTP/1.1 {} X\r\nContent-Length: 2\r\nConnection: close\r\n", reply.status);
+    for (k, v) in reply.headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\nok");
+    let _ = stream.write_all(out.as_bytes());
+}
+
+/// A port nothing listens on: bound, then closed.
+fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// A repository with one open SEV2 incident and the channels `yaml` declares (lines under
+/// `channels:`).
+fn setup(channels: &str) -> (Env, String) {
+    let env = Env::init();
+    let config = env.read("incident.yaml");
+    let config = config.replacen("channels:\n", &format!("channels:\n{channels}"), 1);
+    std::fs::write(env.path("incident.yaml"), config).expect("write config");
+    env.ok(&["lint"]);
+    env.ok(&["open", "Checkout fails", "--severity", "SEV2"]);
+    let id = env.only_id();
+    (env, id)
+}
+
+fn run(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> Out {
+    let mut c = env.command(BIN);
+    c.args(args).stdin(std::process::Stdio::null());
+    for (k, v) in vars {
+        c.env(k, v);
+    }
+    let o = c.output().expect("run incident");
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+const FAST: (&str, &str) = ("INCIDENT_RETRY_SCALE", "0");
+
+fn kinds<'a>(events: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    events.iter().filter(|e| e["kind"] == kind).collect()
+}
+
+fn updates(env: &Env) -> Vec<Value> {
+    env.json(&["updates", "--json"]).as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn server_down_logs_the_update_and_every_attempt_and_exits_1() {
+    let port = free_port();
+    let (env, id) = setup(&format!(
+        "  hook: {{ audience: internal, deliver: {{ webhook: 'http://127.0.0.1:{port}/x' }} }}\n"
+    ));
+    let out = run(&env, &["update", "--channel", "hook", "Checkout is failing"], &[FAST]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    assert!(out.stderr.contains("incident update --retry"), "{}", out.stderr);
+    let events = env.events(&id);
+    let logged = kinds(&events, "update");
+    assert_eq!(logged.len(), 1, "the update is in the log whatever the receiver does");
+    assert_eq!(logged[0]["message"], "Checkout is failing");
+    let tries = kinds(&events, "delivery");
+    assert_eq!(tries.len(), 3, "bounded retries: {tries:#?}");
+    for (n, t) in tries.iter().enumerate() {
+        assert_eq!(t["update"], logged[0]["id"]);
+        assert_eq!(t["attempt"], n as u64 + 1);
+        assert_eq!(t["delivered"], false);
+        assert!(t["error"].as_str().is_some_and(|e| !e.is_empty()), "{t}");
+        assert!(t["latency_ms"].is_u64());
+    }
+    let status = env.json(&["status", "--json"]);
+    assert_eq!(status["undelivered"], serde_json::json!([logged[0]["id"]]));
+    let human = env.ok(&["status"]).stdout;
+    assert!(human.contains("NOT DELIVERED"), "{human}");
+}
+
+#[test]
+fn a_slow_receiver_times_out_and_the_next_attempt_delivers() {
+    let rx = Receiver::start(vec![Reply { delay: Duration::from_secs(3), ..OK }, OK]);
+    let (env, id) = setup(&format!(
+        "  hook: {{ audience: internal, deliver: {{ webhook: '{}', timeout: 1s }} }}\n",
+        rx.url()
+    ));
+    let start = Instant::now();
+    let out = run(&env, &["update", "--channel", "hook", "Slow going"], &[FAST]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert!(start.elapsed() < Duration::from_secs(3), "the first attempt was cut at 1s");
+    let tries = kinds(&env.events(&id), "delivery").into_iter().cloned().collect::<Vec<_>>();
+    assert_eq!(tries.len(), 2, "{tries:#?}");
+    assert_eq!(tries[0]["delivered"], false);
+    assert!(tries[0]["error"].as_str().is_some_and(|e| e.contains("timed out")), "{:#?}", tries[0]);
+    assert_eq!(tries[1]["delivered"], true);
+    assert_eq!(tries[1]["http_status"], 200);
+}
+
+#[test]
+fn a_500_is_retried_with_the_same_update_id_and_slack_text() {
+    let rx = Receiver::start(vec![FAIL, OK]);
+    let (env, id) = setup(&format!(
+        "  hook: {{ audience: internal, deliver: {{ webhook: '{}', format: slack }} }}\n",
+        rx.url()
+    ));
+    let out = run(
+        &env,
+        &["--json", "update", "--channel", "hook", "--status", "identified", "Cause found"],
+        &[FAST],
+    );
+    assert_eq!(out.code, 0, "{out:#?}");
+    let printed: Value = serde_json::from_str(&out.stdout).expect("json");
+    assert_eq!(printed["incident"], id.as_str());
+    let printed = printed["events"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        printed.iter().map(|e| e["kind"].as_str().unwrap_or("")).collect::<Vec<_>>(),
+        ["update", "delivery", "delivery"]
+    );
+    let update_id = printed[0]["id"].as_str().unwrap_or_default().to_string();
+    let seen = rx.requests();
+    assert_eq!(seen.len(), 2);
+    for r in &seen {
+        assert_eq!(r.header("x-incident-update-id"), Some(update_id.as_str()));
+        let body: Value = serde_json::from_slice(&r.body).expect("slack json");
+        let text = body["text"].as_str().unwrap_or_default();
+        assert!(text.contains("Cause found") && text.contains("Checkout fails"), "{text}");
+    }
+    let u = &updates(&env)[0];
+    assert_eq!((u["delivered"].as_bool(), u["attempts"].as_u64()), (Some(true), Some(2)));
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let rx = Receiver::start(vec![
+        Reply { status: 429, headers: &[("Retry-After", "1")], delay: Duration::ZERO },
+        OK,
+    ]);
+    let (env, _) =
+        setup(&format!("  hook: {{ audience: internal, deliver: {{ webhook: '{}' }} }}\n", rx.url()));
+    // No scale knob here: the real schedule, whose only wait is the receiver's second.
+    let out = run(&env, &["update", "--channel", "hook", "Too many"], &[]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    let seen = rx.requests();
+    assert_eq!(seen.len(), 2);
+    let gap = seen[1].at - seen[0].at;
+    assert!(gap >= Duration::from_millis(900), "waited {gap:?}, not the 1s Retry-After asked");
+}
+
+#[test]
+fn update_retry_delivers_exactly_once_more() {
+    let rx = Receiver::start(vec![FAIL, FAIL, FAIL, OK]);
+    let (env, id) =
+        setup(&format!("  hook: {{ audience: internal, deliver: {{ webhook: '{}' }} }}\n", rx.url()));
+    // A channel without a target: logged, no target, exit 0, never retried.
+    let out = run(&env, &["update", "--channel", "social", "Posted by hand"], &[FAST]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert!(out.stdout.contains("no target"), "{}", out.stdout);
+    assert_eq!(run(&env, &["update", "--channel", "hook", "First"], &[FAST]).code, 1);
+    assert_eq!(rx.requests().len(), 3);
+    let out = run(&env, &["update", "--retry"], &[FAST]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert_eq!(rx.requests().len(), 4, "exactly one more request");
+    let out = run(&env, &["update", "--retry"], &[FAST]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert_eq!(rx.requests().len(), 4, "nothing left to deliver");
+    let ids: Vec<_> =
+        rx.requests().iter().map(|r| r.header("x-incident-update-id").map(str::to_string)).collect();
+    assert!(ids.iter().all(|i| i.is_some() && *i == ids[0]), "{ids:?}");
+    let tries = kinds(&env.events(&id), "delivery").into_iter().cloned().collect::<Vec<_>>();
+    assert_eq!(tries.iter().map(|t| t["attempt"].as_u64().unwrap_or(0)).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(env.json(&["status", "--json"])["undelivered"], serde_json::json!([]));
+
+    // The postmortem's Communications say how each delivery ended.
+    env.ok(&["postmortem", "--no-commit"]);
+    let pm = env.read(&format!("incidents/{id}/postmortem.md"));
+    let comms = pm.split("## Communications").nth(1).unwrap_or_default();
+    assert!(comms.contains("delivered (attempt 4)"), "{comms}");
+    assert!(comms.contains("logged, no target"), "{comms}");
+    assert!(comms.contains("| internal |"), "{comms}");
+}
+
+#[test]
+fn json_envelopes_are_signed_with_hmac_sha256() {
+    use hmac::{KeyInit, Mac};
+    let rx = Receiver::start(vec![OK]);
+    let (env, id) = setup(&format!(
+        "  hook: {{ audience: external, deliver: {{ webhook: '{}', format: json, secret_env: HOOK_KEY }} }}\n",
+        rx.url()
+    ));
+    let out = run(
+        &env,
+        &["update", "--channel", "hook", "--eta", "45m", "Signed"],
+        &[FAST, ("HOOK_KEY", "s3cret")],
+    );
+    assert_eq!(out.code, 0, "{out:#?}");
+    let seen = rx.requests();
+    assert_eq!(seen.len(), 1);
+    let r = &seen[0];
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"s3cret").expect("key");
+    mac.update(&r.body);
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(r.header("x-incident-signature-256"), Some(format!("sha256={hex}").as_str()));
+    let envelope: Value = serde_json::from_slice(&r.body).expect("envelope");
+    assert_eq!(envelope["incident"]["id"], id.as_str());
+    assert_eq!(envelope["incident"]["title"], "Checkout fails");
+    assert_eq!(envelope["incident"]["severity"], "SEV2");
+    assert_eq!(envelope["channel"], "hook");
+    assert_eq!(envelope["message"], "Signed");
+    assert!(envelope["eta"].is_string() && envelope["at"].is_string(), "{envelope}");
+    assert_eq!(Some(envelope["id"].as_str().unwrap_or_default()), r.header("x-incident-update-id"));
+}
+
+#[test]
+fn command_targets_get_the_message_on_stdin_and_the_rest_in_the_environment() {
+    let (env, id) = setup(
+        "  pager: { audience: internal, deliver: { command: 'cat > \"$OUT/msg\"; env | grep -E \"^(UPDATE|INCIDENT)_\" > \"$OUT/env\"', timeout: 5s } }\n",
+    );
+    let out_dir = env.dir.path().join("out");
+    std::fs::create_dir_all(&out_dir).expect("mkdir");
+    let message = "It's \"broken\"; $(touch pwned) `rm -rf /`";
+    let out = run(
+        &env,
+        &["update", "--channel", "pager", "--status", "monitoring", "--eta", "1h", message],
+        &[FAST, ("OUT", out_dir.to_str().unwrap_or_default())],
+    );
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert_eq!(std::fs::read_to_string(out_dir.join("msg")).expect("msg"), message);
+    assert!(!env.path("pwned").exists(), "the message is never interpolated");
+    let vars = std::fs::read_to_string(out_dir.join("env")).expect("env");
+    let update = kinds(&env.events(&id), "update")[0].clone();
+    assert!(vars.contains(&format!("UPDATE_ID={}", update["id"].as_str().unwrap_or("?"))), "{vars}");
+    assert!(vars.contains("UPDATE_CHANNEL=pager"), "{vars}");
+    assert!(vars.contains("UPDATE_STATUS=monitoring"), "{vars}");
+    assert!(vars.contains(&format!("UPDATE_ETA={}", update["eta"].as_str().unwrap_or("?"))), "{vars}");
+    assert!(vars.contains(&format!("INCIDENT_ID={id}")), "{vars}");
+
+    // A failing command: final, one attempt, exit 1.
+    let out = run(&env, &["update", "--channel", "pager", "again"], &[FAST, ("OUT", "/nonexistent/dir")]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    let u = updates(&env);
+    assert_eq!((u[1]["delivered"].as_bool(), u[1]["attempts"].as_u64()), (Some(false), Some(1)));
+}
+
+#[test]
+fn urls_expand_variables_and_a_missing_one_is_a_clear_error() {
+    let rx = Receiver::start(vec![OK]);
+    let (env, id) = setup(
+        "  hook: { audience: internal, deliver: { webhook: 'http://127.0.0.1:${HOOK_PORT}/services/${HOOK_PATH}' } }\n",
+    );
+    let out = run(&env, &["--json", "update", "--channel", "hook", "No var"], &[FAST]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    let err: Value = serde_json::from_str(&out.stderr).expect("json error");
+    assert_eq!(err["error"]["kind"], "undeliverable", "{err}");
+    assert!(err["error"]["message"].as_str().is_some_and(|m| m.contains("HOOK_PORT")), "{err}");
+    let events = env.events(&id);
+    assert_eq!(kinds(&events, "update").len(), 1, "logged all the same");
+    assert!(kinds(&events, "delivery").is_empty(), "no attempt without the variable");
+
+    let port = rx.port.to_string();
+    let vars = [FAST, ("HOOK_PORT", port.as_str()), ("HOOK_PATH", "T0/B1")];
+    let out = run(&env, &["update", "--retry"], &vars);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert_eq!(rx.requests().len(), 1);
+    let events = env.events(&id);
+    assert!(!events.iter().any(|e| e.to_string().contains("T0/B1")), "the expanded URL is not logged");
+}
+
+#[test]
+fn updates_json_has_exactly_the_documented_keys() {
+    let (env, _) = setup("");
+    env.ok(&["update", "--channel", "status-page", "--status", "investigating", "Looking into it"]);
+    let list = updates(&env);
+    assert_eq!(list.len(), 1);
+    let keys: Vec<&str> =
+        list[0].as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+    let mut keys = keys;
+    keys.sort_unstable();
+    assert_eq!(keys, ["at", "attempts", "channel", "delivered", "id", "message", "status"]);
+    assert_eq!(list[0]["status"], "investigating");
+    assert_eq!(list[0]["delivered"], false);
+    env.fails(2, &["update", "--channel", "nowhere", "x"]);
+    env.fails(2, &["update", "--channel", "status-page", "--template", "nope"]);
+}
+
+#[test]
+fn templates_render_with_the_incident() {
+    let (env, id) = setup("");
+    let out = env.ok(&["update", "--channel", "status-page", "--template", "initial", "--eta", "2h"]);
+    assert!(out.stdout.contains("no target"), "{}", out.stdout);
+    let update = kinds(&env.events(&id), "update")[0].clone();
+    let text = update["message"].as_str().unwrap_or_default();
+    assert!(text.contains("Checkout fails") && text.contains("Next update within 30m"), "{text}");
+    assert_eq!(update["status"], "investigating", "initial announces investigating");
+    for name in ["progress", "mitigated", "resolved"] {
+        env.ok(&["update", "--channel", "email", "--template", name]);
+    }
+}
+
+#[test]
+fn the_update_clock() {
+    let env = Env::init();
+    env.ok(&["open", "Checkout fails", "--severity", "SEV2", "--at", "-40m"]);
+    // Opened 40 minutes ago at SEV2 (an update every 30m), none sent: overdue.
+    let s = env.json(&["status", "--json"]);
+    let due = s["updates_due_at"].as_str().expect("due").to_string();
+    let opened = s["opened_at"].as_str().expect("opened_at").to_string();
+    let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).expect("time");
+    assert_eq!((parse(&due) - parse(&opened)).num_minutes(), 30);
+    assert!(
+        s["overdue"]
+            .as_array()
+            .is_some_and(|o| o.iter().any(|x| x.as_str().unwrap_or("").contains("update")))
+    );
+    assert!(env.ok(&["status"]).stdout.contains("OVERDUE: stakeholder update"));
+
+    // An update resets the clock: due 30 minutes from now.
+    env.ok(&["update", "--channel", "status-page", "Still on it"]);
+    let s = env.json(&["status", "--json"]);
+    let due = parse(s["updates_due_at"].as_str().expect("due"));
+    let left = due.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    assert!(left > chrono::Duration::minutes(28) && left <= chrono::Duration::minutes(30), "{left}");
+    let human = env.ok(&["status"]).stdout;
+    assert!(
+        human.contains("next stakeholder update due") && !human.contains("OVERDUE: stakeholder"),
+        "{human}"
+    );
+
+    // None once resolved.
+    env.ok(&["resolve", "--root-cause", "a bad deploy"]);
+    assert!(env.json(&["status", "--json"])["updates_due_at"].is_null());
+    assert!(!env.ok(&["status"]).stdout.contains("next stakeholder update"));
+}
