@@ -112,19 +112,20 @@ pub enum Command {
         /// Who takes it
         name: String,
     },
-    /// Add a follow-up action item
-    Action {
-        /// What is to be done
-        title: String,
-        /// Who will do it
-        #[arg(long, value_name = "NAME")]
-        owner: String,
-        /// Due date, YYYY-MM-DD
+    /// Add a follow-up action item (`action TITLE --owner NAME`), or settle one (`action done
+    /// ID`, `action drop ID --reason TEXT`)
+    Action(ActionArgs),
+    /// Action items across every incident of the repository, by due date
+    Actions {
+        /// Only open action items
         #[arg(long)]
-        due: Option<String>,
-        /// What the action is for
-        #[arg(long = "type", value_enum, default_value_t = ActionType::Prevent)]
-        action_type: ActionType,
+        open: bool,
+        /// Only this owner's action items
+        #[arg(long, value_name = "NAME")]
+        owner: Option<String>,
+        /// Only open action items whose due date is before today (UTC)
+        #[arg(long)]
+        overdue: bool,
     },
     /// Customer impact as it stands from now (or --at): failing share and counts
     Impact {
@@ -323,6 +324,50 @@ pub struct UpdateArgs {
     /// What customers or stakeholders are told
     #[arg(required_unless_present_any = ["template", "retry"])]
     pub message: Option<String>,
+}
+
+/// `action TITLE --owner NAME …` adds an action item; `action done ID` and `action drop ID`
+/// settle one. The first word decides: `done` and `drop` are the settling forms.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ActionArgs {
+    #[command(subcommand)]
+    pub settle: Option<ActionCmd>,
+    /// What is to be done
+    #[arg(required = true)]
+    pub title: Option<String>,
+    /// Who will do it
+    #[arg(long, value_name = "NAME", required = true)]
+    pub owner: Option<String>,
+    /// Due date, YYYY-MM-DD
+    #[arg(long)]
+    pub due: Option<String>,
+    /// What the action is for
+    #[arg(long = "type", value_enum, default_value_t = ActionType::Prevent)]
+    pub action_type: ActionType,
+    /// Where the work is tracked (an issue, a ticket): an http(s) URL
+    #[arg(long, value_name = "URL")]
+    pub link: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActionCmd {
+    /// The action item is done
+    Done {
+        /// The action item's id, or a unique prefix of it (`incident actions` lists them)
+        id: String,
+        /// What was done, for the postmortem
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// The action item will not be done
+    Drop {
+        /// The action item's id, or a unique prefix of it (`incident actions` lists them)
+        id: String,
+        /// Why it will not be done
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -156,6 +156,24 @@ pub enum Error {
         given: String,
         candidates: Vec<String>,
     },
+    /// An action id or prefix that matches no action item (of `incident`, when one was
+    /// named; else of any incident).
+    UnknownAction {
+        given: String,
+        incident: Option<String>,
+    },
+    /// An action id prefix that matches several action items (their ids).
+    AmbiguousAction {
+        given: String,
+        candidates: Vec<String>,
+    },
+    /// `action done` / `action drop` on an action item already done or dropped.
+    AlreadySettled {
+        action: String,
+        title: String,
+        state: &'static str,
+        at: Option<DateTime<Utc>>,
+    },
     /// `amend --text` on an event without text, or an amend/retract of a correction.
     NotCorrectable {
         event: String,
@@ -178,6 +196,10 @@ pub enum Error {
     /// A failing share outside 0–100 percent.
     BadShare {
         value: f64,
+    },
+    /// `--link` that is not an http(s) URL.
+    BadLink {
+        value: String,
     },
     /// A date flag that is not `YYYY-MM-DD`.
     BadDate {
@@ -331,11 +353,15 @@ impl Error {
             Error::AlreadyMarked { .. } => "already-marked",
             Error::UnknownEvent { .. } => "unknown-event",
             Error::AmbiguousEvent { .. } => "ambiguous-event",
+            Error::UnknownAction { .. } => "unknown-action",
+            Error::AmbiguousAction { .. } => "ambiguous-action",
+            Error::AlreadySettled { .. } => "already-settled",
             Error::NotCorrectable { .. } => "not-correctable",
             Error::BadName { .. } => "bad-name",
             Error::BadTime { .. } => "bad-time",
             Error::BadShare { .. } => "bad-share",
             Error::BadDate { .. } => "bad-date",
+            Error::BadLink { .. } => "bad-link",
             Error::Missing { .. } => "missing",
             Error::Empty { .. } => "empty",
             Error::TitleTooLong { .. } => "title-too-long",
@@ -492,12 +518,29 @@ impl std::fmt::Display for Error {
             Error::AmbiguousEvent { given, candidates } => {
                 write!(f, "{given:?} matches several events: {}; type more of the id", list(candidates))
             }
+            Error::UnknownAction { given, incident } => match incident {
+                Some(i) => write!(f, "no action item {given:?} in incident {i}; `incident actions` lists them"),
+                None => write!(f, "no action item {given:?} in any incident; `incident actions` lists them"),
+            },
+            Error::AmbiguousAction { given, candidates } => {
+                write!(f, "{given:?} matches several action items: {}; type more of the id", list(candidates))
+            }
+            Error::AlreadySettled { action, title, state, at } => {
+                write!(f, "action item {action} ({title:?}) is already {state}")?;
+                if let Some(at) = at {
+                    write!(f, " since {}", rfc3339(*at))?;
+                }
+                f.write_str("; an action item is settled once (`incident retract EVENT` undoes a wrong settlement)")
+            }
             Error::NotCorrectable { event, kind, why } => write!(f, "event {event} ({kind}) {why}"),
             Error::BadName { flag, value } => {
                 write!(f, "{flag}: {value:?} is not a name: it must be one line and not empty")
             }
             Error::BadTime { flag, value, reason } => write!(f, "{flag}: cannot use time {value:?}: {reason}"),
             Error::BadShare { value } => write!(f, "--share: {value} is not a percentage from 0 to 100"),
+            Error::BadLink { value } => {
+                write!(f, "--link: {value:?} is not an http(s) URL; use e.g. https://tracker.example.com/OPS-123")
+            }
             Error::BadDate { flag, value } => write!(f, "{flag}: {value:?} is not a date; use YYYY-MM-DD"),
             Error::Missing { what, example } => write!(f, "missing {what}: {example}"),
             Error::Empty { what } => write!(f, "the {what} is empty"),
@@ -610,6 +653,18 @@ mod tests {
             (Error::Prompt(prompt), 2, "prompt"),
             (Error::NoIdentity, 2, "no-identity"),
             (Error::UnknownChannel { given: "x".into(), declared: vec!["a".into()] }, 2, "unknown-channel"),
+            (Error::UnknownAction { given: "ab".into(), incident: None }, 2, "unknown-action"),
+            (
+                Error::AmbiguousAction { given: "a".into(), candidates: vec!["ab".into()] },
+                2,
+                "ambiguous-action",
+            ),
+            (
+                Error::AlreadySettled { action: "ab".into(), title: "t".into(), state: "done", at: None },
+                2,
+                "already-settled",
+            ),
+            (Error::BadLink { value: "ftp://x".into() }, 2, "bad-link"),
             (Error::Json(json), 1, "json"),
             (Error::Scenario { place: "p".into(), message: "m".into() }, 1, "scenario"),
             (

@@ -182,6 +182,20 @@ pub enum Body {
         due: Option<String>,
         #[serde(rename = "type")]
         action_type: String,
+        /// Where the work is tracked (an issue, a ticket): an http(s) URL.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        link: Option<String>,
+    },
+    /// Action item `action` (its `action` event's id) was done.
+    ActionDone {
+        action: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// Action item `action` (its `action` event's id) will not be done, and why.
+    ActionDropped {
+        action: String,
+        reason: String,
     },
     /// A customer or stakeholder update (SPEC §6), logged before any delivery.
     Update {
@@ -552,7 +566,8 @@ impl Body {
             Body::Opened { title, .. } | Body::Action { title, .. } => *title = text,
             Body::Note { text: t } | Body::Retro { text: t, .. } => *t = text,
             Body::Update { message, .. } => *message = text,
-            Body::Step { note, .. } => *note = Some(text),
+            Body::Step { note, .. } | Body::ActionDone { note, .. } => *note = Some(text),
+            Body::ActionDropped { reason, .. } => *reason = text,
             Body::Severity { reason, .. } => *reason = Some(text),
             Body::Resolved { root_cause } => *root_cause = Some(text),
             Body::Role { name, .. } => *name = text,
@@ -574,6 +589,8 @@ impl Body {
             Body::Step { .. } => "step",
             Body::Command { .. } => "command",
             Body::Action { .. } => "action",
+            Body::ActionDone { .. } => "action_done",
+            Body::ActionDropped { .. } => "action_dropped",
             Body::Update { .. } => "update",
             Body::Delivery { .. } => "delivery",
             Body::Retro { .. } => "retro",
@@ -610,9 +627,11 @@ impl Body {
                     runbook,
                 }
             }
-            Body::Action { title, owner, due, action_type } => {
-                Body::Action { title: r(title), owner, due, action_type }
+            Body::Action { title, owner, due, action_type, link } => {
+                Body::Action { title: r(title), owner, due, action_type, link: ro(link) }
             }
+            Body::ActionDone { action, note } => Body::ActionDone { action, note: ro(note) },
+            Body::ActionDropped { action, reason } => Body::ActionDropped { action, reason: r(reason) },
             Body::Update { channel, message, status, eta } => {
                 Body::Update { channel, message: r(message), status, eta }
             }
@@ -689,7 +708,18 @@ mod tests {
                 owner: "o".into(),
                 due: Some("2026-12-01".into()),
                 action_type: "prevent".into(),
+                link: Some("https://tracker.example.com/OPS-1".into()),
             },
+            Body::Action {
+                title: "a".into(),
+                owner: "o".into(),
+                due: None,
+                action_type: "process".into(),
+                link: None,
+            },
+            Body::ActionDone { action: "a1".into(), note: Some("n".into()) },
+            Body::ActionDone { action: "a1".into(), note: None },
+            Body::ActionDropped { action: "a2".into(), reason: "r".into() },
             Body::Update {
                 channel: "status-page".into(),
                 message: "m".into(),

@@ -68,8 +68,9 @@ fn dispatch(ctx: Ctx, command: Command) -> Result<u8> {
         Command::Mark { milestone } => cmd::record::mark(&ctx, milestone),
         Command::Severity { severity, reason } => cmd::record::severity(&ctx, &severity, reason),
         Command::Role { role, name } => cmd::record::role(&ctx, role, name),
-        Command::Action { title, owner, due, action_type } => {
-            cmd::record::action(&ctx, title, owner, due, action_type)
+        Command::Action(args) => cmd::actions::action(&ctx, args),
+        Command::Actions { open, owner, overdue } => {
+            cmd::actions::list(&ctx, open, owner.as_deref(), overdue)
         }
         Command::Retro { section, text } => cmd::record::retro(&ctx, section, text),
         Command::Impact { share, customers, failed_orders, tickets } => {

@@ -55,7 +55,17 @@ pub fn describe(e: &Event) -> String {
             let code = exit_code.map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
             format!("Step {step} ran: {command} → {code} in {}", timefmt::human_ms(*duration_ms))
         }
-        Body::Action { title, owner, .. } => format!("Action item for {owner}: {title}"),
+        Body::Action { title, owner, link, .. } => match link {
+            Some(l) => format!("Action item for {owner}: {title} ({l})"),
+            None => format!("Action item for {owner}: {title}"),
+        },
+        Body::ActionDone { action, note } => match note {
+            Some(n) => format!("Action item {} done: {n}", short_id(action)),
+            None => format!("Action item {} done", short_id(action)),
+        },
+        Body::ActionDropped { action, reason } => {
+            format!("Action item {} dropped: {reason}", short_id(action))
+        }
         Body::Update { channel, message, status, .. } => match status {
             Some(s) => format!("Update on {channel} ({}): {message}", s.name()),
             None => format!("Update on {channel}: {message}"),

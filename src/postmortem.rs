@@ -95,7 +95,25 @@ struct ActionRow {
     action_type: String,
     owner: String,
     due: Option<String>,
-    status: &'static str,
+    /// `open`, `done (YYYY-MM-DD)` or `dropped (REASON)`.
+    status: String,
+    link: Option<String>,
+}
+
+/// An action item's Status cell (SPEC §5 item 12).
+fn action_status(a: &crate::state::ActionItem) -> String {
+    use crate::state::ActionState;
+    match a.state {
+        ActionState::Open => "open".to_string(),
+        ActionState::Done => match a.settled_at {
+            Some(at) => format!("done ({})", timefmt::date(at)),
+            None => "done".to_string(),
+        },
+        ActionState::Dropped => match &a.reason {
+            Some(r) => format!("dropped ({r})"),
+            None => "dropped".to_string(),
+        },
+    }
 }
 
 #[derive(Serialize)]
@@ -237,7 +255,8 @@ pub fn context(repo: &Repo, inc: &Incident) -> Context {
                 action_type: a.action_type.clone(),
                 owner: a.owner.clone(),
                 due: a.due.clone(),
-                status: "open",
+                status: action_status(a),
+                link: a.link.clone(),
             })
             .collect(),
     }

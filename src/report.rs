@@ -103,12 +103,10 @@ fn overdue(repo: &Repo, inc: &Incident, phases: &[PhaseRow], now: DateTime<Utc>)
         ));
     }
     let today = timefmt::date(now);
-    for a in &inc.actions {
-        if let Some(due) = &a.due
-            && *due < today
-        {
-            out.push(format!("action item {:?} ({}) was due {due}", a.title, a.owner));
-        }
+    // Done and dropped items are settled: only open ones can be late.
+    for a in inc.actions.iter().filter(|a| a.overdue_on(&today)) {
+        let due = a.due.as_deref().unwrap_or_default();
+        out.push(format!("action item {:?} ({}) was due {due}", a.title, a.owner));
     }
     out
 }

@@ -73,13 +73,52 @@ pub struct CommandRecord {
     pub by: String,
 }
 
+/// Where an action item stands: open until settled, once, as done or dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionState {
+    Open,
+    Done,
+    Dropped,
+}
+
+impl ActionState {
+    pub fn name(self) -> &'static str {
+        match self {
+            ActionState::Open => "open",
+            ActionState::Done => "done",
+            ActionState::Dropped => "dropped",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionItem {
+    /// The `action` event's id: what `action done` and `action drop` name it by.
+    pub id: String,
     pub title: String,
     pub owner: String,
+    /// `YYYY-MM-DD`, as given.
     pub due: Option<String>,
     pub action_type: String,
+    pub link: Option<String>,
     pub at: DateTime<Utc>,
+    pub state: ActionState,
+    /// When it was done or dropped, and by whom.
+    pub settled_at: Option<DateTime<Utc>>,
+    pub settled_by: Option<String>,
+    /// `action done --note`.
+    pub note: Option<String>,
+    /// `action drop --reason`.
+    pub reason: Option<String>,
+}
+
+impl ActionItem {
+    /// Open, with a due date before `today` (`YYYY-MM-DD`, UTC): dates in that form compare
+    /// as text.
+    pub fn overdue_on(&self, today: &str) -> bool {
+        self.state == ActionState::Open && self.due.as_deref().is_some_and(|d| d < today)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -378,6 +417,11 @@ impl Incident {
         for e in events.iter().filter(fact) {
             inc.apply(e);
         }
+        // After every action is known: a settlement backdated (`--at`) before its action
+        // still settles it. The first in the fold's order wins (an action is settled once).
+        for e in events.iter().filter(fact) {
+            inc.settle(e);
+        }
         inc.events = events;
         inc.corrected = corrected;
         inc.retracted = retracted;
@@ -451,13 +495,22 @@ impl Incident {
                     by: e.by.clone(),
                 })
             }
-            Body::Action { title, owner, due, action_type } => self.actions.push(ActionItem {
+            Body::Action { title, owner, due, action_type, link } => self.actions.push(ActionItem {
+                id: e.id.clone(),
                 title: title.clone(),
                 owner: owner.clone(),
                 due: due.clone(),
                 action_type: action_type.clone(),
+                link: link.clone(),
                 at: when,
+                state: ActionState::Open,
+                settled_at: None,
+                settled_by: None,
+                note: None,
+                reason: None,
             }),
+            // Applied by `settle`, once every action item is known.
+            Body::ActionDone { .. } | Body::ActionDropped { .. } => {}
             Body::Update { channel, message, status, eta } => self.updates.push(UpdateRecord {
                 id: e.id.clone(),
                 channel: channel.clone(),
@@ -506,6 +559,25 @@ impl Incident {
                 self.state = self.state.max(State::Closed);
                 self.end_spans(when);
             }
+        }
+    }
+
+    /// Settles the action item a `action_done` / `action_dropped` event names, unless it is
+    /// unknown or already settled.
+    fn settle(&mut self, e: &Event) {
+        let (action, state, note, reason) = match &e.body {
+            Body::ActionDone { action, note } => (action, ActionState::Done, note.clone(), None),
+            Body::ActionDropped { action, reason } => {
+                (action, ActionState::Dropped, None, Some(reason.clone()))
+            }
+            _ => return,
+        };
+        if let Some(a) = self.actions.iter_mut().find(|a| a.id == *action && a.state == ActionState::Open) {
+            a.state = state;
+            a.settled_at = Some(e.when());
+            a.settled_by = Some(e.by.clone());
+            a.note = note;
+            a.reason = reason;
         }
     }
 

@@ -1,5 +1,6 @@
 //! One module per subcommand (or per family of small ones, as `record`).
 
+pub mod actions;
 pub mod correct;
 pub mod demo;
 pub mod docs;

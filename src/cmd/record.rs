@@ -1,10 +1,9 @@
 //! The small commands that add one fact to the log: `log`, `mark`, `severity`, `role`,
-//! `action`, `retro`, `resolve`, `close`. Each checks what it must against the incident's
-//! head, never the whole log, so it costs the same on an incident of 100,000 events.
+//! `retro`, `resolve`, `close` (action items are `cmd/actions.rs`'s). Each checks what it
+//! must against the incident's head, never the whole log, so it costs the same on an
+//! incident of 100,000 events.
 
-use chrono::NaiveDate;
-
-use crate::cli::{ActionType, RetroSection, RoleKind, value_name};
+use crate::cli::{RetroSection, RoleKind, value_name};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::{Body, Milestone};
@@ -61,19 +60,6 @@ pub fn role(ctx: &Ctx, role: RoleKind, name: String) -> Result<u8> {
     let role = value_name(role);
     let said = format!("{role}: {name}");
     ctx.record(&repo, head.id(), vec![Body::Role { role, name }], &said)
-}
-
-pub fn action(ctx: &Ctx, title: String, owner: String, due: Option<String>, kind: ActionType) -> Result<u8> {
-    let owner = names::check("--owner", owner)?;
-    if let Some(d) = &due
-        && NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
-    {
-        return Err(Error::BadDate { flag: "--due", value: d.clone() });
-    }
-    let (repo, head) = ctx.head_target()?;
-    let said = format!("action item for {owner}");
-    let body = Body::Action { title, owner, due, action_type: value_name(kind) };
-    ctx.record(&repo, head.id(), vec![body], &said)
 }
 
 pub fn retro(ctx: &Ctx, section: RetroSection, text: String) -> Result<u8> {

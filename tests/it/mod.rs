@@ -1,5 +1,6 @@
 pub mod harness;
 
+mod actions;
 mod architecture;
 mod cache;
 mod cli_docs;
