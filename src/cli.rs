@@ -329,7 +329,11 @@ pub struct UpdateArgs {
 /// `action TITLE --owner NAME …` adds an action item; `action done ID` and `action drop ID`
 /// settle one. The first word decides: `done` and `drop` are the settling forms.
 #[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    disable_help_subcommand = true
+)]
 pub struct ActionArgs {
     #[command(subcommand)]
     pub settle: Option<ActionCmd>,
