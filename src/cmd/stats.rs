@@ -63,11 +63,11 @@ fn mean(v: Option<i64>, n: usize) -> String {
 fn human_report(r: &stats::Report) {
     let f = &r.figures;
     println!(
-        "Incidents from {} to {} (UTC, {}), {}; downtime severities: {}",
+        "Incidents from {} to {} UTC ({})\n{}; downtime severities: {}",
         timefmt::table(r.since),
         timefmt::table(r.until),
         human(f.period_s),
-        if r.include_drills { "drills included" } else { "drills left out" },
+        if r.include_drills { "Drills included" } else { "Drills left out" },
         r.downtime_severities.join(", "),
     );
     let mut t = ui::table(&["Figure", "Value"]);
