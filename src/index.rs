@@ -174,10 +174,15 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Facts {
     /// The key times (SPEC §4), impact started and detected defaulting to opened.
+    #[serde(default, with = "chrono::serde::ts_seconds_option")]
     pub started: Option<DateTime<Utc>>,
+    #[serde(default, with = "chrono::serde::ts_seconds_option")]
     pub detected: Option<DateTime<Utc>>,
+    #[serde(default, with = "chrono::serde::ts_seconds_option")]
     pub acknowledged: Option<DateTime<Utc>>,
+    #[serde(default, with = "chrono::serde::ts_seconds_option")]
     pub mitigated: Option<DateTime<Utc>>,
+    #[serde(default, with = "chrono::serde::ts_seconds_option")]
     pub resolved: Option<DateTime<Utc>>,
     /// Every severity the incident was at, in order of first reaching it.
     pub severities: Vec<String>,
@@ -196,6 +201,7 @@ pub struct PhaseFact {
     /// The closed spans in the phase, summed.
     pub spent_s: i64,
     /// When the span still running began.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "chrono::serde::ts_seconds_option")]
     pub running_from: Option<DateTime<Utc>>,
     pub budget_severity: String,
 }
@@ -206,6 +212,7 @@ pub struct PhaseFact {
 pub struct ActionCounts {
     pub open: u32,
     pub done: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub open_due: Vec<String>,
 }
 
