@@ -385,7 +385,9 @@ pub fn with_facts(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<(Summary, Fac
         // Open incidents change with every command; rewriting the whole cache for each would
         // cost more than folding their (short) logs again. Settled ones are worth storing.
         changed |= summary.state != State::Open;
-        cache.entries.insert(id.clone(), Entry { len, mtime_ns, summary: summary.clone(), facts: facts.clone() });
+        cache
+            .entries
+            .insert(id.clone(), Entry { len, mtime_ns, summary: summary.clone(), facts: facts.clone() });
         out.push((summary, facts));
     }
     let closed: HashSet<String> =

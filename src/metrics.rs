@@ -416,11 +416,9 @@ pub fn months(since: DateTime<Utc>, until: DateTime<Utc>) -> Vec<(DateTime<Utc>,
     use chrono::{Datelike, TimeZone};
     let mut out = Vec::new();
     let (mut y, mut m) = (since.year(), since.month());
-    loop {
-        let Some(start) = Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single() else { break };
-        if start >= until {
-            break;
-        }
+    while let Some(start) = Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single()
+        && start < until
+    {
         (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
         let Some(next) = Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single() else { break };
         if let Some(part) = clip((start, next), since, until) {
@@ -432,7 +430,12 @@ pub fn months(since: DateTime<Utc>, until: DateTime<Utc>) -> Vec<(DateTime<Utc>,
 
 /// A phase ran over its budget: the closed spans spent in it, plus a span still running
 /// since `running_from` counted until `until`.
-pub fn over_budget(spent_s: i64, running_from: Option<DateTime<Utc>>, budget_s: i64, until: DateTime<Utc>) -> bool {
+pub fn over_budget(
+    spent_s: i64,
+    running_from: Option<DateTime<Utc>>,
+    budget_s: i64,
+    until: DateTime<Utc>,
+) -> bool {
     let running = running_from.map_or(0, |f| (until - f).num_seconds().max(0));
     spent_s + running > budget_s
 }

@@ -176,7 +176,8 @@ pub fn compute(config: &Config, runbooks: &[Runbook], all: &[(Summary, Facts)], 
         .into_iter()
         .map(|(a, b)| Group { key: a.format("%Y-%m").to_string(), figures: figures_over(a, b, &|_| true) })
         .collect();
-    let in_period: Vec<&Item<'_>> = items.iter().filter(|i| metrics::overlaps(i.impact, q.since, q.until)).collect();
+    let in_period: Vec<&Item<'_>> =
+        items.iter().filter(|i| metrics::overlaps(i.impact, q.since, q.until)).collect();
     let mut causes: BTreeMap<String, usize> = BTreeMap::new();
     for i in &in_period {
         *causes.entry(cause_key(i.facts)).or_default() += 1;
@@ -215,7 +216,10 @@ pub fn compute(config: &Config, runbooks: &[Runbook], all: &[(Summary, Facts)], 
         }
         By::Cause => causes
             .keys()
-            .map(|k| Group { figures: figures_over(q.since, q.until, &|i| cause_key(i.facts) == *k), key: k.clone() })
+            .map(|k| Group {
+                figures: figures_over(q.since, q.until, &|i| cause_key(i.facts) == *k),
+                key: k.clone(),
+            })
             .collect(),
     });
     let average = (q.by == Some(By::Month) && !months.is_empty()).then(|| {
@@ -328,7 +332,11 @@ pub fn csv(report: &Report) -> String {
     let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     for g in rows {
         let f = &g.figures;
-        let key = if g.key.contains([',', '"', '\n']) { format!("\"{}\"", g.key.replace('"', "\"\"")) } else { g.key.clone() };
+        let key = if g.key.contains([',', '"', '\n']) {
+            format!("\"{}\"", g.key.replace('"', "\"\""))
+        } else {
+            g.key.clone()
+        };
         out.push_str(&format!(
             "{key},{},{},{},{},{:.4},{},{},{},{},{},{},{},{},{},{:.0},{},{},{}\n",
             f.incidents,
@@ -460,7 +468,9 @@ pub fn markdown(report: &Report) -> String {
 
 fn group_table(groups: &[Group], first: &str) -> String {
     use crate::render::cell;
-    let mut o = format!("| {first} | Uptime | Downtime | Outages | Mean outage | Incidents |\n|---|---|---|---|---|---|\n");
+    let mut o = format!(
+        "| {first} | Uptime | Downtime | Outages | Mean outage | Incidents |\n|---|---|---|---|---|---|\n"
+    );
     for g in groups {
         let f = &g.figures;
         o.push_str(&format!(

@@ -13,7 +13,11 @@ use crate::timefmt::{self, human, opt_human};
 use crate::ui;
 
 fn bound(ctx: &Ctx, flag: &'static str, value: &str) -> Result<DateTime<Utc>> {
-    timefmt::parse_bound(value, ctx.now).map_err(|reason| Error::BadTime { flag, value: value.to_string(), reason })
+    timefmt::parse_bound(value, ctx.now).map_err(|reason| Error::BadTime {
+        flag,
+        value: value.to_string(),
+        reason,
+    })
 }
 
 pub fn run(ctx: &Ctx, args: StatsArgs) -> Result<u8> {
@@ -27,7 +31,10 @@ pub fn run(ctx: &Ctx, args: StatsArgs) -> Result<u8> {
         return Err(Error::BadTime {
             flag: "--since",
             value: timefmt::rfc3339(since),
-            reason: format!("the period is empty: --since must be before --until ({})", timefmt::rfc3339(until)),
+            reason: format!(
+                "the period is empty: --since must be before --until ({})",
+                timefmt::rfc3339(until)
+            ),
         });
     }
     for s in &args.service {
@@ -38,11 +45,22 @@ pub fn run(ctx: &Ctx, args: StatsArgs) -> Result<u8> {
     ctx.warn(warnings);
     // Runbooks are read only when an incident follows one: their phase budgets apply.
     let runbooks = if all.iter().any(|(_, f)| f.runbook.is_some()) {
-        load::runbooks(&repo.runbooks_dir(), &load::context(&repo.config)).runbooks.into_iter().map(|(_, r)| r).collect()
+        load::runbooks(&repo.runbooks_dir(), &load::context(&repo.config))
+            .runbooks
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect()
     } else {
         Vec::new()
     };
-    let q = Query { since, until, now: ctx.now, by: args.by, services: args.service, include_drills: args.include_drills };
+    let q = Query {
+        since,
+        until,
+        now: ctx.now,
+        by: args.by,
+        services: args.service,
+        include_drills: args.include_drills,
+    };
     let report = stats::compute(&repo.config, &runbooks, &all, &q);
     if ctx.global.json {
         ctx.print_json(&report)?;

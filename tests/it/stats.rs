@@ -98,21 +98,63 @@ fn fleet() -> Env {
     let env = Env::init();
     let incidents = [
         // Crosses the period's start: 10 of its 30 minutes in October, 20 in November.
-        Inc { id: "a-crosses-start", severity: "SEV1", service: "checkout", start: "2025-10-31T23:50:00Z", minutes: 30, ..BASE },
+        Inc {
+            id: "a-crosses-start",
+            severity: "SEV1",
+            service: "checkout",
+            start: "2025-10-31T23:50:00Z",
+            minutes: 30,
+            ..BASE
+        },
         Inc { id: "b", service: "checkout", start: "2025-11-03T10:00:00Z", minutes: 15, ..BASE },
         // c and d overlap: 12:00–12:30 and 12:20–12:40 are 40 minutes of downtime, not 50.
-        Inc { id: "c-overlap", severity: "SEV1", service: "checkout", start: "2025-11-05T12:00:00Z", minutes: 30, runbook: Some("bad-deploy"), ..BASE },
-        Inc { id: "d-overlap", start: "2025-11-05T12:20:00Z", minutes: 20, runbook: Some("bad-deploy"), ..BASE },
+        Inc {
+            id: "c-overlap",
+            severity: "SEV1",
+            service: "checkout",
+            start: "2025-11-05T12:00:00Z",
+            minutes: 30,
+            runbook: Some("bad-deploy"),
+            ..BASE
+        },
+        Inc {
+            id: "d-overlap",
+            start: "2025-11-05T12:20:00Z",
+            minutes: 20,
+            runbook: Some("bad-deploy"),
+            ..BASE
+        },
         // Never acknowledged: left out of MTTA.
-        Inc { id: "e-no-ack", start: "2025-11-10T08:00:00Z", minutes: 10, acknowledged: false, action_due: Some("2025-11-20"), ..BASE },
+        Inc {
+            id: "e-no-ack",
+            start: "2025-11-10T08:00:00Z",
+            minutes: 10,
+            acknowledged: false,
+            action_due: Some("2025-11-20"),
+            ..BASE
+        },
         Inc { id: "f", severity: "SEV1", start: "2025-11-15T09:00:00Z", minutes: 24, ..BASE },
         Inc { id: "g", start: "2025-11-20T14:00:00Z", minutes: 12, ..BASE },
         // Opened SEV3, escalated to SEV2: its highest severity makes it an outage.
-        Inc { id: "h-escalated", severity: "SEV3", start: "2025-11-25T01:00:00Z", minutes: 8, escalate: Some("SEV2"), ..BASE },
+        Inc {
+            id: "h-escalated",
+            severity: "SEV3",
+            start: "2025-11-25T01:00:00Z",
+            minutes: 8,
+            escalate: Some("SEV2"),
+            ..BASE
+        },
         // A SEV3 with impact: an incident, no downtime.
         Inc { id: "s-sev3", severity: "SEV3", start: "2025-11-12T16:00:00Z", minutes: 30, ..BASE },
         // A drill: left out unless --include-drills.
-        Inc { id: "x-drill", severity: "SEV1", start: "2025-11-18T10:00:00Z", minutes: 60, drill: true, ..BASE },
+        Inc {
+            id: "x-drill",
+            severity: "SEV1",
+            start: "2025-11-18T10:00:00Z",
+            minutes: 60,
+            drill: true,
+            ..BASE
+        },
     ];
     for inc in &incidents {
         write(&env, inc);
@@ -128,7 +170,12 @@ fn stats(env: &Env, extra: &[&str]) -> Value {
 }
 
 fn group<'a>(v: &'a Value, key: &str) -> &'a Value {
-    v["groups"].as_array().unwrap().iter().find(|g| g["key"] == key).unwrap_or_else(|| panic!("no group {key}: {v}"))
+    v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"] == key)
+        .unwrap_or_else(|| panic!("no group {key}: {v}"))
 }
 
 #[test]
@@ -170,9 +217,21 @@ fn november_figures_as_json() {
 #[test]
 fn groups_by_month_severity_service_and_cause() {
     let env = fleet();
-    let m = env.json(&["stats", "--json", "--since", "2025-10-01T00:00:00Z", "--until", "2025-12-01T00:00:00Z", "--by", "month"]);
+    let m = env.json(&[
+        "stats",
+        "--json",
+        "--since",
+        "2025-10-01T00:00:00Z",
+        "--until",
+        "2025-12-01T00:00:00Z",
+        "--by",
+        "month",
+    ]);
     let oct = group(&m, "2025-10");
-    assert_eq!((oct["incidents"].clone(), oct["outages"].clone(), oct["downtime_s"].clone()), (json!(1), json!(1), json!(600)));
+    assert_eq!(
+        (oct["incidents"].clone(), oct["outages"].clone(), oct["downtime_s"].clone()),
+        (json!(1), json!(1), json!(600))
+    );
     assert_eq!(oct["period_s"], 31 * 86_400);
     let nov = group(&m, "2025-11");
     assert_eq!((nov["downtime_s"].clone(), nov["outages"].clone()), (json!(7740), json!(8)));
@@ -182,13 +241,17 @@ fn groups_by_month_severity_service_and_cause() {
     assert_eq!(m["average"]["outages"], 4.5);
 
     let s = stats(&env, &["--by", "severity"]);
-    let keys: Vec<&str> = s["groups"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
+    let keys: Vec<&str> =
+        s["groups"].as_array().unwrap().iter().map(|g| g["key"].as_str().unwrap()).collect();
     assert_eq!(keys, ["SEV1", "SEV2", "SEV3"]);
     assert_eq!(group(&s, "SEV1")["downtime_s"], (20 + 30 + 24) * 60);
     assert_eq!(group(&s, "SEV2")["downtime_s"], (15 + 20 + 10 + 12 + 8) * 60);
     // A SEV3 has no downtime by default.
     let sev3 = group(&s, "SEV3");
-    assert_eq!((sev3["incidents"].clone(), sev3["outages"].clone(), sev3["downtime_s"].clone()), (json!(1), json!(0), json!(0)));
+    assert_eq!(
+        (sev3["incidents"].clone(), sev3["outages"].clone(), sev3["downtime_s"].clone()),
+        (json!(1), json!(0), json!(0))
+    );
     assert_eq!(sev3["uptime_percent"], 100.0);
 
     let v = stats(&env, &["--by", "service"]);
@@ -242,7 +305,8 @@ fn terminal_and_csv() {
 #[test]
 fn markdown_report_parses_and_its_charts_are_well_formed() {
     let env = fleet();
-    let mut args = vec!["stats", "--markdown", "--since", "2025-10-01T00:00:00Z", "--until", "2025-12-01T00:00:00Z"];
+    let mut args =
+        vec!["stats", "--markdown", "--since", "2025-10-01T00:00:00Z", "--until", "2025-12-01T00:00:00Z"];
     args.extend(["--by", "service"]);
     let md = env.ok(&args).stdout;
     let mut mermaid: Vec<String> = Vec::new();
