@@ -218,6 +218,8 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Uptime and response statistics across incidents (SPEC §7)
+    Stats(StatsArgs),
     /// Write the public status page as static files: index.html, incidents/ID.html,
     /// status.json, feed.atom and banner.html (SPEC §6)
     StatusPage {
@@ -426,6 +428,32 @@ pub enum RunbookCmd {
         #[arg(add = ArgValueCandidates::new(complete::runbooks))]
         id: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Start of the period, inclusive (default: 365 days before --until)
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    pub since: Option<String>,
+    /// End of the period, exclusive (default: now)
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
+    pub until: Option<String>,
+    /// Break the figures down by calendar month (UTC), highest severity, service or cause
+    /// (the first runbook attached)
+    #[arg(long, value_enum)]
+    pub by: Option<crate::stats::By>,
+    /// Only incidents naming this service (repeatable)
+    #[arg(long, value_name = "S", add = ArgValueCandidates::new(complete::services))]
+    pub service: Vec<String>,
+    /// A Markdown monthly report with tables, Mermaid charts and definitions
+    #[arg(long, conflicts_with = "csv")]
+    pub markdown: bool,
+    /// One CSV row per group (a header row first)
+    #[arg(long)]
+    pub csv: bool,
+    /// Count drills (game days) too
+    #[arg(long)]
+    pub include_drills: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

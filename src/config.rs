@@ -59,6 +59,7 @@ crate::model! {
         services: BTreeMap<String, Service> = optional Shape::Dict(&SERVICE), "Service id → name";
         channels: BTreeMap<String, Channel> = optional Shape::Dict(&CHANNEL), "Where updates go";
         lint: LintSettings = optional LINT_SETTINGS, "Linter settings";
+        downtime_severities: Vec<String> = optional Shape::List(&Shape::Str), "Severities whose impact counts as downtime in `stats` (default: SEV1, SEV2)";
     }
 }
 
@@ -126,6 +127,21 @@ impl Config {
     /// Updates go to channels `incident.yaml` declares, when it declares any.
     pub fn check_channel(&self, given: &str) -> Result<()> {
         declared(&self.channels, given, |given, declared| Error::UnknownChannel { given, declared })
+    }
+
+    /// SPEC §7: the severities whose impact is downtime (default SEV1 and SEV2).
+    pub fn downtime_severities(&self) -> Vec<String> {
+        if self.downtime_severities.is_empty() {
+            vec!["SEV1".to_string(), "SEV2".to_string()]
+        } else {
+            self.downtime_severities.clone()
+        }
+    }
+
+    /// A severity's place from the most severe: its order in `incident.yaml` (SEV1 first),
+    /// else after every declared one.
+    pub fn severity_rank(&self, severity: &str) -> usize {
+        self.severities.keys().position(|k| k == severity).unwrap_or(self.severities.len())
     }
 
     pub fn service_name<'a>(&'a self, id: &'a str) -> &'a str {

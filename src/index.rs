@@ -23,7 +23,7 @@ use crate::head::{self, Head, Stamp};
 use crate::metrics;
 use crate::phase::Phase;
 use crate::repo::Repo;
-use crate::state::{Incident, State};
+use crate::state::{ActionState, Incident, State};
 
 /// Something a command should tell the responder about, without failing.
 #[derive(Debug)]
@@ -168,11 +168,109 @@ pub struct Summary {
     pub failing_s: Option<f64>,
 }
 
+/// What `stats` needs of an incident beyond its [`Summary`], cached beside it in
+/// `incident-index.json`, so a warm `stats` reads no log. Made only by folding the log (never
+/// by following appends: the head does not carry it), so it is always the fold's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Facts {
+    /// The key times (SPEC §4), impact started and detected defaulting to opened.
+    #[serde(default, with = "chrono::serde::ts_seconds_option")]
+    pub started: Option<DateTime<Utc>>,
+    #[serde(default, with = "chrono::serde::ts_seconds_option")]
+    pub detected: Option<DateTime<Utc>>,
+    #[serde(default, with = "chrono::serde::ts_seconds_option")]
+    pub acknowledged: Option<DateTime<Utc>>,
+    #[serde(default, with = "chrono::serde::ts_seconds_option")]
+    pub mitigated: Option<DateTime<Utc>>,
+    #[serde(default, with = "chrono::serde::ts_seconds_option")]
+    pub resolved: Option<DateTime<Utc>>,
+    /// Every severity the incident was at, in order of first reaching it.
+    pub severities: Vec<String>,
+    /// The first runbook attached: the cause `stats --by cause` groups by.
+    pub cause: Option<String>,
+    /// The runbook the walk follows (the latest attached): whose phase budgets apply.
+    pub runbook: Option<String>,
+    /// Time spent in each phase entered, and the severity whose budget applies.
+    pub phases: Vec<PhaseFact>,
+    pub actions: ActionCounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseFact {
+    pub phase: Phase,
+    /// The closed spans in the phase, summed.
+    pub spent_s: i64,
+    /// When the span still running began.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "chrono::serde::ts_seconds_option")]
+    pub running_from: Option<DateTime<Utc>>,
+    pub budget_severity: String,
+}
+
+/// An incident's action items by state. `open_due`: the due date (`YYYY-MM-DD`) of each open
+/// item that has one, for "overdue at the end of a period".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ActionCounts {
+    pub open: u32,
+    pub done: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open_due: Vec<String>,
+}
+
+/// The one place that reads action items' states for `stats`: open ones (with their due
+/// dates, for "overdue by the period's end") and done ones; dropped ones count as neither.
+pub fn action_counts(inc: &Incident) -> ActionCounts {
+    let mut c = ActionCounts::default();
+    for a in &inc.actions {
+        match a.state {
+            ActionState::Open => {
+                c.open += 1;
+                c.open_due.extend(a.due.clone());
+            }
+            ActionState::Done => c.done += 1,
+            ActionState::Dropped => {}
+        }
+    }
+    c
+}
+
+impl Facts {
+    pub fn of(inc: &Incident, config: &crate::config::Config) -> Facts {
+        let k = metrics::key_times(inc);
+        let mut severities: Vec<String> = Vec::new();
+        for s in inc.severities.iter().map(|s| &s.value).chain(std::iter::once(&inc.severity)) {
+            if !severities.contains(s) {
+                severities.push(s.clone());
+            }
+        }
+        let phases = metrics::phases(inc, config, None, inc.opened_at)
+            .into_iter()
+            .filter(|row| !row.spans.is_empty())
+            .map(|row| {
+                let (spent_s, running_from) = metrics::spent(&row.spans);
+                PhaseFact { phase: row.phase, spent_s, running_from, budget_severity: row.budget_severity }
+            })
+            .collect();
+        Facts {
+            started: k.started,
+            detected: k.detected,
+            acknowledged: k.acknowledged,
+            mitigated: k.mitigated,
+            resolved: k.resolved,
+            severities,
+            cause: inc.runbooks.first().cloned(),
+            runbook: inc.runbook.clone(),
+            phases,
+            actions: action_counts(inc),
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct Entry {
     len: u64,
     mtime_ns: u128,
     summary: Summary,
+    facts: Facts,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -181,7 +279,7 @@ struct Cache {
     entries: BTreeMap<String, Entry>,
 }
 
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 fn cache_path(repo: &Repo) -> Option<PathBuf> {
     repo.git_file("incident-index.json")
@@ -248,6 +346,12 @@ impl Summary {
 
 /// Every incident's summary, from the cache where its log has not changed.
 pub fn summaries(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Summary> {
+    with_facts(repo, warnings).into_iter().map(|(s, _)| s).collect()
+}
+
+/// Every incident's summary with what `stats` needs, from the cache where its log has not
+/// changed.
+pub fn with_facts(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<(Summary, Facts)> {
     let ids = &repo.ids();
     let path = cache_path(repo);
     let mut cache: Cache = path
@@ -269,14 +373,14 @@ pub fn summaries(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Summary> {
             && e.len == len
             && e.mtime_ns == mtime_ns
         {
-            out.push(e.summary.clone());
+            out.push((e.summary.clone(), e.facts.clone()));
             continue;
         }
-        let summary = match load(repo, id) {
+        let (summary, facts) = match load(repo, id) {
             Ok(loaded) => {
                 // Every command names a log's unreadable lines (SPEC §2), `list` included.
                 warnings.extend(loaded.warnings);
-                Summary::of(&loaded.incident)
+                (Summary::of(&loaded.incident), Facts::of(&loaded.incident, &repo.config))
             }
             Err(error) => {
                 // One unreadable log must not hide every other incident.
@@ -287,11 +391,13 @@ pub fn summaries(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Summary> {
         // Open incidents change with every command; rewriting the whole cache for each would
         // cost more than folding their (short) logs again. Settled ones are worth storing.
         changed |= summary.state != State::Open;
-        cache.entries.insert(id.clone(), Entry { len, mtime_ns, summary: summary.clone() });
-        out.push(summary);
+        cache
+            .entries
+            .insert(id.clone(), Entry { len, mtime_ns, summary: summary.clone(), facts: facts.clone() });
+        out.push((summary, facts));
     }
     let closed: HashSet<String> =
-        out.iter().filter(|s| s.state == State::Closed).map(|s| s.id.clone()).collect();
+        out.iter().filter(|(s, _)| s.state == State::Closed).map(|(s, _)| s.id.clone()).collect();
     if closed != read_closed(repo) {
         write_closed(repo, &closed);
     }
@@ -322,6 +428,7 @@ pub struct StaleCache {
 pub fn stale_caches(repo: &Repo) -> Vec<StaleCache> {
     let mut out = Vec::new();
     let fresh = |id: &str| load(repo, id).ok().map(|l| Summary::of(&l.incident));
+    let fresh_facts = |id: &str| load(repo, id).ok().map(|l| Facts::of(&l.incident, &repo.config));
     if let Some(path) = cache_path(repo).filter(|p| p.exists()) {
         let cache = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice::<Cache>(&b).ok());
         let reasons = match cache {
@@ -346,6 +453,8 @@ pub fn stale_caches(repo: &Repo) -> Vec<StaleCache> {
                     }
                     let same = fresh(id).is_some_and(|s| {
                         serde_json::to_value(&s).ok() == serde_json::to_value(&e.summary).ok()
+                    }) && fresh_facts(id).is_some_and(|f| {
+                        serde_json::to_value(&f).ok() == serde_json::to_value(&e.facts).ok()
                     });
                     (!same).then(|| format!("incident {id}'s cached summary differs from its log"))
                 })

@@ -36,6 +36,7 @@ pub mod runner;
 pub mod schema;
 pub mod starter;
 pub mod state;
+pub mod stats;
 pub mod statuspage;
 pub mod timefmt;
 pub mod ui;
@@ -88,6 +89,7 @@ fn dispatch(ctx: Ctx, command: Command) -> Result<u8> {
         Command::Postmortem { id, no_commit, template, output } => {
             cmd::postmortem::run(&ctx, id.as_deref(), no_commit, template, output)
         }
+        Command::Stats(args) => cmd::stats::run(&ctx, args),
         Command::StatusPage { output, days } => cmd::status_page::run(&ctx, output, days),
         Command::Lint { paths, format, explain } => cmd::lint::run(&ctx, &paths, format, explain.as_deref()),
         Command::Doctor { fix } => cmd::doctor::run(&ctx, fix),

@@ -351,6 +351,107 @@ pub fn union_s(intervals: &[(DateTime<Utc>, DateTime<Utc>)], from: DateTime<Utc>
     total + current.map_or(0, |(s, e)| (e - s).num_seconds())
 }
 
+/// `[a, b)` ∩ `[since, until)`, when not empty.
+pub fn clip(
+    (a, b): (DateTime<Utc>, DateTime<Utc>),
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let (from, to) = (a.max(since), b.min(until));
+    (from < to).then_some((from, to))
+}
+
+/// SPEC §7: an impact counts in a period when it overlaps it (an impact of no length, when it
+/// lies inside).
+pub fn overlaps(iv: (DateTime<Utc>, DateTime<Utc>), since: DateTime<Utc>, until: DateTime<Utc>) -> bool {
+    clip(iv, since, until).is_some() || (iv.0 >= since && iv.0 < until)
+}
+
+/// Seconds of `[a, b)` inside `[since, until)`.
+pub fn clipped_s(iv: (DateTime<Utc>, DateTime<Utc>), since: DateTime<Utc>, until: DateTime<Utc>) -> i64 {
+    clip(iv, since, until).map_or(0, |(a, b)| (b - a).num_seconds())
+}
+
+/// The impact as an interval from its key times: impact started → mitigated, else resolved,
+/// else `open_until` while it still hurts.
+pub fn impact_interval(
+    started: Option<DateTime<Utc>>,
+    mitigated: Option<DateTime<Utc>>,
+    resolved: Option<DateTime<Utc>>,
+    open_until: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let start = started?;
+    let end = mitigated.or(resolved).unwrap_or(open_until);
+    Some((start, end.max(start)))
+}
+
+/// Seconds from one key time to another, when both are known.
+pub fn between(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Option<i64> {
+    secs(from, to)
+}
+
+/// A mean and the number of values behind it (SPEC §7: the count is shown).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Mean {
+    /// Rounded to whole seconds; `None` over no values.
+    pub mean_s: Option<i64>,
+    pub count: usize,
+}
+
+pub fn mean(values: impl IntoIterator<Item = i64>) -> Mean {
+    let (mut sum, mut count) = (0i128, 0usize);
+    for v in values {
+        sum += i128::from(v);
+        count += 1;
+    }
+    let mean_s = (count > 0).then(|| {
+        let m = (sum as f64 / count as f64).round();
+        m as i64
+    });
+    Mean { mean_s, count }
+}
+
+/// The UTC calendar months that `[since, until)` touches, each clipped to it.
+pub fn months(since: DateTime<Utc>, until: DateTime<Utc>) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    use chrono::{Datelike, TimeZone};
+    let mut out = Vec::new();
+    let (mut y, mut m) = (since.year(), since.month());
+    while let Some(start) = Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single()
+        && start < until
+    {
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        let Some(next) = Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single() else { break };
+        if let Some(part) = clip((start, next), since, until) {
+            out.push(part);
+        }
+    }
+    out
+}
+
+/// A phase ran over its budget: the closed spans spent in it, plus a span still running
+/// since `running_from` counted until `until`.
+pub fn over_budget(
+    spent_s: i64,
+    running_from: Option<DateTime<Utc>>,
+    budget_s: i64,
+    until: DateTime<Utc>,
+) -> bool {
+    let running = running_from.map_or(0, |f| (until - f).num_seconds().max(0));
+    spent_s + running > budget_s
+}
+
+/// A phase's time from its spans: the closed ones summed, and where a running one began.
+pub fn spent(spans: &[PhaseSpan]) -> (i64, Option<DateTime<Utc>>) {
+    let closed = spans.iter().filter_map(|s| s.to.map(|to| (to - s.from).num_seconds().max(0))).sum();
+    (closed, spans.iter().rev().find(|s| s.to.is_none()).map(|s| s.from))
+}
+
+/// The part of an amount that falls inside a period: prorated by the seconds of the impact
+/// inside it (an impact of no length keeps all of it).
+pub fn prorate(amount: f64, inside_s: i64, whole_s: i64) -> f64 {
+    if whole_s <= 0 { amount } else { amount * inside_s as f64 / whole_s as f64 }
+}
+
 /// SPEC §4: uptime % over a period = 100 × (1 − downtime ÷ period length).
 pub fn uptime_percent(down_s: i64, period_s: i64) -> f64 {
     if period_s <= 0 {

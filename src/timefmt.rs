@@ -25,6 +25,16 @@ pub fn parse_time(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
     Ok(t)
 }
 
+/// Parses a bound of a period (`stats --since/--until`): as [`parse_time`], but it may lie in
+/// the future (the end of this month).
+pub fn parse_bound(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let t = read_time(input, now)?;
+    if t < DateTime::<Utc>::UNIX_EPOCH {
+        return Err(format!("{} is before 1970-01-01", rfc3339(t)));
+    }
+    Ok(t)
+}
+
 /// Parses an estimated time (`update --eta`): RFC 3339, `HH:MM` (the next such local time),
 /// or a span from now, `30m`, `+1h`, `in 2h`. An ETA lies ahead: one more than
 /// [`FUTURE_SLACK_S`] in the past is refused.

@@ -13,6 +13,7 @@ pub mod phase;
 pub mod postmortem;
 pub mod record;
 pub mod runbook;
+pub mod stats;
 pub mod status;
 pub mod status_page;
 pub mod step;

@@ -346,3 +346,28 @@ fn the_postmortem_table_has_status_and_link() {
         assert!(pm.contains(&line), "postmortem lacks {line:?}:\n{pm}");
     }
 }
+
+/// `stats` counts action items by their state: done ones as done, dropped ones as neither.
+#[test]
+fn stats_counts_actions_by_state() {
+    let env = super::harness::Env::init();
+    env.ok(&["open", "Checkout 500", "--severity", "SEV1", "--started-at", "-2h", "--at", "-2h"]);
+    env.ok(&["mark", "mitigated", "--at", "-1h"]);
+    env.ok(&["resolve"]);
+    for title in ["Alert on pool saturation", "Freeze releases at peak", "Pin the pool size"] {
+        env.ok(&["action", title, "--owner", "Ann", "--due", "2020-01-01"]);
+    }
+    let ids: Vec<String> = env
+        .json(&["actions", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    env.ok(&["action", "done", &ids[0]]);
+    env.ok(&["action", "drop", &ids[1], "--reason", "release train already frozen"]);
+    let s = env.json(&["stats", "--json"]);
+    assert_eq!(s["actions"]["done"], 1, "{s}");
+    assert_eq!(s["actions"]["open"], 1, "{s}");
+    assert_eq!(s["actions"]["overdue"], 1, "{s}");
+}

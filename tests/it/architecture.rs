@@ -13,7 +13,18 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("checking and loading", &["lint", "load", "index", "head", "doctor"]),
     (
         "command support",
-        &["cli", "complete", "ctx", "prompt", "card", "respond", "report", "postmortem", "statuspage"],
+        &[
+            "cli",
+            "complete",
+            "ctx",
+            "prompt",
+            "card",
+            "respond",
+            "report",
+            "postmortem",
+            "statuspage",
+            "stats",
+        ],
     ),
     ("commands", &["cmd", "lib"]),
 ];

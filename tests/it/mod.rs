@@ -17,6 +17,7 @@ mod oncall;
 mod record;
 mod shipped_runbooks;
 mod small_things;
+mod stats;
 mod status_page;
 mod update;
 mod walk_pty;
