@@ -1,5 +1,5 @@
 //! SPEC §7: statistics across incidents, from their cached summaries and facts
-//! ([`index::with_facts`]): which incidents count in a period, the figures over them, and the
+//! ([`crate::index::with_facts`]): which incidents count in a period, the figures over them, and the
 //! breakdowns (`--by month|severity|service|cause`). Every duration and figure comes from
 //! `metrics`; this module only chooses the incidents and the intervals.
 
