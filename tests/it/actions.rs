@@ -10,10 +10,6 @@ use serde_json::Value;
 
 use super::harness::Env;
 
-fn log_of(env: &Env, id: &str) -> String {
-    env.read(&format!("incidents/{id}/events.jsonl"))
-}
-
 /// An initialized repository with one open incident.
 fn opened(title: &str) -> (Env, String) {
     let env = Env::init();
@@ -30,22 +26,12 @@ fn appended(env: &Env, args: &[&str]) -> String {
     out["events"][0]["id"].as_str().expect("an event id").to_string()
 }
 
-/// `incident ARGS` exits 2 with a one-line error containing `needle`, and writes nothing.
-fn refused(env: &Env, id: &str, args: &[&str], needle: &str) {
-    let before = log_of(env, id);
-    let out = env.fails(2, args);
-    let err = out.stderr.trim_end();
-    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-    assert!(err.contains(needle), "{args:?}: expected {needle:?} in {err}");
-    assert_eq!(log_of(env, id), before, "{args:?} wrote to the log");
-}
-
 /// A usage error clap reports (several lines): exit 2 naming `needle`, and nothing written.
 fn usage_refused(env: &Env, id: &str, args: &[&str], needle: &str) {
-    let before = log_of(env, id);
+    let before = env.log_of(id);
     let out = env.fails(2, args);
     assert!(out.stderr.contains(needle), "{args:?}: expected {needle:?} in {}", out.stderr);
-    assert_eq!(log_of(env, id), before, "{args:?} wrote to the log");
+    assert_eq!(env.log_of(id), before, "{args:?} wrote to the log");
 }
 
 fn actions_json(env: &Env, args: &[&str]) -> Vec<Value> {
@@ -101,12 +87,12 @@ fn add_then_done_with_a_note_and_drop_with_a_reason_each_once() {
     assert_eq!(dropped["reason"], "covered by the change freeze policy");
 
     // Settled once: a second done or drop is refused naming the state, and writes nothing.
-    refused(&env, &id, &["action", "done", &a], "is already done");
-    refused(&env, &id, &["action", "drop", &a[..6], "--reason", "x"], "is already done");
-    refused(&env, &id, &["action", "done", &b], "is already dropped");
+    env.refused(&id, &["action", "done", &a], "is already done");
+    env.refused(&id, &["action", "drop", &a[..6], "--reason", "x"], "is already done");
+    env.refused(&id, &["action", "done", &b], "is already dropped");
     // A drop needs a reason, and not an empty one.
     let c = appended(&env, &["action", "Third", "--owner", "Cy"]);
-    refused(&env, &id, &["action", "drop", &c, "--reason", "  "], "--reason");
+    env.refused(&id, &["action", "drop", &c, "--reason", "  "], "--reason");
     assert_eq!(env.fails(2, &["action", "drop", &c]).code, 2);
 
     let rows = actions_json(&env, &[]);
@@ -140,7 +126,7 @@ fn the_flat_form_still_adds_and_the_settling_forms_parse_alongside() {
 #[test]
 fn unknown_and_ambiguous_ids_are_refused() {
     let (env, id) = opened("Checkout down");
-    refused(&env, &id, &["action", "done", "0123456789abcdef"], "no action item \"0123456789abcdef\"");
+    env.refused(&id, &["action", "done", "0123456789abcdef"], "no action item \"0123456789abcdef\"");
     // 17 action ids (hexadecimal) cannot all start with different characters.
     let mut ids = Vec::new();
     for n in 0..17 {
@@ -153,12 +139,12 @@ fn unknown_and_ambiguous_ids_are_refused() {
     });
     assert!(firsts.len() < ids.len());
     let prefix = shared.expect("two ids share a first character").to_string();
-    refused(&env, &id, &["action", "done", &prefix], "matches several action items");
+    env.refused(&id, &["action", "done", &prefix], "matches several action items");
     // The id of another kind of event is not an action item's.
     let note = appended(&env, &["log", "a note"]);
-    refused(&env, &id, &["action", "done", &note], "no action item");
+    env.refused(&id, &["action", "done", &note], "no action item");
     // With --incident, only that incident's items are looked at.
-    refused(&env, &id, &["action", "done", "ffff0000", "-i", &id], &format!("in incident {id}"));
+    env.refused(&id, &["action", "done", "ffff0000", "-i", &id], &format!("in incident {id}"));
 }
 
 #[test]
@@ -172,7 +158,7 @@ fn link_must_be_an_http_url() {
         "javascript:alert(1)",
         "https://a.example/x y",
     ] {
-        refused(&env, &id, &["action", "A", "--owner", "o", "--link", bad], "--link");
+        env.refused(&id, &["action", "A", "--owner", "o", "--link", bad], "--link");
     }
     let out = env.fails(2, &["action", "A", "--owner", "o", "--link", "mailto:x@example.com", "--json"]);
     let err: Value = serde_json::from_str(&out.stderr).expect("a JSON error");

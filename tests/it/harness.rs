@@ -128,6 +128,22 @@ impl Env {
             .collect()
     }
 
+    /// The incident's log, as bytes on disk (as text).
+    pub fn log_of(&self, id: &str) -> String {
+        self.read(&format!("incidents/{id}/events.jsonl"))
+    }
+
+    /// `incident ARGS` exits 2 with a one-line error containing `needle`, and the incident's
+    /// log is unchanged byte for byte.
+    pub fn refused(&self, id: &str, args: &[&str], needle: &str) {
+        let before = self.log_of(id);
+        let out = self.fails(2, args);
+        let err = out.stderr.trim_end();
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: expected {needle:?} in {err}");
+        assert_eq!(self.log_of(id), before, "{args:?} wrote to the log");
+    }
+
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let out = self.ok(args);
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stdout))

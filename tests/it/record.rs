@@ -6,21 +6,6 @@ use serde_json::Value;
 
 use super::harness::Env;
 
-fn log_of(env: &Env, id: &str) -> String {
-    env.read(&format!("incidents/{id}/events.jsonl"))
-}
-
-/// `incident ARGS` exits 2 with a one-line error containing `needle`, and the log is unchanged
-/// byte for byte.
-fn refused(env: &Env, id: &str, args: &[&str], needle: &str) {
-    let before = log_of(env, id);
-    let out = env.fails(2, args);
-    let err = out.stderr.trim_end();
-    assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-    assert!(err.contains(needle), "{args:?}: expected {needle:?} in {err}");
-    assert_eq!(log_of(env, id), before, "{args:?} wrote to the log");
-}
-
 fn opened() -> (Env, String) {
     let env = Env::init();
     env.ok(&[
@@ -43,11 +28,11 @@ fn opened() -> (Env, String) {
 fn times_that_cannot_be_facts_are_refused() {
     let (env, id) = opened();
     // Regressions: year -1142 was written and bricked the incident; the next one panicked.
-    refused(&env, &id, &["log", "x", "--at", "-100000000000s"], "--at");
-    refused(&env, &id, &["log", "x", "--at", "-100000000000000s"], "--at");
-    refused(&env, &id, &["log", "x", "--at", "2099-01-01T00:00:00Z"], "in the future");
-    refused(&env, &id, &["log", "x", "--at", "1969-07-20T20:17:00Z"], "before 1970");
-    refused(&env, &id, &["log", "x", "--at", "soon"], "RFC 3339");
+    env.refused(&id, &["log", "x", "--at", "-100000000000s"], "--at");
+    env.refused(&id, &["log", "x", "--at", "-100000000000000s"], "--at");
+    env.refused(&id, &["log", "x", "--at", "2099-01-01T00:00:00Z"], "in the future");
+    env.refused(&id, &["log", "x", "--at", "1969-07-20T20:17:00Z"], "before 1970");
+    env.refused(&id, &["log", "x", "--at", "soon"], "RFC 3339");
     let dirs = env.ids();
     let out = env.fails(2, &["open", "Ancient", "--severity", "SEV2", "--started-at", "-5000000d"]);
     assert!(out.stderr.contains("--started-at"), "{out:?}");
@@ -65,16 +50,16 @@ fn times_that_cannot_be_facts_are_refused() {
 fn milestones_out_of_order_are_refused_naming_the_other_one() {
     let (env, id) = opened();
     // Impact started 2 hours ago; nothing may come before it.
-    refused(&env, &id, &["mark", "mitigated", "--at", "-3h"], "would come before impact started at");
-    refused(&env, &id, &["mark", "detected", "--at", "-150m"], "impact started");
+    env.refused(&id, &["mark", "mitigated", "--at", "-3h"], "would come before impact started at");
+    env.refused(&id, &["mark", "detected", "--at", "-150m"], "impact started");
     env.ok(&["mark", "acknowledged", "--at", "-100m"]);
     // Detected defaults to when the incident was opened (1h50m ago): after acknowledged.
-    refused(&env, &id, &["mark", "detected", "--at", "-90m"], "would come after acknowledged at");
+    env.refused(&id, &["mark", "detected", "--at", "-90m"], "would come after acknowledged at");
     env.ok(&["mark", "mitigated", "--at", "-30m"]);
-    refused(&env, &id, &["resolve", "--at", "-40m"], "would come before mitigated at");
-    refused(&env, &id, &["mark", "resolved", "--at", "-45m"], "mitigated");
+    env.refused(&id, &["resolve", "--at", "-40m"], "would come before mitigated at");
+    env.refused(&id, &["mark", "resolved", "--at", "-45m"], "mitigated");
     // A milestone is given once; a wrong one is amended, not typed again.
-    refused(&env, &id, &["mark", "mitigated", "--at", "-20m"], "already marked");
+    env.refused(&id, &["mark", "mitigated", "--at", "-20m"], "already marked");
     env.ok(&["resolve", "--at", "-10m"]);
     // Opening with detection before impact started is refused too, and makes no folder.
     let dirs = env.ids();
@@ -101,16 +86,16 @@ fn amend_and_retract_correct_the_record_through_to_the_postmortem() {
     // Impact was 1h30m as marked; mitigation really came 20 minutes later.
     let s = env.json(&["status", "--json"]);
     assert_eq!(s["metrics"]["time_to_mitigate_s"], 90 * 60);
-    refused(&env, &id, &["amend", &mid[..8], "--at", "-3h"], "impact started");
-    refused(&env, &id, &["amend", "ffffffffffff"], "no event");
-    refused(&env, &id, &["amend", &mid[..8]], "--at or --text");
-    refused(&env, &id, &["amend", &mid[..8], "--text", "x"], "no text");
+    env.refused(&id, &["amend", &mid[..8], "--at", "-3h"], "impact started");
+    env.refused(&id, &["amend", "ffffffffffff"], "no event");
+    env.refused(&id, &["amend", &mid[..8]], "--at or --text");
+    env.refused(&id, &["amend", &mid[..8], "--text", "x"], "no text");
     let out: Value =
         serde_json::from_str(&env.ok(&["amend", &mid[..8], "--at", "-10m", "--json"]).stdout).unwrap();
     let amend_id = out["events"][0]["id"].as_str().unwrap().to_string();
     assert_eq!(out["events"][0]["kind"], "amend");
     assert_eq!(out["events"][0]["event"], mid.as_str());
-    refused(&env, &id, &["retract", &amend_id, "--reason", "x"], "is itself a correction");
+    env.refused(&id, &["retract", &amend_id, "--reason", "x"], "is itself a correction");
     let s = env.json(&["status", "--json"]);
     assert_eq!(s["metrics"]["time_to_mitigate_s"], 110 * 60, "the amended time counts");
     env.ok(&["amend", &note[..10], "--text", "the DB was saturated"]);
@@ -118,7 +103,7 @@ fn amend_and_retract_correct_the_record_through_to_the_postmortem() {
     let guess = env.events(&id).into_iter().last().unwrap()["id"].as_str().unwrap().to_string();
     env.ok(&["retract", &guess, "--reason", "typed in the wrong incident"]);
     // The original lines stay in the log.
-    let log = log_of(&env, &id);
+    let log = env.log_of(&id);
     assert!(log.contains("the DB was fine") && log.contains("a wrong guess"), "{log}");
     env.ok(&["resolve"]);
     env.ok(&["postmortem", "--no-commit"]);
@@ -213,10 +198,10 @@ fn identity_as_git_resolves_it_and_names_are_one_line() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(env.events(&id).last().unwrap()["by"], "Global From Env");
     // Empty and multi-line names are refused wherever a name is taken.
-    refused(&env, &id, &["log", "x", "--as", "  "], "--as");
-    refused(&env, &id, &["log", "x", "--as", "Eve\nMallory"], "--as");
-    refused(&env, &id, &["role", "ops", ""], "not a name");
-    refused(&env, &id, &["action", "A", "--owner", "a\nb"], "--owner");
+    env.refused(&id, &["log", "x", "--as", "  "], "--as");
+    env.refused(&id, &["log", "x", "--as", "Eve\nMallory"], "--as");
+    env.refused(&id, &["role", "ops", ""], "not a name");
+    env.refused(&id, &["action", "A", "--owner", "a\nb"], "--owner");
     let out = env.fails(2, &["open", "U", "--severity", "SEV2", "--commander", "x\ny"]);
     assert!(out.stderr.contains("--commander"), "{out:?}");
 }
