@@ -242,6 +242,15 @@ pub enum Command {
         #[arg(long, value_name = "RULE", num_args = 0..=1, default_missing_value = "")]
         explain: Option<String>,
     },
+    /// Share the repository through its git remote: commit what is pending, fetch, merge
+    /// (event logs as the union of their events), push. Offline work is kept; the next sync
+    /// catches up
+    Sync {
+        /// Sync again every INTERVAL (e.g. 30s, 5m), printing one line per change, until
+        /// interrupted: a war-room terminal kept in step
+        #[arg(long, value_name = "INTERVAL")]
+        watch: Option<String>,
+    },
     /// Check the repository: unreadable log lines, stale temp files, folders without a log,
     /// symlinks, stale caches (exit 1 when it finds something)
     Doctor {

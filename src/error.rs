@@ -273,6 +273,37 @@ pub enum Error {
     /// The terminal prompt itself failed.
     Prompt(dialoguer::Error),
 
+    // ── Sharing through a git remote (SPEC §8) ───────────────────────────────────────────
+    /// git is in the middle of something a person started (`what`: "a merge", "a rebase"…);
+    /// writing history now would bury it.
+    UnfinishedGit {
+        what: &'static str,
+        hint: &'static str,
+    },
+    /// `sync` has no remote to talk to.
+    NoRemote {
+        branch: String,
+    },
+    /// `sync` needs a branch, and HEAD is detached.
+    DetachedHead,
+    /// The remote could not be reached or refused us (`doing`: fetching, pushing). Nothing
+    /// local was lost; the next sync catches up.
+    Remote {
+        remote: String,
+        doing: &'static str,
+        message: String,
+    },
+    /// Both sides changed the same thing in a way only a person can merge: the merge is left
+    /// in progress with both versions (`paths`, each with what conflicts).
+    SyncConflict {
+        merging: String,
+        paths: Vec<(String, String)>,
+    },
+    /// `--watch` takes a duration like `30s`.
+    BadInterval {
+        given: String,
+    },
+
     // ── The machine around the command ───────────────────────────────────────────────────
     Io {
         path: PathBuf,
@@ -316,6 +347,8 @@ impl Error {
             | Error::Spawn { .. }
             | Error::Json(_)
             | Error::Undeliverable { .. }
+            | Error::Remote { .. }
+            | Error::SyncConflict { .. }
             | Error::Scenario { .. } => 1,
             _ => 2,
         }
@@ -374,6 +407,12 @@ impl Error {
             Error::NoSuchPath { .. } => "no-such-path",
             Error::NothingToLint => "nothing-to-lint",
             Error::NoIdentity => "no-identity",
+            Error::UnfinishedGit { .. } => "unfinished-git",
+            Error::NoRemote { .. } => "no-remote",
+            Error::DetachedHead => "detached-head",
+            Error::Remote { .. } => "remote",
+            Error::SyncConflict { .. } => "sync-conflict",
+            Error::BadInterval { .. } => "bad-interval",
             Error::NeedsTerminal { .. } => "needs-terminal",
             Error::Prompt(_) => "prompt",
             Error::Io { .. } => "io",
@@ -589,6 +628,31 @@ impl std::fmt::Display for Error {
                 write!(f, "{what} needs a decision and stdin is not a terminal; {hint}")
             }
             Error::Prompt(e) => write!(f, "the prompt failed: {e}"),
+            Error::UnfinishedGit { what, hint } => {
+                write!(f, "the repository is in the middle of {what}; {hint}, then run the command again")
+            }
+            Error::NoRemote { branch } => write!(
+                f,
+                "branch {branch} has no git remote to sync with: add one with `git remote add origin URL`"
+            ),
+            Error::DetachedHead => {
+                f.write_str("HEAD is detached; check out a branch (`git switch main`) and sync again")
+            }
+            Error::Remote { remote, doing, message } => write!(
+                f,
+                "{doing} {remote} failed: {message}; nothing local is lost, and the next `incident sync` catches up"
+            ),
+            Error::SyncConflict { merging, paths } => {
+                write!(f, "sync stopped: merging {merging} needs a person for ")?;
+                for (i, (path, what)) in paths.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { "; " };
+                    write!(f, "{sep}{path} ({what})")?;
+                }
+                f.write_str(". Both versions are kept (between conflict markers, and as `git show :2:PATH` / `:3:PATH`); edit, `git add` them and `git commit`, then `incident sync` again (or `git merge --abort` to drop the merge)")
+            }
+            Error::BadInterval { given } => {
+                write!(f, "--watch {given}: not an interval; give one like 30s, 5m or 1h")
+            }
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Git { doing, source } => write!(f, "git: {doing}: {}", source.message()),
             Error::Spawn { program, source } => write!(f, "cannot start {program}: {source}"),
@@ -652,6 +716,8 @@ mod tests {
             (Error::NoOpenedEvent { path: "l".into(), unreadable: 3 }, 2, "no-opened-event"),
             (Error::Prompt(prompt), 2, "prompt"),
             (Error::NoIdentity, 2, "no-identity"),
+            (Error::DetachedHead, 2, "detached-head"),
+            (Error::BadInterval { given: "soon".into() }, 2, "bad-interval"),
             (Error::UnknownChannel { given: "x".into(), declared: vec!["a".into()] }, 2, "unknown-channel"),
             (Error::UnknownAction { given: "ab".into(), incident: None }, 2, "unknown-action"),
             (

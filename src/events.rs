@@ -492,6 +492,79 @@ pub fn append_then(
     Ok(removed)
 }
 
+/// What identifies a line for a union: its event's id, or (for a line no reader can use)
+/// its bytes, so an unreadable line is kept once and never taken for an event.
+fn line_key(line: &[u8]) -> Option<Vec<u8>> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    Some(match serde_json::from_slice::<Id>(line) {
+        Ok(Id { id }) => [b"id:".as_slice(), id.as_bytes()].concat(),
+        Err(_) => [b"raw:".as_slice(), line].concat(),
+    })
+}
+
+/// The complete lines of a log, without their newlines; a last line without one is included
+/// (a committed log may lack the final newline; a torn line never reaches a commit).
+fn lines_of(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    bytes.split(|b| *b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+}
+
+/// Two sides' logs merged (SPEC §8): `ours` line for line, then every line of `theirs` whose
+/// event is not in it, in their order. Every event once, no conflict markers, whatever order
+/// the sides appended in; the fold orders events itself, so the line order carries no meaning.
+pub fn union(ours: &[u8], theirs: &[u8]) -> Vec<u8> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(ours.len() + theirs.len());
+    for line in lines_of(ours).chain(lines_of(theirs)) {
+        if let Some(key) = line_key(line)
+            && seen.insert(key)
+        {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+/// The complete-line prefix of a log: what a commit may hold. A line still being written
+/// (or torn by a crash) stays in the working file for the next commit, never in history.
+pub fn complete_prefix(bytes: &[u8]) -> &[u8] {
+    &bytes[..bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1)]
+}
+
+/// Brings the log at `path` to `merged` (a sync's result, a superset of what the last
+/// commit held), under the lock appends take: the file becomes `merged` byte for byte, then
+/// every line written since the sync read the file (a writer racing the sync) that `merged`
+/// lacks. So clones that synced hold identical logs, and nothing written is lost. The file
+/// is replaced by a rename, which writers waiting for the lock notice ([`open_locked`]).
+/// Returns how many events the file gained.
+pub fn merge_into(path: &Path, merged: &[u8]) -> Result<usize> {
+    let io = |e| Error::Io { path: path.to_path_buf(), source: e };
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+    let mut file = open_locked(path, true)?;
+    repair_tail(path, &mut file)?;
+    let mut current = Vec::new();
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    file.read_to_end(&mut current).map_err(io)?;
+    let have: std::collections::HashSet<Vec<u8>> = lines_of(&current).filter_map(line_key).collect();
+    let gained = lines_of(merged).filter_map(line_key).filter(|k| !have.contains(k)).count();
+    let mut next = union(merged, &current);
+    if next.is_empty() {
+        next = current.clone();
+    }
+    if next != current {
+        crate::fsutil::write_atomic(path, &next)?;
+    }
+    drop(file);
+    Ok(gained)
+}
+
 fn repair_tail(path: &Path, file: &mut File) -> Result<Option<usize>> {
     let io = |e| Error::Io { path: path.to_path_buf(), source: e };
     let len = file.metadata().map_err(io)?.len();

@@ -215,7 +215,8 @@ fn tail_of(log: &Path, len: u64) -> Option<Vec<u8>> {
     (tail.len() as u64 == len - start).then_some(tail)
 }
 
-/// Drops the stored head (the log changed in a way it cannot follow).
+/// Drops the stored head (the log changed in a way it cannot follow, as after a sync's
+/// merge: a head is only ever made again from the log itself).
 pub fn forget(repo: &Repo, id: &str) {
     if let Some(path) = path(repo, id) {
         let _ = std::fs::remove_file(path);

@@ -38,6 +38,7 @@ pub mod starter;
 pub mod state;
 pub mod stats;
 pub mod statuspage;
+pub mod sync;
 pub mod timefmt;
 pub mod ui;
 pub mod yaml;
@@ -93,6 +94,7 @@ fn dispatch(ctx: Ctx, command: Command) -> Result<u8> {
         Command::StatusPage { output, days } => cmd::status_page::run(&ctx, output, days),
         Command::Lint { paths, format, explain } => cmd::lint::run(&ctx, &paths, format, explain.as_deref()),
         Command::Doctor { fix } => cmd::doctor::run(&ctx, fix),
+        Command::Sync { watch } => cmd::sync::run(&ctx, watch.as_deref()),
         Command::Schema => cmd::lint::schema(),
         Command::Demo { output, keep: _ } => cmd::demo::run(&ctx, output),
         Command::Completions { shell } => cmd::docs::completions(shell),

@@ -15,7 +15,10 @@ pub fn short_id(id: &str) -> &str {
 /// The event as the incident's timeline tells it: corrected facts say so, retracted ones
 /// say why they no longer count.
 pub fn in_timeline(inc: &Incident, e: &Event) -> String {
-    let text = describe(e);
+    let text = match (&e.body, inc.severity_before.get(&e.id)) {
+        (Body::Severity { to, reason, .. }, Some(before)) => describe_severity(before, to, reason.as_deref()),
+        _ => describe(e),
+    };
     if let Some(reason) = inc.retracted.get(&e.id) {
         return format!("[retracted: {reason}] {text}");
     }
@@ -23,6 +26,13 @@ pub fn in_timeline(inc: &Incident, e: &Event) -> String {
         return format!("{text} (corrected)");
     }
     text
+}
+
+fn describe_severity(from: &str, to: &str, reason: Option<&str>) -> String {
+    match reason {
+        Some(r) => format!("Severity {from} → {to}: {r}"),
+        None => format!("Severity {from} → {to}"),
+    }
 }
 
 pub fn describe(e: &Event) -> String {
@@ -34,10 +44,7 @@ pub fn describe(e: &Event) -> String {
         }
         Body::Note { text } => text.clone(),
         Body::Mark { milestone } => format!("Marked {}", milestone.name()),
-        Body::Severity { from, to, reason } => match reason {
-            Some(r) => format!("Severity {from} → {to}: {r}"),
-            None => format!("Severity {from} → {to}"),
-        },
+        Body::Severity { from, to, reason } => describe_severity(from, to, reason.as_deref()),
         Body::Role { role, name } => format!("{name} is {role}"),
         Body::Runbook { runbook } => format!("Runbook {runbook} attached"),
         Body::Phase { phase } => format!("Phase {phase} started"),

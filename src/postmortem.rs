@@ -332,6 +332,28 @@ pub fn write(
     Ok(path)
 }
 
+/// The postmortem of the log `log` (a sync's merge of two clones' logs), rendered through
+/// the repository's template with the two sides' hand edits merged against `base`: the
+/// text, or the names of the hand-edited blocks both sides changed.
+pub fn rerender(
+    repo: &Repo,
+    id: &str,
+    log: &[u8],
+    [base, ours, theirs]: [Option<&str>; 3],
+) -> Result<std::result::Result<String, Vec<String>>> {
+    let edits = match render::merge_hand_edits(base, ours, theirs) {
+        Ok(edits) => edits,
+        Err(blocks) => return Ok(Err(blocks)),
+    };
+    let Some(inc) = Incident::fold(id, crate::events::parse(log).events) else {
+        // No `opened` event: nothing to render from; keep our side as it was.
+        return Ok(Ok(ours.or(theirs).unwrap_or_default().to_string()));
+    };
+    let (name, source) = template(repo, None)?;
+    let fresh = render::render(&name, &source, &context(repo, &inc))?;
+    Ok(Ok(render::apply_edits(&fresh, &edits)))
+}
+
 /// Commits the incident's folder with SPEC §5's message. `None` when nothing changed.
 pub fn commit(repo: &Repo, inc: &Incident, as_flag: Option<&str>) -> Result<Option<git2::Oid>> {
     let dir = PathBuf::from("incidents").join(&inc.id);

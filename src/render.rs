@@ -149,25 +149,30 @@ fn blocks(text: &str) -> Vec<Block> {
     out
 }
 
+/// The blocks of `text` a person changed since they were generated, by name.
+pub fn hand_edits(text: &str) -> Vec<(String, String)> {
+    blocks(text)
+        .into_iter()
+        .filter(|b| b.generated.as_deref() != Some(fingerprint(&text[b.body.clone()]).as_str()))
+        .map(|b| (b.name, text[b.body].to_string()))
+        .collect()
+}
+
 /// Stamps every block of a fresh render with the fingerprint of its generated text, then
 /// carries over from `previous` each block whose text a person changed since it was generated.
 pub fn merge_editable(fresh: &str, previous: Option<&str>) -> String {
-    let old: Vec<(String, String)> = previous
-        .map(|p| {
-            blocks(p)
-                .into_iter()
-                .filter(|b| b.generated.as_deref() != Some(fingerprint(&p[b.body.clone()]).as_str()))
-                .map(|b| (b.name, p[b.body].to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
+    apply_edits(fresh, &previous.map(hand_edits).unwrap_or_default())
+}
+
+/// A fresh render, stamped, with `edits` in place of the generated blocks they name.
+pub fn apply_edits(fresh: &str, edits: &[(String, String)]) -> String {
     let mut out = String::with_capacity(fresh.len());
     let mut last = 0;
     for b in blocks(fresh) {
         let body = &fresh[b.body.clone()];
         out.push_str(&fresh[last..b.open.start]);
         out.push_str(&format!("{OPEN}{} generated={} -->", b.name, fingerprint(body)));
-        match old.iter().find(|(n, _)| *n == b.name) {
+        match edits.iter().find(|(n, _)| *n == b.name) {
             Some((_, kept)) => out.push_str(kept),
             None => out.push_str(body),
         }
@@ -175,6 +180,40 @@ pub fn merge_editable(fresh: &str, previous: Option<&str>) -> String {
     }
     out.push_str(&fresh[last..]);
     out
+}
+
+/// The hand edits of two versions of a document merged block by block against their common
+/// `base` (SPEC §8): a block edited on one side keeps that edit; edited alike on both, once.
+/// Edited differently on both sides is for a person: the names of those blocks.
+pub fn merge_hand_edits(
+    base: Option<&str>,
+    ours: Option<&str>,
+    theirs: Option<&str>,
+) -> Result<Vec<(String, String)>, Vec<String>> {
+    let edits = |t: Option<&str>| t.map(hand_edits).unwrap_or_default();
+    let (base, ours, theirs) = (edits(base), edits(ours), edits(theirs));
+    let get =
+        |side: &[(String, String)], name: &str| side.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone());
+    let mut names: Vec<&String> = ours.iter().chain(theirs.iter()).map(|(n, _)| n).collect();
+    names.sort();
+    names.dedup();
+    let mut merged = Vec::new();
+    let mut conflicts = Vec::new();
+    for name in names {
+        let (b, o, t) = (get(&base, name), get(&ours, name), get(&theirs, name));
+        let kept = if o == t || t == b {
+            o
+        } else if o == b {
+            t
+        } else {
+            conflicts.push(name.clone());
+            continue;
+        };
+        if let Some(body) = kept {
+            merged.push((name.clone(), body));
+        }
+    }
+    if conflicts.is_empty() { Ok(merged) } else { Err(conflicts) }
 }
 
 #[cfg(test)]

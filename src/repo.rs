@@ -12,6 +12,9 @@ use crate::ids;
 
 use crate::config::FILE as CONFIG_FILE;
 
+mod sync;
+pub use sync::{Incoming, Merged, Renderer, Rerender, Upstream};
+
 pub struct Repo {
     pub root: PathBuf,
     pub config: Config,
@@ -105,12 +108,14 @@ impl Repo {
         message: &str,
         as_flag: Option<&str>,
     ) -> Result<Option<git2::Oid>> {
+        // A commit now would bury a merge a person is finishing, conflict markers and all.
+        self.require_finished()?;
         let repo = self.git()?;
         let sig = signature(&repo, as_flag)?;
         let staging = Error::git("staging files");
         let mut index = repo.index().map_err(Error::git("reading the index"))?;
         for p in paths {
-            index.add_path(p).map_err(Error::git(format!("adding {}", p.display())))?;
+            self.stage(&repo, &mut index, &p.to_string_lossy())?;
         }
         index.write().map_err(Error::git("writing the index"))?;
         let tree = index.write_tree().and_then(|t| repo.find_tree(t)).map_err(staging)?;

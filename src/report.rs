@@ -40,6 +40,8 @@ pub struct StatusJson {
     /// Ids of the updates logged but not delivered to their channel's target (SPEC §6).
     pub undelivered: Vec<String>,
     pub overdue: Vec<String>,
+    /// Where this clone stands against its git remote (SPEC §8); null without a remote.
+    pub sync: Option<crate::sync::Standing>,
 }
 
 /// The updates logged but not (yet) delivered, to channels that have a `deliver:` target:
@@ -73,6 +75,7 @@ pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
         updates_due_at: metrics::update_cadence(inc, &repo.config, now).map(|c| c.due_at),
         undelivered: undelivered(inc, &repo.config).into_iter().map(|u| u.id.clone()).collect(),
         overdue: overdue(repo, inc, &phases, now),
+        sync: crate::sync::standing(repo, Some(&inc.id)),
         phases,
         next_step,
     }

@@ -176,6 +176,10 @@ pub struct Incident {
     pub corrected: BTreeSet<String>,
     /// Ids of retracted events, with the reason.
     pub retracted: BTreeMap<String, String>,
+    /// The severity in force before each severity change, in the fold's order. The event's
+    /// own `from` is what its writer saw; after a sync merged two clones' changes the fold's
+    /// order is the one history, so the timeline reads as one sequence (SEV1 → SEV2 → SEV3).
+    pub severity_before: BTreeMap<String, String>,
 }
 
 /// The fold's order: when it happened, then id, so that the same set of events folds the
@@ -413,6 +417,7 @@ impl Incident {
             events: Vec::new(),
             corrected: BTreeSet::new(),
             retracted: BTreeMap::new(),
+            severity_before: BTreeMap::new(),
         };
         for e in events.iter().filter(fact) {
             inc.apply(e);
@@ -437,6 +442,7 @@ impl Incident {
                 self.moments.marked_by.insert(*milestone, (e.id.clone(), when));
             }
             Body::Severity { to, reason, .. } => {
+                self.severity_before.insert(e.id.clone(), self.severity.clone());
                 close_last(&mut self.severities, when);
                 self.severity = to.clone();
                 self.severities.push(Span {

@@ -24,3 +24,22 @@ pub fn money(amount: f64, currency: &str) -> String {
     let sign = if amount < 0.0 { "-" } else { "" };
     format!("{currency} {sign}{grouped}")
 }
+
+/// Text from data (titles, notes, paths, what git said) as a terminal may show it: control
+/// characters become visible pictures (ESC → ␛), so data can neither move the cursor, retitle
+/// the window nor clear the screen.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\u{7f}' => '\u{2421}',
+                c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+                c if c.is_control() => '\u{fffd}',
+                c => c,
+            })
+            .collect(),
+    )
+}

@@ -17,6 +17,7 @@ pub mod stats;
 pub mod status;
 pub mod status_page;
 pub mod step;
+pub mod sync;
 pub mod timeline;
 pub mod update;
 pub mod walk;

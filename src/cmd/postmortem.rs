@@ -16,6 +16,11 @@ pub fn run(
 ) -> Result<u8> {
     let (repo, inc) = ctx.target(positional)?;
     let to_file = output.is_some();
+    if !to_file {
+        // Mid-merge the file in place may hold conflict markers, which a render would keep
+        // as a hand edit and a commit would bury the merge under (SPEC §8).
+        repo.require_finished()?;
+    }
     let path = write(&repo, &inc, template, output)?;
     let path = std::fs::canonicalize(&path).unwrap_or(path);
     // A draft (the incident still open) is written for reading, never committed (SPEC §5).

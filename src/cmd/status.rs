@@ -28,6 +28,9 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
         let names: Vec<&str> = sum.services.iter().map(|id| repo.config.service_name(id)).collect();
         println!("services: {}", names.join(", "));
     }
+    if let Some(sync) = &s.sync {
+        println!("{}", sync_line(sync, ctx.now));
+    }
     match (&s.next_step, &s.runbook) {
         (Some(step), Some(rb)) => println!("next step ({rb}, {}): {} — {}", step.phase, step.id, step.title),
         (None, Some(rb)) => println!("runbook {rb}: every step is settled"),
@@ -86,6 +89,27 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
         }
     }
     Ok(0)
+}
+
+/// `sync: origin/main · 1 ahead, 2 behind · 3 events not yet synced · last synced …`.
+fn sync_line(s: &crate::sync::Standing, now: chrono::DateTime<chrono::Utc>) -> String {
+    let mut parts = vec![format!("sync: {}", s.remote)];
+    parts.push(if s.ahead == 0 && s.behind == 0 {
+        "in step as of the last fetch".to_string()
+    } else {
+        format!("{} ahead, {} behind", s.ahead, s.behind)
+    });
+    if s.unsynced_events > 0 {
+        let plural = if s.unsynced_events == 1 { "" } else { "s" };
+        parts.push(format!("{} event{plural} not yet synced", s.unsynced_events));
+    }
+    parts.push(match s.last_synced {
+        Some(at) => {
+            format!("last synced {} ({} ago)", timefmt::table(at), human((now - at).num_seconds().max(0)))
+        }
+        None => "never synced (`incident sync`)".to_string(),
+    });
+    ui::visible(&parts.join(" · ")).into_owned()
 }
 
 /// A message on one line, cut to a width a status line can hold.

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "postmortem",
             "statuspage",
             "stats",
+            "sync",
         ],
     ),
     ("commands", &["cmd", "lib"]),

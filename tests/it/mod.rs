@@ -19,5 +19,6 @@ mod shipped_runbooks;
 mod small_things;
 mod stats;
 mod status_page;
+mod sync;
 mod update;
 mod walk_pty;

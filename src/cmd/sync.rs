@@ -1,0 +1,57 @@
+//! `incident sync [--watch INTERVAL]` (SPEC §8): one sync, or one every INTERVAL for a
+//! war-room terminal, printing one line per change.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::sync;
+use crate::timefmt;
+
+pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
+    let repo = ctx.repo()?;
+    let as_flag = ctx.global.as_name.as_deref();
+    // git draws its own progress bars when a person is watching stderr; quiet otherwise.
+    let progress = !ctx.global.json && std::io::stderr().is_terminal();
+    let Some(every) = watch else {
+        let report = sync::once(&repo, as_flag, progress)?;
+        if ctx.global.json {
+            ctx.print_json(&report)?;
+        } else {
+            println!("{}", report.line());
+        }
+        return Ok(0);
+    };
+    let seconds = timefmt::parse_duration(every)
+        .filter(|s| *s > 0)
+        .and_then(|s| u64::try_from(s).ok())
+        .ok_or_else(|| Error::BadInterval { given: every.to_string() })?;
+    if !ctx.global.json {
+        eprintln!("syncing every {every}; Ctrl-C stops");
+    }
+    loop {
+        let now = chrono::Local::now().format("%H:%M:%S");
+        match sync::once(&repo, as_flag, progress) {
+            Ok(report) if report.changed() => {
+                if ctx.global.json {
+                    println!("{}", serde_json::to_string(&report)?);
+                } else {
+                    println!("{now} {}", report.line());
+                }
+            }
+            Ok(_) => {}
+            // An unreachable remote or a conflict is one line; the watch goes on, and the
+            // next round catches up (a conflict keeps refusing until a person finishes it).
+            Err(e) => {
+                if ctx.global.json {
+                    let error = serde_json::json!({"error": {"message": e.to_string(), "code": e.exit_code(), "kind": e.kind()}});
+                    println!("{error}");
+                } else {
+                    println!("{now} sync failed: {e}");
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_secs(seconds));
+    }
+}

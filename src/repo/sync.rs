@@ -1,0 +1,700 @@
+//! git's half of `incident sync` (SPEC §8), in-process through git2: committing what is
+//! pending, knowing where the remote stands, and merging it in. The network step is the
+//! user's own `git` (see `crate::sync`); everything here works offline.
+//!
+//! Why not `git merge`: responders keep appending to the event logs while a sync runs, and
+//! git refuses to merge into a file with local changes. Here the working tree is brought to
+//! the merge's result file by file, and an event log only ever grows: the lines the merge
+//! brings are appended under the log's lock (`events::merge_into`), so a writer racing the
+//! sync loses nothing and its lines go with the next sync.
+
+use std::path::{Path, PathBuf};
+
+use git2::{
+    Commit, ErrorCode, Index, IndexConflict, IndexEntry, IndexTime, Oid, Repository, RepositoryState,
+    StatusOptions, Tree,
+};
+
+use super::{Repo, signature};
+use crate::error::{Error, Result};
+use crate::events;
+
+/// Where a branch syncs to: `branch.<name>.remote` and `.merge` when set (as `git pull`
+/// reads them), else `origin` (or the only remote) and the branch of the same name.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    pub remote: String,
+    /// The local branch, e.g. `main`.
+    pub branch: String,
+    /// The remote's branch, e.g. `refs/heads/main`.
+    pub merge_ref: String,
+    /// Where `git fetch` leaves it, e.g. `refs/remotes/origin/main`.
+    pub tracking: String,
+    /// Whether the branch already names its upstream (else the first push sets it).
+    pub configured: bool,
+}
+
+impl Upstream {
+    /// `origin/main`, as people say it.
+    pub fn name(&self) -> String {
+        let short = self.merge_ref.strip_prefix("refs/heads/").unwrap_or(&self.merge_ref);
+        format!("{}/{short}", self.remote)
+    }
+}
+
+/// What a merge of the remote's branch did.
+#[derive(Debug)]
+pub enum Merged {
+    /// Nothing new on the remote.
+    UpToDate,
+    /// The remote had everything we had and more: we moved to its commit.
+    FastForward(Incoming),
+    /// Both sides had something new: a merge commit joins them.
+    Merge(Incoming),
+}
+
+/// What the remote brought into the working tree.
+#[derive(Debug, Default)]
+pub struct Incoming {
+    /// Per incident, the events appended to its log.
+    pub events: Vec<(String, usize)>,
+    /// Other files written or removed.
+    pub files: Vec<String>,
+    /// The incidents whose logs changed (their caches must go).
+    pub logs: Vec<String>,
+}
+
+/// A postmortem both sides had, handed to the layer that can render one: the merged log and
+/// the three versions of the file. It answers the re-rendered text, or the names of the
+/// hand-edited blocks both sides changed.
+pub struct Rerender<'a> {
+    pub id: &'a str,
+    pub log: &'a [u8],
+    pub base: Option<&'a str>,
+    pub ours: Option<&'a str>,
+    pub theirs: Option<&'a str>,
+}
+
+pub type Renderer<'r> = dyn FnMut(&Rerender) -> Result<std::result::Result<String, Vec<String>>> + 'r;
+
+const LOG: &str = "events.jsonl";
+const POSTMORTEM: &str = "postmortem.md";
+
+/// `incidents/<id>/<file>` → `(id, file)`.
+fn incident_file(path: &str) -> Option<(&str, &str)> {
+    let rest = path.strip_prefix("incidents/")?;
+    let (id, file) = rest.split_once('/')?;
+    (!file.contains('/')).then_some((id, file))
+}
+
+fn is_log(path: &str) -> bool {
+    incident_file(path).is_some_and(|(_, f)| f == LOG)
+}
+
+fn git_err(doing: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
+    Error::git(doing)
+}
+
+/// Control characters from paths never reach a commit message raw.
+fn printable(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
+}
+
+impl Repo {
+    /// Something a person started in git and has not finished, with what to do about it.
+    pub fn unfinished(&self) -> Result<Option<(&'static str, &'static str)>> {
+        let repo = self.git()?;
+        Ok(match repo.state() {
+            RepositoryState::Clean => None,
+            RepositoryState::Merge => Some((
+                "a merge",
+                "resolve the conflicts, `git add` the files and `git commit` (or `git merge --abort`)",
+            )),
+            RepositoryState::Rebase | RepositoryState::RebaseInteractive | RepositoryState::RebaseMerge => {
+                Some(("a rebase", "finish it with `git rebase --continue` (or `git rebase --abort`)"))
+            }
+            RepositoryState::ApplyMailbox | RepositoryState::ApplyMailboxOrRebase => {
+                Some(("a `git am`", "finish it with `git am --continue` (or `git am --abort`)"))
+            }
+            RepositoryState::CherryPick | RepositoryState::CherryPickSequence => Some((
+                "a cherry-pick",
+                "finish it with `git cherry-pick --continue` (or `git cherry-pick --abort`)",
+            )),
+            RepositoryState::Revert | RepositoryState::RevertSequence => {
+                Some(("a revert", "finish it with `git revert --continue` (or `git revert --abort`)"))
+            }
+            RepositoryState::Bisect => Some(("a bisect", "end it with `git bisect reset`")),
+        })
+    }
+
+    /// Refuses to write history over something a person has not finished.
+    pub fn require_finished(&self) -> Result<()> {
+        match self.unfinished()? {
+            Some((what, hint)) => Err(Error::UnfinishedGit { what, hint }),
+            None => Ok(()),
+        }
+    }
+
+    /// The branch checked out and where it syncs to; `None` when there is no remote at all.
+    pub fn upstream(&self) -> Result<Upstream> {
+        let repo = self.git()?;
+        let head = repo.find_reference("HEAD").map_err(git_err("reading HEAD"))?;
+        let Some(branch) = head.symbolic_target().ok().flatten().and_then(|t| t.strip_prefix("refs/heads/"))
+        else {
+            return Err(Error::DetachedHead);
+        };
+        let branch = branch.to_string();
+        let config = repo.config().map_err(git_err("reading the git config"))?;
+        let configured_remote = config.get_string(&format!("branch.{branch}.remote")).ok();
+        let configured = configured_remote.is_some();
+        let remote = match configured_remote {
+            Some(r) => r,
+            None => {
+                let remotes = repo.remotes().map_err(git_err("listing remotes"))?;
+                let names: Vec<&str> = remotes.iter().filter_map(|r| r.ok().flatten()).collect();
+                match names.as_slice() {
+                    [] => return Err(Error::NoRemote { branch }),
+                    [only] => (*only).to_string(),
+                    many if many.contains(&"origin") => "origin".to_string(),
+                    _ => return Err(Error::NoRemote { branch }),
+                }
+            }
+        };
+        let merge_ref = config
+            .get_string(&format!("branch.{branch}.merge"))
+            .unwrap_or_else(|_| format!("refs/heads/{branch}"));
+        let short = merge_ref.strip_prefix("refs/heads/").unwrap_or(&merge_ref);
+        let tracking = format!("refs/remotes/{remote}/{short}");
+        Ok(Upstream { remote, branch, merge_ref, tracking, configured })
+    }
+
+    /// Commits everything pending in the working tree (as `git add -A && git commit`), with a
+    /// message saying what changed. An event log is committed up to its last complete line:
+    /// a line being written (or torn by a crash) never reaches history. `None` when nothing
+    /// was pending.
+    pub fn commit_pending(&self, as_flag: Option<&str>) -> Result<Option<(Oid, String)>> {
+        let repo = self.git()?;
+        let mut index = repo.index().map_err(git_err("reading the index"))?;
+        let mut opts = StatusOptions::new();
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false)
+            .exclude_submodules(true);
+        let statuses =
+            repo.statuses(Some(&mut opts)).map_err(git_err("reading the working tree's status"))?;
+        let changed = git2::Status::WT_NEW
+            | git2::Status::WT_MODIFIED
+            | git2::Status::WT_TYPECHANGE
+            | git2::Status::WT_RENAMED;
+        for entry in statuses.iter() {
+            let Ok(path) = entry.path() else { continue };
+            let status = entry.status();
+            if status.contains(git2::Status::WT_DELETED) {
+                index.remove_path(Path::new(path)).map_err(git_err(format!("removing {path}")))?;
+            } else if status.intersects(changed) {
+                self.stage(&repo, &mut index, path)?;
+            }
+        }
+        index.write().map_err(git_err("writing the index"))?;
+        let tree_id = index.write_tree().map_err(git_err("writing the tree"))?;
+        let parent = head_commit(&repo)?;
+        if parent.as_ref().is_some_and(|p| p.tree_id() == tree_id) {
+            return Ok(None);
+        }
+        let tree = repo.find_tree(tree_id).map_err(git_err("reading the tree"))?;
+        let message =
+            describe_changes(&repo, parent.as_ref().map(Commit::tree).transpose().ok().flatten(), &tree)?;
+        let sig = signature(&repo, as_flag)?;
+        let parents: Vec<&Commit> = parent.iter().collect();
+        let oid = repo
+            .commit(Some("HEAD"), &sig, &sig, &message, &tree, &parents)
+            .map_err(git_err("committing"))?;
+        Ok(Some((oid, message)))
+    }
+
+    /// Puts one working-tree file in the index: an event log up to its last complete line,
+    /// anything else as git would. A symlinked log is never read through.
+    pub(super) fn stage(&self, repo: &Repository, index: &mut Index, path: &str) -> Result<()> {
+        let full = self.root.join(path);
+        let is_link = std::fs::symlink_metadata(&full).is_ok_and(|m| m.file_type().is_symlink());
+        if is_log(path) && !is_link {
+            let bytes = std::fs::read(&full).map_err(Error::io(&full))?;
+            let complete = events::complete_prefix(&bytes);
+            let oid = repo.blob(complete).map_err(git_err(format!("storing {path}")))?;
+            index.add(&entry(path, oid, complete.len(), 0o100_644)).map_err(git_err(format!("adding {path}")))
+        } else {
+            index.add_path(Path::new(path)).map_err(git_err(format!("adding {path}")))
+        }
+    }
+
+    /// Commits ahead of and behind the remote's branch as of the last fetch; `None` before
+    /// the first fetch.
+    pub fn ahead_behind(&self, up: &Upstream) -> Result<Option<(usize, usize)>> {
+        let repo = self.git()?;
+        let Ok(theirs) = repo.refname_to_id(&up.tracking) else { return Ok(None) };
+        let Some(ours) = head_commit(&repo)? else { return Ok(Some((0, 0))) };
+        repo.graph_ahead_behind(ours.id(), theirs).map(Some).map_err(git_err("counting commits"))
+    }
+
+    /// Events in the working log of `id` that are not in the last commit: what the next sync
+    /// will share. Reads only the bytes past the committed length.
+    pub fn unsynced_events(&self, id: &str) -> Result<usize> {
+        use std::io::{Read, Seek, SeekFrom};
+        let repo = self.git()?;
+        let rel = format!("incidents/{id}/{LOG}");
+        let committed = match head_commit(&repo)? {
+            Some(c) => {
+                let tree = c.tree().map_err(git_err("reading HEAD's tree"))?;
+                tree.get_path(Path::new(&rel))
+                    .ok()
+                    .and_then(|e| repo.find_blob(e.id()).ok())
+                    .map_or(0, |b| b.size())
+            }
+            None => 0,
+        };
+        let path = self.root.join(&rel);
+        let Ok(mut file) = std::fs::File::open(&path) else { return Ok(0) };
+        let len = file.metadata().map_err(Error::io(&path))?.len();
+        if len <= committed as u64 {
+            return Ok(0);
+        }
+        file.seek(SeekFrom::Start(committed as u64)).map_err(Error::io(&path))?;
+        let mut rest = Vec::new();
+        file.read_to_end(&mut rest).map_err(Error::io(&path))?;
+        Ok(rest.iter().filter(|b| **b == b'\n').count())
+    }
+
+    /// Merges the remote's branch (as last fetched) into ours (SPEC §8). Event logs merge as
+    /// the union of their events; a postmortem both sides changed is re-rendered by `render`
+    /// from the merged log; anything else git cannot merge, or hand-edited blocks both sides
+    /// changed, stops with [`Error::SyncConflict`], the merge left in progress as `git merge`
+    /// leaves it: `MERGE_HEAD` set, both versions in the index and between markers in the
+    /// file, every other path already merged.
+    pub fn merge_upstream(
+        &self,
+        up: &Upstream,
+        as_flag: Option<&str>,
+        render: &mut Renderer,
+    ) -> Result<Merged> {
+        let repo = self.git()?;
+        let Ok(theirs_id) = repo.refname_to_id(&up.tracking) else { return Ok(Merged::UpToDate) };
+        let theirs = repo.find_commit(theirs_id).map_err(git_err(format!("reading {}", up.name())))?;
+        let ours = head_commit(&repo)?;
+        let Some(ours) = ours else {
+            // A fresh repository: take the remote's history as it is.
+            let incoming = self.checkout(&repo, None, &theirs.tree().map_err(git_err("reading a tree"))?)?;
+            let branch_ref = format!("refs/heads/{}", up.branch);
+            repo.reference(&branch_ref, theirs_id, true, "incident sync: fast-forward")
+                .map_err(git_err("moving the branch"))?;
+            return Ok(Merged::FastForward(incoming));
+        };
+        if ours.id() == theirs_id
+            || repo.graph_descendant_of(ours.id(), theirs_id).map_err(git_err("walking history"))?
+        {
+            return Ok(Merged::UpToDate);
+        }
+        let ours_tree = ours.tree().map_err(git_err("reading HEAD's tree"))?;
+        let theirs_tree = theirs.tree().map_err(git_err("reading a tree"))?;
+        if repo.graph_descendant_of(theirs_id, ours.id()).map_err(git_err("walking history"))? {
+            let incoming = self.checkout(&repo, Some(&ours_tree), &theirs_tree)?;
+            let branch_ref = format!("refs/heads/{}", up.branch);
+            repo.reference(&branch_ref, theirs_id, true, "incident sync: fast-forward")
+                .map_err(git_err("moving the branch"))?;
+            reset_index(&repo, &theirs_tree)?;
+            return Ok(Merged::FastForward(incoming));
+        }
+        let base_tree = repo
+            .merge_base(ours.id(), theirs_id)
+            .ok()
+            .and_then(|b| repo.find_commit(b).ok())
+            .and_then(|c| c.tree().ok());
+        let mut index =
+            repo.merge_commits(&ours, &theirs, None).map_err(git_err(format!("merging {}", up.name())))?;
+        let mut conflicts: Vec<(String, String)> = Vec::new();
+
+        // Event logs: the union of both sides' events, whatever git's line merge made of them.
+        let diff = repo
+            .diff_tree_to_tree(Some(&ours_tree), Some(&theirs_tree), None)
+            .map_err(git_err("comparing the two sides"))?;
+        let mut both_changed_logs = Vec::new();
+        let mut postmortems = Vec::new();
+        for delta in diff.deltas() {
+            let Some(path) = delta.new_file().path().or(delta.old_file().path()).and_then(Path::to_str)
+            else {
+                continue;
+            };
+            let Some((id, file)) = incident_file(path) else { continue };
+            if file == LOG {
+                let ours_bytes = blob_at(&repo, &ours_tree, path);
+                let theirs_bytes = blob_at(&repo, &theirs_tree, path);
+                let merged = events::union(&ours_bytes, &theirs_bytes);
+                if merged != theirs_bytes && merged != ours_bytes {
+                    both_changed_logs.push(id.to_string());
+                }
+                let oid = repo.blob(&merged).map_err(git_err(format!("storing {path}")))?;
+                let _ = index.conflict_remove(Path::new(path));
+                index
+                    .add(&entry(path, oid, merged.len(), 0o100_644))
+                    .map_err(git_err(format!("adding {path}")))?;
+            } else if file == POSTMORTEM {
+                postmortems.push(id.to_string());
+            }
+        }
+
+        // Postmortems: re-rendered from the merged log where both sides added events, or where
+        // both sides changed the file; hand-edited blocks merge block by block.
+        let mut rerender: Vec<String> = both_changed_logs
+            .iter()
+            .chain(postmortems.iter().filter(|id| conflicted(&index, &pm_path(id))))
+            .cloned()
+            .collect();
+        rerender.sort();
+        rerender.dedup();
+        for id in rerender {
+            let path = pm_path(&id);
+            let text = |tree: Option<&Tree>| tree.and_then(|t| blob_text(&repo, t, &path));
+            let (base, mine, yours) =
+                (text(base_tree.as_ref()), text(Some(&ours_tree)), text(Some(&theirs_tree)));
+            if mine.is_none() && yours.is_none() {
+                continue;
+            }
+            let log_path = format!("incidents/{id}/{LOG}");
+            let log = index
+                .get_path(Path::new(&log_path), 0)
+                .and_then(|e| repo.find_blob(e.id).ok())
+                .map(|b| b.content().to_vec())
+                .unwrap_or_default();
+            let asked = Rerender {
+                id: &id,
+                log: &log,
+                base: base.as_deref(),
+                ours: mine.as_deref(),
+                theirs: yours.as_deref(),
+            };
+            match render(&asked)? {
+                Ok(fresh) => {
+                    let oid = repo.blob(fresh.as_bytes()).map_err(git_err(format!("storing {path}")))?;
+                    let _ = index.conflict_remove(Path::new(&path));
+                    index
+                        .add(&entry(&path, oid, fresh.len(), 0o100_644))
+                        .map_err(git_err(format!("adding {path}")))?;
+                }
+                Err(blocks) => {
+                    let what = format!(
+                        "hand-edited block{} {} changed on both sides",
+                        if blocks.len() == 1 { "" } else { "s" },
+                        blocks.join(", ")
+                    );
+                    if !conflicted(&index, &path) {
+                        mark_conflict(
+                            &repo,
+                            &mut index,
+                            &path,
+                            [base_tree.as_ref(), Some(&ours_tree), Some(&theirs_tree)],
+                        )?;
+                    }
+                    conflicts.push((path, what));
+                }
+            }
+        }
+
+        for c in index.conflicts().map_err(git_err("reading conflicts"))?.flatten() {
+            let path = conflict_path(&c);
+            if !conflicts.iter().any(|(p, _)| *p == path) {
+                let what = match (&c.our, &c.their) {
+                    (Some(_), Some(_)) => "changed on both sides",
+                    (Some(_), None) => "changed here, removed there",
+                    (None, _) => "removed here, changed there",
+                };
+                conflicts.push((path, what.to_string()));
+            }
+        }
+
+        let message = format!("sync: merge {}", up.name());
+        if !conflicts.is_empty() {
+            conflicts.sort();
+            self.leave_conflicted_merge(&repo, &ours_tree, &mut index, theirs_id, &message)?;
+            return Err(Error::SyncConflict { merging: up.name(), paths: conflicts });
+        }
+        let tree_id = index.write_tree_to(&repo).map_err(git_err("writing the merged tree"))?;
+        let tree = repo.find_tree(tree_id).map_err(git_err("reading the merged tree"))?;
+        let incoming = self.checkout(&repo, Some(&ours_tree), &tree)?;
+        let sig = signature(&repo, as_flag)?;
+        let summary = describe_changes(&repo, Some(ours_tree.clone()), &tree)?;
+        let body = summary.strip_prefix("sync: ").unwrap_or(&summary);
+        let full = format!("{message}: {body}");
+        repo.commit(Some("HEAD"), &sig, &sig, &full, &tree, &[&ours, &theirs])
+            .map_err(git_err("committing the merge"))?;
+        reset_index(&repo, &tree)?;
+        Ok(Merged::Merge(incoming))
+    }
+
+    /// Brings the working tree from `from` to `to`. Event logs only grow
+    /// ([`events::merge_into`]); any other file is written only if it still is what `from`
+    /// has, so nothing a person changed since the commit is overwritten.
+    fn checkout(&self, repo: &Repository, from: Option<&Tree>, to: &Tree) -> Result<Incoming> {
+        let diff = repo.diff_tree_to_tree(from, Some(to), None).map_err(git_err("comparing trees"))?;
+        let mut plan = Vec::new();
+        for delta in diff.deltas() {
+            let Some(path) = delta.new_file().path().or(delta.old_file().path()).and_then(Path::to_str)
+            else {
+                continue;
+            };
+            let path = path.to_string();
+            let full = self.root.join(&path);
+            let old = from.map(|t| blob_at(repo, t, &path));
+            let new = delta.new_file().exists().then(|| blob_at(repo, to, &path));
+            if !is_log(&path) {
+                let on_disk = std::fs::read(&full).ok();
+                let expected = old.clone().filter(|_| delta.old_file().exists());
+                if on_disk != expected && on_disk != new {
+                    return Err(Error::SyncConflict {
+                        merging: "the working tree".into(),
+                        paths: vec![(path, "changed while the sync ran; run `incident sync` again".into())],
+                    });
+                }
+            }
+            plan.push((path, full, new, delta.new_file().mode()));
+        }
+        let mut incoming = Incoming::default();
+        for (path, full, new, mode) in plan {
+            match new {
+                Some(bytes) if is_log(&path) => {
+                    let added = events::merge_into(&full, &bytes)?;
+                    let id = incident_file(&path).map(|(id, _)| id.to_string()).unwrap_or_default();
+                    if added > 0 {
+                        incoming.events.push((id.clone(), added));
+                    }
+                    incoming.logs.push(id);
+                }
+                Some(bytes) => {
+                    if let Some(dir) = full.parent() {
+                        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+                    }
+                    if mode == git2::FileMode::Link {
+                        let target = PathBuf::from(String::from_utf8_lossy(&bytes).into_owned());
+                        let _ = std::fs::remove_file(&full);
+                        std::os::unix::fs::symlink(&target, &full).map_err(Error::io(&full))?;
+                    } else {
+                        crate::fsutil::write_atomic(&full, &bytes)?;
+                        if mode == git2::FileMode::BlobExecutable {
+                            use std::os::unix::fs::PermissionsExt;
+                            let _ = std::fs::set_permissions(&full, std::fs::Permissions::from_mode(0o755));
+                        }
+                    }
+                    incoming.files.push(path);
+                }
+                None if !is_log(&path) => {
+                    match std::fs::remove_file(&full) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(Error::Io { path: full, source: e }),
+                    }
+                    incoming.files.push(path);
+                }
+                None => {} // an event log is never removed by a merge: its events stay
+            }
+        }
+        Ok(incoming)
+    }
+
+    /// A merge only a person can finish, left as `git merge` leaves one.
+    fn leave_conflicted_merge(
+        &self,
+        repo: &Repository,
+        ours_tree: &Tree,
+        index: &mut Index,
+        theirs: Oid,
+        message: &str,
+    ) -> Result<()> {
+        let conflicts: Vec<IndexConflict> =
+            index.conflicts().map_err(git_err("reading conflicts"))?.flatten().collect();
+        // Everything that merged goes to the working tree as it would have.
+        let mut clean = Index::new().map_err(git_err("making an index"))?;
+        for e in index.iter().filter(|e| stage_of(e) == 0) {
+            clean.add(&e).map_err(git_err("building the merged index"))?;
+        }
+        // Each conflicted path gets its file with both versions between markers.
+        let mut marked = Vec::new();
+        for c in &conflicts {
+            let path = conflict_path(c);
+            let content = match (&c.ancestor, &c.our, &c.their) {
+                (_, Some(o), Some(t)) => repo
+                    .merge_file_from_index(c.ancestor.as_ref().unwrap_or(o), o, t, None)
+                    .map(|r| r.content().to_vec())
+                    .map_err(git_err(format!("marking the conflict in {path}")))?,
+                (_, Some(one), None) | (_, None, Some(one)) => {
+                    repo.find_blob(one.id).map(|b| b.content().to_vec()).map_err(git_err("reading a blob"))?
+                }
+                (_, None, None) => continue,
+            };
+            marked.push((path, content));
+        }
+        let merged_tree_id = clean.write_tree_to(repo).map_err(git_err("writing the merged tree"))?;
+        let merged_tree = repo.find_tree(merged_tree_id).map_err(git_err("reading the merged tree"))?;
+        self.checkout(repo, Some(ours_tree), &merged_tree)?;
+        for (path, content) in marked {
+            let full = self.root.join(&path);
+            if let Some(dir) = full.parent() {
+                std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+            }
+            crate::fsutil::write_atomic(&full, &content)?;
+        }
+        let mut repo_index = repo.index().map_err(git_err("reading the index"))?;
+        repo_index.read_tree(&merged_tree).map_err(git_err("resetting the index"))?;
+        for c in conflicts {
+            let path = conflict_path(&c);
+            let _ = repo_index.remove_path(Path::new(&path));
+            add_conflict(&mut repo_index, &path, [c.ancestor, c.our, c.their])?;
+        }
+        repo_index.write().map_err(git_err("writing the index"))?;
+        let git_dir = repo.path();
+        let write = |name: &str, text: String| {
+            let path = git_dir.join(name);
+            std::fs::write(&path, text).map_err(Error::io(&path))
+        };
+        write("MERGE_HEAD", format!("{theirs}\n"))?;
+        write("MERGE_MODE", "no-ff".to_string())?;
+        write("MERGE_MSG", format!("{message}\n"))?;
+        Ok(())
+    }
+}
+
+fn pm_path(id: &str) -> String {
+    format!("incidents/{id}/{POSTMORTEM}")
+}
+
+fn stage_of(e: &IndexEntry) -> u16 {
+    (e.flags >> 12) & 0x3
+}
+
+fn conflicted(index: &Index, path: &str) -> bool {
+    (1..=3).any(|s| index.get_path(Path::new(path), s).is_some())
+}
+
+fn conflict_path(c: &IndexConflict) -> String {
+    c.our
+        .as_ref()
+        .or(c.their.as_ref())
+        .or(c.ancestor.as_ref())
+        .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+        .unwrap_or_default()
+}
+
+/// Records `path` as conflicted (stages 1–3 from the three trees), for a file git merged
+/// line by line but whose hand-edited blocks both sides changed.
+fn mark_conflict(repo: &Repository, index: &mut Index, path: &str, trees: [Option<&Tree>; 3]) -> Result<()> {
+    let side = |tree: Option<&Tree>, stage: u16| -> Option<IndexEntry> {
+        let e = tree?.get_path(Path::new(path)).ok()?;
+        let size = repo.find_blob(e.id()).ok()?.size();
+        let mut entry = entry(path, e.id(), size, 0o100_644);
+        entry.flags |= stage << 12;
+        Some(entry)
+    };
+    let sides = [side(trees[0], 1), side(trees[1], 2), side(trees[2], 3)];
+    let _ = index.remove_path(Path::new(path));
+    add_conflict(index, path, sides)
+}
+
+/// Adds a conflict's sides (base, ours, theirs) at stages 1–3, as git records one.
+fn add_conflict(index: &mut Index, path: &str, sides: [Option<IndexEntry>; 3]) -> Result<()> {
+    for (stage, side) in (1u16..).zip(sides) {
+        if let Some(mut e) = side {
+            e.flags = (e.flags & !(0x3 << 12)) | (stage << 12);
+            index.add(&e).map_err(git_err(format!("recording the conflict in {path}")))?;
+        }
+    }
+    Ok(())
+}
+
+fn head_commit(repo: &Repository) -> Result<Option<Commit<'_>>> {
+    match repo.head() {
+        Ok(head) => head.peel_to_commit().map(Some).map_err(git_err("reading HEAD")),
+        Err(e) if e.code() == ErrorCode::UnbornBranch || e.code() == ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(Error::Git { doing: "reading HEAD".into(), source: e }),
+    }
+}
+
+fn reset_index(repo: &Repository, tree: &Tree) -> Result<()> {
+    let mut index = repo.index().map_err(git_err("reading the index"))?;
+    index.read_tree(tree).map_err(git_err("resetting the index"))?;
+    index.write().map_err(git_err("writing the index"))
+}
+
+fn blob_at(repo: &Repository, tree: &Tree, path: &str) -> Vec<u8> {
+    tree.get_path(Path::new(path))
+        .ok()
+        .and_then(|e| repo.find_blob(e.id()).ok())
+        .map(|b| b.content().to_vec())
+        .unwrap_or_default()
+}
+
+fn blob_text(repo: &Repository, tree: &Tree, path: &str) -> Option<String> {
+    let e = tree.get_path(Path::new(path)).ok()?;
+    let blob = repo.find_blob(e.id()).ok()?;
+    Some(String::from_utf8_lossy(blob.content()).into_owned())
+}
+
+fn entry(path: &str, id: Oid, size: usize, mode: u32) -> IndexEntry {
+    IndexEntry {
+        ctime: IndexTime::new(0, 0),
+        mtime: IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode,
+        uid: 0,
+        gid: 0,
+        file_size: u32::try_from(size).unwrap_or(u32::MAX),
+        id,
+        flags: u16::try_from(path.len()).unwrap_or(0xfff).min(0xfff),
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
+    }
+}
+
+/// A commit message saying what changed between two trees: new events per incident, then
+/// other files. One subject line, at most a few names, control characters made harmless.
+fn describe_changes(repo: &Repository, from: Option<Tree>, to: &Tree) -> Result<String> {
+    let diff = repo.diff_tree_to_tree(from.as_ref(), Some(to), None).map_err(git_err("comparing trees"))?;
+    let mut logs: Vec<(String, usize)> = Vec::new();
+    let mut files: Vec<String> = Vec::new();
+    for delta in diff.deltas() {
+        let Some(path) = delta.new_file().path().or(delta.old_file().path()).and_then(Path::to_str) else {
+            continue;
+        };
+        if is_log(path) {
+            let lines = |t: Option<&Tree>| {
+                t.map_or(0, |t| {
+                    blob_at(repo, t, path).split(|b| *b == b'\n').filter(|l| !l.is_empty()).count()
+                })
+            };
+            let new = lines(Some(to)).saturating_sub(lines(from.as_ref()));
+            let id = incident_file(path).map(|(id, _)| id).unwrap_or(path);
+            logs.push((printable(id), new));
+        } else {
+            files.push(printable(path));
+        }
+    }
+    logs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut parts = Vec::new();
+    if !logs.is_empty() {
+        let total: usize = logs.iter().map(|(_, n)| n).sum();
+        let named: Vec<String> = logs.iter().take(3).map(|(id, n)| format!("{id} +{n}")).collect();
+        let more =
+            if logs.len() > 3 { format!(", {} more incidents", logs.len() - 3) } else { String::new() };
+        parts.push(format!(
+            "{total} event{} ({}{more})",
+            if total == 1 { "" } else { "s" },
+            named.join(", ")
+        ));
+    }
+    if !files.is_empty() {
+        let named = files.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+        let more = if files.len() > 3 { format!(" and {} more", files.len() - 3) } else { String::new() };
+        parts.push(format!("{named}{more}"));
+    }
+    if parts.is_empty() {
+        parts.push("no file changes".into());
+    }
+    Ok(format!("sync: {}", parts.join("; ")))
+}

@@ -1,0 +1,289 @@
+//! `incident sync` (SPEC §8): many responders on many machines sharing one record through
+//! the repository's git remote, with no server.
+//!
+//! The network is the user's own `git` (`git fetch`, `git push`): it already knows their
+//! ssh agent, `~/.ssh/config`, credential helpers and proxies, which libgit2 would have to
+//! be taught one by one. Everything else (committing, merging, the working tree) is
+//! in-process through `repo`, which merges event logs as the union of their events and
+//! never writes a conflict marker into one.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::head;
+use crate::postmortem;
+use crate::repo::{Merged, Repo, Upstream};
+
+/// What one sync did, for the terminal and for `--json`.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    /// The remote branch, e.g. `origin/main`.
+    pub remote: String,
+    /// The commit of local changes made first, if anything was pending.
+    pub committed: Option<Committed>,
+    /// `up-to-date`, `fast-forward` or `merge`.
+    pub merge: &'static str,
+    /// Events the remote brought, per incident.
+    pub incoming: Vec<IncomingEvents>,
+    /// Other files the remote brought (written or removed).
+    pub files: Vec<String>,
+    pub pushed: bool,
+    pub ahead: usize,
+    pub behind: usize,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Committed {
+    pub commit: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IncomingEvents {
+    pub incident: String,
+    pub events: usize,
+}
+
+impl Report {
+    /// Whether anything moved either way (a `--watch` prints only then).
+    pub fn changed(&self) -> bool {
+        self.committed.is_some() || self.merge != "up-to-date" || self.pushed
+    }
+
+    /// One line: what went out and what came in.
+    pub fn line(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(c) = &self.committed {
+            parts.push(format!("committed {}", c.message.strip_prefix("sync: ").unwrap_or(&c.message)));
+        }
+        for i in &self.incoming {
+            parts.push(format!("← {} event{} in {}", i.events, plural(i.events), i.incident));
+        }
+        if !self.files.is_empty() {
+            let more = if self.files.len() > 3 {
+                format!(" and {} more", self.files.len() - 3)
+            } else {
+                String::new()
+            };
+            parts.push(format!(
+                "← {}{more}",
+                self.files.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        match self.merge {
+            "merge" => parts.push(format!("merged {}", self.remote)),
+            "fast-forward" if self.incoming.is_empty() && self.files.is_empty() => {
+                parts.push(format!("fast-forwarded to {}", self.remote));
+            }
+            _ => {}
+        }
+        if self.pushed {
+            parts.push(format!("→ pushed to {}", self.remote));
+        }
+        if parts.is_empty() {
+            return format!("up to date with {}", self.remote);
+        }
+        crate::ui::visible(&parts.join("; ")).into_owned()
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// How many times a push that lost a race (someone pushed first) fetches, merges and tries
+/// again before giving up.
+const PUSH_ATTEMPTS: usize = 3;
+
+/// One sync: commit what is pending, fetch, merge, push (SPEC §8). Refuses to start in the
+/// middle of a merge or rebase a person has not finished. `progress`: let git draw its
+/// progress on the terminal.
+pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report> {
+    repo.require_finished()?;
+    let up = repo.upstream()?;
+    let mut report = Report { remote: up.name(), merge: "up-to-date", at: Utc::now(), ..Report::default() };
+    report.committed =
+        repo.commit_pending(as_flag)?.map(|(oid, message)| Committed { commit: oid.to_string(), message });
+    for attempt in 1..=PUSH_ATTEMPTS {
+        fetch(repo, &up, progress)?;
+        let mut rerender =
+            |r: &crate::repo::Rerender| postmortem::rerender(repo, r.id, r.log, [r.base, r.ours, r.theirs]);
+        let merged = repo.merge_upstream(&up, as_flag, &mut rerender);
+        let incoming = match merged {
+            Ok(Merged::UpToDate) => None,
+            Ok(Merged::FastForward(i)) => {
+                report.merge = if report.merge == "merge" { "merge" } else { "fast-forward" };
+                Some(i)
+            }
+            Ok(Merged::Merge(i)) => {
+                report.merge = "merge";
+                Some(i)
+            }
+            Err(e) => {
+                forget_heads(repo);
+                return Err(e);
+            }
+        };
+        if let Some(i) = incoming {
+            // Every cache of a log the merge touched goes: heads are made again from the log.
+            for id in &i.logs {
+                head::forget(repo, id);
+            }
+            for (id, n) in i.events {
+                match report.incoming.iter_mut().find(|x| x.incident == id) {
+                    Some(x) => x.events += n,
+                    None => report.incoming.push(IncomingEvents { incident: id, events: n }),
+                }
+            }
+            report.files.extend(i.files);
+        }
+        let ahead = match repo.ahead_behind(&up)? {
+            Some((ahead, _)) => ahead,
+            None => 1, // the remote has no such branch yet: the first push makes it
+        };
+        if ahead == 0 {
+            break;
+        }
+        match push(repo, &up, progress) {
+            Ok(()) => {
+                report.pushed = true;
+                break;
+            }
+            Err(Push::Rejected) if attempt < PUSH_ATTEMPTS => continue,
+            Err(Push::Rejected) => {
+                return Err(Error::Remote {
+                    remote: up.remote.clone(),
+                    doing: "pushing to",
+                    message: format!("{} kept moving ahead ({PUSH_ATTEMPTS} attempts)", up.name()),
+                });
+            }
+            Err(Push::Failed(e)) => return Err(e),
+        }
+    }
+    if let Some((ahead, behind)) = repo.ahead_behind(&up)? {
+        report.ahead = ahead;
+        report.behind = behind;
+    }
+    record(repo, &report);
+    Ok(report)
+}
+
+/// A conflicted merge leaves the working logs grown: no head may outlive it.
+fn forget_heads(repo: &Repo) {
+    for id in repo.ids() {
+        head::forget(repo, &id);
+    }
+}
+
+/// `git` in the repository, the user's own: their credentials, config and hooks. Without a
+/// terminal git must not wait for a password nobody will type.
+fn git(repo: &Repo, progress: bool) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.arg("-C").arg(&repo.root).stdin(Stdio::null()).stdout(Stdio::piped());
+    if progress {
+        cmd.stderr(Stdio::inherit());
+    } else {
+        cmd.stderr(Stdio::piped());
+    }
+    if !std::io::stdin().is_terminal() {
+        cmd.env("GIT_TERMINAL_PROMPT", "0");
+    }
+    cmd
+}
+
+fn last_line(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let line = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("git failed").trim();
+    crate::ui::visible(line.strip_prefix("fatal: ").unwrap_or(line)).into_owned()
+}
+
+fn fetch(repo: &Repo, up: &Upstream, progress: bool) -> Result<()> {
+    let mut cmd = git(repo, progress);
+    cmd.arg("fetch").arg(if progress { "--progress" } else { "--quiet" }).arg(&up.remote);
+    let out = cmd.output().map_err(|source| Error::Spawn { program: "git", source })?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let message =
+        if progress { format!("git fetch exited with {}", out.status) } else { last_line(&out.stderr) };
+    Err(Error::Remote { remote: up.remote.clone(), doing: "fetching from", message })
+}
+
+enum Push {
+    /// Someone pushed first: fetch, merge and try again.
+    Rejected,
+    Failed(Error),
+}
+
+fn push(repo: &Repo, up: &Upstream, progress: bool) -> std::result::Result<(), Push> {
+    let mut cmd = git(repo, progress);
+    cmd.arg("push").arg("--porcelain").arg(if progress { "--progress" } else { "--quiet" });
+    if !up.configured {
+        cmd.arg("--set-upstream");
+    }
+    cmd.arg(&up.remote).arg(format!("HEAD:{}", up.merge_ref));
+    let out = cmd.output().map_err(|source| Push::Failed(Error::Spawn { program: "git", source }))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let said = String::from_utf8_lossy(&out.stdout);
+    if said
+        .lines()
+        .any(|l| l.starts_with('!') && (l.contains("fetch first") || l.contains("non-fast-forward")))
+    {
+        return Err(Push::Rejected);
+    }
+    let message =
+        if progress { format!("git push exited with {}", out.status) } else { last_line(&out.stderr) };
+    Err(Push::Failed(Error::Remote { remote: up.remote.clone(), doing: "pushing to", message }))
+}
+
+/// The last successful sync, kept in `.git/incident-sync.json` (a cache of this clone's own
+/// history: never committed).
+#[derive(Serialize, Deserialize)]
+struct Last {
+    at: DateTime<Utc>,
+    remote: String,
+}
+
+fn record(repo: &Repo, report: &Report) {
+    let Some(path) = repo.git_file("incident-sync.json") else { return };
+    let last = Last { at: report.at, remote: report.remote.clone() };
+    if let Ok(bytes) = serde_json::to_vec(&last) {
+        let _ = crate::fsutil::replace(&path, &bytes);
+    }
+}
+
+fn last_synced(repo: &Repo) -> Option<DateTime<Utc>> {
+    let bytes = std::fs::read(repo.git_file("incident-sync.json")?).ok()?;
+    serde_json::from_slice::<Last>(&bytes).ok().map(|l| l.at)
+}
+
+/// Where this clone stands against its remote, for `status` (SPEC §8), from what is on disk:
+/// no network. `None` when there is no remote.
+#[derive(Debug, Serialize)]
+pub struct Standing {
+    pub remote: String,
+    /// Commits not yet pushed / not yet merged, as of the last fetch.
+    pub ahead: usize,
+    pub behind: usize,
+    /// Events of the incident shown that are not yet committed (the next sync shares them).
+    pub unsynced_events: usize,
+    pub last_synced: Option<DateTime<Utc>>,
+}
+
+pub fn standing(repo: &Repo, id: Option<&str>) -> Option<Standing> {
+    if !Path::new(&repo.root).join(".git").exists() {
+        return None;
+    }
+    let up = repo.upstream().ok()?;
+    let (ahead, behind) = repo.ahead_behind(&up).ok()?.unwrap_or((0, 0));
+    let unsynced_events = id.and_then(|id| repo.unsynced_events(id).ok()).unwrap_or(0);
+    Some(Standing { remote: up.name(), ahead, behind, unsynced_events, last_synced: last_synced(repo) })
+}

@@ -1,0 +1,474 @@
+//! SPEC §8: many responders, many machines, one record. A bare repository on disk is the
+//! remote; each responder is a real clone with its own home, checked with the `git` CLI.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::harness::{BIN, Env};
+
+/// A remote and the clones of the responders around it.
+struct Team {
+    remote: PathBuf,
+    people: Vec<Env>,
+    /// Keeps the remote's folder alive.
+    _dir: tempfile::TempDir,
+}
+
+impl Team {
+    /// `n` responders: the first made the repository and pushed it; the others cloned it.
+    fn new(n: usize) -> Team {
+        let dir = tempfile::tempdir().unwrap();
+        let remote = dir.path().join("incidents.git");
+        let first = Env::init();
+        first.git(&["init", "--bare", "--initial-branch=main", remote.to_str().unwrap()]);
+        first.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+        first.ok(&["sync"]);
+        let mut people = vec![first];
+        for _ in 1..n {
+            let person = Env::new();
+            let o = person
+                .command("git")
+                .args(["clone", "-q", remote.to_str().unwrap(), person.repo.to_str().unwrap()])
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "clone: {}", String::from_utf8_lossy(&o.stderr));
+            people.push(person);
+        }
+        Team { remote, people, _dir: dir }
+    }
+
+    fn fresh_clone(&self) -> Env {
+        let person = Env::new();
+        let o = person
+            .command("git")
+            .args(["clone", "-q", self.remote.to_str().unwrap(), person.repo.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        person
+    }
+}
+
+/// Every event id in a log, and how many lines it has.
+fn ids_in(env: &Env, id: &str) -> (BTreeSet<String>, usize) {
+    let events = env.events(id);
+    let ids: BTreeSet<String> = events.iter().map(|e| e["id"].as_str().unwrap().to_string()).collect();
+    (ids, events.len())
+}
+
+fn no_conflict_markers(root: &Path) {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(root, &mut files);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        assert!(
+            !text.lines().any(|l| l.starts_with("<<<<<<<") || l.starts_with(">>>>>>>")),
+            "conflict markers in {}",
+            f.display()
+        );
+    }
+}
+
+#[test]
+fn two_clones_log_offline_and_converge_in_either_order() {
+    let team = Team::new(3);
+    let [alice, bob, carol] = &team.people[..] else { unreachable!() };
+    alice.ok(&["open", "Checkout down", "--severity", "SEV1"]);
+    alice.ok(&["sync"]);
+    bob.ok(&["sync"]);
+    carol.ok(&["sync"]);
+    let id = alice.only_id();
+    assert_eq!(bob.only_id(), id);
+    let opened = ids_in(alice, &id).1;
+    // Offline: everyone logs.
+    for i in 0..5 {
+        alice.ok(&["log", &format!("alice {i}")]);
+        bob.ok(&["log", &format!("bob {i}")]);
+        carol.ok(&["log", &format!("carol {i}")]);
+    }
+    bob.ok(&["sync"]);
+    alice.ok(&["sync"]);
+    carol.ok(&["sync"]);
+    // A second round so everyone has everything.
+    bob.ok(&["sync"]);
+    alice.ok(&["sync"]);
+    let (ids, lines) = ids_in(alice, &id);
+    assert_eq!(ids.len(), lines, "an event twice");
+    assert_eq!(lines, opened + 15, "every event once");
+    for p in [bob, carol] {
+        assert_eq!(p.log_of(&id), alice.log_of(&id), "the logs are identical");
+        no_conflict_markers(&p.repo);
+    }
+    no_conflict_markers(&alice.repo);
+    let fresh = team.fresh_clone();
+    assert_eq!(fresh.log_of(&id), alice.log_of(&id));
+    fresh.git(&["fsck", "--strict"]);
+    alice.git(&["fsck", "--strict"]);
+    // Nothing is left pending anywhere.
+    for p in [alice, bob, carol] {
+        assert_eq!(p.git(&["status", "--porcelain"]), "", "clean working tree");
+    }
+    // The timeline reads every note.
+    let timeline = fresh.ok(&["timeline", &id]).stdout;
+    for who in ["alice 4", "bob 4", "carol 4"] {
+        assert!(timeline.contains(who), "{who} missing from\n{timeline}");
+    }
+}
+
+#[test]
+fn postmortem_rendered_on_both_sides_does_not_conflict() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["open", "Payments slow", "--severity", "SEV2"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let id = a.only_id();
+    a.ok(&["resolve", "--root-cause", "a slow query"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    // Both sides log more, render and commit the postmortem.
+    a.ok(&["log", "from a"]);
+    a.ok(&["postmortem"]);
+    b.ok(&["log", "from b"]);
+    b.ok(&["postmortem", &id]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    let pm = a.read(&format!("incidents/{id}/postmortem.md"));
+    assert!(pm.contains("from a") && pm.contains("from b"), "re-rendered from the merged log:\n{pm}");
+    assert_eq!(pm, b.read(&format!("incidents/{id}/postmortem.md")));
+    no_conflict_markers(&a.repo);
+    // The merge is a real two-parent commit.
+    let parents = a.git(&["log", "-1", "--format=%P", "--grep=sync: merge"]);
+    assert_eq!(parents.split_whitespace().count(), 2, "{parents}");
+    // Running postmortem during an unfinished merge is refused, not committed.
+    assert_eq!(a.git(&["status", "--porcelain"]), "");
+}
+
+#[test]
+fn closed_on_one_side_stays_closed_after_the_other_resolves_later() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["open", "Search down", "--severity", "SEV2"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let id = a.only_id();
+    a.ok(&["resolve"]);
+    a.ok(&["close"]);
+    b.ok(&["resolve", "-i", &id]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    for p in [a, b] {
+        let s = p.json(&["status", &id, "--json"]);
+        assert_eq!(s["state"], "closed", "{s}");
+        let listed = p.json(&["list", "--json"]);
+        assert_eq!(listed[0]["state"], "closed");
+    }
+    // With no open incident, commands that need one say so (not a stale cache's answer).
+    let out = a.fails(2, &["log", "x"]);
+    assert!(out.stderr.contains("no open incident"), "{}", out.stderr);
+}
+
+#[test]
+fn severity_changed_on_both_sides_reads_as_one_sequence() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["open", "API errors", "--severity", "SEV1"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let id = a.only_id();
+    a.ok(&["severity", "SEV2", "--at", "-2m"]);
+    b.ok(&["severity", "SEV3", "-i", &id, "--at", "-1m"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    let timeline = a.ok(&["timeline", &id]).stdout;
+    assert!(timeline.contains("SEV1 → SEV2"), "{timeline}");
+    assert!(timeline.contains("SEV2 → SEV3"), "{timeline}");
+    assert!(!timeline.contains("SEV1 → SEV3"), "{timeline}");
+    assert_eq!(a.json(&["status", &id, "--json"])["severity"], "SEV3");
+    assert_eq!(b.json(&["status", &id, "--json"])["severity"], "SEV3");
+}
+
+#[test]
+fn torn_last_line_is_never_committed() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["open", "Queue stuck", "--severity", "SEV2"]);
+    a.ok(&["log", "first"]);
+    let id = a.only_id();
+    let before = ids_in(a, &id).1;
+    let log = a.path(&format!("incidents/{id}/events.jsonl"));
+    // A writer killed mid-line.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    std::io::Write::write_all(&mut f, br#"{"id":"torn","at":"2026-11-2"#).unwrap();
+    drop(f);
+    a.ok(&["sync"]);
+    let committed = a.git(&["show", &format!("HEAD:incidents/{id}/events.jsonl")]);
+    assert!(committed.ends_with('\n') && !committed.contains("torn"), "{committed}");
+    b.ok(&["sync"]);
+    b.ok(&["log", "-i", &id, "from b"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    // Every line of the merged log reads: the torn bytes never went mid-file.
+    let text = b.log_of(&id);
+    for line in text.lines() {
+        serde_json::from_str::<serde_json::Value>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    }
+    assert_eq!(ids_in(b, &id).1, before + 1);
+}
+
+#[test]
+fn runbook_edited_on_both_sides_stops_with_both_versions_kept() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    let rb = std::fs::read_dir(a.path("runbooks"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().into_string().unwrap())
+        .find(|n| n.ends_with(".yaml"))
+        .expect("a starter runbook");
+    let rel = format!("runbooks/{rb}");
+    let original = a.read(&rel);
+    std::fs::write(a.path(&rel), original.replacen("title:", "title: A says", 1)).unwrap();
+    std::fs::write(b.path(&rel), original.replacen("title:", "title: B says", 1)).unwrap();
+    a.ok(&["open", "Cart empty", "--severity", "SEV3"]);
+    a.ok(&["sync"]);
+    let out = b.fails(1, &["sync"]);
+    assert!(out.stderr.contains(&rel) && out.stderr.contains("both"), "{}", out.stderr);
+    assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
+    // Both versions kept: in the file between markers and in the index's stages.
+    let text = b.read(&rel);
+    assert!(text.contains("A says") && text.contains("B says"), "{text}");
+    assert!(b.git(&["show", &format!(":2:{rel}")]).contains("B says"));
+    assert!(b.git(&["show", &format!(":3:{rel}")]).contains("A says"));
+    // The rest of the merge went through: A's incident arrived, its log intact.
+    let id = a.only_id();
+    assert_eq!(b.log_of(&id), a.log_of(&id));
+    // Sync and postmortem refuse until a person finishes the merge, naming how.
+    let again = b.fails(2, &["sync"]);
+    assert!(again.stderr.contains("middle of a merge"), "{}", again.stderr);
+    // A person finishes it with plain git; the next sync goes through.
+    std::fs::write(b.path(&rel), original.replacen("title:", "title: A and B say", 1)).unwrap();
+    b.git(&["add", &rel]);
+    b.git(&["commit", "-q", "--no-edit"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    assert!(a.read(&rel).contains("A and B say"));
+    b.git(&["fsck"]);
+}
+
+#[test]
+fn hand_edited_postmortem_block_edited_on_both_sides_stops_the_sync() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["open", "Login loop", "--severity", "SEV2"]);
+    a.ok(&["resolve"]);
+    a.ok(&["postmortem"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let id = a.only_id();
+    let rel = format!("incidents/{id}/postmortem.md");
+    let pm = a.read(&rel);
+    // The first editable block's body, rewritten differently by each side.
+    let open = pm.find("<!-- editable:").expect("an editable block");
+    let body_start = open + pm[open..].find("-->").unwrap() + 3;
+    let body_end = body_start + pm[body_start..].find("<!-- /editable:").unwrap();
+    let edit = |who: &str| format!("{}\n{who} wrote this by hand\n{}", &pm[..body_start], &pm[body_end..]);
+    std::fs::write(a.path(&rel), edit("Alice")).unwrap();
+    std::fs::write(b.path(&rel), edit("Bob")).unwrap();
+    a.ok(&["log", "-i", &id, "note a"]);
+    b.ok(&["log", "-i", &id, "note b"]);
+    a.ok(&["sync"]);
+    let out = b.fails(1, &["sync"]);
+    assert!(out.stderr.contains("hand-edited block"), "{}", out.stderr);
+    assert!(b.git(&["show", &format!(":2:{rel}")]).contains("Bob wrote"));
+    assert!(b.git(&["show", &format!(":3:{rel}")]).contains("Alice wrote"));
+    // The logs merged all the same: nothing lost.
+    let (ids, lines) = ids_in(b, &id);
+    assert_eq!(ids.len(), lines);
+    assert!(b.log_of(&id).contains("note a") && b.log_of(&id).contains("note b"));
+    // postmortem would keep the markers as a hand edit: refused mid-merge.
+    let refused = b.fails(2, &["postmortem", &id]);
+    assert!(refused.stderr.contains("middle of a merge"), "{}", refused.stderr);
+}
+
+#[test]
+fn unreachable_remote_loses_nothing_and_the_next_sync_catches_up() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["open", "DNS flaky", "--severity", "SEV2"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let id = a.only_id();
+    a.ok(&["log", "written while the remote is away"]);
+    let away = team.remote.with_extension("away");
+    std::fs::rename(&team.remote, &away).unwrap();
+    let out = a.fails(1, &["sync"]);
+    assert!(out.stderr.contains("nothing local is lost"), "{}", out.stderr);
+    assert!(a.log_of(&id).contains("written while the remote is away"));
+    // The note was committed locally: status says we are ahead.
+    let s = a.json(&["status", &id, "--json"]);
+    assert!(s["sync"]["ahead"].as_u64().unwrap() >= 1, "{s}");
+    a.ok(&["log", "and another"]);
+    std::fs::rename(&away, &team.remote).unwrap();
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let log = b.log_of(&id);
+    assert!(log.contains("written while the remote is away") && log.contains("and another"));
+    let s = a.json(&["status", &id, "--json"]);
+    assert_eq!(s["sync"]["ahead"], 0, "{s}");
+    assert_eq!(s["sync"]["behind"], 0, "{s}");
+    assert!(s["sync"]["last_synced"].is_string(), "{s}");
+}
+
+#[test]
+fn status_shows_ahead_behind_and_last_sync() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["open", "Images broken", "--severity", "SEV3"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let id = a.only_id();
+    b.ok(&["log", "-i", &id, "b's note"]);
+    b.ok(&["sync"]);
+    a.git(&["fetch", "-q"]);
+    a.ok(&["log", "unsynced"]);
+    let s = a.json(&["status", &id, "--json"]);
+    assert_eq!(s["sync"]["behind"], 1, "{s}");
+    assert_eq!(s["sync"]["unsynced_events"], 1, "{s}");
+    let human = a.ok(&["status", &id]).stdout;
+    assert!(human.contains("sync: origin/main") && human.contains("1 behind"), "{human}");
+    assert!(human.contains("1 event not yet synced") && human.contains("last synced"), "{human}");
+    // Without a remote, status says nothing about syncing.
+    let solo = Env::init();
+    solo.ok(&["open", "Alone", "--severity", "SEV3"]);
+    assert!(solo.json(&["status", "--json"])["sync"].is_null());
+    let out = solo.fails(2, &["sync"]);
+    assert!(out.stderr.contains("git remote add"), "{}", out.stderr);
+}
+
+#[test]
+fn sync_refuses_to_start_in_the_middle_of_a_rebase() {
+    let team = Team::new(1);
+    let a = &team.people[0];
+    std::fs::create_dir_all(a.repo.join(".git/rebase-merge")).unwrap();
+    std::fs::write(a.repo.join(".git/rebase-merge/head-name"), "refs/heads/main").unwrap();
+    let out = a.fails(2, &["sync"]);
+    assert!(out.stderr.contains("rebase") && out.stderr.contains("--continue"), "{}", out.stderr);
+}
+
+#[test]
+fn writers_appending_while_another_process_syncs_lose_nothing() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["open", "Busy", "--severity", "SEV2"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let id = a.only_id();
+    let opened = ids_in(a, &id).1;
+    for i in 0..20 {
+        b.ok(&["log", "-i", &id, &format!("remote {i}")]);
+    }
+    b.ok(&["sync"]);
+    // Four writers on A while A syncs three times.
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let repo = a.repo.clone();
+            let home = a.home.clone();
+            let id = id.clone();
+            std::thread::spawn(move || {
+                for i in 0..10 {
+                    let o = std::process::Command::new(BIN)
+                        .current_dir(&repo)
+                        .env("HOME", &home)
+                        .env("GIT_CONFIG_NOSYSTEM", "1")
+                        .args(["log", "-i", &id, &format!("writer {w} note {i}")])
+                        .output()
+                        .unwrap();
+                    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+                }
+            })
+        })
+        .collect();
+    for _ in 0..3 {
+        a.ok(&["sync"]);
+    }
+    for w in writers {
+        w.join().unwrap();
+    }
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let (ids, lines) = ids_in(b, &id);
+    assert_eq!(ids.len(), lines, "nothing duplicated");
+    assert_eq!(lines, opened + 20 + 40, "nothing lost");
+    assert_eq!(a.log_of(&id), b.log_of(&id));
+}
+
+#[test]
+fn watch_prints_one_line_per_change() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["open", "Watched", "--severity", "SEV2"]);
+    a.ok(&["sync"]);
+    let mut child = b
+        .command(BIN)
+        .args(["sync", "--watch", "1s"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let wait = |needle: &str| -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match rx.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        panic!("no line with {needle:?} within 20 s");
+    };
+    let first = wait("event");
+    assert!(first.contains("←"), "{first}");
+    let id = a.only_id();
+    a.ok(&["log", "war room note"]);
+    a.ok(&["sync"]);
+    let second = wait("1 event in");
+    assert!(second.contains(&id), "{second}");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(b.log_of(&id).contains("war room note"));
+}
+
+#[test]
+fn bad_watch_interval_is_refused() {
+    let team = Team::new(1);
+    let out = team.people[0].fails(2, &["sync", "--watch", "soon"]);
+    assert!(out.stderr.contains("--watch soon"), "{}", out.stderr);
+}
