@@ -1,6 +1,6 @@
 //! git's half of `incident sync` (SPEC §8), in-process through git2: committing what is
 //! pending, knowing where the remote stands, and merging it in. The network step is the
-//! user's own `git` (see `crate::sync`); everything here works offline.
+//! user's own `git` (the `sync` module, a few layers up); everything here works offline.
 //!
 //! Why not `git merge`: responders keep appending to the event logs while a sync runs, and
 //! git refuses to merge into a file with local changes. Here the working tree is brought to

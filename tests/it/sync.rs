@@ -472,3 +472,23 @@ fn bad_watch_interval_is_refused() {
     let out = team.people[0].fails(2, &["sync", "--watch", "soon"]);
     assert!(out.stderr.contains("--watch soon"), "{}", out.stderr);
 }
+
+#[test]
+fn progress_shows_on_a_terminal_and_sync_is_quiet_without_one() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["open", "Progress", "--severity", "SEV2"]);
+    // Without a terminal: one line on stdout, nothing on stderr.
+    let out = a.ok(&["sync"]);
+    assert_eq!(out.stdout.lines().count(), 1, "{out:?}");
+    assert_eq!(out.stderr, "", "{out:?}");
+    // On a terminal git draws its progress.
+    let id = a.only_id();
+    b.ok(&["sync"]);
+    b.ok(&["log", "-i", &id, "from a terminal"]);
+    let mut sync = super::walk_pty::Walk::spawn_args(b, &["sync"]);
+    sync.expect("Writing objects");
+    sync.expect("pushed to origin/main");
+    let (code, _) = sync.finish();
+    assert_eq!(code, 0);
+}
