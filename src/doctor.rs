@@ -156,7 +156,8 @@ fn symlink(repo: &Repo, path: &Path) -> Finding {
 
 fn check_incident(repo: &Repo, dir: &Path, out: &mut Vec<Finding>) {
     let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let log = repo.events_path(&id);
+    // Not `Repo::events_path`: doctor looks at what is there, links and odd names included.
+    let log = dir.join("events.jsonl");
     match std::fs::symlink_metadata(&log) {
         Err(_) => {
             // Stale temp files go first under --fix: a folder holding only those is empty.
