@@ -454,9 +454,10 @@ pub fn stale_caches(repo: &Repo) -> Vec<StaleCache> {
                 .iter()
                 .filter_map(|(id, e)| {
                     // Ids come from the cache here: one that is not an id names no log.
-                    let Ok(meta) = repo.events_path(id).and_then(|p| {
-                        std::fs::symlink_metadata(&p).map_err(Error::io(&p))
-                    }) else {
+                    let Ok(meta) = repo
+                        .events_path(id)
+                        .and_then(|p| std::fs::symlink_metadata(&p).map_err(Error::io(&p)))
+                    else {
                         return Some(format!("incident {id:?} has no log"));
                     };
                     let mtime_ns = meta
