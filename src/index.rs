@@ -458,7 +458,10 @@ pub fn stale_caches(repo: &Repo) -> Vec<StaleCache> {
                         .events_path(id)
                         .and_then(|p| std::fs::symlink_metadata(&p).map_err(Error::io(&p)))
                     else {
-                        return Some(format!("incident {id:?} has no log"));
+                        // Quoted when it is not an id: it may hold anything, control
+                        // characters included.
+                        let shown = if crate::ids::is_valid(id) { id.clone() } else { format!("{id:?}") };
+                        return Some(format!("incident {shown} has no log"));
                     };
                     let mtime_ns = meta
                         .modified()
