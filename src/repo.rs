@@ -88,18 +88,22 @@ impl Repo {
     /// planted `.git/incident-heads -> /elsewhere` never redirects a write: a cache that
     /// cannot be used is only a slower command.
     pub fn git_file(&self, name: &str) -> Option<PathBuf> {
-        let dot_git = self.root.join(".git");
-        let dir = if dot_git.is_dir() {
-            dot_git
-        } else {
-            let text = std::fs::read_to_string(&dot_git).ok()?;
-            let dir = text.lines().next()?.strip_prefix("gitdir:")?.trim();
-            let dir = self.root.join(dir); // a relative gitdir is relative to the worktree
-            dir.is_dir().then_some(dir)?
-        };
+        let dir = self.git_dir()?;
         let path = dir.join(name);
         crate::fsutil::no_symlinks(&dir, &path).ok()?;
         Some(path)
+    }
+
+    /// Git's own folder: `.git`, or in a linked worktree the folder its `.git` file names.
+    pub fn git_dir(&self) -> Option<PathBuf> {
+        let dot_git = self.root.join(".git");
+        if dot_git.is_dir() {
+            return Some(dot_git);
+        }
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let dir = text.lines().next()?.strip_prefix("gitdir:")?.trim();
+        let dir = self.root.join(dir); // a relative gitdir is relative to the worktree
+        dir.is_dir().then_some(dir)
     }
 
     /// The responder's name (SPEC §4): `--as`, else git's identity as git itself resolves it

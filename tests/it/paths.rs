@@ -220,6 +220,18 @@ fn symlinked_cache_in_git_dir_is_not_followed() {
     for link in ["incident-heads", "incident-index.json", "incident-closed"] {
         assert!(std::fs::symlink_metadata(git.join(link)).unwrap().is_symlink(), "{link} replaced");
     }
+    // doctor names them; --fix removes the links (never their targets), and the caches
+    // come back as files.
+    let out = env.run(&["doctor"]);
+    for link in ["incident-heads", "incident-index.json", "incident-closed"] {
+        let line = format!(".git/{link}: symlink in place of a cache");
+        assert!(out.stdout.contains(&line), "{line} in {out:#?}");
+    }
+    env.run(&["doctor", "--fix"]);
+    assert_eq!(snapshot(&outside), before);
+    env.ok(&["list"]);
+    env.ok(&["status", &id]);
+    assert!(std::fs::symlink_metadata(git.join("incident-index.json")).unwrap().is_file());
 
     // A head file itself linked (the folder real): not read, not written through.
     let env = Env::init();
