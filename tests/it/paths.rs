@@ -100,6 +100,10 @@ fn symlinked_incident_dir_is_refused_and_nothing_written_outside() {
     assert!(out.stderr.contains("skipping incident evil-link") && out.stderr.contains("symlink"), "{out:#?}");
     let out = env.ok(&["status"]);
     assert!(out.stdout.contains(&id), "{out:#?}");
+    for args in [&["actions"][..], &["stats", "--include-drills"], &["status-page"]] {
+        let out = env.ok(args);
+        assert!(out.stderr.contains("skipping incident evil-link"), "{args:?}: {out:#?}");
+    }
     env.ok(&["postmortem"]);
     assert_eq!(snapshot(&outside), before);
 
