@@ -19,7 +19,8 @@ use crate::repo::Repo;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
-    /// A symlink inside `incidents/`: no command follows it.
+    /// A symlink inside `incidents/`, or in place of a cache under `.git/`: no command
+    /// follows it.
     Symlink,
     /// A complete line of a log that cannot be read.
     UnreadableLine,
@@ -111,11 +112,18 @@ pub fn check(repo: &Repo) -> Vec<Finding> {
             out.push(f);
         }
     }
-    // Temp files of the caches' own atomic replacements, in git's folder.
-    if let Some(git_dir) = repo.git_file("incident-index.json").as_deref().and_then(Path::parent) {
-        for (path, meta) in entries(git_dir) {
-            let ours = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(".incident-"));
-            if ours && meta.is_file() {
+    // Temp files of the caches' own atomic replacements, in git's folder; and links planted
+    // in place of a cache (or a head), which no command uses or writes through.
+    if let Some(git_dir) = repo.git_dir() {
+        let heads = git_dir.join("incident-heads");
+        let heads_linked = std::fs::symlink_metadata(&heads).is_ok_and(|m| m.is_symlink());
+        let in_heads = if heads_linked { Vec::new() } else { entries(&heads) };
+        for (path, meta) in entries(&git_dir).into_iter().chain(in_heads) {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let in_heads = path.parent() == Some(heads.as_path());
+            if meta.is_symlink() && (in_heads || name.starts_with("incident-")) {
+                out.push(cache_symlink(repo, &path));
+            } else if name.starts_with(".incident-") && meta.is_file() {
                 out.extend(temp_file(repo, &path));
             }
         }
@@ -154,9 +162,16 @@ fn symlink(repo: &Repo, path: &Path) -> Finding {
     Finding::new(repo, Kind::Symlink, path, None, message)
 }
 
+fn cache_symlink(repo: &Repo, path: &Path) -> Finding {
+    let target = std::fs::read_link(path).map(|t| format!(" (to {})", t.display())).unwrap_or_default();
+    let message = format!("symlink in place of a cache{target}, never used or written through");
+    Finding::new(repo, Kind::Symlink, path, None, message)
+}
+
 fn check_incident(repo: &Repo, dir: &Path, out: &mut Vec<Finding>) {
     let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let log = repo.events_path(&id);
+    // Not `Repo::events_path`: doctor looks at what is there, links and odd names included.
+    let log = dir.join("events.jsonl");
     match std::fs::symlink_metadata(&log) {
         Err(_) => {
             // Stale temp files go first under --fix: a folder holding only those is empty.

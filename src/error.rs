@@ -37,6 +37,16 @@ pub enum Error {
     },
     /// No incident given and none is open.
     NoOpenIncident,
+    /// An incident id (`-i`, a positional id, or one read from a cache) that cannot be one:
+    /// empty, or with characters other than lowercase letters, digits and `-` (`../x`, `a/b`).
+    BadIncidentId {
+        given: String,
+    },
+    /// A path of the repository that is, or passes through, a symlink: incident files are
+    /// never read or written through one (SPEC §9), so nothing lands outside the repository.
+    Symlink {
+        path: PathBuf,
+    },
     /// The incident is resolved or closed, and the command needs an open one.
     NotOpen {
         id: String,
@@ -362,6 +372,8 @@ impl Error {
             Error::UnknownIncident { .. } => "unknown-incident",
             Error::AmbiguousIncident { .. } => "ambiguous-incident",
             Error::NoOpenIncident => "no-open-incident",
+            Error::BadIncidentId { .. } => "bad-incident-id",
+            Error::Symlink { .. } => "symlink",
             Error::NotOpen { .. } => "not-open",
             Error::NotResolved { .. } => "not-resolved",
             Error::AlreadyClosed { .. } => "already-closed",
@@ -472,6 +484,15 @@ impl std::fmt::Display for Error {
             }
             Error::NoOpenIncident => f.write_str(
                 "no open incident; pass one with --incident ID, or open one with `incident open TITLE --severity SEV`",
+            ),
+            Error::BadIncidentId { given } => write!(
+                f,
+                "{given:?} is not an incident id: ids are lowercase letters, digits and '-' (`incident list` shows them)"
+            ),
+            Error::Symlink { path } => write!(
+                f,
+                "{} is a symlink; incident files are never read or written through a symlink inside the repository; replace it with a real file or folder (`incident doctor` lists symlinks)",
+                path.display()
             ),
             Error::NotOpen { id, state } => {
                 write!(f, "incident {id} is {state}; nothing more can happen in it")

@@ -2,7 +2,7 @@
 //! the incident's single source of truth. Appends take an exclusive lock, repair a torn last
 //! line left by a crash, write whole lines and fsync; reads tolerate a torn last line.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
@@ -282,9 +282,10 @@ pub struct Log {
     pub torn_line: Option<usize>,
 }
 
+/// Reads the log at `path`, never through a symlink (SPEC §9; the folders above it are
+/// checked by `Repo::events_path`).
 pub fn read(path: &Path) -> Result<Log> {
-    let mut bytes = Vec::new();
-    File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)).map_err(Error::io(path))?;
+    let bytes = crate::fsutil::read(path).map_err(crate::fsutil::io(path))?;
     Ok(parse(&bytes))
 }
 
@@ -401,7 +402,7 @@ pub fn reject_unreadable(path: &Path, rejected: &Path) -> Result<Vec<(usize, Vec
     }
     let append_rejected = || -> std::io::Result<()> {
         let created = !rejected.exists();
-        let mut f = OpenOptions::new().append(true).create(true).open(rejected)?;
+        let mut f = crate::fsutil::nofollow().append(true).create(true).open(rejected)?;
         f.write_all(&out)?;
         f.sync_data()?;
         if created {
@@ -409,7 +410,7 @@ pub fn reject_unreadable(path: &Path, rejected: &Path) -> Result<Vec<(usize, Vec
         }
         Ok(())
     };
-    append_rejected().map_err(Error::io(rejected))?;
+    append_rejected().map_err(crate::fsutil::io(rejected))?;
     crate::fsutil::write_atomic(path, &keep)?;
     drop(file);
     Ok(moved)
@@ -418,19 +419,21 @@ pub fn reject_unreadable(path: &Path, rejected: &Path) -> Result<Vec<(usize, Vec
 /// Opens the log and takes its exclusive lock, on the file the path names *now*:
 /// [`reject_unreadable`] replaces the log by renaming a new file over it, and a writer that
 /// was waiting for the old file's lock must not append to a file no path names any more.
+/// A symlink is never opened (`O_NOFOLLOW`): appending through one writes outside the
+/// repository (SPEC §9).
 fn open_locked(path: &Path, create: bool) -> Result<File> {
     let io = |e| Error::Io { path: path.to_path_buf(), source: e };
     loop {
-        let file = OpenOptions::new()
+        let file = crate::fsutil::nofollow()
             .read(true)
             .write(true)
             .create(create)
             .truncate(false)
             .open(path)
-            .map_err(io)?;
+            .map_err(crate::fsutil::io(path))?;
         file.lock().map_err(io)?;
         let held = file.metadata().map_err(io)?;
-        match std::fs::metadata(path) {
+        match std::fs::symlink_metadata(path) {
             Ok(now) if same_file(&now, &held) => return Ok(file),
             Err(e) if !create => return Err(io(e)),
             _ => {} // replaced (or removed) while we waited: take the new one

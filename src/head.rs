@@ -151,11 +151,13 @@ const VERSION: u32 = 3;
 const TAIL: u64 = 64;
 
 fn path(repo: &Repo, id: &str) -> Option<PathBuf> {
-    repo.git_file("incident-heads").map(|d| d.join(format!("{id}.json")))
+    // The id became a path only after `Repo::events_path` checked it; `git_file` refuses a
+    // symlinked `incident-heads/` or head file.
+    crate::ids::is_valid(id).then(|| repo.git_file(&format!("incident-heads/{id}.json")))?
 }
 
 fn stored(repo: &Repo, id: &str) -> Option<Stored> {
-    let bytes = std::fs::read(path(repo, id)?).ok()?;
+    let bytes = crate::fsutil::read(&path(repo, id)?).ok()?;
     serde_json::from_slice::<Stored>(&bytes).ok().filter(|s| s.version == VERSION)
 }
 
@@ -172,7 +174,7 @@ pub fn read(repo: &Repo, log: &Path, id: &str, stamp: Stamp) -> Option<Head> {
         return None;
     }
     let start = stored.stamp.len - stored.tail.len() as u64;
-    let mut file = std::fs::File::open(log).ok()?;
+    let mut file = crate::fsutil::nofollow().read(true).open(log).ok()?;
     file.seek(SeekFrom::Start(start)).ok()?;
     let mut bytes = Vec::new();
     file.take(stamp.len - start).read_to_end(&mut bytes).ok()?;
@@ -208,7 +210,7 @@ pub fn write(repo: &Repo, log: &Path, id: &str, stamp: Stamp, head: &Head) {
 /// The log's bytes just before `len`.
 fn tail_of(log: &Path, len: u64) -> Option<Vec<u8>> {
     let start = len.saturating_sub(TAIL);
-    let mut file = std::fs::File::open(log).ok()?;
+    let mut file = crate::fsutil::nofollow().read(true).open(log).ok()?;
     file.seek(SeekFrom::Start(start)).ok()?;
     let mut tail = Vec::new();
     file.take(len - start).read_to_end(&mut tail).ok()?;

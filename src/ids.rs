@@ -73,6 +73,15 @@ mod tests {
         assert!(slug(&"x".repeat(500)).len() <= MAX_SLUG);
     }
 
+    /// Ids become paths: nothing that could leave `incidents/` is one (issue 13).
+    #[test]
+    fn path_like_ids_are_not_ids() {
+        for bad in ["", ".", "..", "../x", "a/b", "/etc/passwd", "a\0b", "a\\b", "A", "a b", "-\n"] {
+            assert!(!is_valid(bad), "{bad:?}");
+        }
+        assert!(is_valid("2026-11-26-checkout-500"));
+    }
+
     #[test]
     fn accented_letters_are_transliterated_not_dropped() {
         assert_eq!(slug("Paiement refusé"), "paiement-refuse");

@@ -68,7 +68,7 @@ pub struct Loaded {
 }
 
 pub fn load(repo: &Repo, id: &str) -> Result<Loaded> {
-    let path = repo.events_path(id);
+    let path = repo.events_path(id)?;
     let log = events::read(&path)?;
     let incident = Incident::fold(id, log.events)
         .ok_or_else(|| Error::NoOpenedEvent { path: path.clone(), unreadable: log.unreadable.len() })?;
@@ -82,7 +82,7 @@ pub fn load(repo: &Repo, id: &str) -> Result<Loaded> {
 /// Appends whole events to an incident's log (see [`events::append`]), and brings the
 /// incident's head along under the same lock.
 pub fn append(repo: &Repo, id: &str, new: &[Event]) -> Result<Vec<Warning>> {
-    let path = repo.events_path(id);
+    let path = repo.events_path(id)?;
     let removed = events::append_then(&path, new, |before, after| {
         let Some(mut h) = head::read(repo, &path, id, Stamp::of(before)) else {
             head::forget(repo, id); // nothing to follow: the next reader folds the log once
@@ -100,7 +100,7 @@ pub fn append(repo: &Repo, id: &str, new: &[Event]) -> Result<Vec<Warning>> {
 /// The incident's head: from its cache while that matches the log (or can follow what was
 /// appended since), else by folding the log once (and caching the result).
 pub fn head(repo: &Repo, id: &str) -> Result<(Head, Vec<Warning>)> {
-    let path = repo.events_path(id);
+    let path = repo.events_path(id)?;
     let stamp = std::fs::metadata(&path).map(|m| Stamp::of(&m)).map_err(Error::io(&path))?;
     if let Some(h) = head::read(repo, &path, id, stamp) {
         return Ok((h, Vec::new()));
@@ -119,6 +119,11 @@ pub fn head(repo: &Repo, id: &str) -> Result<(Head, Vec<Warning>)> {
 pub fn resolve(repo: &Repo, given: Option<&str>, warnings: &mut Vec<Warning>) -> Result<String> {
     let ids = repo.ids();
     if let Some(g) = given {
+        // A prefix of an id is an id too; anything else (`../x`, `a/b`, ``) never names one,
+        // and the empty one would match them all.
+        if !crate::ids::is_valid(g) {
+            return Err(Error::BadIncidentId { given: g.to_string() });
+        }
         if ids.iter().any(|id| id == g) {
             return Ok(g.to_string());
         }
@@ -287,8 +292,8 @@ fn cache_path(repo: &Repo) -> Option<PathBuf> {
 
 fn read_closed(repo: &Repo) -> HashSet<String> {
     repo.git_file("incident-closed")
-        .and_then(|p| std::fs::read_to_string(p).ok())
-        .map(|t| t.lines().map(str::to_string).collect())
+        .and_then(|p| crate::fsutil::read(&p).ok())
+        .map(|t| String::from_utf8_lossy(&t).lines().map(str::to_string).collect())
         .unwrap_or_default()
 }
 
@@ -356,14 +361,22 @@ pub fn with_facts(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<(Summary, Fac
     let path = cache_path(repo);
     let mut cache: Cache = path
         .as_ref()
-        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|p| crate::fsutil::read(p).ok())
         .and_then(|b| serde_json::from_slice(&b).ok())
         .filter(|c: &Cache| c.version == VERSION)
         .unwrap_or_default();
     let mut changed = cache.entries.len() != ids.len();
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
-        let Ok(meta) = std::fs::metadata(repo.events_path(id)) else {
+        let meta = match repo.events_path(id) {
+            Ok(path) => std::fs::metadata(path),
+            Err(error) => {
+                // A symlinked incident is left out, with a warning, not the whole listing.
+                warnings.push(Warning::Skipped { id: id.clone(), error });
+                continue;
+            }
+        };
+        let Ok(meta) = meta else {
             continue;
         };
         let len = meta.len();
@@ -430,7 +443,7 @@ pub fn stale_caches(repo: &Repo) -> Vec<StaleCache> {
     let fresh = |id: &str| load(repo, id).ok().map(|l| Summary::of(&l.incident));
     let fresh_facts = |id: &str| load(repo, id).ok().map(|l| Facts::of(&l.incident, &repo.config));
     if let Some(path) = cache_path(repo).filter(|p| p.exists()) {
-        let cache = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice::<Cache>(&b).ok());
+        let cache = crate::fsutil::read(&path).ok().and_then(|b| serde_json::from_slice::<Cache>(&b).ok());
         let reasons = match cache {
             None => vec!["it cannot be read".to_string()],
             Some(c) if c.version != VERSION => {
@@ -440,8 +453,15 @@ pub fn stale_caches(repo: &Repo) -> Vec<StaleCache> {
                 .entries
                 .iter()
                 .filter_map(|(id, e)| {
-                    let Ok(meta) = std::fs::symlink_metadata(repo.events_path(id)) else {
-                        return Some(format!("incident {id} has no log"));
+                    // Ids come from the cache here: one that is not an id names no log.
+                    let Ok(meta) = repo
+                        .events_path(id)
+                        .and_then(|p| std::fs::symlink_metadata(&p).map_err(Error::io(&p)))
+                    else {
+                        // Quoted when it is not an id: it may hold anything, control
+                        // characters included.
+                        let shown = if crate::ids::is_valid(id) { id.clone() } else { format!("{id:?}") };
+                        return Some(format!("incident {shown} has no log"));
                     };
                     let mtime_ns = meta
                         .modified()

@@ -24,7 +24,7 @@ pub fn repo(root: PathBuf) -> Result<Repo> {
 /// The repository's `incident.yaml`.
 pub fn config(root: &Path) -> Result<Config> {
     let path = root.join(config::FILE);
-    let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+    let text = crate::fsutil::read_in(root, &path)?;
     from_text(&path, text, &config::CONFIG, &Context::default())
 }
 
@@ -68,8 +68,16 @@ fn bad_file(
 
 /// Every `*.yaml` / `*.yml` in `dir`, sorted by file name; a missing folder is empty. Rules
 /// that look across files (a runbook id used twice) count here as in `lint`.
+///
+/// Runbooks come from pull requests: a symlinked `runbooks/` or runbook file is not followed
+/// (SPEC §9; it could read a file from outside the repository into the log) but listed as
+/// unreadable, as lint reports it.
 pub fn runbooks(dir: &Path, cx: &Context) -> Loaded {
     let mut loaded = Loaded::default();
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        loaded.broken.push(Error::Symlink { path: dir.to_path_buf() });
+        return loaded;
+    }
     let Ok(entries) = std::fs::read_dir(dir) else {
         return loaded;
     };
@@ -81,10 +89,10 @@ pub fn runbooks(dir: &Path, cx: &Context) -> Loaded {
     let mut docs = Vec::new();
     let mut read = Vec::new();
     for path in paths {
-        let text = match std::fs::read_to_string(&path) {
+        let text = match crate::fsutil::read_to_string(&path) {
             Ok(t) => t,
             Err(source) => {
-                loaded.broken.push(Error::Io { path, source });
+                loaded.broken.push(crate::fsutil::io(path)(source));
                 continue;
             }
         };

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::events::Milestone;
 use crate::flow::{Plan, Status};
 use crate::load;
@@ -302,17 +302,16 @@ fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
 
 /// The template: `--template`, else the repository's, else the built-in one.
 fn template(repo: &Repo, flag: Option<PathBuf>) -> Result<(String, String)> {
+    // Templates come from the repository (pull requests): one that is a symlink could
+    // render `~/.ssh/id_rsa` into a committed postmortem, so none is followed (SPEC §9).
     if let Some(path) = flag {
-        let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+        let text = crate::fsutil::read_in(&repo.root, &path)?;
         return Ok((path.display().to_string(), text));
     }
     let path = repo.root.join(TEMPLATE);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok((path.display().to_string(), text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Ok((format!("(built-in) {TEMPLATE}"), starter::POSTMORTEM_TEMPLATE.to_string()))
-        }
-        Err(e) => Err(Error::Io { path, source: e }),
+    match crate::fsutil::read_text(&repo.root, &path)? {
+        Some(text) => Ok((path.display().to_string(), text)),
+        None => Ok((format!("(built-in) {TEMPLATE}"), starter::POSTMORTEM_TEMPLATE.to_string())),
     }
 }
 
@@ -325,8 +324,22 @@ pub fn write(
 ) -> Result<PathBuf> {
     let (name, source) = template(repo, template_flag)?;
     let fresh = render::render(&name, &source, &context(repo, inc))?;
-    let path = output.unwrap_or_else(|| repo.incident_dir(&inc.id).join("postmortem.md"));
-    let previous = std::fs::read_to_string(&path).ok();
+    // `--output` is the user's choice of place, even outside the repository; but inside it,
+    // as for the default, no symlink is followed (SPEC §9): the previous text is read (its
+    // editable blocks kept) and the new one written, and either through a planted link
+    // would read or write a file elsewhere.
+    let path = match output {
+        Some(p) => {
+            crate::fsutil::no_symlinks(&repo.root, &p)?;
+            p
+        }
+        None => repo.incident_file(&inc.id, "postmortem.md")?,
+    };
+    let previous = match crate::fsutil::read(&path) {
+        Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(crate::fsutil::io(&path)(e)),
+        Err(_) => None,
+    };
     let text = render::merge_editable(&fresh, previous.as_deref());
     crate::fsutil::write_atomic(&path, text.as_bytes())?;
     Ok(path)

@@ -43,12 +43,28 @@ impl Repo {
         self.root.join("incidents")
     }
 
-    pub fn incident_dir(&self, id: &str) -> PathBuf {
-        self.incidents_dir().join(id)
+    /// The one place an incident id becomes a path: the id must be one (`ids::is_valid`, so
+    /// never `..`, `a/b`, absolute or empty, whether typed or read from a cache), and no
+    /// component below the root may be a symlink (SPEC §9): `incidents/evil -> /elsewhere`
+    /// would otherwise take every write of that incident outside the repository.
+    pub fn incident_dir(&self, id: &str) -> Result<PathBuf> {
+        self.incident_file(id, "")
     }
 
-    pub fn events_path(&self, id: &str) -> PathBuf {
-        self.incident_dir(id).join("events.jsonl")
+    /// The incident's event log, checked as [`Repo::incident_dir`] is (the log itself too).
+    pub fn events_path(&self, id: &str) -> Result<PathBuf> {
+        self.incident_file(id, "events.jsonl")
+    }
+
+    /// A file in the incident's folder (`postmortem.md`), checked as [`Repo::incident_dir`].
+    pub fn incident_file(&self, id: &str, name: &str) -> Result<PathBuf> {
+        if !ids::is_valid(id) {
+            return Err(Error::BadIncidentId { given: id.to_string() });
+        }
+        let dir = self.incidents_dir().join(id);
+        let path = if name.is_empty() { dir } else { dir.join(name) };
+        crate::fsutil::no_symlinks(&self.root, &path)?;
+        Ok(path)
     }
 
     pub fn runbooks_dir(&self) -> PathBuf {
@@ -70,16 +86,27 @@ impl Repo {
 
     /// A file of ours inside git's own folder (caches: never committed, never the truth).
     /// In a linked worktree `.git` is a file naming the real folder (`gitdir: …`); each
-    /// worktree then keeps its own caches, as its checkout may differ.
+    /// worktree then keeps its own caches, as its checkout may differ. `name` may have
+    /// folders (`incident-heads/ID.json`); `None` when any part of it is a symlink, so a
+    /// planted `.git/incident-heads -> /elsewhere` never redirects a write: a cache that
+    /// cannot be used is only a slower command.
     pub fn git_file(&self, name: &str) -> Option<PathBuf> {
+        let dir = self.git_dir()?;
+        let path = dir.join(name);
+        crate::fsutil::no_symlinks(&dir, &path).ok()?;
+        Some(path)
+    }
+
+    /// Git's own folder: `.git`, or in a linked worktree the folder its `.git` file names.
+    pub fn git_dir(&self) -> Option<PathBuf> {
         let dot_git = self.root.join(".git");
         if dot_git.is_dir() {
-            return Some(dot_git.join(name));
+            return Some(dot_git);
         }
         let text = std::fs::read_to_string(&dot_git).ok()?;
         let dir = text.lines().next()?.strip_prefix("gitdir:")?.trim();
         let dir = self.root.join(dir); // a relative gitdir is relative to the worktree
-        dir.is_dir().then(|| dir.join(name))
+        dir.is_dir().then_some(dir)
     }
 
     /// The responder's name (SPEC §4): `--as`, else git's identity as git itself resolves it

@@ -83,6 +83,9 @@ pub fn install(root: &Path) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for (rel, text) in files() {
         let path = root.join(&rel);
+        // `init` in a folder someone else filled: a planted `runbooks -> /elsewhere` (or a
+        // dangling link in place of a file) must not take the starter files outside it.
+        crate::fsutil::no_symlinks(root, &path)?;
         if path.exists() {
             continue;
         }

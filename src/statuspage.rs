@@ -469,13 +469,13 @@ pub fn summary_json(page: &Page) -> serde_json::Value {
 /// A template: the repository's copy under `templates/status/`, else the built-in one.
 fn template(repo: &Repo, name: &str) -> Result<(String, String)> {
     let path = repo.root.join(TEMPLATE_DIR).join(name);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Ok((format!("{TEMPLATE_DIR}/{name}"), text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    // Never through a symlink (SPEC §9): a linked template would publish what it points at.
+    match crate::fsutil::read_text(&repo.root, &path)? {
+        Some(text) => Ok((format!("{TEMPLATE_DIR}/{name}"), text)),
+        None => {
             let text = starter::status_template(name).unwrap_or_default();
             Ok((format!("(built-in) {TEMPLATE_DIR}/{name}"), text.to_string()))
         }
-        Err(e) => Err(Error::Io { path, source: e }),
     }
 }
 
@@ -520,7 +520,12 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
 
 /// Writes the site into `dir`: only files that changed are rewritten, and incident pages no
 /// longer on the page are removed (nothing else is). Returns every file's path.
+///
+/// `--output` may name a folder outside the repository (the user's choice); inside it (the
+/// default `status-page/` included) no symlink is followed (SPEC §9), so a planted
+/// `status-page -> /elsewhere` or `status-page/index.html -> ~/.bashrc` is refused.
 pub fn write(repo: &Repo, dir: &Path, files: &[(String, String)]) -> Result<Vec<PathBuf>> {
+    crate::fsutil::no_symlinks(&repo.root, dir)?;
     std::fs::create_dir_all(dir).map_err(|source| Error::CannotCreate { path: dir.to_path_buf(), source })?;
     let here = std::fs::canonicalize(dir).map_err(Error::io(dir))?;
     let root = std::fs::canonicalize(&repo.root).unwrap_or_else(|_| repo.root.clone());
@@ -528,6 +533,7 @@ pub fn write(repo: &Repo, dir: &Path, files: &[(String, String)]) -> Result<Vec<
         return Err(Error::StatusPageOutput { path: dir.to_path_buf() });
     }
     let pages = dir.join("incidents");
+    crate::fsutil::no_symlinks(&repo.root, &pages)?;
     std::fs::create_dir_all(&pages).map_err(Error::io(&pages))?;
     let mut written = Vec::new();
     let keep: BTreeMap<&str, ()> = files.iter().map(|(rel, _)| (rel.as_str(), ())).collect();
@@ -540,7 +546,8 @@ pub fn write(repo: &Repo, dir: &Path, files: &[(String, String)]) -> Result<Vec<
     }
     for (rel, text) in files {
         let path = dir.join(rel);
-        if std::fs::read(&path).ok().as_deref() != Some(text.as_bytes()) {
+        crate::fsutil::no_symlinks(&repo.root, &path)?;
+        if crate::fsutil::read(&path).ok().as_deref() != Some(text.as_bytes()) {
             crate::fsutil::replace(&path, text.as_bytes()).map_err(Error::io(&path))?;
         }
         written.push(path);

@@ -221,6 +221,8 @@ fn ask_commander(by: &str) -> Result<String> {
 /// Makes `incidents/<id>/`, choosing the next free suffix if the id is taken, atomically.
 fn create_dir(repo: &Repo, title: &str, at: DateTime<Utc>) -> Result<String> {
     let dir = repo.incidents_dir();
+    // A linked `incidents/` would put the new incident outside the repository (SPEC §9).
+    crate::fsutil::no_symlinks(&repo.root, &dir)?;
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     loop {
         let id = ids::new_id(title, at, |id| dir.join(id).exists());

@@ -293,8 +293,8 @@ fn template_source(repo: &Repo, name: &str) -> Result<(String, String)> {
     }
     let path = dir.join(format!("{name}.md.j2"));
     let rel = format!("{COMMS_DIR}/{name}.md.j2");
-    if path.is_file() {
-        let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+    // A linked template is refused, not followed (SPEC §9): `is_file` alone would follow it.
+    if let Some(text) = crate::fsutil::read_text(&repo.root, &path)? {
         return Ok((rel, text));
     }
     let shipped = starter::COMMS_TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string());

@@ -65,9 +65,10 @@ pub fn display(path: &Path) -> String {
 }
 
 impl Doc {
-    /// Reads the file at `path`; a file that cannot be read or is not UTF-8 is a finding.
+    /// Reads the file at `path`; a file that cannot be read or is not UTF-8 is a finding. A
+    /// symlink is not followed (SPEC §9: `open` refuses it, so lint reports it).
     pub fn load(path: &Path) -> Doc {
-        let problem = match std::fs::read(path) {
+        let problem = match crate::fsutil::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => return Doc::from_text(path, text),
                 Err(e) => {
@@ -80,6 +81,11 @@ impl Doc {
                         message: "the file is not valid UTF-8".into(),
                     }
                 }
+            },
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => ReadProblem {
+                rule: "yaml-syntax",
+                pos: Pos { line: 1, col: 1 },
+                message: "cannot read: it is a symlink, and incident never follows one (it may point outside the repository)".into(),
             },
             Err(e) => ReadProblem {
                 rule: "yaml-syntax",

@@ -36,7 +36,8 @@ fn human(findings: &[Finding], files: usize, color: bool) -> String {
     let mut sources: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for f in findings {
         let lines = sources.entry(f.file.as_str()).or_insert_with(|| {
-            std::fs::read_to_string(&f.file)
+            // Not through a symlink: its target is not the repository's to quote (SPEC §9).
+            crate::fsutil::read_to_string(std::path::Path::new(&f.file))
                 .map(|t| crate::yaml::lines(&t).map(str::to_string).collect())
                 .unwrap_or_default()
         });

@@ -139,7 +139,9 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let ty = entry.file_type()?;
         if ty.is_dir() {
             walk(&path, out)?;
-        } else if ty.is_file() && Kind::of(&path).is_some() {
+        } else if (ty.is_file() || ty.is_symlink()) && Kind::of(&path).is_some() {
+            // A linked runbook or template is listed, so `Doc::load` reports it rather than
+            // lint passing a file `open` would refuse.
             out.push(path);
         }
     }

@@ -50,6 +50,11 @@ fn usage_and_input_errors_exit_2_with_their_kind() {
     open(&env, "Checkout down");
     expect(&env, &["log", "x"], 2, "ambiguous-incident");
     expect(&env, &["status", "2099-nothing"], 2, "unknown-incident");
+    expect(&env, &["status", "../etc"], 2, "bad-incident-id");
+    // A symlinked incident (SPEC §9: never followed; tests/it/paths.rs has the rest).
+    std::os::unix::fs::symlink(env.dir.path(), env.path("incidents/zz-linked")).unwrap();
+    expect(&env, &["status", "zz-linked"], 2, "symlink");
+    std::fs::remove_file(env.path("incidents/zz-linked")).unwrap();
     let id = env.ids().into_iter().find(|i| i.contains("checkout-down")).unwrap();
     let on = |args: &[&str]| -> Vec<String> {
         let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();

@@ -14,6 +14,7 @@ mod log_durability;
 mod markdown;
 mod model_agreement;
 mod oncall;
+mod paths;
 mod record;
 mod shipped_runbooks;
 mod small_things;
