@@ -155,12 +155,12 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
                 report.pushed = true;
                 break;
             }
-            Err(Push::Rejected) if attempt < PUSH_ATTEMPTS => continue,
-            Err(Push::Rejected) => {
+            Err(Push::Rejected(_)) if attempt < PUSH_ATTEMPTS => continue,
+            Err(Push::Rejected(why)) => {
                 return Err(Error::Remote {
                     remote: up.remote.clone(),
                     doing: "pushing to",
-                    message: format!("{} kept moving ahead ({PUSH_ATTEMPTS} attempts)", up.name()),
+                    message: format!("{why} ({PUSH_ATTEMPTS} attempts)"),
                 });
             }
             Err(Push::Failed(e)) => return Err(e),
@@ -216,8 +216,8 @@ fn fetch(repo: &Repo, up: &Upstream, progress: bool) -> Result<()> {
 }
 
 enum Push {
-    /// Someone pushed first: fetch, merge and try again.
-    Rejected,
+    /// Someone pushed first: fetch, merge and try again. With git's reason.
+    Rejected(String),
     Failed(Error),
 }
 
@@ -232,15 +232,24 @@ fn push(repo: &Repo, up: &Upstream, progress: bool) -> std::result::Result<(), P
     if out.status.success() {
         return Ok(());
     }
+    // `--porcelain` says why per ref: `!  HEAD:refs/heads/main  [rejected] (fetch first)`.
+    // Losing a race (someone pushed first, or is pushing right now) is worth another round;
+    // a refusal that stays (a protected branch) ends after the last attempt, with its reason.
     let said = String::from_utf8_lossy(&out.stdout);
-    if said
+    let refused = said
         .lines()
-        .any(|l| l.starts_with('!') && (l.contains("fetch first") || l.contains("non-fast-forward")))
+        .find(|l| l.starts_with('!'))
+        .map(|l| l.split('\t').skip(2).collect::<Vec<_>>().join(" "));
+    if let Some(why) = &refused
+        && (why.contains("rejected") || why.contains("failed to update ref") || why.contains("lock"))
     {
-        return Err(Push::Rejected);
+        return Err(Push::Rejected(crate::ui::visible(why).into_owned()));
     }
-    let message =
-        if progress { format!("git push exited with {}", out.status) } else { last_line(&out.stderr) };
+    let message = match refused {
+        Some(why) if !why.trim().is_empty() => crate::ui::visible(&why).into_owned(),
+        _ if progress => format!("git push exited with {}", out.status),
+        _ => last_line(&out.stderr),
+    };
     Err(Push::Failed(Error::Remote { remote: up.remote.clone(), doing: "pushing to", message }))
 }
 

@@ -218,7 +218,8 @@ impl Repo {
         let full = self.root.join(path);
         let is_link = std::fs::symlink_metadata(&full).is_ok_and(|m| m.file_type().is_symlink());
         if is_log(path) && !is_link {
-            let bytes = std::fs::read(&full).map_err(Error::io(&full))?;
+            crate::fsutil::no_symlinks(&self.root, &full)?;
+            let bytes = crate::fsutil::read(&full).map_err(crate::fsutil::io(&full))?;
             let complete = events::complete_prefix(&bytes);
             let oid = repo.blob(complete).map_err(git_err(format!("storing {path}")))?;
             index.add(&entry(path, oid, complete.len(), 0o100_644)).map_err(git_err(format!("adding {path}")))
@@ -442,10 +443,13 @@ impl Repo {
             };
             let path = path.to_string();
             let full = self.root.join(&path);
+            // What the remote brings is written only inside the repository: a symlink planted
+            // on the way (an incident folder linked elsewhere) stops the sync before any write.
+            crate::fsutil::no_symlinks(&self.root, full.parent().unwrap_or(&self.root))?;
             let old = from.map(|t| blob_at(repo, t, &path));
             let new = delta.new_file().exists().then(|| blob_at(repo, to, &path));
             if !is_log(&path) {
-                let on_disk = std::fs::read(&full).ok();
+                let on_disk = crate::fsutil::read(&full).ok();
                 let expected = old.clone().filter(|_| delta.old_file().exists());
                 if on_disk != expected && on_disk != new {
                     return Err(Error::SyncConflict {
