@@ -155,7 +155,10 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
                 report.pushed = true;
                 break;
             }
-            Err(Push::Rejected(_)) if attempt < PUSH_ATTEMPTS => continue,
+            Err(Push::Rejected(_)) if attempt < PUSH_ATTEMPTS => {
+                backoff(attempt);
+                continue;
+            }
             Err(Push::Rejected(why)) => {
                 return Err(Error::Remote {
                     remote: up.remote.clone(),
@@ -172,6 +175,17 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
     }
     record(repo, &report);
     Ok(report)
+}
+
+/// Before fetching again after losing a push race: a growing, jittered pause, so two
+/// clones syncing in tight loops (a `--watch` each) stop colliding instead of taking turns
+/// failing.
+fn backoff(attempt: usize) {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let jitter = u64::from((nanos ^ std::process::id()) % 250);
+    let base = 150 * u64::try_from(attempt).unwrap_or(1);
+    std::thread::sleep(std::time::Duration::from_millis(base + jitter));
 }
 
 /// A conflicted merge leaves the working logs grown: no head may outlive it.
