@@ -492,3 +492,23 @@ fn progress_shows_on_a_terminal_and_sync_is_quiet_without_one() {
     let (code, _) = sync.finish();
     assert_eq!(code, 0);
 }
+
+#[test]
+fn file_url_remotes_work_like_paths() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    let url = format!("file://{}", team.remote.display());
+    b.git(&["remote", "set-url", "origin", &url]);
+    a.ok(&["open", "Over file://", "--severity", "SEV3"]);
+    a.ok(&["sync"]);
+    let out = b.json(&["sync", "--json"]);
+    assert_eq!(out["merge"], "fast-forward", "{out}");
+    let id = a.only_id();
+    assert_eq!(out["incoming"][0]["incident"], id.as_str(), "{out}");
+    b.ok(&["log", "-i", &id, "via file url"]);
+    let out = b.json(&["sync", "--json"]);
+    assert_eq!(out["pushed"], true, "{out}");
+    assert!(out["committed"]["message"].as_str().unwrap().contains(&id), "{out}");
+    a.ok(&["sync"]);
+    assert!(a.log_of(&id).contains("via file url"));
+}
