@@ -24,29 +24,25 @@ impl Team {
         first.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
         first.ok(&["sync"]);
         let mut people = vec![first];
-        for _ in 1..n {
-            let person = Env::new();
-            let o = person
-                .command("git")
-                .args(["clone", "-q", remote.to_str().unwrap(), person.repo.to_str().unwrap()])
-                .output()
-                .unwrap();
-            assert!(o.status.success(), "clone: {}", String::from_utf8_lossy(&o.stderr));
-            people.push(person);
-        }
+        people.extend((1..n).map(|_| clone_of(&remote)));
         Team { remote, people, _dir: dir }
     }
 
     fn fresh_clone(&self) -> Env {
-        let person = Env::new();
-        let o = person
-            .command("git")
-            .args(["clone", "-q", self.remote.to_str().unwrap(), person.repo.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(o.status.success());
-        person
+        clone_of(&self.remote)
     }
+}
+
+/// A new responder (own home and identity) with a clone of `remote`, as `git clone` makes it.
+fn clone_of(remote: &Path) -> Env {
+    let person = Env::new();
+    let o = person
+        .command("git")
+        .args(["clone", "-q", remote.to_str().unwrap(), person.repo.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "clone: {}", String::from_utf8_lossy(&o.stderr));
+    person
 }
 
 /// Every event id in a log, and how many lines it has.
