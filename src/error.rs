@@ -37,6 +37,10 @@ pub enum Error {
     },
     /// No incident given and none is open.
     NoOpenIncident,
+    /// An id given as the empty string (`-i ""`): a prefix of every id, so it names nothing.
+    EmptyId {
+        what: &'static str,
+    },
     /// The incident is resolved or closed, and the command needs an open one.
     NotOpen {
         id: String,
@@ -251,6 +255,12 @@ pub enum Error {
         name: String,
         message: String,
     },
+    /// A template was stopped at a limit on its work or its output (SPEC §9): templates
+    /// come from the repository, and a loop in one must not exhaust the machine.
+    TemplateLimit {
+        name: String,
+        limit: TemplateLimit,
+    },
     /// An incident's log without a readable `opened` event (`unreadable`: lines skipped).
     NoOpenedEvent {
         path: PathBuf,
@@ -307,6 +317,15 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Which limit a template reached, with its figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateLimit {
+    /// Its output passed this many bytes.
+    Output { bytes: usize },
+    /// It ran this many engine instructions (minijinja's fuel) without finishing.
+    Work { instructions: u64 },
+}
+
 impl Error {
     /// SPEC §4: 2 for bad usage or input, 1 for a command that ran and could not finish.
     pub fn exit_code(&self) -> u8 {
@@ -329,6 +348,7 @@ impl Error {
             Error::UnknownIncident { .. } => "unknown-incident",
             Error::AmbiguousIncident { .. } => "ambiguous-incident",
             Error::NoOpenIncident => "no-open-incident",
+            Error::EmptyId { .. } => "empty-id",
             Error::NotOpen { .. } => "not-open",
             Error::NotResolved { .. } => "not-resolved",
             Error::AlreadyClosed { .. } => "already-closed",
@@ -370,6 +390,7 @@ impl Error {
             Error::StatusPageOutput { .. } => "status-page-output",
             Error::BadFile { .. } => "bad-file",
             Error::Template { .. } => "template",
+            Error::TemplateLimit { .. } => "template-limit",
             Error::NoOpenedEvent { .. } => "no-opened-event",
             Error::NoSuchPath { .. } => "no-such-path",
             Error::NothingToLint => "nothing-to-lint",
@@ -433,6 +454,10 @@ impl std::fmt::Display for Error {
             }
             Error::NoOpenIncident => f.write_str(
                 "no open incident; pass one with --incident ID, or open one with `incident open TITLE --severity SEV`",
+            ),
+            Error::EmptyId { what } => write!(
+                f,
+                "an empty {what} id names nothing; pass an id or a unique prefix (`incident list` shows them)"
             ),
             Error::NotOpen { id, state } => {
                 write!(f, "incident {id} is {state}; nothing more can happen in it")
@@ -571,6 +596,15 @@ impl std::fmt::Display for Error {
                 Ok(())
             }
             Error::Template { name, message } => write!(f, "template {name}: {message}"),
+            Error::TemplateLimit { name, limit: TemplateLimit::Output { bytes } } => write!(
+                f,
+                "template {name}: stopped: its output passed the limit of {} MiB ({bytes} bytes); look for a loop that writes without end",
+                bytes / (1024 * 1024)
+            ),
+            Error::TemplateLimit { name, limit: TemplateLimit::Work { instructions } } => write!(
+                f,
+                "template {name}: stopped: it ran {instructions} instructions, the limit on a template's work; look for nested loops over large ranges"
+            ),
             Error::NoOpenedEvent { path, unreadable } => {
                 write!(f, "{}: no readable `opened` event, so no incident to read", path.display())?;
                 if *unreadable > 0 {

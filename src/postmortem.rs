@@ -324,7 +324,7 @@ pub fn write(
     output: Option<PathBuf>,
 ) -> Result<PathBuf> {
     let (name, source) = template(repo, template_flag)?;
-    let fresh = render::render(&name, &source, &context(repo, inc))?;
+    let fresh = render::render_markdown(&name, &source, &context(repo, inc))?;
     let path = output.unwrap_or_else(|| repo.incident_dir(&inc.id).join("postmortem.md"));
     let previous = std::fs::read_to_string(&path).ok();
     let text = render::merge_editable(&fresh, previous.as_deref());

@@ -116,7 +116,7 @@ fn human_report(r: &stats::Report) {
     }
 }
 
-fn groups_table(by: &str, groups: &[Group], average: Option<&stats::Average>) -> comfy_table::Table {
+fn groups_table(by: &str, groups: &[Group], average: Option<&stats::Average>) -> ui::Table {
     let first = match by {
         "month" => "Month",
         "severity" => "Severity",
