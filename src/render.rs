@@ -14,13 +14,14 @@ use crate::timefmt::{self, human};
 use crate::ui;
 
 /// The most engine instructions one rendering may run. The built-in postmortem of a
-/// 10,000-event incident takes about 1.5 million; a template's nested loops are stopped here,
-/// in about a second, instead of running for ever.
-pub const FUEL: u64 = 50_000_000;
+/// 10,000-event incident takes about 330,000 and the status page of 1,000 incidents about
+/// 31,000: this leaves room for fifteen times the former, and stops a template's nested loops
+/// in well under a second (release build) instead of letting them run for ever.
+pub const FUEL: u64 = 5_000_000;
 
-/// The most bytes one rendering may write: 8 MiB. The postmortem of a 10,000-event incident is
-/// about 1.5 MB; a loop that writes without end is stopped here.
-pub const MAX_OUTPUT: usize = 8 * 1024 * 1024;
+/// The most bytes one rendering may write: 16 MiB. The postmortem of a 10,000-event incident
+/// is about 1.5 MB; a loop that writes without end is stopped here, with its memory bounded.
+pub const MAX_OUTPUT: usize = 16 * 1024 * 1024;
 
 /// The name of our markdown auto-escape mode.
 const MARKDOWN: &str = "markdown";
@@ -118,14 +119,13 @@ fn longest_backtick_run(s: &str) -> usize {
     longest
 }
 
-/// An inline code span holding `s` as it is: its fence is longer than any backtick run in
-/// it, so nothing in it can close the span; pipes are escaped so it can sit in a table cell;
-/// line breaks become spaces and control characters are made visible.
+/// An id as an inline code span. A value a code span cannot hold safely (markup, a pipe, a
+/// backtick, a line break, a control character: possible when `incident.yaml` declares no
+/// ids) is written as escaped text instead: inside a span `&lt;` would show as it is written.
 pub fn code(s: &str) -> String {
-    let s = ui::visible(&s.replace(['\r', '\n', '\t'], " ")).replace('|', "\\|");
-    let fence = "`".repeat(longest_backtick_run(&s) + 1);
-    let pad = if s.starts_with('`') || s.ends_with('`') || s.starts_with(' ') { " " } else { "" };
-    format!("{fence}{pad}{s}{pad}{fence}")
+    let plain = !s.is_empty()
+        && !s.chars().any(|c| matches!(c, '<' | '>' | '&' | '|' | '\\' | '`' | ' ') || ui::is_hidden(c));
+    if plain { format!("`{s}`") } else { cell(s) }
 }
 
 /// A fenced code block holding `s` (a command's output) as it is: its fence is longer than
@@ -173,7 +173,7 @@ fn mermaid_time(v: Value) -> String {
 fn format_value(out: &mut Output<'_>, state: &State<'_, '_>, value: &Value) -> Result<(), minijinja::Error> {
     let escape: fn(&str) -> String = match state.auto_escape() {
         _ if value.is_safe() || value.is_none() || value.is_undefined() => {
-            // `none` prints as `none` in every mode, as the engine's own formatter does.
+            // `none` prints as the engine prints it (`None`), in every mode.
             let text = if value.is_undefined() { String::new() } else { value.to_string() };
             return out.write_str(&text).map_err(minijinja::Error::from);
         }
@@ -249,15 +249,28 @@ pub fn render_markdown(name: &str, source: &str, ctx: &impl serde::Serialize) ->
     render_with(Escape::Markdown, name, source, ctx)
 }
 
-/// [`render`] or [`render_markdown`], with the output limit as a parameter (tests).
-pub fn render_with_limit(
+/// How much a rendering may do: [`FUEL`] and [`MAX_OUTPUT`] unless a test says otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub fuel: u64,
+    pub output: usize,
+}
+
+impl Limits {
+    pub const DEFAULT: Limits = Limits { fuel: FUEL, output: MAX_OUTPUT };
+}
+
+/// [`render`] or [`render_markdown`] within `limits`.
+pub fn render_within(
     escape: Escape,
     name: &str,
     source: &str,
     ctx: &impl serde::Serialize,
-    limit: usize,
+    limits: Limits,
 ) -> Result<String> {
-    let env = environment_for(escape);
+    let mut env = environment_for(escape);
+    env.set_fuel(Some(limits.fuel));
+    let limit = limits.output;
     let fail = |e: minijinja::Error| {
         let mut message = e.kind().to_string();
         if let Some(detail) = e.detail() {
@@ -287,14 +300,14 @@ pub fn render_with_limit(
         }),
         Err(e) if e.kind() == ErrorKind::OutOfFuel => Err(Error::TemplateLimit {
             name: name.to_string(),
-            limit: TemplateLimit::Work { instructions: FUEL },
+            limit: TemplateLimit::Work { instructions: limits.fuel },
         }),
         Err(e) => Err(fail(e)),
     }
 }
 
 fn render_with(escape: Escape, name: &str, source: &str, ctx: &impl serde::Serialize) -> Result<String> {
-    render_with_limit(escape, name, source, ctx, MAX_OUTPUT)
+    render_within(escape, name, source, ctx, Limits::DEFAULT)
 }
 
 const OPEN: &str = "<!-- editable:";
@@ -377,6 +390,72 @@ mod tests {
     #[test]
     fn cells_cannot_break_tables() {
         assert_eq!(cell("a|b\nc <b>x</b> `y` \\|"), "a\\|b<br>c &lt;b&gt;x&lt;/b&gt; &#96;y&#96; \\\\\\|");
+    }
+
+    const HOSTILE: &str = "<img src=x onerror=alert(1)> | `tick` \u{1b}]0;t\u{7}\u{1b}[2J\u{9b}\u{202e}";
+
+    fn ctx() -> serde_json::Value {
+        serde_json::json!({ "x": HOSTILE, "n": 3, "none": null, "list": [HOSTILE] })
+    }
+
+    fn no_raw(out: &str) {
+        assert!(!out.chars().any(|c| c != '\n' && ui::is_hidden(c)), "{out:?}");
+        assert!(!out.contains("<img"), "{out}");
+    }
+
+    #[test]
+    fn markdown_values_are_escaped_by_default_and_once() {
+        let src = "{{ x }}\n{{ x | md }}\n{{ x | cell }}\n{{ x | code }}\n{{ x | oneline }}\n{{ list }}\n{{ list | join(', ') | cell }}\n{{ n }} {{ none }}\n";
+        let out = render_markdown("t.md.j2", src, &ctx()).unwrap();
+        no_raw(&out);
+        assert!(
+            out.starts_with(
+                "&lt;img src=x onerror=alert(1)&gt; \\| &#96;tick&#96; ␛]0;t␇␛[2J\\\\u{9b}\\\\u{202e}\n"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("&amp;lt;"), "escaped twice: {out}");
+        assert!(out.ends_with("3 None\n"), "{out}");
+        assert_eq!(render_markdown("t.md.j2", "{{ 'checkout' | code }}", &ctx()).unwrap(), "`checkout`");
+    }
+
+    #[test]
+    fn html_values_are_escaped_with_controls_made_visible() {
+        let out = render("t.html.j2", "<p title=\"{{ x }}\">{{ x }}</p>", &ctx()).unwrap();
+        no_raw(&out);
+        assert!(out.contains("&lt;img src=x onerror=alert(1)&gt;"), "{out}");
+        // Plain-text templates (update messages) print values as they are.
+        assert_eq!(render("t.md.j2", "{{ n }}", &ctx()).unwrap(), "3");
+    }
+
+    #[test]
+    fn a_note_cannot_open_a_code_fence() {
+        assert_eq!(md("a\n```\n  ~~~x\n    ```"), "a\n\\```\n  \\~~~x\n    ```");
+        let f = fence("out ```` here\n\u{1b}[31mred");
+        assert!(f.starts_with("`````text\n") && f.ends_with("\n`````"), "{f}");
+        assert!(f.contains("␛[31mred"), "{f}");
+        assert_eq!(fence("plain"), "```text\nplain\n```");
+    }
+
+    #[test]
+    fn work_and_output_are_bounded() {
+        let tight = Limits { fuel: 10_000, output: 1_000 };
+        let loops = "{% for a in range(1000) %}{% for b in range(1000) %}{% endfor %}{% endfor %}";
+        let e = render_within(Escape::ByName, "loops.j2", loops, &ctx(), tight).unwrap_err();
+        assert!(
+            matches!(&e, Error::TemplateLimit { name, limit: TemplateLimit::Work { instructions: 10_000 } } if name == "loops.j2"),
+            "{e}"
+        );
+        let writes = "{% for a in range(1000) %}xxxxxxxxxx{% endfor %}";
+        let e = render_within(Escape::Markdown, "big.md.j2", writes, &ctx(), tight).unwrap_err();
+        assert!(
+            matches!(e, Error::TemplateLimit { limit: TemplateLimit::Output { bytes: 1_000 }, .. }),
+            "{e}"
+        );
+        assert_eq!(e.exit_code(), 2);
+        let fits =
+            render_within(Escape::ByName, "ok.j2", "{% for a in range(10) %}x{% endfor %}", &ctx(), tight);
+        assert_eq!(fits.unwrap(), "xxxxxxxxxx");
     }
 
     #[test]
