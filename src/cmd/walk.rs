@@ -108,7 +108,7 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
         let run = if cur.step.run.is_some() { "r run, " } else { "" };
         format!("d done, s skip, f fail, {run}n note, q quit")
     } else {
-        format!("answer {}; or s skip, n note, q quit", answers.join("/"))
+        ui::show(&format!("answer {}; or s skip, n note, q quit", answers.join("/")))
     };
     let outcome = |o, choice| respond::record_outcome(ctx, repo, inc, cur, o, None, choice).map(|_| true);
     loop {
@@ -163,7 +163,7 @@ fn after_failure(
         ui::show(&format!("The command {code} (expected {expected}): step {} failed.", cur.step.id))
     );
     let jump = cur.step.on_fail.as_deref().map(|t| format!("j go to {t} (on_fail), ")).unwrap_or_default();
-    let menu = format!("r retry, f mark failed and go on, {jump}n note, s skip, q quit");
+    let menu = ui::show(&format!("r retry, f mark failed and go on, {jump}n note, s skip, q quit"));
     loop {
         let Some(input) = prompt::line(&format!("{menu} >"))? else {
             return Ok(false);
