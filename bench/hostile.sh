@@ -25,7 +25,8 @@ measure() {
 	if [ -x /usr/bin/time ]; then
 		/usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || code=$?
 		local secs kib
-		read -r secs kib <"$work/time"
+		# GNU time puts "Command exited with non-zero status N" first when it did.
+		read -r secs kib < <(tail -n 1 "$work/time")
 		printf '%-48s %8s s %8.1f MB  exit %s\n' "$label" "$secs" "$(echo "$kib / 1024" | bc -l)" "$code"
 	else
 		local start end
@@ -52,8 +53,8 @@ fresh() {
 case_timeline_3mb_note() {
 	local repo
 	repo=$(fresh note)
-	python3 -c 'import sys; sys.stdout.write("word " * (3 * 1024 * 1024 // 5))' >"$work/note"
-	(cd "$repo" && "$bin" log - <"$work/note" >/dev/null)
+	python3 -c 'import sys; sys.stdout.write("word " * (3 * 1024 * 1024 // 5))' >"$work/note.txt"
+	(cd "$repo" && "$bin" log - <"$work/note.txt" >/dev/null)
 	measure "timeline, one 3 MB note" "$bin" --repo "$repo" timeline
 	measure "timeline --json, one 3 MB note" "$bin" --repo "$repo" timeline --json
 	measure "status, one 3 MB note" "$bin" --repo "$repo" status
