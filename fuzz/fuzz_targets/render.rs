@@ -133,6 +133,8 @@ fuzz_target!(|data: &[u8]| {
     if let Some(i) = stripped.find('<') {
         panic!("raw < from data: {:?}", &stripped[i.saturating_sub(40)..(i + 40).min(stripped.len())]);
     }
-    let plain = render(&|_| "x".to_string());
-    assert_eq!(shape(&md), shape(&plain), "data changed the document's structure");
+    // The same incident with plain values: rendered once, its shape is the same every time.
+    static PLAIN: OnceLock<(usize, usize)> = OnceLock::new();
+    let plain = *PLAIN.get_or_init(|| shape(&render(&|_| "x".to_string())));
+    assert_eq!(shape(&md), plain, "data changed the document's structure");
 });
