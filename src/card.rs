@@ -169,17 +169,10 @@ pub fn render(
     out
 }
 
-/// Control characters from data never reach the terminal raw (SPEC §9): escaped instead.
+/// Control characters from data never reach the terminal raw (SPEC §9): made visible by
+/// [`crate::ui::visible`], before the card adds colour codes of its own.
 fn clean(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\t' => out.push_str("    "),
-            c if c.is_control() => out.extend(c.escape_default()),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::ui::visible(&text.replace('\t', "    ")).into_owned()
 }
 
 fn paint(color: bool, paint: Paint, text: &str) -> String {
@@ -198,13 +191,19 @@ pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
     let lead = text.len() - text.trim_start_matches(' ').len();
     let mut lines = Vec::new();
     let mut current = text[..lead].to_string();
+    // The width of `current`, kept as words are added: measuring the line again for each
+    // word would make a long text quadratic.
+    let mut current_width = lead;
     let mut has_word = false;
     for word in text[lead..].split(' ').filter(|w| !w.is_empty()) {
-        let needed = measure_text_width(word) + usize::from(has_word);
-        if has_word && measure_text_width(&current) + needed > width {
+        let word_width = measure_text_width(word);
+        let needed = word_width + usize::from(has_word);
+        if has_word && current_width + needed > width {
             lines.push(std::mem::replace(&mut current, " ".repeat(indent)));
+            current_width = indent;
             has_word = false;
         }
+        current_width += word_width + usize::from(has_word);
         if has_word {
             current.push(' ');
         }
@@ -255,6 +254,6 @@ mod tests {
         assert_eq!(paint(true, Paint::Bold, "x"), "\x1b[1mx\x1b[0m");
         assert_eq!(paint(false, Paint::Bold, "x"), "x");
         assert_eq!(paint(true, Paint::Plain, "x"), "x");
-        assert_eq!(clean("a\x1b[31mb\u{7}"), "a\\u{1b}[31mb\\u{7}");
+        assert_eq!(clean("a\x1b[31mb\u{7}\t"), "a␛[31mb␇    ");
     }
 }

@@ -54,7 +54,7 @@ impl Ctx {
     /// Tells the responder what went wrong without failing the command.
     pub fn warn(&self, warnings: impl IntoIterator<Item = Warning>) {
         for w in warnings {
-            eprintln!("warning: {w}");
+            eprintln!("warning: {}", crate::ui::show(&w.to_string()));
         }
     }
 
@@ -125,7 +125,11 @@ impl Ctx {
     }
 
     /// A line for people: on stdout, or on stderr with `--json`, where stdout is for JSON.
+    /// It may quote data (a step's title, a command and its output): control characters are
+    /// made visible; line breaks stay.
     pub fn say(&self, line: impl std::fmt::Display) {
+        let line = line.to_string();
+        let line = crate::ui::visible_lines(&line);
         if self.global.json {
             eprintln!("{line}");
         } else {
@@ -139,7 +143,7 @@ impl Ctx {
             return self.print_json(&serde_json::json!({ "incident": id, "events": events }));
         }
         let when = events.first().map_or(self.now, Event::when);
-        println!("{}  {said}  [{id}]", timefmt::rfc3339(when));
+        println!("{}", crate::ui::show(&format!("{}  {said}  [{id}]", timefmt::rfc3339(when))));
         Ok(())
     }
 

@@ -47,6 +47,10 @@ pub enum Error {
     Symlink {
         path: PathBuf,
     },
+    /// An id given as the empty string (`-i ""`): a prefix of every id, so it names nothing.
+    EmptyId {
+        what: &'static str,
+    },
     /// The incident is resolved or closed, and the command needs an open one.
     NotOpen {
         id: String,
@@ -261,6 +265,12 @@ pub enum Error {
         name: String,
         message: String,
     },
+    /// A template was stopped at a limit on its work or its output (SPEC §9): templates
+    /// come from the repository, and a loop in one must not exhaust the machine.
+    TemplateLimit {
+        name: String,
+        limit: TemplateLimit,
+    },
     /// An incident's log without a readable `opened` event (`unreadable`: lines skipped).
     NoOpenedEvent {
         path: PathBuf,
@@ -348,6 +358,15 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Which limit a template reached, with its figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateLimit {
+    /// Its output passed this many bytes.
+    Output { bytes: usize },
+    /// It ran this many engine instructions (minijinja's fuel) without finishing.
+    Work { instructions: u64 },
+}
+
 impl Error {
     /// SPEC §4: 2 for bad usage or input, 1 for a command that ran and could not finish.
     pub fn exit_code(&self) -> u8 {
@@ -374,6 +393,7 @@ impl Error {
             Error::NoOpenIncident => "no-open-incident",
             Error::BadIncidentId { .. } => "bad-incident-id",
             Error::Symlink { .. } => "symlink",
+            Error::EmptyId { .. } => "empty-id",
             Error::NotOpen { .. } => "not-open",
             Error::NotResolved { .. } => "not-resolved",
             Error::AlreadyClosed { .. } => "already-closed",
@@ -415,6 +435,7 @@ impl Error {
             Error::StatusPageOutput { .. } => "status-page-output",
             Error::BadFile { .. } => "bad-file",
             Error::Template { .. } => "template",
+            Error::TemplateLimit { .. } => "template-limit",
             Error::NoOpenedEvent { .. } => "no-opened-event",
             Error::NoSuchPath { .. } => "no-such-path",
             Error::NothingToLint => "nothing-to-lint",
@@ -493,6 +514,10 @@ impl std::fmt::Display for Error {
                 f,
                 "{} is a symlink; incident files are never read or written through a symlink inside the repository; replace it with a real file or folder (`incident doctor` lists symlinks)",
                 path.display()
+            ),
+            Error::EmptyId { what } => write!(
+                f,
+                "an empty {what} id names nothing; pass an id or a unique prefix (`incident list` shows them)"
             ),
             Error::NotOpen { id, state } => {
                 write!(f, "incident {id} is {state}; nothing more can happen in it")
@@ -631,6 +656,15 @@ impl std::fmt::Display for Error {
                 Ok(())
             }
             Error::Template { name, message } => write!(f, "template {name}: {message}"),
+            Error::TemplateLimit { name, limit: TemplateLimit::Output { bytes } } => write!(
+                f,
+                "template {name}: stopped: its output passed the limit of {} MiB ({bytes} bytes); look for a loop that writes without end",
+                bytes / (1024 * 1024)
+            ),
+            Error::TemplateLimit { name, limit: TemplateLimit::Work { instructions } } => write!(
+                f,
+                "template {name}: stopped: it ran {instructions} instructions, the limit on a template's work; look for nested loops over large ranges"
+            ),
             Error::NoOpenedEvent { path, unreadable } => {
                 write!(f, "{}: no readable `opened` event, so no incident to read", path.display())?;
                 if *unreadable > 0 {

@@ -119,6 +119,11 @@ pub fn head(repo: &Repo, id: &str) -> Result<(Head, Vec<Warning>)> {
 pub fn resolve(repo: &Repo, given: Option<&str>, warnings: &mut Vec<Warning>) -> Result<String> {
     let ids = repo.ids();
     if let Some(g) = given {
+        // The empty string is a prefix of every id: it would pick the only incident there is
+        // whatever it was meant to name.
+        if g.trim().is_empty() {
+            return Err(Error::EmptyId { what: "incident" });
+        }
         // A prefix of an id is an id too; anything else (`../x`, `a/b`, ``) never names one,
         // and the empty one would match them all.
         if !crate::ids::is_valid(g) {

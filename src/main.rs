@@ -27,7 +27,8 @@ fn main() -> ExitCode {
                 });
                 eprintln!("{err}");
             } else {
-                eprintln!("error: {e}");
+                // The message may quote a value from data: shown, never interpreted.
+                eprintln!("error: {}", incident::ui::visible(&e.to_string()));
             }
             ExitCode::from(code)
         }

@@ -323,7 +323,7 @@ pub fn write(
     output: Option<PathBuf>,
 ) -> Result<PathBuf> {
     let (name, source) = template(repo, template_flag)?;
-    let fresh = render::render(&name, &source, &context(repo, inc))?;
+    let fresh = render::render_markdown(&name, &source, &context(repo, inc))?;
     // `--output` is the user's choice of place, even outside the repository; but inside it,
     // as for the default, no symlink is followed (SPEC §9): the previous text is read (its
     // editable blocks kept) and the new one written, and either through a planted link
@@ -363,7 +363,7 @@ pub fn rerender(
         return Ok(Ok(ours.or(theirs).unwrap_or_default().to_string()));
     };
     let (name, source) = template(repo, None)?;
-    let fresh = render::render(&name, &source, &context(repo, &inc))?;
+    let fresh = render::render_markdown(&name, &source, &context(repo, &inc))?;
     Ok(Ok(render::apply_edits(&fresh, &edits)))
 }
 
@@ -373,4 +373,114 @@ pub fn commit(repo: &Repo, inc: &Incident, as_flag: Option<&str>) -> Result<Opti
     let paths = [dir.join("events.jsonl"), dir.join("postmortem.md")];
     let message = format!("postmortem: {} {}", inc.id, render::oneline(&inc.title));
     repo.commit_if_changed(&paths, &message, as_flag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{Body, Event, Outcome, PublicStatus};
+    use crate::phase::Phase;
+
+    /// What `fuzz/fuzz_targets/render.rs` checks, over values that each broke something once
+    /// or could: markup, escapes, fences, pipes, editable markers, the empty string.
+    const HOSTILE: [&str; 10] = [
+        "<script>alert(1)</script>",
+        "Checkout \u{1b}]0;pwned\u{7}\u{1b}[2J down",
+        "```\nfence",
+        "~~~",
+        "a | b\n| c |",
+        "\u{9b}31m \u{202e}gnp.exe",
+        "<!-- editable:summary -->",
+        "`tick` \\",
+        "",
+        "\r\n\t<b>",
+    ];
+
+    fn incident(v: &str) -> Incident {
+        let t0 = crate::timefmt::parse_rfc3339("2026-11-27T14:00:00Z").unwrap();
+        let rb = Some("dns-failure".to_string());
+        let step = "confirm-resolution-errors".to_string();
+        let bodies = vec![
+            Body::Opened { title: v.into(), severity: v.into(), services: vec![v.into()], drill: false },
+            Body::Note { text: v.into() },
+            Body::Severity { from: v.into(), to: format!("{v}2"), reason: Some(v.into()) },
+            Body::Role { role: v.into(), name: v.into() },
+            Body::Runbook { runbook: "dns-failure".into() },
+            Body::Step {
+                step: step.clone(),
+                phase: Phase::Detect,
+                outcome: Outcome::Done,
+                choice: Some(v.into()),
+                note: Some(v.into()),
+                runbook: rb.clone(),
+            },
+            Body::Command {
+                step,
+                command: v.into(),
+                exit_code: Some(1),
+                output: v.into(),
+                truncated: false,
+                duration_ms: 1,
+                runbook: rb,
+            },
+            Body::Action {
+                title: v.into(),
+                owner: v.into(),
+                due: Some(v.into()),
+                action_type: v.into(),
+                link: Some(v.into()),
+            },
+            Body::Update {
+                channel: v.into(),
+                message: v.into(),
+                status: Some(PublicStatus::Identified),
+                eta: None,
+            },
+            Body::Retro { section: "summary".into(), text: v.into() },
+            Body::Retro { section: v.into(), text: v.into() },
+            Body::Resolved { root_cause: Some(v.into()) },
+        ];
+        let events = bodies
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| Event::new(b, v, t0 + chrono::Duration::minutes(i as i64), None))
+            .collect();
+        Incident::fold("2026-11-27-hostile", events).unwrap()
+    }
+
+    fn shape(md: &str) -> (usize, usize) {
+        (
+            md.matches("<!-- editable:").count(),
+            md.lines().filter(|l| l.trim_start().starts_with("```")).count(),
+        )
+    }
+
+    #[test]
+    fn hostile_values_in_every_field_render_safely() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::starter::install(dir.path()).unwrap();
+        let base = crate::load::repo(dir.path().to_path_buf()).unwrap();
+        let render = |v: &str| {
+            let mut config = base.config.clone();
+            config.services.insert(v.into(), crate::config::Service { name: v.into(), ..Default::default() });
+            let repo = Repo { root: base.root.clone(), config };
+            render::render_markdown(
+                "postmortem.md.j2",
+                starter::POSTMORTEM_TEMPLATE,
+                &context(&repo, &incident(v)),
+            )
+            .unwrap()
+        };
+        let x = render("x");
+        assert!(x.contains("`confirm-resolution-errors`"), "the runbook's steps are rendered too:\n{x}");
+        let plain = shape(&x);
+        for v in HOSTILE {
+            let md = render(v);
+            assert!(!md.chars().any(|c| c != '\n' && crate::ui::is_hidden(c)), "{v:?}: raw control in\n{md}");
+            let stripped =
+                md.replace("<br>", "").replace("<!-- editable:", "").replace("<!-- /editable:", "");
+            assert!(!stripped.contains('<'), "{v:?}: raw < in\n{md}");
+            assert_eq!(shape(&md), plain, "{v:?} changed the document's structure:\n{md}");
+        }
+    }
 }

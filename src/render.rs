@@ -1,18 +1,49 @@
 //! Templates (Jinja syntax, via minijinja in strict mode) and the one place where text is
-//! escaped for markdown. Also keeps what people wrote by hand inside editable blocks.
+//! escaped for markdown and HTML. Also keeps what people wrote by hand inside editable blocks.
+//!
+//! Every value a template prints is escaped unless a filter already made it safe: markdown
+//! (the postmortem) by [`cell`], HTML and XML (the status page) by [`html`]; both make
+//! control characters visible first (`ui::visible`). Templates come from the repository, so
+//! their work and their output are bounded ([`FUEL`], [`MAX_OUTPUT`]).
 
 use minijinja::value::Value;
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, ErrorKind, Output, State, UndefinedBehavior};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, TemplateLimit};
 use crate::timefmt::{self, human};
+use crate::ui;
 
-/// Text for a GFM table cell: nothing in it can end the cell, the row or open HTML.
+/// The most engine instructions one rendering may run. The built-in postmortem of a
+/// 10,000-event incident takes about 330,000 and the status page of 1,000 incidents about
+/// 31,000: this leaves room for fifteen times the former, and stops a template's nested loops
+/// in well under a second (release build) instead of letting them run for ever.
+pub const FUEL: u64 = 5_000_000;
+
+/// The most bytes one rendering may write: 16 MiB. The postmortem of a 10,000-event incident
+/// is about 1.5 MB; a loop that writes without end is stopped here, with its memory bounded.
+pub const MAX_OUTPUT: usize = 16 * 1024 * 1024;
+
+/// The name of our markdown auto-escape mode.
+const MARKDOWN: &str = "markdown";
+
+/// How the values a template prints are escaped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escape {
+    /// By the template's name: `*.html` / `*.xml` (`.j2` aside) as HTML, anything else not at
+    /// all (update messages are plain text).
+    ByName,
+    /// Markdown: every value as a GFM table cell would need it ([`cell`]).
+    Markdown,
+}
+
+/// Text for a GFM table cell: nothing in it can end the cell, the row or open HTML, and
+/// control characters are made visible.
 pub fn cell(s: &str) -> String {
-    if !s.contains(['\\', '|', '<', '>', '&', '`', '\r', '\n']) {
-        return s.to_string();
+    let s = ui::visible_lines(s);
+    if !s.contains(['\\', '|', '<', '>', '&', '`', '\r', '\n', '\t']) {
+        return s.into_owned();
     }
-    let mut out = String::with_capacity(s.len());
+    let mut out = String::with_capacity(s.len() + 16);
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
@@ -21,31 +52,104 @@ pub fn cell(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '`' => out.push_str("&#96;"),
-            '\r' => {}
             '\n' => out.push_str("<br>"),
+            '\t' => out.push(' '),
             c => out.push(c),
         }
     }
     out
 }
 
-/// Text for running markdown: HTML is shown, not interpreted.
+/// Text for running markdown: HTML is shown, not interpreted; line breaks stay; control
+/// characters are made visible; a line that would open a code fence (and swallow the rest of
+/// the document, editable blocks included) is escaped.
 pub fn md(s: &str) -> String {
+    let s = ui::visible_lines(s).replace('\t', " ");
+    let mut out = String::with_capacity(s.len());
+    for (n, line) in s.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let rest = line.trim_start_matches(' ');
+        let indent = line.len() - rest.len();
+        let line = if indent <= 3 && (rest.starts_with("```") || rest.starts_with("~~~")) {
+            out.push_str(&line[..indent]);
+            out.push('\\');
+            rest
+        } else {
+            line
+        };
+        for c in line.chars() {
+            match c {
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '&' => out.push_str("&amp;"),
+                c => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+/// Text for HTML or XML, text or attribute: markup characters as entities, control
+/// characters (which XML forbids) made visible.
+pub fn html(s: &str) -> String {
+    let s = ui::visible(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
             c => out.push(c),
         }
     }
     out
 }
 
+/// The longest run of backticks in `s`.
+fn longest_backtick_run(s: &str) -> usize {
+    let (mut longest, mut run) = (0, 0);
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    longest
+}
+
+/// An id as an inline code span. A value a code span cannot hold safely (markup, a pipe, a
+/// backtick, a line break, a control character: possible when `incident.yaml` declares no
+/// ids) is written as escaped text instead: inside a span `&lt;` would show as it is written.
+pub fn code(s: &str) -> String {
+    let plain = !s.is_empty()
+        && !s.chars().any(|c| matches!(c, '<' | '>' | '&' | '|' | '\\' | '`' | ' ') || ui::is_hidden(c));
+    if plain { format!("`{s}`") } else { cell(s) }
+}
+
+/// A fenced code block holding `s` (a command's output) as it is: its fence is longer than
+/// any backtick run in it (and at least three), so nothing in it can close the block; control
+/// characters other than line breaks are made visible.
+pub fn fence(s: &str) -> String {
+    let s = ui::visible_lines(s);
+    let fence = "`".repeat((longest_backtick_run(&s) + 1).max(3));
+    let nl = if s.ends_with('\n') { "" } else { "\n" };
+    format!("{fence}text\n{s}{nl}{fence}")
+}
+
 /// Text on one line (headings, list items, commit subjects).
 pub fn oneline(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A filter's escaping, applied once: a value some filter already made safe passes as it is.
+fn escaped(v: &Value, escape: fn(&str) -> String) -> Value {
+    if v.is_safe() {
+        return v.clone();
+    }
+    let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    Value::from_safe_string(escape(&text))
 }
 
 fn dur(v: Value) -> String {
@@ -65,14 +169,43 @@ fn mermaid_time(v: Value) -> String {
     v.as_str().and_then(timefmt::parse_rfc3339).map_or_else(String::new, timefmt::mermaid)
 }
 
+/// Prints a value: escaped for the template's format unless it is already safe.
+fn format_value(out: &mut Output<'_>, state: &State<'_, '_>, value: &Value) -> Result<(), minijinja::Error> {
+    let escape: fn(&str) -> String = match state.auto_escape() {
+        _ if value.is_safe() || value.is_none() || value.is_undefined() => {
+            // `none` prints as the engine prints it (`None`), in every mode.
+            let text = if value.is_undefined() { String::new() } else { value.to_string() };
+            return out.write_str(&text).map_err(minijinja::Error::from);
+        }
+        AutoEscape::Html => html,
+        AutoEscape::Custom(MARKDOWN) => cell,
+        _ => return minijinja::escape_formatter(out, state, value),
+    };
+    let text = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+    out.write_str(&escape(&text)).map_err(minijinja::Error::from)
+}
+
+/// The engine as every template of ours runs in it: strict about undefined values, escaping
+/// by default, with our filters, and bounded in work.
 pub fn environment() -> Environment<'static> {
+    environment_for(Escape::ByName)
+}
+
+fn environment_for(escape: Escape) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     env.set_keep_trailing_newline(true);
-    env.add_filter("cell", |s: &str| cell(s));
-    env.add_filter("md", |s: &str| md(s));
+    env.set_fuel(Some(FUEL));
+    if escape == Escape::Markdown {
+        env.set_auto_escape_callback(|_| AutoEscape::Custom(MARKDOWN));
+    }
+    env.set_formatter(format_value);
+    env.add_filter("cell", |v: Value| escaped(&v, cell));
+    env.add_filter("md", |v: Value| escaped(&v, md));
+    env.add_filter("code", |v: Value| escaped(&v, code));
+    env.add_filter("fence", |v: Value| escaped(&v, fence));
     env.add_filter("oneline", |s: &str| oneline(s));
     env.add_filter("dur", dur);
     env.add_filter("utc", utc);
@@ -80,10 +213,64 @@ pub fn environment() -> Environment<'static> {
     env
 }
 
-/// Renders `source` (named `name` in errors) with `ctx`. A failure names the template, the
-/// line, and the engine's own explanation.
+/// A writer that takes at most `limit` bytes, then refuses: a template's output is bounded
+/// while it is written, not after.
+struct Bounded {
+    buf: Vec<u8>,
+    limit: usize,
+    over: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + bytes.len() > self.limit {
+            self.over = true;
+            return Err(std::io::Error::other("template output limit reached"));
+        }
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Renders `source` (named `name` in errors) with `ctx`, escaping by the template's name. A
+/// failure names the template, the line, and the engine's own explanation; a template
+/// stopped at a limit says which.
 pub fn render(name: &str, source: &str, ctx: &impl serde::Serialize) -> Result<String> {
-    let env = environment();
+    render_with(Escape::ByName, name, source, ctx)
+}
+
+/// The same for a markdown template (the postmortem): every value is escaped as [`cell`]
+/// escapes it unless a filter (`md`, `cell`, `code`, `fence`) already escaped it.
+pub fn render_markdown(name: &str, source: &str, ctx: &impl serde::Serialize) -> Result<String> {
+    render_with(Escape::Markdown, name, source, ctx)
+}
+
+/// How much a rendering may do: [`FUEL`] and [`MAX_OUTPUT`] unless a test says otherwise.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub fuel: u64,
+    pub output: usize,
+}
+
+impl Limits {
+    pub const DEFAULT: Limits = Limits { fuel: FUEL, output: MAX_OUTPUT };
+}
+
+/// [`render`] or [`render_markdown`] within `limits`.
+pub fn render_within(
+    escape: Escape,
+    name: &str,
+    source: &str,
+    ctx: &impl serde::Serialize,
+    limits: Limits,
+) -> Result<String> {
+    let mut env = environment_for(escape);
+    env.set_fuel(Some(limits.fuel));
+    let limit = limits.output;
     let fail = |e: minijinja::Error| {
         let mut message = e.kind().to_string();
         if let Some(detail) = e.detail() {
@@ -101,7 +288,26 @@ pub fn render(name: &str, source: &str, ctx: &impl serde::Serialize) -> Result<S
         Error::Template { name: at, message }
     };
     let tmpl = env.template_from_named_str(name, source).map_err(fail)?;
-    tmpl.render(ctx).map_err(fail)
+    let mut out = Bounded { buf: Vec::new(), limit, over: false };
+    match tmpl.render_captured_to(ctx, &mut out) {
+        Ok(_) => {
+            Ok(String::from_utf8(out.buf)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+        }
+        Err(_) if out.over => Err(Error::TemplateLimit {
+            name: name.to_string(),
+            limit: TemplateLimit::Output { bytes: limit },
+        }),
+        Err(e) if e.kind() == ErrorKind::OutOfFuel => Err(Error::TemplateLimit {
+            name: name.to_string(),
+            limit: TemplateLimit::Work { instructions: limits.fuel },
+        }),
+        Err(e) => Err(fail(e)),
+    }
+}
+
+fn render_with(escape: Escape, name: &str, source: &str, ctx: &impl serde::Serialize) -> Result<String> {
+    render_within(escape, name, source, ctx, Limits::DEFAULT)
 }
 
 const OPEN: &str = "<!-- editable:";
@@ -223,6 +429,72 @@ mod tests {
     #[test]
     fn cells_cannot_break_tables() {
         assert_eq!(cell("a|b\nc <b>x</b> `y` \\|"), "a\\|b<br>c &lt;b&gt;x&lt;/b&gt; &#96;y&#96; \\\\\\|");
+    }
+
+    const HOSTILE: &str = "<img src=x onerror=alert(1)> | `tick` \u{1b}]0;t\u{7}\u{1b}[2J\u{9b}\u{202e}";
+
+    fn ctx() -> serde_json::Value {
+        serde_json::json!({ "x": HOSTILE, "n": 3, "none": null, "list": [HOSTILE] })
+    }
+
+    fn no_raw(out: &str) {
+        assert!(!out.chars().any(|c| c != '\n' && ui::is_hidden(c)), "{out:?}");
+        assert!(!out.contains("<img"), "{out}");
+    }
+
+    #[test]
+    fn markdown_values_are_escaped_by_default_and_once() {
+        let src = "{{ x }}\n{{ x | md }}\n{{ x | cell }}\n{{ x | code }}\n{{ x | oneline }}\n{{ list }}\n{{ list | join(', ') | cell }}\n{{ n }} {{ none }}\n";
+        let out = render_markdown("t.md.j2", src, &ctx()).unwrap();
+        no_raw(&out);
+        assert!(
+            out.starts_with(
+                "&lt;img src=x onerror=alert(1)&gt; \\| &#96;tick&#96; ␛]0;t␇␛[2J\\\\u{9b}\\\\u{202e}\n"
+            ),
+            "{out}"
+        );
+        assert!(!out.contains("&amp;lt;"), "escaped twice: {out}");
+        assert!(out.ends_with("3 None\n"), "{out}");
+        assert_eq!(render_markdown("t.md.j2", "{{ 'checkout' | code }}", &ctx()).unwrap(), "`checkout`");
+    }
+
+    #[test]
+    fn html_values_are_escaped_with_controls_made_visible() {
+        let out = render("t.html.j2", "<p title=\"{{ x }}\">{{ x }}</p>", &ctx()).unwrap();
+        no_raw(&out);
+        assert!(out.contains("&lt;img src=x onerror=alert(1)&gt;"), "{out}");
+        // Plain-text templates (update messages) print values as they are.
+        assert_eq!(render("t.md.j2", "{{ n }}", &ctx()).unwrap(), "3");
+    }
+
+    #[test]
+    fn a_note_cannot_open_a_code_fence() {
+        assert_eq!(md("a\n```\n  ~~~x\n    ```"), "a\n\\```\n  \\~~~x\n    ```");
+        let f = fence("out ```` here\n\u{1b}[31mred");
+        assert!(f.starts_with("`````text\n") && f.ends_with("\n`````"), "{f}");
+        assert!(f.contains("␛[31mred"), "{f}");
+        assert_eq!(fence("plain"), "```text\nplain\n```");
+    }
+
+    #[test]
+    fn work_and_output_are_bounded() {
+        let tight = Limits { fuel: 10_000, output: 1_000 };
+        let loops = "{% for a in range(1000) %}{% for b in range(1000) %}{% endfor %}{% endfor %}";
+        let e = render_within(Escape::ByName, "loops.j2", loops, &ctx(), tight).unwrap_err();
+        assert!(
+            matches!(&e, Error::TemplateLimit { name, limit: TemplateLimit::Work { instructions: 10_000 } } if name == "loops.j2"),
+            "{e}"
+        );
+        let writes = "{% for a in range(1000) %}xxxxxxxxxx{% endfor %}";
+        let e = render_within(Escape::Markdown, "big.md.j2", writes, &ctx(), tight).unwrap_err();
+        assert!(
+            matches!(e, Error::TemplateLimit { limit: TemplateLimit::Output { bytes: 1_000 }, .. }),
+            "{e}"
+        );
+        assert_eq!(e.exit_code(), 2);
+        let fits =
+            render_within(Escape::ByName, "ok.j2", "{% for a in range(10) %}x{% endfor %}", &ctx(), tight);
+        assert_eq!(fits.unwrap(), "xxxxxxxxxx");
     }
 
     #[test]

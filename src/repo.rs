@@ -129,6 +129,8 @@ impl Repo {
 
     /// Commits `paths` (relative to the root) with `message`; the author is `--as` (with
     /// git's `user.email` when set) or git's configured identity. `None` when nothing changed.
+    /// The message may quote data (a title): its control characters are made visible, so
+    /// `git log` in a terminal shows them rather than obeys them (SPEC §9).
     pub fn commit_if_changed(
         &self,
         paths: &[PathBuf],
@@ -157,7 +159,8 @@ impl Repo {
             return Ok(None);
         }
         let parents: Vec<&git2::Commit> = parent.iter().collect();
-        repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        let message = crate::ui::visible_lines(message);
+        repo.commit(Some("HEAD"), &sig, &sig, &message, &tree, &parents)
             .map(Some)
             .map_err(Error::git("committing"))
     }
@@ -179,10 +182,20 @@ impl Repo {
     }
 }
 
-/// Makes `root` a git repository unless it already is one.
+/// Makes `root` a git repository unless it already is one. Its first branch is
+/// `init.defaultBranch` as git resolves it (every scope, `GIT_CONFIG_GLOBAL` included, which
+/// libgit2 alone would ignore), else libgit2's default.
 pub fn git_init(root: &Path) -> Result<()> {
     if Repository::open(root).is_err() {
-        Repository::init(root).map_err(Error::git(format!("git init {}", root.display())))?;
+        let mut opts = git2::RepositoryInitOptions::new();
+        let branch = git_config(root)
+            .and_then(|c| c.get_string("init.defaultBranch").ok())
+            .map(|b| b.trim().to_string())
+            .filter(|b| !b.is_empty() && git2::Branch::name_is_valid(b).unwrap_or(false));
+        if let Some(b) = &branch {
+            opts.initial_head(b);
+        }
+        Repository::init_opts(root, &opts).map_err(Error::git(format!("git init {}", root.display())))?;
     }
     Ok(())
 }

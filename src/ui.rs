@@ -1,14 +1,139 @@
-//! Terminal output shared by the read commands: tables and money.
+//! Terminal output shared by the read commands: tables, money, and the one function that
+//! makes text from data safe to show (SPEC §9): control characters, bidi overrides and
+//! over-long text never reach a terminal as they are.
 
+use std::borrow::Cow;
+
+use comfy_table::ContentArrangement;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{ContentArrangement, Table};
+
+/// How many characters of one value a terminal line or table cell shows. A note may be
+/// megabytes (pasted logs); the terminal gets its head and a marker, `--json` and the
+/// postmortem the whole text. Also what keeps table layout linear: comfy-table's wrapping
+/// costs grow with the square of a cell's length.
+pub const SHOWN_CHARS: usize = 500;
+
+/// What a control character (or a character that reorders text) looks like once made
+/// visible, or `None` when it is shown as it is.
+fn picture(c: char) -> Option<Cow<'static, str>> {
+    let pictured = match c {
+        // C0 controls: their Unicode control pictures, ␀ … ␟ (ESC is ␛).
+        '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32),
+        '\u{7f}' => Some('␡'),
+        _ => None,
+    };
+    if let Some(p) = pictured {
+        return Some(Cow::Owned(p.to_string()));
+    }
+    match c {
+        // C1 controls (U+009B is a CSI on some terminals), bidi embeddings, overrides and
+        // isolates (they reorder what is shown: "Trojan Source"), line and paragraph
+        // separators: named by their code point.
+        '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' => {
+            Some(Cow::Owned(format!("\\u{{{:x}}}", c as u32)))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `c` is shown as something else by [`visible`].
+pub fn is_hidden(c: char) -> bool {
+    c.is_control() || picture(c).is_some()
+}
+
+fn make_visible(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !s.chars().any(|c| is_hidden(c) && !keep(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if keep(c) {
+            out.push(c);
+        } else if c == '\r' && keep('\n') && chars.peek() == Some(&'\n') {
+            // A CRLF line end is a line end where line ends are kept.
+        } else if let Some(p) = picture(c) {
+            out.push_str(&p);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Text from data (a title, a name, a note, an error quoting a value) as it may reach a
+/// terminal or a commit message: every control character is made visible (`\u{1b}` → `␛`,
+/// `\u{7}` → `␇`, DEL → `␡`, C1 controls and bidi overrides as `\u{9b}`), so nothing from the
+/// record can move the cursor, retitle the window, clear the screen or reorder a line.
+pub fn visible(s: &str) -> Cow<'_, str> {
+    make_visible(s, |_| false)
+}
+
+/// The same for text shown as a block (a multi-line note, a command's output): its line
+/// breaks (and tabs) stay, every other control character is made visible.
+pub fn visible_lines(s: &str) -> Cow<'_, str> {
+    make_visible(s, |c| c == '\n' || c == '\t')
+}
+
+/// At most [`SHOWN_CHARS`] characters of `s`, with a marker saying how much was left out and
+/// where the whole text is. Linear in the shown part: a long tail is counted, not copied.
+pub fn shorten(s: &str) -> Cow<'_, str> {
+    match s.char_indices().nth(SHOWN_CHARS) {
+        None => Cow::Borrowed(s),
+        Some((cut, _)) => {
+            let more = s[cut..].chars().count();
+            Cow::Owned(format!(
+                "{}… [{more} more characters; full text in --json and the postmortem]",
+                &s[..cut]
+            ))
+        }
+    }
+}
+
+/// A line (or a value on one) for the terminal, built from data: shortened, then made
+/// visible whole. Lines carrying colour codes of our own are made visible before painting.
+pub fn show(s: &str) -> String {
+    visible(&shorten(s)).into_owned()
+}
+
+/// A table cell from data: shortened, then made visible; line breaks stay (a multi-line note
+/// is a multi-line cell).
+pub fn cell(s: &str) -> String {
+    visible_lines(&shorten(s)).replace('\t', "    ")
+}
+
+/// A terminal table whose every cell goes through [`cell`]: callers cannot forget.
+pub struct Table(comfy_table::Table);
 
 pub fn table(header: &[&str]) -> Table {
-    let mut t = Table::new();
+    let mut t = comfy_table::Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(header.to_vec());
-    t
+    Table(t)
+}
+
+impl Table {
+    pub fn add_row<S: AsRef<str>>(&mut self, cells: impl IntoIterator<Item = S>) -> &mut Self {
+        self.0.add_row(cells.into_iter().map(|c| cell(c.as_ref())).collect::<Vec<_>>());
+        self
+    }
+
+    /// The width the table was told to fit, if any (else the terminal's, when there is one).
+    pub fn width(&self) -> Option<u16> {
+        self.0.width()
+    }
+
+    pub fn set_width(&mut self, width: u16) -> &mut Self {
+        self.0.set_width(width);
+        self
+    }
+}
+
+impl std::fmt::Display for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// `1234567.0` → `USD 1,234,567`: for the terminal and the postmortem alike.
@@ -25,21 +150,36 @@ pub fn money(amount: f64, currency: &str) -> String {
     format!("{currency} {sign}{grouped}")
 }
 
-/// Text from data (titles, notes, paths, what git said) as a terminal may show it: control
-/// characters become visible pictures (ESC → ␛), so data can neither move the cursor, retitle
-/// the window nor clear the screen.
-pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
-        return std::borrow::Cow::Borrowed(s);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(visible("a\u{1b}]0;x\u{7}\u{1b}[2Jb"), "a␛]0;x␇␛[2Jb");
+        assert_eq!(visible("\u{0}\u{7f}\u{9b}\u{202e}\u{2066}"), "␀␡\\u{9b}\\u{202e}\\u{2066}");
+        assert_eq!(visible("two\nlines\t"), "two␊lines␉");
+        assert!(matches!(visible("plain — ünïcode 日本"), Cow::Borrowed(_)));
     }
-    std::borrow::Cow::Owned(
-        s.chars()
-            .map(|c| match c {
-                '\u{7f}' => '\u{2421}',
-                c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
-                c if c.is_control() => '\u{fffd}',
-                c => c,
-            })
-            .collect(),
-    )
+
+    #[test]
+    fn blocks_keep_their_line_breaks_only() {
+        assert_eq!(visible_lines("a\r\nb\n\u{1b}[31mc\rd"), "a\nb\n␛[31mc␍d");
+    }
+
+    #[test]
+    fn nothing_hidden_survives() {
+        let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        assert!(!visible(&all).chars().any(is_hidden));
+        assert!(!visible_lines(&all).chars().any(|c| is_hidden(c) && c != '\n' && c != '\t'));
+    }
+
+    #[test]
+    fn long_text_is_shortened_with_a_marker() {
+        let long = "é".repeat(SHOWN_CHARS + 7);
+        let short = shorten(&long);
+        assert!(short.starts_with(&"é".repeat(SHOWN_CHARS)));
+        assert!(short.ends_with("… [7 more characters; full text in --json and the postmortem]"), "{short}");
+        assert_eq!(shorten("short"), "short");
+    }
 }

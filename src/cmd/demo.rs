@@ -201,8 +201,8 @@ pub fn run(ctx: &crate::ctx::Ctx, output: Option<PathBuf>) -> Result<u8> {
     if let Some(oid) = postmortem::commit(&repo, &inc, None)? {
         let (subject, author) = repo.describe_commit(oid)?;
         eprintln!("commit {oid}");
-        eprintln!("Author: {author}");
-        eprintln!("\n    {subject}\n");
+        eprintln!("Author: {}", crate::ui::show(&author));
+        eprintln!("\n    {}\n", crate::ui::show(&subject));
     }
     let path = std::fs::canonicalize(&path).unwrap_or(path);
     eprintln!(

@@ -21,8 +21,12 @@ pub fn run(ctx: &Ctx, fix: bool) -> Result<u8> {
     } else {
         for f in &findings {
             match &f.outcome {
-                Some(outcome) => println!("{}: {}: {outcome}", f.location(), f.message),
-                None => println!("{}: {}; {}", f.location(), f.message, f.hint),
+                Some(outcome) => {
+                    println!("{}", crate::ui::show(&format!("{}: {}: {outcome}", f.location(), f.message)));
+                }
+                None => {
+                    println!("{}", crate::ui::show(&format!("{}: {}; {}", f.location(), f.message, f.hint)))
+                }
             }
         }
         let n = findings.len();

@@ -15,6 +15,7 @@ use crate::prompt;
 use crate::repo::Repo;
 use crate::state::{Moments, State};
 use crate::timefmt;
+use crate::ui;
 
 /// The longest title, in characters after trimming: a title is the line customers would
 /// recognise, and it heads every list, card and postmortem; details go in the log.
@@ -122,7 +123,9 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     }
     println!("Opened {id}");
     match runbook {
-        Some(r) => println!("Runbook: {r}. Next: `incident walk` (or `incident status`)."),
+        Some(r) => {
+            println!("{}", ui::show(&format!("Runbook: {r}. Next: `incident walk` (or `incident status`).")))
+        }
         None => println!(
             "No runbook attached. Next: `incident walk --runbook ID`, or log as you go with `incident log`."
         ),
@@ -149,7 +152,7 @@ fn ask_title() -> Result<String> {
         }
         match check_length(&title) {
             Ok(()) => return Ok(title),
-            Err(e) => eprintln!("{e}"),
+            Err(e) => eprintln!("{}", ui::show(&e.to_string())),
         }
     }
 }
@@ -245,7 +248,7 @@ fn choose_services(ctx: &Ctx, repo: &Repo, given: Vec<String>) -> Result<Vec<Str
         return Ok(given);
     }
     let ids: Vec<&String> = declared.keys().collect();
-    let items: Vec<String> = declared.iter().map(|(k, s)| format!("{k}  {}", s.name)).collect();
+    let items: Vec<String> = declared.iter().map(|(k, s)| ui::show(&format!("{k}  {}", s.name))).collect();
     let picked = MultiSelect::new()
         .with_prompt("Affected services (space to pick, enter to confirm)")
         .items(&items)
@@ -273,10 +276,12 @@ fn choose_runbook(
     }
     if !ctx.interactive {
         let ids: Vec<&str> = matching.iter().map(|r| r.id.as_str()).collect();
-        eprintln!("hint: runbooks for these services: {} (pass --runbook ID)", ids.join(", "));
+        let hint = format!("hint: runbooks for these services: {} (pass --runbook ID)", ids.join(", "));
+        eprintln!("{}", ui::show(&hint));
         return Ok(None);
     }
-    let mut items: Vec<String> = matching.iter().map(|r| format!("{}  {}", r.id, r.title)).collect();
+    let mut items: Vec<String> =
+        matching.iter().map(|r| ui::show(&format!("{}  {}", r.id, r.title))).collect();
     items.push("none for now".into());
     let i = Select::new().with_prompt("Runbook").items(&items).default(0).interact()?;
     Ok(matching.get(i).map(|r| r.id.clone()))

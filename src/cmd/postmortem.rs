@@ -45,7 +45,7 @@ pub fn run(
                 "committed {} postmortem: {} {}",
                 &oid.to_string()[..12],
                 inc.id,
-                render::oneline(&inc.title)
+                crate::ui::show(&render::oneline(&inc.title))
             ),
             None => eprintln!("postmortem unchanged since the last commit; nothing to commit"),
         }

@@ -86,7 +86,7 @@ fn human_report(r: &stats::Report) {
         timefmt::table(r.until),
         human(f.period_s),
         if r.include_drills { "Drills included" } else { "Drills left out" },
-        r.downtime_severities.join(", "),
+        ui::show(&r.downtime_severities.join(", ")),
     );
     let mut t = ui::table(&["Figure", "Value"]);
     let overruns: Vec<String> =
@@ -116,7 +116,7 @@ fn human_report(r: &stats::Report) {
     }
 }
 
-fn groups_table(by: &str, groups: &[Group], average: Option<&stats::Average>) -> comfy_table::Table {
+fn groups_table(by: &str, groups: &[Group], average: Option<&stats::Average>) -> ui::Table {
     let first = match by {
         "month" => "Month",
         "severity" => "Severity",

@@ -16,24 +16,30 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
     }
     let sum = &s.summary;
     let drill = if sum.drill { " · DRILL" } else { "" };
-    println!("{}  {}", sum.id, sum.title);
-    println!(
+    println!("{}", ui::show(&format!("{}  {}", sum.id, sum.title)));
+    let line = format!(
         "{} · {} · phase {} · commander {}{drill}",
         sum.severity,
         sum.state.name(),
         sum.phase,
         sum.commander.as_deref().unwrap_or("—")
     );
+    println!("{}", ui::show(&line));
     if !sum.services.is_empty() {
         let names: Vec<&str> = sum.services.iter().map(|id| repo.config.service_name(id)).collect();
-        println!("services: {}", names.join(", "));
+        println!("{}", ui::show(&format!("services: {}", names.join(", "))));
     }
     if let Some(sync) = &s.sync {
         println!("{}", sync_line(sync, ctx.now));
     }
     match (&s.next_step, &s.runbook) {
-        (Some(step), Some(rb)) => println!("next step ({rb}, {}): {} — {}", step.phase, step.id, step.title),
-        (None, Some(rb)) => println!("runbook {rb}: every step is settled"),
+        (Some(step), Some(rb)) => {
+            println!(
+                "{}",
+                ui::show(&format!("next step ({rb}, {}): {} — {}", step.phase, step.id, step.title))
+            );
+        }
+        (None, Some(rb)) => println!("{}", ui::show(&format!("runbook {rb}: every step is settled"))),
         _ => {}
     }
     let mut phases = ui::table(&["Phase", "Budget", "Actual", ""]);
@@ -72,20 +78,21 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
         println!("next stakeholder update due {} UTC (in {})", timefmt::table(c.due_at), human(c.due_in_s));
     }
     for o in &s.overdue {
-        println!("OVERDUE: {o}");
+        println!("{}", ui::show(&format!("OVERDUE: {o}")));
     }
     let undelivered = report::undelivered(&inc, &repo.config);
     if !undelivered.is_empty() {
         println!("NOT DELIVERED: {} update(s); `incident update --retry` tries again", undelivered.len());
         for u in undelivered {
             let last = u.last_outcome.as_deref().unwrap_or("not tried");
-            println!(
+            let line = format!(
                 "  {} on {} ({} attempts: {last}): {}",
                 &u.id[..u.id.len().min(8)],
                 u.channel,
                 u.attempts,
                 render_line(&u.message)
             );
+            println!("{}", ui::show(&line));
         }
     }
     Ok(0)

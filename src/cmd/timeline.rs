@@ -24,7 +24,7 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, ids: bool) -> Result<u8> {
         }
         t.add_row(row);
     }
-    println!("{}  {}", inc.id, inc.title);
+    println!("{}", ui::show(&format!("{}  {}", inc.id, inc.title)));
     println!("{t}");
     Ok(0)
 }

@@ -102,10 +102,11 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
         }
         Delivered::Yes => Ok(0),
         Delivered::No => {
-            eprintln!(
+            let line = format!(
                 "update {} is logged but not delivered to {channel}; `incident update --retry` tries again",
                 short(&record.id)
             );
+            eprintln!("{}", ui::show(&line));
             Ok(1)
         }
     }
@@ -135,7 +136,7 @@ fn retry(ctx: &Ctx) -> Result<u8> {
             Ok(Delivered::Yes | Delivered::NoTarget) => {}
             Ok(Delivered::No) => failed += 1,
             Err(e @ Error::Undeliverable { .. }) => {
-                eprintln!("{e}");
+                eprintln!("{}", ui::show(&e.to_string()));
                 failed += 1;
             }
             Err(e) => return Err(e),
@@ -339,7 +340,7 @@ fn confirm(ctx: &Ctx, text: String) -> Result<String> {
     if ctx.global.yes || !ctx.interactive {
         return Ok(text);
     }
-    eprintln!("\n{text}\n");
+    eprintln!("\n{}\n", ui::visible_lines(&text));
     if ctx.confirm("Send this update?", "update --template")? {
         return Ok(text);
     }

@@ -15,6 +15,7 @@ use crate::repo::Repo;
 use crate::respond;
 use crate::runbook::{PlacedStep, Runbook};
 use crate::state::Incident;
+use crate::ui;
 
 const HINT: &str = "in scripts use `incident step done|skip|fail STEP`, `incident step run STEP --yes` and `incident phase next`";
 
@@ -30,10 +31,11 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
         let inc = ctx.load(&repo, &id)?;
         let plan = Plan::compute(&rb, &inc);
         let Some(cur) = plan.current_step() else {
-            println!(
+            let line = format!(
                 "Every step of runbook {} is settled. When the service is healthy: `incident resolve`.",
                 rb.id
             );
+            println!("{}", ui::show(&line));
             return Ok(0);
         };
         if !ctx.interactive {
@@ -47,7 +49,10 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
         }
         show(&turn, &repo, &inc, &rb, &plan, cur);
         if !act(&turn, &repo, &inc, cur)? {
-            println!("Left the walk; `incident walk` resumes at step {}.", cur.step.id);
+            println!(
+                "{}",
+                ui::show(&format!("Left the walk; `incident walk` resumes at step {}.", cur.step.id))
+            );
             return Ok(0);
         }
     }
@@ -69,7 +74,8 @@ fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<
             if !ctx.interactive || options.is_empty() {
                 return Err(Error::NoRunbook { id: inc.id.clone(), available: ids });
             }
-            let items: Vec<String> = options.iter().map(|r| format!("{}  {}", r.id, r.title)).collect();
+            let items: Vec<String> =
+                options.iter().map(|r| ui::show(&format!("{}  {}", r.id, r.title))).collect();
             let i = Select::new().with_prompt("Which runbook fits?").items(&items).default(0).interact()?;
             ids[i].clone()
         }
@@ -79,7 +85,7 @@ fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<
     }
     let event = ctx.event(repo, Body::Runbook { runbook: chosen.clone() })?;
     ctx.append(repo, &inc.id, &[event])?;
-    println!("runbook {chosen} attached");
+    println!("{}", ui::show(&format!("runbook {chosen} attached")));
     Ok(())
 }
 
@@ -102,7 +108,7 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
         let run = if cur.step.run.is_some() { "r run, " } else { "" };
         format!("d done, s skip, f fail, {run}n note, q quit")
     } else {
-        format!("answer {}; or s skip, n note, q quit", answers.join("/"))
+        ui::show(&format!("answer {}; or s skip, n note, q quit", answers.join("/")))
     };
     let outcome = |o, choice| respond::record_outcome(ctx, repo, inc, cur, o, None, choice).map(|_| true);
     loop {
@@ -152,9 +158,12 @@ fn after_failure(
 ) -> Result<bool> {
     let expected = cur.step.expect_exit.unwrap_or(0);
     let code = exit.map_or_else(|| "was killed by a signal".to_string(), |c| format!("exited {c}"));
-    println!("The command {code} (expected {expected}): step {} failed.", cur.step.id);
+    println!(
+        "{}",
+        ui::show(&format!("The command {code} (expected {expected}): step {} failed.", cur.step.id))
+    );
     let jump = cur.step.on_fail.as_deref().map(|t| format!("j go to {t} (on_fail), ")).unwrap_or_default();
-    let menu = format!("r retry, f mark failed and go on, {jump}n note, s skip, q quit");
+    let menu = ui::show(&format!("r retry, f mark failed and go on, {jump}n note, s skip, q quit"));
     loop {
         let Some(input) = prompt::line(&format!("{menu} >"))? else {
             return Ok(false);

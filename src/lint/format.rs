@@ -50,13 +50,15 @@ fn human(findings: &[Finding], files: usize, color: bool) -> String {
             "{}: {}: {} {}",
             paint(color, "1", &format!("{}:{}:{}", f.file, f.line, f.column)),
             paint(color, code, label),
-            f.message,
+            // Messages quote values and the source line is the file's own: a runbook from a
+            // pull request may hold escapes, shown here, never obeyed (SPEC §9).
+            crate::ui::visible(&f.message),
             paint(color, "2", &format!("[{}]", f.rule))
         );
         if let Some(src) = lines.get(f.line - 1) {
             let gutter = f.line.to_string().len();
             let _ = writeln!(out, "{:>gutter$} |", "");
-            let _ = writeln!(out, "{} | {src}", f.line);
+            let _ = writeln!(out, "{} | {}", f.line, crate::ui::visible_lines(src));
             let caret_at: String =
                 src.chars().take(f.column - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
             let _ = writeln!(out, "{:>gutter$} | {caret_at}{}", "", paint(color, code, "^"));

@@ -88,6 +88,11 @@ fn usage_and_input_errors_exit_2_with_their_kind() {
     std::fs::write(env.dir.path().join("bad.md.j2"), "{% if %}").unwrap();
     let bad = env.dir.path().join("bad.md.j2");
     run(&["postmortem", "--no-commit", "--template", bad.to_str().unwrap()], 2, "template");
+    // A template stopped at its limit is input the user can fix (issue 13).
+    let huge = env.dir.path().join("huge.md.j2");
+    std::fs::write(&huge, "{% for i in range(100000) %}{{ 'x' * 100000 }}{% endfor %}").unwrap();
+    run(&["postmortem", "--no-commit", "--template", huge.to_str().unwrap()], 2, "template-limit");
+    expect(&env, &["status", "-i", ""], 2, "empty-id");
     run(&["resolve"], 0, "");
     run(&["severity", "SEV2"], 2, "not-open");
     run(&["close"], 0, "");

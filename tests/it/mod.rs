@@ -7,6 +7,7 @@ mod cli_docs;
 mod doctor;
 mod errors;
 mod exit_codes;
+mod hostile_output;
 mod lifecycle;
 mod lint;
 mod lint_robust;
