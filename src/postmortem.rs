@@ -54,6 +54,8 @@ struct CommandRow {
     step: String,
     command: String,
     exit_code: Option<i32>,
+    /// How it ended when it has no exit code: timed out, interrupted, killed by a signal.
+    ended: Option<String>,
     expected: i32,
     ok: bool,
     at: DateTime<Utc>,
@@ -290,6 +292,10 @@ fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
                 step: c.step.clone(),
                 command: c.command.clone(),
                 exit_code: c.exit_code,
+                ended: c
+                    .exit_code
+                    .is_none()
+                    .then(|| crate::runner::ending(None, c.timed_out_s, c.interrupted)),
                 expected,
                 ok: c.exit_code == Some(expected),
                 at: c.at,
