@@ -98,7 +98,8 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
     if let Some(failed) = respond::failed_run(inc, cur) {
         let how = match failed.exit_code {
             Some(c) => format!("exited {c}"),
-            None => crate::runner::ending(None, failed.timed_out_s, failed.interrupted),
+            None if failed.timed_out_s.is_some() => crate::runner::ending(None, failed.timed_out_s, false),
+            None => format!("was {}", crate::runner::ending(None, None, failed.interrupted)),
         };
         return after_failure(ctx, repo, inc, cur, &how);
     }
