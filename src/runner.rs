@@ -177,10 +177,34 @@ fn signal_group(group: libc::pid_t, signal: libc::c_int) {
     }
 }
 
-/// Whether any process of the group is left (zombies not yet reaped count).
+/// Whether any process of the group still runs. A member that died but is not yet reaped
+/// (the command's own children are reparented to init, which reaps when it gets to it) does
+/// not count: where `/proc` can be read, the group's members are looked at one by one.
 fn group_alive(group: libc::pid_t) -> bool {
     // SAFETY: signal 0 only checks that the group exists.
-    group > 0 && unsafe { libc::kill(-group, 0) } == 0
+    if group <= 0 || unsafe { libc::kill(-group, 0) } != 0 {
+        return false;
+    }
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return true;
+    };
+    entries.filter_map(|e| e.ok()).any(|e| {
+        let name = e.file_name();
+        if !name.to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())) {
+            return false;
+        }
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            return false;
+        };
+        // `pid (comm) state ppid pgrp …`; comm may hold spaces and parentheses.
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            return false;
+        };
+        let mut fields = rest.split_whitespace();
+        let state = fields.next().unwrap_or("Z");
+        let pgrp = fields.nth(1).and_then(|p| p.parse::<libc::pid_t>().ok());
+        pgrp == Some(group) && !matches!(state, "Z" | "X")
+    })
 }
 
 /// The command's stdout and stderr, read as data arrives on either.
