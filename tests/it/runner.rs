@@ -107,6 +107,8 @@ fn unbounded_output_is_capped_with_bounded_memory() {
     if code.is_none() {
         let _ = child.kill();
     }
+    // Reaped either way (try_wait above already has when it exited).
+    let _ = child.wait();
     assert_eq!(code, Some(1), "a timed-out command is a failed check (after {elapsed:?})");
     assert!(peak > 0, "never read the memory of the running process");
     assert!(peak < 200 * 1024, "peak memory {peak} KiB");
