@@ -83,28 +83,16 @@ pub fn run(command: &str, inc: &Incident, repo_root: &Path, timeout: Duration) -
     let mut pipes = Pipes::new(child.stdout.take(), child.stderr.take());
     let mut capture = Capture::new();
     let deadline = start + timeout;
-    let mut exited: Option<(ExitStatus, Instant)> = None;
-    let stop = loop {
-        if exited.is_none()
-            && let Some(status) = child.try_wait()?
-        {
-            exited = Some((status, Instant::now()));
+    let (stop, exited) = match watch(&mut child, &mut pipes, &mut capture, &sigint, deadline) {
+        Ok(seen) => seen,
+        Err(e) => {
+            // Whatever went wrong reading, nothing of the command is left running.
+            let _ = kill_group(group, &mut child, &mut pipes, &mut capture);
+            return Err(e);
         }
-        match exited {
-            Some(_) if !pipes.open() => break None,
-            Some((_, at)) if at.elapsed() >= DRAIN_GRACE => break None,
-            _ => {}
-        }
-        if sigint.fired() {
-            break Some(Stop::Interrupted);
-        }
-        if Instant::now() >= deadline {
-            break Some(Stop::TimedOut);
-        }
-        pipes.pump(&mut capture, TICK_MS)?;
     };
     let status = match (stop, exited) {
-        (None, Some((status, _))) => status,
+        (None, Some(status)) => status,
         _ => kill_group(group, &mut child, &mut pipes, &mut capture)?,
     };
     drop(sigint);
@@ -129,6 +117,38 @@ pub fn ending(exit_code: Option<i32>, timed_out_s: Option<u64>, interrupted: boo
         }
         (None, None, true) => "interrupted (Ctrl-C)".to_string(),
         (None, None, false) => "killed by a signal".to_string(),
+    }
+}
+
+/// Reads the output until the shell exited and its output ended (or [`DRAIN_GRACE`] passed
+/// since it exited), the deadline passed, or Ctrl-C was pressed. Bounded by the deadline:
+/// each turn waits at most [`TICK_MS`].
+fn watch(
+    child: &mut Child,
+    pipes: &mut Pipes,
+    capture: &mut Capture,
+    sigint: &Interrupt,
+    deadline: Instant,
+) -> std::io::Result<(Option<Stop>, Option<ExitStatus>)> {
+    let mut exited: Option<(ExitStatus, Instant)> = None;
+    loop {
+        if exited.is_none()
+            && let Some(status) = child.try_wait()?
+        {
+            exited = Some((status, Instant::now()));
+        }
+        match exited {
+            Some((status, _)) if !pipes.open() => return Ok((None, Some(status))),
+            Some((status, at)) if at.elapsed() >= DRAIN_GRACE => return Ok((None, Some(status))),
+            _ => {}
+        }
+        if sigint.fired() {
+            return Ok((Some(Stop::Interrupted), exited.map(|e| e.0)));
+        }
+        if Instant::now() >= deadline {
+            return Ok((Some(Stop::TimedOut), exited.map(|e| e.0)));
+        }
+        pipes.pump(capture, TICK_MS)?;
     }
 }
 
