@@ -552,6 +552,22 @@ mod tests {
         assert!(text.starts_with("start\n") && text.ends_with("end\n"), "{text}");
     }
 
+    /// Regression (found by the `output` fuzz target, whose check took the output's own
+    /// `[… ` for the marker): output may imitate the marker, and the real one, with the true
+    /// count, still stands at the seam.
+    #[test]
+    fn output_imitating_the_marker_keeps_the_real_one() {
+        let forged = "[… ".repeat(6000);
+        let (text, cut) = captured(&[forged.as_bytes()]);
+        assert!(cut);
+        // The forged text has no line break: the one before the marker is the capture's.
+        let real = Regex::new(r"\n\[… (\d+) bytes of output dropped …\]\n").unwrap();
+        let found: Vec<_> = real.captures_iter(&text).collect();
+        assert_eq!(found.len(), 1, "{text}");
+        let dropped: usize = found[0][1].parse().unwrap();
+        assert_eq!(dropped + text.len() - found[0][0].len(), forged.len());
+    }
+
     #[test]
     fn utf8_cut_mid_character_is_not_mangled() {
         let (text, cut) = captured(&["é".repeat(OUTPUT_CAP).as_bytes()]);
