@@ -77,7 +77,18 @@ case_huge_template_output() {
 	measure "postmortem, 10 GB template output (exit 2)" "$bin" --repo "$repo" postmortem --no-commit
 }
 
-cases=(timeline_3mb_note nested_loop_template huge_template_output)
+# `step run` on a step `run: yes` with `timeout: 5s`: endless output. Memory must stay flat
+# (head and tail kept, the middle dropped) and the timeout must end it.
+case_yes_5s() {
+	local repo="$work/yes"
+	"$bin" init "$repo" >/dev/null
+	printf 'id: hostile\ntitle: Hostile\nservices: [web]\nseverities: [SEV2]\nphases:\n  detect:\n    steps:\n      - id: flood\n        title: Endless output\n        run: yes\n        timeout: 5s\n' \
+		>"$repo/runbooks/hostile.yaml"
+	(cd "$repo" && "$bin" open "Checkout 500" --severity SEV2 --service web --runbook hostile >/dev/null)
+	measure "step run, run: yes with timeout: 5s" "$bin" --repo "$repo" step run flood --yes
+}
+
+cases=(yes_5s timeline_3mb_note nested_loop_template huge_template_output)
 [ $# -gt 0 ] && cases=("$@")
 for c in "${cases[@]}"; do
 	"case_$c"

@@ -146,6 +146,10 @@ pub enum Body {
     },
     Runbook {
         runbook: String,
+        /// SHA-256 (hex) of the runbook file when attached, so that a later change to it is
+        /// flagged before one of its commands runs. Absent in logs written before.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sha256: Option<String>,
     },
     Phase {
         phase: Phase,
@@ -174,6 +178,18 @@ pub enum Body {
         /// The runbook the step belongs to (several may be attached).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         runbook: Option<String>,
+        /// The limit it ran under, in seconds (absent in logs written before timeouts).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_s: Option<u64>,
+        /// Killed at that limit (`exit_code` is then null).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        timed_out: bool,
+        /// Killed because the responder pressed Ctrl-C (`exit_code` is then null).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        interrupted: bool,
+        /// SHA-256 (hex) of the runbook file the command was read from.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runbook_sha256: Option<String>,
     },
     Action {
         title: String,
@@ -692,17 +708,31 @@ impl Body {
             Body::Step { step, phase, outcome, choice, note, runbook } => {
                 Body::Step { step, phase, outcome, choice, note: ro(note), runbook }
             }
-            Body::Command { step, command, exit_code, output, truncated, duration_ms, runbook } => {
-                Body::Command {
-                    step,
-                    command: r(command),
-                    exit_code,
-                    output: r(output),
-                    truncated,
-                    duration_ms,
-                    runbook,
-                }
-            }
+            Body::Command {
+                step,
+                command,
+                exit_code,
+                output,
+                truncated,
+                duration_ms,
+                runbook,
+                timeout_s,
+                timed_out,
+                interrupted,
+                runbook_sha256,
+            } => Body::Command {
+                step,
+                command: r(command),
+                exit_code,
+                output: r(output),
+                truncated,
+                duration_ms,
+                runbook,
+                timeout_s,
+                timed_out,
+                interrupted,
+                runbook_sha256,
+            },
             Body::Action { title, owner, due, action_type, link } => {
                 Body::Action { title: r(title), owner, due, action_type, link: ro(link) }
             }
@@ -760,7 +790,8 @@ mod tests {
             Body::Mark { milestone: Milestone::Mitigated },
             Body::Severity { from: "SEV2".into(), to: "SEV1".into(), reason: Some("r".into()) },
             Body::Role { role: "commander".into(), name: "A".into() },
-            Body::Runbook { runbook: "bad-deploy".into() },
+            Body::Runbook { runbook: "bad-deploy".into(), sha256: None },
+            Body::Runbook { runbook: "bad-deploy".into(), sha256: Some("cd".repeat(32)) },
             Body::Phase { phase: Phase::Assess },
             Body::Step {
                 step: "s".into(),
@@ -778,6 +809,23 @@ mod tests {
                 truncated: true,
                 duration_ms: 12,
                 runbook: None,
+                timeout_s: None,
+                timed_out: false,
+                interrupted: false,
+                runbook_sha256: None,
+            },
+            Body::Command {
+                step: "s".into(),
+                command: "yes".into(),
+                exit_code: None,
+                output: "y\n[… 9 bytes of output dropped …]\ny\n".into(),
+                truncated: true,
+                duration_ms: 5012,
+                runbook: Some("bad-deploy".into()),
+                timeout_s: Some(5),
+                timed_out: true,
+                interrupted: false,
+                runbook_sha256: Some("ab".repeat(32)),
             },
             Body::Action {
                 title: "a".into(),
@@ -831,6 +879,21 @@ mod tests {
             let back: Event = serde_json::from_str(&line).unwrap();
             assert_eq!(back, e, "{line}");
         }
+    }
+
+    /// Logs written before timeouts and runbook digests still read, with the new fields at
+    /// their defaults.
+    #[test]
+    fn command_and_runbook_events_of_older_logs_still_read() {
+        let old = r#"{"id":"a","at":"2026-11-27T14:02:00Z","by":"me","kind":"command","step":"s","command":"ls","exit_code":0,"output":"o","truncated":false,"duration_ms":3}"#;
+        let e: Event = serde_json::from_str(old).unwrap();
+        assert!(matches!(
+            e.body,
+            Body::Command { timeout_s: None, timed_out: false, interrupted: false, runbook_sha256: None, .. }
+        ));
+        let old = r#"{"id":"b","at":"2026-11-27T14:02:00Z","by":"me","kind":"runbook","runbook":"r"}"#;
+        let e: Event = serde_json::from_str(old).unwrap();
+        assert!(matches!(e.body, Body::Runbook { sha256: None, .. }));
     }
 
     fn line(body: Body) -> String {

@@ -96,6 +96,7 @@ pub fn runbooks(dir: &Path, cx: &Context) -> Loaded {
                 continue;
             }
         };
+        loaded.digests.insert(path.clone(), sha256(text.as_bytes()));
         let (doc, errors) = lint::read_checked(&path, text, cx);
         docs.push(doc.summary());
         read.push((path, doc, errors));
@@ -115,6 +116,20 @@ pub fn runbooks(dir: &Path, cx: &Context) -> Loaded {
 /// The runbook `id` from `dir`, or an error naming the known ones and the unreadable files.
 pub fn runbook(dir: &Path, id: &str, cx: &Context) -> Result<Runbook> {
     runbooks(dir, cx).take(id)
+}
+
+/// The runbook `id` from `dir` with the SHA-256 (hex) of the very bytes it was read from:
+/// what `runbook` events record, and what a command's runbook is compared against.
+pub fn runbook_with_digest(dir: &Path, id: &str, cx: &Context) -> Result<(Runbook, String)> {
+    let loaded = runbooks(dir, cx);
+    let digest = loaded.digest(id).unwrap_or_default().to_string();
+    loaded.take(id).map(|r| (r, digest))
+}
+
+/// SHA-256 of `bytes`, in lowercase hex.
+pub fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The incident's runbook, loaded as `lint` would accept it.

@@ -46,7 +46,7 @@ pub fn describe(e: &Event) -> String {
         Body::Mark { milestone } => format!("Marked {}", milestone.name()),
         Body::Severity { from, to, reason } => describe_severity(from, to, reason.as_deref()),
         Body::Role { role, name } => format!("{name} is {role}"),
-        Body::Runbook { runbook } => format!("Runbook {runbook} attached"),
+        Body::Runbook { runbook, .. } => format!("Runbook {runbook} attached"),
         Body::Phase { phase } => format!("Phase {phase} started"),
         Body::Step { step, outcome, choice, note, .. } => {
             let mut s = format!("Step {step} {}", outcome.name());
@@ -58,8 +58,11 @@ pub fn describe(e: &Event) -> String {
             }
             s
         }
-        Body::Command { step, command, exit_code, duration_ms, .. } => {
-            let code = exit_code.map_or_else(|| "killed by a signal".to_string(), |c| format!("exit {c}"));
+        Body::Command {
+            step, command, exit_code, duration_ms, timeout_s, timed_out, interrupted, ..
+        } => {
+            let code =
+                crate::runner::ending(*exit_code, timed_out.then(|| timeout_s.unwrap_or(0)), *interrupted);
             format!("Step {step} ran: {command} → {code} in {}", timefmt::human_ms(*duration_ms))
         }
         Body::Action { title, owner, link, .. } => match link {

@@ -54,6 +54,8 @@ struct CommandRow {
     step: String,
     command: String,
     exit_code: Option<i32>,
+    /// How it ended when it has no exit code: timed out, interrupted, killed by a signal.
+    ended: Option<String>,
     expected: i32,
     ok: bool,
     at: DateTime<Utc>,
@@ -290,6 +292,10 @@ fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
                 step: c.step.clone(),
                 command: c.command.clone(),
                 exit_code: c.exit_code,
+                ended: c
+                    .exit_code
+                    .is_none()
+                    .then(|| crate::runner::ending(None, c.timed_out_s, c.interrupted)),
                 expected,
                 ok: c.exit_code == Some(expected),
                 at: c.at,
@@ -405,7 +411,7 @@ mod tests {
             Body::Note { text: v.into() },
             Body::Severity { from: v.into(), to: format!("{v}2"), reason: Some(v.into()) },
             Body::Role { role: v.into(), name: v.into() },
-            Body::Runbook { runbook: "dns-failure".into() },
+            Body::Runbook { runbook: "dns-failure".into(), sha256: Some(v.into()) },
             Body::Step {
                 step: step.clone(),
                 phase: Phase::Detect,
@@ -422,6 +428,10 @@ mod tests {
                 truncated: false,
                 duration_ms: 1,
                 runbook: rb,
+                timeout_s: Some(5),
+                timed_out: true,
+                interrupted: false,
+                runbook_sha256: Some(v.into()),
             },
             Body::Action {
                 title: v.into(),

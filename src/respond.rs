@@ -74,25 +74,67 @@ pub fn failed_run<'a>(inc: &'a Incident, placed: PlacedStep<'a>) -> Option<&'a c
         .filter(|c| c.exit_code != Some(expected))
 }
 
-/// Runs a step's command after confirmation and logs its exit code and redacted output.
-/// Returns 1 when the exit code is not the one the step expects.
+/// The command as the responder sees it before confirming: exactly the text `sh -c` gets
+/// (a final line break aside), continuation lines indented under the `$`.
+pub fn shown_command(command: &str) -> String {
+    let text = command.strip_suffix('\n').unwrap_or(command);
+    // Exactly as it will run, never shortened; a control character in it is shown, not obeyed.
+    format!("$ {}", crate::ui::visible_lines(text).replace('\n', "\n  "))
+}
+
+/// When runbook `id` was attached, if its file's digest then differs from `digest` now; `None`
+/// when it is unchanged, or when the log predates digests and cannot tell.
+pub fn changed_since_attached(
+    inc: &Incident,
+    id: &str,
+    digest: &str,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    match inc.attached.get(id) {
+        Some((Some(then), at)) if then != digest => Some(*at),
+        _ => None,
+    }
+}
+
+/// Runs a step's command after showing it and asking for confirmation, and logs how it ended
+/// and its redacted, capped output. The command comes from the runbook file as it is now, and
+/// a file changed since it was attached is flagged before anything runs (SPEC §9). Returns 1
+/// when the exit code is not the one the step expects, or the command timed out or was
+/// interrupted with Ctrl-C (which ends the command, not the tool).
 pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_>) -> Result<u8> {
-    let step = placed.step;
+    inc.require_open()?;
+    let cx = crate::load::context(&repo.config);
+    let (current, digest) = crate::load::runbook_with_digest(&repo.runbooks_dir(), placed.runbook, &cx)?;
+    let step = current.step(&placed.step.id)?.step;
     let Some(command) = step.run.as_deref() else {
         return Err(Error::NoCommand { step: step.id.clone() });
     };
-    inc.require_open()?;
-    ctx.say(format!("$ {command}"));
-    if !ctx.confirm("Run this command?", &format!("running step {}'s command", step.id))? {
+    let changed = changed_since_attached(inc, &current.id, &digest);
+    ctx.say(shown_command(command));
+    if let Some(at) = changed {
+        eprintln!(
+            "warning: runbook {} changed since it was attached at {}; the command shown is the current file's (`incident runbook attach {}` accepts the file as it is now)",
+            current.id,
+            timefmt::rfc3339(at),
+            current.id
+        );
+    }
+    let question = if changed.is_some() {
+        "The runbook changed since it was attached. Run this command?"
+    } else {
+        "Run this command?"
+    };
+    if !ctx.confirm(question, &format!("running step {}'s command", step.id))? {
         ctx.say("not run");
         return Ok(0);
     }
-    let ran =
-        runner::run(command, inc, &repo.root).map_err(|source| Error::Spawn { program: "sh", source })?;
+    let timeout = step.timeout();
+    let ran = runner::run(command, inc, &repo.root, timeout)
+        .map_err(|source| Error::Spawn { program: "sh", source })?;
     if !ran.output.is_empty() {
         ctx.say(ran.output.strip_suffix('\n').unwrap_or(&ran.output));
     }
     let expected = step.expect_exit.unwrap_or(0);
+    let timeout_s = timeout.as_secs();
     let event = ctx.event(
         repo,
         Body::Command {
@@ -102,33 +144,53 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
             output: ran.output,
             truncated: ran.truncated,
             duration_ms: ran.duration_ms,
-            runbook: Some(placed.runbook.to_string()),
+            runbook: Some(current.id.clone()),
+            timeout_s: Some(timeout_s),
+            timed_out: ran.timed_out,
+            interrupted: ran.interrupted,
+            runbook_sha256: Some(digest),
         },
     )?;
     ctx.append(repo, &inc.id, std::slice::from_ref(&event))?;
+    let ending = runner::ending(ran.exit_code, ran.timed_out.then_some(timeout_s), ran.interrupted);
     let (said, code) = match ran.exit_code {
         Some(c) if c == expected => (format!("exit {c} (as expected), logged"), 0),
         Some(c) => (format!("exit {c}, expected {expected}; logged"), 1),
-        None => ("killed by a signal; logged".to_string(), 1),
+        None if ran.timed_out || ran.interrupted => {
+            (format!("{ending}: its process group was killed; logged"), 1)
+        }
+        None => (format!("{ending}; logged"), 1),
     };
     ctx.say(said);
     if ctx.global.json {
-        ctx.say_appended(&inc.id, &[event], "")?;
+        ctx.print_json(&serde_json::json!({
+            "incident": inc.id,
+            "events": [event],
+            "runbook_changed": changed.is_some(),
+        }))?;
     }
     Ok(code)
 }
 
 /// Attaches runbook `id` (as `lint` accepts it) to the incident; the walk follows it from
-/// the current phase on. Attaching the runbook already followed changes nothing.
+/// the current phase on. Attaching the runbook already followed changes nothing, unless its
+/// file changed since: then the file as it is now is recorded, and its commands are no
+/// longer flagged.
 pub fn attach_runbook(ctx: &Ctx, repo: &Repo, inc: &Incident, id: &str) -> Result<u8> {
     inc.require_open()?;
-    let rb = crate::load::runbook(&repo.runbooks_dir(), id, &crate::load::context(&repo.config))?;
-    if inc.runbook.as_deref() == Some(rb.id.as_str()) {
+    let cx = crate::load::context(&repo.config);
+    let (rb, digest) = crate::load::runbook_with_digest(&repo.runbooks_dir(), id, &cx)?;
+    let recorded = inc.attached.get(&rb.id);
+    let same_file = recorded.is_some_and(|(d, _)| d.as_deref() == Some(digest.as_str()));
+    let said = if inc.runbook.as_deref() != Some(rb.id.as_str()) {
+        format!("runbook {} attached; the walk follows it from phase {}", rb.id, inc.phase())
+    } else if same_file {
         ctx.say(format!("runbook {} is already the one the walk follows", rb.id));
         return Ok(0);
-    }
-    let event = ctx.event(repo, Body::Runbook { runbook: rb.id.clone() })?;
-    let said = format!("runbook {} attached; the walk follows it from phase {}", rb.id, inc.phase());
+    } else {
+        format!("runbook {} attached again, as its file is now", rb.id)
+    };
+    let event = ctx.event(repo, Body::Runbook { runbook: rb.id.clone(), sha256: Some(digest) })?;
     ctx.append_and_say(repo, &inc.id, vec![event], &said)
 }
 

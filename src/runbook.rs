@@ -21,6 +21,7 @@ crate::model! {
         expect_exit: Option<i32> = optional Shape::Int, "The exit code that means success (default 0)";
         choices: Choices = optional Shape::Dict(&Shape::Id), "A decision: each answer jumps to a later step id";
         on_fail: Option<String> = optional Shape::Id, "Where the walk offers to go when this step fails: a later step id, such as a rollback";
+        timeout: Option<String> = optional Shape::Duration, "How long `run` may take before its whole process group is killed (default 10m; 30s, 10m, 1h)";
     }
 
     /// A phase's steps, and its budget when the runbook overrides incident.yaml's.
@@ -37,6 +38,21 @@ crate::model! {
         services: Vec<String> = required Shape::List(&Shape::Id), "Services this runbook is offered for";
         severities: Vec<String> = required Shape::List(&Shape::Str), "Severities this runbook is meant for";
         phases: BTreeMap<Phase, PhaseSteps> = required Shape::Phases(&PHASE), "detect, assess, diagnose, remediate, validate";
+    }
+}
+
+/// A step's timeout when the runbook gives none (SPEC §3).
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+impl Step {
+    /// How long the step's command may run: its `timeout`, else 10 minutes (SPEC §3); at
+    /// least a second, since `0s` would kill it before it starts.
+    pub fn timeout(&self) -> std::time::Duration {
+        self.timeout
+            .as_deref()
+            .and_then(crate::timefmt::parse_duration)
+            .and_then(|s| u64::try_from(s).ok())
+            .map_or(DEFAULT_TIMEOUT, |s| std::time::Duration::from_secs(s.max(1)))
     }
 }
 
@@ -140,9 +156,17 @@ impl Runbook {
 pub struct Loaded {
     pub runbooks: Vec<(PathBuf, Runbook)>,
     pub broken: Vec<Error>,
+    /// Each file read → the SHA-256 (hex) of the bytes it was read from.
+    pub digests: BTreeMap<PathBuf, String>,
 }
 
 impl Loaded {
+    /// The SHA-256 of the file runbook `id` was read from.
+    pub fn digest(&self, id: &str) -> Option<&str> {
+        let (path, _) = self.runbooks.iter().find(|(_, r)| r.id == id)?;
+        self.digests.get(path).map(String::as_str)
+    }
+
     pub fn get(&self, id: &str) -> Option<&Runbook> {
         self.runbooks.iter().map(|(_, r)| r).find(|r| r.id == id)
     }

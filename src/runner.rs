@@ -1,25 +1,67 @@
 //! Runs a step's command: `sh -c COMMAND` with the incident's data only in the environment,
-//! never spliced into the command text (SPEC §3). Output is captured, capped and redacted.
+//! never spliced into the command text (SPEC §3). Command output comes from production and is
+//! hostile by assumption (SPEC §9), so:
+//!
+//! - output is read while it streams, with bounded memory whatever its size: a [`Capture`]
+//!   keeps the first [`HEAD_CAP`] and the last [`TAIL_CAP`] bytes of stdout and stderr
+//!   (interleaved as they arrive) and drops the middle, which a marker line counts;
+//! - the command runs in a process group of its own, killed as a whole (SIGTERM, then SIGKILL
+//!   after [`KILL_GRACE`]) when the step's timeout passes, so nothing it started outlives it;
+//! - Ctrl-C (SIGINT) while it runs ends the command, not the tool: the group is killed the
+//!   same way, and the caller logs the command as interrupted.
 
+use std::collections::VecDeque;
 use std::io::Read;
+use std::os::fd::AsRawFd;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::{Child, ChildStderr, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
-use crate::redact::redact;
+use regex::Regex;
+
+use crate::redact::{MASK, redact};
 use crate::state::Incident;
 
-/// Output kept per command; more is cut in the middle, keeping the start and the end.
+/// Output kept per command (before redaction): the first half and the last half of it.
+/// 16 KiB is enough for an error and its context, and small enough for the log.
 pub const OUTPUT_CAP: usize = 16 * 1024;
+/// Bytes kept from the start of the output.
+pub const HEAD_CAP: usize = OUTPUT_CAP / 2;
+/// Bytes kept from the end of the output.
+pub const TAIL_CAP: usize = OUTPUT_CAP - HEAD_CAP;
+/// How long a killed command has between SIGTERM and SIGKILL to clean up.
+pub const KILL_GRACE: Duration = Duration::from_secs(2);
+/// How long output is still read after `sh` exited, from what it left running in the
+/// background with our pipes open. Past that the tool stops reading and leaves them be.
+pub const DRAIN_GRACE: Duration = Duration::from_millis(500);
+/// The longest the loop waits for output before looking at the clock, the child and Ctrl-C.
+const TICK_MS: i32 = 50;
 
+/// What running a command gave.
+#[derive(Debug)]
 pub struct Ran {
+    /// `None` when it was killed (by a signal, at its timeout, or on Ctrl-C).
     pub exit_code: Option<i32>,
+    /// Stdout and stderr interleaved, redacted, the middle dropped past [`OUTPUT_CAP`].
     pub output: String,
+    /// Whether bytes were dropped; the marker in `output` says how many.
     pub truncated: bool,
     pub duration_ms: u64,
+    /// Killed at the step's timeout.
+    pub timed_out: bool,
+    /// Killed because the responder pressed Ctrl-C.
+    pub interrupted: bool,
 }
 
-pub fn run(command: &str, inc: &Incident, repo_root: &Path) -> std::io::Result<Ran> {
+/// Runs `command` in `repo_root` with the incident's data in its environment, for at most
+/// `timeout` (at least a second).
+pub fn run(command: &str, inc: &Incident, repo_root: &Path, timeout: Duration) -> std::io::Result<Ran> {
+    let timeout = timeout.max(Duration::from_secs(1));
+    // Before the spawn, so that a Ctrl-C at any moment of the command is ours to handle.
+    let sigint = Interrupt::catch();
     let start = Instant::now();
     let mut child = Command::new("sh")
         .arg("-c")
@@ -33,51 +75,511 @@ pub fn run(command: &str, inc: &Incident, repo_root: &Path) -> std::io::Result<R
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Its own group: the timeout and Ctrl-C kill everything it started, and the
+        // terminal's Ctrl-C reaches the tool, which decides.
+        .process_group(0)
         .spawn()?;
-    // Read stderr on a thread so neither pipe can fill up and stall the child.
-    let mut stderr = child.stderr.take();
-    let err_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(e) = stderr.as_mut() {
-            let _ = e.read_to_end(&mut buf);
+    let group = libc::pid_t::try_from(child.id()).unwrap_or(0);
+    let mut pipes = Pipes::new(child.stdout.take(), child.stderr.take());
+    let mut capture = Capture::new();
+    let deadline = start + timeout;
+    let (stop, exited) = match watch(&mut child, &mut pipes, &mut capture, &sigint, deadline) {
+        Ok(seen) => seen,
+        Err(e) => {
+            // Whatever went wrong reading, nothing of the command is left running.
+            let _ = kill_group(group, &mut child, &mut pipes, &mut capture);
+            return Err(e);
         }
-        buf
-    });
-    let mut out = Vec::new();
-    if let Some(mut o) = child.stdout.take() {
-        o.read_to_end(&mut out)?;
-    }
-    let status = child.wait()?;
-    let err = err_thread.join().unwrap_or_default();
-    if !err.is_empty() {
-        if !out.is_empty() && !out.ends_with(b"\n") {
-            out.push(b'\n');
-        }
-        out.extend_from_slice(&err);
-    }
-    let text = redact(&String::from_utf8_lossy(&out));
-    let (output, truncated) = cap(&text);
+    };
+    let status = match (stop, exited) {
+        (None, Some(status)) => status,
+        _ => kill_group(group, &mut child, &mut pipes, &mut capture)?,
+    };
+    drop(sigint);
+    let (output, truncated) = capture.finish();
     Ok(Ran {
-        exit_code: status.code(),
+        exit_code: if stop.is_some() { None } else { status.code() },
         output,
         truncated,
         duration_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
+        timed_out: stop == Some(Stop::TimedOut),
+        interrupted: stop == Some(Stop::Interrupted),
     })
 }
 
-fn cap(text: &str) -> (String, bool) {
-    if text.len() <= OUTPUT_CAP {
-        return (text.to_string(), false);
+/// How a command ended, in words, one place for every view (timeline, walk, postmortem):
+/// `exit 3`, `timed out after 5s`, `interrupted (Ctrl-C)`, `killed by a signal`.
+pub fn ending(exit_code: Option<i32>, timed_out_s: Option<u64>, interrupted: bool) -> String {
+    match (exit_code, timed_out_s, interrupted) {
+        (Some(c), _, _) => format!("exit {c}"),
+        (None, Some(s), _) => {
+            format!("timed out after {}", crate::timefmt::human(i64::try_from(s).unwrap_or(i64::MAX)))
+        }
+        (None, None, true) => "interrupted (Ctrl-C)".to_string(),
+        (None, None, false) => "killed by a signal".to_string(),
     }
-    let half = OUTPUT_CAP / 2;
-    let mut head_end = half;
-    while !text.is_char_boundary(head_end) {
-        head_end -= 1;
+}
+
+/// Reads the output until the shell exited and its output ended (or [`DRAIN_GRACE`] passed
+/// since it exited), the deadline passed, or Ctrl-C was pressed. Bounded by the deadline:
+/// each turn waits at most [`TICK_MS`].
+fn watch(
+    child: &mut Child,
+    pipes: &mut Pipes,
+    capture: &mut Capture,
+    sigint: &Interrupt,
+    deadline: Instant,
+) -> std::io::Result<(Option<Stop>, Option<ExitStatus>)> {
+    let mut exited: Option<(ExitStatus, Instant)> = None;
+    loop {
+        if exited.is_none()
+            && let Some(status) = child.try_wait()?
+        {
+            exited = Some((status, Instant::now()));
+        }
+        match exited {
+            Some((status, _)) if !pipes.open() => return Ok((None, Some(status))),
+            Some((status, at)) if at.elapsed() >= DRAIN_GRACE => return Ok((None, Some(status))),
+            _ => {}
+        }
+        if sigint.fired() {
+            return Ok((Some(Stop::Interrupted), exited.map(|e| e.0)));
+        }
+        if Instant::now() >= deadline {
+            return Ok((Some(Stop::TimedOut), exited.map(|e| e.0)));
+        }
+        pipes.pump(capture, TICK_MS)?;
     }
-    let mut tail_start = text.len() - half;
-    while !text.is_char_boundary(tail_start) {
-        tail_start += 1;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    TimedOut,
+    Interrupted,
+}
+
+/// SIGTERM to the whole group, output still read meanwhile; SIGKILL to what is left after
+/// [`KILL_GRACE`]. Returns the shell's status once it is reaped.
+fn kill_group(
+    group: libc::pid_t,
+    child: &mut Child,
+    pipes: &mut Pipes,
+    capture: &mut Capture,
+) -> std::io::Result<ExitStatus> {
+    signal_group(group, libc::SIGTERM);
+    let until = Instant::now() + KILL_GRACE;
+    let mut status = None;
+    // Bounded by KILL_GRACE: each turn waits at most TICK_MS.
+    while Instant::now() < until {
+        if status.is_none() {
+            status = child.try_wait()?;
+        }
+        if status.is_some() && !group_alive(group) {
+            break;
+        }
+        pipes.pump(capture, TICK_MS)?;
     }
-    let cut = tail_start - head_end;
-    (format!("{}\n[… {cut} bytes cut …]\n{}", &text[..head_end], &text[tail_start..]), true)
+    if group_alive(group) {
+        signal_group(group, libc::SIGKILL);
+    }
+    match status {
+        Some(s) => Ok(s),
+        None => child.wait(),
+    }
+}
+
+fn signal_group(group: libc::pid_t, signal: libc::c_int) {
+    if group > 0 {
+        // SAFETY: kill(2) with a negative pid signals that process group; it touches no memory.
+        unsafe {
+            libc::kill(-group, signal);
+        }
+    }
+}
+
+/// Whether any process of the group still runs. A member that died but is not yet reaped
+/// (the command's own children are reparented to init, which reaps when it gets to it) does
+/// not count: where `/proc` can be read, the group's members are looked at one by one.
+fn group_alive(group: libc::pid_t) -> bool {
+    // SAFETY: signal 0 only checks that the group exists.
+    if group <= 0 || unsafe { libc::kill(-group, 0) } != 0 {
+        return false;
+    }
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return true;
+    };
+    entries.filter_map(|e| e.ok()).any(|e| {
+        let name = e.file_name();
+        if !name.to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())) {
+            return false;
+        }
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            return false;
+        };
+        // `pid (comm) state ppid pgrp …`; comm may hold spaces and parentheses.
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            return false;
+        };
+        let mut fields = rest.split_whitespace();
+        let state = fields.next().unwrap_or("Z");
+        let pgrp = fields.nth(1).and_then(|p| p.parse::<libc::pid_t>().ok());
+        pgrp == Some(group) && !matches!(state, "Z" | "X")
+    })
+}
+
+/// The command's stdout and stderr, read as data arrives on either.
+struct Pipes {
+    out: Option<ChildStdout>,
+    err: Option<ChildStderr>,
+    buf: Vec<u8>,
+}
+
+impl Pipes {
+    fn new(out: Option<ChildStdout>, err: Option<ChildStderr>) -> Pipes {
+        Pipes { out, err, buf: vec![0; 64 * 1024] }
+    }
+
+    fn open(&self) -> bool {
+        self.out.is_some() || self.err.is_some()
+    }
+
+    /// Waits up to `wait_ms` for output, then reads what is there into `capture`; a pipe at
+    /// its end is closed. A signal (Ctrl-C) ends the wait early.
+    fn pump(&mut self, capture: &mut Capture, wait_ms: i32) -> std::io::Result<()> {
+        let mut fds: Vec<libc::pollfd> =
+            [self.out.as_ref().map(AsRawFd::as_raw_fd), self.err.as_ref().map(AsRawFd::as_raw_fd)]
+                .into_iter()
+                .flatten()
+                .map(|fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 })
+                .collect();
+        if fds.is_empty() {
+            std::thread::sleep(Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0)));
+            return Ok(());
+        }
+        let n = libc::nfds_t::try_from(fds.len()).unwrap_or(0);
+        // SAFETY: `fds` is a live array of `n` pollfd structs for the duration of the call.
+        let ready = unsafe { libc::poll(fds.as_mut_ptr(), n, wait_ms) };
+        if ready < 0 {
+            let e = std::io::Error::last_os_error();
+            return if e.kind() == std::io::ErrorKind::Interrupted { Ok(()) } else { Err(e) };
+        }
+        for pfd in fds.iter().filter(|p| p.revents != 0) {
+            if self.out.as_ref().is_some_and(|o| o.as_raw_fd() == pfd.fd) {
+                if read_some(self.out.as_mut(), &mut self.buf, capture)? == 0 {
+                    self.out = None;
+                }
+            } else if self.err.as_ref().is_some_and(|e| e.as_raw_fd() == pfd.fd)
+                && read_some(self.err.as_mut(), &mut self.buf, capture)? == 0
+            {
+                self.err = None;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One read from a pipe poll found ready (so it does not block); 0 at its end.
+fn read_some(pipe: Option<&mut impl Read>, buf: &mut [u8], capture: &mut Capture) -> std::io::Result<usize> {
+    let Some(pipe) = pipe else { return Ok(0) };
+    match pipe.read(buf) {
+        Ok(n) => {
+            capture.push(&buf[..n]);
+            Ok(n)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Ok(1),
+        Err(e) => Err(e),
+    }
+}
+
+/// Set by the SIGINT handler while a command runs.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sigint(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Ctrl-C caught for as long as this lives; the disposition before it is put back on drop,
+/// so between commands Ctrl-C ends the tool as usual.
+struct Interrupt {
+    previous: Option<libc::sigaction>,
+}
+
+impl Interrupt {
+    fn catch() -> Interrupt {
+        INTERRUPTED.store(false, Ordering::SeqCst);
+        // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; the handler only
+        // stores to an atomic, which is async-signal-safe; `previous` receives the old action.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            libc::sigemptyset(&raw mut action.sa_mask);
+            // No SA_RESTART: poll returns at once (EINTR), and the loop looks at the flag.
+            let mut previous: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(libc::SIGINT, &raw const action, &raw mut previous) == 0 {
+                Interrupt { previous: Some(previous) }
+            } else {
+                Interrupt { previous: None }
+            }
+        }
+    }
+
+    fn fired(&self) -> bool {
+        INTERRUPTED.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Interrupt {
+    fn drop(&mut self) {
+        if let Some(previous) = &self.previous {
+            // SAFETY: restores the action saved by `catch`.
+            unsafe {
+                libc::sigaction(libc::SIGINT, previous, std::ptr::null_mut());
+            }
+        }
+    }
+}
+
+/// The output of a command as it streams: the first [`HEAD_CAP`] bytes, the last
+/// [`TAIL_CAP`] bytes (a ring), and how many bytes there were in all. Memory stays bounded
+/// whatever is pushed; [`Capture::finish`] makes the text to log. Pure, so it can be fuzzed.
+#[derive(Debug, Default)]
+pub struct Capture {
+    head: Vec<u8>,
+    tail: VecDeque<u8>,
+    total: u64,
+}
+
+impl Capture {
+    pub fn new() -> Capture {
+        Capture { head: Vec::with_capacity(HEAD_CAP), tail: VecDeque::with_capacity(TAIL_CAP), total: 0 }
+    }
+
+    /// Bytes pushed so far.
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// Bytes held now: never more than [`OUTPUT_CAP`].
+    pub fn held(&self) -> usize {
+        self.head.len() + self.tail.len()
+    }
+
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.total = self.total.saturating_add(chunk.len() as u64);
+        let room = HEAD_CAP - self.head.len();
+        let (to_head, rest) = chunk.split_at(room.min(chunk.len()));
+        self.head.extend_from_slice(to_head);
+        // Only the last TAIL_CAP bytes of a chunk can matter.
+        let rest = &rest[rest.len().saturating_sub(TAIL_CAP)..];
+        let over = (self.tail.len() + rest.len()).saturating_sub(TAIL_CAP);
+        self.tail.drain(..over);
+        self.tail.extend(rest);
+    }
+
+    /// The text to log, and whether the middle was dropped. Head and tail are redacted each
+    /// on its own (a secret cut in two is redacted on the side that keeps its label, and a
+    /// private key cut in two is masked on both sides); the marker line between them says how
+    /// many bytes were dropped, and is never taken for a secret's value.
+    pub fn finish(self) -> (String, bool) {
+        let Capture { head, tail, total } = self;
+        let mut tail = Vec::from(tail);
+        if total <= (head.len() + tail.len()) as u64 {
+            let mut all = head;
+            all.append(&mut tail);
+            return (settle(&String::from_utf8_lossy(&all)), false);
+        }
+        let head = cut_head(&head);
+        let tail = cut_tail(&tail);
+        let dropped = total - (head.len() + tail.len()) as u64;
+        let mut head = settle(&mask_open_key(&String::from_utf8_lossy(head)));
+        if !head.is_empty() && !head.ends_with('\n') {
+            head.push('\n');
+        }
+        let tail = settle(&mask_closing_key(&String::from_utf8_lossy(tail)));
+        let marker = marker(dropped);
+        // A label at the head's end (`password=`) could take the marker for its value when
+        // the whole is redacted again on its way to the log: then the value is given as
+        // masked, and failing that the head goes. The marker alone is always stable.
+        let candidates = [
+            format!("{head}{marker}{tail}"),
+            format!("{head}{MASK}\n{marker}{tail}"),
+            format!("{marker}{tail}"),
+        ];
+        let text = candidates.into_iter().find(|c| redact(c) == *c).unwrap_or(marker);
+        (text, true)
+    }
+}
+
+/// The line that stands for the dropped middle of the output.
+pub fn marker(dropped: u64) -> String {
+    format!("[… {dropped} bytes of output dropped …]\n")
+}
+
+/// The head up to its last line break when one is near its end, else up to its last whole
+/// UTF-8 character: a line cut in two would show half a secret without its label.
+fn cut_head(head: &[u8]) -> &[u8] {
+    let near = head.len() - head.len() / 4;
+    if let Some(i) = head.iter().rposition(|&b| b == b'\n').filter(|&i| i >= near) {
+        return &head[..=i];
+    }
+    match std::str::from_utf8(head) {
+        Err(e) if e.error_len().is_none() => &head[..e.valid_up_to()],
+        _ => head,
+    }
+}
+
+/// The tail from after its first line break when one is near its start, else from its first
+/// whole UTF-8 character.
+fn cut_tail(tail: &[u8]) -> &[u8] {
+    let near = tail.len() / 4;
+    if let Some(i) = tail.iter().position(|&b| b == b'\n').filter(|&i| i < near) {
+        return &tail[i + 1..];
+    }
+    let skip = tail.iter().take(3).take_while(|&&b| b & 0xC0 == 0x80).count();
+    &tail[skip..]
+}
+
+/// Redaction until nothing changes (a few rounds at most): what is logged is redacted again
+/// at the log's door, and must come out the same.
+fn settle(text: &str) -> String {
+    let mut text = redact(text);
+    for _ in 0..3 {
+        let again = redact(&text);
+        if again == text {
+            break;
+        }
+        text = again;
+    }
+    text
+}
+
+fn key_line(begin: bool) -> &'static Regex {
+    static BEGIN: OnceLock<Regex> = OnceLock::new();
+    static END: OnceLock<Regex> = OnceLock::new();
+    let (cell, source) = if begin {
+        (&BEGIN, r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+    } else {
+        (&END, r"-----END [A-Z ]*PRIVATE KEY-----")
+    };
+    cell.get_or_init(|| Regex::new(source).unwrap_or_else(|e| panic!("built-in pattern {source:?}: {e}")))
+}
+
+/// A private key whose block the cut opened in the head and closed in the dropped middle:
+/// masked from its first line to the head's end.
+fn mask_open_key(head: &str) -> String {
+    let Some(begin) = key_line(true).find_iter(head).last() else {
+        return head.to_string();
+    };
+    if key_line(false).is_match(&head[begin.end()..]) {
+        return head.to_string();
+    }
+    format!("{}{MASK}\n", &head[..begin.start()])
+}
+
+/// A private key whose block the cut opened in the dropped middle: masked from the tail's
+/// start to its closing line.
+fn mask_closing_key(tail: &str) -> String {
+    let Some(end) = key_line(false).find(tail) else {
+        return tail.to_string();
+    };
+    if key_line(true).is_match(&tail[..end.start()]) {
+        return tail.to_string();
+    }
+    format!("{MASK}{}", &tail[end.end()..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn captured(chunks: &[&[u8]]) -> (String, bool) {
+        let mut c = Capture::new();
+        for ch in chunks {
+            c.push(ch);
+            assert!(c.held() <= OUTPUT_CAP);
+        }
+        c.finish()
+    }
+
+    #[test]
+    fn small_output_is_kept_whole_and_redacted() {
+        let (text, cut) = captured(&[b"ok\npassword=hunter2\n"]);
+        assert_eq!(text, "ok\npassword=[REDACTED]\n");
+        assert!(!cut);
+    }
+
+    #[test]
+    fn large_output_keeps_head_and_tail_and_counts_the_middle() {
+        let line = b"y\n".repeat(1_000_000);
+        let (text, cut) = captured(&[&line, b"last line\n"]);
+        assert!(cut);
+        assert!(text.starts_with("y\ny\n"), "{}", &text[..20]);
+        assert!(text.ends_with("y\nlast line\n"), "{}", &text[text.len() - 20..]);
+        assert!(text.len() <= OUTPUT_CAP + 64, "{}", text.len());
+        let dropped: u64 = text
+            .split("[… ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .expect("a marker");
+        // Nothing redacted here: what is kept and what is dropped make up the whole.
+        assert_eq!(text.len() - marker(dropped).len() + usize::try_from(dropped).unwrap(), 2_000_010);
+    }
+
+    #[test]
+    fn a_label_at_the_cut_does_not_eat_the_marker() {
+        // Regression: `password=` ending the head took the marker line for its value.
+        let mut head = b"x".repeat(HEAD_CAP - 11);
+        head.extend_from_slice(b"\npassword=\n");
+        let (text, cut) = captured(&[&head, &b"z".repeat(3 * OUTPUT_CAP), b"\ntail\n"]);
+        assert!(cut);
+        assert!(text.contains("password=\n[REDACTED]\n[… "), "{text}");
+        assert_eq!(redact(&text), text);
+    }
+
+    #[test]
+    fn a_private_key_cut_in_two_is_masked_on_both_sides() {
+        let mut out = b"start\n-----BEGIN OPENSSH PRIVATE KEY-----\n".to_vec();
+        for _ in 0..2000 {
+            out.extend_from_slice(
+                b"b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n",
+            );
+        }
+        out.extend_from_slice(b"-----END OPENSSH PRIVATE KEY-----\nend\n");
+        let (text, cut) = captured(&[&out]);
+        assert!(cut);
+        assert!(!text.contains("b3BlbnNzaC1rZXk"), "{text}");
+        assert!(text.starts_with("start\n") && text.ends_with("end\n"), "{text}");
+    }
+
+    /// Regression (found by the `output` fuzz target, whose check took the output's own
+    /// `[… ` for the marker): output may imitate the marker, and the real one, with the true
+    /// count, still stands at the seam.
+    #[test]
+    fn output_imitating_the_marker_keeps_the_real_one() {
+        let forged = "[… ".repeat(6000);
+        let (text, cut) = captured(&[forged.as_bytes()]);
+        assert!(cut);
+        // The forged text has no line break: the one before the marker is the capture's.
+        let real = Regex::new(r"\n\[… (\d+) bytes of output dropped …\]\n").unwrap();
+        let found: Vec<_> = real.captures_iter(&text).collect();
+        assert_eq!(found.len(), 1, "{text}");
+        let dropped: usize = found[0][1].parse().unwrap();
+        assert_eq!(dropped + text.len() - found[0][0].len(), forged.len());
+    }
+
+    #[test]
+    fn utf8_cut_mid_character_is_not_mangled() {
+        let (text, cut) = captured(&["é".repeat(OUTPUT_CAP).as_bytes()]);
+        assert!(cut);
+        assert!(!text.contains('\u{fffd}'), "{text}");
+    }
+
+    #[test]
+    fn chunk_boundaries_do_not_matter() {
+        let data: Vec<u8> = (0..100_000u32).map(|i| b'a' + u8::try_from(i % 26).unwrap_or(0)).collect();
+        let whole = captured(&[&data]);
+        let pieces: Vec<&[u8]> = data.chunks(777).collect();
+        assert_eq!(captured(&pieces), whole);
+    }
 }

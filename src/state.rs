@@ -71,6 +71,10 @@ pub struct CommandRecord {
     pub output: String,
     pub at: DateTime<Utc>,
     pub by: String,
+    /// The limit it was killed at, when it timed out.
+    pub timed_out_s: Option<u64>,
+    /// Killed by the responder's Ctrl-C.
+    pub interrupted: bool,
 }
 
 /// Where an action item stands: open until settled, once, as done or dropped.
@@ -152,6 +156,9 @@ pub struct Incident {
     pub runbook: Option<String>,
     /// Every runbook attached, in the order first attached; each keeps its results.
     pub runbooks: Vec<String>,
+    /// Runbook id → the SHA-256 of its file when last attached (`None` in older logs), and
+    /// when: a command from a file changed since is flagged.
+    pub attached: BTreeMap<String, (Option<String>, DateTime<Utc>)>,
     /// The key moments, as given.
     pub moments: Moments,
     pub severities: Vec<Span>,
@@ -389,6 +396,7 @@ impl Incident {
             opened_by: first.by.clone(),
             runbook: None,
             runbooks: Vec::new(),
+            attached: BTreeMap::new(),
             moments: Moments::new(first.when()),
             severities: vec![Span {
                 value: severity,
@@ -464,10 +472,11 @@ impl Incident {
                     reason: None,
                 });
             }
-            Body::Runbook { runbook } => {
+            Body::Runbook { runbook, sha256 } => {
                 if !self.runbooks.contains(runbook) {
                     self.runbooks.push(runbook.clone());
                 }
+                self.attached.insert(runbook.clone(), (sha256.clone(), when));
                 self.runbook = Some(runbook.clone());
             }
             Body::Phase { phase } => {
@@ -490,17 +499,27 @@ impl Incident {
                 at: when,
                 by: e.by.clone(),
             }),
-            Body::Command { step, command, exit_code, output, runbook, .. } => {
-                self.commands.push(CommandRecord {
-                    runbook: runbook.clone(),
-                    step: step.clone(),
-                    command: command.clone(),
-                    exit_code: *exit_code,
-                    output: output.clone(),
-                    at: when,
-                    by: e.by.clone(),
-                })
-            }
+            Body::Command {
+                step,
+                command,
+                exit_code,
+                output,
+                runbook,
+                timeout_s,
+                timed_out,
+                interrupted,
+                ..
+            } => self.commands.push(CommandRecord {
+                runbook: runbook.clone(),
+                step: step.clone(),
+                command: command.clone(),
+                exit_code: *exit_code,
+                output: output.clone(),
+                at: when,
+                by: e.by.clone(),
+                timed_out_s: timed_out.then(|| timeout_s.unwrap_or(0)),
+                interrupted: *interrupted,
+            }),
             Body::Action { title, owner, due, action_type, link } => self.actions.push(ActionItem {
                 id: e.id.clone(),
                 title: title.clone(),

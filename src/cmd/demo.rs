@@ -132,6 +132,10 @@ pub fn log_recorded(root: &Path, entry: &Entry) -> Result<()> {
                 truncated: false,
                 duration_ms: ran.duration_ms,
                 runbook: Some(rb.id.clone()),
+                timeout_s: None,
+                timed_out: false,
+                interrupted: false,
+                runbook_sha256: None,
             }
         }
         What::Update { channel, message } => {

@@ -95,8 +95,8 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
         bodies.push(Body::Mark { milestone: Milestone::Detected });
     }
     bodies.push(Body::Role { role: "commander".into(), name: commander });
-    if let Some(r) = &runbook {
-        bodies.push(Body::Runbook { runbook: r.clone() });
+    if let Some((r, sha256)) = &runbook {
+        bodies.push(Body::Runbook { runbook: r.clone(), sha256: sha256.clone() });
     }
     let events: Vec<_> = bodies
         .into_iter()
@@ -123,7 +123,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     }
     println!("Opened {id}");
     match runbook {
-        Some(r) => {
+        Some((r, _)) => {
             println!("{}", ui::show(&format!("Runbook: {r}. Next: `incident walk` (or `incident status`).")))
         }
         None => println!(
@@ -262,11 +262,16 @@ fn choose_runbook(
     given: Option<String>,
     services: &[String],
     severity: &str,
-) -> Result<Option<String>> {
+) -> Result<Option<(String, Option<String>)>> {
     let loaded = load::runbooks(&repo.runbooks_dir(), &load::context(&repo.config));
+    // With the digest of its file, so a later change to it is flagged (SPEC §9).
+    let with_digest = |id: String| {
+        let digest = loaded.digest(&id).map(str::to_string);
+        (id, digest)
+    };
     if let Some(id) = given {
         if loaded.get(&id).is_some() {
-            return Ok(Some(id));
+            return Ok(Some(with_digest(id)));
         }
         return Err(loaded.unknown(&id));
     }
@@ -284,5 +289,5 @@ fn choose_runbook(
         matching.iter().map(|r| ui::show(&format!("{}  {}", r.id, r.title))).collect();
     items.push("none for now".into());
     let i = Select::new().with_prompt("Runbook").items(&items).default(0).interact()?;
-    Ok(matching.get(i).map(|r| r.id.clone()))
+    Ok(matching.get(i).map(|r| with_digest(r.id.clone())))
 }

@@ -83,7 +83,8 @@ fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<
     if inc.runbook.as_deref() == Some(chosen.as_str()) {
         return Ok(());
     }
-    let event = ctx.event(repo, Body::Runbook { runbook: chosen.clone() })?;
+    let sha256 = load::runbook_with_digest(&repo.runbooks_dir(), &chosen, &cx)?.1;
+    let event = ctx.event(repo, Body::Runbook { runbook: chosen.clone(), sha256: Some(sha256) })?;
     ctx.append(repo, &inc.id, &[event])?;
     println!("{}", ui::show(&format!("runbook {chosen} attached")));
     Ok(())
@@ -101,7 +102,12 @@ fn show(ctx: &Ctx, repo: &Repo, inc: &Incident, rb: &Runbook, plan: &Plan<'_>, c
 /// the card is not shown again.
 fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bool> {
     if let Some(failed) = respond::failed_run(inc, cur) {
-        return after_failure(ctx, repo, inc, cur, failed.exit_code);
+        let how = match failed.exit_code {
+            Some(c) => format!("exited {c}"),
+            None if failed.timed_out_s.is_some() => crate::runner::ending(None, failed.timed_out_s, false),
+            None => format!("was {}", crate::runner::ending(None, None, failed.interrupted)),
+        };
+        return after_failure(ctx, repo, inc, cur, &how);
     }
     let answers: Vec<&str> = cur.step.choices.iter().map(|(k, _)| k.as_str()).collect();
     let menu = if answers.is_empty() {
@@ -149,18 +155,11 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
 /// The step's command did not exit as expected: the walk stops here and offers to retry,
 /// note, mark the step failed and go on, or go to its `on_fail` target. Returns false when
 /// the responder leaves.
-fn after_failure(
-    ctx: &Ctx,
-    repo: &Repo,
-    inc: &Incident,
-    cur: PlacedStep<'_>,
-    exit: Option<i32>,
-) -> Result<bool> {
+fn after_failure(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>, how: &str) -> Result<bool> {
     let expected = cur.step.expect_exit.unwrap_or(0);
-    let code = exit.map_or_else(|| "was killed by a signal".to_string(), |c| format!("exited {c}"));
     println!(
         "{}",
-        ui::show(&format!("The command {code} (expected {expected}): step {} failed.", cur.step.id))
+        ui::show(&format!("The command {how} (expected {expected}): step {} failed.", cur.step.id))
     );
     let jump = cur.step.on_fail.as_deref().map(|t| format!("j go to {t} (on_fail), ")).unwrap_or_default();
     let menu = ui::show(&format!("r retry, f mark failed and go on, {jump}n note, s skip, q quit"));

@@ -89,7 +89,7 @@ fn malformed_runbook_yaml_names_file_line_and_column() {
     let out = env.fails(2, &["open", "Web down", "--severity", "SEV1", "--runbook", "broken"]);
     let err = one_line_error(&out);
     assert!(
-        err.contains("runbooks/broken.yaml:10:9: phases.detect.steps[0]: unknown key `detials`; expected one of: choices, details, expect_exit, id, on_fail, run, title [unknown-key]"),
+        err.contains("runbooks/broken.yaml:10:9: phases.detect.steps[0]: unknown key `detials`; expected one of: choices, details, expect_exit, id, on_fail, run, timeout, title [unknown-key]"),
         "{err}"
     );
     // Several errors: the first is named, and the rest are counted.

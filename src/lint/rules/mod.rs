@@ -98,8 +98,8 @@ pub static RULES: &[Meta] = &[
     Meta {
         id: "bad-budget",
         severity: Error,
-        summary: "A budget or cadence that is not a duration",
-        explain: "Budgets and `update_every` are durations written as a number and a unit: `90s`, `5m`, `1h30m`, `1d`. Plain numbers are rejected because `5` could mean seconds or minutes.",
+        summary: "A budget, timeout or cadence that is not a duration",
+        explain: "Budgets, a step's `timeout`, a delivery's `timeout` and `update_every` are durations written as a number and a unit: `90s`, `5m`, `1h30m`, `1d`. Plain numbers are rejected because `5` could mean seconds or minutes, and so are words (`10 minutes`).",
         rule: &reader::FromReading,
     },
     Meta {
