@@ -27,13 +27,16 @@ pub struct Event {
 }
 
 impl Event {
+    /// A new event with a fresh id. Its body and `by` are redacted here ([`Body::redacted`],
+    /// `crate::redact`): every writer makes its events with this, so nothing reaches the log
+    /// unredacted, whichever command built it.
     pub fn new(body: Body, by: &str, at: DateTime<Utc>, occurred_at: Option<DateTime<Utc>>) -> Event {
         Event {
             id: uuid::Uuid::new_v4().simple().to_string(),
             at,
-            by: by.to_string(),
+            by: crate::redact::redact(by),
             occurred_at: occurred_at.filter(|o| *o != at),
-            body,
+            body: body.redacted(),
         }
     }
 
@@ -602,38 +605,57 @@ impl Body {
         }
     }
 
-    /// Every free-text field passed through secret redaction.
+    /// Every string the event carries passed through secret redaction (SPEC §9): free text,
+    /// names and owners, and ids too (a severity, a service or a channel is free text when
+    /// `incident.yaml` declares none). Only references to other events (`action`, `event`,
+    /// `update`) are kept as they are: the tool made them, and masking one would break the
+    /// link. Every variant is destructured field by field, with no `..`, so a new field does
+    /// not compile until it is placed here.
     pub fn redacted(self) -> Body {
         use crate::redact::redact;
         let r = |s: String| redact(&s);
         let ro = |s: Option<String>| s.map(|s| redact(&s));
+        let rv = |v: Vec<String>| v.into_iter().map(|s| redact(&s)).collect();
         match self {
             Body::Opened { title, severity, services, drill } => {
-                Body::Opened { title: r(title), severity, services, drill }
+                Body::Opened { title: r(title), severity: r(severity), services: rv(services), drill }
             }
             Body::Note { text } => Body::Note { text: r(text) },
-            Body::Severity { from, to, reason } => Body::Severity { from, to, reason: ro(reason) },
-            Body::Step { step, phase, outcome, choice, note, runbook } => {
-                Body::Step { step, phase, outcome, choice, note: ro(note), runbook }
-            }
+            Body::Mark { milestone } => Body::Mark { milestone },
+            Body::Severity { from, to, reason } => Body::Severity { from: r(from), to: r(to), reason: ro(reason) },
+            Body::Role { role, name } => Body::Role { role: r(role), name: r(name) },
+            Body::Runbook { runbook } => Body::Runbook { runbook: r(runbook) },
+            Body::Phase { phase } => Body::Phase { phase },
+            Body::Step { step, phase, outcome, choice, note, runbook } => Body::Step {
+                step: r(step),
+                phase,
+                outcome,
+                choice: ro(choice),
+                note: ro(note),
+                runbook: ro(runbook),
+            },
             Body::Command { step, command, exit_code, output, truncated, duration_ms, runbook } => {
                 Body::Command {
-                    step,
+                    step: r(step),
                     command: r(command),
                     exit_code,
                     output: r(output),
                     truncated,
                     duration_ms,
-                    runbook,
+                    runbook: ro(runbook),
                 }
             }
-            Body::Action { title, owner, due, action_type, link } => {
-                Body::Action { title: r(title), owner, due, action_type, link: ro(link) }
-            }
+            Body::Action { title, owner, due, action_type, link } => Body::Action {
+                title: r(title),
+                owner: r(owner),
+                due: ro(due),
+                action_type: r(action_type),
+                link: ro(link),
+            },
             Body::ActionDone { action, note } => Body::ActionDone { action, note: ro(note) },
             Body::ActionDropped { action, reason } => Body::ActionDropped { action, reason: r(reason) },
             Body::Update { channel, message, status, eta } => {
-                Body::Update { channel, message: r(message), status, eta }
+                Body::Update { channel: r(channel), message: r(message), status, eta }
             }
             Body::Delivery {
                 update,
@@ -646,7 +668,7 @@ impl Body {
                 error,
             } => Body::Delivery {
                 update,
-                channel,
+                channel: r(channel),
                 attempt,
                 delivered,
                 http_status,
@@ -654,16 +676,14 @@ impl Body {
                 latency_ms,
                 error: ro(error),
             },
-            Body::Retro { section, text } => Body::Retro { section, text: r(text) },
+            Body::Retro { section, text } => Body::Retro { section: r(section), text: r(text) },
+            Body::Impact { share, customers, failed_orders, tickets } => {
+                Body::Impact { share, customers, failed_orders, tickets }
+            }
             Body::Resolved { root_cause } => Body::Resolved { root_cause: ro(root_cause) },
+            Body::Closed {} => Body::Closed {},
             Body::Amend { event, time, text } => Body::Amend { event, time, text: ro(text) },
             Body::Retract { event, reason } => Body::Retract { event, reason: r(reason) },
-            other @ (Body::Mark { .. }
-            | Body::Impact { .. }
-            | Body::Role { .. }
-            | Body::Runbook { .. }
-            | Body::Phase { .. }
-            | Body::Closed {}) => other,
         }
     }
 }
