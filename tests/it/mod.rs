@@ -15,6 +15,7 @@ mod markdown;
 mod model_agreement;
 mod oncall;
 mod record;
+mod redaction;
 mod shipped_runbooks;
 mod small_things;
 mod stats;
