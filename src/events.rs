@@ -766,6 +766,40 @@ mod tests {
         ]
     }
 
+    /// Regression (issue 13): a role's name and an action's owner were logged unredacted. Every
+    /// string field of every kind, planted with a secret, is redacted, except the references to
+    /// other events (and the fields whose type refuses the planted text: enums).
+    #[test]
+    fn every_string_field_of_every_kind_is_redacted() {
+        const SECRET: &str = "password=PlantedLeak9";
+        const REFERENCES: [&str; 4] = ["kind", "action", "event", "update"];
+        let mut planted = 0;
+        for body in every_kind() {
+            let value = serde_json::to_value(&body).unwrap();
+            let fields: Vec<(String, serde_json::Value)> =
+                value.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            for (key, v) in fields {
+                let with = match v {
+                    serde_json::Value::String(_) => serde_json::Value::String(SECRET.into()),
+                    serde_json::Value::Array(a) if a.iter().all(serde_json::Value::is_string) => {
+                        serde_json::json!([SECRET])
+                    }
+                    _ => continue,
+                };
+                let mut value = value.clone();
+                value[key.as_str()] = with;
+                let Ok(b) = serde_json::from_value::<Body>(value) else { continue };
+                let line = serde_json::to_string(&b.redacted()).unwrap();
+                if REFERENCES.contains(&key.as_str()) {
+                    continue;
+                }
+                planted += 1;
+                assert!(!line.contains("PlantedLeak9"), "{key} of {}: {line}", body.kind());
+            }
+        }
+        assert!(planted > 25, "only {planted} fields planted");
+    }
+
     #[test]
     fn round_trip_every_kind() {
         let at = DateTime::parse_from_rfc3339("2026-11-27T14:02:00Z").map(|t| t.with_timezone(&Utc)).unwrap();
