@@ -622,7 +622,9 @@ impl Body {
             }
             Body::Note { text } => Body::Note { text: r(text) },
             Body::Mark { milestone } => Body::Mark { milestone },
-            Body::Severity { from, to, reason } => Body::Severity { from: r(from), to: r(to), reason: ro(reason) },
+            Body::Severity { from, to, reason } => {
+                Body::Severity { from: r(from), to: r(to), reason: ro(reason) }
+            }
             Body::Role { role, name } => Body::Role { role: r(role), name: r(name) },
             Body::Runbook { runbook } => Body::Runbook { runbook: r(runbook) },
             Body::Phase { phase } => Body::Phase { phase },

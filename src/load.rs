@@ -39,7 +39,10 @@ fn redact_patterns(root: &Path, config: &Config) -> Result<Vec<regex::Regex>> {
                 let doc = Doc::from_text(&path, text);
                 let found = lint::rules::redact_pattern_problems(&doc);
                 let (pos, message) = found.into_iter().next().unwrap_or_else(|| {
-                    (crate::yaml::Pos { line: 1, col: 1 }, format!("redact: `{}` cannot be used: {why}", p.pattern))
+                    (
+                        crate::yaml::Pos { line: 1, col: 1 },
+                        format!("redact: `{}` cannot be used: {why}", p.pattern),
+                    )
                 });
                 return Err(bad_file(&path, pos.line, pos.col, "bad-redact-pattern", message, 0));
             }

@@ -128,7 +128,10 @@ static PATTERNS: [Pattern; 20] = [
         ),
     ),
     // curl -u user:password.
-    p(&["curl"], r#"(?-u:\b)curl(?-u:\b)[^\r\n]*?[ \t](?:-u|--user)(?:[ \t]+|=)?["']?[^\s:"']*:(?P<s>[^\s"']+)"#),
+    p(
+        &["curl"],
+        r#"(?-u:\b)curl(?-u:\b)[^\r\n]*?[ \t](?:-u|--user)(?:[ \t]+|=)?["']?[^\s:"']*:(?P<s>[^\s"']+)"#,
+    ),
     // Cloud and SaaS key formats.
     p(&["akia", "asia", "abia", "acca"], r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?-u:\b)"),
     p(&["gh"], r"(?-u:\b)gh[pousr]_[A-Za-z0-9]{36,}(?-u:\b)"),
@@ -136,8 +139,14 @@ static PATTERNS: [Pattern; 20] = [
     p(&["gl"], r"(?-u:\b)gl(?:pat|dt|rt|ptt|oas|cbt|imt|soat|ffct|agent|ft|wt)-[A-Za-z0-9_.-]{20,}"),
     p(&["xox", "xapp"], r"(?-u:\b)(?:xox[a-z](?:\.xox[a-z])?|xapp)-[A-Za-z0-9-]{10,}"),
     p(&["hooks.slack.com"], r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<s>[A-Za-z0-9/_-]+)"),
-    p(&["sk_", "rk_", "whsec_", "sk-"], r"(?-u:\b)(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,}|sk-(?:ant|proj)-[A-Za-z0-9_-]{20,})"),
-    p(&["aiza", "npm_", "pypi-"], r"(?-u:\b)(?:AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36}|pypi-AgE[A-Za-z0-9_-]{50,})"),
+    p(
+        &["sk_", "rk_", "whsec_", "sk-"],
+        r"(?-u:\b)(?:(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9]{24,}|sk-(?:ant|proj)-[A-Za-z0-9_-]{20,})",
+    ),
+    p(
+        &["aiza", "npm_", "pypi-"],
+        r"(?-u:\b)(?:AIza[0-9A-Za-z_-]{35}|npm_[A-Za-z0-9]{36}|pypi-AgE[A-Za-z0-9_-]{50,})",
+    ),
     // JSON Web Tokens: header.payload.signature, the header being base64url JSON (`eyJ`).
     p(&["eyj"], r"(?-u:\b)eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
 ];
@@ -182,7 +191,9 @@ pub fn compile(source: &str) -> Result<Regex, String> {
 fn one_line(e: &regex::Error) -> String {
     let text = e.to_string();
     let reason = text.lines().rev().find_map(|l| l.trim().strip_prefix("error: ")).map(str::to_string);
-    reason.unwrap_or_else(|| text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" "))
+    reason.unwrap_or_else(|| {
+        text.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+    })
 }
 
 /// `text` with every secret masked: the built-in patterns and the repository's own.
@@ -252,7 +263,14 @@ fn secrets(re: &Regex, text: &str, keep: Option<fn(&str) -> bool>, spans: &mut V
         spans.extend(re.find_iter(text).filter(|m| keep(m.as_str())).map(|m| (m.start(), m.end())));
         return;
     }
-    for caps in re.captures_iter(text) {
+    for whole in re.find_iter(text) {
+        // Finding a match is the fast engine's work; its groups need the slower one, so a
+        // match too long for that (a megabyte-long "value") is masked whole, label included.
+        if whole.len() > LONG_MATCH {
+            spans.push((whole.start(), whole.end()));
+            continue;
+        }
+        let Some(caps) = re.captures_at(text, whole.start()) else { continue };
         for m in caps.iter().skip(1).flatten() {
             if keep(m.as_str()) {
                 spans.push((m.start(), m.end()));
@@ -260,6 +278,9 @@ fn secrets(re: &Regex, text: &str, keep: Option<fn(&str) -> bool>, spans: &mut V
         }
     }
 }
+
+/// The longest match whose groups are looked for (see [`secrets`]).
+const LONG_MATCH: usize = 64 * 1024;
 
 /// Every built-in pattern compiles (a test calls this; a typo must not wait for a secret).
 pub fn compile_all() {
@@ -283,7 +304,10 @@ pub const SAMPLES: &[(&str, &str)] = &[
     ("mysql -uroot -phunter3zz shop", "hunter3zz"),
     ("--db-password=qq9wertz", "qq9wertz"),
     ("Server=db;User Id=sa;Password=two words here;", "two words here"),
-    ("aws_secret_access_key    wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    (
+        "aws_secret_access_key    wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    ),
     ("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
     ("glpat-Zx9Yw8Vu7Ts6Rq5Po4Nm", "glpat-Zx9Yw8Vu7Ts6Rq5Po4Nm"),
     ("xapp-1-A0123456789-0123456789-abcdef", "xapp-1-A0123456789-0123456789-abcdef"),
@@ -344,10 +368,16 @@ mod tests {
                 "aws_secret_access_key    wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
                 "aws_secret_access_key    [REDACTED]",
             ),
-            ("Server=db;User Id=sa;Password=two words;Encrypt=yes", "Server=db;User Id=sa;Password=[REDACTED];Encrypt=yes"),
+            (
+                "Server=db;User Id=sa;Password=two words;Encrypt=yes",
+                "Server=db;User Id=sa;Password=[REDACTED];Encrypt=yes",
+            ),
             ("-H 'Authorization: Basic dXNlcjpwYXNz'", "-H 'Authorization: Basic [REDACTED]'"),
             ("curl -u admin:hunter2 https://x", "curl -u admin:[REDACTED] https://x"),
-            ("https://hooks.slack.com/services/T00/B00/XXXXYYYY", "https://hooks.slack.com/services/[REDACTED]"),
+            (
+                "https://hooks.slack.com/services/T00/B00/XXXXYYYY",
+                "https://hooks.slack.com/services/[REDACTED]",
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(redact(input), want, "{input}");

@@ -114,7 +114,16 @@ fn secret_in_as_is_in_no_file_no_git_object_and_no_commit_author() {
 fn secret_in_commander_is_in_no_file_and_no_git_object() {
     let secret = "ghp_CommanderSecret0123456789abcdefghijk";
     let env = Env::init();
-    env.ok(&["open", "Checkout errors", "--severity", "SEV2", "--service", "checkout", "--commander", secret]);
+    env.ok(&[
+        "open",
+        "Checkout errors",
+        "--severity",
+        "SEV2",
+        "--service",
+        "checkout",
+        "--commander",
+        secret,
+    ]);
     finish(&env, &[]);
     assert_nowhere(&env, secret);
 }
@@ -269,7 +278,9 @@ fn repository_pattern_is_redacted_from_notes_titles_names_and_command_output() {
     finish(&env, &[&["log", "saw itk_NoteTokenABCDEFGHIJK0"], &["role", "ops", "itk_RoleTokenABCDEFGHIJK0"]]);
     let log = env.log_of(&id);
     assert!(log.contains("itk_[REDACTED]") || log.contains("[REDACTED]"), "{log}");
-    for secret in ["TitleTokenABCDEFGHIJ", "OutputTokenABCDEFGHIJ", "NoteTokenABCDEFGHIJK0", "RoleTokenABCDEFGHIJK0"] {
+    for secret in
+        ["TitleTokenABCDEFGHIJ", "OutputTokenABCDEFGHIJ", "NoteTokenABCDEFGHIJK0", "RoleTokenABCDEFGHIJK0"]
+    {
         assert_nowhere(&env, secret);
     }
 }
