@@ -49,12 +49,13 @@ const fn pf(needles: &'static [&'static str], source: &'static str, keep: fn(&st
 }
 
 /// A value after a key or a flag: a double-quoted string (backslash escapes, to the closing
-/// quote or the end of the line), a single-quoted one (`''` escapes), or a bare word. Each
-/// alternative is a named group: the secret. Used inside `(?m)` patterns.
+/// quote or the end of the line: an unclosed quote, a trailing backslash or a CRLF line end
+/// still masks the rest of the line), a single-quoted one (`''` escapes), or a bare word.
+/// Each alternative is a named group: the secret. Used inside `(?m)` patterns.
 macro_rules! value {
     ($bare:literal) => {
         concat!(
-            r#"(?:"(?P<dq>(?:[^"\\\r\n]|\\.)*)(?:"|$)|'(?P<sq>(?:[^'\r\n]|'')*)(?:'|$)|(?P<bare>"#,
+            r#"(?:"(?P<dq>(?:[^"\\\r\n]|\\[^\r\n])*\\?)(?:"|\r?$)|'(?P<sq>(?:[^'\r\n]|'')*)(?:'|\r?$)|(?P<bare>"#,
             $bare,
             "))"
         )
@@ -381,6 +382,21 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(redact(input), want, "{input}");
+        }
+    }
+
+    /// An unclosed quote masks the rest of its line, whatever ends it (LF, CRLF, the end of
+    /// the text, a trailing backslash).
+    #[test]
+    fn unclosed_quoted_values_mask_the_rest_of_the_line() {
+        for (input, want) in [
+            ("password: \"open quote\nnext", "password: \"[REDACTED]\nnext"),
+            ("password: \"open quote\r\nnext", "password: \"[REDACTED]\r\nnext"),
+            ("password: \"open quote", "password: \"[REDACTED]"),
+            ("password: \"ends in \\\nnext", "password: \"[REDACTED]\nnext"),
+            ("password: 'single\r\nnext", "password: '[REDACTED]\r\nnext"),
+        ] {
+            assert_eq!(redact(input), want, "{input:?}");
         }
     }
 
