@@ -52,7 +52,7 @@ crate::model! {
     /// A secret pattern of this repository's own, masked like the built-in ones (SPEC §9).
     REDACT_PATTERN: pub struct RedactPattern {
         name: String = optional Shape::Str, "What the pattern finds, for people reading incident.yaml and lint's messages";
-        pattern: String = required Shape::Str, "A regular expression (Rust regex syntax); every match is replaced by [REDACTED]";
+        pattern: String = required Shape::Str, "A regular expression (Rust regex syntax); every match is replaced by `[REDACTED]`";
     }
 
     /// `incident.yaml`.

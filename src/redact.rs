@@ -438,7 +438,8 @@ mod tests {
         assert!(super::compile("a{1000}{1000}").is_err());
     }
 
-    /// Long hostile inputs take linear time: a 1 MB note of half-patterns (debug build).
+    /// Long hostile inputs take linear time: 300 KB of half-patterns (a debug build; quadratic
+    /// work would take minutes here). The 3 MB figure is in the README.
     #[test]
     fn long_hostile_text_is_linear() {
         for unit in [
@@ -452,10 +453,10 @@ mod tests {
             "x@",
             "password: \"",
         ] {
-            let text = unit.repeat(1_000_000 / unit.len());
+            let text = unit.repeat(300_000 / unit.len());
             let started = std::time::Instant::now();
             let out = redact(&text);
-            assert!(started.elapsed().as_secs() < 20, "{unit:?}: {:?}", started.elapsed());
+            assert!(started.elapsed().as_secs() < 10, "{unit:?}: {:?}", started.elapsed());
             assert!(out.len() <= text.len() + MASK.len() * 2 || !out.is_empty());
         }
     }
