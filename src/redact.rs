@@ -71,6 +71,8 @@ macro_rules! keys {
 }
 
 /// Each pattern's named groups (when it has any) are the secret; else the whole match is.
+/// Separators are blanks, never line ends: a match that ran on into the next line would hide
+/// a secret there from the same pattern (matches do not overlap; found by fuzzing).
 static PATTERNS: [Pattern; 20] = [
     // PEM / OpenSSH / PGP private keys: the whole block, and to the end of the text when its
     // end line is missing (a key cut short is still a key).
@@ -86,14 +88,14 @@ static PATTERNS: [Pattern; 20] = [
     // ADO / ODBC connection strings: `;Password=two words;`.
     p(
         &["password", "pwd"],
-        r#"(?i);\s*(?:password|pwd)\s*=\s*(?P<s>[^;\r\n"']+)|(?-u:\b)(?:password|pwd)\s*=\s*(?P<t>[^;\r\n"']+);"#,
+        r#"(?i);[ \t]*(?:password|pwd)[ \t]*=[ \t]*(?P<s>[^;\r\n"']+)|(?-u:\b)(?:password|pwd)[ \t]*=[ \t]*(?P<t>[^;\r\n"']+);"#,
     ),
     // Authorization headers, whatever the scheme (Basic, Bearer, Digest, token, …).
     p(
         &["authorization"],
-        r#"(?i)authorization["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token|digest|negotiate|ntlm|apikey)\s+(?P<s>[^\r\n"']+)|(?P<t>[A-Za-z0-9._~+/=-]{8,}))"#,
+        r#"(?i)authorization["']?[ \t]*[:=][ \t]*["']?(?:(?:bearer|basic|token|digest|negotiate|ntlm|apikey)[ \t]+(?P<s>[^\r\n"']+)|(?P<t>[A-Za-z0-9._~+/=-]{8,}))"#,
     ),
-    p(&["bearer"], r"(?i)(?-u:\b)bearer\s+(?P<s>[A-Za-z0-9._~+/=-]{8,})"),
+    p(&["bearer"], r"(?i)(?-u:\b)bearer[ \t]+(?P<s>[A-Za-z0-9._~+/=-]{8,})"),
     // key=value and key: value for secret-looking keys; a quoted value is masked whole.
     p(
         &["pass", "pwd", "secret", "token", "key", "credential"],
@@ -398,6 +400,18 @@ mod tests {
         ] {
             assert_eq!(redact(input), want, "{input:?}");
         }
+    }
+
+    /// Regression, found by fuzzing (fuzz/fuzz_targets/redact.rs): an empty header value ran on
+    /// into the next line, masked its first word, and so hid the header there.
+    #[test]
+    fn a_match_never_runs_into_the_next_line() {
+        let text = "Authorization: \nAuthorization: Basic dXNlcjpodW50ZXIy\n";
+        assert_eq!(redact(text), "Authorization: \nAuthorization: Basic [REDACTED]\n");
+        let text = "Bearer\nBearer abcdefgh12345678";
+        assert_eq!(redact(text), "Bearer\nBearer [REDACTED]");
+        let text = ";password=\npassword=x;";
+        assert_eq!(redact(text), ";password=\npassword=[REDACTED];");
     }
 
     /// Prose that merely mentions secrets is left alone.
