@@ -34,7 +34,10 @@ fuzz_target!(|data: &[u8]| {
         i if i < SAMPLES.len() => SAMPLES[i],
         _ => (PLANTED_EXTRA, PLANTED_EXTRA),
     };
-    let cut = text.char_indices().nth(usize::from(pick) * 7 % (text.chars().count() + 1)).map_or(text.len(), |(i, _)| i);
+    let cut = text
+        .char_indices()
+        .nth(usize::from(pick) * 7 % (text.chars().count() + 1))
+        .map_or(text.len(), |(i, _)| i);
     let (before, after) = text.split_at(cut);
     if before.contains(secret) || after.contains(secret) {
         return;
