@@ -72,7 +72,10 @@ macro_rules! keys {
 
 /// Each pattern's named groups (when it has any) are the secret; else the whole match is.
 /// Separators are blanks, never line ends: a match that ran on into the next line would hide
-/// a secret there from the same pattern (matches do not overlap; found by fuzzing).
+/// a secret there from the same pattern (matches do not overlap; found by fuzzing). A bare
+/// value ends at blanks, quotes and `;` in every pattern: when two patterns disagreed on where
+/// a value ends, each pass's mask moved the other's end, and redaction never settled (found
+/// by fuzzing).
 static PATTERNS: [Pattern; 20] = [
     // PEM / OpenSSH / PGP private keys: the whole block, and to the end of the text when its
     // end line is missing (a key cut short is still a key).
@@ -119,7 +122,7 @@ static PATTERNS: [Pattern; 20] = [
         &["--"],
         concat!(
             "(?im)--(?:[a-z0-9]+-)*(?:password|passwd|pass|pwd|passphrase|token|secret|api-?key|access-?key|secret-?key|client-secret|private-key)(?:=|[ \t]+)",
-            value!(r#"[^\s"'-][^\s"']*"#)
+            value!(r#"[^\s"';-][^\s"';]*"#)
         ),
     ),
     // mysql -phunter2 (the password glued to -p).
@@ -127,13 +130,13 @@ static PATTERNS: [Pattern; 20] = [
         &["mysql", "mariadb"],
         concat!(
             "(?m)(?-u:\\b)(?:mysql[a-z]*|mariadb[a-z-]*)(?-u:\\b)[^\\r\\n]*?[ \\t]-p",
-            value!(r#"[^\s"']+"#)
+            value!(r#"[^\s"';]+"#)
         ),
     ),
     // curl -u user:password.
     p(
         &["curl"],
-        r#"(?-u:\b)curl(?-u:\b)[^\r\n]*?[ \t](?:-u|--user)(?:[ \t]+|=)?["']?[^\s:"']*:(?P<s>[^\s"']+)"#,
+        r#"(?-u:\b)curl(?-u:\b)[^\r\n]*?[ \t](?:-u|--user)(?:[ \t]+|=)?["']?[^\s:"']*:(?P<s>[^\s"';]+)"#,
     ),
     // Cloud and SaaS key formats.
     p(&["akia", "asia", "abia", "acca"], r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?-u:\b)"),
@@ -412,6 +415,17 @@ mod tests {
         assert_eq!(redact(text), "Bearer\nBearer [REDACTED]");
         let text = ";password=\npassword=x;";
         assert_eq!(redact(text), ";password=\npassword=[REDACTED];");
+    }
+
+    /// Regression, found by fuzzing: `--password=` (value to a blank) and `password=…;` (value
+    /// to a `;`) took turns extending each other's mask, one segment per pass, so redacting
+    /// twice differed from redacting once.
+    #[test]
+    fn patterns_agree_where_a_value_ends() {
+        let text = "--password=ab;x y=1;x y=2;x y=3;x y=4;x y=5;x y=6;x y=7;";
+        let once = redact(text);
+        assert_eq!(once, "--password=[REDACTED];x y=1;x y=2;x y=3;x y=4;x y=5;x y=6;x y=7;");
+        assert_eq!(redact(&once), once);
     }
 
     /// Prose that merely mentions secrets is left alone.
