@@ -49,6 +49,12 @@ crate::model! {
         disable: Vec<String> = optional Shape::List(&Shape::Id), "Rule ids switched off in this repository";
     }
 
+    /// A secret pattern of this repository's own, masked like the built-in ones (SPEC §9).
+    REDACT_PATTERN: pub struct RedactPattern {
+        name: String = optional Shape::Str, "What the pattern finds, for people reading incident.yaml and lint's messages";
+        pattern: String = required Shape::Str, "A regular expression (Rust regex syntax); every match is replaced by `[REDACTED]`";
+    }
+
     /// `incident.yaml`.
     CONFIG: pub struct Config {
         name: Option<String> = optional Shape::Str, "The organisation or site";
@@ -60,6 +66,7 @@ crate::model! {
         channels: BTreeMap<String, Channel> = optional Shape::Dict(&CHANNEL), "Where updates go";
         lint: LintSettings = optional LINT_SETTINGS, "Linter settings";
         downtime_severities: Vec<String> = optional Shape::List(&Shape::Str), "Severities whose impact counts as downtime in `stats` (default: SEV1, SEV2)";
+        redact: Vec<RedactPattern> = optional Shape::List(&REDACT_PATTERN), "Secret patterns of this repository, redacted from everything logged besides the built-in ones";
     }
 }
 

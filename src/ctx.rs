@@ -87,11 +87,11 @@ impl Ctx {
         Ok((repo, incident))
     }
 
-    /// A new event by the current responder, logged now, backdated by `--at`. Free text is
-    /// redacted here, the one door into the log.
+    /// A new event by the current responder, logged now, backdated by `--at`. Its text and
+    /// `by` are redacted by `Event::new`, the one door into the log.
     pub fn event(&self, repo: &Repo, body: Body) -> Result<Event> {
         let by = repo.responder(self.global.as_name.as_deref())?;
-        Ok(Event::new(body.redacted(), &by, self.now, self.at()?))
+        Ok(Event::new(body, &by, self.now, self.at()?))
     }
 
     pub fn append(&self, repo: &Repo, id: &str, events: &[Event]) -> Result<()> {

@@ -27,13 +27,16 @@ pub struct Event {
 }
 
 impl Event {
+    /// A new event with a fresh id. Its body and `by` are redacted here ([`Body::redacted`],
+    /// `crate::redact`): every writer makes its events with this, so nothing reaches the log
+    /// unredacted, whichever command built it.
     pub fn new(body: Body, by: &str, at: DateTime<Utc>, occurred_at: Option<DateTime<Utc>>) -> Event {
         Event {
             id: uuid::Uuid::new_v4().simple().to_string(),
             at,
-            by: by.to_string(),
+            by: crate::redact::redact(by),
             occurred_at: occurred_at.filter(|o| *o != at),
-            body,
+            body: body.redacted(),
         }
     }
 
@@ -694,20 +697,37 @@ impl Body {
         }
     }
 
-    /// Every free-text field passed through secret redaction.
+    /// Every string the event carries passed through secret redaction (SPEC §9): free text,
+    /// names and owners, and ids too (a severity, a service or a channel is free text when
+    /// `incident.yaml` declares none). Only references to other events (`action`, `event`,
+    /// `update`) are kept as they are: the tool made them, and masking one would break the
+    /// link. Every variant is destructured field by field, with no `..`, so a new field does
+    /// not compile until it is placed here.
     pub fn redacted(self) -> Body {
         use crate::redact::redact;
         let r = |s: String| redact(&s);
         let ro = |s: Option<String>| s.map(|s| redact(&s));
+        let rv = |v: Vec<String>| v.into_iter().map(|s| redact(&s)).collect();
         match self {
             Body::Opened { title, severity, services, drill } => {
-                Body::Opened { title: r(title), severity, services, drill }
+                Body::Opened { title: r(title), severity: r(severity), services: rv(services), drill }
             }
             Body::Note { text } => Body::Note { text: r(text) },
-            Body::Severity { from, to, reason } => Body::Severity { from, to, reason: ro(reason) },
-            Body::Step { step, phase, outcome, choice, note, runbook } => {
-                Body::Step { step, phase, outcome, choice, note: ro(note), runbook }
+            Body::Mark { milestone } => Body::Mark { milestone },
+            Body::Severity { from, to, reason } => {
+                Body::Severity { from: r(from), to: r(to), reason: ro(reason) }
             }
+            Body::Role { role, name } => Body::Role { role: r(role), name: r(name) },
+            Body::Runbook { runbook, sha256 } => Body::Runbook { runbook: r(runbook), sha256: ro(sha256) },
+            Body::Phase { phase } => Body::Phase { phase },
+            Body::Step { step, phase, outcome, choice, note, runbook } => Body::Step {
+                step: r(step),
+                phase,
+                outcome,
+                choice: ro(choice),
+                note: ro(note),
+                runbook: ro(runbook),
+            },
             Body::Command {
                 step,
                 command,
@@ -721,25 +741,29 @@ impl Body {
                 interrupted,
                 runbook_sha256,
             } => Body::Command {
-                step,
+                step: r(step),
                 command: r(command),
                 exit_code,
                 output: r(output),
                 truncated,
                 duration_ms,
-                runbook,
+                runbook: ro(runbook),
                 timeout_s,
                 timed_out,
                 interrupted,
-                runbook_sha256,
+                runbook_sha256: ro(runbook_sha256),
             },
-            Body::Action { title, owner, due, action_type, link } => {
-                Body::Action { title: r(title), owner, due, action_type, link: ro(link) }
-            }
+            Body::Action { title, owner, due, action_type, link } => Body::Action {
+                title: r(title),
+                owner: r(owner),
+                due: ro(due),
+                action_type: r(action_type),
+                link: ro(link),
+            },
             Body::ActionDone { action, note } => Body::ActionDone { action, note: ro(note) },
             Body::ActionDropped { action, reason } => Body::ActionDropped { action, reason: r(reason) },
             Body::Update { channel, message, status, eta } => {
-                Body::Update { channel, message: r(message), status, eta }
+                Body::Update { channel: r(channel), message: r(message), status, eta }
             }
             Body::Delivery {
                 update,
@@ -752,7 +776,7 @@ impl Body {
                 error,
             } => Body::Delivery {
                 update,
-                channel,
+                channel: r(channel),
                 attempt,
                 delivered,
                 http_status,
@@ -760,16 +784,14 @@ impl Body {
                 latency_ms,
                 error: ro(error),
             },
-            Body::Retro { section, text } => Body::Retro { section, text: r(text) },
+            Body::Retro { section, text } => Body::Retro { section: r(section), text: r(text) },
+            Body::Impact { share, customers, failed_orders, tickets } => {
+                Body::Impact { share, customers, failed_orders, tickets }
+            }
             Body::Resolved { root_cause } => Body::Resolved { root_cause: ro(root_cause) },
+            Body::Closed {} => Body::Closed {},
             Body::Amend { event, time, text } => Body::Amend { event, time, text: ro(text) },
             Body::Retract { event, reason } => Body::Retract { event, reason: r(reason) },
-            other @ (Body::Mark { .. }
-            | Body::Impact { .. }
-            | Body::Role { .. }
-            | Body::Runbook { .. }
-            | Body::Phase { .. }
-            | Body::Closed {}) => other,
         }
     }
 }
@@ -868,6 +890,40 @@ mod tests {
             Body::Amend { event: "e1".into(), time: None, text: None },
             Body::Retract { event: "e2".into(), reason: "r".into() },
         ]
+    }
+
+    /// Regression (issue 13): a role's name and an action's owner were logged unredacted. Every
+    /// string field of every kind, planted with a secret, is redacted, except the references to
+    /// other events (and the fields whose type refuses the planted text: enums).
+    #[test]
+    fn every_string_field_of_every_kind_is_redacted() {
+        const SECRET: &str = "password=PlantedLeak9";
+        const REFERENCES: [&str; 4] = ["kind", "action", "event", "update"];
+        let mut planted = 0;
+        for body in every_kind() {
+            let value = serde_json::to_value(&body).unwrap();
+            let fields: Vec<(String, serde_json::Value)> =
+                value.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            for (key, v) in fields {
+                let with = match v {
+                    serde_json::Value::String(_) => serde_json::Value::String(SECRET.into()),
+                    serde_json::Value::Array(a) if a.iter().all(serde_json::Value::is_string) => {
+                        serde_json::json!([SECRET])
+                    }
+                    _ => continue,
+                };
+                let mut value = value.clone();
+                value[key.as_str()] = with;
+                let Ok(b) = serde_json::from_value::<Body>(value) else { continue };
+                let line = serde_json::to_string(&b.redacted()).unwrap();
+                if REFERENCES.contains(&key.as_str()) {
+                    continue;
+                }
+                planted += 1;
+                assert!(!line.contains("PlantedLeak9"), "{key} of {}: {line}", body.kind());
+            }
+        }
+        assert!(planted > 25, "only {planted} fields planted");
     }
 
     #[test]

@@ -16,9 +16,39 @@ use crate::repo::Repo;
 use crate::runbook::{self, Loaded, Runbook};
 use crate::state::Incident;
 
-/// The repository at `root`, with its configuration.
+/// The repository at `root`, with its configuration. Its `redact:` patterns are installed
+/// for every later redaction in this process (`redact::configure`; why process-wide is said
+/// there), before any command can write.
 pub fn repo(root: PathBuf) -> Result<Repo> {
-    Ok(Repo { config: config(&root)?, root })
+    let config = config(&root)?;
+    crate::redact::configure(redact_patterns(&root, &config)?);
+    Ok(Repo { config, root })
+}
+
+/// The compiled `redact:` patterns of a loaded configuration. Lint's `bad-redact-pattern`
+/// has refused a bad one already, unless that rule was switched off: then the same finding,
+/// file:line:column, is the error here, since redaction cannot be skipped.
+fn redact_patterns(root: &Path, config: &Config) -> Result<Vec<regex::Regex>> {
+    let mut compiled = Vec::with_capacity(config.redact.len());
+    for p in &config.redact {
+        match crate::redact::compile(&p.pattern) {
+            Ok(re) => compiled.push(re),
+            Err(why) => {
+                let path = root.join(config::FILE);
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let doc = Doc::from_text(&path, text);
+                let found = lint::rules::redact_pattern_problems(&doc);
+                let (pos, message) = found.into_iter().next().unwrap_or_else(|| {
+                    (
+                        crate::yaml::Pos { line: 1, col: 1 },
+                        format!("redact: `{}` cannot be used: {why}", p.pattern),
+                    )
+                });
+                return Err(bad_file(&path, pos.line, pos.col, "bad-redact-pattern", message, 0));
+            }
+        }
+    }
+    Ok(compiled)
 }
 
 /// The repository's `incident.yaml`.

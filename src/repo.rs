@@ -9,6 +9,7 @@ use git2::{Repository, Signature};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ids;
+use crate::redact::redact;
 
 use crate::config::FILE as CONFIG_FILE;
 
@@ -111,16 +112,17 @@ impl Repo {
 
     /// The responder's name (SPEC §4): `--as`, else git's identity as git itself resolves it
     /// (`GIT_AUTHOR_NAME`, then `user.name` from every config scope), else `$USER`. An empty
-    /// or multi-line name is refused, wherever it came from.
+    /// or multi-line name is refused, wherever it came from. It is redacted (SPEC §9): a
+    /// secret typed into `--as` reaches neither the log nor a commit's author.
     pub fn responder(&self, as_flag: Option<&str>) -> Result<String> {
         if let Some(name) = as_flag {
-            return crate::names::check("--as", name.to_string());
+            return crate::names::check("--as", name.to_string()).map(|n| redact(&n));
         }
         let (name, flag) = match author(&self.root).0 {
             Some(n) => (n, "git user.name"),
             None => (std::env::var("USER").unwrap_or_else(|_| "unknown".into()), "$USER"),
         };
-        crate::names::check(flag, name)
+        crate::names::check(flag, name).map(|n| redact(&n))
     }
 
     fn git(&self) -> Result<Repository> {
@@ -141,6 +143,8 @@ impl Repo {
         self.require_finished()?;
         let repo = self.git()?;
         let sig = signature(&repo, as_flag)?;
+        // Every commit message passes here: whatever data it quotes, no secret enters history.
+        let message = redact(message);
         let staging = Error::git("staging files");
         let mut index = repo.index().map_err(Error::git("reading the index"))?;
         for p in paths {
@@ -159,7 +163,7 @@ impl Repo {
             return Ok(None);
         }
         let parents: Vec<&git2::Commit> = parent.iter().collect();
-        let message = crate::ui::visible_lines(message);
+        let message = crate::ui::visible_lines(&message);
         repo.commit(Some("HEAD"), &sig, &sig, &message, &tree, &parents)
             .map(Some)
             .map_err(Error::git("committing"))
@@ -249,7 +253,8 @@ fn author(root: &Path) -> (Option<String>, Option<String>) {
 fn signature(repo: &Repository, as_flag: Option<&str>) -> Result<Signature<'static>> {
     let root = repo.workdir().unwrap_or_else(|| repo.path());
     let (git_name, email) = author(root);
-    let name = as_flag.map(str::to_string).or(git_name);
+    // Redacted as the log's `by` is: the author is written into git history.
+    let name = as_flag.map(str::to_string).or(git_name).map(|n| redact(&n));
     let sig = match (name, email) {
         (Some(name), Some(email)) => Signature::now(&name, &email),
         (Some(name), None) if as_flag.is_some() => {

@@ -144,7 +144,7 @@ pub fn log_recorded(root: &Path, entry: &Entry) -> Result<()> {
         }
     };
     // A fresh replay has no torn line to warn about.
-    index::append(&repo, &id, &[Event::new(body.redacted(), &entry.by, entry.at, None)]).map(drop)
+    index::append(&repo, &id, &[Event::new(body, &entry.by, entry.at, None)]).map(drop)
 }
 
 /// Replays one entry into the repository at `root`, the clock fixed at the entry's time.

@@ -106,7 +106,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
                 Body::Mark { milestone: Milestone::Detected } => detected,
                 _ => Some(opened_at),
             };
-            Event::new(b.redacted(), &by, ctx.now, occurred)
+            Event::new(b, &by, ctx.now, occurred)
         })
         .collect();
     ctx.append(&repo, &id, &events)?;

@@ -95,11 +95,6 @@ fn git_err(doing: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
     Error::git(doing)
 }
 
-/// Control characters from paths never reach a commit message raw.
-fn printable(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c }).collect()
-}
-
 impl Repo {
     /// Something a person started in git and has not finished, with what to do about it.
     pub fn unfinished(&self) -> Result<Option<(&'static str, &'static str)>> {
@@ -657,7 +652,7 @@ fn entry(path: &str, id: Oid, size: usize, mode: u32) -> IndexEntry {
 }
 
 /// A commit message saying what changed between two trees: new events per incident, then
-/// other files. One subject line, at most a few names, control characters made harmless.
+/// other files. One subject line, at most a few names.
 fn describe_changes(repo: &Repository, from: Option<Tree>, to: &Tree) -> Result<String> {
     let diff = repo.diff_tree_to_tree(from.as_ref(), Some(to), None).map_err(git_err("comparing trees"))?;
     let mut logs: Vec<(String, usize)> = Vec::new();
@@ -674,9 +669,9 @@ fn describe_changes(repo: &Repository, from: Option<Tree>, to: &Tree) -> Result<
             };
             let new = lines(Some(to)).saturating_sub(lines(from.as_ref()));
             let id = incident_file(path).map(|(id, _)| id).unwrap_or(path);
-            logs.push((printable(id), new));
+            logs.push((id.to_string(), new));
         } else {
-            files.push(printable(path));
+            files.push(path.to_string());
         }
     }
     logs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -700,5 +695,7 @@ fn describe_changes(repo: &Repository, from: Option<Tree>, to: &Tree) -> Result<
     if parts.is_empty() {
         parts.push("no file changes".into());
     }
-    Ok(format!("sync: {}", parts.join("; ")))
+    // As every commit message: no secret (a path can quote one), no raw control character.
+    let message = crate::redact::redact(&format!("sync: {}", parts.join("; ")));
+    Ok(crate::ui::visible(&message).into_owned())
 }

@@ -17,6 +17,7 @@ mod model_agreement;
 mod oncall;
 mod paths;
 mod record;
+mod redaction;
 mod runner;
 mod shipped_runbooks;
 mod small_things;

@@ -3,6 +3,7 @@
 //! share `reader`). Add a rule: write its check behind the `Rule` trait in its own file, add
 //! its row to `RULES`, give it a fixture in `tests/fixtures/lint/err/<id>/`.
 
+mod bad_redact_pattern;
 mod branch_cycle;
 mod budget_exceeds_severity;
 mod command_interpolation;
@@ -20,6 +21,8 @@ mod template_syntax;
 mod unknown_service;
 mod unknown_severity;
 mod unreachable_step;
+
+pub use bad_redact_pattern::problems as redact_pattern_problems;
 
 use super::Severity::{Error, Warning};
 use super::{Doc, Rule};
@@ -213,6 +216,13 @@ pub static RULES: &[Meta] = &[
         summary: "A Jinja template (`*.j2`) that does not compile",
         explain: "Templates are compiled with the same engine `incident postmortem` uses (minijinja). A template that does not compile would fail when the postmortem is due. The message is the engine's own, at the template line it names.",
         rule: &template_syntax::TemplateSyntax,
+    },
+    Meta {
+        id: "bad-redact-pattern",
+        severity: Error,
+        summary: "A `redact:` pattern in incident.yaml that is not a usable regular expression",
+        explain: "Each `redact:` entry's `pattern` is a regular expression (Rust regex syntax, https://docs.rs/regex) whose matches are replaced by [REDACTED] in everything the tool logs. A pattern that does not compile, is too large, matches the empty string (it would mask between every letter) or matches the mask `[REDACTED]` itself (redaction would never settle) is refused, and no command loads the repository until it is fixed. Backslashes in double-quoted YAML need doubling; single quotes ('itk_[A-Za-z0-9]{20}') keep the pattern as written.",
+        rule: &bad_redact_pattern::BadRedactPattern,
     },
 ];
 
