@@ -332,11 +332,7 @@ pub fn csv(report: &Report) -> String {
     let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
     for g in rows {
         let f = &g.figures;
-        let key = if g.key.contains([',', '"', '\n']) {
-            format!("\"{}\"", g.key.replace('"', "\"\""))
-        } else {
-            g.key.clone()
-        };
+        let key = csv_field(&g.key);
         out.push_str(&format!(
             "{key},{},{},{},{},{:.4},{},{},{},{},{},{},{},{},{},{:.0},{},{},{}\n",
             f.incidents,
@@ -360,6 +356,17 @@ pub fn csv(report: &Report) -> String {
         ));
     }
     out
+}
+
+/// A CSV field from data (a cause, a service, a severity): control characters made visible
+/// (the CSV may go to a terminal), a leading `=`, `+`, `-` or `@` defused with `'` so a
+/// spreadsheet opening it takes text for text, not a formula; quoted when it must be.
+fn csv_field(value: &str) -> String {
+    let mut v = crate::ui::visible(value).into_owned();
+    if v.starts_with(['=', '+', '-', '@']) {
+        v.insert(0, '\'');
+    }
+    if v.contains([',', '"']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v }
 }
 
 fn mean_cell(v: Option<i64>, n: usize) -> String {
@@ -484,4 +491,18 @@ fn group_table(groups: &[Group], first: &str) -> String {
         ));
     }
     o
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_from_data_are_neither_formulas_nor_escapes() {
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("db,cache"), "\"db,cache\"");
+        assert_eq!(csv_field("a\u{1b}[2Jb\nc"), "a␛[2Jb␊c");
+        assert_eq!(csv_field("deploy"), "deploy");
+    }
 }
