@@ -386,16 +386,16 @@ impl Capture {
         if total <= (head.len() + tail.len()) as u64 {
             let mut all = head;
             all.append(&mut tail);
-            return (settle(&String::from_utf8_lossy(&all)), false);
+            return (redact(&String::from_utf8_lossy(&all)), false);
         }
         let head = cut_head(&head);
         let tail = cut_tail(&tail);
         let dropped = total - (head.len() + tail.len()) as u64;
-        let mut head = settle(&mask_open_key(&String::from_utf8_lossy(head)));
+        let mut head = redact(&mask_open_key(&String::from_utf8_lossy(head)));
         if !head.is_empty() && !head.ends_with('\n') {
             head.push('\n');
         }
-        let tail = settle(&mask_closing_key(&String::from_utf8_lossy(tail)));
+        let tail = redact(&mask_closing_key(&String::from_utf8_lossy(tail)));
         let marker = marker(dropped);
         // A label at the head's end (`password=`) could take the marker for its value when
         // the whole is redacted again on its way to the log: then the value is given as
@@ -437,20 +437,6 @@ fn cut_tail(tail: &[u8]) -> &[u8] {
     }
     let skip = tail.iter().take(3).take_while(|&&b| b & 0xC0 == 0x80).count();
     &tail[skip..]
-}
-
-/// Redaction until nothing changes (a few rounds at most): what is logged is redacted again
-/// at the log's door, and must come out the same.
-fn settle(text: &str) -> String {
-    let mut text = redact(text);
-    for _ in 0..3 {
-        let again = redact(&text);
-        if again == text {
-            break;
-        }
-        text = again;
-    }
-    text
 }
 
 fn key_line(begin: bool) -> &'static Regex {

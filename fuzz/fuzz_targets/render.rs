@@ -65,7 +65,7 @@ fn events(f: &dyn Fn(usize) -> String, t0: DateTime<Utc>) -> Vec<Event> {
         (Body::Severity { from: f(1), to: f(6), reason: Some(f(7)) }, by(3)),
         (Body::Role { role: f(8), name: f(9) }, by(3)),
         (Body::Role { role: "commander".into(), name: f(10) }, by(3)),
-        (Body::Runbook { runbook: RUNBOOK.into() }, by(3)),
+        (Body::Runbook { runbook: RUNBOOK.into(), sha256: None }, by(3)),
         (Body::Mark { milestone: Milestone::Detected }, by(3)),
         (
             Body::Step {
@@ -87,6 +87,10 @@ fn events(f: &dyn Fn(usize) -> String, t0: DateTime<Utc>) -> Vec<Event> {
                 truncated: false,
                 duration_ms: 5,
                 runbook: Some(RUNBOOK.into()),
+                timeout_s: Some(5),
+                timed_out: true,
+                interrupted: false,
+                runbook_sha256: None,
             },
             by(3),
         ),
