@@ -563,7 +563,7 @@ pub fn complete_prefix(bytes: &[u8]) -> &[u8] {
 /// commit held), under the lock appends take: the file becomes `merged` byte for byte, then
 /// every line written since the sync read the file (a writer racing the sync) that `merged`
 /// lacks. So clones that synced hold identical logs, and nothing written is lost. The file
-/// is replaced by a rename, which writers waiting for the lock notice ([`open_locked`]).
+/// is replaced by a rename, which writers waiting for the lock notice (`open_locked`).
 /// Returns how many events the file gained.
 pub fn merge_into(path: &Path, merged: &[u8]) -> Result<usize> {
     let io = |e| Error::Io { path: path.to_path_buf(), source: e };
