@@ -305,8 +305,13 @@ pub fn standing(repo: &Repo, id: Option<&str>) -> Option<Standing> {
     if !Path::new(&repo.root).join(".git").exists() {
         return None;
     }
-    let up = repo.upstream().ok()?;
-    let (ahead, behind) = repo.ahead_behind(&up).ok()?.unwrap_or((0, 0));
-    let unsynced_events = id.and_then(|id| repo.unsynced_events(id).ok()).unwrap_or(0);
-    Some(Standing { remote: up.name(), ahead, behind, unsynced_events, last_synced: last_synced(repo) })
+    let at = repo.standing(id).ok()?;
+    let (ahead, behind) = at.ahead_behind.unwrap_or((0, 0));
+    Some(Standing {
+        remote: at.upstream.name(),
+        ahead,
+        behind,
+        unsynced_events: at.unsynced_events,
+        last_synced: last_synced(repo),
+    })
 }

@@ -42,6 +42,16 @@ impl Upstream {
     }
 }
 
+/// Where a clone stands against its remote ([`Repo::standing`]).
+#[derive(Debug)]
+pub struct Position {
+    pub upstream: Upstream,
+    /// Commits ahead and behind as of the last fetch; `None` before the first.
+    pub ahead_behind: Option<(usize, usize)>,
+    /// Events of the incident asked about that are not in the last commit.
+    pub unsynced_events: usize,
+}
+
 /// What a merge of the remote's branch did.
 #[derive(Debug)]
 pub enum Merged {
@@ -130,37 +140,23 @@ impl Repo {
         }
     }
 
-    /// The branch checked out and where it syncs to; `None` when there is no remote at all.
+    /// The branch checked out and where it syncs to.
     pub fn upstream(&self) -> Result<Upstream> {
+        upstream_of(&self.git()?)
+    }
+
+    /// Where this clone stands, for `status`, with one open of the repository: its upstream,
+    /// commits ahead and behind as of the last fetch (`None` before the first), and the
+    /// events of `id` not yet committed.
+    pub fn standing(&self, id: Option<&str>) -> Result<Position> {
         let repo = self.git()?;
-        let head = repo.find_reference("HEAD").map_err(git_err("reading HEAD"))?;
-        let Some(branch) = head.symbolic_target().ok().flatten().and_then(|t| t.strip_prefix("refs/heads/"))
-        else {
-            return Err(Error::DetachedHead);
+        let up = upstream_of(&repo)?;
+        let counts = ahead_behind_of(&repo, &up)?;
+        let unsynced = match id {
+            Some(id) => self.unsynced_of(&repo, id)?,
+            None => 0,
         };
-        let branch = branch.to_string();
-        let config = repo.config().map_err(git_err("reading the git config"))?;
-        let configured_remote = config.get_string(&format!("branch.{branch}.remote")).ok();
-        let configured = configured_remote.is_some();
-        let remote = match configured_remote {
-            Some(r) => r,
-            None => {
-                let remotes = repo.remotes().map_err(git_err("listing remotes"))?;
-                let names: Vec<&str> = remotes.iter().filter_map(|r| r.ok().flatten()).collect();
-                match names.as_slice() {
-                    [] => return Err(Error::NoRemote { branch }),
-                    [only] => (*only).to_string(),
-                    many if many.contains(&"origin") => "origin".to_string(),
-                    _ => return Err(Error::NoRemote { branch }),
-                }
-            }
-        };
-        let merge_ref = config
-            .get_string(&format!("branch.{branch}.merge"))
-            .unwrap_or_else(|_| format!("refs/heads/{branch}"));
-        let short = merge_ref.strip_prefix("refs/heads/").unwrap_or(&merge_ref);
-        let tracking = format!("refs/remotes/{remote}/{short}");
-        Ok(Upstream { remote, branch, merge_ref, tracking, configured })
+        Ok(Position { upstream: up, ahead_behind: counts, unsynced_events: unsynced })
     }
 
     /// Commits everything pending in the working tree (as `git add -A && git commit`), with a
@@ -226,19 +222,19 @@ impl Repo {
     /// Commits ahead of and behind the remote's branch as of the last fetch; `None` before
     /// the first fetch.
     pub fn ahead_behind(&self, up: &Upstream) -> Result<Option<(usize, usize)>> {
-        let repo = self.git()?;
-        let Ok(theirs) = repo.refname_to_id(&up.tracking) else { return Ok(None) };
-        let Some(ours) = head_commit(&repo)? else { return Ok(Some((0, 0))) };
-        repo.graph_ahead_behind(ours.id(), theirs).map(Some).map_err(git_err("counting commits"))
+        ahead_behind_of(&self.git()?, up)
     }
 
     /// Events in the working log of `id` that are not in the last commit: what the next sync
     /// will share. Reads only the bytes past the committed length.
     pub fn unsynced_events(&self, id: &str) -> Result<usize> {
+        self.unsynced_of(&self.git()?, id)
+    }
+
+    fn unsynced_of(&self, repo: &Repository, id: &str) -> Result<usize> {
         use std::io::{Read, Seek, SeekFrom};
-        let repo = self.git()?;
         let rel = format!("incidents/{id}/{LOG}");
-        let committed = match head_commit(&repo)? {
+        let committed = match head_commit(repo)? {
             Some(c) => {
                 let tree = c.tree().map_err(git_err("reading HEAD's tree"))?;
                 tree.get_path(Path::new(&rel))
@@ -557,6 +553,44 @@ impl Repo {
         write("MERGE_MSG", format!("{message}\n"))?;
         Ok(())
     }
+}
+
+/// [`Repo::upstream`], on an open repository.
+fn upstream_of(repo: &Repository) -> Result<Upstream> {
+    let head = repo.find_reference("HEAD").map_err(git_err("reading HEAD"))?;
+    let Some(branch) = head.symbolic_target().ok().flatten().and_then(|t| t.strip_prefix("refs/heads/"))
+    else {
+        return Err(Error::DetachedHead);
+    };
+    let branch = branch.to_string();
+    let config = repo.config().map_err(git_err("reading the git config"))?;
+    let configured_remote = config.get_string(&format!("branch.{branch}.remote")).ok();
+    let configured = configured_remote.is_some();
+    let remote = match configured_remote {
+        Some(r) => r,
+        None => {
+            let remotes = repo.remotes().map_err(git_err("listing remotes"))?;
+            let names: Vec<&str> = remotes.iter().filter_map(|r| r.ok().flatten()).collect();
+            match names.as_slice() {
+                [] => return Err(Error::NoRemote { branch }),
+                [only] => (*only).to_string(),
+                many if many.contains(&"origin") => "origin".to_string(),
+                _ => return Err(Error::NoRemote { branch }),
+            }
+        }
+    };
+    let merge_ref = config
+        .get_string(&format!("branch.{branch}.merge"))
+        .unwrap_or_else(|_| format!("refs/heads/{branch}"));
+    let short = merge_ref.strip_prefix("refs/heads/").unwrap_or(&merge_ref);
+    let tracking = format!("refs/remotes/{remote}/{short}");
+    Ok(Upstream { remote, branch, merge_ref, tracking, configured })
+}
+
+fn ahead_behind_of(repo: &Repository, up: &Upstream) -> Result<Option<(usize, usize)>> {
+    let Ok(theirs) = repo.refname_to_id(&up.tracking) else { return Ok(None) };
+    let Some(ours) = head_commit(repo)? else { return Ok(Some((0, 0))) };
+    repo.graph_ahead_behind(ours.id(), theirs).map(Some).map_err(git_err("counting commits"))
 }
 
 fn pm_path(id: &str) -> String {
