@@ -319,6 +319,11 @@ pub enum Error {
         merging: String,
         paths: Vec<(String, String)>,
     },
+    /// A file the remote changes was changed here after the sync committed (a person editing
+    /// during the sync): nothing was overwritten, and the merge was not committed.
+    ChangedDuringSync {
+        path: String,
+    },
     /// `--watch` takes a duration like `30s`.
     BadInterval {
         given: String,
@@ -378,6 +383,7 @@ impl Error {
             | Error::Undeliverable { .. }
             | Error::Remote { .. }
             | Error::SyncConflict { .. }
+            | Error::ChangedDuringSync { .. }
             | Error::Scenario { .. } => 1,
             _ => 2,
         }
@@ -445,6 +451,7 @@ impl Error {
             Error::DetachedHead => "detached-head",
             Error::Remote { .. } => "remote",
             Error::SyncConflict { .. } => "sync-conflict",
+            Error::ChangedDuringSync { .. } => "changed-during-sync",
             Error::BadInterval { .. } => "bad-interval",
             Error::NeedsTerminal { .. } => "needs-terminal",
             Error::Prompt(_) => "prompt",
@@ -705,6 +712,10 @@ impl std::fmt::Display for Error {
                 }
                 f.write_str(". Both versions are kept (between conflict markers, and as `git show :2:PATH` / `:3:PATH`); edit, `git add` them and `git commit`, then `incident sync` again (or `git merge --abort` to drop the merge)")
             }
+            Error::ChangedDuringSync { path } => write!(
+                f,
+                "{path} changed while the sync ran; nothing was overwritten; run `incident sync` again"
+            ),
             Error::BadInterval { given } => {
                 write!(f, "--watch {given}: not an interval; give one like 30s, 5m or 1h")
             }
@@ -772,6 +783,7 @@ mod tests {
             (Error::Prompt(prompt), 2, "prompt"),
             (Error::NoIdentity, 2, "no-identity"),
             (Error::DetachedHead, 2, "detached-head"),
+            (Error::ChangedDuringSync { path: "runbooks/a.yaml".into() }, 1, "changed-during-sync"),
             (Error::BadInterval { given: "soon".into() }, 2, "bad-interval"),
             (Error::UnknownChannel { given: "x".into(), declared: vec!["a".into()] }, 2, "unknown-channel"),
             (Error::UnknownAction { given: "ab".into(), incident: None }, 2, "unknown-action"),

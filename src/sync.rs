@@ -8,7 +8,6 @@
 //! never writes a conflict marker into one.
 
 use std::io::IsTerminal;
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 use chrono::{DateTime, Utc};
@@ -302,7 +301,7 @@ pub struct Standing {
 }
 
 pub fn standing(repo: &Repo, id: Option<&str>) -> Option<Standing> {
-    if !Path::new(&repo.root).join(".git").exists() {
+    if !repo.root.join(".git").exists() {
         return None;
     }
     let at = repo.standing(id).ok()?;

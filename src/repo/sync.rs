@@ -274,10 +274,12 @@ impl Repo {
         let ours = head_commit(&repo)?;
         let Some(ours) = ours else {
             // A fresh repository: take the remote's history as it is.
-            let incoming = self.checkout(&repo, None, &theirs.tree().map_err(git_err("reading a tree"))?)?;
+            let tree = theirs.tree().map_err(git_err("reading a tree"))?;
+            let incoming = self.checkout(&repo, None, &tree)?;
             let branch_ref = format!("refs/heads/{}", up.branch);
             repo.reference(&branch_ref, theirs_id, true, "incident sync: fast-forward")
                 .map_err(git_err("moving the branch"))?;
+            reset_index(&repo, &tree)?;
             return Ok(Merged::FastForward(incoming));
         };
         if ours.id() == theirs_id
@@ -311,10 +313,7 @@ impl Repo {
         let mut both_changed_logs = Vec::new();
         let mut postmortems = Vec::new();
         for delta in diff.deltas() {
-            let Some(path) = delta.new_file().path().or(delta.old_file().path()).and_then(Path::to_str)
-            else {
-                continue;
-            };
+            let Some(path) = delta_path(&delta) else { continue };
             let Some((id, file)) = incident_file(path) else { continue };
             if file == LOG {
                 let ours_bytes = blob_at(&repo, &ours_tree, path);
@@ -428,25 +427,18 @@ impl Repo {
         let diff = repo.diff_tree_to_tree(from, Some(to), None).map_err(git_err("comparing trees"))?;
         let mut plan = Vec::new();
         for delta in diff.deltas() {
-            let Some(path) = delta.new_file().path().or(delta.old_file().path()).and_then(Path::to_str)
-            else {
-                continue;
-            };
+            let Some(path) = delta_path(&delta) else { continue };
             let path = path.to_string();
             let full = self.root.join(&path);
             // What the remote brings is written only inside the repository: a symlink planted
             // on the way (an incident folder linked elsewhere) stops the sync before any write.
             crate::fsutil::no_symlinks(&self.root, full.parent().unwrap_or(&self.root))?;
-            let old = from.map(|t| blob_at(repo, t, &path));
             let new = delta.new_file().exists().then(|| blob_at(repo, to, &path));
             if !is_log(&path) {
                 let on_disk = crate::fsutil::read(&full).ok();
-                let expected = old.clone().filter(|_| delta.old_file().exists());
+                let expected = from.filter(|_| delta.old_file().exists()).map(|t| blob_at(repo, t, &path));
                 if on_disk != expected && on_disk != new {
-                    return Err(Error::SyncConflict {
-                        merging: "the working tree".into(),
-                        paths: vec![(path, "changed while the sync ran; run `incident sync` again".into())],
-                    });
+                    return Err(Error::ChangedDuringSync { path });
                 }
             }
             plan.push((path, full, new, delta.new_file().mode()));
@@ -593,6 +585,11 @@ fn ahead_behind_of(repo: &Repository, up: &Upstream) -> Result<Option<(usize, us
     repo.graph_ahead_behind(ours.id(), theirs).map(Some).map_err(git_err("counting commits"))
 }
 
+/// The path a diff entry is about: its new name, or the old one when it was removed.
+fn delta_path<'a>(delta: &git2::DiffDelta<'a>) -> Option<&'a str> {
+    delta.new_file().path().or(delta.old_file().path()).and_then(Path::to_str)
+}
+
 fn pm_path(id: &str) -> String {
     format!("incidents/{id}/{POSTMORTEM}")
 }
@@ -692,9 +689,7 @@ fn describe_changes(repo: &Repository, from: Option<Tree>, to: &Tree) -> Result<
     let mut logs: Vec<(String, usize)> = Vec::new();
     let mut files: Vec<String> = Vec::new();
     for delta in diff.deltas() {
-        let Some(path) = delta.new_file().path().or(delta.old_file().path()).and_then(Path::to_str) else {
-            continue;
-        };
+        let Some(path) = delta_path(&delta) else { continue };
         if is_log(path) {
             let lines = |t: Option<&Tree>| {
                 t.map_or(0, |t| {
