@@ -88,6 +88,10 @@ pub struct Rerender<'a> {
 pub type Renderer<'r> = dyn FnMut(&Rerender) -> Result<std::result::Result<String, Vec<String>>> + 'r;
 
 const LOG: &str = "events.jsonl";
+
+/// How many times reading the working tree's status is tried again when a file changed under
+/// it (see [`Repo::commit_pending`]).
+const STATUS_TRIES: u32 = 10;
 const POSTMORTEM: &str = "postmortem.md";
 
 /// `incidents/<id>/<file>` → `(id, file)`.
@@ -171,8 +175,25 @@ impl Repo {
             .recurse_untracked_dirs(true)
             .include_ignored(false)
             .exclude_submodules(true);
-        let statuses =
-            repo.statuses(Some(&mut opts)).map_err(git_err("reading the working tree's status"))?;
+        // libgit2 hashes a changed file to compare it with the index, and fails when the file
+        // grows while it reads ("error reading file for hashing"): responders keep appending
+        // to the logs during a sync. A few quick tries get a moment between two appends.
+        let mut tries = 0;
+        let statuses = loop {
+            match repo.statuses(Some(&mut opts)) {
+                Ok(s) => break s,
+                Err(e)
+                    if tries < STATUS_TRIES
+                        && matches!(e.class(), git2::ErrorClass::Os | git2::ErrorClass::Filesystem) =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20 * tries as u64));
+                }
+                Err(e) => {
+                    return Err(Error::Git { doing: "reading the working tree's status".into(), source: e });
+                }
+            }
+        };
         let changed = git2::Status::WT_NEW
             | git2::Status::WT_MODIFIED
             | git2::Status::WT_TYPECHANGE
