@@ -68,6 +68,13 @@ impl Env {
             .env("NO_COLOR", "1")
             .env("GIT_COMMITTER_DATE", "2026-11-27T16:00:00Z")
             .env("GIT_AUTHOR_DATE", "2026-11-27T16:00:00Z");
+        // Run under `faketime` (see README: tests near midnight), the binary must see the same
+        // shifted clock as the test.
+        for var in ["LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "DONT_FAKE_MONOTONIC"] {
+            if let Some(value) = std::env::var_os(var) {
+                c.env(var, value);
+            }
+        }
         c
     }
 

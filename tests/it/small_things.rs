@@ -50,6 +50,9 @@ fn a_repeated_title_no_longer_opens_a_duplicate_unasked() {
     let env = Env::init();
     env.ok(&["open", "Checkout returns 500", "--severity", "SEV2"]);
     let id = env.only_id();
+    // An id is dated by when impact started; every later open starts impact on the first one's
+    // day so the suffixes line up even when the run crosses midnight UTC.
+    let started = format!("{}T00:00:00Z", &id[..10]);
 
     // Any case, any spacing: the same title.
     let out = env.fails(2, &["open", "  checkout   RETURNS 500 ", "--severity", "SEV2"]);
@@ -62,7 +65,7 @@ fn a_repeated_title_no_longer_opens_a_duplicate_unasked() {
     // A different title is not asked about.
     env.ok(&["open", "Checkout returns 502", "--severity", "SEV2"]);
     // --yes opens the duplicate.
-    env.ok(&["open", "Checkout returns 500", "--severity", "SEV2", "--yes"]);
+    env.ok(&["open", "Checkout returns 500", "--severity", "SEV2", "--started-at", &started, "--yes"]);
     let second = format!("{id}-2");
     assert!(env.ids().contains(&second), "{:?}", env.ids());
 
@@ -77,7 +80,7 @@ fn a_repeated_title_no_longer_opens_a_duplicate_unasked() {
         "--runbook",
         "bad-deploy",
         "--started-at",
-        "-5m",
+        &started,
         "--commander",
         "Test Responder",
     ];
