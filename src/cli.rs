@@ -228,7 +228,7 @@ pub enum Command {
         output: Option<PathBuf>,
         /// How many days the service bars and uptime cover, ending on the day of the
         /// repository's latest event
-        #[arg(long, value_name = "N", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        #[arg(long, value_name = "N", default_value_t = crate::statuspage::DEFAULT_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650))]
         days: u32,
     },
     /// Lint runbooks, incident.yaml and templates (default: the repository's)

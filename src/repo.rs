@@ -39,6 +39,10 @@ pub fn nearest(dir: &Path) -> Option<PathBuf> {
     dir.ancestors().find(|d| d.join(CONFIG_FILE).is_file()).map(Path::to_path_buf)
 }
 
+/// Where `status-page` writes by default (SPEC §2), relative to the root: derived from every
+/// incident's log, so a merge re-renders it instead of asking a person (SPEC §8).
+pub const STATUS_PAGE_DIR: &str = "status-page";
+
 impl Repo {
     pub fn incidents_dir(&self) -> PathBuf {
         self.root.join("incidents")
@@ -66,6 +70,10 @@ impl Repo {
         let path = if name.is_empty() { dir } else { dir.join(name) };
         crate::fsutil::no_symlinks(&self.root, &path)?;
         Ok(path)
+    }
+
+    pub fn status_page_dir(&self) -> PathBuf {
+        self.root.join(STATUS_PAGE_DIR)
     }
 
     pub fn runbooks_dir(&self) -> PathBuf {

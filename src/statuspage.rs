@@ -479,6 +479,33 @@ fn template(repo: &Repo, name: &str) -> Result<(String, String)> {
     }
 }
 
+/// How many days the service bars cover when `--days` is not given.
+pub const DEFAULT_DAYS: u32 = 90;
+
+/// Builds the page again into the repository's `status-page/` when one was built there
+/// (its `status.json` exists), over the same number of days, after a merge brought events
+/// nobody has rendered together yet (SPEC §8). Returns whether it did.
+pub fn rerender_in_repo(repo: &Repo) -> Result<bool> {
+    let dir = repo.status_page_dir();
+    let summary = dir.join("status.json");
+    crate::fsutil::no_symlinks(&repo.root, &summary)?;
+    if !summary.is_file() {
+        return Ok(false);
+    }
+    let days = crate::fsutil::read(&summary)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|v| v["page"]["period"]["days"].as_u64())
+        .and_then(|d| u32::try_from(d).ok())
+        .filter(|d| (1..=3650).contains(d))
+        .unwrap_or(DEFAULT_DAYS);
+    // Unreadable lines are for `status` and `doctor` to name; the page leaves them out.
+    let page = build(repo, days, &mut Vec::new());
+    let files = render(repo, &page)?;
+    write(repo, &dir, &files)?;
+    Ok(true)
+}
+
 /// The files of the site, by path inside the output folder, in a fixed order.
 pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
     let (index_name, index_src) = template(repo, "index.html.j2")?;

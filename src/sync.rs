@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::head;
 use crate::postmortem;
-use crate::repo::{Merged, Repo, Upstream};
+use crate::repo::{Merged, Repo, STATUS_PAGE_DIR, Upstream};
+use crate::statuspage;
 
 /// What one sync did, for the terminal and for `--json`.
 #[derive(Debug, Default, Serialize)]
@@ -31,6 +32,9 @@ pub struct Report {
     pub incoming: Vec<IncomingEvents>,
     /// Other files the remote brought (written or removed).
     pub files: Vec<String>,
+    /// Derived files rendered again from the merged logs: postmortems both sides had, and
+    /// `status-page/` when one is built in the repository.
+    pub rerendered: Vec<String>,
     pub pushed: bool,
     pub ahead: usize,
     pub behind: usize,
@@ -75,6 +79,9 @@ impl Report {
                 self.files.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
             ));
         }
+        if !self.rerendered.is_empty() {
+            parts.push(format!("re-rendered {}", self.rerendered.join(", ")));
+        }
         match self.merge {
             "merge" => parts.push(format!("merged {}", self.remote)),
             "fast-forward" if self.incoming.is_empty() && self.files.is_empty() => {
@@ -111,9 +118,16 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
         repo.commit_pending(as_flag)?.map(|(oid, message)| Committed { commit: oid.to_string(), message });
     for attempt in 1..=PUSH_ATTEMPTS {
         fetch(repo, &up, progress)?;
-        let mut rerender =
-            |r: &crate::repo::Rerender| postmortem::rerender(repo, r.id, r.log, [r.base, r.ours, r.theirs]);
+        let mut rendered = Vec::new();
+        let mut rerender = |r: &crate::repo::Rerender| {
+            let fresh = postmortem::rerender(repo, r.id, r.log, [r.base, r.ours, r.theirs]);
+            if matches!(fresh, Ok(Ok(_))) {
+                rendered.push(format!("incidents/{}/postmortem.md", r.id));
+            }
+            fresh
+        };
         let merged = repo.merge_upstream(&up, as_flag, &mut rerender);
+        let was_merge = matches!(merged, Ok(Merged::Merge(_)));
         let incoming = match merged {
             Ok(Merged::UpToDate) => None,
             Ok(Merged::FastForward(i)) => {
@@ -141,6 +155,20 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
                 }
             }
             report.files.extend(i.files);
+        }
+        if was_merge {
+            // Only a merge joins events nobody has rendered together; a fast-forward brings
+            // a page its author built.
+            if statuspage::rerender_in_repo(repo)? {
+                rendered.push(format!("{STATUS_PAGE_DIR}/"));
+            }
+            // Committed with anything appended meanwhile, and pushed below with the merge.
+            repo.commit_pending(as_flag)?;
+        }
+        for path in rendered {
+            if !report.rerendered.contains(&path) {
+                report.rerendered.push(path);
+            }
         }
         let ahead = match repo.ahead_behind(&up)? {
             Some((ahead, _)) => ahead,

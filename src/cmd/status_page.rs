@@ -21,7 +21,7 @@ struct Written<'a> {
 
 pub fn run(ctx: &Ctx, output: Option<PathBuf>, days: u32) -> Result<u8> {
     let repo = ctx.repo()?;
-    let dir = output.unwrap_or_else(|| repo.root.join("status-page"));
+    let dir = output.unwrap_or_else(|| repo.status_page_dir());
     let mut warnings = Vec::new();
     let page = statuspage::build(&repo, days, &mut warnings);
     ctx.warn(warnings);

@@ -410,6 +410,7 @@ impl Repo {
             }
         }
 
+        settle_derived(&mut index)?;
         for c in index.conflicts().map_err(git_err("reading conflicts"))?.flatten() {
             let path = conflict_path(&c);
             if !conflicts.iter().any(|(p, _)| *p == path) {
@@ -613,6 +614,32 @@ fn delta_path<'a>(delta: &git2::DiffDelta<'a>) -> Option<&'a str> {
 
 fn pm_path(id: &str) -> String {
     format!("incidents/{id}/{POSTMORTEM}")
+}
+
+/// Whether a path is a file `status-page` writes into its default folder.
+fn is_status_page(path: &str) -> bool {
+    path.strip_prefix(super::STATUS_PAGE_DIR).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The status page is derived from every incident's log, so a conflict in it is no
+/// person's to settle: our side is kept for the merge commit and the caller re-renders the
+/// page from the merged logs afterwards (see `sync::once`).
+fn settle_derived(index: &mut Index) -> Result<()> {
+    let settled: Vec<(String, Option<IndexEntry>)> = index
+        .conflicts()
+        .map_err(git_err("reading conflicts"))?
+        .flatten()
+        .map(|c| (conflict_path(&c), c.our.or(c.their)))
+        .filter(|(path, _)| is_status_page(path))
+        .collect();
+    for (path, side) in settled {
+        index.conflict_remove(Path::new(&path)).map_err(git_err(format!("settling {path}")))?;
+        if let Some(mut e) = side {
+            e.flags &= !(0x3 << 12);
+            index.add(&e).map_err(git_err(format!("adding {path}")))?;
+        }
+    }
+    Ok(())
 }
 
 fn stage_of(e: &IndexEntry) -> u16 {

@@ -141,7 +141,8 @@ fn postmortem_rendered_on_both_sides_does_not_conflict() {
     b.ok(&["log", "from b"]);
     b.ok(&["postmortem", &id]);
     a.ok(&["sync"]);
-    b.ok(&["sync"]);
+    let merged = b.json(&["sync", "--json"]);
+    assert_eq!(merged["rerendered"], serde_json::json!([format!("incidents/{id}/postmortem.md")]));
     a.ok(&["sync"]);
     let pm = a.read(&format!("incidents/{id}/postmortem.md"));
     assert!(pm.contains("from a") && pm.contains("from b"), "re-rendered from the merged log:\n{pm}");
@@ -507,4 +508,39 @@ fn file_url_remotes_work_like_paths() {
     assert!(out["committed"]["message"].as_str().unwrap().contains(&id), "{out}");
     a.ok(&["sync"]);
     assert!(a.log_of(&id).contains("via file url"));
+}
+
+#[test]
+fn status_page_built_on_both_sides_is_rerendered_from_the_merged_logs() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["open", "Search down", "--severity", "SEV2"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let id = a.only_id();
+    // Both publish an update and build the page (a 30-day page, not the default).
+    a.ok(&["update", "--channel", "status-page", "Update from a"]);
+    a.ok(&["status-page", "--days", "30"]);
+    b.ok(&["update", "--channel", "status-page", "Update from b"]);
+    b.ok(&["status-page", "--days", "30"]);
+    a.ok(&["sync"]);
+    let merged = b.ok(&["sync", "--json"]).stdout;
+    a.ok(&["sync"]);
+    // No conflict: the page is derived, re-rendered from the merged logs, the same on both.
+    let page = b.read(&format!("status-page/incidents/{id}.html"));
+    assert!(page.contains("Update from a") && page.contains("Update from b"), "{merged}\n{page}");
+    for file in ["index.html", "status.json", "feed.atom", &format!("incidents/{id}.html")] {
+        assert_eq!(a.read(&format!("status-page/{file}")), b.read(&format!("status-page/{file}")), "{file}");
+    }
+    let summary: serde_json::Value = serde_json::from_str(&b.read("status-page/status.json")).unwrap();
+    assert_eq!(summary["page"]["period"]["days"], 30, "the page keeps the window it was built with");
+    let json: serde_json::Value = serde_json::from_str(&merged).unwrap();
+    assert_eq!(json["rerendered"], serde_json::json!(["status-page/"]), "{merged}");
+    no_conflict_markers(&b.repo);
+    for p in [a, b] {
+        assert_eq!(p.git(&["status", "--porcelain"]), "", "clean working tree");
+        // What sync rendered is what `status-page` renders: building it again changes nothing.
+        p.ok(&["status-page", "--days", "30"]);
+        assert_eq!(p.git(&["status", "--porcelain"]), "", "re-render is byte-identical");
+    }
 }
