@@ -7,9 +7,7 @@
 //! The caller logs each attempt as it happens, so the log says what was tried even when the
 //! process dies mid-way; nothing here writes to the log.
 
-use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -18,6 +16,7 @@ use serde::Serialize;
 use crate::config::Deliver;
 use crate::events::PublicStatus;
 use crate::redact::redact;
+use crate::runner;
 use crate::timefmt::{parse_duration, stored};
 
 /// How long one attempt may take when the target does not say (`timeout:`).
@@ -361,7 +360,9 @@ fn post(url: &str, body: &str, id: &str, secret: Option<&str>, timeout: Duration
 }
 
 /// Runs `command` with `sh -c`: the message on stdin, the incident and the update in the
-/// environment, never in the command text. Killed after `timeout` (a spurious failure).
+/// environment, never in the command text. Run as a step's command is ([`runner::bounded`]):
+/// output bounded, its whole process group killed at `timeout` (a spurious failure, tried
+/// again), Ctrl-C ends it (final: the responder chose to stop).
 fn run(command: &str, e: &Envelope, root: &Path, timeout: Duration) -> Attempt {
     let start = Instant::now();
     let failed = |class, exit_code, error: String| Attempt {
@@ -372,76 +373,51 @@ fn run(command: &str, e: &Envelope, root: &Path, timeout: Duration) -> Attempt {
         error: Some(redact(&error)),
         retry_after: None,
     };
-    let spawned = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(root)
-        .env("INCIDENT_ID", &e.incident.id)
-        .env("INCIDENT_TITLE", &e.incident.title)
-        .env("INCIDENT_SEVERITY", &e.incident.severity)
-        .env("INCIDENT_SERVICES", e.incident.services.join(","))
-        .env("INCIDENT_REPO", root)
-        .env("UPDATE_ID", &e.id)
+    let mut cmd = runner::shell(command, root);
+    let subject = &e.incident;
+    runner::with_incident(
+        &mut cmd,
+        [&subject.id, &subject.title, &subject.severity],
+        &subject.services,
+        root,
+    );
+    cmd.env("UPDATE_ID", &e.id)
         .env("UPDATE_CHANNEL", &e.channel)
         .env("UPDATE_STATUS", e.status.map_or("", PublicStatus::name))
-        .env("UPDATE_ETA", e.eta.as_deref().unwrap_or_default())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match spawned {
-        Ok(c) => c,
+        .env("UPDATE_ETA", e.eta.as_deref().unwrap_or_default());
+    let ran = match runner::bounded(cmd, Some(e.message.clone().into_bytes()), timeout) {
+        Ok(ran) => ran,
         Err(err) => return failed(Class::Final, None, format!("cannot start sh: {err}")),
     };
-    if let Some(mut stdin) = child.stdin.take() {
-        // A command that does not read its stdin is fine: a broken pipe is not a failure.
-        let message = e.message.clone();
-        std::thread::spawn(move || {
-            let _ = stdin.write_all(message.as_bytes());
-        });
-    }
-    let mut stderr = child.stderr.take();
-    let err_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(s) = stderr.as_mut() {
-            let _ = s.take(4096).read_to_end(&mut buf);
-        }
-        buf
-    });
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Ok(status),
-            Ok(None) if start.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break Err(format!("timed out after {}s", timeout.as_secs()));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(err) => break Err(err.to_string()),
-        }
-    };
-    match status {
-        Ok(status) if status.success() => Attempt {
+    if ran.exit_code == Some(0) {
+        return Attempt {
             class: Class::Delivered,
             http_status: None,
-            exit_code: status.code(),
+            exit_code: Some(0),
             latency_ms: millis(start),
             error: None,
             retry_after: None,
-        },
-        Ok(status) => {
-            let err = err_thread.join().unwrap_or_default();
-            let text = String::from_utf8_lossy(&err).trim().to_string();
-            let code = status.code();
-            let what = match code {
-                Some(c) => format!("exit {c}"),
-                None => "killed by a signal".to_string(),
-            };
-            let error = if text.is_empty() { what } else { format!("{what}: {text}") };
-            failed(Class::Final, code, error)
-        }
-        Err(error) => failed(Class::Spurious, None, error),
+        };
     }
+    let what = if ran.timed_out {
+        format!("timed out after {}s", timeout.as_secs())
+    } else {
+        runner::ending(ran.exit_code, None, ran.interrupted)
+    };
+    let class = if ran.timed_out { Class::Spurious } else { Class::Final };
+    let said = last_chars(ran.output.trim(), ERROR_TAIL);
+    let error = if said.is_empty() { what } else { format!("{what}: {said}") };
+    failed(class, ran.exit_code, error)
+}
+
+/// How much of what a failed command printed goes into the attempt's error: its end, where
+/// the reason usually is.
+const ERROR_TAIL: usize = 2048;
+
+/// The last `n` characters of `text`.
+fn last_chars(text: &str, n: usize) -> &str {
+    let skip = text.chars().count().saturating_sub(n);
+    text.char_indices().nth(skip).map_or(text, |(i, _)| &text[i..])
 }
 
 #[cfg(test)]

@@ -59,26 +59,59 @@ pub struct Ran {
 /// Runs `command` in `repo_root` with the incident's data in its environment, for at most
 /// `timeout` (at least a second).
 pub fn run(command: &str, inc: &Incident, repo_root: &Path, timeout: Duration) -> std::io::Result<Ran> {
-    let timeout = timeout.max(Duration::from_secs(1));
+    let mut cmd = shell(command, repo_root);
+    with_incident(&mut cmd, [&inc.id, &inc.title, &inc.severity], &inc.services, repo_root);
+    bounded(cmd, None, timeout.max(Duration::from_secs(1)))
+}
+
+/// `sh -c COMMAND` in `dir`: the one way the tool starts a command from a runbook or a
+/// config. The command text is the user's; data goes in the environment ([`with_incident`]).
+pub fn shell(command: &str, dir: &Path) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(command).current_dir(dir);
+    cmd
+}
+
+/// The incident's variables, the same for every command the tool starts: `INCIDENT_ID`,
+/// `INCIDENT_TITLE`, `INCIDENT_SEVERITY` (`[id, title, severity]`), `INCIDENT_SERVICES`
+/// (comma-separated) and `INCIDENT_REPO`.
+pub fn with_incident(
+    cmd: &mut Command,
+    [id, title, severity]: [&str; 3],
+    services: &[String],
+    repo_root: &Path,
+) {
+    cmd.env("INCIDENT_ID", id)
+        .env("INCIDENT_TITLE", title)
+        .env("INCIDENT_SEVERITY", severity)
+        .env("INCIDENT_SERVICES", services.join(","))
+        .env("INCIDENT_REPO", repo_root);
+}
+
+/// Runs `cmd` with `input` on its stdin (else nothing), its stdout and stderr captured with
+/// bounded memory, in a process group of its own killed as a whole at `timeout` or on
+/// Ctrl-C. Never waits on a pipe something the command left running still holds open.
+pub fn bounded(mut cmd: Command, input: Option<Vec<u8>>, timeout: Duration) -> std::io::Result<Ran> {
     // Before the spawn, so that a Ctrl-C at any moment of the command is ours to handle.
     let sigint = Interrupt::catch();
     let start = Instant::now();
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(repo_root)
-        .env("INCIDENT_ID", &inc.id)
-        .env("INCIDENT_TITLE", &inc.title)
-        .env("INCIDENT_SEVERITY", &inc.severity)
-        .env("INCIDENT_SERVICES", inc.services.join(","))
-        .env("INCIDENT_REPO", repo_root)
-        .stdin(Stdio::null())
+    let mut child = cmd
+        .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         // Its own group: the timeout and Ctrl-C kill everything it started, and the
         // terminal's Ctrl-C reaches the tool, which decides.
         .process_group(0)
         .spawn()?;
+    if let (Some(mut stdin), Some(input)) = (child.stdin.take(), input) {
+        // Its own thread: a command that reads nothing must not block us on a full pipe. A
+        // broken pipe (it exited without reading) is not a failure; the thread ends when the
+        // group is gone and the pipe with it.
+        std::thread::spawn(move || {
+            block_sigpipe();
+            let _ = std::io::Write::write_all(&mut stdin, &input);
+        });
+    }
     let group = libc::pid_t::try_from(child.id()).unwrap_or(0);
     let mut pipes = Pipes::new(child.stdout.take(), child.stderr.take());
     let mut capture = Capture::new();
@@ -105,6 +138,20 @@ pub fn run(command: &str, inc: &Incident, repo_root: &Path, timeout: Duration) -
         timed_out: stop == Some(Stop::TimedOut),
         interrupted: stop == Some(Stop::Interrupted),
     })
+}
+
+/// SIGPIPE blocked for the calling thread. The tool takes SIGPIPE's default (so that
+/// `incident list | head` ends quietly), which would kill it when a command exits without
+/// reading its stdin; blocked, the write fails with EPIPE in this thread alone, and the
+/// signal left pending dies with the thread.
+fn block_sigpipe() {
+    // SAFETY: an empty set with one signal added, passed to pthread_sigmask for this thread.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&raw mut set);
+        libc::sigaddset(&raw mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, std::ptr::null_mut());
+    }
 }
 
 /// How a command ended, in words, one place for every view (timeline, walk, postmortem):

@@ -357,6 +357,53 @@ fn command_targets_get_the_message_on_stdin_and_the_rest_in_the_environment() {
     assert_eq!((u[1]["delivered"].as_bool(), u[1]["attempts"].as_u64()), (Some(false), Some(1)));
 }
 
+/// Regression: a delivery command was run apart from step commands: its stderr was read to
+/// the end (so a failing command that left a child running, holding stderr, hung the update
+/// until that child ended), only its first 4 KiB (so a chattier one blocked on a full pipe
+/// until the timeout, and was tried again), and at the timeout only `sh` was killed (what it
+/// started ran on). It now runs as a step's command does.
+#[test]
+fn delivery_commands_never_hang_on_what_they_leave_running_and_die_whole_at_the_timeout() {
+    let (env, id) = setup(concat!(
+        "  lingering: { audience: internal, deliver: { command: 'sleep 60 & echo \"relay refused\" >&2; exit 3', timeout: 30s } }\n",
+        "  chatty: { audience: internal, deliver: { command: 'head -c 200000 /dev/zero | tr \"\\\\0\" x >&2; echo \"quota exceeded\" >&2; exit 4', timeout: 30s } }\n",
+        "  stuck: { audience: internal, deliver: { command: '(sleep 3; touch \"$INCIDENT_REPO/late\") & sleep 60', timeout: 1s } }\n",
+        "  deaf: { audience: internal, deliver: { command: 'exit 0', timeout: 30s } }\n",
+    ));
+    // A command that never reads its stdin, with a message larger than a pipe holds: the
+    // write fails, and must not take the tool down with SIGPIPE before the attempt is logged.
+    let long = "status ".repeat(12_000);
+    let out = run(&env, &["update", "--channel", "deaf", &long], &[FAST]);
+    assert_eq!(out.code, 0, "delivered: {:?}", out.stderr);
+    let started = std::time::Instant::now();
+    let out = run(&env, &["update", "--channel", "lingering", "one"], &[FAST]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    let out = run(&env, &["update", "--channel", "chatty", "two"], &[FAST]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    // Each ended when its shell did, not when a child let go of stderr (60 s) or at a timeout.
+    assert!(started.elapsed() < std::time::Duration::from_secs(25), "{:?}", started.elapsed());
+    let tries: Vec<Value> = kinds(&env.events(&id), "delivery").into_iter().cloned().collect();
+    assert_eq!(tries.len(), 3, "a failing command is final: one attempt each {tries:#?}");
+    assert_eq!(tries[0]["delivered"], true, "{tries:#?}");
+    assert_eq!(tries[1]["error"], "exit 3: relay refused", "{tries:#?}");
+    let chatty = tries[2]["error"].as_str().unwrap_or_default();
+    assert!(
+        chatty.starts_with("exit 4: ") && chatty.ends_with("quota exceeded"),
+        "the end is kept: {chatty:.80}"
+    );
+    assert!(chatty.len() < 4096, "bounded: {} bytes", chatty.len());
+
+    // At the timeout the whole group goes: what the command started never finishes.
+    let out = run(&env, &["update", "--channel", "stuck", "three"], &[FAST]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    let tries: Vec<Value> = kinds(&env.events(&id), "delivery").into_iter().cloned().collect();
+    let stuck: Vec<&Value> = tries.iter().filter(|t| t["channel"] == "stuck").collect();
+    assert!(stuck.len() > 1, "a timeout is tried again: {stuck:#?}");
+    assert!(stuck.iter().all(|t| t["error"] == "timed out after 1s"), "{stuck:#?}");
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    assert!(!env.path("late").exists(), "a child of the timed-out command ran on");
+}
+
 #[test]
 fn urls_expand_variables_and_a_missing_one_is_a_clear_error() {
     let rx = Receiver::start(vec![OK]);
