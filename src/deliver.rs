@@ -402,7 +402,7 @@ fn run(command: &str, e: &Envelope, root: &Path, timeout: Duration) -> Attempt {
     let what = if ran.timed_out {
         format!("timed out after {}s", timeout.as_secs())
     } else {
-        runner::ending(ran.exit_code, None, ran.interrupted)
+        runner::ending(ran.exit_code, None, ran.interrupted, ran.signal)
     };
     let class = if ran.timed_out { Class::Spurious } else { Class::Final };
     let said = last_chars(ran.output.trim(), ERROR_TAIL);

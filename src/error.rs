@@ -324,6 +324,13 @@ pub enum Error {
     ChangedDuringSync {
         path: String,
     },
+    /// The tool was asked to stop (SIGTERM, SIGHUP) while a step's command ran: the command's
+    /// process group was killed and the command logged, and the tool stops rather than go on
+    /// to the next question.
+    Stopped {
+        step: String,
+        signal: &'static str,
+    },
     /// `--watch` takes a duration like `30s`.
     BadInterval {
         given: String,
@@ -384,6 +391,7 @@ impl Error {
             | Error::Remote { .. }
             | Error::SyncConflict { .. }
             | Error::ChangedDuringSync { .. }
+            | Error::Stopped { .. }
             | Error::Scenario { .. } => 1,
             _ => 2,
         }
@@ -452,6 +460,7 @@ impl Error {
             Error::Remote { .. } => "remote",
             Error::SyncConflict { .. } => "sync-conflict",
             Error::ChangedDuringSync { .. } => "changed-during-sync",
+            Error::Stopped { .. } => "stopped",
             Error::BadInterval { .. } => "bad-interval",
             Error::NeedsTerminal { .. } => "needs-terminal",
             Error::Prompt(_) => "prompt",
@@ -716,6 +725,10 @@ impl std::fmt::Display for Error {
                 f,
                 "{path} changed while the sync ran; nothing was overwritten; run `incident sync` again"
             ),
+            Error::Stopped { step, signal } => write!(
+                f,
+                "stopped by {signal}: step {step}'s command and everything it started were killed, and that is logged"
+            ),
             Error::BadInterval { given } => {
                 write!(f, "--watch {given}: not an interval; give one like 30s, 5m or 1h")
             }
@@ -784,6 +797,7 @@ mod tests {
             (Error::NoIdentity, 2, "no-identity"),
             (Error::DetachedHead, 2, "detached-head"),
             (Error::ChangedDuringSync { path: "runbooks/a.yaml".into() }, 1, "changed-during-sync"),
+            (Error::Stopped { step: "restart".into(), signal: "SIGTERM" }, 1, "stopped"),
             (Error::BadInterval { given: "soon".into() }, 2, "bad-interval"),
             (Error::UnknownChannel { given: "x".into(), declared: vec!["a".into()] }, 2, "unknown-channel"),
             (Error::UnknownAction { given: "ab".into(), incident: None }, 2, "unknown-action"),

@@ -187,9 +187,13 @@ pub enum Body {
         /// Killed at that limit (`exit_code` is then null).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         timed_out: bool,
-        /// Killed because the responder pressed Ctrl-C (`exit_code` is then null).
+        /// Killed because the responder pressed Ctrl-C, or because the tool was asked to stop
+        /// (`exit_code` is then null).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         interrupted: bool,
+        /// The signal the tool was asked to stop with (`SIGTERM`, `SIGHUP`); absent for Ctrl-C.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signal: Option<String>,
         /// SHA-256 (hex) of the runbook file the command was read from.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         runbook_sha256: Option<String>,
@@ -739,6 +743,7 @@ impl Body {
                 timeout_s,
                 timed_out,
                 interrupted,
+                signal,
                 runbook_sha256,
             } => Body::Command {
                 step: r(step),
@@ -751,6 +756,7 @@ impl Body {
                 timeout_s,
                 timed_out,
                 interrupted,
+                signal: ro(signal),
                 runbook_sha256: ro(runbook_sha256),
             },
             Body::Action { title, owner, due, action_type, link } => Body::Action {
@@ -834,6 +840,7 @@ mod tests {
                 timeout_s: None,
                 timed_out: false,
                 interrupted: false,
+                signal: None,
                 runbook_sha256: None,
             },
             Body::Command {
@@ -847,6 +854,7 @@ mod tests {
                 timeout_s: Some(5),
                 timed_out: true,
                 interrupted: false,
+                signal: None,
                 runbook_sha256: Some("ab".repeat(32)),
             },
             Body::Action {

@@ -59,10 +59,22 @@ pub fn describe(e: &Event) -> String {
             s
         }
         Body::Command {
-            step, command, exit_code, duration_ms, timeout_s, timed_out, interrupted, ..
+            step,
+            command,
+            exit_code,
+            duration_ms,
+            timeout_s,
+            timed_out,
+            interrupted,
+            signal,
+            ..
         } => {
-            let code =
-                crate::runner::ending(*exit_code, timed_out.then(|| timeout_s.unwrap_or(0)), *interrupted);
+            let code = crate::runner::ending(
+                *exit_code,
+                timed_out.then(|| timeout_s.unwrap_or(0)),
+                *interrupted,
+                signal.as_deref(),
+            );
             format!("Step {step} ran: {command} → {code} in {}", timefmt::human_ms(*duration_ms))
         }
         Body::Action { title, owner, link, .. } => match link {

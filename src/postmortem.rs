@@ -284,25 +284,24 @@ fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
             }
         })
         .collect();
-    let commands = inc
-        .commands_of(&rb.id)
-        .map(|c| {
-            let expected = rb.find_step(&c.step).and_then(|p| p.step.expect_exit).unwrap_or(0);
-            CommandRow {
-                step: c.step.clone(),
-                command: c.command.clone(),
-                exit_code: c.exit_code,
-                ended: c
-                    .exit_code
-                    .is_none()
-                    .then(|| crate::runner::ending(None, c.timed_out_s, c.interrupted)),
-                expected,
-                ok: c.exit_code == Some(expected),
-                at: c.at,
-                by: c.by.clone(),
-            }
-        })
-        .collect();
+    let commands =
+        inc.commands_of(&rb.id)
+            .map(|c| {
+                let expected = rb.find_step(&c.step).and_then(|p| p.step.expect_exit).unwrap_or(0);
+                CommandRow {
+                    step: c.step.clone(),
+                    command: c.command.clone(),
+                    exit_code: c.exit_code,
+                    ended: c.exit_code.is_none().then(|| {
+                        crate::runner::ending(None, c.timed_out_s, c.interrupted, c.signal.as_deref())
+                    }),
+                    expected,
+                    ok: c.exit_code == Some(expected),
+                    at: c.at,
+                    by: c.by.clone(),
+                }
+            })
+            .collect();
     RunbookOut { id: rb.id.clone(), title: rb.title.clone(), steps, commands }
 }
 
@@ -431,6 +430,7 @@ mod tests {
                 timeout_s: Some(5),
                 timed_out: true,
                 interrupted: false,
+                signal: None,
                 runbook_sha256: Some(v.into()),
             },
             Body::Action {

@@ -148,11 +148,13 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
             timeout_s: Some(timeout_s),
             timed_out: ran.timed_out,
             interrupted: ran.interrupted,
+            signal: ran.signal.map(str::to_string),
             runbook_sha256: Some(digest),
         },
     )?;
     ctx.append(repo, &inc.id, std::slice::from_ref(&event))?;
-    let ending = runner::ending(ran.exit_code, ran.timed_out.then_some(timeout_s), ran.interrupted);
+    let ending =
+        runner::ending(ran.exit_code, ran.timed_out.then_some(timeout_s), ran.interrupted, ran.signal);
     let (said, code) = match ran.exit_code {
         Some(c) if c == expected => (format!("exit {c} (as expected), logged"), 0),
         Some(c) => (format!("exit {c}, expected {expected}; logged"), 1),
@@ -161,6 +163,10 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
         }
         None => (format!("{ending}; logged"), 1),
     };
+    if let Some(signal) = ran.signal {
+        // Asked to stop: logged above; no further question, no JSON as if all went well.
+        return Err(Error::Stopped { step: step.id.clone(), signal });
+    }
     ctx.say(said);
     if ctx.global.json {
         ctx.print_json(&serde_json::json!({

@@ -17,7 +17,7 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, ChildStderr, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use regex::Regex;
@@ -52,8 +52,11 @@ pub struct Ran {
     pub duration_ms: u64,
     /// Killed at the step's timeout.
     pub timed_out: bool,
-    /// Killed because the responder pressed Ctrl-C.
+    /// Killed because the responder pressed Ctrl-C, or the tool was asked to stop.
     pub interrupted: bool,
+    /// When the tool was asked to stop (`SIGTERM`, `SIGHUP`) rather than Ctrl-C pressed: the
+    /// caller logs the command, then stops too.
+    pub signal: Option<&'static str>,
 }
 
 /// Runs `command` in `repo_root` with the incident's data in its environment, for at most
@@ -136,7 +139,11 @@ pub fn bounded(mut cmd: Command, input: Option<Vec<u8>>, timeout: Duration) -> s
         truncated,
         duration_ms: u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX),
         timed_out: stop == Some(Stop::TimedOut),
-        interrupted: stop == Some(Stop::Interrupted),
+        interrupted: matches!(stop, Some(Stop::Interrupted(_))),
+        signal: match stop {
+            Some(Stop::Interrupted(signal)) => signal_name(signal),
+            _ => None,
+        },
     })
 }
 
@@ -155,14 +162,24 @@ fn block_sigpipe() {
 }
 
 /// How a command ended, in words, one place for every view (timeline, walk, postmortem):
-/// `exit 3`, `timed out after 5s`, `interrupted (Ctrl-C)`, `killed by a signal`.
-pub fn ending(exit_code: Option<i32>, timed_out_s: Option<u64>, interrupted: bool) -> String {
+/// `exit 3`, `timed out after 5s`, `interrupted (Ctrl-C)`, `interrupted (SIGTERM to
+/// incident)`, `killed by a signal`. `signal`: the one the tool received, when it was not
+/// Ctrl-C.
+pub fn ending(
+    exit_code: Option<i32>,
+    timed_out_s: Option<u64>,
+    interrupted: bool,
+    signal: Option<&str>,
+) -> String {
     match (exit_code, timed_out_s, interrupted) {
         (Some(c), _, _) => format!("exit {c}"),
         (None, Some(s), _) => {
             format!("timed out after {}", crate::timefmt::human(i64::try_from(s).unwrap_or(i64::MAX)))
         }
-        (None, None, true) => "interrupted (Ctrl-C)".to_string(),
+        (None, None, true) => match signal {
+            Some(signal) => format!("interrupted ({signal} to incident)"),
+            None => "interrupted (Ctrl-C)".to_string(),
+        },
         (None, None, false) => "killed by a signal".to_string(),
     }
 }
@@ -189,8 +206,8 @@ fn watch(
             Some((status, at)) if at.elapsed() >= DRAIN_GRACE => return Ok((None, Some(status))),
             _ => {}
         }
-        if sigint.fired() {
-            return Ok((Some(Stop::Interrupted), exited.map(|e| e.0)));
+        if let Some(signal) = sigint.fired() {
+            return Ok((Some(Stop::Interrupted(signal)), exited.map(|e| e.0)));
         }
         if Instant::now() >= deadline {
             return Ok((Some(Stop::TimedOut), exited.map(|e| e.0)));
@@ -202,7 +219,8 @@ fn watch(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stop {
     TimedOut,
-    Interrupted,
+    /// By one of [`CAUGHT`].
+    Interrupted(libc::c_int),
 }
 
 /// SIGTERM to the whole group, output still read meanwhile; SIGKILL to what is left after
@@ -338,51 +356,71 @@ fn read_some(pipe: Option<&mut impl Read>, buf: &mut [u8], capture: &mut Capture
     }
 }
 
-/// Set by the SIGINT handler while a command runs.
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// The signals that end a running command rather than the tool: Ctrl-C, and the two that
+/// ask the tool itself to stop (a closed terminal, `kill`). The command runs in a process
+/// group of its own, which neither a hangup nor a `kill` of the tool reaches; left alone it
+/// would outlive the tool, unlogged.
+const CAUGHT: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
-extern "C" fn on_sigint(_: libc::c_int) {
-    INTERRUPTED.store(true, Ordering::SeqCst);
+/// The last of [`CAUGHT`] received while a command runs; 0 for none.
+static RECEIVED: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn on_signal(signal: libc::c_int) {
+    RECEIVED.store(signal, Ordering::SeqCst);
 }
 
-/// Ctrl-C caught for as long as this lives; the disposition before it is put back on drop,
-/// so between commands Ctrl-C ends the tool as usual.
+/// [`CAUGHT`] caught for as long as this lives; the dispositions before it are put back on
+/// drop, so between commands Ctrl-C ends the tool as usual.
 struct Interrupt {
-    previous: Option<libc::sigaction>,
+    previous: Vec<(libc::c_int, libc::sigaction)>,
 }
 
 impl Interrupt {
     fn catch() -> Interrupt {
-        INTERRUPTED.store(false, Ordering::SeqCst);
-        // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; the handler only
-        // stores to an atomic, which is async-signal-safe; `previous` receives the old action.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
-            libc::sigemptyset(&raw mut action.sa_mask);
-            // No SA_RESTART: poll returns at once (EINTR), and the loop looks at the flag.
-            let mut previous: libc::sigaction = std::mem::zeroed();
-            if libc::sigaction(libc::SIGINT, &raw const action, &raw mut previous) == 0 {
-                Interrupt { previous: Some(previous) }
-            } else {
-                Interrupt { previous: None }
+        RECEIVED.store(0, Ordering::SeqCst);
+        let mut previous = Vec::new();
+        for signal in CAUGHT {
+            // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; the handler
+            // only stores to an atomic, which is async-signal-safe; `old` receives the old
+            // action.
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+                libc::sigemptyset(&raw mut action.sa_mask);
+                // No SA_RESTART: poll returns at once (EINTR), and the loop looks at the flag.
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(signal, &raw const action, &raw mut old) == 0 {
+                    previous.push((signal, old));
+                }
             }
         }
+        Interrupt { previous }
     }
 
-    fn fired(&self) -> bool {
-        INTERRUPTED.load(Ordering::SeqCst)
+    /// The signal received, if one was.
+    fn fired(&self) -> Option<libc::c_int> {
+        Some(RECEIVED.load(Ordering::SeqCst)).filter(|s| *s != 0)
     }
 }
 
 impl Drop for Interrupt {
     fn drop(&mut self) {
-        if let Some(previous) = &self.previous {
+        for (signal, previous) in &self.previous {
             // SAFETY: restores the action saved by `catch`.
             unsafe {
-                libc::sigaction(libc::SIGINT, previous, std::ptr::null_mut());
+                libc::sigaction(*signal, previous, std::ptr::null_mut());
             }
         }
+    }
+}
+
+/// The name a signal that stopped a command is logged under; Ctrl-C has none (the log's
+/// `interrupted` alone has always meant it).
+fn signal_name(signal: libc::c_int) -> Option<&'static str> {
+    match signal {
+        libc::SIGTERM => Some("SIGTERM"),
+        libc::SIGHUP => Some("SIGHUP"),
+        _ => None,
     }
 }
 

@@ -73,8 +73,10 @@ pub struct CommandRecord {
     pub by: String,
     /// The limit it was killed at, when it timed out.
     pub timed_out_s: Option<u64>,
-    /// Killed by the responder's Ctrl-C.
+    /// Killed by the responder's Ctrl-C, or because the tool was asked to stop.
     pub interrupted: bool,
+    /// The signal the tool was asked to stop with; `None` for Ctrl-C.
+    pub signal: Option<String>,
 }
 
 /// Where an action item stands: open until settled, once, as done or dropped.
@@ -508,6 +510,7 @@ impl Incident {
                 timeout_s,
                 timed_out,
                 interrupted,
+                signal,
                 ..
             } => self.commands.push(CommandRecord {
                 runbook: runbook.clone(),
@@ -519,6 +522,7 @@ impl Incident {
                 by: e.by.clone(),
                 timed_out_s: timed_out.then(|| timeout_s.unwrap_or(0)),
                 interrupted: *interrupted,
+                signal: signal.clone(),
             }),
             Body::Action { title, owner, due, action_type, link } => self.actions.push(ActionItem {
                 id: e.id.clone(),

@@ -90,6 +90,7 @@ fn events(f: &dyn Fn(usize) -> String, t0: DateTime<Utc>) -> Vec<Event> {
                 timeout_s: Some(5),
                 timed_out: true,
                 interrupted: false,
+                signal: None,
                 runbook_sha256: None,
             },
             by(3),

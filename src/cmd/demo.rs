@@ -135,6 +135,7 @@ pub fn log_recorded(root: &Path, entry: &Entry) -> Result<()> {
                 timeout_s: None,
                 timed_out: false,
                 interrupted: false,
+                signal: None,
                 runbook_sha256: None,
             }
         }

@@ -104,8 +104,13 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
     if let Some(failed) = respond::failed_run(inc, cur) {
         let how = match failed.exit_code {
             Some(c) => format!("exited {c}"),
-            None if failed.timed_out_s.is_some() => crate::runner::ending(None, failed.timed_out_s, false),
-            None => format!("was {}", crate::runner::ending(None, None, failed.interrupted)),
+            None if failed.timed_out_s.is_some() => {
+                crate::runner::ending(None, failed.timed_out_s, false, None)
+            }
+            None => format!(
+                "was {}",
+                crate::runner::ending(None, None, failed.interrupted, failed.signal.as_deref())
+            ),
         };
         return after_failure(ctx, repo, inc, cur, &how);
     }

@@ -231,6 +231,80 @@ fn ctrl_c_in_the_walk_ends_the_command_and_the_walk_goes_on() {
     assert!(!alive(&sh), "the command survived Ctrl-C");
 }
 
+/// Regression: the command runs in a process group of its own, which a hangup of the
+/// terminal or a `kill` of the tool does not reach, so SIGTERM or SIGHUP to `incident` left
+/// the command running, unlogged. Now either ends the command's group, the command is logged
+/// with the signal, and the tool stops with one line (exit 1).
+#[test]
+fn sigterm_or_sighup_to_the_tool_ends_the_command_and_is_logged() {
+    for signal in ["TERM", "HUP"] {
+        let (env, id) = with_steps(
+            "      - id: slow\n        title: A slow check\n        run: echo started; echo $$ > \"$INCIDENT_REPO/../sh.pid\"; sleep 30 & echo $! > \"$INCIDENT_REPO/../bg.pid\"; wait\n",
+        );
+        let dir = env.dir.path().to_path_buf();
+        let mut child = env
+            .command(BIN)
+            .args(["step", "run", "slow", "--yes"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let sh = wait_for_file(&dir.join("sh.pid"));
+        let bg = wait_for_file(&dir.join("bg.pid"));
+        let kill =
+            env.command("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
+        assert!(kill.success());
+        let code = wait_for(&mut child, Duration::from_secs(10), "incident step run after a signal");
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code, 1, "SIG{signal}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(&format!("stopped by SIG{signal}")), "{stderr}");
+        for pid in [&sh, &bg] {
+            assert!(!alive(pid), "process {pid} of the command survived SIG{signal}");
+        }
+        let cmds = commands(&env, &id);
+        assert_eq!(cmds.len(), 1, "{cmds:#?}");
+        assert_eq!(
+            (cmds[0]["interrupted"].clone(), cmds[0]["signal"].clone()),
+            (Value::Bool(true), Value::from(format!("SIG{signal}")))
+        );
+        assert_eq!(cmds[0]["output"], "started\n");
+        let timeline = env.ok(&["timeline"]).stdout;
+        assert!(timeline.contains(&format!("interrupted (SIG{signal} to incident)")), "{timeline}");
+    }
+}
+
+/// The terminal closing under a walk (an ssh session dropped): SIGHUP reaches the tool, not
+/// the command's group; the command is ended and logged, and the walk stops there instead of
+/// asking a terminal that is gone.
+#[test]
+fn a_hangup_during_the_walk_ends_the_command_and_the_walk() {
+    let (env, id) = with_steps(
+        "      - id: slow\n        title: A slow check\n        run: echo started; echo $$ > \"$INCIDENT_REPO/../walk.pid\"; sleep 30\n      - id: next\n        title: Then this\n",
+    );
+    let mut cmd = env.command(BIN);
+    cmd.args(["walk"]).env("TERM", "xterm");
+    let mut s = rexpect::session::spawn_command(cmd, Some(15_000)).unwrap();
+    s.exp_string("r run,").unwrap();
+    s.send_line("r").unwrap();
+    s.exp_string("Run this command?").unwrap();
+    s.send_line("y").unwrap();
+    let sh = wait_for_file(&env.dir.path().join("walk.pid"));
+    let tool = s.process.child_pid.to_string();
+    assert!(env.command("kill").args(["-HUP", &tool]).status().unwrap().success());
+    s.exp_string("stopped by SIGHUP").unwrap();
+    s.exp_eof().unwrap();
+    assert!(!alive(&sh), "the command survived the hangup");
+    let cmds = commands(&env, &id);
+    assert_eq!(cmds.len(), 1, "{cmds:#?}");
+    assert_eq!(cmds[0]["signal"], "SIGHUP", "{}", cmds[0]);
+    // Nothing after it: the walk did not go on to mark the step or move to the next one.
+    let last = env.events(&id).pop().unwrap();
+    assert_eq!(last["kind"], "command", "{last}");
+}
+
 /// SPEC §9: a runbook changed since it was attached is flagged before one of its commands
 /// runs; the command shown and run is the current file's, and the log says which file it was.
 #[test]
