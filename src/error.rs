@@ -331,6 +331,10 @@ pub enum Error {
         step: String,
         signal: &'static str,
     },
+    /// Another sync held this clone for longer than a sync waits.
+    SyncBusy {
+        waited_s: u64,
+    },
     /// `--watch` takes a duration like `30s`.
     BadInterval {
         given: String,
@@ -392,6 +396,7 @@ impl Error {
             | Error::SyncConflict { .. }
             | Error::ChangedDuringSync { .. }
             | Error::Stopped { .. }
+            | Error::SyncBusy { .. }
             | Error::Scenario { .. } => 1,
             _ => 2,
         }
@@ -461,6 +466,7 @@ impl Error {
             Error::SyncConflict { .. } => "sync-conflict",
             Error::ChangedDuringSync { .. } => "changed-during-sync",
             Error::Stopped { .. } => "stopped",
+            Error::SyncBusy { .. } => "sync-busy",
             Error::BadInterval { .. } => "bad-interval",
             Error::NeedsTerminal { .. } => "needs-terminal",
             Error::Prompt(_) => "prompt",
@@ -729,6 +735,10 @@ impl std::fmt::Display for Error {
                 f,
                 "stopped by {signal}: step {step}'s command and everything it started were killed, and that is logged"
             ),
+            Error::SyncBusy { waited_s } => write!(
+                f,
+                "another `incident sync` has been running in this clone for over {waited_s}s (a `--watch` elsewhere?); nothing was done, try again when it ends"
+            ),
             Error::BadInterval { given } => {
                 write!(f, "--watch {given}: not an interval; give one like 30s, 5m or 1h")
             }
@@ -798,6 +808,7 @@ mod tests {
             (Error::DetachedHead, 2, "detached-head"),
             (Error::ChangedDuringSync { path: "runbooks/a.yaml".into() }, 1, "changed-during-sync"),
             (Error::Stopped { step: "restart".into(), signal: "SIGTERM" }, 1, "stopped"),
+            (Error::SyncBusy { waited_s: 30 }, 1, "sync-busy"),
             (Error::BadInterval { given: "soon".into() }, 2, "bad-interval"),
             (Error::UnknownChannel { given: "x".into(), declared: vec!["a".into()] }, 2, "unknown-channel"),
             (Error::UnknownAction { given: "ab".into(), incident: None }, 2, "unknown-action"),

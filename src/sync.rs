@@ -111,6 +111,7 @@ const PUSH_ATTEMPTS: usize = 3;
 /// middle of a merge or rebase a person has not finished. `progress`: let git draw its
 /// progress on the terminal.
 pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report> {
+    let _one_at_a_time = lock(repo)?;
     repo.require_finished()?;
     let up = repo.upstream()?;
     let mut report = Report { remote: up.name(), merge: "up-to-date", at: Utc::now(), ..Report::default() };
@@ -200,8 +201,44 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
         report.ahead = ahead;
         report.behind = behind;
     }
+    // A push race retried brings each file again.
+    report.files.sort();
+    report.files.dedup();
     record(repo, &report);
     Ok(report)
+}
+
+/// How long a sync waits for another one in the same clone (a `--watch` terminal and a
+/// person's `sync`) before giving up.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// One sync at a time per clone: two would race on the index, the branch and the
+/// remote-tracking ref. Held until the returned file is dropped (the kernel drops it if the
+/// process dies). Waits up to [`LOCK_WAIT`], checking every 100 ms.
+/// `None` without a git folder: the steps after it say what is wrong.
+fn lock(repo: &Repo) -> Result<Option<std::fs::File>> {
+    let Some(path) = repo.git_file("incident-sync.lock") else {
+        return Ok(None);
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(Error::io(&path))?;
+    let start = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::SyncBusy { waited_s: LOCK_WAIT.as_secs() });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::Io { path, source: e }),
+        }
+    }
 }
 
 /// Before fetching again after losing a push race: a growing, jittered pause, so two
@@ -238,10 +275,32 @@ fn git(repo: &Repo, progress: bool) -> Command {
     cmd
 }
 
-fn last_line(stderr: &[u8]) -> String {
+/// What git said went wrong, in one line: its first `fatal:` or `error:` line (the cause;
+/// what follows is advice, such as "Please make sure you have the correct access rights"),
+/// else its last line.
+fn git_reason(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
-    let line = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("git failed").trim();
-    crate::ui::visible(line.strip_prefix("fatal: ").unwrap_or(line)).into_owned()
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let cause = lines
+        .iter()
+        .find_map(|l| l.strip_prefix("fatal: ").or_else(|| l.strip_prefix("error: ")))
+        .or_else(|| lines.last().copied())
+        .unwrap_or("git failed");
+    // A URL in git's words may carry a token (`https://user:ghp_…@host`).
+    crate::ui::visible(&crate::redact::redact(cause)).into_owned()
+}
+
+/// What the remote's hooks printed (`remote: …` lines), joined: the reason a server gave for
+/// refusing a push.
+fn remote_said(stderr: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(stderr);
+    let said: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("remote:"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    (!said.is_empty()).then(|| crate::ui::visible(&crate::redact::redact(&said.join(" "))).into_owned())
 }
 
 fn fetch(repo: &Repo, up: &Upstream, progress: bool) -> Result<()> {
@@ -252,7 +311,7 @@ fn fetch(repo: &Repo, up: &Upstream, progress: bool) -> Result<()> {
         return Ok(());
     }
     let message =
-        if progress { format!("git fetch exited with {}", out.status) } else { last_line(&out.stderr) };
+        if progress { format!("git fetch exited with {}", out.status) } else { git_reason(&out.stderr) };
     Err(Error::Remote { remote: up.remote.clone(), doing: "fetching from", message })
 }
 
@@ -281,15 +340,23 @@ fn push(repo: &Repo, up: &Upstream, progress: bool) -> std::result::Result<(), P
         .lines()
         .find(|l| l.starts_with('!'))
         .map(|l| l.split('\t').skip(2).collect::<Vec<_>>().join(" "));
+    // A hook that declines (`[remote rejected] (pre-receive hook declined)`) will decline
+    // again: no retry, and its own words are the reason.
     if let Some(why) = &refused
-        && (why.contains("rejected") || why.contains("failed to update ref") || why.contains("lock"))
+        && (why.contains("[rejected]") || why.contains("failed to update ref") || why.contains("lock"))
     {
         return Err(Push::Rejected(crate::ui::visible(why).into_owned()));
     }
     let message = match refused {
-        Some(why) if !why.trim().is_empty() => crate::ui::visible(&why).into_owned(),
+        Some(why) if !why.trim().is_empty() => {
+            let why = crate::ui::visible(&why).into_owned();
+            match remote_said(&out.stderr) {
+                Some(said) => format!("{why}: {said}"),
+                None => why,
+            }
+        }
         _ if progress => format!("git push exited with {}", out.status),
-        _ => last_line(&out.stderr),
+        _ => git_reason(&out.stderr),
     };
     Err(Push::Failed(Error::Remote { remote: up.remote.clone(), doing: "pushing to", message }))
 }
@@ -310,9 +377,10 @@ fn record(repo: &Repo, report: &Report) {
     }
 }
 
-fn last_synced(repo: &Repo) -> Option<DateTime<Utc>> {
+/// When this clone last synced with `remote` (a sync of another branch does not count).
+fn last_synced(repo: &Repo, remote: &str) -> Option<DateTime<Utc>> {
     let bytes = std::fs::read(repo.git_file("incident-sync.json")?).ok()?;
-    serde_json::from_slice::<Last>(&bytes).ok().map(|l| l.at)
+    serde_json::from_slice::<Last>(&bytes).ok().filter(|l| l.remote == remote).map(|l| l.at)
 }
 
 /// Where this clone stands against its remote, for `status` (SPEC §8), from what is on disk:
@@ -320,6 +388,9 @@ fn last_synced(repo: &Repo) -> Option<DateTime<Utc>> {
 #[derive(Debug, Serialize)]
 pub struct Standing {
     pub remote: String,
+    /// Whether the remote has the branch, as far as the last fetch knows. When not, `ahead`
+    /// counts the commits no remote branch has, and `behind` is 0.
+    pub on_remote: bool,
     /// Commits not yet pushed / not yet merged, as of the last fetch.
     pub ahead: usize,
     pub behind: usize,
@@ -333,12 +404,14 @@ pub fn standing(repo: &Repo, id: Option<&str>) -> Option<Standing> {
         return None;
     }
     let at = repo.standing(id).ok()?;
-    let (ahead, behind) = at.ahead_behind.unwrap_or((0, 0));
+    let (ahead, behind) = at.ahead_behind.unwrap_or((at.unpushed, 0));
+    let remote = at.upstream.name();
     Some(Standing {
-        remote: at.upstream.name(),
+        on_remote: at.ahead_behind.is_some(),
         ahead,
         behind,
         unsynced_events: at.unsynced_events,
-        last_synced: last_synced(repo),
+        last_synced: last_synced(repo, &remote),
+        remote,
     })
 }

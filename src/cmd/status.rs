@@ -101,7 +101,10 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
 /// `sync: origin/main · 1 ahead, 2 behind · 3 events not yet synced · last synced …`.
 fn sync_line(s: &crate::sync::Standing, now: chrono::DateTime<chrono::Utc>) -> String {
     let mut parts = vec![format!("sync: {}", s.remote)];
-    parts.push(if s.ahead == 0 && s.behind == 0 {
+    parts.push(if !s.on_remote {
+        let plural = if s.ahead == 1 { "" } else { "s" };
+        format!("not on the remote yet ({} commit{plural} to push)", s.ahead)
+    } else if s.ahead == 0 && s.behind == 0 {
         "in step as of the last fetch".to_string()
     } else {
         format!("{} ahead, {} behind", s.ahead, s.behind)

@@ -30,10 +30,14 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
     if !ctx.global.json {
         eprintln!("syncing every {every}; Ctrl-C stops");
     }
+    // The failure last printed: the same one again (a conflict waiting for a person, a
+    // remote still away) is not printed every round, only when it changes or clears.
+    let mut failing: Option<String> = None;
     loop {
         let now = chrono::Local::now().format("%H:%M:%S");
         match sync::once(&repo, as_flag, progress) {
-            Ok(report) if report.changed() => {
+            Ok(report) if report.changed() || failing.is_some() => {
+                failing = None;
                 if ctx.global.json {
                     println!("{}", serde_json::to_string(&report)?);
                 } else {
@@ -43,7 +47,9 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
             Ok(_) => {}
             // An unreachable remote or a conflict is one line; the watch goes on, and the
             // next round catches up (a conflict keeps refusing until a person finishes it).
+            Err(e) if failing.as_deref() == Some(e.to_string().as_str()) => {}
             Err(e) => {
+                failing = Some(e.to_string());
                 if ctx.global.json {
                     let error = serde_json::json!({"error": {"message": e.to_string(), "code": e.exit_code(), "kind": e.kind()}});
                     println!("{error}");

@@ -46,8 +46,11 @@ impl Upstream {
 #[derive(Debug)]
 pub struct Position {
     pub upstream: Upstream,
-    /// Commits ahead and behind as of the last fetch; `None` before the first.
+    /// Commits ahead and behind as of the last fetch; `None` when the remote has no such
+    /// branch as far as the last fetch knows (never pushed, or never fetched).
     pub ahead_behind: Option<(usize, usize)>,
+    /// When `ahead_behind` is `None`: the commits on this branch that no remote branch has.
+    pub unpushed: usize,
     /// Events of the incident asked about that are not in the last commit.
     pub unsynced_events: usize,
 }
@@ -156,11 +159,12 @@ impl Repo {
         let repo = self.git()?;
         let up = upstream_of(&repo)?;
         let counts = ahead_behind_of(&repo, &up)?;
+        let unpushed = if counts.is_none() { unpushed_of(&repo)? } else { 0 };
         let unsynced = match id {
             Some(id) => self.unsynced_of(&repo, id)?,
             None => 0,
         };
-        Ok(Position { upstream: up, ahead_behind: counts, unsynced_events: unsynced })
+        Ok(Position { upstream: up, ahead_behind: counts, unpushed, unsynced_events: unsynced })
     }
 
     /// Commits everything pending in the working tree (as `git add -A && git commit`), with a
@@ -607,6 +611,18 @@ fn ahead_behind_of(repo: &Repository, up: &Upstream) -> Result<Option<(usize, us
     repo.graph_ahead_behind(ours.id(), theirs).map(Some).map_err(git_err("counting commits"))
 }
 
+/// The commits reachable from HEAD that no remote-tracking branch has (`git rev-list HEAD
+/// --not --remotes --count`): what a branch the remote does not have yet would push.
+fn unpushed_of(repo: &Repository) -> Result<usize> {
+    if head_commit(repo)?.is_none() {
+        return Ok(0);
+    }
+    let mut walk = repo.revwalk().map_err(git_err("walking history"))?;
+    walk.push_head().map_err(git_err("walking history"))?;
+    walk.hide_glob("refs/remotes/*").map_err(git_err("walking history"))?;
+    Ok(walk.count())
+}
+
 /// The path a diff entry is about: its new name, or the old one when it was removed.
 fn delta_path<'a>(delta: &git2::DiffDelta<'a>) -> Option<&'a str> {
     delta.new_file().path().or(delta.old_file().path()).and_then(Path::to_str)
@@ -745,8 +761,15 @@ fn describe_changes(repo: &Repository, from: Option<Tree>, to: &Tree) -> Result<
                 })
             };
             let new = lines(Some(to)).saturating_sub(lines(from.as_ref()));
-            let id = incident_file(path).map(|(id, _)| id).unwrap_or(path);
-            logs.push((id.to_string(), new));
+            if new > 0 {
+                let id = incident_file(path).map(|(id, _)| id).unwrap_or(path);
+                logs.push((id.to_string(), new));
+                continue;
+            }
+        }
+        // A log that did not grow (removed, or rewritten by hand) is named as a file.
+        if delta.status() == git2::Delta::Deleted {
+            files.push(format!("{path} (removed)"));
         } else {
             files.push(path.to_string());
         }

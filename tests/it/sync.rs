@@ -317,6 +317,8 @@ fn unreachable_remote_loses_nothing_and_the_next_sync_catches_up() {
     std::fs::rename(&team.remote, &away).unwrap();
     let out = a.fails(1, &["sync"]);
     assert!(out.stderr.contains("nothing local is lost"), "{}", out.stderr);
+    // git's cause, not the tail of its advice ("… and the repository exists.").
+    assert!(out.stderr.contains("does not appear to be a git repository"), "{}", out.stderr);
     assert!(a.log_of(&id).contains("written while the remote is away"));
     // The note was committed locally: status says we are ahead.
     let s = a.json(&["status", &id, "--json"]);
@@ -458,6 +460,17 @@ fn watch_prints_one_line_per_change() {
     a.ok(&["sync"]);
     let second = wait("1 event in");
     assert!(second.contains(&id), "{second}");
+    // A failure is said once, not every round, and its end is said too.
+    let away = team.remote.with_extension("away");
+    std::fs::rename(&team.remote, &away).unwrap();
+    let failed = wait("sync failed");
+    assert!(failed.contains("does not appear to be a git repository"), "{failed}");
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    let again: Vec<String> = rx.try_iter().collect();
+    assert!(again.is_empty(), "the same failure printed again: {again:?}");
+    std::fs::rename(&away, &team.remote).unwrap();
+    let back = wait("origin/main");
+    assert!(!back.contains("failed"), "{back}");
     let _ = child.kill();
     let _ = child.wait();
     assert!(b.log_of(&id).contains("war room note"));
@@ -543,4 +556,107 @@ fn status_page_built_on_both_sides_is_rerendered_from_the_merged_logs() {
         p.ok(&["status-page", "--days", "30"]);
         assert_eq!(p.git(&["status", "--porcelain"]), "", "re-render is byte-identical");
     }
+}
+
+/// Regression: on a branch the remote did not have, `status` said "in step as of the last
+/// fetch" with another branch's last sync, though nothing of it was shared.
+#[test]
+fn status_on_a_branch_the_remote_does_not_have_says_nothing_is_shared() {
+    let team = Team::new(1);
+    let a = &team.people[0];
+    a.ok(&["open", "Queue stuck", "--severity", "SEV3"]);
+    a.ok(&["sync"]);
+    let id = a.only_id();
+    a.git(&["switch", "-q", "-c", "hotfix"]);
+    a.ok(&["log", "on the branch"]);
+    a.git(&["commit", "-q", "-am", "by hand"]);
+    let s = a.json(&["status", &id, "--json"]);
+    assert_eq!(s["sync"]["remote"], "origin/hotfix", "{s}");
+    assert_eq!((s["sync"]["on_remote"].clone(), s["sync"]["ahead"].clone()), (false.into(), 1.into()), "{s}");
+    assert!(s["sync"]["last_synced"].is_null(), "main's sync is not this branch's: {s}");
+    let human = a.ok(&["status", &id]).stdout;
+    assert!(human.contains("sync: origin/hotfix · not on the remote yet (1 commit to push)"), "{human}");
+    assert!(!human.contains("in step"), "{human}");
+    // The first sync pushes it; then it is in step.
+    a.ok(&["sync"]);
+    let s = a.json(&["status", &id, "--json"]);
+    assert_eq!((s["sync"]["on_remote"].clone(), s["sync"]["ahead"].clone()), (true.into(), 0.into()), "{s}");
+    assert!(a.ok(&["status", &id]).stdout.contains("in step as of the last fetch"));
+}
+
+/// Regression: a push a server-side hook declined was taken for a lost race, tried three
+/// times, and reported without the hook's reason.
+#[test]
+fn a_push_a_hook_declines_is_not_retried_and_says_why() {
+    let team = Team::new(1);
+    let a = &team.people[0];
+    a.ok(&["open", "Cache cold", "--severity", "SEV3"]);
+    let hook = team.remote.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho 'main is frozen until the review' >&2\necho x >> \"$0.calls\"\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = a.fails(1, &["sync"]);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("pre-receive hook declined"), "{}", out.stderr);
+    assert!(out.stderr.contains("main is frozen until the review"), "{}", out.stderr);
+    let calls = std::fs::read_to_string(team.remote.join("hooks/pre-receive.calls")).unwrap();
+    assert_eq!(calls.lines().count(), 1, "declined once, not tried again");
+}
+
+/// Regression: two syncs at once in one clone (a `--watch` terminal and a person's `sync`)
+/// raced on the index and the branch: "current tip is not the first parent", "cannot lock
+/// ref". One now waits for the other.
+#[test]
+fn two_syncs_at_once_in_one_clone_take_turns() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["open", "Cart empty", "--severity", "SEV2"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let id = a.only_id();
+    for round in 0..4 {
+        // Something to merge each round: both sides have new events.
+        b.ok(&["log", "-i", &id, &format!("b {round}")]);
+        b.ok(&["sync"]);
+        a.ok(&["log", &format!("a {round}")]);
+        let spawn = || {
+            a.command(BIN)
+                .arg("sync")
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (first, second) = (spawn(), spawn());
+        for child in [first, second] {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "round {round}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+    b.ok(&["sync"]);
+    assert_eq!(a.log_of(&id), b.log_of(&id));
+    let (ids, lines) = ids_in(a, &id);
+    assert_eq!(ids.len(), lines, "an event twice");
+    assert_eq!(a.git(&["status", "--porcelain"]), "");
+}
+
+/// Regression: removing an incident (or rewriting a log line by hand) was committed as
+/// "0 events (<id> +0)".
+#[test]
+fn a_commit_names_what_was_removed_and_never_counts_zero_events() {
+    let team = Team::new(1);
+    let a = &team.people[0];
+    a.ok(&["open", "Opened by mistake", "--severity", "SEV3"]);
+    a.ok(&["sync"]);
+    let id = a.only_id();
+    std::fs::remove_dir_all(a.path(&format!("incidents/{id}"))).unwrap();
+    let out = a.json(&["sync", "--json"]);
+    let message = out["committed"]["message"].as_str().unwrap_or_default().to_string();
+    assert!(message.contains(&format!("incidents/{id}/events.jsonl (removed)")), "{message}");
+    assert!(!message.contains("0 event"), "{message}");
+    assert_eq!(a.git(&["log", "-1", "--format=%s"]).trim(), message);
 }
