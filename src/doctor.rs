@@ -302,8 +302,8 @@ pub fn fix(repo: &Repo, findings: &mut [Finding]) {
         }
     }
     for (log, lines) in logs {
-        let rejected = log.with_file_name(REJECTED);
-        let shown = Path::new(&lines[0].path).with_file_name(REJECTED).display().to_string();
+        let rejected = events::rejected_path(&log);
+        let shown = events::rejected_path(Path::new(&lines[0].path)).display().to_string();
         match events::reject_unreadable(&log, &rejected) {
             Ok(moved) => {
                 // The log was rewritten: its head starts again from a fold.
@@ -338,9 +338,6 @@ pub fn fix(repo: &Repo, findings: &mut [Finding]) {
         }
     }
 }
-
-/// Where `--fix` keeps an incident's unreadable lines.
-pub const REJECTED: &str = "rejected.jsonl";
 
 #[cfg(test)]
 mod tests {

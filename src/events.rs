@@ -423,20 +423,31 @@ pub fn reject_unreadable(path: &Path, rejected: &Path) -> Result<Vec<(usize, Vec
         out.extend_from_slice(line);
         out.push(b'\n');
     }
-    let append_rejected = || -> std::io::Result<()> {
+    append_rejected(rejected, &out)?;
+    crate::fsutil::write_atomic(path, &keep)?;
+    drop(file);
+    Ok(moved)
+}
+
+/// Appends `lines` (each ending in a newline) to `rejected`, created when needed and never
+/// truncated, durably: the bytes are safe there before the log loses them.
+fn append_rejected(rejected: &Path, lines: &[u8]) -> Result<()> {
+    let write = || -> std::io::Result<()> {
         let created = !rejected.exists();
         let mut f = crate::fsutil::nofollow().append(true).create(true).open(rejected)?;
-        f.write_all(&out)?;
+        f.write_all(lines)?;
         f.sync_data()?;
         if created {
             File::open(rejected.parent().unwrap_or(Path::new(".")))?.sync_all()?;
         }
         Ok(())
     };
-    append_rejected().map_err(crate::fsutil::io(rejected))?;
-    crate::fsutil::write_atomic(path, &keep)?;
-    drop(file);
-    Ok(moved)
+    write().map_err(crate::fsutil::io(rejected))
+}
+
+/// The rejected-lines file beside a log (`incidents/<id>/rejected.jsonl`).
+pub fn rejected_path(log: &Path) -> PathBuf {
+    log.with_file_name("rejected.jsonl")
 }
 
 /// Opens the log and takes its exclusive lock, on the file the path names *now*:
@@ -614,6 +625,11 @@ fn repair_tail(path: &Path, file: &mut File) -> Result<Option<usize>> {
         return Ok(None);
     }
     let line = bytes[..keep].iter().filter(|b| **b == b'\n').count() + 1;
+    // Cut from the log, never lost: the torn bytes go to `rejected.jsonl` first, as `doctor
+    // --fix` would move them.
+    let mut torn = tail.to_vec();
+    torn.push(b'\n');
+    append_rejected(&rejected_path(path), &torn)?;
     file.set_len(keep as u64).map_err(io)?;
     Ok(Some(line))
 }

@@ -41,7 +41,7 @@ impl std::fmt::Display for Warning {
         match self {
             Warning::TornLine { path, line, repaired } => {
                 let what = if *repaired {
-                    "was removed before this write"
+                    "was moved to rejected.jsonl before this write"
                 } else {
                     "is ignored; the next write repairs it"
                 };

@@ -29,7 +29,11 @@ fn torn_last_line_is_reported_then_repaired_by_the_next_write() {
     let timeline = env.ok(&["timeline"]);
     assert!(timeline.stdout.contains("before the crash"));
 
-    env.ok(&["log", "after the crash"]);
+    let logged = env.ok(&["log", "after the crash"]);
+    assert!(logged.stderr.contains("was moved to rejected.jsonl before this write"), "{logged:?}");
+    // Cut from the log, but kept: the torn bytes are in rejected.jsonl, whole.
+    let rejected = std::fs::read_to_string(path.with_file_name("rejected.jsonl")).unwrap();
+    assert_eq!(rejected, "{\"id\":\"abc\",\"at\":\"2026-11-27T14:3\n");
     let repaired = std::fs::read(&path).unwrap();
     assert!(repaired.starts_with(&complete), "complete events kept byte for byte");
     assert!(repaired.ends_with(b"\n"));

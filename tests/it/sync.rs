@@ -227,6 +227,11 @@ fn torn_last_line_is_never_committed() {
         serde_json::from_str::<serde_json::Value>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
     }
     assert_eq!(ids_in(b, &id).1, before + 1);
+    // Regression: the merge cut the torn bytes off a's log and dropped them, with no word.
+    // They are kept in rejected.jsonl, as `doctor --fix` keeps unreadable lines.
+    let rejected = a.read(&format!("incidents/{id}/rejected.jsonl"));
+    assert_eq!(rejected, "{\"id\":\"torn\",\"at\":\"2026-11-2\n", "{rejected}");
+    assert_eq!(a.log_of(&id), b.log_of(&id));
 }
 
 #[test]
