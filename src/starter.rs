@@ -48,6 +48,11 @@ pub const RUNBOOKS: [(&str, &str); 8] = [
 /// append, git's union merge keeps every line of both sides: no conflict to resolve mid-incident.
 pub const GITATTRIBUTES: &str = "incidents/*/events.jsonl merge=union\n";
 
+/// `sync` commits everything pending, as `git add -A`: an editor's swap and backup files
+/// (vim, emacs, macOS) beside a runbook must not be shared with the team.
+pub const GITIGNORE: &str =
+    "# Editor litter: `incident sync` commits everything else.\n*.swp\n*.swo\n*~\n.#*\n\\#*#\n.DS_Store\n";
+
 /// Where the runbook JSON Schema goes: the starter runbooks' first line points editors at it.
 pub const SCHEMA_FILE: &str = "runbook.schema.json";
 
@@ -58,6 +63,7 @@ pub fn files() -> Vec<(String, Cow<'static, str>)> {
         ("templates/postmortem.md.j2".to_string(), Cow::Borrowed(POSTMORTEM_TEMPLATE)),
         (SCHEMA_FILE.to_string(), Cow::Owned(schema_text())),
         (".gitattributes".to_string(), Cow::Borrowed(GITATTRIBUTES)),
+        (".gitignore".to_string(), Cow::Borrowed(GITIGNORE)),
     ];
     out.extend(RUNBOOKS.iter().map(|(name, text)| (format!("runbooks/{name}"), Cow::Borrowed(*text))));
     out.extend(

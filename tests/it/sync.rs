@@ -665,3 +665,24 @@ fn a_commit_names_what_was_removed_and_never_counts_zero_events() {
     assert!(!message.contains("0 event"), "{message}");
     assert_eq!(a.git(&["log", "-1", "--format=%s"]).trim(), message);
 }
+
+/// Regression: `init` wrote no `.gitignore`, so an editor's swap and backup files beside a
+/// runbook were committed and pushed to the whole team by the next sync.
+#[test]
+fn editor_litter_is_not_shared() {
+    let team = Team::new(1);
+    let a = &team.people[0];
+    for litter in
+        ["runbooks/.network.yaml.swp", "runbooks/network.yaml~", "runbooks/#network.yaml#", ".DS_Store"]
+    {
+        std::fs::write(a.path(litter), "litter").unwrap();
+    }
+    std::fs::write(a.path("runbooks/mine.yaml"), "id: mine\n").unwrap();
+    a.ok(&["sync"]);
+    let tracked = a.git(&["ls-files"]);
+    assert!(tracked.lines().any(|l| l == "runbooks/mine.yaml"), "{tracked}");
+    assert!(tracked.lines().any(|l| l == ".gitignore"), "{tracked}");
+    for litter in [".swp", "~", "#", ".DS_Store"] {
+        assert!(!tracked.lines().any(|l| l.ends_with(litter)), "{litter} shared:\n{tracked}");
+    }
+}
