@@ -377,6 +377,9 @@ fn a_postmortem_finished_by_hand_after_a_block_conflict_holds_both_sides_events(
     }
     assert_eq!(a.read(&rel), b.read(&rel));
     assert_eq!(a.log_of(&id), b.log_of(&id));
+    // The settled block is a hand edit: rendering again keeps it.
+    a.ok(&["postmortem", &id]);
+    assert!(a.read(&rel).contains("Alice and Bob wrote this"), "{}", a.read(&rel));
 }
 
 #[test]
