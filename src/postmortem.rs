@@ -15,7 +15,7 @@ use crate::load;
 use crate::metrics::{self, KeyTimes, Metrics, PhaseRow};
 use crate::narrate::in_timeline;
 use crate::render;
-use crate::repo::Repo;
+use crate::repo::{Repo, RerenderConflict};
 use crate::runbook;
 use crate::starter;
 use crate::state::{Incident, Span};
@@ -352,24 +352,29 @@ pub fn write(
 
 /// The postmortem of the log `log` (a sync's merge of two clones' logs), rendered through
 /// the repository's template with the two sides' hand edits merged against `base`: the
-/// text, or the names of the hand-edited blocks both sides changed.
+/// text, or, when both sides changed a hand-edited block differently, the names of those
+/// blocks and the same render with both sides between conflict markers (labelled `sides`)
+/// inside each of them, for a person to finish.
 pub fn rerender(
     repo: &Repo,
     id: &str,
     log: &[u8],
     [base, ours, theirs]: [Option<&str>; 3],
-) -> Result<std::result::Result<String, Vec<String>>> {
-    let edits = match render::merge_hand_edits(base, ours, theirs) {
-        Ok(edits) => edits,
-        Err(blocks) => return Ok(Err(blocks)),
-    };
+    sides: render::Sides,
+) -> Result<std::result::Result<String, RerenderConflict>> {
+    let merged = render::merge_hand_edits(base, ours, theirs);
+    let blocks: Vec<String> = merged.conflicts.iter().map(|c| c.name.clone()).collect();
     let Some(inc) = Incident::fold(id, crate::events::parse(log).events) else {
         // No `opened` event: nothing to render from; keep our side as it was.
+        if !blocks.is_empty() {
+            return Ok(Err(RerenderConflict { blocks, text: None }));
+        }
         return Ok(Ok(ours.or(theirs).unwrap_or_default().to_string()));
     };
     let (name, source) = template(repo, None)?;
     let fresh = render::render_markdown(&name, &source, &context(repo, &inc))?;
-    Ok(Ok(render::apply_edits(&fresh, &edits)))
+    let text = render::apply_merged_edits(&fresh, &merged, sides);
+    if blocks.is_empty() { Ok(Ok(text)) } else { Ok(Err(RerenderConflict { blocks, text: Some(text) })) }
 }
 
 /// Commits the incident's folder with SPEC §5's message. `None` when nothing changed.

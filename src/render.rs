@@ -388,14 +388,35 @@ pub fn apply_edits(fresh: &str, edits: &[(String, String)]) -> String {
     out
 }
 
+/// How the two sides of a conflict are named in its markers, as git names them: ours `HEAD`,
+/// theirs the branch merged in (`origin/main`).
+#[derive(Debug, Clone, Copy)]
+pub struct Sides<'a> {
+    pub ours: &'a str,
+    pub theirs: &'a str,
+}
+
+/// A block both sides edited differently: each side's text, `None` where that side has what
+/// the tool generated (the fresh render's text stands for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockConflict {
+    pub name: String,
+    pub ours: Option<String>,
+    pub theirs: Option<String>,
+}
+
+/// What a block-by-block merge of hand edits gave: the edits to keep, and the blocks only a
+/// person can settle.
+#[derive(Debug, Default)]
+pub struct MergedEdits {
+    pub edits: Vec<(String, String)>,
+    pub conflicts: Vec<BlockConflict>,
+}
+
 /// The hand edits of two versions of a document merged block by block against their common
 /// `base` (SPEC §8): a block edited on one side keeps that edit; edited alike on both, once.
-/// Edited differently on both sides is for a person: the names of those blocks.
-pub fn merge_hand_edits(
-    base: Option<&str>,
-    ours: Option<&str>,
-    theirs: Option<&str>,
-) -> Result<Vec<(String, String)>, Vec<String>> {
+/// Edited differently on both sides is for a person: those blocks are in `conflicts`.
+pub fn merge_hand_edits(base: Option<&str>, ours: Option<&str>, theirs: Option<&str>) -> MergedEdits {
     let edits = |t: Option<&str>| t.map(hand_edits).unwrap_or_default();
     let (base, ours, theirs) = (edits(base), edits(ours), edits(theirs));
     let get =
@@ -403,8 +424,7 @@ pub fn merge_hand_edits(
     let mut names: Vec<&String> = ours.iter().chain(theirs.iter()).map(|(n, _)| n).collect();
     names.sort();
     names.dedup();
-    let mut merged = Vec::new();
-    let mut conflicts = Vec::new();
+    let mut merged = MergedEdits::default();
     for name in names {
         let (b, o, t) = (get(&base, name), get(&ours, name), get(&theirs, name));
         let kept = if o == t || t == b {
@@ -412,14 +432,42 @@ pub fn merge_hand_edits(
         } else if o == b {
             t
         } else {
-            conflicts.push(name.clone());
+            merged.conflicts.push(BlockConflict { name: name.clone(), ours: o, theirs: t });
             continue;
         };
         if let Some(body) = kept {
-            merged.push((name.clone(), body));
+            merged.edits.push((name.clone(), body));
         }
     }
-    if conflicts.is_empty() { Ok(merged) } else { Err(conflicts) }
+    merged
+}
+
+/// A fresh render, stamped, with the merged hand edits in place and, inside each conflicting
+/// block, both sides between conflict markers in git's format (`<<<<<<< HEAD`, `=======`,
+/// `>>>>>>> origin/main`), each on a line of its own. Everything outside those blocks is the
+/// fresh render. Once a person settles the markers, the block reads as a hand edit.
+pub fn apply_merged_edits(fresh: &str, merged: &MergedEdits, sides: Sides) -> String {
+    let mut edits = merged.edits.clone();
+    for b in blocks(fresh) {
+        let Some(c) = merged.conflicts.iter().find(|c| c.name == b.name) else { continue };
+        let generated = &fresh[b.body.clone()];
+        let ours = c.ours.as_deref().unwrap_or(generated);
+        let theirs = c.theirs.as_deref().unwrap_or(generated);
+        edits.retain(|(n, _)| *n != b.name);
+        edits.push((b.name, conflict_body(ours, theirs, sides)));
+    }
+    apply_edits(fresh, &edits)
+}
+
+/// A block's body holding both sides between git's conflict markers.
+fn conflict_body(ours: &str, theirs: &str, sides: Sides) -> String {
+    // Each side's lines, without the line break that follows the block's opening marker, and
+    // ending with one, so every conflict marker starts a line.
+    let lines = |s: &str| {
+        let s = s.strip_prefix('\n').unwrap_or(s);
+        if s.is_empty() || s.ends_with('\n') { s.to_string() } else { format!("{s}\n") }
+    };
+    format!("\n<<<<<<< {}\n{}=======\n{}>>>>>>> {}\n", sides.ours, lines(ours), lines(theirs), sides.theirs)
 }
 
 #[cfg(test)]
@@ -495,6 +543,36 @@ mod tests {
         let fits =
             render_within(Escape::ByName, "ok.j2", "{% for a in range(10) %}x{% endfor %}", &ctx(), tight);
         assert_eq!(fits.unwrap(), "xxxxxxxxxx");
+    }
+
+    #[test]
+    fn blocks_edited_differently_on_both_sides_hold_both_between_markers_in_the_fresh_render() {
+        let doc = |a: &str, b: &str, c: &str| {
+            format!(
+                "# {a}\n<!-- editable:a -->\n{b}\n<!-- /editable:a -->\n<!-- editable:b -->\n{c}\n<!-- /editable:b -->\n"
+            )
+        };
+        let base = merge_editable(&doc("T", "gen A", "gen B"), None);
+        let ours = base.replace("gen A", "ours A").replace("gen B", "ours B");
+        // Theirs left block a as generated and rewrote block b.
+        let theirs = base.replace("gen B", "theirs B");
+        let merged = merge_hand_edits(Some(&base.replace("gen A", "base A")), Some(&ours), Some(&theirs));
+        let names: Vec<&str> = merged.conflicts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        let sides = Sides { ours: "HEAD", theirs: "origin/main" };
+        let out = apply_merged_edits(&doc("Fresh", "new A", "new B"), &merged, sides);
+        assert!(out.starts_with("# Fresh\n"), "{out}");
+        assert!(
+            out.contains(
+                "-->\n<<<<<<< HEAD\nours A\n=======\nnew A\n>>>>>>> origin/main\n<!-- /editable:a -->"
+            ),
+            "the generated side is the fresh render's:\n{out}"
+        );
+        assert!(out.contains("<<<<<<< HEAD\nours B\n=======\ntheirs B\n>>>>>>> origin/main\n"), "{out}");
+        // Settled by a person, the block is a hand edit the next render keeps.
+        let settled =
+            out.replace("<<<<<<< HEAD\nours B\n=======\ntheirs B\n>>>>>>> origin/main\n", "both B\n");
+        assert!(hand_edits(&settled).iter().any(|(n, body)| n == "b" && body.contains("both B")));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::redact::redact;
 use crate::config::FILE as CONFIG_FILE;
 
 mod sync;
-pub use sync::{Incoming, Merged, Position, Renderer, Rerender, Upstream};
+pub use sync::{Incoming, Merged, Position, Renderer, Rerender, RerenderConflict, Upstream};
 
 pub struct Repo {
     pub root: PathBuf,

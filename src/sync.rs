@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::head;
 use crate::postmortem;
+use crate::render;
 use crate::repo::{Merged, Repo, STATUS_PAGE_DIR, Upstream};
 use crate::statuspage;
 
@@ -121,7 +122,8 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
         fetch(repo, &up, progress)?;
         let mut rendered = Vec::new();
         let mut rerender = |r: &crate::repo::Rerender| {
-            let fresh = postmortem::rerender(repo, r.id, r.log, [r.base, r.ours, r.theirs]);
+            let sides = render::Sides { ours: r.ours_label, theirs: r.theirs_label };
+            let fresh = postmortem::rerender(repo, r.id, r.log, [r.base, r.ours, r.theirs], sides);
             if matches!(fresh, Ok(Ok(_))) {
                 rendered.push(format!("incidents/{}/postmortem.md", r.id));
             }

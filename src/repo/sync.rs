@@ -77,18 +77,35 @@ pub struct Incoming {
     pub logs: Vec<String>,
 }
 
-/// A postmortem both sides had, handed to the layer that can render one: the merged log and
-/// the three versions of the file. It answers the re-rendered text, or the names of the
-/// hand-edited blocks both sides changed.
+/// A postmortem both sides had, handed to the layer that can render one: the merged log, the
+/// three versions of the file, and how conflict markers name the two sides. It answers the
+/// re-rendered text, or a [`RerenderConflict`].
 pub struct Rerender<'a> {
     pub id: &'a str,
     pub log: &'a [u8],
     pub base: Option<&'a str>,
     pub ours: Option<&'a str>,
     pub theirs: Option<&'a str>,
+    /// Our side in conflict markers: `HEAD`, as `git merge` writes it.
+    pub ours_label: &'a str,
+    /// Their side in conflict markers: the upstream, e.g. `origin/main`.
+    pub theirs_label: &'a str,
 }
 
-pub type Renderer<'r> = dyn FnMut(&Rerender) -> Result<std::result::Result<String, Vec<String>>> + 'r;
+/// Hand-edited blocks both sides changed differently: their names, and the file a person
+/// finishes the merge from (the render of the merged log with both sides between markers in
+/// each of those blocks). `text` is `None` when there was nothing to render from; the file
+/// is then git's line merge of the two sides.
+#[derive(Debug)]
+pub struct RerenderConflict {
+    pub blocks: Vec<String>,
+    pub text: Option<String>,
+}
+
+pub type Renderer<'r> = dyn FnMut(&Rerender) -> Result<std::result::Result<String, RerenderConflict>> + 'r;
+
+/// Our side in conflict markers, as `git merge` names it.
+pub const OURS_LABEL: &str = "HEAD";
 
 const LOG: &str = "events.jsonl";
 
@@ -330,6 +347,9 @@ impl Repo {
         let mut index =
             repo.merge_commits(&ours, &theirs, None).map_err(git_err(format!("merging {}", up.name())))?;
         let mut conflicts: Vec<(String, String)> = Vec::new();
+        let theirs_label = up.name();
+        // Conflicted postmortems as a person finishes them: rendered from the merged log.
+        let mut rendered_conflicts: Vec<(String, Vec<u8>)> = Vec::new();
 
         // Event logs: the union of both sides' events, whatever git's line merge made of them.
         let diff = repo
@@ -386,6 +406,8 @@ impl Repo {
                 base: base.as_deref(),
                 ours: mine.as_deref(),
                 theirs: yours.as_deref(),
+                ours_label: OURS_LABEL,
+                theirs_label: &theirs_label,
             };
             match render(&asked)? {
                 Ok(fresh) => {
@@ -395,7 +417,10 @@ impl Repo {
                         .add(&entry(&path, oid, fresh.len(), 0o100_644))
                         .map_err(git_err(format!("adding {path}")))?;
                 }
-                Err(blocks) => {
+                Err(RerenderConflict { blocks, text }) => {
+                    if let Some(text) = text {
+                        rendered_conflicts.push((path.clone(), text.into_bytes()));
+                    }
                     let what = format!(
                         "hand-edited block{} {} changed on both sides",
                         if blocks.len() == 1 { "" } else { "s" },
@@ -430,7 +455,8 @@ impl Repo {
         let message = format!("sync: merge {}", up.name());
         if !conflicts.is_empty() {
             conflicts.sort();
-            self.leave_conflicted_merge(&repo, &ours_tree, &mut index, theirs_id, &message)?;
+            let left = Left { theirs: theirs_id, theirs_label: &theirs_label, message: &message };
+            self.leave_conflicted_merge(&repo, &ours_tree, &mut index, &left, &rendered_conflicts)?;
             return Err(Error::SyncConflict { merging: up.name(), paths: conflicts });
         }
         let tree_id = index.write_tree_to(&repo).map_err(git_err("writing the merged tree"))?;
@@ -511,15 +537,18 @@ impl Repo {
         Ok(incoming)
     }
 
-    /// A merge only a person can finish, left as `git merge` leaves one.
+    /// A merge only a person can finish, left as `git merge` leaves one: each conflicted file
+    /// holds both sides between markers labelled [`OURS_LABEL`] and the upstream, except the
+    /// files in `rendered`, written as given (postmortems rendered from the merged log).
     fn leave_conflicted_merge(
         &self,
         repo: &Repository,
         ours_tree: &Tree,
         index: &mut Index,
-        theirs: Oid,
-        message: &str,
+        left: &Left,
+        rendered: &[(String, Vec<u8>)],
     ) -> Result<()> {
+        let Left { theirs, theirs_label, message } = *left;
         let conflicts: Vec<IndexConflict> =
             index.conflicts().map_err(git_err("reading conflicts"))?.flatten().collect();
         // Everything that merged goes to the working tree as it would have.
@@ -527,13 +556,20 @@ impl Repo {
         for e in index.iter().filter(|e| stage_of(e) == 0) {
             clean.add(&e).map_err(git_err("building the merged index"))?;
         }
-        // Each conflicted path gets its file with both versions between markers.
+        // Each conflicted path gets its file with both versions between markers, each side
+        // named as `git merge` names it (not both by the file's path, libgit2's default).
+        let mut labels = git2::MergeFileOptions::new();
+        labels.our_label(OURS_LABEL).their_label(theirs_label);
         let mut marked = Vec::new();
         for c in &conflicts {
             let path = conflict_path(c);
+            if let Some((_, text)) = rendered.iter().find(|(p, _)| *p == path) {
+                marked.push((path, text.clone()));
+                continue;
+            }
             let content = match (&c.ancestor, &c.our, &c.their) {
                 (_, Some(o), Some(t)) => repo
-                    .merge_file_from_index(c.ancestor.as_ref().unwrap_or(o), o, t, None)
+                    .merge_file_from_index(c.ancestor.as_ref().unwrap_or(o), o, t, Some(&mut labels))
                     .map(|r| r.content().to_vec())
                     .map_err(git_err(format!("marking the conflict in {path}")))?,
                 (_, Some(one), None) | (_, None, Some(one)) => {
@@ -571,6 +607,14 @@ impl Repo {
         write("MERGE_MSG", format!("{message}\n"))?;
         Ok(())
     }
+}
+
+/// The merge [`Repo::leave_conflicted_merge`] leaves: the commit merged in, its name in
+/// conflict markers, and the message `git commit` offers.
+struct Left<'a> {
+    theirs: Oid,
+    theirs_label: &'a str,
+    message: &'a str,
 }
 
 /// [`Repo::upstream`], on an open repository.

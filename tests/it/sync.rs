@@ -256,6 +256,10 @@ fn runbook_edited_on_both_sides_stops_with_both_versions_kept() {
     // Both versions kept: in the file between markers and in the index's stages.
     let text = b.read(&rel);
     assert!(text.contains("A says") && text.contains("B says"), "{text}");
+    // Each side named as `git merge` names it, so a person can tell which is theirs (bug 6:
+    // both markers named the file's path).
+    assert!(text.lines().any(|l| l == "<<<<<<< HEAD"), "ours is HEAD:\n{text}");
+    assert!(text.lines().any(|l| l == ">>>>>>> origin/main"), "theirs is the upstream:\n{text}");
     assert!(b.git(&["show", &format!(":2:{rel}")]).contains("B says"));
     assert!(b.git(&["show", &format!(":3:{rel}")]).contains("A says"));
     // The rest of the merge went through: A's incident arrived, its log intact.
@@ -307,6 +311,80 @@ fn hand_edited_postmortem_block_edited_on_both_sides_stops_the_sync() {
     // postmortem would keep the markers as a hand edit: refused mid-merge.
     let refused = b.fails(2, &["postmortem", &id]);
     assert!(refused.stderr.contains("middle of a merge"), "{}", refused.stderr);
+}
+
+/// Regression: the postmortem a block conflict left was git's line merge of the two sides,
+/// not the render of the merged log; once a person settled the markers and committed, every
+/// clone had a postmortem missing the other side's events.
+#[test]
+fn a_postmortem_finished_by_hand_after_a_block_conflict_holds_both_sides_events() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["open", "Search stale", "--severity", "SEV2"]);
+    a.ok(&["resolve"]);
+    a.ok(&["postmortem"]);
+    a.ok(&["sync"]);
+    b.ok(&["sync"]);
+    let id = a.only_id();
+    let rel = format!("incidents/{id}/postmortem.md");
+    let pm = a.read(&rel);
+    assert_eq!(pm, b.read(&rel));
+    // The summary block's body, rewritten differently by each side.
+    let (open, close) = ("<!-- editable:summary", "<!-- /editable:summary -->");
+    let at = pm.find(open).expect("a summary block");
+    let body_start = at + pm[at..].find("-->").unwrap() + 3;
+    let body_end = body_start + pm[body_start..].find(close).unwrap();
+    let edit = |who: &str| format!("{}\n{who} wrote this by hand\n{}", &pm[..body_start], &pm[body_end..]);
+    std::fs::write(a.path(&rel), edit("Alice")).unwrap();
+    std::fs::write(b.path(&rel), edit("Bob")).unwrap();
+    a.ok(&["log", "-i", &id, "alice note 2"]);
+    a.ok(&["sync"]);
+    let out = b.fails(1, &["sync"]);
+    assert!(out.stderr.contains("hand-edited block summary"), "{}", out.stderr);
+    // git sees the merge unfinished, the postmortem unmerged.
+    let status = b.git(&["status", "--porcelain"]);
+    assert!(status.lines().any(|l| l == format!("UU {rel}")), "{status}");
+    // The file is the render of the merged log, markers only inside the conflicting block.
+    let conflicted = b.read(&rel);
+    assert!(conflicted.contains("alice note 2"), "rendered from the merged log:\n{conflicted}");
+    let lines: Vec<&str> = conflicted.lines().collect();
+    let line_of = |l: &str| {
+        let at: Vec<usize> = (0..lines.len()).filter(|&i| lines[i] == l).collect();
+        assert_eq!(at.len(), 1, "{l:?} once:\n{conflicted}");
+        at[0]
+    };
+    let is_marker =
+        |l: &str| l.starts_with("<<<<<<<") || l.starts_with("=======") || l.starts_with(">>>>>>>");
+    assert_eq!(lines.iter().filter(|l| is_marker(l)).count(), 3, "one conflict:\n{conflicted}");
+    let block_open = (0..lines.len()).find(|&i| lines[i].starts_with(open)).unwrap();
+    let block_close = line_of(close);
+    let (ours, mid, theirs) = (line_of("<<<<<<< HEAD"), line_of("======="), line_of(">>>>>>> origin/main"));
+    assert!(block_open < ours && ours < mid && mid < theirs && theirs < block_close, "{conflicted}");
+    assert!(lines[ours + 1..mid].contains(&"Bob wrote this by hand"), "{conflicted}");
+    assert!(lines[mid + 1..theirs].contains(&"Alice wrote this by hand"), "{conflicted}");
+    // A person settles the block with plain git and syncs; then the other side syncs.
+    let settled = format!(
+        "{}Alice and Bob wrote this\n{}",
+        &conflicted[..conflicted.find("<<<<<<< HEAD").unwrap()],
+        &conflicted[conflicted.find(">>>>>>> origin/main\n").unwrap() + ">>>>>>> origin/main\n".len()..]
+    );
+    std::fs::write(b.path(&rel), settled).unwrap();
+    b.git(&["add", "-A"]);
+    b.git(&["commit", "-q", "-m", "done"]);
+    b.ok(&["sync"]);
+    a.ok(&["sync"]);
+    for p in [a, b] {
+        let pm = p.read(&rel);
+        assert!(pm.contains("alice note 2"), "the other side's note is in the postmortem:\n{pm}");
+        assert!(pm.contains("Alice and Bob wrote this"), "{pm}");
+        no_conflict_markers(&p.repo);
+        assert_eq!(p.git(&["status", "--porcelain"]), "", "clean working tree");
+    }
+    assert_eq!(a.read(&rel), b.read(&rel));
+    assert_eq!(a.log_of(&id), b.log_of(&id));
+    // The settled block is a hand edit: rendering again keeps it.
+    a.ok(&["postmortem", &id]);
+    assert!(a.read(&rel).contains("Alice and Bob wrote this"), "{}", a.read(&rel));
 }
 
 #[test]
