@@ -42,6 +42,9 @@ pub struct StatusJson {
     pub overdue: Vec<String>,
     /// Where this clone stands against its git remote (SPEC §8); null without a remote.
     pub sync: Option<crate::sync::Standing>,
+    /// Openings after the first (`by`, `at`, `severity`): the incident was opened on two
+    /// machines and a sync joined them. Empty as a rule.
+    pub also_opened: Vec<crate::state::Opening>,
 }
 
 /// The updates logged but not (yet) delivered, to channels that have a `deliver:` target:
@@ -76,6 +79,7 @@ pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
         undelivered: undelivered(inc, &repo.config).into_iter().map(|u| u.id.clone()).collect(),
         overdue: overdue(repo, inc, &phases, now),
         sync: crate::sync::standing(repo, Some(&inc.id)),
+        also_opened: inc.also_opened.clone(),
         phases,
         next_step,
     }

@@ -189,6 +189,18 @@ pub struct Incident {
     /// own `from` is what its writer saw; after a sync merged two clones' changes the fold's
     /// order is the one history, so the timeline reads as one sequence (SEV1 → SEV2 → SEV3).
     pub severity_before: BTreeMap<String, String>,
+    /// `opened` events after the first: the same incident opened on two machines (the same
+    /// title on the same day gives the same id) and joined by a sync. The first opening
+    /// stands; these are said, never silently dropped.
+    pub also_opened: Vec<Opening>,
+}
+
+/// An `opened` event that did not open the incident (see [`Incident::also_opened`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct Opening {
+    pub by: String,
+    pub at: DateTime<Utc>,
+    pub severity: String,
 }
 
 /// The fold's order: when it happened, then id, so that the same set of events folds the
@@ -428,8 +440,14 @@ impl Incident {
             corrected: BTreeSet::new(),
             retracted: BTreeMap::new(),
             severity_before: BTreeMap::new(),
+            also_opened: Vec::new(),
         };
         for e in events.iter().filter(fact) {
+            if let Body::Opened { severity, .. } = &e.body
+                && e.id != first.id
+            {
+                inc.also_opened.push(Opening { by: e.by.clone(), at: e.when(), severity: severity.clone() });
+            }
             inc.apply(e);
         }
         // After every action is known: a settlement backdated (`--at`) before its action

@@ -36,6 +36,9 @@ pub struct Report {
     /// Derived files rendered again from the merged logs: postmortems both sides had, and
     /// `status-page/` when one is built in the repository.
     pub rerendered: Vec<String>,
+    /// Incidents opened on this machine and on another apart (one title, one day: one id),
+    /// which the merge made one: the first opening stands, `status` says so.
+    pub opened_twice: Vec<String>,
     pub pushed: bool,
     pub ahead: usize,
     pub behind: usize,
@@ -78,6 +81,11 @@ impl Report {
             parts.push(format!(
                 "← {}{more}",
                 self.files.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        for id in &self.opened_twice {
+            parts.push(format!(
+                "{id} was opened here and on another machine: one incident now, the first opening stands (`incident status {id}`)"
             ));
         }
         if !self.rerendered.is_empty() {
@@ -158,6 +166,7 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
                 }
             }
             report.files.extend(i.files);
+            report.opened_twice.extend(i.opened_twice);
         }
         if was_merge {
             // Only a merge joins events nobody has rendered together; a fast-forward brings
@@ -416,4 +425,25 @@ pub fn standing(repo: &Repo, id: Option<&str>) -> Option<Standing> {
         last_synced: last_synced(repo, &remote),
         remote,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_says_an_incident_was_opened_on_two_machines() {
+        let report = Report {
+            remote: "origin/main".into(),
+            merge: "merge",
+            opened_twice: vec!["2026-11-27-checkout".into()],
+            ..Report::default()
+        };
+        let line = report.line();
+        assert!(
+            line.contains("2026-11-27-checkout was opened here and on another machine: one incident now"),
+            "{line}"
+        );
+        assert!(line.contains("merged origin/main"), "{line}");
+    }
 }

@@ -32,6 +32,17 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
     if let Some(sync) = &s.sync {
         println!("{}", sync_line(sync, ctx.now));
     }
+    for o in &s.also_opened {
+        let line = format!(
+            "NOTE: also opened by {} at {} ({}) on another machine, joined by a sync: the first opening ({} by {}) stands",
+            o.by,
+            timefmt::table(o.at),
+            o.severity,
+            inc.severities.first().map_or(sum.severity.as_str(), |s| s.value.as_str()),
+            inc.opened_by
+        );
+        println!("{}", ui::show(&line));
+    }
     match (&s.next_step, &s.runbook) {
         (Some(step), Some(rb)) => {
             println!(

@@ -75,6 +75,8 @@ pub struct Incoming {
     pub files: Vec<String>,
     /// The incidents whose logs changed (their caches must go).
     pub logs: Vec<String>,
+    /// Incidents each side had opened on its own (one title, one day, one id), now one.
+    pub opened_twice: Vec<String>,
 }
 
 /// A postmortem both sides had, handed to the layer that can render one: the merged log, the
@@ -356,6 +358,7 @@ impl Repo {
             .diff_tree_to_tree(Some(&ours_tree), Some(&theirs_tree), None)
             .map_err(git_err("comparing the two sides"))?;
         let mut both_changed_logs = Vec::new();
+        let mut opened_twice = Vec::new();
         let mut postmortems = Vec::new();
         for delta in diff.deltas() {
             let Some(path) = delta_path(&delta) else { continue };
@@ -366,6 +369,9 @@ impl Repo {
                 let merged = events::union(&ours_bytes, &theirs_bytes);
                 if merged != theirs_bytes && merged != ours_bytes {
                     both_changed_logs.push(id.to_string());
+                    if opened_apart(&ours_bytes, &theirs_bytes) {
+                        opened_twice.push(id.to_string());
+                    }
                 }
                 let oid = repo.blob(&merged).map_err(git_err(format!("storing {path}")))?;
                 let _ = index.conflict_remove(Path::new(path));
@@ -461,7 +467,8 @@ impl Repo {
         }
         let tree_id = index.write_tree_to(&repo).map_err(git_err("writing the merged tree"))?;
         let tree = repo.find_tree(tree_id).map_err(git_err("reading the merged tree"))?;
-        let incoming = self.checkout(&repo, Some(&ours_tree), &tree)?;
+        let mut incoming = self.checkout(&repo, Some(&ours_tree), &tree)?;
+        incoming.opened_twice = opened_twice;
         let sig = signature(&repo, as_flag)?;
         let summary = describe_changes(&repo, Some(ours_tree.clone()), &tree)?;
         let body = summary.strip_prefix("sync: ").unwrap_or(&summary);
@@ -653,6 +660,21 @@ fn ahead_behind_of(repo: &Repository, up: &Upstream) -> Result<Option<(usize, us
     let Ok(theirs) = repo.refname_to_id(&up.tracking) else { return Ok(None) };
     let Some(ours) = head_commit(repo)? else { return Ok(Some((0, 0))) };
     repo.graph_ahead_behind(ours.id(), theirs).map(Some).map_err(git_err("counting commits"))
+}
+
+/// Whether each side's log has an `opened` event the other lacks: the incident was opened on
+/// two machines apart, and the merge makes one incident of both.
+fn opened_apart(ours: &[u8], theirs: &[u8]) -> bool {
+    let opened = |bytes: &[u8]| -> std::collections::BTreeSet<String> {
+        events::parse(bytes)
+            .events
+            .into_iter()
+            .filter(|e| matches!(e.body, events::Body::Opened { .. }))
+            .map(|e| e.id)
+            .collect()
+    };
+    let (ours, theirs) = (opened(ours), opened(theirs));
+    !ours.is_subset(&theirs) && !theirs.is_subset(&ours)
 }
 
 /// The commits reachable from HEAD that no remote-tracking branch has (`git rev-list HEAD

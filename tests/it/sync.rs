@@ -764,3 +764,35 @@ fn editor_litter_is_not_shared() {
         assert!(!tracked.lines().any(|l| l.ends_with(litter)), "{litter} shared:\n{tracked}");
     }
 }
+
+/// Regression: the same title opened on two machines the same day (one id) became one
+/// incident with two openings, and nothing said so: the second responder's severity was
+/// silently ignored.
+#[test]
+fn one_incident_opened_on_two_machines_is_said_when_a_sync_joins_them() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["open", "Checkout returns 500", "--severity", "SEV1", "--at", "-20m"]);
+    let id = a.only_id();
+    let day = format!("{}T00:00:00Z", &id[..10]);
+    b.ok(&["open", "Checkout returns 500", "--severity", "SEV2", "--started-at", &day, "--at", "-10m"]);
+    assert_eq!(b.only_id(), id, "the same id on both machines");
+    a.ok(&["sync"]);
+    let merged = b.json(&["sync", "--json"]);
+    assert_eq!(merged["opened_twice"], serde_json::json!([id]), "{merged}");
+    let line = {
+        b.ok(&["log", "after the join"]);
+        b.ok(&["sync"]).stdout
+    };
+    assert!(!line.contains("opened here and on another machine"), "said once, by the merge: {line}");
+    a.ok(&["sync"]);
+    for p in [a, b] {
+        let s = p.json(&["status", &id, "--json"]);
+        assert_eq!(s["severity"], "SEV1", "the first opening stands: {s}");
+        let also = s["also_opened"].as_array().cloned().unwrap_or_default();
+        assert_eq!(also.len(), 1, "{s}");
+        assert_eq!(also[0]["severity"], "SEV2", "{s}");
+        let human = p.ok(&["status", &id]).stdout;
+        assert!(human.contains("NOTE: also opened by") && human.contains("(SEV2)"), "{human}");
+    }
+}
