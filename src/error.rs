@@ -402,6 +402,21 @@ impl Error {
         }
     }
 
+    /// The error as `--json` prints it (SPEC §4): `{"error": {"message", "code", "kind"}}`,
+    /// plus what a program needs to act on: a sync conflict's `paths` (`path`, `why`).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut inner = serde_json::json!({
+            "message": self.to_string(),
+            "code": self.exit_code(),
+            "kind": self.kind(),
+        });
+        if let Error::SyncConflict { paths, .. } = self {
+            inner["paths"] =
+                paths.iter().map(|(path, why)| serde_json::json!({"path": path, "why": why})).collect();
+        }
+        serde_json::json!({ "error": inner })
+    }
+
     /// A stable, machine-readable name of the variant, for `--json` errors (`kind`).
     pub fn kind(&self) -> &'static str {
         match self {

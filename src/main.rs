@@ -22,10 +22,7 @@ fn main() -> ExitCode {
             let code = e.exit_code();
             if json {
                 // SPEC §4: with --json an error is machine output too.
-                let err = serde_json::json!({
-                    "error": {"message": e.to_string(), "code": code, "kind": e.kind()}
-                });
-                eprintln!("{err}");
+                eprintln!("{}", e.to_json());
             } else {
                 // The message may quote a value from data: shown, never interpreted.
                 eprintln!("error: {}", incident::ui::visible(&e.to_string()));

@@ -51,8 +51,7 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
             Err(e) => {
                 failing = Some(e.to_string());
                 if ctx.global.json {
-                    let error = serde_json::json!({"error": {"message": e.to_string(), "code": e.exit_code(), "kind": e.kind()}});
-                    println!("{error}");
+                    println!("{}", e.to_json());
                 } else {
                     println!("{now} sync failed: {e}");
                 }

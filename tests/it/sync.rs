@@ -250,9 +250,17 @@ fn runbook_edited_on_both_sides_stops_with_both_versions_kept() {
     std::fs::write(b.path(&rel), original.replacen("title:", "title: B says", 1)).unwrap();
     a.ok(&["open", "Cart empty", "--severity", "SEV3"]);
     a.ok(&["sync"]);
-    let out = b.fails(1, &["sync"]);
+    let out = b.fails(1, &["sync", "--json"]);
     assert!(out.stderr.contains(&rel) && out.stderr.contains("both"), "{}", out.stderr);
     assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
+    // A program gets the paths too, not only prose.
+    let error: serde_json::Value = serde_json::from_str(&out.stderr).unwrap();
+    assert_eq!(error["error"]["kind"], "sync-conflict", "{error}");
+    assert_eq!(
+        error["error"]["paths"],
+        serde_json::json!([{"path": rel, "why": "changed on both sides"}]),
+        "{error}"
+    );
     // Both versions kept: in the file between markers and in the index's stages.
     let text = b.read(&rel);
     assert!(text.contains("A says") && text.contains("B says"), "{text}");
