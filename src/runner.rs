@@ -473,14 +473,22 @@ impl Capture {
             all.append(&mut tail);
             return (redact(&String::from_utf8_lossy(&all)), false);
         }
-        let head = cut_head(&head);
-        let tail = cut_tail(&tail);
+        let (head, head_whole) = cut_head(&head);
+        let (tail, tail_whole) = cut_tail(&tail);
         let dropped = total - (head.len() + tail.len()) as u64;
-        let mut head = redact(&mask_open_key(&String::from_utf8_lossy(head)));
+        let mut head = mask_open_key(&String::from_utf8_lossy(head));
+        if !head_whole {
+            head = mask_head_edge(&head);
+        }
+        let mut head = redact(&head);
         if !head.is_empty() && !head.ends_with('\n') {
             head.push('\n');
         }
-        let tail = redact(&mask_closing_key(&String::from_utf8_lossy(tail)));
+        let mut tail = mask_closing_key(&String::from_utf8_lossy(tail));
+        if !tail_whole {
+            tail = mask_tail_edge(&tail);
+        }
+        let tail = redact(&tail);
         let marker = marker(dropped);
         // A label at the head's end (`password=`) could take the marker for its value when
         // the whole is redacted again on its way to the log: then the value is given as
@@ -501,27 +509,61 @@ pub fn marker(dropped: u64) -> String {
 }
 
 /// The head up to its last line break when one is near its end, else up to its last whole
-/// UTF-8 character: a line cut in two would show half a secret without its label.
-fn cut_head(head: &[u8]) -> &[u8] {
+/// UTF-8 character: a line cut in two would show half a secret without its label. The flag
+/// says whether it ends on a line break; when not, its last line is a piece of one the cut
+/// went through ([`mask_head_edge`]).
+fn cut_head(head: &[u8]) -> (&[u8], bool) {
     let near = head.len() - head.len() / 4;
     if let Some(i) = head.iter().rposition(|&b| b == b'\n').filter(|&i| i >= near) {
-        return &head[..=i];
+        return (&head[..=i], true);
     }
     match std::str::from_utf8(head) {
-        Err(e) if e.error_len().is_none() => &head[..e.valid_up_to()],
-        _ => head,
+        Err(e) if e.error_len().is_none() => (&head[..e.valid_up_to()], false),
+        _ => (head, false),
     }
 }
 
 /// The tail from after its first line break when one is near its start, else from its first
-/// whole UTF-8 character.
-fn cut_tail(tail: &[u8]) -> &[u8] {
+/// whole UTF-8 character, flagged as starting mid-line ([`mask_tail_edge`]).
+fn cut_tail(tail: &[u8]) -> (&[u8], bool) {
     let near = tail.len() / 4;
     if let Some(i) = tail.iter().position(|&b| b == b'\n').filter(|&i| i < near) {
-        return &tail[i + 1..];
+        return (&tail[i + 1..], true);
     }
     let skip = tail.iter().take(3).take_while(|&&b| b & 0xC0 == 0x80).count();
-    &tail[skip..]
+    (&tail[skip..], false)
+}
+
+/// How much of a line the cut went through is masked next to the cut, at least: a secret
+/// whose label was dropped (`Authorization: Bearer` before the cut, the token after it) is
+/// not recognisable, so what touches the cut is masked instead, through the end of the word
+/// it reaches.
+pub const EDGE_MASK: usize = 256;
+
+/// The head's last line, cut mid-way: its last [`EDGE_MASK`] bytes (back to the start of
+/// the word there, not past the line's start) become the mask.
+fn mask_head_edge(head: &str) -> String {
+    let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+    let mut start = head.len().saturating_sub(EDGE_MASK).max(line_start);
+    while !head.is_char_boundary(start) {
+        start -= 1;
+    }
+    // Back to the start of the word the window begins in.
+    start = head[line_start..start].rfind(char::is_whitespace).map_or(line_start, |i| line_start + i + 1);
+    format!("{}{MASK}", &head[..start])
+}
+
+/// The tail's first line, cut mid-way: its first [`EDGE_MASK`] bytes (on to the end of the
+/// word there, not past the line's end) become the mask.
+fn mask_tail_edge(tail: &str) -> String {
+    let line_end = tail.find('\n').unwrap_or(tail.len());
+    let mut end = EDGE_MASK.min(line_end);
+    while !tail.is_char_boundary(end) {
+        end += 1;
+    }
+    // On to the end of the word the window ends in.
+    end = tail[end..line_end].find(char::is_whitespace).map_or(line_end, |i| end + i);
+    format!("{MASK}{}", &tail[end..])
 }
 
 fn key_line(begin: bool) -> &'static Regex {
@@ -638,7 +680,31 @@ mod tests {
         let found: Vec<_> = real.captures_iter(&text).collect();
         assert_eq!(found.len(), 1, "{text}");
         let dropped: usize = found[0][1].parse().unwrap();
-        assert_eq!(dropped + text.len() - found[0][0].len(), forged.len());
+        // What the cut kept, before the edges next to it were masked, is the rest.
+        assert!((forged.len() - OUTPUT_CAP..forged.len()).contains(&dropped), "{dropped}");
+    }
+
+    /// Regression (QA): a line the cut went through kept the part beyond the cut whole, so a
+    /// token whose `Bearer` label was dropped, or a token cut at the head's end, was logged.
+    #[test]
+    fn a_secret_the_cut_goes_through_is_masked_on_both_sides() {
+        let tail_token = "ZQXtailedge0123456789";
+        let line = format!("{}Authorization: Bearer {tail_token}{}", "C".repeat(30_000), "D".repeat(8_170));
+        let (text, cut) = captured(&[line.as_bytes()]);
+        assert!(cut && !text.contains("ZQXtailedge"), "{text:.300}");
+        // The token cut at the head's end, and a JWT whose start was dropped.
+        let head_token = "ghp_ZQXb1234567890abcdefghijklmnopqrstuv";
+        let line = format!("{}{head_token}{}", "A".repeat(HEAD_CAP - 21), "B".repeat(40_000));
+        let (text, _) = captured(&[line.as_bytes()]);
+        assert!(!text.contains("ZQXb123"), "{:.300}", &text[text.len().min(HEAD_CAP - 300)..]);
+        let jwt_tail = "eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c";
+        let line = format!("{}eyJhbGciOiJIUzI1NiJ9.{jwt_tail}{}", "E".repeat(30_000), " F".repeat(4_000));
+        let (text, _) = captured(&[line.as_bytes()]);
+        assert!(!text.contains("SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV"), "{text:.300}");
+        // Lines the cut did not go through are kept whole.
+        let lines: String = (0..3_000).map(|i| format!("line {i}\n")).collect();
+        let (text, cut) = captured(&[lines.as_bytes()]);
+        assert!(cut && !text.contains(MASK) && text.ends_with("line 2999\n"), "{text:.300}");
     }
 
     #[test]

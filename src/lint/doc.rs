@@ -94,6 +94,12 @@ impl Doc {
             },
         };
         let mut doc = Doc::empty(path);
+        // A template's reading problem is its rule's: `yaml-syntax` is for YAML files.
+        let problem = if doc.kind == Kind::Template {
+            ReadProblem { rule: "template-syntax", ..problem }
+        } else {
+            problem
+        };
         doc.read.push(problem);
         doc
     }

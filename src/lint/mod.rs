@@ -115,6 +115,12 @@ pub fn collect(paths: &[PathBuf]) -> crate::error::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for p in paths {
         let missing = |source| crate::error::Error::NoSuchPath { path: p.clone(), source };
+        // A linked folder (`runbooks -> /elsewhere`) is not walked: listed, `Doc::load` reports
+        // it, and nothing of its target is read or quoted (SPEC §9).
+        if std::fs::symlink_metadata(p).map_err(missing)?.file_type().is_symlink() {
+            files.push(p.clone());
+            continue;
+        }
         let meta = std::fs::metadata(p).map_err(missing)?;
         if meta.is_dir() {
             walk(p, &mut files).map_err(missing)?;
@@ -139,9 +145,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let ty = entry.file_type()?;
         if ty.is_dir() {
             walk(&path, out)?;
-        } else if (ty.is_file() || ty.is_symlink()) && Kind::of(&path).is_some() {
-            // A linked runbook or template is listed, so `Doc::load` reports it rather than
-            // lint passing a file `open` would refuse.
+        } else if (ty.is_file() && Kind::of(&path).is_some())
+            || (ty.is_symlink() && (Kind::of(&path).is_some() || path.is_dir()))
+        {
+            // A linked runbook, template or folder of them is listed, not followed, so
+            // `Doc::load` reports it rather than lint passing what `open` would refuse.
             out.push(path);
         }
     }

@@ -297,6 +297,14 @@ fn symlinked_runbook_or_template_is_refused() {
     let _ = std::fs::remove_file(env.path("templates/status/index.html.j2"));
     symlink(outside.join("index.html.j2"), env.path("templates/status/index.html.j2")).unwrap();
     refused_as_symlink(&env, &["status-page"], "index.html.j2");
+    // Regression (QA): lint skipped a linked status page template, so CI passed a repository
+    // that cannot build its page.
+    let out = env.run(&["lint"]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    assert!(
+        out.stdout.contains("templates/status/index.html.j2:1:1") && out.stdout.contains("symlink"),
+        "{out:#?}"
+    );
     std::fs::remove_file(env.path("templates/status/index.html.j2")).unwrap();
     std::fs::create_dir_all(outside.join("site")).unwrap();
     symlink(outside.join("site"), env.path("status-page")).unwrap();
@@ -312,6 +320,35 @@ fn symlinked_runbook_or_template_is_refused() {
 
     let objects = env.git(&["cat-file", "--batch-all-objects", "--batch"]);
     assert!(!objects.contains("OUTSIDE-SECRET"), "a linked file reached git");
+}
+
+/// Regression (QA): `lint` walked a linked `runbooks/` or `templates/` folder, read the
+/// files it points at and quoted them in its findings (or passed them), though every other
+/// command refuses the link. A linked folder is now a finding, and nothing behind it is read.
+#[test]
+fn lint_reports_a_linked_folder_and_never_reads_behind_it() {
+    let env = Env::init();
+    let outside = env.dir.path().join("outside");
+    for folder in ["runbooks", "templates"] {
+        let target = outside.join(folder);
+        std::fs::create_dir_all(&target).unwrap();
+        std::fs::write(target.join("x.yaml"), "id: outside\ntitle: x\nbogus_key: OUTSIDE-SECRET\n").unwrap();
+        std::fs::write(target.join("y.md.j2"), "OUTSIDE-SECRET {{ unclosed\n").unwrap();
+        std::fs::rename(env.path(folder), env.path(&format!("{folder}.real"))).unwrap();
+        symlink(&target, env.path(folder)).unwrap();
+        let out = env.run(&["lint"]);
+        assert_eq!(out.code, 1, "{folder}: {out:#?}");
+        assert!(out.stdout.contains(&format!("{folder}:1:1")) && out.stdout.contains("symlink"), "{out:#?}");
+        assert!(!out.stdout.contains("OUTSIDE-SECRET"), "{out:#?}");
+        std::fs::remove_file(env.path(folder)).unwrap();
+        std::fs::rename(env.path(&format!("{folder}.real")), env.path(folder)).unwrap();
+    }
+    // A linked folder further down, named explicitly or found by the walk.
+    symlink(outside.join("runbooks"), env.path("runbooks/team")).unwrap();
+    let out = env.run(&["lint"]);
+    assert!(out.stdout.contains("runbooks/team:1:1") && !out.stdout.contains("OUTSIDE-SECRET"), "{out:#?}");
+    let out = env.run(&["lint", "runbooks/team"]);
+    assert!(out.stdout.contains("runbooks/team:1:1") && !out.stdout.contains("OUTSIDE-SECRET"), "{out:#?}");
 }
 
 /// Ids become paths (`incidents/<id>/`, `.git/incident-heads/<id>.json`): whatever is typed

@@ -366,7 +366,7 @@ fn command_targets_get_the_message_on_stdin_and_the_rest_in_the_environment() {
 fn delivery_commands_never_hang_on_what_they_leave_running_and_die_whole_at_the_timeout() {
     let (env, id) = setup(concat!(
         "  lingering: { audience: internal, deliver: { command: 'sleep 60 & echo \"relay refused\" >&2; exit 3', timeout: 30s } }\n",
-        "  chatty: { audience: internal, deliver: { command: 'head -c 200000 /dev/zero | tr \"\\\\0\" x >&2; echo \"quota exceeded\" >&2; exit 4', timeout: 30s } }\n",
+        "  chatty: { audience: internal, deliver: { command: 'head -c 200000 /dev/zero | tr \"\\\\0\" x >&2; echo >&2; echo \"quota exceeded\" >&2; exit 4', timeout: 30s } }\n",
         "  stuck: { audience: internal, deliver: { command: '(sleep 3; touch \"$INCIDENT_REPO/late\") & sleep 60', timeout: 1s } }\n",
         "  deaf: { audience: internal, deliver: { command: 'exit 0', timeout: 30s } }\n",
     ));

@@ -11,6 +11,13 @@ impl Rule for TemplateSyntax {
         if doc.kind != Kind::Template {
             return;
         }
+        // Not read (a symlink, not UTF-8): nothing to compile, and the reason is the finding.
+        if !doc.read.is_empty() {
+            for p in &doc.read {
+                out.at(p.pos, p.message.clone());
+            }
+            return;
+        }
         let env = crate::render::environment();
         if let Err(e) = env.template_from_str(&doc.text) {
             let mut message = e.kind().to_string();
