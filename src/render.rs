@@ -92,9 +92,11 @@ pub fn md(s: &str) -> String {
 }
 
 /// Text for HTML or XML, text or attribute: markup characters as entities, control
-/// characters (which XML forbids) made visible.
+/// characters (which XML forbids) made visible, but line breaks kept (legal in both; an
+/// update written in paragraphs reads as paragraphs where the template shows them so).
 pub fn html(s: &str) -> String {
-    let s = ui::visible(s);
+    let s = s.replace("\r\n", "\n");
+    let s = ui::visible_lines(&s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

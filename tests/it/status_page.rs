@@ -407,3 +407,21 @@ fn a_real_browser_renders_the_page_at_phone_and_desktop_widths() {
         assert_eq!(png_size(&shot), (w, h), "{name} screenshot size");
     }
 }
+
+/// Regression (QA): an update in several lines (as the shipped templates write them) showed
+/// its line breaks as `␊` on the public page, the banner and the feed. Line breaks are kept
+/// (legal in HTML and XML) and shown as breaks; other control characters stay visible.
+#[test]
+fn an_update_in_several_lines_reads_as_lines_on_the_page() {
+    let env = Env::init();
+    let id = open(&env, "Checkout slow", &["--severity", "SEV2", "--service", "checkout"]);
+    env.ok(&["update", "--channel", "status-page", "We are on it.\r\nNext: a rollback.\nBell:\u{7}"]);
+    env.ok(&["status-page"]);
+    for file in ["index.html", &format!("incidents/{id}.html"), "banner.html", "feed.atom"] {
+        let text = env.read(&format!("status-page/{file}"));
+        assert!(text.contains("We are on it.\nNext: a rollback.\nBell:␇"), "{file}:\n{text}");
+        assert!(!text.contains('␊') && !text.contains('␍') && !text.contains('\u{7}'), "{file}");
+    }
+    let index = env.read("status-page/index.html");
+    assert!(index.contains("<p style=\"white-space:pre-line\">We are on it."), "{index}");
+}
