@@ -235,6 +235,13 @@ pub enum Error {
         length: usize,
         limit: usize,
     },
+    /// An event larger than one line of the log may be: every command reads the whole log,
+    /// and the postmortem renders every note.
+    EventTooLarge {
+        kind: &'static str,
+        bytes: usize,
+        limit: usize,
+    },
     /// A folder the user named (`init PATH`, `demo --output DIR`) that cannot be created,
     /// e.g. because its parent is a file.
     CannotCreate {
@@ -464,6 +471,7 @@ impl Error {
             Error::Missing { .. } => "missing",
             Error::Empty { .. } => "empty",
             Error::TitleTooLong { .. } => "title-too-long",
+            Error::EventTooLarge { .. } => "event-too-large",
             Error::CannotCreate { .. } => "cannot-create",
             Error::NotEmpty { .. } => "not-empty",
             Error::StatusPageOutput { .. } => "status-page-output",
@@ -670,6 +678,12 @@ impl std::fmt::Display for Error {
                 f,
                 "the title is {length} characters; the limit is {limit}: say in a line what is broken, and log the details with `incident log`"
             ),
+            Error::EventTooLarge { kind, bytes, limit } => write!(
+                f,
+                "this {kind} would be {:.1} MiB in the log; an event is at most {} MiB: keep a big paste in a file or a link, and log what matters (nothing was logged)",
+                *bytes as f64 / 1_048_576.0,
+                limit / 1_048_576
+            ),
             Error::CannotCreate { path, source } => write!(
                 f,
                 "cannot create {}: {source}; choose a folder you can write to",
@@ -695,7 +709,7 @@ impl std::fmt::Display for Error {
             Error::Template { name, message } => write!(f, "template {name}: {message}"),
             Error::TemplateLimit { name, limit: TemplateLimit::Output { bytes } } => write!(
                 f,
-                "template {name}: stopped: its output passed the limit of {} MiB ({bytes} bytes); look for a loop that writes without end",
+                "template {name}: stopped: its output passed the limit of {} MiB ({bytes} bytes); look for a loop that writes without end, or, in a postmortem, notes too large to print (`incident amend` shortens one)",
                 bytes / (1024 * 1024)
             ),
             Error::TemplateLimit { name, limit: TemplateLimit::Work { instructions } } => write!(

@@ -486,6 +486,12 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
     true
 }
 
+/// The largest event the tool writes, as a line of the log: 4 MiB (a 3 MB pasted trace goes
+/// in). Every command reads the whole log and the postmortem prints every note, so a pasted
+/// 20 MB dump as one note would make every later command slow and the postmortem too large
+/// to render.
+pub const MAX_EVENT_BYTES: usize = 4 * 1024 * 1024;
+
 /// Appends whole events under an exclusive lock, then fsyncs. A torn last line is cut off
 /// (or, if it parses, completed with its newline) before writing, so it never hides the
 /// next event. Returns the line number of a torn line that was removed.

@@ -69,7 +69,7 @@ pub fn amend(ctx: &Ctx, given: &str, text: Option<String>) -> Result<u8> {
     let said = format!("event {} amended", short_id(&e.id));
     let body = Body::Amend { event: e.id.clone(), time, text };
     // The correction is logged now; `--at` is the corrected time, not when this was said.
-    let event = Event::new(body, &repo.responder(ctx.global.as_name.as_deref())?, ctx.now, None);
+    let event = ctx.event_at(&repo, body, None)?;
     ctx.append_and_say(&repo, &inc.id, vec![event], &said)
 }
 
@@ -86,6 +86,6 @@ pub fn retract(ctx: &Ctx, given: &str, reason: String) -> Result<u8> {
     }
     let said = format!("event {} retracted", short_id(&e.id));
     let body = Body::Retract { event: e.id.clone(), reason };
-    let event = Event::new(body, &repo.responder(ctx.global.as_name.as_deref())?, ctx.now, None);
+    let event = ctx.event_at(&repo, body, None)?;
     ctx.append_and_say(&repo, &inc.id, vec![event], &said)
 }

@@ -344,3 +344,34 @@ fn init_honours_default_branch_from_global_config() {
     let plain = Env::init();
     assert_eq!(plain.git(&["symbolic-ref", "HEAD"]).trim(), "refs/heads/main");
 }
+
+/// Regression (QA): a 19 MB paste logged as one note was taken, and then `postmortem` failed
+/// with a message blaming the template's loops. An event over 4 MiB is now refused where it
+/// is written (exit 2, one line naming its size and the limit), and nothing is logged; one
+/// just under goes in whole.
+#[test]
+fn a_note_too_large_for_the_log_is_refused_and_nothing_is_logged() {
+    let env = Env::init();
+    env.ok(&["open", "Pasted dump", "--severity", "SEV3"]);
+    let id = env.only_id();
+    let before = env.events(&id).len();
+    let mut child = env
+        .command(BIN)
+        .args(["--json", "log", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn incident");
+    let dump = "line of pasted log output\n".repeat(400_000); // 10.4 MB
+    child.stdin.take().unwrap().write_all(dump.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(r#""kind":"event-too-large""#) && stderr.contains("4 MiB"), "{stderr}");
+    assert_eq!(env.events(&id).len(), before, "nothing logged");
+    // Just under the limit: logged whole, and the postmortem renders it.
+    run_with_stdin(&env, &["log", "-"], "x".repeat(4_000_000).as_bytes());
+    assert_eq!(env.events(&id).len(), before + 1);
+    env.ok(&["postmortem", "--no-commit"]);
+}
