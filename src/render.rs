@@ -36,11 +36,12 @@ pub enum Escape {
     Markdown,
 }
 
-/// Text for a GFM table cell: nothing in it can end the cell, the row or open HTML, and
-/// control characters are made visible.
+/// Text for a GFM table cell: nothing in it can end the cell, the row, open HTML or make a
+/// link or image (`[x](javascript:…)`, a tracking pixel), and control characters are made
+/// visible.
 pub fn cell(s: &str) -> String {
     let s = ui::visible_lines(s);
-    if !s.contains(['\\', '|', '<', '>', '&', '`', '\r', '\n', '\t']) {
+    if !s.contains(['\\', '|', '<', '>', '&', '`', '\r', '\n', '\t', '[', ']']) {
         return s.into_owned();
     }
     let mut out = String::with_capacity(s.len() + 16);
@@ -48,6 +49,8 @@ pub fn cell(s: &str) -> String {
         match c {
             '\\' => out.push_str("\\\\"),
             '|' => out.push_str("\\|"),
+            '[' => out.push_str("\\["),
+            ']' => out.push_str("\\]"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
@@ -60,9 +63,10 @@ pub fn cell(s: &str) -> String {
     out
 }
 
-/// Text for running markdown: HTML is shown, not interpreted; line breaks stay; control
-/// characters are made visible; a line that would open a code fence (and swallow the rest of
-/// the document, editable blocks included) is escaped.
+/// Text for running markdown: HTML is shown, not interpreted; brackets are escaped, so no
+/// link, image or link definition comes from data; line breaks stay; control characters are
+/// made visible; a line that would open a code fence (and swallow the rest of the document,
+/// editable blocks included) is escaped.
 pub fn md(s: &str) -> String {
     let s = ui::visible_lines(s).replace('\t', " ");
     let mut out = String::with_capacity(s.len());
@@ -84,6 +88,10 @@ pub fn md(s: &str) -> String {
                 '<' => out.push_str("&lt;"),
                 '>' => out.push_str("&gt;"),
                 '&' => out.push_str("&amp;"),
+                '[' => out.push_str("\\["),
+                ']' => out.push_str("\\]"),
+                // So that data's own backslash cannot undo the escape of a bracket after it.
+                '\\' => out.push_str("\\\\"),
                 c => out.push(c),
             }
         }
@@ -499,7 +507,7 @@ mod tests {
         no_raw(&out);
         assert!(
             out.starts_with(
-                "&lt;img src=x onerror=alert(1)&gt; \\| &#96;tick&#96; ␛]0;t␇␛[2J\\\\u{9b}\\\\u{202e}\n"
+                "&lt;img src=x onerror=alert(1)&gt; \\| &#96;tick&#96; ␛\\]0;t␇␛\\[2J\\\\u{9b}\\\\u{202e}\n"
             ),
             "{out}"
         );

@@ -549,7 +549,10 @@ fn mask_head_edge(head: &str) -> String {
         start -= 1;
     }
     // Back to the start of the word the window begins in.
-    start = head[line_start..start].rfind(char::is_whitespace).map_or(line_start, |i| line_start + i + 1);
+    start = match head[line_start..start].char_indices().rev().find(|(_, c)| c.is_whitespace()) {
+        Some((i, blank)) => line_start + i + blank.len_utf8(),
+        None => line_start,
+    };
     format!("{}{MASK}", &head[..start])
 }
 
@@ -701,6 +704,10 @@ mod tests {
         let line = format!("{}eyJhbGciOiJIUzI1NiJ9.{jwt_tail}{}", "E".repeat(30_000), " F".repeat(4_000));
         let (text, _) = captured(&[line.as_bytes()]);
         assert!(!text.contains("SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV"), "{text:.300}");
+        // Regression, found by fuzzing: a blank of several bytes (U+2000) before the window.
+        let line = format!("{}{}", "\u{2000}x".repeat(4_000), "y".repeat(20_000));
+        let (text, _) = captured(&[line.as_bytes()]);
+        assert!(text.contains(MASK), "{text:.100}");
         // Lines the cut did not go through are kept whole.
         let lines: String = (0..3_000).map(|i| format!("line {i}\n")).collect();
         let (text, cut) = captured(&[lines.as_bytes()]);

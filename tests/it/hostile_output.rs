@@ -141,7 +141,7 @@ fn terminal_escapes_in_title_are_made_visible() {
     assert!(subject.contains("␛]0;pwned␇"), "{subject}");
     let md = env.read(&format!("incidents/{id}/postmortem.md"));
     assert_no_raw_controls("postmortem.md", &md);
-    assert!(md.contains("Checkout ␛]0;pwned␇␛[2J down"), "{md}");
+    assert!(md.contains("Checkout ␛\\]0;pwned␇␛\\[2J down"), "{md}");
     // --json stays the record as it is, JSON-escaped.
     let json = env.ok(&["status", "--json"]).stdout;
     assert_no_raw_controls("status --json", &json);
@@ -217,6 +217,36 @@ fn raw_html_in_severity_and_service_is_escaped() {
             assert!(!text.to_lowercase().contains(needle), "{needle} in {path}:\n{text}");
         }
     }
+}
+
+/// Regression (QA): raw HTML was escaped, but a link or image written in data stayed live in
+/// `postmortem.md` (`[clk](javascript:…)`, a tracking pixel, a link definition): a renderer
+/// that does not sanitise followed them. Brackets from data are escaped everywhere; a
+/// backslash of the data's own cannot undo it.
+#[test]
+fn links_and_images_from_data_are_text_in_the_postmortem() {
+    let env = Env::init();
+    env.ok(&["open", "Checkout [clk](javascript:alert(1))", "--severity", "SEV2"]);
+    let id = env.only_id();
+    env.ok(&["log", "see ![px](http://evil.example/p.png) and \\[x](javascript:alert(2))\n[ref]: javascript:alert(3)\n[ref]"]);
+    env.ok(&["resolve", "--root-cause", "[cause](http://evil.example/)"]);
+    env.ok(&["postmortem"]);
+    let md = env.read(&format!("incidents/{id}/postmortem.md"));
+    let mut links = Vec::new();
+    for ev in Parser::new_ext(&md, Options::ENABLE_TABLES) {
+        if let Event::Start(
+            pulldown_cmark::Tag::Link { dest_url, .. } | pulldown_cmark::Tag::Image { dest_url, .. },
+        ) = ev
+        {
+            links.push(dest_url.to_string());
+        }
+    }
+    assert!(
+        links.iter().all(|l| !l.contains("javascript") && !l.contains("evil.example")),
+        "links from data: {links:?}\n{md}"
+    );
+    // Still readable as what was typed.
+    assert!(md.contains("\\[clk\\](javascript:alert(1))"), "{md}");
 }
 
 #[test]

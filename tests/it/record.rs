@@ -110,7 +110,8 @@ fn amend_and_retract_correct_the_record_through_to_the_postmortem() {
     let pm = env.read(&format!("incidents/{id}/postmortem.md"));
     assert!(pm.contains("| the DB was saturated (corrected) |"), "{pm}");
     assert!(!pm.contains("| the DB was fine"), "{pm}");
-    assert!(pm.contains("[retracted: typed in the wrong incident] a wrong guess"), "{pm}");
+    // Brackets in text are escaped (no link comes from data); rendered, they read as typed.
+    assert!(pm.contains("\\[retracted: typed in the wrong incident\\] a wrong guess"), "{pm}");
     assert!(pm.contains("Marked mitigated (corrected)"), "{pm}");
     assert!(pm.contains("| Time to mitigate | impact started → mitigated | 1h 50m |"), "{pm}");
 }
