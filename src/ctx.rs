@@ -160,6 +160,9 @@ impl Ctx {
             return self.print_json(&serde_json::json!({ "incident": id, "events": events }));
         }
         let when = events.first().map_or(self.now, Event::when);
+        // `said` quotes what was typed (`comms: dave password=…`); the screen of a war room is
+        // shared, so it is redacted as the log is.
+        let said = crate::redact::redact(said);
         println!("{}", crate::ui::show(&format!("{}  {said}  [{id}]", timefmt::rfc3339(when))));
         Ok(())
     }

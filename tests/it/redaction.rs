@@ -87,6 +87,24 @@ fn secret_in_role_name_is_in_no_file_and_no_git_object() {
     assert_nowhere(&env, secret);
 }
 
+/// Regression (QA): the log was redacted, but the line confirming the write echoed what was
+/// typed (`comms: dave password=…`) on a war room's shared screen.
+#[test]
+fn the_line_confirming_a_write_does_not_echo_a_secret() {
+    let env = Env::init();
+    open(&env, "Checkout errors");
+    for args in [
+        &["role", "comms", "dave password=ZQXro1secret"][..],
+        &["action", "Rotate keys", "--owner", "erin password=ZQXro1secret", "--due", "2026-12-31"],
+    ] {
+        let out = env.ok(args);
+        assert!(!out.stdout.contains("ZQXro1") && !out.stderr.contains("ZQXro1"), "{args:?}: {out:?}");
+        assert!(out.stdout.contains("[REDACTED]"), "{out:?}");
+    }
+    finish(&env, &[]);
+    assert_nowhere(&env, "ZQXro1secret");
+}
+
 #[test]
 fn secret_in_action_owner_is_in_no_file_and_no_git_object() {
     let secret = "xoxb-0123456789-OwnerSecretQwerty";
