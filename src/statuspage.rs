@@ -418,6 +418,23 @@ pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
 
 /// `status.json`, shaped like Atlassian Statuspage's summary; keys sorted (serde_json's map).
 pub fn summary_json(page: &Page) -> serde_json::Value {
+    visible_strings(summary(page))
+}
+
+/// Every string in `v` with control characters, bidi overrides and invisible characters made
+/// visible (line breaks kept): `status.json` is public, and whatever shows it (a widget, a
+/// chat bot) must not be handed a raw U+202E from a title.
+fn visible_strings(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Value::String(crate::ui::visible_lines(&s).into_owned()),
+        Value::Array(items) => Value::Array(items.into_iter().map(visible_strings).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, visible_strings(v))).collect()),
+        other => other,
+    }
+}
+
+fn summary(page: &Page) -> serde_json::Value {
     use serde_json::{Map, Value, json};
     let incident = |i: &PublicIncident| {
         let mut o = Map::new();

@@ -26,12 +26,23 @@ fn picture(c: char) -> Option<Cow<'static, str>> {
         return Some(Cow::Owned(p.to_string()));
     }
     match c {
-        // C1 controls (U+009B is a CSI on some terminals), bidi embeddings, overrides and
-        // isolates (they reorder what is shown: "Trojan Source"), line and paragraph
-        // separators: named by their code point.
-        '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' => {
-            Some(Cow::Owned(format!("\\u{{{:x}}}", c as u32)))
-        }
+        // C1 controls (U+009B is a CSI on some terminals), bidi embeddings, overrides, isolates
+        // and marks (they reorder what is shown: "Trojan Source"), line and paragraph
+        // separators, and characters that show as nothing (zero-width space, word joiner,
+        // BOM, soft hyphen: `al\u{200b}ice` would pass for `alice`): named by their code
+        // point. Zero-width joiners stay: emoji and scripts need them.
+        '\u{80}'..='\u{9f}'
+        | '\u{ad}'
+        | '\u{61c}'
+        | '\u{200b}'
+        | '\u{200e}'
+        | '\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{2028}'
+        | '\u{2029}'
+        | '\u{feff}' => Some(Cow::Owned(format!("\\u{{{:x}}}", c as u32))),
         _ => None,
     }
 }

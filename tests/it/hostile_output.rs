@@ -405,3 +405,27 @@ fn a_note_too_large_for_the_log_is_refused_and_nothing_is_logged() {
     assert_eq!(env.events(&id).len(), before + 1);
     env.ok(&["postmortem", "--no-commit"]);
 }
+
+/// Regression (QA): characters that show as nothing (zero-width space, BOM, soft hyphen,
+/// bidi marks) reached the terminal raw, so `al\u{200b}ice` passed for `alice`; and the
+/// public `status.json` carried raw bidi overrides and C1 controls from a title.
+#[test]
+fn invisible_characters_are_shown_and_status_json_carries_none() {
+    let env = Env::init();
+    env.ok(&["open", "Cart \u{202e}gnp.exe\u{2066} down", "--severity", "SEV2", "--service", "checkout"]);
+    env.ok(&["role", "comms", "al\u{200b}ice\u{feff}\u{ad}"]);
+    env.ok(&["update", "--channel", "status-page", "Fixing\u{9b}2J \u{200f}now\nnext line"]);
+    let status = env.ok(&["timeline"]).stdout + &env.ok(&["status"]).stdout;
+    assert!(status.contains("al\\u{200b}ice\\u{feff}\\u{ad}"), "{status}");
+    for hidden in ['\u{200b}', '\u{feff}', '\u{ad}', '\u{202e}', '\u{2066}'] {
+        assert!(!status.contains(hidden), "{hidden:?} raw in status:\n{status}");
+    }
+    env.ok(&["status-page"]);
+    let json = env.read("status-page/status.json");
+    for hidden in ['\u{202e}', '\u{2066}', '\u{9b}', '\u{200f}'] {
+        assert!(!json.contains(hidden), "{hidden:?} raw in status.json:\n{json}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let body = v["incidents"][0]["updates"][0]["body"].as_str().unwrap_or_default().to_string();
+    assert_eq!(body, "Fixing\\u{9b}2J \\u{200f}now\nnext line", "{json}");
+}
