@@ -34,6 +34,10 @@ pub enum Kind {
     TempFile,
     /// A cache under `.git/` whose entries do not match the logs.
     StaleCache,
+    /// An event dated before 1970 or more than a day after now (edited by hand, or written
+    /// by a machine with a wrong clock and brought in by a sync): every duration and figure
+    /// computed from it is wrong.
+    ImpossibleTime,
 }
 
 /// One problem: `doctor` prints one a line, `--json` an array of these.
@@ -68,6 +72,9 @@ impl Finding {
             }
             Kind::TempFile => "--fix removes it",
             Kind::StaleCache => "deleting it is safe, the next command rebuilds it; --fix does",
+            Kind::ImpossibleTime => {
+                "not fixed by --fix (the event may hold a real fact): correct it with `incident amend ID --at T`, or `incident retract ID`"
+            }
         };
         Finding { kind, path, line, message, fixed: false, hint, outcome: None, abs: abs.to_path_buf() }
     }
@@ -223,9 +230,34 @@ fn check_log(repo: &Repo, id: &str, log: &Path, out: &mut Vec<Finding>) {
         let message = "incomplete last line (a crash mid-write?)".to_string();
         out.push(Finding::new(repo, Kind::TornLine, log, Some(line), message));
     }
+    impossible_times(repo, log, out);
     if let Err(Error::NoOpenedEvent { .. }) = index::load(repo, id) {
         let message = "no readable `opened` event, so no command can read this incident".to_string();
         out.push(Finding::new(repo, Kind::NoOpenedEvent, log, None, message));
+    }
+}
+
+/// Every event of the log dated before 1970-01-01 or more than a day after now: what a
+/// command refuses when given (`--at`), but a hand edit or another machine's clock can
+/// write.
+fn impossible_times(repo: &Repo, log: &Path, out: &mut Vec<Finding>) {
+    let Ok(bytes) = crate::fsutil::read(log) else { return };
+    let now = chrono::Utc::now();
+    let latest = now + chrono::Duration::days(1);
+    let earliest = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    for (n, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        let Ok(e) = serde_json::from_slice::<events::Event>(line) else { continue };
+        for (what, t) in [("logged", Some(e.at)), ("occurred", e.occurred_at)] {
+            let Some(t) = t.filter(|t| *t < earliest || *t > latest) else { continue };
+            let message = format!(
+                "event {} ({}) {what} at {}, {}",
+                e.id.chars().take(8).collect::<String>(),
+                e.body.kind(),
+                crate::timefmt::rfc3339(t),
+                if t < earliest { "before 1970" } else { "in the future" }
+            );
+            out.push(Finding::new(repo, Kind::ImpossibleTime, log, Some(n + 1), message));
+        }
     }
 }
 
@@ -333,6 +365,7 @@ pub fn fix(repo: &Repo, findings: &mut [Finding]) {
                 Err(e) => f.left(format!("not deleted: {e}")),
             },
             Kind::NoOpenedEvent => f.left("not fixed: restore the `opened` event from git history"),
+            Kind::ImpossibleTime => f.left("not fixed: amend or retract it (it may hold a real fact)"),
             Kind::UnreadableLine if f.line.is_none() => f.left("not fixed"),
             _ => {}
         }

@@ -320,3 +320,46 @@ fn doctor_reports_a_log_without_an_opened_event_and_cannot_fix_it() {
     assert_eq!(kinds, [("no-opened-event", false), ("unreadable-line", true)]);
     assert_eq!(env.read(&format!("incidents/{id}/rejected.jsonl")), "{\"kind\":\"opened\"\n");
 }
+
+/// Regression (QA): an event dated 9999 (a hand edit, or a clone with a broken clock brought
+/// in by a sync) made "time to mitigate 2921939d" and revenue lost in the trillions, and
+/// nothing said why. `doctor` names each such event by line (exit 1); `--fix` leaves it (it
+/// may hold a real fact) and says how to correct it.
+#[test]
+fn doctor_names_events_dated_before_1970_or_in_the_future() {
+    let env = Env::init();
+    let (id, lines) = incident(&env, "Checkout 500");
+    let mut all: Vec<String> = lines.clone();
+    let mut future: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    future["id"] = "f0000000-clock".into();
+    future["kind"] = "note".into();
+    future["text"] = "from a broken clock".into();
+    future["occurred_at"] = "9999-12-31T23:59:59Z".into();
+    let mut past = future.clone();
+    past["id"] = "p0000000-clock".into();
+    past["at"] = "1900-01-01T00:00:00Z".into();
+    past.as_object_mut().unwrap().remove("occurred_at");
+    all.push(future.to_string());
+    all.push(past.to_string());
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    write_lines(&env, &id, &refs);
+    let out = env.fails(1, &["doctor"]);
+    let rel = log_rel(&id);
+    let n = all.len();
+    assert!(
+        out.stdout.contains(&format!("{rel}:{}: event f0000000 (note) occurred at 9999-12-31", n - 1)),
+        "{out:#?}"
+    );
+    assert!(
+        out.stdout.contains(&format!("{rel}:{n}: event p0000000 (note) logged at 1900-01-01")),
+        "{out:#?}"
+    );
+    assert!(out.stdout.contains("in the future") && out.stdout.contains("before 1970"), "{out:#?}");
+    let fixed = env.fails(1, &["doctor", "--fix", "--json"]);
+    let findings: serde_json::Value = serde_json::from_str(&fixed.stdout).unwrap();
+    assert!(
+        findings.as_array().unwrap().iter().all(|f| f["kind"] == "impossible-time" && f["fixed"] == false),
+        "{findings:#}"
+    );
+    assert_eq!(env.events(&id).len(), n, "nothing moved");
+}
