@@ -163,8 +163,11 @@ fn timeout_kills_the_process_group() {
 /// Regression (issue 13): Ctrl-C during a command killed the tool and left the command
 /// running, unlogged. Now it ends the command's process group, the tool logs the command as
 /// interrupted and exits 1.
-#[test]
-fn ctrl_c_ends_the_command_not_the_tool() {
+/// A step whose command starts a child in the background and waits: `step run` is started,
+/// and once both processes run, `kill -SIGNAL` is sent to the tool (Ctrl-C is `INT`). Returns
+/// the repository, the incident, the tool's exit code and output, the command's two pids and
+/// how long the tool took to stop after the signal.
+fn signalled_during_a_step(signal: &str) -> (Env, String, i32, std::process::Output, [String; 2], Duration) {
     let (env, id) = with_steps(
         "      - id: slow\n        title: A slow check\n        run: echo started; echo $$ > \"$INCIDENT_REPO/../sh.pid\"; sleep 30 & echo $! > \"$INCIDENT_REPO/../bg.pid\"; wait\n",
     );
@@ -180,11 +183,18 @@ fn ctrl_c_ends_the_command_not_the_tool() {
     let sh = wait_for_file(&dir.join("sh.pid"));
     let bg = wait_for_file(&dir.join("bg.pid"));
     let sent = Instant::now();
-    let kill = env.command("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let kill = env.command("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
     assert!(kill.success());
-    let code = wait_for(&mut child, Duration::from_secs(10), "incident step run after Ctrl-C");
-    assert!(sent.elapsed() < Duration::from_secs(5), "took {:?} to stop", sent.elapsed());
+    let code = wait_for(&mut child, Duration::from_secs(10), &format!("incident step run after SIG{signal}"));
+    let took = sent.elapsed();
     let out = child.wait_with_output().unwrap();
+    (env, id, code, out, [sh, bg], took)
+}
+
+#[test]
+fn ctrl_c_ends_the_command_not_the_tool() {
+    let (env, id, code, out, [sh, bg], took) = signalled_during_a_step("INT");
+    assert!(took < Duration::from_secs(5), "took {took:?} to stop");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(code, 1, "{stdout}");
     assert!(stdout.contains("interrupted (Ctrl-C): its process group was killed; logged"), "{stdout}");
@@ -238,25 +248,7 @@ fn ctrl_c_in_the_walk_ends_the_command_and_the_walk_goes_on() {
 #[test]
 fn sigterm_or_sighup_to_the_tool_ends_the_command_and_is_logged() {
     for signal in ["TERM", "HUP"] {
-        let (env, id) = with_steps(
-            "      - id: slow\n        title: A slow check\n        run: echo started; echo $$ > \"$INCIDENT_REPO/../sh.pid\"; sleep 30 & echo $! > \"$INCIDENT_REPO/../bg.pid\"; wait\n",
-        );
-        let dir = env.dir.path().to_path_buf();
-        let mut child = env
-            .command(BIN)
-            .args(["step", "run", "slow", "--yes"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let sh = wait_for_file(&dir.join("sh.pid"));
-        let bg = wait_for_file(&dir.join("bg.pid"));
-        let kill =
-            env.command("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
-        assert!(kill.success());
-        let code = wait_for(&mut child, Duration::from_secs(10), "incident step run after a signal");
-        let out = child.wait_with_output().unwrap();
+        let (env, id, code, out, [sh, bg], _) = signalled_during_a_step(signal);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(code, 1, "SIG{signal}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");

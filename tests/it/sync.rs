@@ -286,11 +286,11 @@ fn runbook_edited_on_both_sides_stops_with_both_versions_kept() {
     b.git(&["fsck"]);
 }
 
-#[test]
-fn hand_edited_postmortem_block_edited_on_both_sides_stops_the_sync() {
-    let team = Team::new(2);
-    let [a, b] = &team.people[..] else { unreachable!() };
-    a.ok(&["open", "Login loop", "--severity", "SEV2"]);
+/// An incident `a` opens, resolves and renders, both clones share, and then each rewrites the
+/// editable block starting with `block` differently ("Alice/Bob wrote this by hand"), not yet
+/// synced. Returns the incident and its postmortem's path.
+fn block_edited_on_both_sides(a: &Env, b: &Env, title: &str, block: &str) -> (String, String) {
+    a.ok(&["open", title, "--severity", "SEV2"]);
     a.ok(&["resolve"]);
     a.ok(&["postmortem"]);
     a.ok(&["sync"]);
@@ -298,13 +298,22 @@ fn hand_edited_postmortem_block_edited_on_both_sides_stops_the_sync() {
     let id = a.only_id();
     let rel = format!("incidents/{id}/postmortem.md");
     let pm = a.read(&rel);
-    // The first editable block's body, rewritten differently by each side.
-    let open = pm.find("<!-- editable:").expect("an editable block");
-    let body_start = open + pm[open..].find("-->").unwrap() + 3;
+    assert_eq!(pm, b.read(&rel));
+    let at = pm.find(block).expect("the block");
+    let body_start = at + pm[at..].find("-->").unwrap() + 3;
     let body_end = body_start + pm[body_start..].find("<!-- /editable:").unwrap();
     let edit = |who: &str| format!("{}\n{who} wrote this by hand\n{}", &pm[..body_start], &pm[body_end..]);
     std::fs::write(a.path(&rel), edit("Alice")).unwrap();
     std::fs::write(b.path(&rel), edit("Bob")).unwrap();
+    (id, rel)
+}
+
+#[test]
+fn hand_edited_postmortem_block_edited_on_both_sides_stops_the_sync() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    // The first editable block, rewritten differently by each side.
+    let (id, rel) = block_edited_on_both_sides(a, b, "Login loop", "<!-- editable:");
     a.ok(&["log", "-i", &id, "note a"]);
     b.ok(&["log", "-i", &id, "note b"]);
     a.ok(&["sync"]);
@@ -328,23 +337,9 @@ fn hand_edited_postmortem_block_edited_on_both_sides_stops_the_sync() {
 fn a_postmortem_finished_by_hand_after_a_block_conflict_holds_both_sides_events() {
     let team = Team::new(2);
     let [a, b] = &team.people[..] else { unreachable!() };
-    a.ok(&["open", "Search stale", "--severity", "SEV2"]);
-    a.ok(&["resolve"]);
-    a.ok(&["postmortem"]);
-    a.ok(&["sync"]);
-    b.ok(&["sync"]);
-    let id = a.only_id();
-    let rel = format!("incidents/{id}/postmortem.md");
-    let pm = a.read(&rel);
-    assert_eq!(pm, b.read(&rel));
-    // The summary block's body, rewritten differently by each side.
+    // The summary block, rewritten differently by each side.
     let (open, close) = ("<!-- editable:summary", "<!-- /editable:summary -->");
-    let at = pm.find(open).expect("a summary block");
-    let body_start = at + pm[at..].find("-->").unwrap() + 3;
-    let body_end = body_start + pm[body_start..].find(close).unwrap();
-    let edit = |who: &str| format!("{}\n{who} wrote this by hand\n{}", &pm[..body_start], &pm[body_end..]);
-    std::fs::write(a.path(&rel), edit("Alice")).unwrap();
-    std::fs::write(b.path(&rel), edit("Bob")).unwrap();
+    let (id, rel) = block_edited_on_both_sides(a, b, "Search stale", open);
     a.ok(&["log", "-i", &id, "alice note 2"]);
     a.ok(&["sync"]);
     let out = b.fails(1, &["sync"]);
