@@ -210,10 +210,9 @@ fn ctrl_c_ends_the_command_not_the_tool() {
     assert!(env.ok(&["timeline"]).stdout.contains("interrupted (Ctrl-C)"));
 }
 
-/// The same through a terminal: Ctrl-C typed during `walk` reaches the tool (the command runs
-/// in a group of its own), ends the command, and the walk goes on at the failed step.
-#[test]
-fn ctrl_c_in_the_walk_ends_the_command_and_the_walk_goes_on() {
+/// A walk in a pseudo-terminal that has just confirmed running step `slow` (whose command
+/// writes its shell's pid to `../walk.pid` and sleeps); a step `next` follows it.
+fn walking_into_a_slow_step() -> (Env, String, rexpect::session::PtySession) {
     let (env, id) = with_steps(
         "      - id: slow\n        title: A slow check\n        run: echo started; echo $$ > \"$INCIDENT_REPO/../walk.pid\"; sleep 30\n      - id: next\n        title: Then this\n",
     );
@@ -224,6 +223,14 @@ fn ctrl_c_in_the_walk_ends_the_command_and_the_walk_goes_on() {
     s.send_line("r").unwrap();
     s.exp_string("Run this command?").unwrap();
     s.send_line("y").unwrap();
+    (env, id, s)
+}
+
+/// The same through a terminal: Ctrl-C typed during `walk` reaches the tool (the command runs
+/// in a group of its own), ends the command, and the walk goes on at the failed step.
+#[test]
+fn ctrl_c_in_the_walk_ends_the_command_and_the_walk_goes_on() {
+    let (env, id, mut s) = walking_into_a_slow_step();
     // Ctrl-C once the command runs (its output is shown when it ends).
     let sh = wait_for_file(&env.dir.path().join("walk.pid"));
     s.send_control('c').unwrap();
@@ -273,16 +280,7 @@ fn sigterm_or_sighup_to_the_tool_ends_the_command_and_is_logged() {
 /// asking a terminal that is gone.
 #[test]
 fn a_hangup_during_the_walk_ends_the_command_and_the_walk() {
-    let (env, id) = with_steps(
-        "      - id: slow\n        title: A slow check\n        run: echo started; echo $$ > \"$INCIDENT_REPO/../walk.pid\"; sleep 30\n      - id: next\n        title: Then this\n",
-    );
-    let mut cmd = env.command(BIN);
-    cmd.args(["walk"]).env("TERM", "xterm");
-    let mut s = rexpect::session::spawn_command(cmd, Some(15_000)).unwrap();
-    s.exp_string("r run,").unwrap();
-    s.send_line("r").unwrap();
-    s.exp_string("Run this command?").unwrap();
-    s.send_line("y").unwrap();
+    let (env, id, mut s) = walking_into_a_slow_step();
     let sh = wait_for_file(&env.dir.path().join("walk.pid"));
     let tool = s.process.child_pid.to_string();
     assert!(env.command("kill").args(["-HUP", &tool]).status().unwrap().success());

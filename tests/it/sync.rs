@@ -28,6 +28,18 @@ impl Team {
         Team { remote, people, _dir: dir }
     }
 
+    /// `n` responders sharing one incident: the first runs `open` (its arguments) and syncs,
+    /// the others sync. Returns the team and the incident's id.
+    fn sharing(n: usize, open: &[&str]) -> (Team, String) {
+        let team = Team::new(n);
+        team.people[0].ok(open);
+        for person in &team.people {
+            person.ok(&["sync"]);
+        }
+        let id = team.people[0].only_id();
+        (team, id)
+    }
+
     fn fresh_clone(&self) -> Env {
         clone_of(&self.remote)
     }
@@ -126,12 +138,8 @@ fn two_clones_log_offline_and_converge_in_either_order() {
 
 #[test]
 fn postmortem_rendered_on_both_sides_does_not_conflict() {
-    let team = Team::new(2);
+    let (team, id) = Team::sharing(2, &["open", "Payments slow", "--severity", "SEV2"]);
     let [a, b] = &team.people[..] else { unreachable!() };
-    a.ok(&["open", "Payments slow", "--severity", "SEV2"]);
-    a.ok(&["sync"]);
-    b.ok(&["sync"]);
-    let id = a.only_id();
     a.ok(&["resolve", "--root-cause", "a slow query"]);
     a.ok(&["sync"]);
     b.ok(&["sync"]);
@@ -157,12 +165,8 @@ fn postmortem_rendered_on_both_sides_does_not_conflict() {
 
 #[test]
 fn closed_on_one_side_stays_closed_after_the_other_resolves_later() {
-    let team = Team::new(2);
+    let (team, id) = Team::sharing(2, &["open", "Search down", "--severity", "SEV2"]);
     let [a, b] = &team.people[..] else { unreachable!() };
-    a.ok(&["open", "Search down", "--severity", "SEV2"]);
-    a.ok(&["sync"]);
-    b.ok(&["sync"]);
-    let id = a.only_id();
     a.ok(&["resolve"]);
     a.ok(&["close"]);
     b.ok(&["resolve", "-i", &id]);
@@ -182,12 +186,8 @@ fn closed_on_one_side_stays_closed_after_the_other_resolves_later() {
 
 #[test]
 fn severity_changed_on_both_sides_reads_as_one_sequence() {
-    let team = Team::new(2);
+    let (team, id) = Team::sharing(2, &["open", "API errors", "--severity", "SEV1"]);
     let [a, b] = &team.people[..] else { unreachable!() };
-    a.ok(&["open", "API errors", "--severity", "SEV1"]);
-    a.ok(&["sync"]);
-    b.ok(&["sync"]);
-    let id = a.only_id();
     a.ok(&["severity", "SEV2", "--at", "-2m"]);
     b.ok(&["severity", "SEV3", "-i", &id, "--at", "-1m"]);
     a.ok(&["sync"]);
@@ -392,12 +392,8 @@ fn a_postmortem_finished_by_hand_after_a_block_conflict_holds_both_sides_events(
 
 #[test]
 fn unreachable_remote_loses_nothing_and_the_next_sync_catches_up() {
-    let team = Team::new(2);
+    let (team, id) = Team::sharing(2, &["open", "DNS flaky", "--severity", "SEV2"]);
     let [a, b] = &team.people[..] else { unreachable!() };
-    a.ok(&["open", "DNS flaky", "--severity", "SEV2"]);
-    a.ok(&["sync"]);
-    b.ok(&["sync"]);
-    let id = a.only_id();
     a.ok(&["log", "written while the remote is away"]);
     let away = team.remote.with_extension("away");
     std::fs::rename(&team.remote, &away).unwrap();
@@ -423,12 +419,8 @@ fn unreachable_remote_loses_nothing_and_the_next_sync_catches_up() {
 
 #[test]
 fn status_shows_ahead_behind_and_last_sync() {
-    let team = Team::new(2);
+    let (team, id) = Team::sharing(2, &["open", "Images broken", "--severity", "SEV3"]);
     let [a, b] = &team.people[..] else { unreachable!() };
-    a.ok(&["open", "Images broken", "--severity", "SEV3"]);
-    a.ok(&["sync"]);
-    b.ok(&["sync"]);
-    let id = a.only_id();
     b.ok(&["log", "-i", &id, "b's note"]);
     b.ok(&["sync"]);
     a.git(&["fetch", "-q"]);
@@ -459,12 +451,8 @@ fn sync_refuses_to_start_in_the_middle_of_a_rebase() {
 
 #[test]
 fn writers_appending_while_another_process_syncs_lose_nothing() {
-    let team = Team::new(2);
+    let (team, id) = Team::sharing(2, &["open", "Busy", "--severity", "SEV2"]);
     let [a, b] = &team.people[..] else { unreachable!() };
-    a.ok(&["open", "Busy", "--severity", "SEV2"]);
-    a.ok(&["sync"]);
-    b.ok(&["sync"]);
-    let id = a.only_id();
     let opened = ids_in(a, &id).1;
     for i in 0..20 {
         b.ok(&["log", "-i", &id, &format!("remote {i}")]);
@@ -611,12 +599,8 @@ fn file_url_remotes_work_like_paths() {
 
 #[test]
 fn status_page_built_on_both_sides_is_rerendered_from_the_merged_logs() {
-    let team = Team::new(2);
+    let (team, id) = Team::sharing(2, &["open", "Search down", "--severity", "SEV2"]);
     let [a, b] = &team.people[..] else { unreachable!() };
-    a.ok(&["open", "Search down", "--severity", "SEV2"]);
-    a.ok(&["sync"]);
-    b.ok(&["sync"]);
-    let id = a.only_id();
     // Both publish an update and build the page (a 30-day page, not the default).
     a.ok(&["update", "--channel", "status-page", "Update from a"]);
     a.ok(&["status-page", "--days", "30"]);
@@ -697,12 +681,8 @@ fn a_push_a_hook_declines_is_not_retried_and_says_why() {
 /// ref". One now waits for the other.
 #[test]
 fn two_syncs_at_once_in_one_clone_take_turns() {
-    let team = Team::new(2);
+    let (team, id) = Team::sharing(2, &["open", "Cart empty", "--severity", "SEV2"]);
     let [a, b] = &team.people[..] else { unreachable!() };
-    a.ok(&["open", "Cart empty", "--severity", "SEV2"]);
-    a.ok(&["sync"]);
-    b.ok(&["sync"]);
-    let id = a.only_id();
     for round in 0..4 {
         // Something to merge each round: both sides have new events.
         b.ok(&["log", "-i", &id, &format!("b {round}")]);
