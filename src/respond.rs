@@ -2,6 +2,8 @@
 //! interactive `walk`, so both write identical events: record a step's outcome, run a step's
 //! command, enter a phase. Each checks that the incident is open and logs through `Ctx`.
 
+use std::io::IsTerminal;
+
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::events::{Body, Event, Outcome};
@@ -128,10 +130,29 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
         return Ok(0);
     }
     let timeout = step.timeout();
-    let ran = runner::run(command, inc, &repo.root, timeout)
+    // On a terminal the output is shown as it comes (redacted, bounded); else once it ends.
+    let on_terminal = std::io::stdout().is_terminal() && !ctx.global.json;
+    let mut live = on_terminal.then(runner::Live::new);
+    let mut show = |chunk: &[u8]| {
+        if let Some(live) = live.as_mut() {
+            live.push(chunk).iter().for_each(|line| println!("{line}"));
+        }
+    };
+    let sink: Option<&mut runner::Sink<'_>> = if on_terminal { Some(&mut show) } else { None };
+    let ran = runner::run(command, inc, &repo.root, timeout, sink)
         .map_err(|source| Error::Spawn { program: "sh", source })?;
-    if !ran.output.is_empty() {
-        ctx.say(ran.output.strip_suffix('\n').unwrap_or(&ran.output));
+    match live.as_mut() {
+        Some(live) => {
+            live.finish().iter().for_each(|line| println!("{line}"));
+            if live.held_back() {
+                // The beginning was shown as it came; the end is what the log keeps of it.
+                let end = tail_lines(&ran.output, SHOWN_AT_THE_END);
+                println!("[… the end of the output:]");
+                ctx.say(end.strip_suffix('\n').unwrap_or(end));
+            }
+        }
+        None if !ran.output.is_empty() => ctx.say(ran.output.strip_suffix('\n').unwrap_or(&ran.output)),
+        None => {}
     }
     let expected = step.expect_exit.unwrap_or(0);
     let timeout_s = timeout.as_secs();
@@ -216,4 +237,17 @@ pub fn enter_phase(ctx: &Ctx, repo: &Repo, inc: &Incident, phase: Phase) -> Resu
     let said = format!("phase {phase} started (budget {})", timefmt::human(budget));
     ctx.say_appended(&inc.id, &[event], &said)?;
     Ok(0)
+}
+
+/// How many lines of the output's end are shown when the command ends, after the live view
+/// held lines back.
+const SHOWN_AT_THE_END: usize = 20;
+
+/// The last `n` lines of `text`.
+fn tail_lines(text: &str, n: usize) -> &str {
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    match body.rmatch_indices('\n').nth(n.saturating_sub(1)) {
+        Some((i, _)) => &text[i + 1..],
+        None => text,
+    }
 }

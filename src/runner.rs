@@ -22,6 +22,9 @@ use std::time::{Duration, Instant};
 
 use regex::Regex;
 
+mod live;
+pub use live::{HELD_BACK, Live};
+
 use crate::redact::{MASK, redact};
 use crate::state::Incident;
 
@@ -60,11 +63,17 @@ pub struct Ran {
 }
 
 /// Runs `command` in `repo_root` with the incident's data in its environment, for at most
-/// `timeout` (at least a second).
-pub fn run(command: &str, inc: &Incident, repo_root: &Path, timeout: Duration) -> std::io::Result<Ran> {
+/// `timeout` (at least a second); `live` sees the output as it arrives ([`bounded_live`]).
+pub fn run(
+    command: &str,
+    inc: &Incident,
+    repo_root: &Path,
+    timeout: Duration,
+    live: Option<&mut Sink<'_>>,
+) -> std::io::Result<Ran> {
     let mut cmd = shell(command, repo_root);
     with_incident(&mut cmd, [&inc.id, &inc.title, &inc.severity], &inc.services, repo_root);
-    bounded(cmd, None, timeout.max(Duration::from_secs(1)))
+    bounded_live(cmd, None, timeout.max(Duration::from_secs(1)), live)
 }
 
 /// `sh -c COMMAND` in `dir`: the one way the tool starts a command from a runbook or a
@@ -94,7 +103,21 @@ pub fn with_incident(
 /// Runs `cmd` with `input` on its stdin (else nothing), its stdout and stderr captured with
 /// bounded memory, in a process group of its own killed as a whole at `timeout` or on
 /// Ctrl-C. Never waits on a pipe something the command left running still holds open.
-pub fn bounded(mut cmd: Command, input: Option<Vec<u8>>, timeout: Duration) -> std::io::Result<Ran> {
+pub fn bounded(cmd: Command, input: Option<Vec<u8>>, timeout: Duration) -> std::io::Result<Ran> {
+    bounded_live(cmd, input, timeout, None)
+}
+
+/// What sees a command's output as it arrives: each piece, as read.
+pub type Sink<'a> = dyn FnMut(&[u8]) + 'a;
+
+/// [`bounded`], and each piece of output handed to `live` as it arrives (a terminal shows it
+/// through [`Live`]), so a long command is not a silent one.
+pub fn bounded_live(
+    mut cmd: Command,
+    input: Option<Vec<u8>>,
+    timeout: Duration,
+    live: Option<&mut Sink<'_>>,
+) -> std::io::Result<Ran> {
     // Before the spawn, so that a Ctrl-C at any moment of the command is ours to handle.
     let sigint = Interrupt::catch();
     let start = Instant::now();
@@ -117,7 +140,7 @@ pub fn bounded(mut cmd: Command, input: Option<Vec<u8>>, timeout: Duration) -> s
     }
     let group = libc::pid_t::try_from(child.id()).unwrap_or(0);
     let mut pipes = Pipes::new(child.stdout.take(), child.stderr.take());
-    let mut capture = Capture::new();
+    let mut capture = Reading { capture: Capture::new(), live };
     let deadline = start + timeout;
     let (stop, exited) = match watch(&mut child, &mut pipes, &mut capture, &sigint, deadline) {
         Ok(seen) => seen,
@@ -132,7 +155,7 @@ pub fn bounded(mut cmd: Command, input: Option<Vec<u8>>, timeout: Duration) -> s
         _ => kill_group(group, &mut child, &mut pipes, &mut capture)?,
     };
     drop(sigint);
-    let (output, truncated) = capture.finish();
+    let (output, truncated) = capture.capture.finish();
     Ok(Ran {
         exit_code: if stop.is_some() { None } else { status.code() },
         output,
@@ -190,7 +213,7 @@ pub fn ending(
 fn watch(
     child: &mut Child,
     pipes: &mut Pipes,
-    capture: &mut Capture,
+    capture: &mut Reading<'_, '_>,
     sigint: &Interrupt,
     deadline: Instant,
 ) -> std::io::Result<(Option<Stop>, Option<ExitStatus>)> {
@@ -229,7 +252,7 @@ fn kill_group(
     group: libc::pid_t,
     child: &mut Child,
     pipes: &mut Pipes,
-    capture: &mut Capture,
+    capture: &mut Reading<'_, '_>,
 ) -> std::io::Result<ExitStatus> {
     signal_group(group, libc::SIGTERM);
     let until = Instant::now() + KILL_GRACE;
@@ -292,6 +315,21 @@ fn group_alive(group: libc::pid_t) -> bool {
     })
 }
 
+/// Where output goes as it is read: the bounded capture that is logged, and a live view.
+struct Reading<'a, 'b> {
+    capture: Capture,
+    live: Option<&'a mut Sink<'b>>,
+}
+
+impl Reading<'_, '_> {
+    fn push(&mut self, chunk: &[u8]) {
+        self.capture.push(chunk);
+        if let Some(live) = self.live.as_mut() {
+            live(chunk);
+        }
+    }
+}
+
 /// The command's stdout and stderr, read as data arrives on either.
 struct Pipes {
     out: Option<ChildStdout>,
@@ -310,7 +348,7 @@ impl Pipes {
 
     /// Waits up to `wait_ms` for output, then reads what is there into `capture`; a pipe at
     /// its end is closed. A signal (Ctrl-C) ends the wait early.
-    fn pump(&mut self, capture: &mut Capture, wait_ms: i32) -> std::io::Result<()> {
+    fn pump(&mut self, capture: &mut Reading<'_, '_>, wait_ms: i32) -> std::io::Result<()> {
         let mut fds: Vec<libc::pollfd> =
             [self.out.as_ref().map(AsRawFd::as_raw_fd), self.err.as_ref().map(AsRawFd::as_raw_fd)]
                 .into_iter()
@@ -344,7 +382,11 @@ impl Pipes {
 }
 
 /// One read from a pipe poll found ready (so it does not block); 0 at its end.
-fn read_some(pipe: Option<&mut impl Read>, buf: &mut [u8], capture: &mut Capture) -> std::io::Result<usize> {
+fn read_some(
+    pipe: Option<&mut impl Read>,
+    buf: &mut [u8],
+    capture: &mut Reading<'_, '_>,
+) -> std::io::Result<usize> {
     let Some(pipe) = pipe else { return Ok(0) };
     match pipe.read(buf) {
         Ok(n) => {

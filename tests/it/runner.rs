@@ -383,3 +383,39 @@ fn bad_step_timeout_is_a_lint_error() {
     let step = &schema["properties"]["phases"]["properties"]["detect"]["properties"]["steps"]["items"];
     assert_eq!(step["properties"]["timeout"]["type"], "string", "{step}");
 }
+
+/// Regression: a step's output was shown only when its command ended, so a rollout that ran
+/// for minutes looked hung. On a terminal each line is shown as it comes (redacted, made
+/// visible): the first line is on screen while the command still runs (nothing is logged
+/// yet); a flood shows its first lines, says the rest is held back, and shows its end once
+/// the command ends.
+#[test]
+fn output_is_shown_on_a_terminal_as_it_comes() {
+    let (env, id) = with_steps(concat!(
+        "      - id: rollout\n        title: Watch the rollout\n",
+        "        run: echo 'step 1 of 2 password=hunter2xyz'; while [ ! -e \"$INCIDENT_REPO/../go\" ]; do sleep 0.1; done; echo 'step 2 of 2'\n",
+        "        timeout: 30s\n",
+        "      - id: flood\n        title: A chatty check\n        run: seq 1 5000\n",
+    ));
+    let mut cmd = env.command(BIN);
+    cmd.args(["step", "run", "rollout", "--yes"]).env("TERM", "xterm");
+    let mut s = rexpect::session::spawn_command(cmd, Some(15_000)).unwrap();
+    s.exp_string("step 1 of 2 password=[REDACTED]").unwrap();
+    // Shown while the command still waits: nothing is logged before it ends.
+    assert!(commands(&env, &id).is_empty(), "the command had already ended");
+    std::fs::write(env.dir.path().join("go"), "").unwrap();
+    s.exp_string("step 2 of 2").unwrap();
+    s.exp_string("exit 0 (as expected), logged").unwrap();
+    s.exp_eof().unwrap();
+    assert_eq!(commands(&env, &id).len(), 1);
+
+    let mut cmd = env.command(BIN);
+    cmd.args(["step", "run", "flood", "--yes"]).env("TERM", "xterm");
+    let mut s = rexpect::session::spawn_command(cmd, Some(15_000)).unwrap();
+    let before = s.exp_string("more output; its end is shown when the command ends").unwrap();
+    assert!(before.contains("\r\n200\r\n") && !before.contains("\r\n201\r\n"), "{before}");
+    let end = s.exp_string("exit 0 (as expected), logged").unwrap();
+    assert!(end.contains("the end of the output:") && end.contains("4999\r\n5000"), "{end}");
+    assert!(!end.contains("\r\n4980\r\n"), "only the last 20 lines: {end}");
+    s.exp_eof().unwrap();
+}
