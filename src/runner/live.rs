@@ -14,7 +14,7 @@ pub const LIVE_LINES: usize = 200;
 /// the logged output).
 pub const LINE_BYTES: usize = 2048;
 
-/// The line shown once when [`LIVE_LINES`] is reached.
+/// The line shown once `LIVE_LINES` lines have been.
 pub const HELD_BACK: &str = "[… more output; its end is shown when the command ends …]";
 
 #[derive(Debug, Default)]
