@@ -88,7 +88,21 @@ case_yes_5s() {
 	measure "step run, run: yes with timeout: 5s" "$bin" --repo "$repo" step run flood --yes
 }
 
-cases=(yes_5s timeline_3mb_note nested_loop_template huge_template_output)
+# The same on a terminal (util-linux `script` gives it one): the output is also shown live, line
+# by line, redacted and bounded (200 lines, then its end when the command ends). What the
+# terminal received is counted too.
+case_yes_5s_terminal() {
+	local repo="$work/yes-tty"
+	"$bin" init "$repo" >/dev/null
+	printf 'id: hostile\ntitle: Hostile\nservices: [web]\nseverities: [SEV2]\nphases:\n  detect:\n    steps:\n      - id: flood\n        title: Endless output\n        run: yes\n        timeout: 5s\n' \
+		>"$repo/runbooks/hostile.yaml"
+	(cd "$repo" && "$bin" open "Checkout 500" --severity SEV2 --service web --runbook hostile >/dev/null)
+	measure "step run on a terminal, run: yes, timeout: 5s" \
+		script -qfec "$bin --repo $repo step run flood --yes" "$work/typescript"
+	echo "  the terminal received $(wc -l <"$work/typescript") lines, $(wc -c <"$work/typescript") bytes"
+}
+
+cases=(yes_5s yes_5s_terminal timeline_3mb_note nested_loop_template huge_template_output)
 [ $# -gt 0 ] && cases=("$@")
 for c in "${cases[@]}"; do
 	"case_$c"
