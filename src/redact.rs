@@ -66,7 +66,7 @@ macro_rules! value {
 /// word characters are allowed: `db_password`, `PGPASSWORD`, `aws_secret_access_key`).
 macro_rules! keys {
     () => {
-        r"(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?)"
+        r"(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|_pass(?:wd)?(?-u:\b))"
     };
 }
 
@@ -76,7 +76,7 @@ macro_rules! keys {
 /// value ends at blanks, quotes and `;` in every pattern: when two patterns disagreed on where
 /// a value ends, each pass's mask moved the other's end, and redaction never settled (found
 /// by fuzzing).
-static PATTERNS: [Pattern; 20] = [
+static PATTERNS: [Pattern; 22] = [
     // PEM / OpenSSH / PGP private keys: the whole block, and to the end of the text when its
     // end line is missing (a key cut short is still a key).
     p(
@@ -88,6 +88,15 @@ static PATTERNS: [Pattern; 20] = [
     // Credentials in URLs, any scheme: scheme://user:password@host. The password runs to the
     // last `@` of the word, so one holding `/`, `:` or `@` is masked whole.
     p(&["://"], r#"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@"'<>]*:(?P<s>[^\s"'<>]+)@"#),
+    // A token as a URL's user, with no password (`https://TOKEN@github.com/…`): a long user
+    // part with a digit; `git@…`, `deploy@…` and names are left alone.
+    pf(&["://"], r#"[A-Za-z][A-Za-z0-9+.-]*://(?P<s>[A-Za-z0-9_~.-]{20,})@"#, has_digit),
+    // A secret-looking XML element, its name ending in the key: `<password>…</password>`,
+    // `<db:apiKey>…</db:apiKey>` (not `<tokenizer>`).
+    p(
+        &["pass", "pwd", "secret", "token", "key"],
+        r#"(?i)<[A-Za-z0-9_:.-]*(?:password|passwd|pwd|secret|token|api[_-]?key)>(?P<s>[^<\r\n]+)</"#,
+    ),
     // ADO / ODBC connection strings: `;Password=two words;`.
     p(
         &["password", "pwd"],
@@ -306,6 +315,9 @@ pub const SAMPLES: &[(&str, &str)] = &[
     ("password: \"correct horse battery\"", "correct horse battery"),
     ("password='hunter two'", "hunter two"),
     ("PASSWORD=s3cr3tvalue", "s3cr3tvalue"),
+    ("DB_PASS=qz8hunter", "qz8hunter"),
+    ("<password>xml s3cret</password>", "xml s3cret"),
+    ("https://ZQX3tokenonly0123456789ab@github.com/o/r.git", "ZQX3tokenonly0123456789ab"),
     ("mysql -u root --password hunter2xy shop", "hunter2xy"),
     ("mysql -uroot -phunter3zz shop", "hunter3zz"),
     ("--db-password=qq9wertz", "qq9wertz"),
@@ -440,6 +452,10 @@ mod tests {
             "https://status.example.com:443/checkout",
             "mysql -p shop",
             "docker run -u 1000:1000 app",
+            "ssh://git@github.com/org/repo.git and https://deploy-bot@example.com/x",
+            "https://release-automation-bot@example.com/x",
+            "passenger_count=5 bypass=on compass: north",
+            "<tokenizer>bert</tokenizer-x> <p>the password field</p>",
         ] {
             assert_eq!(redact(text), text);
         }
