@@ -239,14 +239,27 @@ fn check_log(repo: &Repo, id: &str, log: &Path, out: &mut Vec<Finding>) {
 
 /// Every event of the log dated before 1970-01-01 or more than a day after now: what a
 /// command refuses when given (`--at`), but a hand edit or another machine's clock can
-/// write.
+/// write. An event corrected since (retracted, or its time amended) is not one any more.
 fn impossible_times(repo: &Repo, log: &Path, out: &mut Vec<Finding>) {
     let Ok(bytes) = crate::fsutil::read(log) else { return };
     let now = chrono::Utc::now();
     let latest = now + chrono::Duration::days(1);
     let earliest = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
-    for (n, line) in bytes.split(|b| *b == b'\n').enumerate() {
-        let Ok(e) = serde_json::from_slice::<events::Event>(line) else { continue };
+    let read: Vec<(usize, events::Event)> = bytes
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .filter_map(|(n, line)| serde_json::from_slice::<events::Event>(line).ok().map(|e| (n, e)))
+        .collect();
+    let corrected: std::collections::HashSet<&str> = read
+        .iter()
+        .filter_map(|(_, e)| match &e.body {
+            events::Body::Retract { event, .. } | events::Body::Amend { event, time: Some(_), .. } => {
+                Some(event.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    for (n, e) in read.iter().filter(|(_, e)| !corrected.contains(e.id.as_str())) {
         for (what, t) in [("logged", Some(e.at)), ("occurred", e.occurred_at)] {
             let Some(t) = t.filter(|t| *t < earliest || *t > latest) else { continue };
             let message = format!(

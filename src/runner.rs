@@ -518,7 +518,9 @@ impl Capture {
         let (head, head_whole) = cut_head(&head);
         let (tail, tail_whole) = cut_tail(&tail);
         let dropped = total - (head.len() + tail.len()) as u64;
-        let mut head = mask_open_key(&String::from_utf8_lossy(head));
+        let head = String::from_utf8_lossy(head);
+        let key_open = open_key(&head);
+        let mut head = mask_open_key(&head);
         if !head_whole {
             head = mask_head_edge(&head);
         }
@@ -526,7 +528,7 @@ impl Capture {
         if !head.is_empty() && !head.ends_with('\n') {
             head.push('\n');
         }
-        let mut tail = mask_closing_key(&String::from_utf8_lossy(tail));
+        let mut tail = mask_closing_key(&String::from_utf8_lossy(tail), key_open);
         if !tail_whole {
             tail = mask_tail_edge(&tail);
         }
@@ -582,8 +584,12 @@ fn cut_tail(tail: &[u8]) -> (&[u8], bool) {
 /// it reaches.
 pub const EDGE_MASK: usize = 256;
 
+/// The most the edge mask takes when the word it reaches is long: a line of minified JSON is
+/// one "word", and masking it whole would leave nothing of the line.
+pub const EDGE_MASK_MAX: usize = 1024;
+
 /// The head's last line, cut mid-way: its last [`EDGE_MASK`] bytes (back to the start of
-/// the word there, not past the line's start) become the mask.
+/// the word there, not past the line's start, at most [`EDGE_MASK_MAX`]) become the mask.
 fn mask_head_edge(head: &str) -> String {
     let line_start = head.rfind('\n').map_or(0, |i| i + 1);
     let mut start = head.len().saturating_sub(EDGE_MASK).max(line_start);
@@ -595,11 +601,15 @@ fn mask_head_edge(head: &str) -> String {
         Some((i, blank)) => line_start + i + blank.len_utf8(),
         None => line_start,
     };
+    let mut start = start.max(head.len().saturating_sub(EDGE_MASK_MAX));
+    while !head.is_char_boundary(start) {
+        start += 1;
+    }
     format!("{}{MASK}", &head[..start])
 }
 
 /// The tail's first line, cut mid-way: its first [`EDGE_MASK`] bytes (on to the end of the
-/// word there, not past the line's end) become the mask.
+/// word there, not past the line's end, at most [`EDGE_MASK_MAX`]) become the mask.
 fn mask_tail_edge(tail: &str) -> String {
     let line_end = tail.find('\n').unwrap_or(tail.len());
     let mut end = EDGE_MASK.min(line_end);
@@ -608,6 +618,10 @@ fn mask_tail_edge(tail: &str) -> String {
     }
     // On to the end of the word the window ends in.
     end = tail[end..line_end].find(char::is_whitespace).map_or(line_end, |i| end + i);
+    let mut end = end.min(EDGE_MASK_MAX.max(EDGE_MASK));
+    while !tail.is_char_boundary(end) {
+        end -= 1;
+    }
     format!("{MASK}{}", &tail[end..])
 }
 
@@ -625,25 +639,40 @@ fn key_line(begin: bool) -> &'static Regex {
 /// A private key whose block the cut opened in the head and closed in the dropped middle:
 /// masked from its first line to the head's end.
 fn mask_open_key(head: &str) -> String {
-    let Some(begin) = key_line(true).find_iter(head).last() else {
-        return head.to_string();
-    };
-    if key_line(false).is_match(&head[begin.end()..]) {
-        return head.to_string();
+    match open_key(head) {
+        Some(start) => format!("{}{MASK}\n", &head[..start]),
+        None => head.to_string(),
     }
-    format!("{}{MASK}\n", &head[..begin.start()])
 }
 
-/// A private key whose block the cut opened in the dropped middle: masked from the tail's
-/// start to its closing line.
-fn mask_closing_key(tail: &str) -> String {
-    let Some(end) = key_line(false).find(tail) else {
-        return tail.to_string();
-    };
-    if key_line(true).is_match(&tail[..end.start()]) {
+/// Where the head's last private key block starts when it has no end line in the head: the
+/// block runs on into the dropped middle, and maybe into the tail.
+fn open_key(head: &str) -> Option<usize> {
+    let begin = key_line(true).find_iter(head).last()?;
+    (!key_line(false).is_match(&head[begin.end()..])).then_some(begin.start())
+}
+
+/// A private key whose block runs into the tail from the dropped middle: masked from the
+/// tail's start to its closing line. With no closing line, when the head opened a block
+/// (`key_open`), the key lines the tail starts with (base64, 16 characters or more) are
+/// masked: the block may run to the end without its end line.
+fn mask_closing_key(tail: &str, key_open: Option<usize>) -> String {
+    if let Some(end) = key_line(false).find(tail) {
+        if key_line(true).is_match(&tail[..end.start()]) {
+            return tail.to_string();
+        }
+        return format!("{MASK}{}", &tail[end.end()..]);
+    }
+    if key_open.is_none() {
         return tail.to_string();
     }
-    format!("{MASK}{}", &tail[end.end()..])
+    let key_body =
+        |l: &str| l.len() >= 16 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b));
+    let mut rest = tail;
+    while let Some(line) = rest.split_inclusive('\n').next().filter(|l| key_body(l.trim_end())) {
+        rest = &rest[line.len()..];
+    }
+    if rest.len() == tail.len() { tail.to_string() } else { format!("{MASK}\n{rest}") }
 }
 
 #[cfg(test)]
@@ -729,6 +758,24 @@ mod tests {
         assert!((forged.len() - OUTPUT_CAP..forged.len()).contains(&dropped), "{dropped}");
     }
 
+    /// Regression (QA): a private key block with no end line, opened in the head and running
+    /// through the dropped middle into the tail, had its tail lines logged in clear.
+    #[test]
+    fn an_unclosed_key_running_into_the_tail_is_masked_there_too() {
+        let mut out: String = (1..=190).map(|i| format!("pre {i}\n")).collect();
+        out.push_str("-----BEGIN RSA PRIVATE KEY-----\n");
+        out.extend((1..=600).map(|i| format!("TUlJRXBBSUJBQUtDQVFFQXNlY3JldGxpbmUx{i}QUJD\n")));
+        out.push_str("tail plain\n");
+        let (text, cut) = captured(&[out.as_bytes()]);
+        assert!(cut);
+        assert!(!text.contains("TUlJRXBB"), "{}", &text[text.len() - 300..]);
+        assert!(text.ends_with(&format!("{MASK}\ntail plain\n")), "{}", &text[text.len() - 300..]);
+        // Without a key opened in the head, lines like these in the tail are kept.
+        let plain: String = (1..=2000).map(|i| format!("QUJDREVGR0hJSktMTU5PUFFSU1RV{i}\n")).collect();
+        let (text, _) = captured(&[plain.as_bytes()]);
+        assert!(text.ends_with("QUJDREVGR0hJSktMTU5PUFFSU1RV2000\n"), "{}", &text[text.len() - 100..]);
+    }
+
     /// Regression (QA): a line the cut went through kept the part beyond the cut whole, so a
     /// token whose `Bearer` label was dropped, or a token cut at the head's end, was logged.
     #[test]
@@ -746,6 +793,10 @@ mod tests {
         let line = format!("{}eyJhbGciOiJIUzI1NiJ9.{jwt_tail}{}", "E".repeat(30_000), " F".repeat(4_000));
         let (text, _) = captured(&[line.as_bytes()]);
         assert!(!text.contains("SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV"), "{text:.300}");
+        // One long "word" (minified JSON) keeps all but the last EDGE_MASK_MAX bytes of it.
+        let json = format!("{{\"k\":\"{}\"}}", "v".repeat(100_000));
+        let (text, _) = captured(&[json.as_bytes()]);
+        assert!(text.contains(&"v".repeat(HEAD_CAP - EDGE_MASK_MAX - 16)), "{text:.100}");
         // Regression, found by fuzzing: a blank of several bytes (U+2000) before the window.
         let line = format!("{}{}", "\u{2000}x".repeat(4_000), "y".repeat(20_000));
         let (text, _) = captured(&[line.as_bytes()]);

@@ -500,8 +500,8 @@ fn template(repo: &Repo, name: &str) -> Result<(String, String)> {
 pub const DEFAULT_DAYS: u32 = 90;
 
 /// Builds the page again into the repository's `status-page/` when one was built there
-/// (its `status.json` exists), over the same number of days, after a merge brought events
-/// nobody has rendered together yet (SPEC §8). Returns whether it did.
+/// (its `status.json` exists), over the same number of days, so that what `sync` commits
+/// and pushes is the page of the logs it commits (SPEC §8). Returns whether a file changed.
 pub fn rerender_in_repo(repo: &Repo) -> Result<bool> {
     let dir = repo.status_page_dir();
     let summary = dir.join("status.json");
@@ -519,8 +519,21 @@ pub fn rerender_in_repo(repo: &Repo) -> Result<bool> {
     // Unreadable lines are for `status` and `doctor` to name; the page leaves them out.
     let page = build(repo, days, &mut Vec::new());
     let files = render(repo, &page)?;
+    let before = site_files(&dir);
     write(repo, &dir, &files)?;
-    Ok(true)
+    Ok(site_files(&dir) != before)
+}
+
+/// The site's files as they are: its top files and incident pages, by name, with their bytes.
+fn site_files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    [dir.to_path_buf(), dir.join("incidents")]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| crate::fsutil::read(&e.path()).ok().map(|bytes| (e.path(), bytes)))
+        .collect()
 }
 
 /// The files of the site, by path inside the output folder, in a fixed order.

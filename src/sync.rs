@@ -124,6 +124,10 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
     repo.require_finished()?;
     let up = repo.upstream()?;
     let mut report = Report { remote: up.name(), merge: "up-to-date", at: Utc::now(), ..Report::default() };
+    // The page goes out as the logs it goes out with say.
+    if rebuild_status_page(repo) {
+        report.rerendered.push(format!("{STATUS_PAGE_DIR}/"));
+    }
     report.committed =
         repo.commit_pending(as_flag)?.map(|(oid, message)| Committed { commit: oid.to_string(), message });
     for attempt in 1..=PUSH_ATTEMPTS {
@@ -171,7 +175,7 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
         if was_merge {
             // Only a merge joins events nobody has rendered together; a fast-forward brings
             // a page its author built.
-            if statuspage::rerender_in_repo(repo)? {
+            if rebuild_status_page(repo) {
                 rendered.push(format!("{STATUS_PAGE_DIR}/"));
             }
             // Committed with anything appended meanwhile, and pushed below with the merge.
@@ -217,6 +221,19 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
     report.files.dedup();
     record(repo, &report);
     Ok(report)
+}
+
+/// The status page built in the repository, built again from the logs as they are now; true
+/// when a file changed. A page that cannot be built (a broken template of the repository's)
+/// is a warning: sharing the record matters more than the page.
+fn rebuild_status_page(repo: &Repo) -> bool {
+    match statuspage::rerender_in_repo(repo) {
+        Ok(changed) => changed,
+        Err(e) => {
+            eprintln!("warning: {STATUS_PAGE_DIR}/ not rebuilt: {}", crate::ui::visible(&e.to_string()));
+            false
+        }
+    }
 }
 
 /// How long a sync waits for another one in the same clone (a `--watch` terminal and a

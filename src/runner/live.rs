@@ -21,8 +21,8 @@ pub const HELD_BACK: &str = "[… more output; its end is shown when the command
 pub struct Live {
     /// The line being read, up to [`LINE_BYTES`].
     line: Vec<u8>,
-    /// Bytes of the current line past [`LINE_BYTES`] were dropped.
-    long: bool,
+    /// Bytes of the current line past [`LINE_BYTES`], dropped.
+    long: usize,
     /// Inside a private key block: its lines are not shown.
     in_key: bool,
     shown: usize,
@@ -44,7 +44,7 @@ impl Live {
             };
             let room = LINE_BYTES.saturating_sub(self.line.len());
             self.line.extend_from_slice(&bytes[..bytes.len().min(room)]);
-            self.long |= bytes.len() > room;
+            self.long += bytes.len().saturating_sub(room);
             if ends {
                 self.end_line(&mut out);
             }
@@ -55,7 +55,7 @@ impl Live {
     /// The last line, when the output did not end with a line break.
     pub fn finish(&mut self) -> Vec<String> {
         let mut out = Vec::new();
-        if !self.line.is_empty() || self.long {
+        if !self.line.is_empty() || self.long > 0 {
             self.end_line(&mut out);
         }
         out
@@ -69,19 +69,22 @@ impl Live {
     fn end_line(&mut self, out: &mut Vec<String>) {
         let line = String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
         let long = std::mem::take(&mut self.long);
-        let shown = if self.in_key {
+        if self.in_key && (super::key_line(false).is_match(&line) || key_body(&line)) {
+            // Still the key: its end line ends it.
             self.in_key = !super::key_line(false).is_match(&line);
-            None
-        } else if let Some(begin) = super::key_line(true).find(&line) {
+            return;
+        }
+        // A line that is not key material ends a block whose end line never came.
+        self.in_key = false;
+        let shown = if let Some(begin) = super::key_line(true).find(&line) {
             self.in_key = !super::key_line(false).is_match(&line[begin.end()..]);
-            Some(format!("{}{MASK}", &line[..begin.start()]))
-        } else if long {
+            format!("{}{MASK}", &line[..begin.start()])
+        } else if long > 0 {
             // Cut: what touches the cut may be a secret whose label is on the kept side.
-            Some(format!("{} …", super::mask_head_edge(&line)))
+            format!("{} … [{long} more bytes of this line]", super::mask_head_edge(&line))
         } else {
-            Some(line)
+            line
         };
-        let Some(shown) = shown else { return };
         if self.shown < LIVE_LINES {
             self.shown += 1;
             out.push(crate::ui::visible(&redact(&shown)).into_owned());
@@ -90,6 +93,17 @@ impl Live {
             out.push(HELD_BACK.to_string());
         }
     }
+}
+
+/// A line of a private key block's body: base64, or a PEM header (`Proc-Type: …`,
+/// `DEK-Info: …`), or the blank line after the headers.
+fn key_body(line: &str) -> bool {
+    let line = line.trim_end();
+    line.is_empty()
+        || line.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+        || line
+            .split_once(": ")
+            .is_some_and(|(name, _)| name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'))
 }
 
 #[cfg(test)]
@@ -117,9 +131,11 @@ mod tests {
         let text = b"before\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\nQUFBQUFBQUFBQUFBQUFB\n-----END OPENSSH PRIVATE KEY-----\nafter\n";
         let (out, _) = shown(&[text]);
         assert_eq!(out, ["before", MASK, "after"]);
-        // Cut short: everything after the first line stays hidden.
-        let (out, _) = shown(&[b"-----BEGIN RSA PRIVATE KEY-----\nMIIEow\nMIIEow\n"]);
-        assert_eq!(out, [MASK]);
+        // Cut short: the key's lines stay hidden; the first line that is not one is shown.
+        let (out, _) = shown(&[
+            b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\nMIIEow\nMIIEow\ntail plain\n",
+        ]);
+        assert_eq!(out, [MASK, "tail plain"]);
     }
 
     #[test]
@@ -132,7 +148,19 @@ mod tests {
         let long = format!("{}Bearer ZQXlive0123456789{}\n", "a ".repeat(1_010), "b".repeat(100_000));
         let (out, _) = shown(&[long.as_bytes()]);
         assert_eq!(out.len(), 1);
-        assert!(out[0].len() < LINE_BYTES + 64 && out[0].ends_with(" …"), "{}", out[0].len());
+        let more = format!(" … [{} more bytes of this line]", long.len() - 1 - LINE_BYTES);
+        assert!(out[0].len() < LINE_BYTES + 64 && out[0].ends_with(&more), "{}", out[0]);
         assert!(!out[0].contains("ZQXlive"), "{}", &out[0][out[0].len() - 80..]);
+        // One long word (minified JSON) is shown, but for its last bytes next to the cut.
+        let json = format!("{{\"k\":\"{}\"}}\n", "v".repeat(10_000));
+        let (out, _) = shown(&[json.as_bytes()]);
+        assert!(
+            out[0].starts_with(&format!(
+                "{{\"k\":\"{}",
+                "v".repeat(LINE_BYTES - super::super::EDGE_MASK_MAX - 8)
+            )),
+            "{}",
+            out[0]
+        );
     }
 }

@@ -779,3 +779,28 @@ fn one_incident_opened_on_two_machines_is_said_when_a_sync_joins_them() {
         assert!(human.contains("NOTE: also opened by") && human.contains("(SEV2)"), "{human}");
     }
 }
+
+/// Regression (QA): a status page built in the repository went out stale on every sync that
+/// merged nothing: a SEV1 opened and synced was pushed beside a page saying "All Systems
+/// Operational". Each sync builds the page from the logs it commits before it commits.
+#[test]
+fn a_sync_never_pushes_a_status_page_older_than_the_logs_it_pushes() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["status-page"]);
+    a.ok(&["sync"]);
+    a.ok(&["open", "Checkout down", "--severity", "SEV1", "--service", "checkout"]);
+    let out = a.json(&["sync", "--json"]);
+    assert_eq!(out["rerendered"], serde_json::json!(["status-page/"]), "{out}");
+    let pushed = a.git(&["show", "origin/main:status-page/status.json"]);
+    assert!(!pushed.contains("All Systems Operational") && pushed.contains("Checkout down"), "{pushed}");
+    a.ok(&["update", "--channel", "status-page", "--status", "identified", "Found it"]);
+    a.ok(&["sync"]);
+    assert!(a.git(&["show", "origin/main:status-page/status.json"]).contains("Found it"));
+    // The other clone fast-forwards to a page that matches its logs; nothing left to commit.
+    b.ok(&["sync"]);
+    assert!(b.read("status-page/status.json").contains("Found it"));
+    assert_eq!(b.git(&["status", "--porcelain"]), "");
+    let again = b.json(&["sync", "--json"]);
+    assert_eq!(again["rerendered"], serde_json::json!([]), "{again}");
+}
