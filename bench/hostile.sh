@@ -79,12 +79,18 @@ case_huge_template_output() {
 
 # `step run` on a step `run: yes` with `timeout: 5s`: endless output. Memory must stay flat
 # (head and tail kept, the middle dropped) and the timeout must end it.
+# yes_repo DIR: a repository in DIR with an open incident following a runbook whose step
+# `flood` runs `yes` with a 5 s timeout.
+yes_repo() {
+	"$bin" init "$1" >/dev/null
+	printf 'id: hostile\ntitle: Hostile\nservices: [web]\nseverities: [SEV2]\nphases:\n  detect:\n    steps:\n      - id: flood\n        title: Endless output\n        run: yes\n        timeout: 5s\n' \
+		>"$1/runbooks/hostile.yaml"
+	(cd "$1" && "$bin" open "Checkout 500" --severity SEV2 --service web --runbook hostile >/dev/null)
+}
+
 case_yes_5s() {
 	local repo="$work/yes"
-	"$bin" init "$repo" >/dev/null
-	printf 'id: hostile\ntitle: Hostile\nservices: [web]\nseverities: [SEV2]\nphases:\n  detect:\n    steps:\n      - id: flood\n        title: Endless output\n        run: yes\n        timeout: 5s\n' \
-		>"$repo/runbooks/hostile.yaml"
-	(cd "$repo" && "$bin" open "Checkout 500" --severity SEV2 --service web --runbook hostile >/dev/null)
+	yes_repo "$repo"
 	measure "step run, run: yes with timeout: 5s" "$bin" --repo "$repo" step run flood --yes
 }
 
@@ -93,10 +99,7 @@ case_yes_5s() {
 # terminal received is counted too.
 case_yes_5s_terminal() {
 	local repo="$work/yes-tty"
-	"$bin" init "$repo" >/dev/null
-	printf 'id: hostile\ntitle: Hostile\nservices: [web]\nseverities: [SEV2]\nphases:\n  detect:\n    steps:\n      - id: flood\n        title: Endless output\n        run: yes\n        timeout: 5s\n' \
-		>"$repo/runbooks/hostile.yaml"
-	(cd "$repo" && "$bin" open "Checkout 500" --severity SEV2 --service web --runbook hostile >/dev/null)
+	yes_repo "$repo"
 	measure "step run on a terminal, run: yes, timeout: 5s" \
 		script -qfec "$bin --repo $repo step run flood --yes" "$work/typescript"
 	echo "  the terminal received $(wc -l <"$work/typescript") lines, $(wc -c <"$work/typescript") bytes"
