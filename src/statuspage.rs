@@ -519,21 +519,15 @@ pub fn rerender_in_repo(repo: &Repo) -> Result<bool> {
     // Unreadable lines are for `status` and `doctor` to name; the page leaves them out.
     let page = build(repo, days, &mut Vec::new());
     let files = render(repo, &page)?;
-    let before = site_files(&dir);
-    write(repo, &dir, &files)?;
-    Ok(site_files(&dir) != before)
+    Ok(write(repo, &dir, &files)?.changed)
 }
 
-/// The site's files as they are: its top files and incident pages, by name, with their bytes.
-fn site_files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    [dir.to_path_buf(), dir.join("incidents")]
-        .iter()
-        .filter_map(|d| std::fs::read_dir(d).ok())
-        .flatten()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| crate::fsutil::read(&e.path()).ok().map(|bytes| (e.path(), bytes)))
-        .collect()
+/// What [`write`] did.
+pub struct Site {
+    /// Every file of the site.
+    pub files: Vec<PathBuf>,
+    /// Whether a file was written or removed (an unchanged site is left as it was).
+    pub changed: bool,
 }
 
 /// The files of the site, by path inside the output folder, in a fixed order.
@@ -576,12 +570,13 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
 }
 
 /// Writes the site into `dir`: only files that changed are rewritten, and incident pages no
-/// longer on the page are removed (nothing else is). Returns every file's path.
+/// longer on the page are removed (nothing else is). Returns every file's path, and whether
+/// anything changed.
 ///
 /// `--output` may name a folder outside the repository (the user's choice); inside it (the
 /// default `status-page/` included) no symlink is followed (SPEC §9), so a planted
 /// `status-page -> /elsewhere` or `status-page/index.html -> ~/.bashrc` is refused.
-pub fn write(repo: &Repo, dir: &Path, files: &[(String, String)]) -> Result<Vec<PathBuf>> {
+pub fn write(repo: &Repo, dir: &Path, files: &[(String, String)]) -> Result<Site> {
     crate::fsutil::no_symlinks(&repo.root, dir)?;
     std::fs::create_dir_all(dir).map_err(|source| Error::CannotCreate { path: dir.to_path_buf(), source })?;
     let here = std::fs::canonicalize(dir).map_err(Error::io(dir))?;
@@ -593,12 +588,14 @@ pub fn write(repo: &Repo, dir: &Path, files: &[(String, String)]) -> Result<Vec<
     crate::fsutil::no_symlinks(&repo.root, &pages)?;
     std::fs::create_dir_all(&pages).map_err(Error::io(&pages))?;
     let mut written = Vec::new();
+    let mut changed = false;
     let keep: BTreeMap<&str, ()> = files.iter().map(|(rel, _)| (rel.as_str(), ())).collect();
     for entry in std::fs::read_dir(&pages).map_err(Error::io(&pages))?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_file = entry.file_type().is_ok_and(|t| t.is_file());
         if is_file && name.ends_with(".html") && !keep.contains_key(format!("incidents/{name}").as_str()) {
             std::fs::remove_file(entry.path()).map_err(Error::io(entry.path()))?;
+            changed = true;
         }
     }
     for (rel, text) in files {
@@ -606,10 +603,11 @@ pub fn write(repo: &Repo, dir: &Path, files: &[(String, String)]) -> Result<Vec<
         crate::fsutil::no_symlinks(&repo.root, &path)?;
         if crate::fsutil::read(&path).ok().as_deref() != Some(text.as_bytes()) {
             crate::fsutil::replace(&path, text.as_bytes()).map_err(Error::io(&path))?;
+            changed = true;
         }
         written.push(path);
     }
-    Ok(written)
+    Ok(Site { files: written, changed })
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ pub fn run(ctx: &Ctx, output: Option<PathBuf>, days: u32) -> Result<u8> {
         page.description,
         page.open.len(),
         page.past.len(),
-        written.len()
+        written.files.len()
     );
     println!("{}", dir.join("index.html").display());
     Ok(0)
