@@ -625,6 +625,17 @@ fn mask_tail_edge(tail: &str) -> String {
     format!("{MASK}{}", &tail[end..])
 }
 
+/// A line of a private key block's body: base64, or a PEM header (`Proc-Type: …`,
+/// `DEK-Info: …`), or the blank line after the headers.
+fn key_body(line: &str) -> bool {
+    let line = line.trim_end();
+    line.is_empty()
+        || line.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+        || line
+            .split_once(": ")
+            .is_some_and(|(name, _)| name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'))
+}
+
 fn key_line(begin: bool) -> &'static Regex {
     static BEGIN: OnceLock<Regex> = OnceLock::new();
     static END: OnceLock<Regex> = OnceLock::new();
@@ -654,8 +665,8 @@ fn open_key(head: &str) -> Option<usize> {
 
 /// A private key whose block runs into the tail from the dropped middle: masked from the
 /// tail's start to its closing line. With no closing line, when the head opened a block
-/// (`key_open`), the key lines the tail starts with (base64, 16 characters or more) are
-/// masked: the block may run to the end without its end line.
+/// (`key_open`), the key lines the tail starts with ([`key_body`]) are masked: the block may
+/// run to the end without its end line.
 fn mask_closing_key(tail: &str, key_open: Option<usize>) -> String {
     if let Some(end) = key_line(false).find(tail) {
         if key_line(true).is_match(&tail[..end.start()]) {
@@ -666,10 +677,8 @@ fn mask_closing_key(tail: &str, key_open: Option<usize>) -> String {
     if key_open.is_none() {
         return tail.to_string();
     }
-    let key_body =
-        |l: &str| l.len() >= 16 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b));
     let mut rest = tail;
-    while let Some(line) = rest.split_inclusive('\n').next().filter(|l| key_body(l.trim_end())) {
+    while let Some(line) = rest.split_inclusive('\n').next().filter(|l| key_body(l)) {
         rest = &rest[line.len()..];
     }
     if rest.len() == tail.len() { tail.to_string() } else { format!("{MASK}\n{rest}") }

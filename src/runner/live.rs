@@ -69,7 +69,7 @@ impl Live {
     fn end_line(&mut self, out: &mut Vec<String>) {
         let line = String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
         let long = std::mem::take(&mut self.long);
-        if self.in_key && (super::key_line(false).is_match(&line) || key_body(&line)) {
+        if self.in_key && (super::key_line(false).is_match(&line) || super::key_body(&line)) {
             // Still the key: its end line ends it.
             self.in_key = !super::key_line(false).is_match(&line);
             return;
@@ -93,17 +93,6 @@ impl Live {
             out.push(HELD_BACK.to_string());
         }
     }
-}
-
-/// A line of a private key block's body: base64, or a PEM header (`Proc-Type: …`,
-/// `DEK-Info: …`), or the blank line after the headers.
-fn key_body(line: &str) -> bool {
-    let line = line.trim_end();
-    line.is_empty()
-        || line.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
-        || line
-            .split_once(": ")
-            .is_some_and(|(name, _)| name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'))
 }
 
 #[cfg(test)]
