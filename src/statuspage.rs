@@ -522,7 +522,7 @@ pub fn rerender_in_repo(repo: &Repo) -> Result<bool> {
     Ok(write(repo, &dir, &files)?.changed)
 }
 
-/// What [`write`] did.
+/// What [`write()`] did.
 pub struct Site {
     /// Every file of the site.
     pub files: Vec<PathBuf>,
