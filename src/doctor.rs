@@ -208,8 +208,9 @@ fn walk(repo: &Repo, dir: &Path, out: &mut Vec<Finding>) {
 }
 
 fn check_log(repo: &Repo, id: &str, log: &Path, out: &mut Vec<Finding>) {
-    let read = match events::read(log) {
-        Ok(read) => read,
+    // Not through a symlink (the folders above were checked by the caller's listing).
+    let bytes = match crate::fsutil::read(log).map_err(crate::fsutil::io(log)) {
+        Ok(bytes) => bytes,
         Err(e) => {
             // Unreadable as a whole (permissions?): nothing to fix here, but say so.
             out.push(Finding::new(
@@ -222,6 +223,7 @@ fn check_log(repo: &Repo, id: &str, log: &Path, out: &mut Vec<Finding>) {
             return;
         }
     };
+    let read = events::parse(&bytes);
     for u in &read.unreadable {
         let message = format!("unreadable line ({})", u.reason);
         out.push(Finding::new(repo, Kind::UnreadableLine, log, Some(u.line), message));
@@ -230,7 +232,7 @@ fn check_log(repo: &Repo, id: &str, log: &Path, out: &mut Vec<Finding>) {
         let message = "incomplete last line (a crash mid-write?)".to_string();
         out.push(Finding::new(repo, Kind::TornLine, log, Some(line), message));
     }
-    impossible_times(repo, log, out);
+    impossible_times(repo, log, &bytes, out);
     if let Err(Error::NoOpenedEvent { .. }) = index::load(repo, id) {
         let message = "no readable `opened` event, so no command can read this incident".to_string();
         out.push(Finding::new(repo, Kind::NoOpenedEvent, log, None, message));
@@ -240,8 +242,7 @@ fn check_log(repo: &Repo, id: &str, log: &Path, out: &mut Vec<Finding>) {
 /// Every event of the log dated before 1970-01-01 or more than a day after now: what a
 /// command refuses when given (`--at`), but a hand edit or another machine's clock can
 /// write. An event corrected since (retracted, or its time amended) is not one any more.
-fn impossible_times(repo: &Repo, log: &Path, out: &mut Vec<Finding>) {
-    let Ok(bytes) = crate::fsutil::read(log) else { return };
+fn impossible_times(repo: &Repo, log: &Path, bytes: &[u8], out: &mut Vec<Finding>) {
     let now = chrono::Utc::now();
     let latest = now + chrono::Duration::days(1);
     let earliest = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
