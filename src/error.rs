@@ -326,6 +326,15 @@ pub enum Error {
         merging: String,
         paths: Vec<(String, String)>,
     },
+    /// A commit the remote brings holds a path no clone may write (`.git/hooks/…`, `..`, a
+    /// symlink, a submodule): the sync refused it whole before writing anything, and local
+    /// work goes on.
+    RefusedCommit {
+        commit: String,
+        upstream: String,
+        path: String,
+        why: String,
+    },
     /// A file the remote changes was changed here after the sync committed (a person editing
     /// during the sync): nothing was overwritten, and the merge was not committed.
     ChangedDuringSync {
@@ -402,6 +411,7 @@ impl Error {
             | Error::Remote { .. }
             | Error::SyncConflict { .. }
             | Error::ChangedDuringSync { .. }
+            | Error::RefusedCommit { .. }
             | Error::Stopped { .. }
             | Error::SyncBusy { .. }
             | Error::Scenario { .. } => 1,
@@ -488,6 +498,7 @@ impl Error {
             Error::Remote { .. } => "remote",
             Error::SyncConflict { .. } => "sync-conflict",
             Error::ChangedDuringSync { .. } => "changed-during-sync",
+            Error::RefusedCommit { .. } => "refused-commit",
             Error::Stopped { .. } => "stopped",
             Error::SyncBusy { .. } => "sync-busy",
             Error::BadInterval { .. } => "bad-interval",
@@ -756,6 +767,11 @@ impl std::fmt::Display for Error {
                 }
                 f.write_str(". Both versions are kept (between conflict markers, and as `git show :2:PATH` / `:3:PATH`); edit, `git add` them and `git commit`, then `incident sync` again (or `git merge --abort` to drop the merge)")
             }
+            Error::RefusedCommit { commit, upstream, path, why } => write!(
+                f,
+                "refused commit {commit} from {upstream}: `{}` is {why}; nothing from {upstream} was written, and your work here is kept (it goes with the first sync after that commit is gone from {upstream}: whoever can push there rewrites it away and force-pushes)",
+                crate::ui::visible(path)
+            ),
             Error::ChangedDuringSync { path } => write!(
                 f,
                 "{path} changed while the sync ran; nothing was overwritten; run `incident sync` again"
@@ -837,6 +853,16 @@ mod tests {
             (Error::DetachedHead, 2, "detached-head"),
             (Error::ChangedDuringSync { path: "runbooks/a.yaml".into() }, 1, "changed-during-sync"),
             (Error::Stopped { step: "restart".into(), signal: "SIGTERM" }, 1, "stopped"),
+            (
+                Error::RefusedCommit {
+                    commit: "1a2b3c4".into(),
+                    upstream: "origin/main".into(),
+                    path: ".git/hooks/pre-push".into(),
+                    why: "a symlink".into(),
+                },
+                1,
+                "refused-commit",
+            ),
             (Error::SyncBusy { waited_s: 30 }, 1, "sync-busy"),
             (Error::BadInterval { given: "soon".into() }, 2, "bad-interval"),
             (Error::UnknownChannel { given: "x".into(), declared: vec!["a".into()] }, 2, "unknown-channel"),

@@ -33,6 +33,7 @@ pub mod report;
 pub mod respond;
 pub mod runbook;
 pub mod runner;
+pub mod safe_path;
 pub mod schema;
 pub mod starter;
 pub mod state;

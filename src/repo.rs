@@ -14,6 +14,7 @@ use crate::redact::redact;
 use crate::config::FILE as CONFIG_FILE;
 
 mod sync;
+mod vet;
 pub use sync::{Incoming, Merged, Position, Renderer, Rerender, RerenderConflict, Upstream};
 
 pub struct Repo {

@@ -8,7 +8,7 @@
 //! brings are appended under the log's lock (`events::merge_into`), so a writer racing the
 //! sync loses nothing and its lines go with the next sync.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use git2::{
     Commit, ErrorCode, Index, IndexConflict, IndexEntry, IndexTime, Oid, Repository, RepositoryState,
@@ -316,6 +316,11 @@ impl Repo {
         let Ok(theirs_id) = repo.refname_to_id(&up.tracking) else { return Ok(Merged::UpToDate) };
         let theirs = repo.find_commit(theirs_id).map_err(git_err(format!("reading {}", up.name())))?;
         let ours = head_commit(&repo)?;
+        if ours.as_ref().map(Commit::id) == Some(theirs_id) {
+            return Ok(Merged::UpToDate);
+        }
+        // Nothing of the remote's is written before all of it is known to be safe to write.
+        super::vet::incoming(&repo, ours.as_ref().map(Commit::id), theirs_id, &up.name())?;
         let Some(ours) = ours else {
             // A fresh repository: take the remote's history as it is.
             let tree = theirs.tree().map_err(git_err("reading a tree"))?;
@@ -488,6 +493,25 @@ impl Repo {
         for delta in diff.deltas() {
             let Some(path) = delta_path(&delta) else { continue };
             let path = path.to_string();
+            // Every incoming commit was vetted before this (`vet::incoming`); the same rule
+            // again on each path written keeps this function safe for any tree it is given.
+            if let Err(why) = crate::safe_path::check_path(&path) {
+                return Err(Error::RefusedCommit {
+                    commit: "(the merge)".into(),
+                    upstream: "the remote".into(),
+                    path,
+                    why: why.to_string(),
+                });
+            }
+            if delta.new_file().exists() && delta.new_file().mode() == git2::FileMode::Link {
+                let why = crate::safe_path::Refusal::Symlink.to_string();
+                return Err(Error::RefusedCommit {
+                    commit: "(the merge)".into(),
+                    upstream: "the remote".into(),
+                    path,
+                    why,
+                });
+            }
             let full = self.root.join(&path);
             // What the remote brings is written only inside the repository: a symlink planted
             // on the way (an incident folder linked elsewhere) stops the sync before any write.
@@ -517,16 +541,10 @@ impl Repo {
                     if let Some(dir) = full.parent() {
                         std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
                     }
-                    if mode == git2::FileMode::Link {
-                        let target = PathBuf::from(String::from_utf8_lossy(&bytes).into_owned());
-                        let _ = std::fs::remove_file(&full);
-                        std::os::unix::fs::symlink(&target, &full).map_err(Error::io(&full))?;
-                    } else {
-                        crate::fsutil::write_atomic(&full, &bytes)?;
-                        if mode == git2::FileMode::BlobExecutable {
-                            use std::os::unix::fs::PermissionsExt;
-                            let _ = std::fs::set_permissions(&full, std::fs::Permissions::from_mode(0o755));
-                        }
+                    crate::fsutil::write_atomic(&full, &bytes)?;
+                    if mode == git2::FileMode::BlobExecutable {
+                        use std::os::unix::fs::PermissionsExt;
+                        let _ = std::fs::set_permissions(&full, std::fs::Permissions::from_mode(0o755));
                     }
                     incoming.files.push(path);
                 }

@@ -24,5 +24,6 @@ mod small_things;
 mod stats;
 mod status_page;
 mod sync;
+mod sync_trust;
 mod update;
 mod walk_pty;

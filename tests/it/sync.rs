@@ -7,16 +7,16 @@ use std::path::{Path, PathBuf};
 use super::harness::{BIN, Env};
 
 /// A remote and the clones of the responders around it.
-struct Team {
-    remote: PathBuf,
-    people: Vec<Env>,
+pub(super) struct Team {
+    pub(super) remote: PathBuf,
+    pub(super) people: Vec<Env>,
     /// Keeps the remote's folder alive.
     _dir: tempfile::TempDir,
 }
 
 impl Team {
     /// `n` responders: the first made the repository and pushed it; the others cloned it.
-    fn new(n: usize) -> Team {
+    pub(super) fn new(n: usize) -> Team {
         let dir = tempfile::tempdir().unwrap();
         let remote = dir.path().join("incidents.git");
         let first = Env::init();
@@ -30,7 +30,7 @@ impl Team {
 
     /// `n` responders sharing one incident: the first runs `open` (its arguments) and syncs,
     /// the others sync. Returns the team and the incident's id.
-    fn sharing(n: usize, open: &[&str]) -> (Team, String) {
+    pub(super) fn sharing(n: usize, open: &[&str]) -> (Team, String) {
         let team = Team::new(n);
         team.people[0].ok(open);
         for person in &team.people {
@@ -40,13 +40,13 @@ impl Team {
         (team, id)
     }
 
-    fn fresh_clone(&self) -> Env {
+    pub(super) fn fresh_clone(&self) -> Env {
         clone_of(&self.remote)
     }
 }
 
 /// A new responder (own home and identity) with a clone of `remote`, as `git clone` makes it.
-fn clone_of(remote: &Path) -> Env {
+pub(super) fn clone_of(remote: &Path) -> Env {
     let person = Env::new();
     let o = person
         .command("git")
