@@ -38,6 +38,9 @@ pub enum Kind {
     /// by a machine with a wrong clock and brought in by a sync): every duration and figure
     /// computed from it is wrong.
     ImpossibleTime,
+    /// A line a sync set aside in `rejected.jsonl` instead of taking it into the log (over a
+    /// limit, or another version of an event already there): kept for a person to look at.
+    SetAside,
 }
 
 /// One problem: `doctor` prints one a line, `--json` an array of these.
@@ -72,6 +75,9 @@ impl Finding {
             }
             Kind::TempFile => "--fix removes it",
             Kind::StaleCache => "deleting it is safe, the next command rebuilds it; --fix does",
+            Kind::SetAside => {
+                "kept, never part of the incident; if it holds a real fact, log it again, then delete the line"
+            }
             Kind::ImpossibleTime => {
                 "not fixed by --fix (the event may hold a real fact): correct it with `incident amend ID --at T`, or `incident retract ID`"
             }
@@ -187,7 +193,10 @@ fn check_incident(repo: &Repo, dir: &Path, out: &mut Vec<Finding>) {
             let message = format!("incident folder without events.jsonl (an interrupted `open`?), {what}");
             out.push(Finding::new(repo, Kind::NoLog, dir, None, message));
         }
-        Ok(meta) if meta.is_file() => check_log(repo, &id, &log, out),
+        Ok(meta) if meta.is_file() => {
+            check_log(repo, &id, &log, out);
+            set_aside(repo, &events::rejected_path(&log), out);
+        }
         Ok(meta) if meta.is_symlink() => {} // listed below, with the folder's other entries
         Ok(_) => out.push(Finding::new(repo, Kind::NoLog, dir, None, "events.jsonl is not a file".into())),
     }
@@ -236,6 +245,22 @@ fn check_log(repo: &Repo, id: &str, log: &Path, out: &mut Vec<Finding>) {
     if let Err(Error::NoOpenedEvent { .. }) = index::load(repo, id) {
         let message = "no readable `opened` event, so no command can read this incident".to_string();
         out.push(Finding::new(repo, Kind::NoOpenedEvent, log, None, message));
+    }
+}
+
+/// Every line a sync set aside in `rejected.jsonl` (its records carry `set_aside`, the reason);
+/// the raw lines `--fix` moved there were named when they were found.
+fn set_aside(repo: &Repo, rejected: &Path, out: &mut Vec<Finding>) {
+    #[derive(serde::Deserialize)]
+    struct Record {
+        set_aside: String,
+    }
+    let Ok(bytes) = crate::fsutil::read(rejected) else { return };
+    for (n, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        if let Ok(r) = serde_json::from_slice::<Record>(line) {
+            let message = format!("an incoming line a sync set aside: {}", crate::ui::visible(&r.set_aside));
+            out.push(Finding::new(repo, Kind::SetAside, rejected, Some(n + 1), message));
+        }
     }
 }
 
@@ -380,6 +405,7 @@ pub fn fix(repo: &Repo, findings: &mut [Finding]) {
             },
             Kind::NoOpenedEvent => f.left("not fixed: restore the `opened` event from git history"),
             Kind::ImpossibleTime => f.left("not fixed: amend or retract it (it may hold a real fact)"),
+            Kind::SetAside => f.left("not fixed: a person reads it, then deletes the line"),
             Kind::UnreadableLine if f.line.is_none() => f.left("not fixed"),
             _ => {}
         }

@@ -12,6 +12,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::phase::Phase;
 
+mod union;
+pub use union::{Incoming, SetAside, Union, union_checked, union_raw};
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub id: String,
@@ -353,6 +356,11 @@ fn read_line(line: &[u8]) -> std::result::Result<Option<Event>, String> {
     if line.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
+    // However it got here (a hand edit, a `git pull`), a line no write could have made is
+    // not read: it would cost every command its size, and the postmortem could not hold it.
+    if let Some(why) = too_large(line.strip_suffix(b"\n").unwrap_or(line).len()) {
+        return Err(why);
+    }
     serde_json::from_slice::<Event>(line).map(Some).map_err(|e| reason(&e.to_string()))
 }
 
@@ -492,6 +500,13 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
 /// to render.
 pub const MAX_EVENT_BYTES: usize = 4 * 1024 * 1024;
 
+/// Why a line of `len` bytes (without its newline) cannot be an event, if it cannot.
+fn too_large(len: usize) -> Option<String> {
+    (len > MAX_EVENT_BYTES).then(|| {
+        format!("{len} bytes, larger than the {} MiB an event may be", MAX_EVENT_BYTES / (1024 * 1024))
+    })
+}
+
 /// Appends whole events under an exclusive lock, then fsyncs. A torn last line is cut off
 /// (or, if it parses, completed with its newline) before writing, so it never hides the
 /// next event. Returns the line number of a torn line that was removed.
@@ -557,23 +572,6 @@ fn lines_of(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     bytes.split(|b| *b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace))
 }
 
-/// Two sides' logs merged (SPEC §8): `ours` line for line, then every line of `theirs` whose
-/// event is not in it, in their order. Every event once, no conflict markers, whatever order
-/// the sides appended in; the fold orders events itself, so the line order carries no meaning.
-pub fn union(ours: &[u8], theirs: &[u8]) -> Vec<u8> {
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::with_capacity(ours.len() + theirs.len());
-    for line in lines_of(ours).chain(lines_of(theirs)) {
-        if let Some(key) = line_key(line)
-            && seen.insert(key)
-        {
-            out.extend_from_slice(line);
-            out.push(b'\n');
-        }
-    }
-    out
-}
-
 /// The complete-line prefix of a log: what a commit may hold. A line still being written
 /// (or torn by a crash) stays in the working file for the next commit, never in history.
 pub fn complete_prefix(bytes: &[u8]) -> &[u8] {
@@ -585,8 +583,12 @@ pub fn complete_prefix(bytes: &[u8]) -> &[u8] {
 /// every line written since the sync read the file (a writer racing the sync) that `merged`
 /// lacks. So clones that synced hold identical logs, and nothing written is lost. The file
 /// is replaced by a rename, which writers waiting for the lock notice (`open_locked`).
-/// Returns how many events the file gained.
-pub fn merge_into(path: &Path, merged: &[u8]) -> Result<usize> {
+///
+/// `merged` came from elsewhere: its new lines are held to the log's limits, and an id it
+/// holds with other content than the file is kept once ([`union_checked`]); what is set aside
+/// goes to `rejected.jsonl` first (durably), and is returned with how many events the file
+/// gained.
+pub fn merge_into(path: &Path, merged: &[u8], now: DateTime<Utc>) -> Result<(usize, Vec<SetAside>)> {
     let io = |e| Error::Io { path: path.to_path_buf(), source: e };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
@@ -596,16 +598,42 @@ pub fn merge_into(path: &Path, merged: &[u8]) -> Result<usize> {
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     file.read_to_end(&mut current).map_err(io)?;
     let have: std::collections::HashSet<Vec<u8>> = lines_of(&current).filter_map(line_key).collect();
-    let gained = lines_of(merged).filter_map(line_key).filter(|k| !have.contains(k)).count();
-    let mut next = union(merged, &current);
-    if next.is_empty() {
-        next = current.clone();
-    }
-    if next != current {
-        crate::fsutil::write_atomic(path, &next)?;
+    let joined = union_checked(merged, &current, Incoming::First, now);
+    let gained = lines_of(&joined.bytes).filter_map(line_key).filter(|k| !have.contains(k)).count();
+    keep_set_aside(path, &joined.set_aside)?;
+    if joined.bytes != current && !(joined.bytes.is_empty() && lines_of(&current).next().is_none()) {
+        crate::fsutil::write_atomic(path, &joined.bytes)?;
     }
     drop(file);
-    Ok(gained)
+    Ok((gained, joined.set_aside))
+}
+
+/// Appends the records of lines set aside from the log at `log` to its `rejected.jsonl`, each
+/// once: a record already there (the same line set aside by an earlier sync) is not added
+/// again.
+pub fn keep_set_aside(log: &Path, set_aside: &[SetAside]) -> Result<()> {
+    if set_aside.is_empty() {
+        return Ok(());
+    }
+    let rejected = rejected_path(log);
+    let existing = match crate::fsutil::read(&rejected) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(crate::fsutil::io(&rejected)(e)),
+    };
+    let mut records: Vec<u8> = Vec::new();
+    for s in set_aside {
+        records.extend(s.record());
+    }
+    let all = union_raw(&existing, &records);
+    let new = &all[existing.len().min(all.len())..];
+    if all.starts_with(&existing) && !new.is_empty() {
+        if existing.last().is_some_and(|b| *b != b'\n') {
+            append_rejected(&rejected, b"\n")?;
+        }
+        append_rejected(&rejected, new)?;
+    }
+    Ok(())
 }
 
 fn repair_tail(path: &Path, file: &mut File) -> Result<Option<usize>> {

@@ -39,6 +39,9 @@ pub struct Report {
     /// Incidents opened on this machine and on another apart (one title, one day: one id),
     /// which the merge made one: the first opening stands, `status` says so.
     pub opened_twice: Vec<String>,
+    /// Incoming lines kept in their incident's `rejected.jsonl` instead of its log: over the
+    /// size limit, dated impossibly, or an event id the two sides hold with other content.
+    pub set_aside: Vec<SetAside>,
     pub pushed: bool,
     pub ahead: usize,
     pub behind: usize,
@@ -49,6 +52,14 @@ pub struct Report {
 pub struct Committed {
     pub commit: String,
     pub message: String,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct SetAside {
+    pub incident: String,
+    /// The event's id, when the line had one.
+    pub event: Option<String>,
+    pub reason: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -69,18 +80,37 @@ impl Report {
         if let Some(c) = &self.committed {
             parts.push(format!("committed {}", c.message.strip_prefix("sync: ").unwrap_or(&c.message)));
         }
-        for i in &self.incoming {
+        // A few names, then counts: a clone catching up on thousands of incidents gets a line.
+        for i in self.incoming.iter().take(SHOWN) {
             parts.push(format!("← {} event{} in {}", i.events, plural(i.events), i.incident));
         }
+        if self.incoming.len() > SHOWN {
+            let rest = &self.incoming[SHOWN..];
+            let events: usize = rest.iter().map(|i| i.events).sum();
+            parts.push(format!("← {events} event{} in {} more incidents", plural(events), rest.len()));
+        }
+        if !self.set_aside.is_empty() {
+            let n = self.set_aside.len();
+            let mut ids: Vec<&str> = self.set_aside.iter().map(|a| a.incident.as_str()).collect();
+            ids.dedup();
+            let first = &self.set_aside[0];
+            parts.push(format!(
+                "set aside {n} incoming line{} in rejected.jsonl of {} ({}{}; `incident doctor` lists them)",
+                plural(n),
+                ids.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", "),
+                first.reason,
+                if n > 1 { ", …" } else { "" }
+            ));
+        }
         if !self.files.is_empty() {
-            let more = if self.files.len() > 3 {
-                format!(" and {} more", self.files.len() - 3)
+            let more = if self.files.len() > SHOWN {
+                format!(" and {} more", self.files.len() - SHOWN)
             } else {
                 String::new()
             };
             parts.push(format!(
                 "← {}{more}",
-                self.files.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+                self.files.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ")
             ));
         }
         for id in &self.opened_twice {
@@ -107,6 +137,10 @@ impl Report {
         crate::ui::visible(&parts.join("; ")).into_owned()
     }
 }
+
+/// How many incidents or files a sync's line names before it counts the rest (`--json` has
+/// them all).
+const SHOWN: usize = 3;
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
@@ -143,6 +177,9 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
         };
         let merged = repo.merge_upstream(&up, as_flag, &mut rerender);
         let was_merge = matches!(merged, Ok(Merged::Merge(_)));
+        // A fast-forward whose logs lost a line the limits refused is committed too, so the
+        // remote's copy is mended by the push.
+        let mut repaired = false;
         let incoming = match merged {
             Ok(Merged::UpToDate) => None,
             Ok(Merged::FastForward(i)) => {
@@ -171,8 +208,15 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
             }
             report.files.extend(i.files);
             report.opened_twice.extend(i.opened_twice);
+            repaired = !i.set_aside.is_empty();
+            for (incident, a) in i.set_aside {
+                let a = SetAside { incident, event: a.event, reason: a.reason };
+                if !report.set_aside.contains(&a) {
+                    report.set_aside.push(a);
+                }
+            }
         }
-        if was_merge {
+        if was_merge || repaired {
             // Only a merge joins events nobody has rendered together; a fast-forward brings
             // a page its author built.
             if rebuild_status_page(repo) {

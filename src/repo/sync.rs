@@ -15,6 +15,8 @@ use git2::{
     StatusOptions, Tree,
 };
 
+use chrono::{DateTime, Utc};
+
 use super::{Repo, signature};
 use crate::error::{Error, Result};
 use crate::events;
@@ -77,6 +79,9 @@ pub struct Incoming {
     pub logs: Vec<String>,
     /// Incidents each side had opened on its own (one title, one day, one id), now one.
     pub opened_twice: Vec<String>,
+    /// Per incident, the incoming lines set aside in its `rejected.jsonl` instead of joining
+    /// its log (over a limit, or an id both sides hold with other content).
+    pub set_aside: Vec<(String, events::SetAside)>,
 }
 
 /// A postmortem both sides had, handed to the layer that can render one: the merged log, the
@@ -110,6 +115,7 @@ pub type Renderer<'r> = dyn FnMut(&Rerender) -> Result<std::result::Result<Strin
 pub const OURS_LABEL: &str = "HEAD";
 
 const LOG: &str = "events.jsonl";
+const REJECTED: &str = "rejected.jsonl";
 
 /// How many times reading the working tree's status is tried again when a file changed under
 /// it (see [`Repo::commit_pending`]).
@@ -125,6 +131,11 @@ fn incident_file(path: &str) -> Option<(&str, &str)> {
 
 fn is_log(path: &str) -> bool {
     incident_file(path).is_some_and(|(_, f)| f == LOG)
+}
+
+/// `incidents/<id>/rejected.jsonl`: lines kept aside, only ever grown, merged as a union.
+fn is_rejected(path: &str) -> bool {
+    incident_file(path).is_some_and(|(_, f)| f == REJECTED)
 }
 
 fn git_err(doing: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
@@ -315,6 +326,7 @@ impl Repo {
         let repo = self.git()?;
         let Ok(theirs_id) = repo.refname_to_id(&up.tracking) else { return Ok(Merged::UpToDate) };
         let theirs = repo.find_commit(theirs_id).map_err(git_err(format!("reading {}", up.name())))?;
+        let now = Utc::now();
         let ours = head_commit(&repo)?;
         if ours.as_ref().map(Commit::id) == Some(theirs_id) {
             return Ok(Merged::UpToDate);
@@ -324,7 +336,7 @@ impl Repo {
         let Some(ours) = ours else {
             // A fresh repository: take the remote's history as it is.
             let tree = theirs.tree().map_err(git_err("reading a tree"))?;
-            let incoming = self.checkout(&repo, None, &tree)?;
+            let incoming = self.checkout(&repo, None, &tree, now)?;
             let branch_ref = format!("refs/heads/{}", up.branch);
             repo.reference(&branch_ref, theirs_id, true, "incident sync: fast-forward")
                 .map_err(git_err("moving the branch"))?;
@@ -339,7 +351,7 @@ impl Repo {
         let ours_tree = ours.tree().map_err(git_err("reading HEAD's tree"))?;
         let theirs_tree = theirs.tree().map_err(git_err("reading a tree"))?;
         if repo.graph_descendant_of(theirs_id, ours.id()).map_err(git_err("walking history"))? {
-            let incoming = self.checkout(&repo, Some(&ours_tree), &theirs_tree)?;
+            let incoming = self.checkout(&repo, Some(&ours_tree), &theirs_tree, now)?;
             let branch_ref = format!("refs/heads/{}", up.branch);
             repo.reference(&branch_ref, theirs_id, true, "incident sync: fast-forward")
                 .map_err(git_err("moving the branch"))?;
@@ -365,27 +377,44 @@ impl Repo {
         let mut both_changed_logs = Vec::new();
         let mut opened_twice = Vec::new();
         let mut postmortems = Vec::new();
+        let mut set_aside: Vec<(String, events::SetAside)> = Vec::new();
         for delta in diff.deltas() {
             let Some(path) = delta_path(&delta) else { continue };
             let Some((id, file)) = incident_file(path) else { continue };
             if file == LOG {
                 let ours_bytes = blob_at(&repo, &ours_tree, path);
                 let theirs_bytes = blob_at(&repo, &theirs_tree, path);
-                let merged = events::union(&ours_bytes, &theirs_bytes);
+                let joined = events::union_checked(&ours_bytes, &theirs_bytes, events::Incoming::Second, now);
+                let merged = joined.bytes;
                 if merged != theirs_bytes && merged != ours_bytes {
                     both_changed_logs.push(id.to_string());
                     if opened_apart(&ours_bytes, &theirs_bytes) {
                         opened_twice.push(id.to_string());
                     }
                 }
-                let oid = repo.blob(&merged).map_err(git_err(format!("storing {path}")))?;
-                let _ = index.conflict_remove(Path::new(path));
-                index
-                    .add(&entry(path, oid, merged.len(), 0o100_644))
-                    .map_err(git_err(format!("adding {path}")))?;
+                set_aside.extend(joined.set_aside.into_iter().map(|a| (id.to_string(), a)));
+                put_blob(&repo, &mut index, path, &merged)?;
+            } else if file == REJECTED {
+                let both =
+                    events::union_raw(&blob_at(&repo, &ours_tree, path), &blob_at(&repo, &theirs_tree, path));
+                put_blob(&repo, &mut index, path, &both)?;
             } else if file == POSTMORTEM {
                 postmortems.push(id.to_string());
             }
+        }
+        // What was set aside is kept beside each log, in the merge as on disk.
+        let mut ids: Vec<&str> = set_aside.iter().map(|(id, _)| id.as_str()).collect();
+        ids.dedup();
+        for id in ids {
+            let path = format!("incidents/{id}/{REJECTED}");
+            let current = index
+                .get_path(Path::new(&path), 0)
+                .and_then(|e| repo.find_blob(e.id).ok())
+                .map(|b| b.content().to_vec())
+                .unwrap_or_default();
+            let records: Vec<u8> =
+                set_aside.iter().filter(|(i, _)| i == id).flat_map(|(_, a)| a.record()).collect();
+            put_blob(&repo, &mut index, &path, &events::union_raw(&current, &records))?;
         }
 
         // Postmortems: re-rendered from the merged log where both sides added events, or where
@@ -472,8 +501,13 @@ impl Repo {
         }
         let tree_id = index.write_tree_to(&repo).map_err(git_err("writing the merged tree"))?;
         let tree = repo.find_tree(tree_id).map_err(git_err("reading the merged tree"))?;
-        let mut incoming = self.checkout(&repo, Some(&ours_tree), &tree)?;
+        let mut incoming = self.checkout(&repo, Some(&ours_tree), &tree, now)?;
         incoming.opened_twice = opened_twice;
+        for a in set_aside {
+            if !incoming.set_aside.contains(&a) {
+                incoming.set_aside.push(a);
+            }
+        }
         let sig = signature(&repo, as_flag)?;
         let summary = describe_changes(&repo, Some(ours_tree.clone()), &tree)?;
         let body = summary.strip_prefix("sync: ").unwrap_or(&summary);
@@ -487,7 +521,13 @@ impl Repo {
     /// Brings the working tree from `from` to `to`. Event logs only grow
     /// ([`events::merge_into`]); any other file is written only if it still is what `from`
     /// has, so nothing a person changed since the commit is overwritten.
-    fn checkout(&self, repo: &Repository, from: Option<&Tree>, to: &Tree) -> Result<Incoming> {
+    fn checkout(
+        &self,
+        repo: &Repository,
+        from: Option<&Tree>,
+        to: &Tree,
+        now: DateTime<Utc>,
+    ) -> Result<Incoming> {
         let diff = repo.diff_tree_to_tree(from, Some(to), None).map_err(git_err("comparing trees"))?;
         let mut plan = Vec::new();
         for delta in diff.deltas() {
@@ -517,7 +557,7 @@ impl Repo {
             // on the way (an incident folder linked elsewhere) stops the sync before any write.
             crate::fsutil::no_symlinks(&self.root, full.parent().unwrap_or(&self.root))?;
             let new = delta.new_file().exists().then(|| blob_at(repo, to, &path));
-            if !is_log(&path) {
+            if !is_log(&path) && !is_rejected(&path) {
                 let on_disk = crate::fsutil::read(&full).ok();
                 let expected = from.filter(|_| delta.old_file().exists()).map(|t| blob_at(repo, t, &path));
                 if on_disk != expected && on_disk != new {
@@ -530,12 +570,21 @@ impl Repo {
         for (path, full, new, mode) in plan {
             match new {
                 Some(bytes) if is_log(&path) => {
-                    let added = events::merge_into(&full, &bytes)?;
+                    let (added, aside) = events::merge_into(&full, &bytes, now)?;
                     let id = incident_file(&path).map(|(id, _)| id.to_string()).unwrap_or_default();
                     if added > 0 {
                         incoming.events.push((id.clone(), added));
                     }
+                    incoming.set_aside.extend(aside.into_iter().map(|a| (id.clone(), a)));
                     incoming.logs.push(id);
+                }
+                Some(bytes) if is_rejected(&path) => {
+                    // Only ever grown: lines set aside here since the last commit stay.
+                    let on_disk = crate::fsutil::read(&full).unwrap_or_default();
+                    let both = events::union_raw(&on_disk, &bytes);
+                    if both != on_disk {
+                        crate::fsutil::write_atomic(&full, &both)?;
+                    }
                 }
                 Some(bytes) => {
                     if let Some(dir) = full.parent() {
@@ -548,7 +597,7 @@ impl Repo {
                     }
                     incoming.files.push(path);
                 }
-                None if !is_log(&path) => {
+                None if !is_log(&path) && !is_rejected(&path) => {
                     match std::fs::remove_file(&full) {
                         Ok(()) => {}
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -556,7 +605,7 @@ impl Repo {
                     }
                     incoming.files.push(path);
                 }
-                None => {} // an event log is never removed by a merge: its events stay
+                None => {} // an event log (or its set-aside lines) is never removed by a merge
             }
         }
         Ok(incoming)
@@ -606,7 +655,7 @@ impl Repo {
         }
         let merged_tree_id = clean.write_tree_to(repo).map_err(git_err("writing the merged tree"))?;
         let merged_tree = repo.find_tree(merged_tree_id).map_err(git_err("reading the merged tree"))?;
-        self.checkout(repo, Some(ours_tree), &merged_tree)?;
+        self.checkout(repo, Some(ours_tree), &merged_tree, Utc::now())?;
         for (path, content) in marked {
             let full = self.root.join(&path);
             if let Some(dir) = full.parent() {
@@ -740,6 +789,13 @@ fn settle_derived(index: &mut Index) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Puts `bytes` at `path` in a merge's index, settling any conflict there.
+fn put_blob(repo: &Repository, index: &mut Index, path: &str, bytes: &[u8]) -> Result<()> {
+    let oid = repo.blob(bytes).map_err(git_err(format!("storing {path}")))?;
+    let _ = index.conflict_remove(Path::new(path));
+    index.add(&entry(path, oid, bytes.len(), 0o100_644)).map_err(git_err(format!("adding {path}")))
 }
 
 fn stage_of(e: &IndexEntry) -> u16 {

@@ -227,3 +227,147 @@ fn every_kind_of_hostile_entry_is_refused_before_anything_is_written() {
         victim.ok(&["sync"]);
     }
 }
+
+/// The attacker writes `lines` into the incident's log by hand and pushes with plain git.
+fn push_lines(attacker: &Env, id: &str, lines: &[String]) {
+    let path = attacker.path(&format!("incidents/{id}/events.jsonl"));
+    let mut log = std::fs::read_to_string(&path).unwrap();
+    for l in lines {
+        log.push_str(l);
+        log.push('\n');
+    }
+    std::fs::write(&path, log).unwrap();
+    attacker.git(&["commit", "-qam", "more events"]);
+    attacker.git(&["push", "-q", "origin", "HEAD:main"]);
+}
+
+fn note(id: &str, at: &str, text: &str) -> String {
+    serde_json::json!({"id": id, "at": at, "by": "mallory", "kind": "note", "text": text}).to_string()
+}
+
+#[test]
+fn oversized_and_impossibly_dated_events_from_a_remote_are_set_aside_and_reach_no_view() {
+    // Regression: a 50 MB event arrived by sync (the limit held only for local writes), then
+    // `postmortem` failed and `status` took 106 MB.
+    let (team, id) = Team::sharing(2, &["open", "Checkout down", "--severity", "SEV1"]);
+    let [victim, attacker] = &team.people[..] else { unreachable!() };
+    let big = "x".repeat(5 * 1024 * 1024);
+    push_lines(
+        attacker,
+        &id,
+        &[
+            note("big00000", "2026-11-27T15:01:00Z", &big),
+            note("future00", "2099-01-01T00:00:00Z", "from a clock 73 years fast"),
+            note("past0000", "1969-07-20T20:17:00Z", "before the epoch"),
+            note("fine0000", "2026-11-27T15:02:00Z", "a real note"),
+        ],
+    );
+
+    let out = victim.json(&["--json", "sync"]);
+    let aside = out["set_aside"].as_array().unwrap();
+    let events: Vec<&str> = aside.iter().map(|a| a["event"].as_str().unwrap()).collect();
+    assert_eq!(events, ["big00000", "future00", "past0000"], "{out:#}");
+    assert!(aside[0]["reason"].as_str().unwrap().contains("larger than the 4 MiB"), "{out:#}");
+    assert!(aside[1]["reason"].as_str().unwrap().contains("more than a day after it arrived"), "{out:#}");
+    assert!(aside[2]["reason"].as_str().unwrap().contains("before 1970"), "{out:#}");
+    let log = victim.log_of(&id);
+    assert!(log.contains("a real note"));
+    for gone in ["big00000", "future00", "past0000"] {
+        assert!(!log.contains(gone), "{gone} joined the log");
+    }
+    // Kept, with the reason, for a person to look at; `doctor` names them.
+    let rejected = victim.read(&format!("incidents/{id}/rejected.jsonl"));
+    assert_eq!(rejected.lines().count(), 3, "{}", &rejected[..200.min(rejected.len())]);
+    assert!(rejected.contains("from a clock 73 years fast"));
+    let doctor = victim.run(&["doctor"]);
+    assert!(
+        doctor.stdout.contains("rejected.jsonl:2") && doctor.stdout.contains("2099-01-01"),
+        "{doctor:#?}"
+    );
+
+    // No view shows them.
+    victim.ok(&["postmortem", "--no-commit"]);
+    let pm = victim.read(&format!("incidents/{id}/postmortem.md"));
+    assert!(!pm.contains("73 years fast") && !pm.contains("xxxxxxxx") && pm.contains("a real note"));
+    // The sync committed the mended log; the next one sets nothing aside again.
+    let again = victim.json(&["--json", "sync"]);
+    assert_eq!(again["set_aside"].as_array().map(Vec::len), Some(0), "{again:#}");
+    assert_eq!(victim.read(&format!("incidents/{id}/rejected.jsonl")), rejected, "recorded twice");
+    let fresh = team.fresh_clone();
+    assert!(!fresh.log_of(&id).contains("future00"), "the mended log was not pushed");
+}
+
+#[test]
+fn one_event_id_with_two_contents_keeps_the_earlier_and_says_so() {
+    // Regression: a fast-forward silently kept the remote's version of the victim's own note
+    // (`by` still the victim); a three-way merge silently kept the local one.
+    let (team, id) = Team::sharing(2, &["open", "Checkout down", "--severity", "SEV1"]);
+    let [victim, attacker] = &team.people[..] else { unreachable!() };
+    victim.ok(&["log", "the victim's own words"]);
+    victim.ok(&["sync"]);
+    attacker.ok(&["sync"]);
+    let mine = victim.events(&id).into_iter().find(|e| e["text"] == "the victim's own words").unwrap();
+    let note_id = mine["id"].as_str().unwrap().to_string();
+
+    // The attacker rewrites that line: other words, logged a second later.
+    let path = attacker.path(&format!("incidents/{id}/events.jsonl"));
+    let forged: String = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            if !l.contains(&note_id) {
+                return format!("{l}\n");
+            }
+            let mut e: serde_json::Value = serde_json::from_str(l).unwrap();
+            e["text"] = "forged words".into();
+            let at = chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap()).unwrap();
+            e["at"] = (at + chrono::Duration::seconds(1)).to_rfc3339().into();
+            format!("{e}\n")
+        })
+        .collect();
+    std::fs::write(&path, forged).unwrap();
+    attacker.git(&["commit", "-qam", "rewrite"]);
+    attacker.git(&["push", "-q", "origin", "HEAD:main"]);
+    // Both sides have something new: a three-way merge.
+    victim.ok(&["log", "meanwhile"]);
+
+    let out = victim.json(&["--json", "sync"]);
+    assert_eq!(out["merge"], "merge", "{out:#}");
+    let aside = out["set_aside"].as_array().unwrap();
+    assert_eq!(aside.len(), 1, "{out:#}");
+    assert_eq!(aside[0]["event"], note_id.as_str());
+    assert!(aside[0]["reason"].as_str().unwrap().contains("same id"), "{out:#}");
+    let with_id: Vec<_> = victim.events(&id).into_iter().filter(|e| e["id"] == note_id.as_str()).collect();
+    assert_eq!(with_id.len(), 1);
+    assert_eq!(with_id[0]["text"], "the victim's own words", "the earlier version is kept");
+    assert!(victim.read(&format!("incidents/{id}/rejected.jsonl")).contains("forged words"));
+
+    // The attacker's clone, synced, agrees: one version, the same on both.
+    attacker.ok(&["sync"]);
+    victim.ok(&["sync"]);
+    let line_of = |env: &Env| env.log_of(&id).lines().find(|l| l.contains(&note_id)).unwrap().to_string();
+    assert_eq!(line_of(attacker), line_of(victim));
+}
+
+#[test]
+fn a_forged_earlier_version_on_a_fast_forward_is_said_and_the_victims_is_kept_aside() {
+    let (team, id) = Team::sharing(2, &["open", "Checkout down", "--severity", "SEV1"]);
+    let [victim, attacker] = &team.people[..] else { unreachable!() };
+    victim.ok(&["log", "the victim's own words"]);
+    victim.ok(&["sync"]);
+    attacker.ok(&["sync"]);
+    let path = attacker.path(&format!("incidents/{id}/events.jsonl"));
+    let text =
+        std::fs::read_to_string(&path).unwrap().replace("the victim's own words", "an earlier forgery");
+    std::fs::write(&path, text).unwrap();
+    attacker.git(&["commit", "-qam", "rewrite"]);
+    attacker.git(&["push", "-q", "origin", "HEAD:main"]);
+
+    let out = victim.ok(&["sync"]);
+    assert!(out.stdout.contains("set aside 1 incoming line"), "{out:#?}");
+    // One version in the log (the same `at`: the smaller bytes win, on every clone alike),
+    // the other kept in rejected.jsonl: nothing silently replaced, nothing lost.
+    assert!(victim.log_of(&id).contains("an earlier forgery"));
+    assert!(!victim.log_of(&id).contains("the victim's own words"));
+    assert!(victim.read(&format!("incidents/{id}/rejected.jsonl")).contains("the victim's own words"));
+}
