@@ -302,22 +302,12 @@ fn impossible_times(repo: &Repo, log: &Path, bytes: &[u8], out: &mut Vec<Finding
 
 /// A temp file of [`crate::fsutil`]'s atomic writes (`.NAME.PID.tmp`) whose process is gone.
 fn temp_file(repo: &Repo, path: &Path) -> Option<Finding> {
-    let pid = temp_pid(path)?;
+    let pid = crate::fsutil::temp_pid(path)?;
     if pid.is_some_and(alive) {
         return None; // a write in progress
     }
     let message = "temporary file left by an interrupted write".to_string();
     Some(Finding::new(repo, Kind::TempFile, path, None, message))
-}
-
-/// `Some(pid)` for `.NAME.PID.tmp`, `Some(None)` for another `.NAME.tmp`, `None` otherwise.
-fn temp_pid(path: &Path) -> Option<Option<u32>> {
-    let name = path.file_name()?.to_str()?;
-    let stem = name.strip_prefix('.')?.strip_suffix(".tmp")?;
-    if stem.is_empty() {
-        return None;
-    }
-    Some(stem.rsplit_once('.').and_then(|(_, pid)| pid.parse().ok()))
 }
 
 #[cfg(unix)]
@@ -356,7 +346,7 @@ pub fn fix(repo: &Repo, findings: &mut [Finding]) {
         }
     }
     for f in findings.iter_mut().filter(|f| f.kind == Kind::TempFile) {
-        if temp_pid(&f.abs).flatten().is_some_and(alive) {
+        if crate::fsutil::temp_pid(&f.abs).flatten().is_some_and(alive) {
             f.left("its process is running again; left alone");
             continue;
         }
@@ -418,11 +408,11 @@ mod tests {
 
     #[test]
     fn temp_names_are_those_fsutil_writes() {
-        assert_eq!(temp_pid(Path::new("x/.postmortem.md.4242.tmp")), Some(Some(4242)));
-        assert_eq!(temp_pid(Path::new(".events.jsonl.tmp")), Some(None));
-        assert_eq!(temp_pid(Path::new("postmortem.md.1.tmp")), None);
-        assert_eq!(temp_pid(Path::new(".tmp")), None);
-        assert_eq!(temp_pid(Path::new("events.jsonl")), None);
+        assert_eq!(crate::fsutil::temp_pid(Path::new("x/.postmortem.md.4242.tmp")), Some(Some(4242)));
+        assert_eq!(crate::fsutil::temp_pid(Path::new(".events.jsonl.tmp")), Some(None));
+        assert_eq!(crate::fsutil::temp_pid(Path::new("postmortem.md.1.tmp")), None);
+        assert_eq!(crate::fsutil::temp_pid(Path::new(".tmp")), None);
+        assert_eq!(crate::fsutil::temp_pid(Path::new("events.jsonl")), None);
     }
 
     #[test]

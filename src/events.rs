@@ -608,6 +608,37 @@ pub fn merge_into(path: &Path, merged: &[u8], now: DateTime<Utc>) -> Result<(usi
     Ok((gained, joined.set_aside))
 }
 
+/// Moves the log at `from` into the log at `into` (an incident folder renamed elsewhere): every
+/// line of it joins `into` as [`merge_into`] joins lines, its `rejected.jsonl` joins `into`'s,
+/// and then `from` is removed, all while `from`'s lock is held, so no append to it is lost in
+/// between.
+pub fn move_into(from: &Path, into: &Path, now: DateTime<Utc>) -> Result<Vec<SetAside>> {
+    let io = |e| Error::Io { path: from.to_path_buf(), source: e };
+    let mut file = match open_locked(from, false) {
+        Ok(f) => f,
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Vec::new());
+        }
+        Err(e) => return Err(e),
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(io)?;
+    let (_, set_aside) = merge_into(into, complete_prefix(&bytes), now)?;
+    let rejected = rejected_path(from);
+    if let Ok(lines) = crate::fsutil::read(&rejected) {
+        let target = rejected_path(into);
+        let existing = crate::fsutil::read(&target).unwrap_or_default();
+        let both = union_raw(&existing, &lines);
+        if both != existing {
+            crate::fsutil::write_atomic(&target, &both)?;
+        }
+        std::fs::remove_file(&rejected).map_err(Error::io(&rejected))?;
+    }
+    std::fs::remove_file(from).map_err(io)?;
+    drop(file);
+    Ok(set_aside)
+}
+
 /// Appends the records of lines set aside from the log at `log` to its `rejected.jsonl`, each
 /// once: a record already there (the same line set aside by an earlier sync) is not added
 /// again.

@@ -103,6 +103,18 @@ pub fn read_text(root: &Path, path: &Path) -> Result<Option<String>> {
     }
 }
 
+/// Whether `path` names a temp file of the tool's writes: `Some(pid)` for `.NAME.PID.tmp`,
+/// `Some(None)` for another `.NAME.tmp`, `None` for any other name. Such a file is never the
+/// truth: `doctor` removes it once its writer is gone, and a sync never commits it.
+pub fn temp_pid(path: &Path) -> Option<Option<u32>> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    if stem.is_empty() {
+        return None;
+    }
+    Some(stem.rsplit_once('.').and_then(|(_, pid)| pid.parse().ok()))
+}
+
 /// A fresh temp file beside `path`: a stale one of the same name is removed first (a link
 /// is removed, never followed), and the new one is made with `O_EXCL`, which never follows.
 fn temp_beside(path: &Path) -> std::io::Result<(PathBuf, File)> {

@@ -13,6 +13,7 @@ use crate::redact::redact;
 
 use crate::config::FILE as CONFIG_FILE;
 
+mod mend;
 mod sync;
 mod vet;
 pub use sync::{Incoming, Merged, Position, Renderer, Rerender, RerenderConflict, Upstream};

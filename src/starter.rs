@@ -50,8 +50,7 @@ pub const GITATTRIBUTES: &str = "incidents/*/events.jsonl merge=union\n";
 
 /// `sync` commits everything pending, as `git add -A`: an editor's swap and backup files
 /// (vim, emacs, macOS) beside a runbook must not be shared with the team.
-pub const GITIGNORE: &str =
-    "# Editor litter: `incident sync` commits everything else.\n*.swp\n*.swo\n*~\n.#*\n\\#*#\n.DS_Store\n";
+pub const GITIGNORE: &str = "# Editor litter: `incident sync` commits everything else.\n*.swp\n*.swo\n*~\n.#*\n\\#*#\n.DS_Store\n# A write in progress (`sync` never commits these anyway).\n.*.tmp\n";
 
 /// Where the runbook JSON Schema goes: the starter runbooks' first line points editors at it.
 pub const SCHEMA_FILE: &str = "runbook.schema.json";

@@ -42,6 +42,11 @@ pub struct Report {
     /// Incoming lines kept in their incident's `rejected.jsonl` instead of its log: over the
     /// size limit, dated impossibly, or an event id the two sides hold with other content.
     pub set_aside: Vec<SetAside>,
+    /// The record's paths the remote had turned into another kind of entry (a log made a
+    /// folder): put back as this clone had them, by a commit the push sends.
+    pub mended: Vec<String>,
+    /// Incident folders the remote renamed: this clone's events moved with them.
+    pub renamed: Vec<Renamed>,
     pub pushed: bool,
     pub ahead: usize,
     pub behind: usize,
@@ -60,6 +65,12 @@ pub struct SetAside {
     /// The event's id, when the line had one.
     pub event: Option<String>,
     pub reason: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Renamed {
+    pub from: String,
+    pub to: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -111,6 +122,21 @@ impl Report {
             parts.push(format!(
                 "← {}{more}",
                 self.files.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        for r in &self.renamed {
+            parts.push(format!(
+                "{} is now {} (renamed on {}; this clone's events moved with it)",
+                r.from, r.to, self.remote
+            ));
+        }
+        if !self.mended.is_empty() {
+            parts.push(format!(
+                "mended {} ({} had made {} something else; put back as this clone had {})",
+                self.mended.join(", "),
+                self.remote,
+                if self.mended.len() == 1 { "it" } else { "them" },
+                if self.mended.len() == 1 { "it" } else { "them" },
             ));
         }
         for id in &self.opened_twice {
@@ -208,7 +234,9 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
             }
             report.files.extend(i.files);
             report.opened_twice.extend(i.opened_twice);
-            repaired = !i.set_aside.is_empty();
+            repaired = !i.set_aside.is_empty() || !i.renamed.is_empty();
+            report.mended.extend(i.mended);
+            report.renamed.extend(i.renamed.into_iter().map(|(from, to)| Renamed { from, to }));
             for (incident, a) in i.set_aside {
                 let a = SetAside { incident, event: a.event, reason: a.reason };
                 if !report.set_aside.contains(&a) {

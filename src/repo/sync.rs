@@ -82,6 +82,12 @@ pub struct Incoming {
     /// Per incident, the incoming lines set aside in its `rejected.jsonl` instead of joining
     /// its log (over a limit, or an id both sides hold with other content).
     pub set_aside: Vec<(String, events::SetAside)>,
+    /// The record's paths the remote turned into another kind of entry (a log made a folder),
+    /// put back by a commit on top of the remote's.
+    pub mended: Vec<String>,
+    /// Incident folders the remote renamed, `(old id, new id)`: this clone's events of the
+    /// old one moved into the new one.
+    pub renamed: Vec<(String, String)>,
 }
 
 /// A postmortem both sides had, handed to the layer that can render one: the merged log, the
@@ -114,8 +120,8 @@ pub type Renderer<'r> = dyn FnMut(&Rerender) -> Result<std::result::Result<Strin
 /// Our side in conflict markers, as `git merge` names it.
 pub const OURS_LABEL: &str = "HEAD";
 
-const LOG: &str = "events.jsonl";
-const REJECTED: &str = "rejected.jsonl";
+pub(super) const LOG: &str = "events.jsonl";
+pub(super) const REJECTED: &str = "rejected.jsonl";
 
 /// How many times reading the working tree's status is tried again when a file changed under
 /// it (see [`Repo::commit_pending`]).
@@ -123,7 +129,7 @@ const STATUS_TRIES: u32 = 10;
 const POSTMORTEM: &str = "postmortem.md";
 
 /// `incidents/<id>/<file>` → `(id, file)`.
-fn incident_file(path: &str) -> Option<(&str, &str)> {
+pub(super) fn incident_file(path: &str) -> Option<(&str, &str)> {
     let rest = path.strip_prefix("incidents/")?;
     let (id, file) = rest.split_once('/')?;
     (!file.contains('/')).then_some((id, file))
@@ -131,6 +137,13 @@ fn incident_file(path: &str) -> Option<(&str, &str)> {
 
 fn is_log(path: &str) -> bool {
     incident_file(path).is_some_and(|(_, f)| f == LOG)
+}
+
+/// The files that are the record: an incident's log, its set-aside lines and its postmortem,
+/// and the changes. Shared by every sync, whatever `.gitignore` says.
+fn is_record(path: &str) -> bool {
+    incident_file(path).is_some_and(|(_, f)| [LOG, REJECTED, POSTMORTEM].contains(&f))
+        || path.strip_prefix("changes/").is_some_and(|f| !f.contains('/') && f.ends_with(".jsonl"))
 }
 
 /// `incidents/<id>/rejected.jsonl`: lines kept aside, only ever grown, merged as a union.
@@ -207,7 +220,8 @@ impl Repo {
         let mut opts = StatusOptions::new();
         opts.include_untracked(true)
             .recurse_untracked_dirs(true)
-            .include_ignored(false)
+            .include_ignored(true)
+            .recurse_ignored_dirs(true)
             .exclude_submodules(true);
         // libgit2 hashes a changed file to compare it with the index, and fails when the file
         // grows while it reads ("error reading file for hashing"): responders keep appending
@@ -237,7 +251,16 @@ impl Repo {
             let status = entry.status();
             if status.contains(git2::Status::WT_DELETED) {
                 index.remove_path(Path::new(path)).map_err(git_err(format!("removing {path}")))?;
-            } else if status.intersects(changed) {
+                continue;
+            }
+            // A write in progress (or one a kill interrupted) is never shared, whatever the
+            // repository's .gitignore says; the record is always shared, whatever it says (a
+            // teammate's `.gitignore` naming `incidents/` must not stop a clone sharing).
+            if crate::fsutil::temp_pid(Path::new(path)).is_some() {
+                continue;
+            }
+            let ignored = status.contains(git2::Status::IGNORED);
+            if (ignored && is_record(path)) || (!ignored && status.intersects(changed)) {
                 self.stage(&repo, &mut index, path)?;
             }
         }
@@ -325,7 +348,7 @@ impl Repo {
     ) -> Result<Merged> {
         let repo = self.git()?;
         let Ok(theirs_id) = repo.refname_to_id(&up.tracking) else { return Ok(Merged::UpToDate) };
-        let theirs = repo.find_commit(theirs_id).map_err(git_err(format!("reading {}", up.name())))?;
+        let mut theirs = repo.find_commit(theirs_id).map_err(git_err(format!("reading {}", up.name())))?;
         let now = Utc::now();
         let ours = head_commit(&repo)?;
         if ours.as_ref().map(Commit::id) == Some(theirs_id) {
@@ -349,9 +372,20 @@ impl Repo {
             return Ok(Merged::UpToDate);
         }
         let ours_tree = ours.tree().map_err(git_err("reading HEAD's tree"))?;
+        // A log the remote made a folder (or the like) is put back by a commit on top of the
+        // remote's, and the sync goes on from there: nothing is stuck, nothing lost.
+        let mut mended = Vec::new();
+        if let Some((oid, paths)) =
+            super::mend::wrong_kinds(&repo, &ours_tree, &theirs, &up.name(), &signature(&repo, as_flag)?)?
+        {
+            theirs = repo.find_commit(oid).map_err(git_err("reading the mended commit"))?;
+            mended = paths;
+        }
+        let theirs_id = theirs.id();
         let theirs_tree = theirs.tree().map_err(git_err("reading a tree"))?;
         if repo.graph_descendant_of(theirs_id, ours.id()).map_err(git_err("walking history"))? {
-            let incoming = self.checkout(&repo, Some(&ours_tree), &theirs_tree, now)?;
+            let mut incoming = self.checkout(&repo, Some(&ours_tree), &theirs_tree, now)?;
+            incoming.mended = mended;
             let branch_ref = format!("refs/heads/{}", up.branch);
             repo.reference(&branch_ref, theirs_id, true, "incident sync: fast-forward")
                 .map_err(git_err("moving the branch"))?;
@@ -378,11 +412,23 @@ impl Repo {
         let mut opened_twice = Vec::new();
         let mut postmortems = Vec::new();
         let mut set_aside: Vec<(String, events::SetAside)> = Vec::new();
+        // A folder the remote renamed: the old log goes (the checkout moves this clone's lines
+        // into the new one), the new one holds both sides' events.
+        let renames = super::mend::renames(&repo, &ours_tree, &theirs_tree)?;
         for delta in diff.deltas() {
             let Some(path) = delta_path(&delta) else { continue };
             let Some((id, file)) = incident_file(path) else { continue };
+            if renames.iter().any(|(old, _)| old == id) && (file == LOG || file == REJECTED) {
+                let _ = index.conflict_remove(Path::new(path));
+                let _ = index.remove_path(Path::new(path));
+                continue;
+            }
             if file == LOG {
-                let ours_bytes = blob_at(&repo, &ours_tree, path);
+                let ours_path = match renames.iter().find(|(_, new)| new == id) {
+                    Some((old, _)) => format!("incidents/{old}/{LOG}"),
+                    None => path.to_string(),
+                };
+                let ours_bytes = blob_at(&repo, &ours_tree, &ours_path);
                 let theirs_bytes = blob_at(&repo, &theirs_tree, path);
                 let joined = events::union_checked(&ours_bytes, &theirs_bytes, events::Incoming::Second, now);
                 let merged = joined.bytes;
@@ -503,6 +549,7 @@ impl Repo {
         let tree = repo.find_tree(tree_id).map_err(git_err("reading the merged tree"))?;
         let mut incoming = self.checkout(&repo, Some(&ours_tree), &tree, now)?;
         incoming.opened_twice = opened_twice;
+        incoming.mended = mended;
         for a in set_aside {
             if !incoming.set_aside.contains(&a) {
                 incoming.set_aside.push(a);
@@ -606,6 +653,19 @@ impl Repo {
                     incoming.files.push(path);
                 }
                 None => {} // an event log (or its set-aside lines) is never removed by a merge
+            }
+        }
+        if let Some(from) = from {
+            for (old, new) in super::mend::renames(repo, from, to)? {
+                let old_log = self.root.join(format!("incidents/{old}/{LOG}"));
+                let new_log = self.root.join(format!("incidents/{new}/{LOG}"));
+                crate::fsutil::no_symlinks(&self.root, &old_log)?;
+                let aside = events::move_into(&old_log, &new_log, now)?;
+                incoming.set_aside.extend(aside.into_iter().map(|a| (new.clone(), a)));
+                // Gone once empty; anything a person left in it stays, with it.
+                let _ = std::fs::remove_dir(self.root.join(format!("incidents/{old}")));
+                incoming.logs.push(old.clone());
+                incoming.renamed.push((old, new));
             }
         }
         Ok(incoming)
@@ -869,7 +929,7 @@ fn blob_text(repo: &Repository, tree: &Tree, path: &str) -> Option<String> {
     Some(String::from_utf8_lossy(blob.content()).into_owned())
 }
 
-fn entry(path: &str, id: Oid, size: usize, mode: u32) -> IndexEntry {
+pub(super) fn entry(path: &str, id: Oid, size: usize, mode: u32) -> IndexEntry {
     IndexEntry {
         ctime: IndexTime::new(0, 0),
         mtime: IndexTime::new(0, 0),

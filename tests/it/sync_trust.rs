@@ -371,3 +371,92 @@ fn a_forged_earlier_version_on_a_fast_forward_is_said_and_the_victims_is_kept_as
     assert!(!victim.log_of(&id).contains("the victim's own words"));
     assert!(victim.read(&format!("incidents/{id}/rejected.jsonl")).contains("the victim's own words"));
 }
+
+#[test]
+fn an_event_log_replaced_by_a_folder_on_the_remote_is_named_and_put_back() {
+    // Regression: every sync failed with "File exists (os error 17)" and `doctor` said clean.
+    for victim_has_news in [false, true] {
+        let (team, id) = Team::sharing(2, &["open", "Checkout down", "--severity", "SEV1"]);
+        let [victim, attacker] = &team.people[..] else { unreachable!() };
+        let log = format!("incidents/{id}/events.jsonl");
+        let before = victim.log_of(&id);
+        attacker.git(&["rm", "-q", &log]);
+        std::fs::create_dir_all(attacker.path(&log)).unwrap();
+        std::fs::write(attacker.path(&format!("{log}/notes.txt")), "not a log\n").unwrap();
+        attacker.git(&["add", "-A"]);
+        attacker.git(&["commit", "-qm", "reorganise"]);
+        attacker.git(&["push", "-q", "origin", "HEAD:main"]);
+        if victim_has_news {
+            victim.ok(&["log", "written before the sync"]);
+        }
+
+        let out = victim.json(&["--json", "sync"]);
+        assert_eq!(out["mended"], serde_json::json!([log]), "{out:#}");
+        assert!(victim.path(&log).is_file());
+        assert!(victim.log_of(&id).starts_with(&before), "the log lost lines");
+        assert_eq!(victim.log_of(&id).contains("written before the sync"), victim_has_news);
+        victim.ok(&["log", "after the sync"]);
+        victim.ok(&["sync"]);
+        // The push mended the remote: a fresh clone has the log as a file, with everything.
+        let fresh = team.fresh_clone();
+        assert!(fresh.path(&log).is_file());
+        assert!(fresh.log_of(&id).contains("after the sync"));
+        fresh.ok(&["status"]);
+    }
+}
+
+#[test]
+fn an_incident_folder_renamed_on_the_remote_stays_one_incident_with_every_event() {
+    // Regression: a `git mv` of an incident folder on the remote left two identical open
+    // incidents on every clone that synced.
+    for victim_has_news in [false, true] {
+        let (team, id) = Team::sharing(2, &["open", "Checkout down", "--severity", "SEV1"]);
+        let [victim, attacker] = &team.people[..] else { unreachable!() };
+        let renamed = format!("{id}-payments");
+        attacker.git(&["mv", &format!("incidents/{id}"), &format!("incidents/{renamed}")]);
+        attacker.git(&["commit", "-qm", "a better name"]);
+        attacker.git(&["push", "-q", "origin", "HEAD:main"]);
+        if victim_has_news {
+            victim.ok(&["log", "written before the sync"]);
+        }
+
+        let out = victim.json(&["--json", "sync"]);
+        assert_eq!(out["renamed"], serde_json::json!([{"from": id, "to": renamed}]), "{out:#}");
+        assert_eq!(victim.ids(), [renamed.clone()], "two incidents");
+        let list = victim.json(&["--json", "list"]);
+        assert_eq!(list.as_array().map(Vec::len), Some(1), "{list:#}");
+        assert_eq!(victim.log_of(&renamed).contains("written before the sync"), victim_has_news);
+        victim.ok(&["log", "-i", &renamed, "after"]);
+        victim.ok(&["sync"]);
+        let fresh = team.fresh_clone();
+        assert_eq!(fresh.ids(), [renamed.clone()]);
+        assert_eq!(fresh.log_of(&renamed).contains("written before the sync"), victim_has_news);
+    }
+}
+
+#[test]
+fn temp_files_are_never_shared_and_a_gitignore_never_hides_the_record() {
+    // Regression: a killed sync's `.events.jsonl.<pid>.tmp` was committed and pushed.
+    let (team, id) = Team::sharing(2, &["open", "Checkout down", "--severity", "SEV1"]);
+    let [victim, teammate] = &team.people[..] else { unreachable!() };
+    // An older repository's .gitignore, without the temp-file line; and a teammate's that
+    // ignores the whole record.
+    teammate.ok(&["sync"]);
+    std::fs::write(teammate.path(".gitignore"), "incidents/\nchanges/\n").unwrap();
+    teammate.git(&["commit", "-qam", "ignore everything"]);
+    teammate.git(&["push", "-q", "origin", "HEAD:main"]);
+    victim.ok(&["sync"]);
+    assert_eq!(victim.read(".gitignore"), "incidents/\nchanges/\n");
+
+    std::fs::write(victim.path(&format!("incidents/{id}/.events.jsonl.4242.tmp")), "half a line").unwrap();
+    std::fs::write(victim.path(&format!("incidents/{id}/.postmortem.md.tmp")), "draft").unwrap();
+    victim.ok(&["log", "still shared"]);
+    victim.ok(&["open", "Search down", "--severity", "SEV3"]);
+    victim.ok(&["sync"]);
+
+    let tracked = victim.git(&["ls-files"]);
+    assert!(!tracked.contains(".tmp"), "{tracked}");
+    let fresh = team.fresh_clone();
+    assert_eq!(fresh.ids().len(), 2, "an ignored new incident was not shared");
+    assert!(fresh.log_of(&id).contains("still shared"));
+}
