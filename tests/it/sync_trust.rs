@@ -422,14 +422,14 @@ fn an_incident_folder_renamed_on_the_remote_stays_one_incident_with_every_event(
 
         let out = victim.json(&["--json", "sync"]);
         assert_eq!(out["renamed"], serde_json::json!([{"from": id, "to": renamed}]), "{out:#}");
-        assert_eq!(victim.ids(), [renamed.clone()], "two incidents");
+        assert_eq!(victim.ids(), vec![renamed.clone()], "two incidents");
         let list = victim.json(&["--json", "list"]);
         assert_eq!(list.as_array().map(Vec::len), Some(1), "{list:#}");
         assert_eq!(victim.log_of(&renamed).contains("written before the sync"), victim_has_news);
         victim.ok(&["log", "-i", &renamed, "after"]);
         victim.ok(&["sync"]);
         let fresh = team.fresh_clone();
-        assert_eq!(fresh.ids(), [renamed.clone()]);
+        assert_eq!(fresh.ids(), vec![renamed.clone()]);
         assert_eq!(fresh.log_of(&renamed).contains("written before the sync"), victim_has_news);
     }
 }
