@@ -13,7 +13,9 @@ use crate::redact::redact;
 
 use crate::config::FILE as CONFIG_FILE;
 
+mod history;
 mod sync;
+pub use history::{HISTORY_LIMIT, Version, newest_committed};
 pub use sync::{Incoming, Merged, Position, Renderer, Rerender, RerenderConflict, Upstream};
 
 pub struct Repo {
