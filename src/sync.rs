@@ -39,6 +39,9 @@ pub struct Report {
     /// Incidents opened on this machine and on another apart (one title, one day: one id),
     /// which the merge made one: the first opening stands, `status` says so.
     pub opened_twice: Vec<String>,
+    /// Configuration files the remote brought that fail lint (`incident.yaml`, runbooks):
+    /// every command uses their last good version until someone pushes a fix.
+    pub broken_config: Vec<String>,
     pub pushed: bool,
     pub ahead: usize,
     pub behind: usize,
@@ -86,6 +89,12 @@ impl Report {
         for id in &self.opened_twice {
             parts.push(format!(
                 "{id} was opened here and on another machine: one incident now, the first opening stands (`incident status {id}`)"
+            ));
+        }
+        if !self.broken_config.is_empty() {
+            parts.push(format!(
+                "{} failing lint: commands use the last good version until it is fixed (`incident lint`)",
+                self.broken_config.join(", ")
             ));
         }
         if !self.rerendered.is_empty() {
@@ -219,6 +228,7 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
     // A push race retried brings each file again.
     report.files.sort();
     report.files.dedup();
+    report.broken_config = crate::load::failing_lint(repo, &report.files);
     record(repo, &report);
     Ok(report)
 }
