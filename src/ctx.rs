@@ -34,8 +34,12 @@ impl Ctx {
         Ctx { global: self.global.clone(), now: Utc::now(), interactive: self.interactive }
     }
 
+    /// The repository and its configuration; a configuration that fails lint is replaced by
+    /// its last good version, and the responder told so here.
     pub fn repo(&self) -> Result<Repo> {
-        crate::load::repo(repo::discover(self.global.repo.as_deref())?)
+        let repo = crate::load::repo(repo::discover(self.global.repo.as_deref())?);
+        self.tell_fallbacks();
+        repo
     }
 
     pub fn parse_time(&self, flag: &'static str, value: &str) -> Result<DateTime<Utc>> {
@@ -52,9 +56,20 @@ impl Ctx {
     }
 
     /// Tells the responder what went wrong without failing the command.
+    /// Fallbacks made since the last warning (a runbook that fails lint, read as its last good
+    /// commit had it) are told first, each once.
     pub fn warn(&self, warnings: impl IntoIterator<Item = Warning>) {
+        self.tell_fallbacks();
         for w in warnings {
             eprintln!("warning: {}", crate::ui::show(&w.to_string()));
+        }
+    }
+
+    /// One line for each file read as an earlier commit had it because its working copy fails
+    /// lint (`load::Fallback`), on stderr as every warning is, `--json` or not.
+    pub fn tell_fallbacks(&self) {
+        for f in crate::load::untold_fallbacks() {
+            eprintln!("warning: {}", crate::ui::show(&f.to_string()));
         }
     }
 

@@ -50,55 +50,61 @@ use error::Result;
 
 /// Runs one command; the returned number is the exit code (0 success, 1 a problem found).
 pub fn run(cli: Cli) -> Result<u8> {
-    dispatch(Ctx::new(cli.global), cli.command)
+    finish(&Ctx::new(cli.global), cli.command)
 }
 
 /// Runs one command with the clock fixed at `now` and nobody at the terminal: how `demo`
 /// replays its scenario, so the log holds the scenario's times, not the machine's.
 pub fn run_at(cli: Cli, now: chrono::DateTime<chrono::Utc>) -> Result<u8> {
-    dispatch(Ctx { now, interactive: false, ..Ctx::new(cli.global) }, cli.command)
+    finish(&Ctx { now, interactive: false, ..Ctx::new(cli.global) }, cli.command)
 }
 
-fn dispatch(ctx: Ctx, command: Command) -> Result<u8> {
+/// The command, then whatever it fell back to and has not said yet (a runbook that fails
+/// lint, read as its last good commit had it, after the command's last warning).
+fn finish(ctx: &Ctx, command: Command) -> Result<u8> {
+    let result = dispatch(ctx, command);
+    ctx.tell_fallbacks();
+    result
+}
+
+fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
     match command {
-        Command::Init { path } => cmd::init::run(&ctx, path),
-        Command::Open(args) => cmd::open::run(&ctx, args),
-        Command::Walk { id, runbook } => cmd::walk::run(&ctx, id.as_deref(), runbook.as_deref()),
-        Command::Step(step) => cmd::step::run(&ctx, step),
-        Command::Runbook(cli::RunbookCmd::Attach { id }) => cmd::runbook::attach(&ctx, &id),
-        Command::Phase { target } => cmd::phase::run(&ctx, &target),
-        Command::Log { note } => cmd::record::log(&ctx, note),
-        Command::Mark { milestone } => cmd::record::mark(&ctx, milestone),
-        Command::Severity { severity, reason } => cmd::record::severity(&ctx, &severity, reason),
-        Command::Role { role, name } => cmd::record::role(&ctx, role, name),
-        Command::Action(args) => cmd::actions::action(&ctx, args),
-        Command::Actions { open, owner, overdue } => {
-            cmd::actions::list(&ctx, open, owner.as_deref(), overdue)
-        }
-        Command::Retro { section, text } => cmd::record::retro(&ctx, section, text),
+        Command::Init { path } => cmd::init::run(ctx, path),
+        Command::Open(args) => cmd::open::run(ctx, args),
+        Command::Walk { id, runbook } => cmd::walk::run(ctx, id.as_deref(), runbook.as_deref()),
+        Command::Step(step) => cmd::step::run(ctx, step),
+        Command::Runbook(cli::RunbookCmd::Attach { id }) => cmd::runbook::attach(ctx, &id),
+        Command::Phase { target } => cmd::phase::run(ctx, &target),
+        Command::Log { note } => cmd::record::log(ctx, note),
+        Command::Mark { milestone } => cmd::record::mark(ctx, milestone),
+        Command::Severity { severity, reason } => cmd::record::severity(ctx, &severity, reason),
+        Command::Role { role, name } => cmd::record::role(ctx, role, name),
+        Command::Action(args) => cmd::actions::action(ctx, args),
+        Command::Actions { open, owner, overdue } => cmd::actions::list(ctx, open, owner.as_deref(), overdue),
+        Command::Retro { section, text } => cmd::record::retro(ctx, section, text),
         Command::Impact { share, customers, failed_orders, tickets } => {
-            cmd::record::impact(&ctx, share, customers, failed_orders, tickets)
+            cmd::record::impact(ctx, share, customers, failed_orders, tickets)
         }
-        Command::Resolve { root_cause } => cmd::record::resolve(&ctx, root_cause),
-        Command::Close => cmd::record::close(&ctx),
-        Command::Amend { event, text } => cmd::correct::amend(&ctx, &event, text),
-        Command::Retract { event, reason } => cmd::correct::retract(&ctx, &event, reason),
-        Command::Update(args) => cmd::update::update(&ctx, args),
-        Command::Updates { id } => cmd::update::list(&ctx, id.as_deref()),
-        Command::Status { id } => cmd::status::run(&ctx, id.as_deref()),
-        Command::List { all } => cmd::list::run(&ctx, all),
-        Command::Timeline { id, ids } => cmd::timeline::run(&ctx, id.as_deref(), ids),
+        Command::Resolve { root_cause } => cmd::record::resolve(ctx, root_cause),
+        Command::Close => cmd::record::close(ctx),
+        Command::Amend { event, text } => cmd::correct::amend(ctx, &event, text),
+        Command::Retract { event, reason } => cmd::correct::retract(ctx, &event, reason),
+        Command::Update(args) => cmd::update::update(ctx, args),
+        Command::Updates { id } => cmd::update::list(ctx, id.as_deref()),
+        Command::Status { id } => cmd::status::run(ctx, id.as_deref()),
+        Command::List { all } => cmd::list::run(ctx, all),
+        Command::Timeline { id, ids } => cmd::timeline::run(ctx, id.as_deref(), ids),
         Command::Postmortem { id, no_commit, template, output } => {
-            cmd::postmortem::run(&ctx, id.as_deref(), no_commit, template, output)
+            cmd::postmortem::run(ctx, id.as_deref(), no_commit, template, output)
         }
-        Command::Stats(args) => cmd::stats::run(&ctx, args),
-        Command::StatusPage { output, days } => cmd::status_page::run(&ctx, output, days),
-        Command::Lint { paths, format, explain } => cmd::lint::run(&ctx, &paths, format, explain.as_deref()),
-        Command::Doctor { fix } => cmd::doctor::run(&ctx, fix),
-        Command::Sync { watch } => cmd::sync::run(&ctx, watch.as_deref()),
+        Command::Stats(args) => cmd::stats::run(ctx, args),
+        Command::StatusPage { output, days } => cmd::status_page::run(ctx, output, days),
+        Command::Lint { paths, format, explain } => cmd::lint::run(ctx, &paths, format, explain.as_deref()),
+        Command::Doctor { fix } => cmd::doctor::run(ctx, fix),
+        Command::Sync { watch } => cmd::sync::run(ctx, watch.as_deref()),
         Command::Schema => cmd::lint::schema(),
-        Command::Demo { output, keep: _ } => cmd::demo::run(&ctx, output),
+        Command::Demo { output, keep: _ } => cmd::demo::run(ctx, output),
         Command::Completions { shell } => cmd::docs::completions(shell),
-        Command::Man { dir } => cmd::docs::man(&ctx, dir.as_deref()),
+        Command::Man { dir } => cmd::docs::man(ctx, dir.as_deref()),
     }
 }

@@ -13,9 +13,11 @@ use crate::redact::redact;
 
 use crate::config::FILE as CONFIG_FILE;
 
+mod history;
 mod mend;
 mod sync;
 mod vet;
+pub use history::{HISTORY_LIMIT, Version, newest_committed};
 pub use sync::{Incoming, Merged, Position, Renderer, Rerender, RerenderConflict, Upstream};
 
 pub struct Repo {

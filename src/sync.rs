@@ -47,6 +47,9 @@ pub struct Report {
     pub mended: Vec<String>,
     /// Incident folders the remote renamed: this clone's events moved with them.
     pub renamed: Vec<Renamed>,
+    /// Configuration files the remote brought that fail lint (`incident.yaml`, runbooks):
+    /// every command uses their last good version until someone pushes a fix.
+    pub broken_config: Vec<String>,
     pub pushed: bool,
     pub ahead: usize,
     pub behind: usize,
@@ -142,6 +145,12 @@ impl Report {
         for id in &self.opened_twice {
             parts.push(format!(
                 "{id} was opened here and on another machine: one incident now, the first opening stands (`incident status {id}`)"
+            ));
+        }
+        if !self.broken_config.is_empty() {
+            parts.push(format!(
+                "{} failing lint: commands use the last good version until it is fixed (`incident lint`)",
+                self.broken_config.join(", ")
             ));
         }
         if !self.rerendered.is_empty() {
@@ -291,6 +300,7 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
     // A push race retried brings each file again.
     report.files.sort();
     report.files.dedup();
+    report.broken_config = crate::load::failing_lint(repo, &report.files);
     record(repo, &report);
     Ok(report)
 }

@@ -199,6 +199,18 @@ fn malformed_config_names_file_line_and_column() {
     let env = Env::init();
     let cfg = env.read("incident.yaml").replace("revenue_per_hour: 180000", "revenue_per_hour: lots");
     std::fs::write(env.path("incident.yaml"), cfg).unwrap();
+    // The committed version passes: the command runs on it and the warning names the error.
+    let out = env.ok(&["list"]);
+    let err = out.stderr.trim_end();
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(
+        err.starts_with(
+            "warning: incident.yaml:6:19: revenue_per_hour: expected a number, found a string [wrong-type]; using incident.yaml as of commit "
+        ),
+        "{err}"
+    );
+    // Never committed, there is nothing to fall back to: the error stops the command.
+    env.git(&["update-ref", "-d", "HEAD"]);
     let out = env.fails(2, &["list"]);
     let err = one_line_error(&out);
     assert!(

@@ -101,7 +101,10 @@ fn usage_and_input_errors_exit_2_with_their_kind() {
     // A runbook with an error is refused with lint's verdict.
     std::fs::write(env.path("runbooks/broken.yaml"), "id: broken\ntitle: [\n").unwrap();
     expect(&env, &["open", "T", "--severity", "SEV1", "--runbook", "broken"], 2, "unknown-runbook");
+    // A broken incident.yaml with no committed version that passes (a branch with no commit
+    // yet) stops every command with lint's verdict; with one, commands fall back to it.
     std::fs::write(env.path("incident.yaml"), "severities: {SEV1: {budgets: {detect: soon}}}\n").unwrap();
+    env.git(&["checkout", "-q", "--orphan", "unborn"]);
     expect(&env, &["list"], 2, "bad-file");
 }
 

@@ -2,6 +2,7 @@ pub mod harness;
 
 mod actions;
 mod architecture;
+mod broken_config;
 mod cache;
 mod cli_docs;
 mod doctor;

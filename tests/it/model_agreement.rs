@@ -83,14 +83,15 @@ fn check_dir(dir: &Path) -> usize {
             assert_eq!(out.code, 0, "{}: lint accepts incident.yaml, list refused it: {out:?}", dir.display())
         }
         Some((_, first)) => {
-            assert_eq!(
-                out.code,
-                2,
-                "{}: lint refuses incident.yaml ({first}), list ran: {out:?}",
+            // Refused: the command runs on the last committed version that passes (the
+            // starter's), naming lint's first error; the broken file itself is never used.
+            let fell_back = format!("warning: {first}; using incident.yaml as of commit ");
+            assert!(
+                out.code == 0 && out.stderr.starts_with(&fell_back),
+                "{}: lint refuses incident.yaml ({first}), list did not fall back: {out:?}",
                 dir.display()
             );
-            assert!(out.stderr.contains(first.as_str()), "{}: expected {first:?} in {out:?}", dir.display());
-            return 1; // nothing else loads without a configuration
+            return 1; // runbooks are checked against another configuration than lint's
         }
     }
     checked += 1;
