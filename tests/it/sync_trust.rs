@@ -460,3 +460,112 @@ fn temp_files_are_never_shared_and_a_gitignore_never_hides_the_record() {
     assert_eq!(fresh.ids().len(), 2, "an ignored new incident was not shared");
     assert!(fresh.log_of(&id).contains("still shared"));
 }
+
+/// `git daemon` on 127.0.0.1 serving the bare repositories under `base`, pushes allowed:
+/// a real network transport (git://) beside file remotes. Stopped when dropped.
+struct GitDaemon {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl GitDaemon {
+    fn serve(env: &Env, base: &Path) -> GitDaemon {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        // The daemon itself, not `git daemon`: the `git` wrapper would run it as a child that
+        // outlives the wrapper when the test stops it.
+        let exec_path = env.git(&["--exec-path"]);
+        let child = env
+            .command(&format!("{}/git-daemon", exec_path.trim()))
+            .args([
+                "--reuseaddr",
+                "--listen=127.0.0.1",
+                &format!("--port={port}"),
+                &format!("--base-path={}", base.display()),
+                "--export-all",
+                "--enable=receive-pack",
+                "--informative-errors",
+                base.to_str().unwrap(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start git daemon");
+        let daemon = GitDaemon { child, port };
+        // Ready when it accepts a connection: at most 100 tries, 50 ms apart.
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return daemon;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("git daemon did not listen on 127.0.0.1:{port} within 5 s");
+    }
+
+    fn url(&self, name: &str) -> String {
+        format!("git://127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for GitDaemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn over_git_daemon_sync_shares_refuses_hostile_commits_and_survives_the_server_going_away() {
+    let base = tempfile::tempdir().unwrap();
+    let first = Env::init();
+    first.git(&[
+        "init",
+        "-q",
+        "--bare",
+        "--initial-branch=main",
+        base.path().join("incidents.git").to_str().unwrap(),
+    ]);
+    let mut daemon = GitDaemon::serve(&first, base.path());
+    let url = daemon.url("incidents.git");
+    first.git(&["remote", "add", "origin", &url]);
+    first.ok(&["sync"]);
+    let clone = |env: &Env| env.git(&["clone", "-q", &url, env.repo.to_str().unwrap()]);
+    let (victim, attacker) = (Env::new(), Env::new());
+    clone(&victim);
+    clone(&attacker);
+
+    // Shared both ways over the network.
+    first.ok(&["open", "Checkout down", "--severity", "SEV1"]);
+    first.ok(&["sync"]);
+    victim.ok(&["sync"]);
+    let id = victim.only_id();
+    victim.ok(&["log", "from the victim"]);
+    victim.ok(&["sync"]);
+    first.ok(&["sync"]);
+    assert!(first.log_of(&id).contains("from the victim"));
+
+    // A hostile commit pushed over git:// is refused whole, as from a file remote.
+    attacker.git(&["pull", "-q", "origin", "main"]);
+    let mark = attacker.dir.path().join("pwned");
+    let hostile = push_hostile(&attacker, vec![hook_tree(&attacker, &mark)]);
+    let out = victim.fails(1, &["sync"]);
+    assert!(out.stderr.contains(&hostile[..10]) && out.stderr.contains(".git/hooks/pre-push"), "{out:#?}");
+    assert!(!victim.path(".git/hooks/pre-push").exists());
+    force_back(&attacker, &hostile);
+    victim.ok(&["sync"]);
+
+    // The server goes away: the sync fails, nothing is lost, and the next one catches up.
+    drop(daemon);
+    victim.ok(&["log", "while the server was down"]);
+    let out = victim.fails(1, &["sync"]);
+    assert!(out.stderr.contains("nothing local is lost"), "{out:#?}");
+    assert!(victim.log_of(&id).contains("while the server was down"));
+    daemon = GitDaemon::serve(&first, base.path());
+    let url2 = daemon.url("incidents.git");
+    victim.git(&["remote", "set-url", "origin", &url2]);
+    first.git(&["remote", "set-url", "origin", &url2]);
+    victim.ok(&["sync"]);
+    first.ok(&["sync"]);
+    assert!(first.log_of(&id).contains("while the server was down"));
+    assert!(!mark.exists(), "the attacker's hook ran");
+}
