@@ -14,7 +14,11 @@
    another process runs `incident sync` in a loop, and clone B logs and syncs too. After a
    last sync on both sides every note must be in both logs exactly once, and the logs equal.
 
+3. Catching up. A clone that missed INCIDENTS incidents (default 5,000) syncs, against `git
+   pull` of the same change (a fast-forward). Target: <= 2x git, and a few lines of output.
+
 Usage: python3 bench/sync.py BIN [--events N] [--runs N] [--writers N] [--notes N]
+                                 [--incidents N] [--only merge|concurrency|catch-up]
 Prints the figures; exits 1 if an event is lost or duplicated, 0 otherwise.
 """
 
@@ -177,6 +181,53 @@ def concurrency_bench(bin_, writers, notes):
         print(f"  every event in both logs exactly once ({expected} events), logs identical: ok")
 
 
+def catch_up_bench(bin_, incidents, runs):
+    """A clone that missed INCIDENTS incidents (a laptop back from leave) syncs, against `git
+    pull` of the same change; both start from a copy of the same state each run."""
+    gen = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gen.py")
+    with tempfile.TemporaryDirectory(prefix="incident-sync-bench.") as work:
+        remote = os.path.join(work, "remote.git")
+        a, b = os.path.join(work, "a"), os.path.join(work, "b")
+        run([bin_, "init", a], work)
+        run(["git", "init", "-q", "--bare", "--initial-branch=main", remote], work)
+        run(["git", "remote", "add", "origin", remote], a)
+        run([bin_, "sync"], a)
+        run(["git", "clone", "-q", remote, b], work)
+        run([sys.executable, gen, "fleet", a, "--count", str(incidents)], work)
+        run(["git", "add", "-A"], a)
+        run(["git", "commit", "-qm", f"{incidents} incidents"], a)
+        run(["git", "push", "-q"], a)
+        times = {"incident sync": [], "git pull": []}
+        line = ""
+        for r in range(runs):
+            for name in times:
+                trial = os.path.join(work, f"trial-{r}-{name[:3]}")
+                os.makedirs(trial)
+                t_remote, t_b = os.path.join(trial, "remote.git"), os.path.join(trial, "b")
+                shutil.copytree(remote, t_remote, symlinks=True)
+                shutil.copytree(b, t_b, symlinks=True)
+                run(["git", "remote", "set-url", "origin", t_remote], t_b)
+                cmd = [bin_, "sync"] if name == "incident sync" else ["git", "pull", "-q"]
+                t0 = time.perf_counter()
+                p = run(cmd, t_b)
+                times[name].append(time.perf_counter() - t0)
+                if name == "incident sync":
+                    line = p.stdout
+                got = len(os.listdir(os.path.join(t_b, "incidents")))
+                if got != incidents:
+                    sys.exit(f"FAIL: {name} brought {got} incidents, expected {incidents}")
+                shutil.rmtree(trial)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        print(f"catch-up: a clone missing {incidents} incidents syncs, {runs} runs each, median wall time")
+        for k, v in med.items():
+            print(f"  {k:40s} {v * 1000:8.1f} ms")
+        ratio = med["incident sync"] / med["git pull"]
+        verdict = "met" if ratio <= 2 else "NOT met"
+        print(f"  ratio incident/git: {ratio:.2f}x (target <= 2x: {verdict})")
+        print(f"  incident sync printed {len(line.splitlines())} line(s), {len(line)} bytes: {line.strip()[:160]}")
+        return med, ratio
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("bin")
@@ -184,10 +235,16 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--writers", type=int, default=16)
     ap.add_argument("--notes", type=int, default=20)
+    ap.add_argument("--incidents", type=int, default=5000, help="for the catch-up figure")
+    ap.add_argument("--only", choices=["merge", "concurrency", "catch-up"], help="one figure only")
     args = ap.parse_args()
     bin_ = os.path.abspath(args.bin)
+    if args.only == "catch-up":
+        catch_up_bench(bin_, args.incidents, args.runs)
+        return
     merge_bench(bin_, args.events, args.runs)
     concurrency_bench(bin_, args.writers, args.notes)
+    catch_up_bench(bin_, args.incidents, args.runs)
 
 
 if __name__ == "__main__":

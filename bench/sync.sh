@@ -2,8 +2,11 @@
 # Benchmarks `incident sync` (SPEC §8): merging 10,000 new events on each side against
 # `git pull --no-rebase && git push` of the same change by the git CLI (target <= 2x git),
 # then 16 writers appending on one clone while both clones sync in a loop (nothing lost,
-# nothing duplicated). See bench/sync.py for the details and BENCHMARKS.md for figures.
-# Usage: bash bench/sync.sh [--events N] [--runs N] [--writers N] [--notes N]
+# nothing duplicated), then a clone catching up on 5,000 incidents against `git pull` (target
+# <= 2x git, a few lines of output). See bench/sync.py for the details and BENCHMARKS.md for
+# figures.
+# Usage: bash bench/sync.sh [--events N] [--runs N] [--writers N] [--notes N] [--incidents N]
+#                           [--only merge|concurrency|catch-up]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
