@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use super::harness::{BIN, Env};
 
 /// A remote and the clones of the responders around it.
-struct Team {
-    remote: PathBuf,
-    people: Vec<Env>,
+pub(super) struct Team {
+    pub(super) remote: PathBuf,
+    pub(super) people: Vec<Env>,
     /// Keeps the remote's folder alive.
     _dir: tempfile::TempDir,
 }
@@ -30,7 +30,7 @@ impl Team {
 
     /// `n` responders sharing one incident: the first runs `open` (its arguments) and syncs,
     /// the others sync. Returns the team and the incident's id.
-    fn sharing(n: usize, open: &[&str]) -> (Team, String) {
+    pub(super) fn sharing(n: usize, open: &[&str]) -> (Team, String) {
         let team = Team::new(n);
         team.people[0].ok(open);
         for person in &team.people {
