@@ -3,8 +3,9 @@
 //!
 //! Nothing here loses data: unreadable log lines move to `incidents/<id>/rejected.jsonl`
 //! (appended, never truncated), a folder is removed only when empty, a symlink is unlinked
-//! (never its target), a temp file only when the process that wrote it is gone, and a cache
-//! only because the next command rebuilds it.
+//! (never its target), a temp file only when the process that wrote it is gone, a cache
+//! only because the next command rebuilds it, and a git lock only when a sync or commit of
+//! ours that was killed made it (`repo`'s markers say so) and no git runs in the repository.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -41,6 +42,14 @@ pub enum Kind {
     /// A line a sync set aside in `rejected.jsonl` instead of taking it into the log (over a
     /// limit, or another version of an event already there): kept for a person to look at.
     SetAside,
+    /// A git lock file (`.git/index.lock`, `.git/refs/heads/main.lock`…) left by a sync or
+    /// commit of ours that was killed: every git write refuses while it is there.
+    GitLock,
+    /// A git lock file nothing of ours accounts for: a git command using the repository now,
+    /// or one that was killed. Only a person can tell.
+    ForeignGitLock,
+    /// The mark of a sync or commit of ours that was killed (`.git/incident-sync.*.running`).
+    StaleMarker,
 }
 
 /// One problem: `doctor` prints one a line, `--json` an array of these.
@@ -81,6 +90,11 @@ impl Finding {
             Kind::ImpossibleTime => {
                 "not fixed by --fix (the event may hold a real fact): correct it with `incident amend ID --at T`, or `incident retract ID`"
             }
+            Kind::GitLock => "--fix removes it (so does the next `incident sync`)",
+            Kind::ForeignGitLock => {
+                "not removed by --fix: if no git command is running in this repository, remove it by hand (`rm PATH`)"
+            }
+            Kind::StaleMarker => "--fix removes it (so does the next `incident sync`)",
         };
         Finding { kind, path, line, message, fixed: false, hint, outcome: None, abs: abs.to_path_buf() }
     }
@@ -141,6 +155,7 @@ pub fn check(repo: &Repo) -> Vec<Finding> {
             }
         }
     }
+    git_leftovers(repo, &mut out);
     for stale in index::stale_caches(repo) {
         let more = match stale.reasons.len() {
             1 => String::new(),
@@ -300,6 +315,35 @@ fn impossible_times(repo: &Repo, log: &Path, bytes: &[u8], out: &mut Vec<Finding
     }
 }
 
+/// git locks in the way of every write, and the marks of writers of ours that were killed.
+fn git_leftovers(repo: &Repo, out: &mut Vec<Finding>) {
+    let found = repo.git_leftovers();
+    for lock in &found.killed {
+        let mut f = Finding::new(
+            repo,
+            Kind::GitLock,
+            lock,
+            None,
+            "git lock left by an `incident` sync or commit that was killed; git refuses to write while it is there"
+                .into(),
+        );
+        if found.git_running {
+            f.message.push_str(" (a git command is running in this repository now)");
+            f.hint = "--fix leaves it while git runs in this repository; run `incident doctor --fix` again when it ends";
+        }
+        out.push(f);
+    }
+    for lock in &found.foreign {
+        let message =
+            "git lock file: a git command is using the repository, or one was killed and left it".to_string();
+        out.push(Finding::new(repo, Kind::ForeignGitLock, lock, None, message));
+    }
+    for marker in &found.markers {
+        let message = "left by an `incident` sync or commit that was killed".to_string();
+        out.push(Finding::new(repo, Kind::StaleMarker, marker, None, message));
+    }
+}
+
 /// A temp file of [`crate::fsutil`]'s atomic writes (`.NAME.PID.tmp`) whose process is gone.
 fn temp_file(repo: &Repo, path: &Path) -> Option<Finding> {
     let pid = crate::fsutil::temp_pid(path)?;
@@ -355,6 +399,30 @@ pub fn fix(repo: &Repo, findings: &mut [Finding]) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => f.done("already gone"),
             Err(e) => f.left(format!("not removed: {e}")),
         }
+    }
+    if findings.iter().any(|f| matches!(f.kind, Kind::GitLock | Kind::StaleMarker)) {
+        // Found again and removed under the writers' lock: what was a killed writer's a moment
+        // ago is still one, and nothing of ours started since.
+        let cleared = repo.clear_git_leftovers();
+        let gone: Vec<&PathBuf> = if cleared.git_running {
+            Vec::new()
+        } else {
+            cleared.killed.iter().chain(&cleared.markers).collect()
+        };
+        for f in findings.iter_mut().filter(|f| matches!(f.kind, Kind::GitLock | Kind::StaleMarker)) {
+            if gone.contains(&&f.abs) {
+                f.done("removed");
+            } else if !f.abs.exists() {
+                f.done("already gone");
+            } else if cleared.git_running {
+                f.left("left in place: a git command is running in this repository");
+            } else {
+                f.left("left in place: a sync or commit of incident started meanwhile");
+            }
+        }
+    }
+    for f in findings.iter_mut().filter(|f| f.kind == Kind::ForeignGitLock) {
+        f.left("left in place: remove it by hand if no git command is running here");
     }
     let mut logs: BTreeMap<PathBuf, Vec<&mut Finding>> = BTreeMap::new();
     for f in findings.iter_mut() {

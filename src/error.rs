@@ -366,6 +366,12 @@ pub enum Error {
         doing: String,
         source: git2::Error,
     },
+    /// git's lock file `path` (`NAME.lock` beside what git changes) is there: another git
+    /// command is changing the repository, or one was killed and left it behind.
+    GitLocked {
+        doing: String,
+        path: PathBuf,
+    },
     /// A process (a step's `sh -c`) could not be started.
     Spawn {
         program: &'static str,
@@ -405,6 +411,7 @@ impl Error {
         match self {
             Error::Io { .. }
             | Error::Git { .. }
+            | Error::GitLocked { .. }
             | Error::Spawn { .. }
             | Error::Json(_)
             | Error::Undeliverable { .. }
@@ -506,6 +513,7 @@ impl Error {
             Error::Prompt(_) => "prompt",
             Error::Io { .. } => "io",
             Error::Git { .. } => "git",
+            Error::GitLocked { .. } => "git-locked",
             Error::Spawn { .. } => "spawn",
             Error::Json(_) => "json",
             Error::Undeliverable { .. } => "undeliverable",
@@ -789,6 +797,12 @@ impl std::fmt::Display for Error {
             }
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Error::Git { doing, source } => write!(f, "git: {doing}: {}", source.message()),
+            Error::GitLocked { doing, path } => write!(
+                f,
+                "git: {doing}: {} is there, so git refuses to write: another git command is using the repository, or one was killed and left it; `incident doctor` says which, and `incident doctor --fix` removes one a killed sync left; if no git command is running here, remove it by hand (`rm '{}'`)",
+                path.display(),
+                path.display()
+            ),
             Error::Spawn { program, source } => write!(f, "cannot start {program}: {source}"),
             Error::Json(e) => write!(f, "cannot write JSON: {e}"),
             Error::Undeliverable { update, channel, missing_var } => {
@@ -864,6 +878,11 @@ mod tests {
                 "refused-commit",
             ),
             (Error::SyncBusy { waited_s: 30 }, 1, "sync-busy"),
+            (
+                Error::GitLocked { doing: "committing".into(), path: ".git/index.lock".into() },
+                1,
+                "git-locked",
+            ),
             (Error::BadInterval { given: "soon".into() }, 2, "bad-interval"),
             (Error::UnknownChannel { given: "x".into(), declared: vec!["a".into()] }, 2, "unknown-channel"),
             (Error::UnknownAction { given: "ab".into(), incident: None }, 2, "unknown-action"),

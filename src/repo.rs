@@ -14,10 +14,12 @@ use crate::redact::redact;
 use crate::config::FILE as CONFIG_FILE;
 
 mod history;
+mod locks;
 mod mend;
 mod sync;
 mod vet;
 pub use history::{HISTORY_LIMIT, Version, newest_committed};
+pub use locks::{GATE, Held, LOCK_WAIT, Leftovers, Writer};
 pub use sync::{Incoming, Merged, Position, Renderer, Rerender, RerenderConflict, Upstream};
 
 pub struct Repo {
@@ -138,7 +140,7 @@ impl Repo {
     }
 
     fn git(&self) -> Result<Repository> {
-        Repository::open(&self.root).map_err(Error::git(format!("opening {}", self.root.display())))
+        Repository::open(&self.root).map_err(git_error(format!("opening {}", self.root.display())))
     }
 
     /// Commits `paths` (relative to the root) with `message`; the author is `--as` (with
@@ -151,25 +153,37 @@ impl Repo {
         message: &str,
         as_flag: Option<&str>,
     ) -> Result<Option<git2::Oid>> {
+        // Not while a sync writes (it would take the index and the branch from under us), and
+        // marked, so that a lock this commit leaves if it is killed is known to be its own.
+        let _writing = self.hold(Writer::Commit, LOCK_WAIT)?;
+        self.commit_files(paths, message, as_flag).map_err(|e| self.locate_lock(e))
+    }
+
+    fn commit_files(
+        &self,
+        paths: &[PathBuf],
+        message: &str,
+        as_flag: Option<&str>,
+    ) -> Result<Option<git2::Oid>> {
         // A commit now would bury a merge a person is finishing, conflict markers and all.
         self.require_finished()?;
         let repo = self.git()?;
         let sig = signature(&repo, as_flag)?;
         // Every commit message passes here: whatever data it quotes, no secret enters history.
         let message = redact(message);
-        let staging = Error::git("staging files");
-        let mut index = repo.index().map_err(Error::git("reading the index"))?;
+        let staging = git_error("staging files");
+        let mut index = repo.index().map_err(git_error("reading the index"))?;
         for p in paths {
             self.stage(&repo, &mut index, &p.to_string_lossy())?;
         }
-        index.write().map_err(Error::git("writing the index"))?;
+        index.write().map_err(git_error("writing the index"))?;
         let tree = index.write_tree().and_then(|t| repo.find_tree(t)).map_err(staging)?;
         let parent = match repo.head() {
-            Ok(head) => Some(head.peel_to_commit().map_err(Error::git("reading HEAD"))?),
+            Ok(head) => Some(head.peel_to_commit().map_err(git_error("reading HEAD"))?),
             Err(e) if e.code() == git2::ErrorCode::UnbornBranch || e.code() == git2::ErrorCode::NotFound => {
                 None
             }
-            Err(e) => return Err(Error::Git { doing: "reading HEAD".into(), source: e }),
+            Err(e) => return Err(git_error("reading HEAD")(e)),
         };
         if parent.as_ref().is_some_and(|p| p.tree_id() == tree.id()) {
             return Ok(None);
@@ -178,13 +192,13 @@ impl Repo {
         let message = crate::ui::visible_lines(&message);
         repo.commit(Some("HEAD"), &sig, &sig, &message, &tree, &parents)
             .map(Some)
-            .map_err(Error::git("committing"))
+            .map_err(git_error("committing"))
     }
 
     /// The subject and author of a commit, as `git log -1` shows them.
     pub fn describe_commit(&self, oid: git2::Oid) -> Result<(String, String)> {
         let repo = self.git()?;
-        let commit = repo.find_commit(oid).map_err(Error::git(format!("reading commit {oid}")))?;
+        let commit = repo.find_commit(oid).map_err(git_error(format!("reading commit {oid}")))?;
         let author = commit.author();
         let who = format!("{} <{}>", author.name().unwrap_or_default(), author.email().unwrap_or_default());
         Ok((String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(), who))
@@ -192,9 +206,9 @@ impl Repo {
 
     /// Sets this repository's own git identity (the demo commits as itself).
     pub fn set_identity(&self, name: &str, email: &str) -> Result<()> {
-        let mut config = self.git()?.config().map_err(Error::git("reading the git config"))?;
-        config.set_str("user.name", name).map_err(Error::git("setting user.name"))?;
-        config.set_str("user.email", email).map_err(Error::git("setting user.email"))
+        let mut config = self.git()?.config().map_err(git_error("reading the git config"))?;
+        config.set_str("user.name", name).map_err(git_error("setting user.name"))?;
+        config.set_str("user.email", email).map_err(git_error("setting user.email"))
     }
 }
 
@@ -211,7 +225,7 @@ pub fn git_init(root: &Path) -> Result<()> {
         if let Some(b) = &branch {
             opts.initial_head(b);
         }
-        Repository::init_opts(root, &opts).map_err(Error::git(format!("git init {}", root.display())))?;
+        Repository::init_opts(root, &opts).map_err(git_error(format!("git init {}", root.display())))?;
     }
     Ok(())
 }
@@ -275,5 +289,38 @@ fn signature(repo: &Repository, as_flag: Option<&str>) -> Result<Signature<'stat
         }
         _ => return Err(Error::NoIdentity),
     };
-    sig.map_err(Error::git("making the commit signature"))
+    sig.map_err(git_error("making the commit signature"))
+}
+
+/// For `map_err` on every git2 call: a failure while `doing` something. A lock file in the
+/// way (another git at work, or one killed) is [`Error::GitLocked`], naming the file: libgit2
+/// says "failed to lock file '…' for writing" (cut short: the cause is not given) or, for the
+/// index, only that it is locked (then `index.lock`, relative to git's folder, made whole by
+/// [`Repo::locate_lock`]).
+pub(crate) fn git_error(doing: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
+    let doing = doing.into();
+    move |source| match locked_file(&source) {
+        Some(path) => Error::GitLocked { doing, path },
+        None => Error::Git { doing, source },
+    }
+}
+
+fn locked_file(e: &git2::Error) -> Option<PathBuf> {
+    let message = e.message();
+    for says in ["failed to lock file '", "failed to create locked file '"] {
+        if let Some((_, rest)) = message.split_once(says)
+            && let Some((path, _)) = rest.split_once('\'')
+        {
+            return Some(PathBuf::from(path));
+        }
+    }
+    if message.contains("index is locked") {
+        return Some(PathBuf::from("index.lock"));
+    }
+    if let Some((_, rest)) = message.split_once("failed to lock loose reference '")
+        && let Some((name, _)) = rest.split_once('\'')
+    {
+        return Some(PathBuf::from(format!("{name}.lock")));
+    }
+    None
 }

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::head;
 use crate::postmortem;
 use crate::render;
-use crate::repo::{Merged, Repo, STATUS_PAGE_DIR, Upstream};
+use crate::repo::{Held, LOCK_WAIT, Merged, Repo, STATUS_PAGE_DIR, Upstream, Writer};
 use crate::statuspage;
 
 /// What one sync did, for the terminal and for `--json`.
@@ -54,6 +54,9 @@ pub struct Report {
     pub ahead: usize,
     pub behind: usize,
     pub at: DateTime<Utc>,
+    /// git locks removed before starting, left by a sync (or a commit of this tool) that was
+    /// killed, e.g. `.git/index.lock`.
+    pub healed: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -185,14 +188,26 @@ fn plural(n: usize) -> &'static str {
 /// again before giving up.
 const PUSH_ATTEMPTS: usize = 3;
 
+/// One sync ([`once`]), its outcome kept for `status`: a success replaces the record of the
+/// last sync, a failure is recorded beside the last success, with its reason.
+pub fn run(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report> {
+    let started = Utc::now();
+    once(repo, as_flag, progress).map_err(|e| {
+        let e = repo.locate_lock(e);
+        record_failure(repo, started, &e);
+        e
+    })
+}
+
 /// One sync: commit what is pending, fetch, merge, push (SPEC §8). Refuses to start in the
 /// middle of a merge or rebase a person has not finished. `progress`: let git draw its
 /// progress on the terminal.
 pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report> {
-    let _one_at_a_time = lock(repo)?;
+    let held = lock(repo)?;
     repo.require_finished()?;
     let up = repo.upstream()?;
     let mut report = Report { remote: up.name(), merge: "up-to-date", at: Utc::now(), ..Report::default() };
+    report.healed = held.as_ref().map(|h| h.healed.clone()).unwrap_or_default();
     // The page goes out as the logs it goes out with say.
     if rebuild_status_page(repo) {
         report.rerendered.push(format!("{STATUS_PAGE_DIR}/"));
@@ -318,37 +333,14 @@ fn rebuild_status_page(repo: &Repo) -> bool {
     }
 }
 
-/// How long a sync waits for another one in the same clone (a `--watch` terminal and a
-/// person's `sync`) before giving up.
-const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// One sync at a time per clone: two would race on the index, the branch and the
-/// remote-tracking ref. Held until the returned file is dropped (the kernel drops it if the
-/// process dies). Waits up to [`LOCK_WAIT`], checking every 100 ms.
+/// One sync at a time per clone, and none while another command commits: two would race on
+/// the index, the branch and the remote-tracking ref. Held until dropped (the kernel drops
+/// the flock if the process dies). Waits up to [`LOCK_WAIT`] (a `--watch` terminal and a
+/// person's `sync`). Before it starts, git locks left by a sync or commit of ours that was
+/// killed are removed (`Held::healed`): git would refuse every write after one.
 /// `None` without a git folder: the steps after it say what is wrong.
-fn lock(repo: &Repo) -> Result<Option<std::fs::File>> {
-    let Some(path) = repo.git_file("incident-sync.lock") else {
-        return Ok(None);
-    };
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(Error::io(&path))?;
-    let start = std::time::Instant::now();
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(Some(file)),
-            Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < LOCK_WAIT => {
-                std::thread::sleep(std::time::Duration::from_millis(100));
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Error::SyncBusy { waited_s: LOCK_WAIT.as_secs() });
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(Error::Io { path, source: e }),
-        }
-    }
+fn lock(repo: &Repo) -> Result<Option<Held>> {
+    repo.hold(Writer::Sync, LOCK_WAIT)
 }
 
 /// Before fetching again after losing a push race: a growing, jittered pause, so two
@@ -374,6 +366,7 @@ fn forget_heads(repo: &Repo) {
 fn git(repo: &Repo, progress: bool) -> Command {
     let mut cmd = Command::new("git");
     cmd.arg("-C").arg(&repo.root).stdin(Stdio::null()).stdout(Stdio::piped());
+    stop_with_us(&mut cmd);
     if progress {
         cmd.stderr(Stdio::inherit());
     } else {
@@ -384,6 +377,31 @@ fn git(repo: &Repo, progress: bool) -> Command {
     }
     cmd
 }
+
+/// A `git fetch` or `git push` gets SIGTERM when the sync that started it dies (even by
+/// SIGKILL): git then removes its own lock files and stops, instead of writing refs behind
+/// the back of the next sync, which would find its locks.
+#[cfg(target_os = "linux")]
+fn stop_with_us(cmd: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: only async-signal-safe calls (prctl, getppid) between fork and exec.
+    let parent = std::process::id();
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // Died before the line above: nobody would send the signal.
+            if u32::try_from(libc::getppid()).ok() != Some(parent) {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn stop_with_us(_: &mut Command) {}
 
 /// What git said went wrong, in one line: its first `fatal:` or `error:` line (the cause;
 /// what follows is advice, such as "Please make sure you have the correct access rights"),
@@ -420,9 +438,23 @@ fn fetch(repo: &Repo, up: &Upstream, progress: bool) -> Result<()> {
     if out.status.success() {
         return Ok(());
     }
+    if let Some(path) = lock_in(&out.stderr) {
+        return Err(Error::GitLocked { doing: "fetching".into(), path });
+    }
     let message =
         if progress { format!("git fetch exited with {}", out.status) } else { git_reason(&out.stderr) };
     Err(Error::Remote { remote: up.remote.clone(), doing: "fetching from", message })
+}
+
+/// The lock file git found in its way (`Unable to create '…/main.lock': File exists.`): a
+/// local problem, which the next sync would meet again, not the remote's.
+fn lock_in(stderr: &[u8]) -> Option<std::path::PathBuf> {
+    let text = String::from_utf8_lossy(stderr);
+    text.lines().find_map(|l| {
+        let (_, rest) = l.split_once("Unable to create '")?;
+        let (path, after) = rest.split_once("': ")?;
+        (path.ends_with(".lock") && after.starts_with("File exists")).then(|| path.into())
+    })
 }
 
 enum Push {
@@ -471,26 +503,67 @@ fn push(repo: &Repo, up: &Upstream, progress: bool) -> std::result::Result<(), P
     Err(Push::Failed(Error::Remote { remote: up.remote.clone(), doing: "pushing to", message }))
 }
 
-/// The last successful sync, kept in `.git/incident-sync.json` (a cache of this clone's own
-/// history: never committed).
+/// The last successful sync and, when one failed since, that failure: kept in
+/// `.git/incident-sync.json` (a cache of this clone's own history: never committed).
 #[derive(Serialize, Deserialize)]
 struct Last {
-    at: DateTime<Utc>,
+    /// `None` when no sync with `remote` has succeeded yet.
+    #[serde(default)]
+    at: Option<DateTime<Utc>>,
     remote: String,
+    #[serde(default)]
+    failed: Option<Failure>,
 }
 
+/// A sync that did not finish: when, and why in one line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Failure {
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+const LAST: &str = "incident-sync.json";
+
 fn record(repo: &Repo, report: &Report) {
-    let Some(path) = repo.git_file("incident-sync.json") else { return };
-    let last = Last { at: report.at, remote: report.remote.clone() };
-    if let Ok(bytes) = serde_json::to_vec(&last) {
+    write_last(repo, &Last { at: Some(report.at), remote: report.remote.clone(), failed: None });
+}
+
+/// Keeps a failed sync's reason beside the last success, unless a sync that started after
+/// this one has succeeded since (two syncs waiting on each other). A sync that never started
+/// because another was running is not a failure: that one's outcome is recorded.
+fn record_failure(repo: &Repo, started: DateTime<Utc>, e: &Error) {
+    if matches!(e, Error::SyncBusy { .. }) {
+        return;
+    }
+    let Ok(up) = repo.upstream() else { return }; // no remote: `status` says nothing of syncing
+    let remote = up.name();
+    let mut last =
+        read_last(repo).filter(|l| l.remote == remote).unwrap_or(Last { at: None, remote, failed: None });
+    if last.at.is_some_and(|at| at >= started) {
+        return;
+    }
+    let text = e.to_string();
+    let line = text.lines().next().unwrap_or_default();
+    let mut reason = crate::ui::visible(&crate::redact::redact(line)).into_owned();
+    if let Some((cut, _)) = reason.char_indices().nth(300) {
+        reason.truncate(cut);
+        reason.push('…');
+    }
+    last.failed = Some(Failure { at: Utc::now(), reason });
+    write_last(repo, &last);
+}
+
+fn write_last(repo: &Repo, last: &Last) {
+    let Some(path) = repo.git_file(LAST) else { return };
+    if let Ok(bytes) = serde_json::to_vec(last) {
         let _ = crate::fsutil::replace(&path, &bytes);
     }
 }
 
-/// When this clone last synced with `remote` (a sync of another branch does not count).
-fn last_synced(repo: &Repo, remote: &str) -> Option<DateTime<Utc>> {
-    let bytes = std::fs::read(repo.git_file("incident-sync.json")?).ok()?;
-    serde_json::from_slice::<Last>(&bytes).ok().filter(|l| l.remote == remote).map(|l| l.at)
+/// The record of this clone's syncs with `remote` (a sync of another branch does not count).
+fn read_last(repo: &Repo) -> Option<Last> {
+    let bytes = std::fs::read(repo.git_file(LAST)?).ok()?;
+    serde_json::from_slice::<Last>(&bytes).ok()
 }
 
 /// Where this clone stands against its remote, for `status` (SPEC §8), from what is on disk:
@@ -507,6 +580,11 @@ pub struct Standing {
     /// Events of the incident shown that are not yet committed (the next sync shares them).
     pub unsynced_events: usize,
     pub last_synced: Option<DateTime<Utc>>,
+    /// The last sync, when it failed (after `last_synced`, if any).
+    pub last_failed: Option<Failure>,
+    /// Nothing to share either way as far as the last fetch knows, no event waiting, and the
+    /// last sync did not fail: the only case `status` calls the clone in step.
+    pub in_step: bool,
 }
 
 pub fn standing(repo: &Repo, id: Option<&str>) -> Option<Standing> {
@@ -516,12 +594,17 @@ pub fn standing(repo: &Repo, id: Option<&str>) -> Option<Standing> {
     let at = repo.standing(id).ok()?;
     let (ahead, behind) = at.ahead_behind.unwrap_or((at.unpushed, 0));
     let remote = at.upstream.name();
+    let last = read_last(repo).filter(|l| l.remote == remote);
+    let last_failed = last.as_ref().and_then(|l| l.failed.clone());
+    let on_remote = at.ahead_behind.is_some();
     Some(Standing {
-        on_remote: at.ahead_behind.is_some(),
+        on_remote,
         ahead,
         behind,
         unsynced_events: at.unsynced_events,
-        last_synced: last_synced(repo, &remote),
+        last_synced: last.and_then(|l| l.at),
+        in_step: on_remote && ahead == 0 && behind == 0 && at.unsynced_events == 0 && last_failed.is_none(),
+        last_failed,
         remote,
     })
 }

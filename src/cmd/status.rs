@@ -109,13 +109,17 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
     Ok(0)
 }
 
-/// `sync: origin/main · 1 ahead, 2 behind · 3 events not yet synced · last synced …`.
+/// `sync: origin/main · 1 ahead, 2 behind · 3 events not yet synced · last synced … · last
+/// sync failed …`. "In step" only when nothing waits either way and the last sync worked.
 fn sync_line(s: &crate::sync::Standing, now: chrono::DateTime<chrono::Utc>) -> String {
+    let ago = |at: chrono::DateTime<chrono::Utc>| {
+        format!("{} ({} ago)", timefmt::table(at), human((now - at).num_seconds().max(0)))
+    };
     let mut parts = vec![format!("sync: {}", s.remote)];
     parts.push(if !s.on_remote {
         let plural = if s.ahead == 1 { "" } else { "s" };
         format!("not on the remote yet ({} commit{plural} to push)", s.ahead)
-    } else if s.ahead == 0 && s.behind == 0 {
+    } else if s.in_step {
         "in step as of the last fetch".to_string()
     } else {
         format!("{} ahead, {} behind", s.ahead, s.behind)
@@ -125,11 +129,13 @@ fn sync_line(s: &crate::sync::Standing, now: chrono::DateTime<chrono::Utc>) -> S
         parts.push(format!("{} event{plural} not yet synced", s.unsynced_events));
     }
     parts.push(match s.last_synced {
-        Some(at) => {
-            format!("last synced {} ({} ago)", timefmt::table(at), human((now - at).num_seconds().max(0)))
-        }
+        Some(at) => format!("last synced {}", ago(at)),
+        None if s.last_failed.is_some() => "never synced".to_string(),
         None => "never synced (`incident sync`)".to_string(),
     });
+    if let Some(f) = &s.last_failed {
+        parts.push(format!("LAST SYNC FAILED {}: {}", ago(f.at), f.reason));
+    }
     ui::visible(&parts.join(" · ")).into_owned()
 }
 

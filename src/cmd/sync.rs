@@ -15,10 +15,13 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
     // git draws its own progress bars when a person is watching stderr; quiet otherwise.
     let progress = !ctx.global.json && std::io::stderr().is_terminal();
     let Some(every) = watch else {
-        let report = sync::once(&repo, as_flag, progress)?;
+        let report = sync::run(&repo, as_flag, progress)?;
         if ctx.global.json {
             ctx.print_json(&report)?;
         } else {
+            if let Some(line) = healed_line(&report) {
+                println!("{line}");
+            }
             println!("{}", report.line());
         }
         return Ok(0);
@@ -35,12 +38,15 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
     let mut failing: Option<String> = None;
     loop {
         let now = chrono::Local::now().format("%H:%M:%S");
-        match sync::once(&repo, as_flag, progress) {
-            Ok(report) if report.changed() || failing.is_some() => {
+        match sync::run(&repo, as_flag, progress) {
+            Ok(report) if report.changed() || failing.is_some() || !report.healed.is_empty() => {
                 failing = None;
                 if ctx.global.json {
                     println!("{}", serde_json::to_string(&report)?);
                 } else {
+                    if let Some(line) = healed_line(&report) {
+                        println!("{now} {line}");
+                    }
                     println!("{now} {}", report.line());
                 }
             }
@@ -59,4 +65,13 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
         }
         std::thread::sleep(Duration::from_secs(seconds));
     }
+}
+
+/// `removed .git/index.lock, left by a sync that was killed`: said before the sync's own line.
+fn healed_line(report: &sync::Report) -> Option<String> {
+    (!report.healed.is_empty()).then(|| {
+        let locks = report.healed.join(", ");
+        crate::ui::visible(&format!("removed {locks}, left by a sync or commit of incident that was killed"))
+            .into_owned()
+    })
 }

@@ -152,7 +152,7 @@ fn is_rejected(path: &str) -> bool {
 }
 
 fn git_err(doing: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
-    Error::git(doing)
+    super::git_error(doing)
 }
 
 impl Repo {
@@ -238,7 +238,7 @@ impl Repo {
                     std::thread::sleep(std::time::Duration::from_millis(20 * tries as u64));
                 }
                 Err(e) => {
-                    return Err(Error::Git { doing: "reading the working tree's status".into(), source: e });
+                    return Err(git_err("reading the working tree's status")(e));
                 }
             }
         };
@@ -905,7 +905,7 @@ fn head_commit(repo: &Repository) -> Result<Option<Commit<'_>>> {
     match repo.head() {
         Ok(head) => head.peel_to_commit().map(Some).map_err(git_err("reading HEAD")),
         Err(e) if e.code() == ErrorCode::UnbornBranch || e.code() == ErrorCode::NotFound => Ok(None),
-        Err(e) => Err(Error::Git { doing: "reading HEAD".into(), source: e }),
+        Err(e) => Err(git_err("reading HEAD")(e)),
     }
 }
 

@@ -9,6 +9,7 @@ mod doctor;
 mod errors;
 mod exit_codes;
 mod hostile_output;
+mod killed_sync;
 mod lifecycle;
 mod lint;
 mod lint_robust;
