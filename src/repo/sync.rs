@@ -428,8 +428,12 @@ impl Repo {
                     Some((old, _)) => format!("incidents/{old}/{LOG}"),
                     None => path.to_string(),
                 };
-                let ours_bytes = blob_at(&repo, &ours_tree, &ours_path);
-                let theirs_bytes = blob_at(&repo, &theirs_tree, path);
+                let ours_bytes = if ours_path == path {
+                    side_bytes(&repo, &delta.old_file())
+                } else {
+                    blob_at(&repo, &ours_tree, &ours_path)
+                };
+                let theirs_bytes = side_bytes(&repo, &delta.new_file());
                 let joined = events::union_checked(&ours_bytes, &theirs_bytes, events::Incoming::Second, now);
                 let merged = joined.bytes;
                 if merged != theirs_bytes && merged != ours_bytes {
@@ -441,8 +445,10 @@ impl Repo {
                 set_aside.extend(joined.set_aside.into_iter().map(|a| (id.to_string(), a)));
                 put_blob(&repo, &mut index, path, &merged)?;
             } else if file == REJECTED {
-                let both =
-                    events::union_raw(&blob_at(&repo, &ours_tree, path), &blob_at(&repo, &theirs_tree, path));
+                let both = events::union_raw(
+                    &side_bytes(&repo, &delta.old_file()),
+                    &side_bytes(&repo, &delta.new_file()),
+                );
                 put_blob(&repo, &mut index, path, &both)?;
             } else if file == POSTMORTEM {
                 postmortems.push(id.to_string());
@@ -603,10 +609,10 @@ impl Repo {
             // What the remote brings is written only inside the repository: a symlink planted
             // on the way (an incident folder linked elsewhere) stops the sync before any write.
             crate::fsutil::no_symlinks(&self.root, full.parent().unwrap_or(&self.root))?;
-            let new = delta.new_file().exists().then(|| blob_at(repo, to, &path));
+            let new = delta.new_file().exists().then(|| side_bytes(repo, &delta.new_file()));
             if !is_log(&path) && !is_rejected(&path) {
                 let on_disk = crate::fsutil::read(&full).ok();
-                let expected = from.filter(|_| delta.old_file().exists()).map(|t| blob_at(repo, t, &path));
+                let expected = delta.old_file().exists().then(|| side_bytes(repo, &delta.old_file()));
                 if on_disk != expected && on_disk != new {
                     return Err(Error::ChangedDuringSync { path });
                 }
@@ -614,7 +620,56 @@ impl Repo {
             plan.push((path, full, new, delta.new_file().mode()));
         }
         let mut incoming = Incoming::default();
-        for (path, full, new, mode) in plan {
+        // Files that are not on disk yet (a clone catching up on thousands of incidents) are
+        // made durable together; anything else file by file.
+        let mut batch = crate::fsutil::NewFiles::new();
+        let mut staged = Vec::new();
+        let mut one_by_one = Vec::new();
+        for item in plan {
+            let (path, full, new, mode) = &item;
+            let absent =
+                std::fs::symlink_metadata(full).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound);
+            let bytes = match new {
+                Some(bytes) if absent && !is_rejected(path) => bytes,
+                _ => {
+                    one_by_one.push(item);
+                    continue;
+                }
+            };
+            if is_log(path) {
+                let joined = events::union_checked(bytes, b"", events::Incoming::First, now);
+                if !joined.set_aside.is_empty() {
+                    one_by_one.push(item);
+                    continue;
+                }
+                if !batch.stage_in_place(full, &joined.bytes)? {
+                    one_by_one.push(item); // appeared meanwhile: merged with what is there
+                    continue;
+                }
+            } else {
+                batch.stage(full, bytes, *mode == git2::FileMode::BlobExecutable)?;
+            }
+            staged.push(item);
+        }
+        let taken = batch.commit(&self.root)?;
+        for item in staged {
+            if taken.contains(&item.1) {
+                one_by_one.push(item); // appeared meanwhile: merged with what is there
+                continue;
+            }
+            let (path, _, new, _) = item;
+            match incident_file(&path).filter(|(_, f)| *f == LOG) {
+                Some((id, _)) => {
+                    let added = new.as_deref().map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
+                    if added > 0 {
+                        incoming.events.push((id.to_string(), added));
+                    }
+                    incoming.logs.push(id.to_string());
+                }
+                None => incoming.files.push(path),
+            }
+        }
+        for (path, full, new, mode) in one_by_one {
             match new {
                 Some(bytes) if is_log(&path) => {
                     let (added, aside) = events::merge_into(&full, &bytes, now)?;
@@ -634,10 +689,9 @@ impl Repo {
                     }
                 }
                 Some(bytes) => {
-                    if let Some(dir) = full.parent() {
-                        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+                    if crate::fsutil::read(&full).ok().as_deref() != Some(bytes.as_slice()) {
+                        crate::fsutil::write_atomic(&full, &bytes)?;
                     }
-                    crate::fsutil::write_atomic(&full, &bytes)?;
                     if mode == git2::FileMode::BlobExecutable {
                         use std::os::unix::fs::PermissionsExt;
                         let _ = std::fs::set_permissions(&full, std::fs::Permissions::from_mode(0o755));
@@ -913,6 +967,15 @@ fn reset_index(repo: &Repository, tree: &Tree) -> Result<()> {
     let mut index = repo.index().map_err(git_err("reading the index"))?;
     index.read_tree(tree).map_err(git_err("resetting the index"))?;
     index.write().map_err(git_err("writing the index"))
+}
+
+/// The content of one side of a diff entry, by its object id: no walk down the tree from its
+/// root (which, for thousands of incidents, would read the `incidents` tree once per file).
+fn side_bytes(repo: &Repository, file: &git2::DiffFile) -> Vec<u8> {
+    if !file.exists() {
+        return Vec::new();
+    }
+    repo.find_blob(file.id()).map(|b| b.content().to_vec()).unwrap_or_default()
 }
 
 fn blob_at(repo: &Repository, tree: &Tree, path: &str) -> Vec<u8> {
