@@ -613,6 +613,24 @@ pub fn standing(repo: &Repo, id: Option<&str>) -> Option<Standing> {
 mod tests {
     use super::*;
 
+    /// Regression: a clone catching up on 5,000 incidents printed one 239 KB line.
+    #[test]
+    fn the_line_stays_short_whatever_the_number_of_incidents() {
+        let report = Report {
+            remote: "origin/main".into(),
+            merge: "fast-forward",
+            incoming: (0..5000)
+                .map(|i| IncomingEvents { incident: format!("2026-11-27-incident-{i}"), events: 2 })
+                .collect(),
+            files: (0..800).map(|i| format!("runbooks/r{i}.yaml")).collect(),
+            ..Report::default()
+        };
+        let line = report.line();
+        assert!(line.len() < 400, "{} bytes: {line}", line.len());
+        assert!(line.contains("← 9994 events in 4997 more incidents"), "{line}");
+        assert!(line.contains("and 797 more"), "{line}");
+    }
+
     #[test]
     fn the_line_says_an_incident_was_opened_on_two_machines() {
         let report = Report {

@@ -1018,12 +1018,10 @@ fn describe_changes(repo: &Repository, from: Option<Tree>, to: &Tree) -> Result<
     for delta in diff.deltas() {
         let Some(path) = delta_path(&delta) else { continue };
         if is_log(path) {
-            let lines = |t: Option<&Tree>| {
-                t.map_or(0, |t| {
-                    blob_at(repo, t, path).split(|b| *b == b'\n').filter(|l| !l.is_empty()).count()
-                })
+            let lines = |f: &git2::DiffFile| {
+                side_bytes(repo, f).split(|b| *b == b'\n').filter(|l| !l.is_empty()).count()
             };
-            let new = lines(Some(to)).saturating_sub(lines(from.as_ref()));
+            let new = lines(&delta.new_file()).saturating_sub(lines(&delta.old_file()));
             if new > 0 {
                 let id = incident_file(path).map(|(id, _)| id).unwrap_or(path);
                 logs.push((id.to_string(), new));
