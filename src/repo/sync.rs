@@ -459,11 +459,7 @@ impl Repo {
         ids.dedup();
         for id in ids {
             let path = format!("incidents/{id}/{REJECTED}");
-            let current = index
-                .get_path(Path::new(&path), 0)
-                .and_then(|e| repo.find_blob(e.id).ok())
-                .map(|b| b.content().to_vec())
-                .unwrap_or_default();
+            let current = index_bytes(&repo, &index, &path);
             let records: Vec<u8> =
                 set_aside.iter().filter(|(i, _)| i == id).flat_map(|(_, a)| a.record()).collect();
             put_blob(&repo, &mut index, &path, &events::union_raw(&current, &records))?;
@@ -487,11 +483,7 @@ impl Repo {
                 continue;
             }
             let log_path = format!("incidents/{id}/{LOG}");
-            let log = index
-                .get_path(Path::new(&log_path), 0)
-                .and_then(|e| repo.find_blob(e.id).ok())
-                .map(|b| b.content().to_vec())
-                .unwrap_or_default();
+            let log = index_bytes(&repo, &index, &log_path);
             let asked = Rerender {
                 id: &id,
                 log: &log,
@@ -903,6 +895,15 @@ fn settle_derived(index: &mut Index) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The content at `path` in a merge's index (its merged stage), empty when there is none.
+fn index_bytes(repo: &Repository, index: &Index, path: &str) -> Vec<u8> {
+    index
+        .get_path(Path::new(path), 0)
+        .and_then(|e| repo.find_blob(e.id).ok())
+        .map(|b| b.content().to_vec())
+        .unwrap_or_default()
 }
 
 /// Puts `bytes` at `path` in a merge's index, settling any conflict there.

@@ -297,15 +297,21 @@ fn oversized_and_impossibly_dated_events_from_a_remote_are_set_aside_and_reach_n
     assert!(!fresh.log_of(&id).contains("future00"), "the mended log was not pushed");
 }
 
+/// A victim and an attacker sharing an incident with one note of the victim's on both sides.
+fn sharing_the_victims_note() -> (Team, String) {
+    let (team, id) = Team::sharing(2, &["open", "Checkout down", "--severity", "SEV1"]);
+    team.people[0].ok(&["log", "the victim's own words"]);
+    team.people[0].ok(&["sync"]);
+    team.people[1].ok(&["sync"]);
+    (team, id)
+}
+
 #[test]
 fn one_event_id_with_two_contents_keeps_the_earlier_and_says_so() {
     // Regression: a fast-forward silently kept the remote's version of the victim's own note
     // (`by` still the victim); a three-way merge silently kept the local one.
-    let (team, id) = Team::sharing(2, &["open", "Checkout down", "--severity", "SEV1"]);
+    let (team, id) = sharing_the_victims_note();
     let [victim, attacker] = &team.people[..] else { unreachable!() };
-    victim.ok(&["log", "the victim's own words"]);
-    victim.ok(&["sync"]);
-    attacker.ok(&["sync"]);
     let mine = victim.events(&id).into_iter().find(|e| e["text"] == "the victim's own words").unwrap();
     let note_id = mine["id"].as_str().unwrap().to_string();
 
@@ -351,11 +357,8 @@ fn one_event_id_with_two_contents_keeps_the_earlier_and_says_so() {
 
 #[test]
 fn a_forged_earlier_version_on_a_fast_forward_is_said_and_the_victims_is_kept_aside() {
-    let (team, id) = Team::sharing(2, &["open", "Checkout down", "--severity", "SEV1"]);
+    let (team, id) = sharing_the_victims_note();
     let [victim, attacker] = &team.people[..] else { unreachable!() };
-    victim.ok(&["log", "the victim's own words"]);
-    victim.ok(&["sync"]);
-    attacker.ok(&["sync"]);
     let path = attacker.path(&format!("incidents/{id}/events.jsonl"));
     let text =
         std::fs::read_to_string(&path).unwrap().replace("the victim's own words", "an earlier forgery");
@@ -568,4 +571,30 @@ fn over_git_daemon_sync_shares_refuses_hostile_commits_and_survives_the_server_g
     first.ok(&["sync"]);
     assert!(first.log_of(&id).contains("while the server was down"));
     assert!(!mark.exists(), "the attacker's hook ran");
+}
+
+#[test]
+fn the_first_sync_of_a_clone_with_no_history_is_vetted_like_every_other() {
+    // A clone with no commit of its own yet (its HEAD unborn, nothing to commit) takes the
+    // remote's history as it is: the same check runs before anything of it is written.
+    let team = Team::new(2);
+    let attacker = &team.people[1];
+    let victim = Env::new();
+    std::fs::create_dir_all(&victim.repo).unwrap();
+    victim.git(&["init", "-q"]);
+    std::fs::copy(attacker.path("incident.yaml"), victim.path("incident.yaml")).unwrap();
+    std::fs::write(victim.path(".git/info/exclude"), "*\n").unwrap();
+    victim.git(&["remote", "add", "origin", team.remote.to_str().unwrap()]);
+    let mark = attacker.dir.path().join("pwned");
+    let hostile = push_hostile(attacker, vec![hook_tree(attacker, &mark)]);
+
+    let out = victim.fails(1, &["sync"]);
+    assert!(out.stderr.contains(&format!("refused commit {}", &hostile[..10])), "{out:#?}");
+    assert!(!victim.path(".git/hooks/pre-push").exists(), "the hook was written");
+    assert!(!victim.path("runbooks").exists(), "something of the remote's was written");
+
+    force_back(attacker, &hostile);
+    victim.ok(&["sync"]);
+    assert!(victim.path("runbooks").is_dir(), "the remote's history was not taken");
+    assert!(!mark.exists());
 }
