@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::cli::Global;
 use crate::error::{Error, Result};
-use crate::events::{self, Body, Event};
+use crate::events::{Body, Event};
 use crate::head::Head;
 use crate::index::{self, Warning};
 use crate::prompt;
@@ -109,21 +109,12 @@ impl Ctx {
         self.event_at(repo, body, self.at()?)
     }
 
-    /// A new event by the responder that happened at `occurred` (`None`: now), redacted, and
-    /// refused whole when larger than [`events::MAX_EVENT_BYTES`] (a pasted dump as a note):
-    /// the one door every event the responder writes goes through.
+    /// A new event by the responder that happened at `occurred` (`None`: now), redacted: the
+    /// one door every event the responder writes goes through. (Its size is checked where it
+    /// is written, `events::append`.)
     pub fn event_at(&self, repo: &Repo, body: Body, occurred: Option<DateTime<Utc>>) -> Result<Event> {
         let by = repo.responder(self.global.as_name.as_deref())?;
-        let event = Event::new(body, &by, self.now, occurred);
-        let bytes = serde_json::to_vec(&event)?.len();
-        if bytes > events::MAX_EVENT_BYTES {
-            return Err(Error::EventTooLarge {
-                kind: event.body.kind(),
-                bytes,
-                limit: events::MAX_EVENT_BYTES,
-            });
-        }
-        Ok(event)
+        Ok(Event::new(body, &by, self.now, occurred))
     }
 
     pub fn append(&self, repo: &Repo, id: &str, events: &[Event]) -> Result<()> {

@@ -658,8 +658,8 @@ impl std::fmt::Display for Error {
                 "{} is already marked at {} (event {}); to correct it: `incident amend {} --at T`",
                 milestone,
                 rfc3339(*at),
-                &event[..event.len().min(8)],
-                &event[..event.len().min(8)]
+                crate::ids::short(event),
+                crate::ids::short(event)
             ),
             Error::UnknownEvent { given, incident } => {
                 write!(f, "no event {given:?} in incident {incident}; `incident timeline --ids` lists them")
@@ -806,7 +806,7 @@ impl std::fmt::Display for Error {
             Error::Spawn { program, source } => write!(f, "cannot start {program}: {source}"),
             Error::Json(e) => write!(f, "cannot write JSON: {e}"),
             Error::Undeliverable { update, channel, missing_var } => {
-                let short = &update[..update.len().min(8)];
+                let short = crate::ids::short(update);
                 match missing_var {
                     Some(var) => write!(
                         f,

@@ -328,8 +328,9 @@ pub fn parse(bytes: &[u8]) -> Log {
     }
     if let Some(torn) = torn(bytes, tail) {
         // A crash mid-write leaves a partial line; if it is whole but for its newline, keep it.
-        match serde_json::from_slice::<Event>(tail) {
-            Ok(event) => log.events.push(event),
+        match read_line(tail) {
+            Ok(Some(event)) => log.events.push(event),
+            Ok(None) => {}
             Err(_) => log.torn_line = Some(torn),
         }
     }
@@ -361,7 +362,14 @@ fn read_line(line: &[u8]) -> std::result::Result<Option<Event>, String> {
     if let Some(why) = too_large(line.strip_suffix(b"\n").unwrap_or(line).len()) {
         return Err(why);
     }
-    serde_json::from_slice::<Event>(line).map(Some).map_err(|e| reason(&e.to_string()))
+    let event = serde_json::from_slice::<Event>(line).map_err(|e| reason(&e.to_string()))?;
+    if !crate::ids::is_event_id(&event.id) {
+        return Err(reason(&format!(
+            "{:?} is not an event id (1 to 64 ASCII letters, digits, - or _)",
+            event.id
+        )));
+    }
+    Ok(Some(event))
 }
 
 /// Why a line is unreadable, fit for a terminal: serde's message may quote the line (an
@@ -398,7 +406,7 @@ pub fn without_unreadable(bytes: &[u8]) -> (Vec<u8>, Vec<(usize, Vec<u8>)>) {
         }
     }
     if let Some(torn) = torn(bytes, tail) {
-        if serde_json::from_slice::<Event>(tail).is_ok() {
+        if matches!(read_line(tail), Ok(Some(_))) {
             keep.extend_from_slice(tail);
             keep.push(b'\n');
         } else {
@@ -523,18 +531,25 @@ pub fn append_then(
     then: impl FnOnce(&std::fs::Metadata, &std::fs::Metadata),
 ) -> Result<Option<usize>> {
     let io = |e| Error::Io { path: path.to_path_buf(), source: e };
+    // Every event is checked against the limit before anything is made or written: the limit
+    // lives here, where every writer's events pass, so none can skip it.
+    let mut buf = Vec::with_capacity(256 * events.len());
+    for e in events {
+        let start = buf.len();
+        serde_json::to_writer(&mut buf, e)
+            .map_err(|e| Error::Io { path: path.to_path_buf(), source: e.into() })?;
+        let bytes = buf.len() - start;
+        if bytes > MAX_EVENT_BYTES {
+            return Err(Error::EventTooLarge { kind: e.body.kind(), bytes, limit: MAX_EVENT_BYTES });
+        }
+        buf.push(b'\n');
+    }
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     let created = !path.exists();
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     let mut file = open_locked(path, true)?;
     let removed = repair_tail(path, &mut file)?;
     let before = file.metadata().map_err(io)?;
-    let mut buf = Vec::with_capacity(256 * events.len());
-    for e in events {
-        serde_json::to_writer(&mut buf, e)
-            .map_err(|e| Error::Io { path: path.to_path_buf(), source: e.into() })?;
-        buf.push(b'\n');
-    }
     file.seek(SeekFrom::End(0)).map_err(io)?;
     file.write_all(&buf).map_err(io)?;
     // The cache follows before the fsync, so readers (who take no lock) see a log and a head
@@ -886,6 +901,25 @@ impl Body {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: the size limit was checked where a command made its event, so a writer
+    /// that made its own events (`open`) skipped it. It lives where events are written now,
+    /// and a refused append makes nothing, not even the incident's folder.
+    #[test]
+    fn an_event_over_the_limit_is_refused_by_append_and_nothing_is_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("incidents/x/events.jsonl");
+        let at = Utc::now();
+        let small = Event::new(Body::Note { text: "fits".into() }, "a", at, None);
+        let huge = Event::new(Body::Note { text: "x".repeat(MAX_EVENT_BYTES) }, "a", at, None);
+        match append(&log, &[small.clone(), huge]) {
+            Err(Error::EventTooLarge { kind: "note", limit: MAX_EVENT_BYTES, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+        assert!(!log.parent().unwrap().exists(), "the folder was made");
+        append(&log, &[small]).unwrap();
+        assert_eq!(read(&log).unwrap().events.len(), 1);
+    }
 
     fn every_kind() -> Vec<Body> {
         vec![

@@ -97,3 +97,44 @@ mod tests {
         }
     }
 }
+
+/// How many characters of an event id are shown: enough to be unique in any one incident,
+/// few enough to type; `amend` and `retract` take any unique prefix.
+pub const SHORT_EVENT_ID: usize = 8;
+
+/// An event id as it is shown: its first [`SHORT_EVENT_ID`] characters (never a slice inside
+/// a character, whatever a hand edit or another clone wrote).
+pub fn short(id: &str) -> &str {
+    id.char_indices().nth(SHORT_EVENT_ID).map_or(id, |(i, _)| &id[..i])
+}
+
+/// What an event id read from a log may be: 1 to 64 ASCII letters, digits, `-` or `_`. The
+/// tool writes 32 hex digits; a line with anything else (a hand edit, another clone) is not
+/// read as an event, like any other line no reader can use.
+pub fn is_event_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod event_id_tests {
+    use super::*;
+
+    /// Regression: `updates` and the already-marked error sliced a non-ASCII id at byte 8 and
+    /// panicked.
+    #[test]
+    fn a_short_id_never_cuts_a_character() {
+        assert_eq!(short("0123456789abcdef"), "01234567");
+        assert_eq!(short("abc"), "abc");
+        assert_eq!(short("ééééééééé"), "éééééééé");
+        assert_eq!(short("a€€€€€€€€"), "a€€€€€€€");
+    }
+
+    #[test]
+    fn event_ids_are_plain_ascii() {
+        assert!(is_event_id("0f8e2c4a9b1d4e7f8a6b5c3d2e1f0a9b"));
+        assert!(is_event_id("big00000"));
+        for bad in ["", "é", "a b", "../x", "a\nb", &"x".repeat(65)] {
+            assert!(!is_event_id(bad), "{bad:?}");
+        }
+    }
+}

@@ -4,13 +4,7 @@ use crate::events::{Body, Event};
 use crate::state::Incident;
 use crate::timefmt;
 
-/// How long an event id is shown: long enough to be unique in any one incident, short
-/// enough to type; `amend` and `retract` take any unique prefix.
-pub const SHORT_ID: usize = 8;
-
-pub fn short_id(id: &str) -> &str {
-    id.get(..SHORT_ID).unwrap_or(id)
-}
+pub use crate::ids::short as short_id;
 
 /// The event as the incident's timeline tells it: corrected facts say so, retracted ones
 /// say why they no longer count.

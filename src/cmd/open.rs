@@ -109,7 +109,14 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
             Event::new(b, &by, ctx.now, occurred)
         })
         .collect();
-    ctx.append(&repo, &id, &events)?;
+    if let Err(e) = ctx.append(&repo, &id, &events) {
+        // Refused whole (an event over the size limit, a full disk): the folder that claimed
+        // the id goes too, when nothing was written in it.
+        if let Ok(dir) = repo.incident_dir(&id) {
+            let _ = std::fs::remove_dir(dir);
+        }
+        return Err(e);
+    }
 
     if ctx.global.json {
         // Where the new incident stands, as `status --json` gives it, and what was appended.

@@ -243,9 +243,7 @@ fn describe(a: &Attempt) -> String {
     format!("{done} ({how}, {})", human_ms(a.latency_ms))
 }
 
-fn short(id: &str) -> &str {
-    &id[..id.len().min(8)]
-}
+use crate::ids::short;
 
 // ── Templates ──────────────────────────────────────────────────────────────────────────────
 

@@ -493,3 +493,20 @@ fn the_update_clock() {
     assert!(env.json(&["status", "--json"])["updates_due_at"].is_null());
     assert!(!env.ok(&["status"]).stdout.contains("next stakeholder update"));
 }
+
+#[test]
+fn an_update_whose_id_is_not_ascii_is_skipped_not_a_panic() {
+    // Regression: a hand-edited (or synced) update line with a non-ASCII id made `updates`
+    // slice the id inside a character and panic.
+    let (env, id) = setup("");
+    env.ok(&["update", "--channel", "status-page", "--status", "investigating", "Looking into it"]);
+    let update_id = kinds(&env.events(&id), "update")[0]["id"].as_str().unwrap().to_string();
+    let path = env.path(&format!("incidents/{id}/events.jsonl"));
+    let log = std::fs::read_to_string(&path).unwrap().replace(&update_id, "aéééééééé");
+    std::fs::write(&path, log).unwrap();
+    let out = env.ok(&["updates"]);
+    assert!(out.stderr.contains("is not an event id"), "{out:#?}");
+    assert!(!out.stdout.contains("Looking into it"), "{out:#?}");
+    let doctor = env.run(&["doctor"]);
+    assert!(doctor.stdout.contains("is not an event id"), "{doctor:#?}");
+}
