@@ -233,7 +233,7 @@ fn walk(repo: &Repo, dir: &Path, out: &mut Vec<Finding>) {
 
 fn check_log(repo: &Repo, id: &str, log: &Path, out: &mut Vec<Finding>) {
     // Not through a symlink (the folders above were checked by the caller's listing).
-    let bytes = match crate::fsutil::read(log).map_err(crate::fsutil::io(log)) {
+    let bytes = match crate::fsutil::read(log).map_err(Error::io(log)) {
         Ok(bytes) => bytes,
         Err(e) => {
             // Unreadable as a whole (permissions?): nothing to fix here, but say so.

@@ -522,9 +522,18 @@ impl Error {
     }
 
     /// For `map_err`: an I/O failure on `path`.
+    ///
+    /// An open refused because the path is a symlink (`O_NOFOLLOW` gives `ELOOP`) is
+    /// [`Error::Symlink`]: the one mapping, whichever module opened the file.
     pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
-        move |source| Error::Io { path, source }
+        move |source| {
+            if source.raw_os_error() == Some(libc::ELOOP) {
+                Error::Symlink { path }
+            } else {
+                Error::Io { path, source }
+            }
+        }
     }
 
     /// For `map_err`: a git failure while `doing` something.
@@ -908,6 +917,17 @@ mod tests {
         for (e, code, kind) in cases {
             assert_eq!((e.exit_code(), e.kind()), (code, kind), "{e}");
         }
+    }
+
+    /// Regression: only `fsutil::io` turned a refused symlink (ELOOP) into `Error::Symlink`;
+    /// an open mapped with `Error::io` reported "Too many levels of symbolic links" as I/O.
+    #[test]
+    fn a_refused_symlink_is_a_symlink_error_whoever_maps_it() {
+        let e = Error::io("incidents/x/events.jsonl")(std::io::Error::from_raw_os_error(libc::ELOOP));
+        assert!(matches!(e, Error::Symlink { .. }), "{e:?}");
+        assert_eq!(e.exit_code(), 2);
+        let e = Error::io("x")(std::io::Error::from_raw_os_error(libc::ENOSPC));
+        assert!(matches!(e, Error::Io { .. }), "{e:?}");
     }
 
     #[test]

@@ -311,7 +311,7 @@ pub struct Log {
 /// Reads the log at `path`, never through a symlink (SPEC §9; the folders above it are
 /// checked by `Repo::events_path`).
 pub fn read(path: &Path) -> Result<Log> {
-    let bytes = crate::fsutil::read(path).map_err(crate::fsutil::io(path))?;
+    let bytes = crate::fsutil::read(path).map_err(Error::io(path))?;
     Ok(parse(&bytes))
 }
 
@@ -458,7 +458,7 @@ fn append_rejected(rejected: &Path, lines: &[u8]) -> Result<()> {
         }
         Ok(())
     };
-    write().map_err(crate::fsutil::io(rejected))
+    write().map_err(Error::io(rejected))
 }
 
 /// The rejected-lines file beside a log (`incidents/<id>/rejected.jsonl`).
@@ -480,7 +480,7 @@ fn open_locked(path: &Path, create: bool) -> Result<File> {
             .create(create)
             .truncate(false)
             .open(path)
-            .map_err(crate::fsutil::io(path))?;
+            .map_err(Error::io(path))?;
         file.lock().map_err(io)?;
         let held = file.metadata().map_err(io)?;
         match std::fs::symlink_metadata(path) {
@@ -665,7 +665,7 @@ pub fn keep_set_aside(log: &Path, set_aside: &[SetAside]) -> Result<()> {
     let existing = match crate::fsutil::read(&rejected) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(crate::fsutil::io(&rejected)(e)),
+        Err(e) => return Err(Error::io(&rejected)(e)),
     };
     let mut records: Vec<u8> = Vec::new();
     for s in set_aside {

@@ -58,19 +58,6 @@ pub fn nofollow() -> OpenOptions {
     o
 }
 
-/// For `map_err`: an I/O failure on `path`, or [`Error::Symlink`] when the open met a
-/// symlink it was told not to follow.
-pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
-    let path = path.into();
-    move |source| {
-        if source.raw_os_error() == Some(libc::ELOOP) {
-            Error::Symlink { path }
-        } else {
-            Error::Io { path, source }
-        }
-    }
-}
-
 /// The bytes of a file, without following a symlink at `path` itself.
 pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
@@ -89,7 +76,7 @@ pub fn read_to_string(path: &Path) -> std::io::Result<String> {
 /// when it is, or lies behind, a symlink below the root.
 pub fn read_in(root: &Path, path: &Path) -> Result<String> {
     no_symlinks(root, path)?;
-    read_to_string(path).map_err(io(path))
+    read_to_string(path).map_err(Error::io(path))
 }
 
 /// [`read_in`], with `None` when the file does not exist (a template the repository may
@@ -99,7 +86,7 @@ pub fn read_text(root: &Path, path: &Path) -> Result<Option<String>> {
     match read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io(path)(e)),
+        Err(e) => Err(Error::io(path)(e)),
     }
 }
 
@@ -144,7 +131,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         if let Some(tmp) = &tmp {
             let _ = std::fs::remove_file(tmp);
         }
-        io(path)(e)
+        Error::io(path)(e)
     })
 }
 
@@ -184,22 +171,22 @@ impl NewFiles {
         let mut f = match nofollow().write(true).create_new(true).open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
-            Err(e) => return Err(io(path)(e)),
+            Err(e) => return Err(Error::io(path)(e)),
         };
         self.in_place.push(path.to_path_buf());
-        f.write_all(bytes).map_err(io(path))?;
+        f.write_all(bytes).map_err(Error::io(path))?;
         Ok(true)
     }
 
     /// Writes `bytes` for `path` (folders made as needed); nothing is at `path` yet.
     pub fn stage(&mut self, path: &Path, bytes: &[u8], executable: bool) -> Result<()> {
         self.make_dir(path)?;
-        let (tmp, mut f) = temp_beside(path).map_err(io(path))?;
+        let (tmp, mut f) = temp_beside(path).map_err(Error::io(path))?;
         self.staged.push((tmp.clone(), path.to_path_buf()));
-        f.write_all(bytes).map_err(io(&tmp))?;
+        f.write_all(bytes).map_err(Error::io(&tmp))?;
         if executable {
             use std::os::unix::fs::PermissionsExt;
-            f.set_permissions(std::fs::Permissions::from_mode(0o755)).map_err(io(&tmp))?;
+            f.set_permissions(std::fs::Permissions::from_mode(0o755)).map_err(Error::io(&tmp))?;
         }
         Ok(())
     }
@@ -226,7 +213,7 @@ impl NewFiles {
             match linked {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => taken.push(path),
-                Err(e) => return Err(io(&path)(e)),
+                Err(e) => return Err(Error::io(&path)(e)),
             }
         }
         flush(root, self.dirs.iter().map(PathBuf::as_path))?;
@@ -256,10 +243,10 @@ fn flush<'a>(root: &Path, paths: impl Iterator<Item = &'a Path>) -> Result<()> {
     {
         use std::os::fd::AsRawFd;
         let _ = paths;
-        let dir = File::open(root).map_err(io(root))?;
+        let dir = File::open(root).map_err(Error::io(root))?;
         // SAFETY: syncfs only reads the descriptor, which `dir` keeps open for the call.
         if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
-            return Err(io(root)(std::io::Error::last_os_error()));
+            return Err(Error::io(root)(std::io::Error::last_os_error()));
         }
         Ok(())
     }
@@ -267,7 +254,7 @@ fn flush<'a>(root: &Path, paths: impl Iterator<Item = &'a Path>) -> Result<()> {
     {
         let _ = root;
         for p in paths {
-            File::open(p).and_then(|f| f.sync_all()).map_err(io(p))?;
+            File::open(p).and_then(|f| f.sync_all()).map_err(Error::io(p))?;
         }
         Ok(())
     }
@@ -318,7 +305,7 @@ mod tests {
         std::fs::write(&target, "outside").unwrap();
         let link = t.path().join("link");
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        assert!(matches!(read(&link).map_err(io(&link)), Err(Error::Symlink { .. })));
+        assert!(matches!(read(&link).map_err(Error::io(&link)), Err(Error::Symlink { .. })));
         // A planted temp file name is removed, not followed.
         std::os::unix::fs::symlink(&target, t.path().join(format!(".cache.{}.tmp", std::process::id())))
             .unwrap();

@@ -271,7 +271,7 @@ pub fn runbooks(dir: &Path, cx: &Context) -> Loaded {
         let text = match crate::fsutil::read_to_string(&path) {
             Ok(t) => t,
             Err(source) => {
-                loaded.broken.push(crate::fsutil::io(path)(source));
+                loaded.broken.push(Error::io(path)(source));
                 continue;
             }
         };

@@ -342,7 +342,7 @@ pub fn write(
     };
     let previous = match crate::fsutil::read(&path) {
         Ok(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(crate::fsutil::io(&path)(e)),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(crate::error::Error::io(&path)(e)),
         Err(_) => None,
     };
     let text = render::merge_editable(&fresh, previous.as_deref());

@@ -288,7 +288,7 @@ impl Repo {
         let is_link = std::fs::symlink_metadata(&full).is_ok_and(|m| m.file_type().is_symlink());
         if is_log(path) && !is_link {
             crate::fsutil::no_symlinks(&self.root, &full)?;
-            let bytes = crate::fsutil::read(&full).map_err(crate::fsutil::io(&full))?;
+            let bytes = crate::fsutil::read(&full).map_err(Error::io(&full))?;
             let complete = events::complete_prefix(&bytes);
             let oid = repo.blob(complete).map_err(git_err(format!("storing {path}")))?;
             index.add(&entry(path, oid, complete.len(), 0o100_644)).map_err(git_err(format!("adding {path}")))
