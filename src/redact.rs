@@ -76,15 +76,30 @@ macro_rules! keys {
 /// value ends at blanks, quotes and `;` in every pattern: when two patterns disagreed on where
 /// a value ends, each pass's mask moved the other's end, and redaction never settled (found
 /// by fuzzing).
+/// A private key block's first line (PEM, OpenSSH, PGP's `… PRIVATE KEY BLOCK-----`), and its
+/// last: one definition for redaction and for the runner's mask at the output's cut.
+macro_rules! key_begin {
+    () => {
+        r"-{3,}\s*BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-*"
+    };
+}
+macro_rules! key_end {
+    () => {
+        r"-{3,}\s*END[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-*"
+    };
+}
+
+/// [`key_begin!`] as a pattern of its own.
+pub const KEY_BEGIN: &str = key_begin!();
+/// [`key_end!`] as a pattern of its own.
+pub const KEY_END: &str = key_end!();
+
 static PATTERNS: [Pattern; 22] = [
     // PEM / OpenSSH / PGP private keys: the whole block, and to the end of the text when its
     // end line is missing (a key cut short is still a key).
-    p(
-        &["private key"],
-        r"-{3,}\s*BEGIN[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-*(?s:.*?)(?:-{3,}\s*END[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-*|\z)",
-    ),
+    p(&["private key"], concat!(key_begin!(), r"(?s:.*?)(?:", key_end!(), r"|\z)")),
     // ... and the key lines before an end line whose start was cut off (the tail of output).
-    p(&["private key"], r"(?m)(?:^[A-Za-z0-9+/=]{16,}\r?\n)+-{3,}\s*END[A-Z0-9 ]*PRIVATE KEY[A-Z ]*-*"),
+    p(&["private key"], concat!(r"(?m)(?:^[A-Za-z0-9+/=]{16,}\r?\n)+", key_end!())),
     // Credentials in URLs, any scheme: scheme://user:password@host. The password runs to the
     // last `@` of the word, so one holding `/`, `:` or `@` is masked whole.
     p(&["://"], r#"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@"'<>]*:(?P<s>[^\s"'<>]+)@"#),

@@ -639,11 +639,8 @@ fn key_body(line: &str) -> bool {
 fn key_line(begin: bool) -> &'static Regex {
     static BEGIN: OnceLock<Regex> = OnceLock::new();
     static END: OnceLock<Regex> = OnceLock::new();
-    let (cell, source) = if begin {
-        (&BEGIN, r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
-    } else {
-        (&END, r"-----END [A-Z ]*PRIVATE KEY-----")
-    };
+    let (cell, source) =
+        if begin { (&BEGIN, crate::redact::KEY_BEGIN) } else { (&END, crate::redact::KEY_END) };
     cell.get_or_init(|| Regex::new(source).unwrap_or_else(|e| panic!("built-in pattern {source:?}: {e}")))
 }
 
@@ -687,6 +684,21 @@ fn mask_closing_key(tail: &str, key_open: Option<usize>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: the runner's key lines were its own narrower patterns, so a PGP block
+    /// (`-----BEGIN PGP PRIVATE KEY BLOCK-----`), which redaction masks, was logged in clear
+    /// when the output's cut went through it. One definition now, in `redact`.
+    #[test]
+    fn a_pgp_key_block_opened_before_the_cut_is_masked_as_redaction_masks_it() {
+        let head = "start\n-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBF0AAAAAAAAAAAAAAAAAAAAAAAAA\n";
+        let masked = mask_open_key(head);
+        assert!(!masked.contains("lQOYBF0"), "{masked}");
+        assert!(masked.starts_with("start\n"), "{masked}");
+        let tail = "AAAAAAAAAAAAAAAAAAAAAAAAA\n-----END PGP PRIVATE KEY BLOCK-----\nend\n";
+        let masked = mask_closing_key(tail, Some(0));
+        assert!(!masked.contains("AAAAAAAA") && masked.ends_with("end\n"), "{masked}");
+        assert!(crate::redact::redact(head).contains("[REDACTED]"));
+    }
 
     fn captured(chunks: &[&[u8]]) -> (String, bool) {
         let mut c = Capture::new();
