@@ -22,16 +22,40 @@ pub struct Ctx {
     pub now: DateTime<Utc>,
     /// stdin is a terminal: prompting is allowed.
     pub interactive: bool,
+    /// `--at`, parsed against `now` when the command started.
+    at: Option<DateTime<Utc>>,
 }
 
 impl Ctx {
-    pub fn new(global: Global) -> Ctx {
-        Ctx { global, now: Utc::now(), interactive: std::io::stdin().is_terminal() }
+    /// The context of one command, its global flags checked here, once, before anything
+    /// acts: a mistyped `--at` or an empty `--as` must not let `step run --yes` run a
+    /// production command and then fail to log it.
+    pub fn new(global: Global) -> Result<Ctx> {
+        Ctx::at_time(global, Utc::now(), std::io::stdin().is_terminal())
+    }
+
+    /// [`Ctx::new`] with the clock fixed at `now` (how `demo` replays its scenario).
+    pub fn at_time(global: Global, now: DateTime<Utc>, interactive: bool) -> Result<Ctx> {
+        if let Some(name) = &global.as_name {
+            crate::names::check("--as", name.clone())?;
+        }
+        let at = match global.at.as_deref() {
+            Some(v) => Some(parse_time(now, "--at", v)?),
+            None => None,
+        };
+        Ok(Ctx { global, now, interactive, at })
+    }
+
+    /// The same flags at `now`, without `--at`: for events that say when they happened
+    /// themselves (a delivery attempt, logged when it ended).
+    pub fn at_now(&self, now: DateTime<Utc>) -> Ctx {
+        let global = Global { at: None, ..self.global.clone() };
+        Ctx { global, now, interactive: self.interactive, at: None }
     }
 
     /// The same flags with a fresh clock reading: a walk lasts as long as the incident.
     pub fn tick(&self) -> Ctx {
-        Ctx { global: self.global.clone(), now: Utc::now(), interactive: self.interactive }
+        Ctx { global: self.global.clone(), now: Utc::now(), interactive: self.interactive, at: self.at }
     }
 
     /// The repository and its configuration; a configuration that fails lint is replaced by
@@ -43,16 +67,12 @@ impl Ctx {
     }
 
     pub fn parse_time(&self, flag: &'static str, value: &str) -> Result<DateTime<Utc>> {
-        timefmt::parse_time(value, self.now).map_err(|reason| Error::BadTime {
-            flag,
-            value: value.to_string(),
-            reason,
-        })
+        parse_time(self.now, flag, value)
     }
 
-    /// `--at`, parsed; `None` means now.
-    pub fn at(&self) -> Result<Option<DateTime<Utc>>> {
-        self.global.at.as_deref().map(|v| self.parse_time("--at", v)).transpose()
+    /// `--at`, parsed when the command started; `None` means now.
+    pub fn at(&self) -> Option<DateTime<Utc>> {
+        self.at
     }
 
     /// Tells the responder what went wrong without failing the command.
@@ -106,7 +126,7 @@ impl Ctx {
     /// `by` are redacted by `Event::new`, the one door into the log.
     /// A new event by the responder, redacted (`Event::new`), `--at` as when it happened.
     pub fn event(&self, repo: &Repo, body: Body) -> Result<Event> {
-        self.event_at(repo, body, self.at()?)
+        self.event_at(repo, body, self.at())
     }
 
     /// A new event by the responder that happened at `occurred` (`None`: now), redacted: the
@@ -190,4 +210,12 @@ impl Ctx {
         println!("{}", serde_json::to_string_pretty(value)?);
         Ok(())
     }
+}
+
+fn parse_time(now: DateTime<Utc>, flag: &'static str, value: &str) -> Result<DateTime<Utc>> {
+    timefmt::parse_time(value, now).map_err(|reason| Error::BadTime {
+        flag,
+        value: value.to_string(),
+        reason,
+    })
 }

@@ -50,13 +50,13 @@ use error::Result;
 
 /// Runs one command; the returned number is the exit code (0 success, 1 a problem found).
 pub fn run(cli: Cli) -> Result<u8> {
-    finish(&Ctx::new(cli.global), cli.command)
+    finish(&Ctx::new(cli.global)?, cli.command)
 }
 
 /// Runs one command with the clock fixed at `now` and nobody at the terminal: how `demo`
 /// replays its scenario, so the log holds the scenario's times, not the machine's.
 pub fn run_at(cli: Cli, now: chrono::DateTime<chrono::Utc>) -> Result<u8> {
-    finish(&Ctx { now, interactive: false, ..Ctx::new(cli.global) }, cli.command)
+    finish(&Ctx::at_time(cli.global, now, false)?, cli.command)
 }
 
 /// The command, then whatever it fell back to and has not said yet (a runbook that fails

@@ -45,7 +45,7 @@ pub fn amend(ctx: &Ctx, given: &str, text: Option<String>) -> Result<u8> {
     let (repo, inc) = ctx.target(None)?;
     let e = find(&inc, given)?;
     correctable(e)?;
-    let time = ctx.at()?;
+    let time = ctx.at();
     if time.is_none() && text.is_none() {
         return Err(Error::Missing { what: "--at or --text", example: "incident amend EVENT --at 14:05" });
     }

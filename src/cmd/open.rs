@@ -25,7 +25,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let repo = ctx.repo()?;
     let started = args.started_at.as_deref().map(|t| ctx.parse_time("--started-at", t)).transpose()?;
     let detected = args.detected_at.as_deref().map(|t| ctx.parse_time("--detected-at", t)).transpose()?;
-    let opened_at = ctx.at()?.unwrap_or(ctx.now);
+    let opened_at = ctx.at().unwrap_or(ctx.now);
 
     let title = match args.title.filter(|t| !t.trim().is_empty()) {
         Some(t) => t,

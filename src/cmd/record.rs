@@ -33,7 +33,7 @@ pub fn log(ctx: &Ctx, note: String) -> Result<u8> {
 
 pub fn mark(ctx: &Ctx, milestone: Milestone) -> Result<u8> {
     let (repo, head) = ctx.head_target()?;
-    head.moments.check_new_mark(milestone, ctx.at()?.unwrap_or(ctx.now))?;
+    head.moments.check_new_mark(milestone, ctx.at().unwrap_or(ctx.now))?;
     let said = format!("marked {}", milestone.name());
     ctx.record(&repo, head.id(), vec![Body::Mark { milestone }], &said)
 }
@@ -98,7 +98,7 @@ pub fn impact(
 pub fn resolve(ctx: &Ctx, root_cause: Option<String>) -> Result<u8> {
     let (repo, head) = ctx.head_target()?;
     head.require_open()?;
-    head.moments.check_resolution(ctx.at()?.unwrap_or(ctx.now))?;
+    head.moments.check_resolution(ctx.at().unwrap_or(ctx.now))?;
     // On a terminal, the moment of resolving is when the root cause is freshest: ask for it.
     let root_cause = match root_cause {
         None if ctx.interactive => {

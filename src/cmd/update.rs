@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::cli::{Global, UpdateArgs};
+use crate::cli::UpdateArgs;
 use crate::ctx::Ctx;
 use crate::deliver::{self, Attempt, Envelope, Subject, Target, Unusable};
 use crate::error::{Error, Result};
@@ -216,7 +216,7 @@ fn deliver_update(
 /// update was written), and always after the update itself, so the fold meets it second.
 fn attempt_event(ctx: &Ctx, repo: &Repo, u: &UpdateRecord, attempt: u32, a: &Attempt) -> Result<Event> {
     let now = Utc::now().max(u.at + chrono::Duration::milliseconds(1));
-    let at_now = Ctx { global: Global { at: None, ..ctx.global.clone() }, now, interactive: ctx.interactive };
+    let at_now = ctx.at_now(now);
     at_now.event(
         repo,
         Body::Delivery {

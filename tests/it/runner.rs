@@ -419,3 +419,24 @@ fn output_is_shown_on_a_terminal_as_it_comes() {
     assert!(!end.contains("\r\n4980\r\n"), "only the last 20 lines: {end}");
     s.exp_eof().unwrap();
 }
+
+/// Regression: `step run --yes` ran the command, then checked `--at` and `--as` while making
+/// its event: a mistyped `--at` ran a production command, exited 2 and logged nothing. Every
+/// global flag is checked before anything acts.
+#[test]
+fn a_bad_global_flag_is_refused_before_a_step_command_runs() {
+    let (env, id) = with_steps(
+        "      - id: restart\n        title: Restart checkout\n        run: touch \"$INCIDENT_REPO/ran\"\n",
+    );
+    let before = env.log_of(&id);
+    for flags in [&["--at", "25:99"][..], &["--as", "  "][..], &["--at", "yesterday-ish"][..]] {
+        let mut args = flags.to_vec();
+        args.extend(["step", "run", "restart", "--yes"]);
+        let out = env.fails(2, &args);
+        assert_eq!(out.stderr.trim().lines().count(), 1, "{out:#?}");
+        assert!(!env.path("ran").exists(), "{flags:?}: the command ran");
+        assert_eq!(env.log_of(&id), before, "{flags:?}: something was logged");
+    }
+    env.ok(&["step", "run", "restart", "--yes"]);
+    assert!(env.path("ran").exists());
+}
