@@ -569,9 +569,13 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
     Ok(files)
 }
 
+/// The list of the files the last build wrote, beside them: what a later build may remove.
+const MANIFEST: &str = ".incident-status-page";
+
 /// Writes the site into `dir`: only files that changed are rewritten, and incident pages no
-/// longer on the page are removed (nothing else is). Returns every file's path, and whether
-/// anything changed.
+/// longer on the page are removed: only pages a build wrote (listed in [`MANIFEST`]) or named
+/// after an incident of this repository, never a stranger's file (`--output` may be a folder
+/// that holds other things). Returns every file's path, and whether anything changed.
 ///
 /// `--output` may name a folder outside the repository (the user's choice); inside it (the
 /// default `status-page/` included) no symlink is followed (SPEC §9), so a planted
@@ -590,10 +594,19 @@ pub fn write(repo: &Repo, dir: &Path, files: &[(String, String)]) -> Result<Site
     let mut written = Vec::new();
     let mut changed = false;
     let keep: BTreeMap<&str, ()> = files.iter().map(|(rel, _)| (rel.as_str(), ())).collect();
+    let manifest = dir.join(MANIFEST);
+    crate::fsutil::no_symlinks(&repo.root, &manifest)?;
+    let before = crate::fsutil::read(&manifest).unwrap_or_default();
+    let built_before: std::collections::BTreeSet<&str> =
+        std::str::from_utf8(&before).unwrap_or_default().lines().collect();
+    let ids: std::collections::BTreeSet<String> = repo.ids().into_iter().collect();
     for entry in std::fs::read_dir(&pages).map_err(Error::io(&pages))?.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = format!("incidents/{name}");
         let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-        if is_file && name.ends_with(".html") && !keep.contains_key(format!("incidents/{name}").as_str()) {
+        let ours = built_before.contains(rel.as_str())
+            || name.strip_suffix(".html").is_some_and(|id| ids.contains(id));
+        if is_file && name.ends_with(".html") && ours && !keep.contains_key(rel.as_str()) {
             std::fs::remove_file(entry.path()).map_err(Error::io(entry.path()))?;
             changed = true;
         }
@@ -606,6 +619,10 @@ pub fn write(repo: &Repo, dir: &Path, files: &[(String, String)]) -> Result<Site
             changed = true;
         }
         written.push(path);
+    }
+    let listed: String = files.iter().map(|(rel, _)| format!("{rel}\n")).collect();
+    if before != listed.as_bytes() {
+        crate::fsutil::replace(&manifest, listed.as_bytes()).map_err(Error::io(&manifest))?;
     }
     Ok(Site { files: written, changed })
 }

@@ -425,3 +425,25 @@ fn an_update_in_several_lines_reads_as_lines_on_the_page() {
     let index = env.read("status-page/index.html");
     assert!(index.contains("<p style=\"white-space:pre-line\">We are on it."), "{index}");
 }
+
+/// Regression: `status-page --output DIR` deleted every `*.html` in `DIR/incidents/` it had not
+/// just written, a stranger's files included. It removes only pages a build wrote before (its
+/// list beside the site) or named after an incident of this repository.
+#[test]
+fn a_rebuild_removes_only_pages_it_wrote_never_a_strangers() {
+    let env = Env::init();
+    let gone = open(&env, "Search down", &["--severity", "SEV1", "--service", "web"]);
+    open(&env, "Checkout down", &["--severity", "SEV1", "--service", "checkout"]);
+    let site = env.dir.path().join("site");
+    env.ok(&["status-page", "--output", site.to_str().unwrap()]);
+    assert!(site.join(format!("incidents/{gone}.html")).is_file());
+    std::fs::write(site.join("incidents/notes.html"), "<p>ours, not the tool's</p>").unwrap();
+    std::fs::write(site.join("incidents/2020-01-01-a-page-from-elsewhere.html"), "<p>x</p>").unwrap();
+    // The incident leaves the repository (its folder removed by hand).
+    std::fs::remove_dir_all(env.path(&format!("incidents/{gone}"))).unwrap();
+
+    env.ok(&["status-page", "--output", site.to_str().unwrap()]);
+    assert!(!site.join(format!("incidents/{gone}.html")).exists(), "the page of a gone incident stayed");
+    assert!(site.join("incidents/notes.html").is_file(), "a stranger's file was removed");
+    assert!(site.join("incidents/2020-01-01-a-page-from-elsewhere.html").is_file());
+}
