@@ -241,7 +241,14 @@ mod tests {
 
     fn random_event(rng: &mut Lcg, base: DateTime<Utc>, n: usize) -> Event {
         let sev = ["SEV1", "SEV2", "SEV3"][rng.below(3) as usize].to_string();
-        let body = match rng.below(9) {
+        let body = match rng.below(10) {
+            // The failing share over time is followed by the head too (revenue lost).
+            8 => Body::Impact {
+                share: Some([0.0, 25.0, 50.0, 100.0][rng.below(4) as usize]),
+                customers: None,
+                failed_orders: None,
+                tickets: None,
+            },
             0 => Body::Severity { from: "SEV1".into(), to: sev, reason: None },
             1 => Body::Phase { phase: Phase::ALL[rng.below(5) as usize] },
             2 => Body::Role { role: "commander".into(), name: format!("c{}", rng.below(4)) },

@@ -104,12 +104,59 @@ fn cmd_clone(base: &mut std::process::Command) -> std::process::Command {
     c
 }
 
+/// A writer killed in the middle of its write, for certain: the file-size limit (RLIMIT_FSIZE)
+/// lets the append write part of its line, then the kernel cuts the write short and kills the
+/// process (SIGXFSZ). Whatever is left, the log reads, the next write repairs it, and the torn
+/// bytes are kept in `rejected.jsonl`.
+///
+/// Regression: this test used to pipe 16 MiB into `log -`, which is refused whole before any
+/// append (over the 4 MiB limit), so its kill never landed mid-write.
 #[test]
-fn writers_killed_mid_write_leave_a_readable_log() {
+fn a_writer_killed_mid_write_leaves_a_readable_log() {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
     let env = Env::init();
     env.ok(&["open", "Checkout 500", "--severity", "SEV1"]);
     let id = env.only_id();
-    // Big notes make each write long enough for a SIGKILL to land inside it sometimes.
+    let before = std::fs::read(log_path(&env, &id)).unwrap();
+    let limit = before.len() as u64 + 1000;
+    let mut cmd = env.command(BIN);
+    cmd.args(["log", "-"]).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null());
+    // SAFETY: setrlimit is async-signal-safe, and only the child's own limit changes.
+    unsafe {
+        cmd.pre_exec(move || {
+            let lim = libc::rlimit { rlim_cur: limit, rlim_max: limit };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(&vec![b'y'; 1 << 20]).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGXFSZ), "the write was not cut: {status:?}");
+    let torn = std::fs::read(log_path(&env, &id)).unwrap();
+    assert_eq!(torn.len() as u64, limit, "the write stopped at the limit");
+    assert!(torn.starts_with(&before) && torn.last() != Some(&b'\n'), "a partial line is left");
+
+    // The log reads (the torn line named), and the next write repairs it.
+    let out = env.ok(&["status"]);
+    assert!(out.stderr.contains(":3: the last event was cut off mid-write"), "{out:#?}");
+    env.ok(&["log", "after the kill"]);
+    let events = env.events(&id); // every line parses
+    assert!(events.iter().any(|e| e["text"] == "after the kill"));
+    let rejected = std::fs::read(env.path(&format!("incidents/{id}/rejected.jsonl"))).unwrap();
+    assert_eq!(rejected.len(), 1000 + 1, "the torn bytes are kept, with a newline");
+}
+
+#[test]
+fn writers_killed_at_random_moments_leave_a_readable_log() {
+    let env = Env::init();
+    env.ok(&["open", "Checkout 500", "--severity", "SEV1"]);
+    let id = env.only_id();
+    // Notes of 3 MB (under the 4 MiB limit, so each is appended) make each write long
+    // enough for a SIGKILL to land inside it sometimes.
     for attempt in 0..6u64 {
         let mut child = env
             .command(BIN)
@@ -121,7 +168,7 @@ fn writers_killed_mid_write_leave_a_readable_log() {
             .unwrap();
         let mut stdin = child.stdin.take().unwrap();
         let feeder = std::thread::spawn(move || {
-            let _ = stdin.write_all(&vec![b'y'; 16 << 20]);
+            let _ = stdin.write_all(&vec![b'y'; 3 << 20]);
         });
         std::thread::sleep(Duration::from_millis(20 + attempt * 25));
         let _ = child.kill();
