@@ -218,10 +218,10 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Uptime and response statistics across incidents (SPEC §7)
+    /// Uptime and response statistics across incidents
     Stats(StatsArgs),
     /// Write the public status page as static files: index.html, incidents/ID.html,
-    /// status.json, feed.atom and banner.html (SPEC §6)
+    /// status.json, feed.atom and banner.html
     StatusPage {
         /// The folder to write (default: status-page/ in the repository)
         #[arg(long, value_name = "DIR")]

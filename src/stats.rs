@@ -468,7 +468,7 @@ pub fn markdown(report: &Report) -> String {
         "[^mttr]: Mean time to resolve: impact started → resolved, over the incidents having both (n).\n",
         "[^revenue]: Each incident's revenue lost (revenue per hour of its services × the failing share, over its impact), prorated by the part of its impact inside the period.\n",
         "[^actions]: The incidents' action items; overdue: open and due before the period's end.\n",
-        "[^overruns]: Incidents whose time in a phase ran over the phase's budget (SPEC §4's response clock).\n",
+        "[^overruns]: Incidents whose time in a phase ran over the phase's budget (phases run on the outage's clock).\n",
     ));
     o
 }

@@ -94,6 +94,25 @@ fn page_refs(roff: &str) -> Vec<String> {
 
 /// incident(1) says what the exit codes mean and shows an on-call session; `man --dir` writes
 /// a page for every command, and no page refers to one that was not written.
+/// Regression: `stats --help` and `status-page --help` ended in "(SPEC §7)" and "(SPEC §6)",
+/// naming a document users do not have. No help text or man page names it.
+#[test]
+fn help_and_man_pages_never_name_documents_users_do_not_have() {
+    let env = Env::new();
+    let dir = env.dir.path().join("man-pages");
+    env.ok(&["man", "--dir", dir.to_str().unwrap()]);
+    let mut texts = vec![("man".to_string(), env.ok(&["man"]).stdout)];
+    for page in std::fs::read_dir(&dir).unwrap().flatten() {
+        texts.push((page.path().display().to_string(), std::fs::read_to_string(page.path()).unwrap()));
+    }
+    for args in [&["--help"][..], &["stats", "--help"], &["status-page", "--help"], &["sync", "--help"]] {
+        texts.push((format!("{args:?}"), env.ok(args).stdout));
+    }
+    for (what, text) in texts {
+        assert!(!text.contains("SPEC") && !text.contains("STYLE.md"), "{what} names SPEC/STYLE");
+    }
+}
+
 #[test]
 fn man_pages_have_exit_status_examples_and_no_dangling_references() {
     let env = Env::new();
