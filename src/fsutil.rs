@@ -51,7 +51,7 @@ pub fn no_symlinks(root: &Path, path: &Path) -> Result<()> {
 }
 
 /// Options that never follow a symlink in the last component: opening a link fails (ELOOP),
-/// which [`io`] turns into [`Error::Symlink`].
+/// which [`Error::io`] turns into [`Error::Symlink`].
 pub fn nofollow() -> OpenOptions {
     let mut o = OpenOptions::new();
     o.custom_flags(libc::O_NOFOLLOW);

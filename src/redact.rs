@@ -89,9 +89,9 @@ macro_rules! key_end {
     };
 }
 
-/// [`key_begin!`] as a pattern of its own.
+/// `key_begin!` as a pattern of its own.
 pub const KEY_BEGIN: &str = key_begin!();
-/// [`key_end!`] as a pattern of its own.
+/// `key_end!` as a pattern of its own.
 pub const KEY_END: &str = key_end!();
 
 static PATTERNS: [Pattern; 22] = [

@@ -573,7 +573,7 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
 const MANIFEST: &str = ".incident-status-page";
 
 /// Writes the site into `dir`: only files that changed are rewritten, and incident pages no
-/// longer on the page are removed: only pages a build wrote (listed in [`MANIFEST`]) or named
+/// longer on the page are removed: only pages a build wrote (listed in `.incident-status-page`) or named
 /// after an incident of this repository, never a stranger's file (`--output` may be a folder
 /// that holds other things). Returns every file's path, and whether anything changed.
 ///
