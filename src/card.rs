@@ -169,7 +169,7 @@ pub fn render(
     out
 }
 
-/// Control characters from data never reach the terminal raw (SPEC §9): made visible by
+/// Control characters from data never reach the terminal raw: made visible by
 /// [`crate::ui::visible`], before the card adds colour codes of its own.
 fn clean(text: &str) -> String {
     crate::ui::visible(&text.replace('\t', "    ")).into_owned()

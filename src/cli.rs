@@ -1,4 +1,4 @@
-//! The command line (SPEC §4), as clap definitions. Completions and the man page are
+//! The command line, as clap definitions. Completions and the man page are
 //! generated from these, so this file is the single description of the interface.
 
 use std::path::PathBuf;

@@ -29,7 +29,7 @@ crate::model! {
     }
 
     /// Where updates go.
-    /// Where a channel's updates are delivered: a webhook or a command (SPEC §6).
+    /// Where a channel's updates are delivered: a webhook or a command.
     DELIVER: pub struct Deliver {
         webhook: Option<String> = optional Shape::Str, "A URL to POST the update to; `${VAR}` takes a secret from the environment";
         format: Option<String> = optional Shape::OneOf(&["slack", "json"]), "slack (incoming webhook) or json (a signed envelope)";
@@ -49,7 +49,7 @@ crate::model! {
         disable: Vec<String> = optional Shape::List(&Shape::Id), "Rule ids switched off in this repository";
     }
 
-    /// A secret pattern of this repository's own, masked like the built-in ones (SPEC §9).
+    /// A secret pattern of this repository's own, masked like the built-in ones.
     REDACT_PATTERN: pub struct RedactPattern {
         name: String = optional Shape::Str, "What the pattern finds, for people reading incident.yaml and lint's messages";
         pattern: String = required Shape::Str, "A regular expression (Rust regex syntax); every match is replaced by `[REDACTED]`";
@@ -70,7 +70,7 @@ crate::model! {
     }
 }
 
-/// SPEC §3: the founding document's response timeline.
+/// The default response timeline: a phase's budget when nothing else sets one.
 pub fn default_budget(phase: Phase) -> i64 {
     match phase {
         Phase::Detect => 5 * 60,
@@ -82,7 +82,7 @@ pub fn default_budget(phase: Phase) -> i64 {
 
 impl Config {
     /// The budget of a phase, in seconds: the runbook's, else the severity's, else the
-    /// repository default, else SPEC's default.
+    /// repository default, else [`default_budget`].
     pub fn budget(&self, phase: Phase, severity: &str, runbook_budget: Option<&str>) -> i64 {
         runbook_budget
             .and_then(parse_duration)
@@ -136,7 +136,7 @@ impl Config {
         declared(&self.channels, given, |given, declared| Error::UnknownChannel { given, declared })
     }
 
-    /// SPEC §7: the severities whose impact is downtime (default SEV1 and SEV2).
+    /// The severities whose impact is downtime (default SEV1 and SEV2).
     pub fn downtime_severities(&self) -> Vec<String> {
         if self.downtime_severities.is_empty() {
             vec!["SEV1".to_string(), "SEV2".to_string()]

@@ -144,7 +144,7 @@ impl Ctx {
     }
 
     /// The repository and the head of the incident a write acts on: what its checks need,
-    /// without reading the whole log (SPEC §2: appending is constant time).
+    /// without reading the whole log (appending is constant time).
     pub fn head_target(&self) -> Result<(Repo, Head)> {
         let repo = self.repo()?;
         let id = self.incident_id(&repo, None)?;

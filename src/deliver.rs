@@ -1,8 +1,8 @@
-//! Delivering a logged update to its channel's target (SPEC §6): a webhook (Slack's incoming
+//! Delivering a logged update to its channel's target: a webhook (Slack's incoming
 //! webhook JSON, or a JSON envelope signed with HMAC-SHA256) or a command (`sh -c`, the
 //! message on stdin, the rest in the environment). One attempt at a time; [`Retry`] decides
-//! whether and when to try again, and the caller sleeps (STYLE.md, "Retries": decide, then
-//! sleep), so the decisions are tested without sleeping.
+//! whether and when to try again, and the caller sleeps (deciding is kept apart from
+//! sleeping), so the decisions are tested without sleeping.
 //!
 //! The caller logs each attempt as it happens, so the log says what was tried even when the
 //! process dies mid-way; nothing here writes to the log.

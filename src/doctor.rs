@@ -1,4 +1,4 @@
-//! `incident doctor` (SPEC §2): what in a repository would make a command skip, refuse or
+//! `incident doctor`: what in a repository would make a command skip, refuse or
 //! lie, found without following a single symlink, and the repairs that are safe to make.
 //!
 //! Nothing here loses data: unreadable log lines move to `incidents/<id>/rejected.jsonl`

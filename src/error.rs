@@ -3,9 +3,9 @@
 //! `io::Error` / `git2::Error` / `dialoguer::Error` as `source()`), and knows its exit code,
 //! so `main` never has to guess and tests can match on what happened, not on prose.
 //!
-//! Exit codes (SPEC §4): 2 is bad usage or bad input, anything the user can fix by changing
-//! what they typed or wrote; 1 is "the command ran and could not finish": a failure of the
-//! machine around it (I/O, git, starting a process). Decided here once, for every command.
+//! Exit codes: 2 is bad usage or bad input, anything the user can fix by changing what they
+//! typed or wrote; 1 is "the command ran and could not finish": a failure of the machine
+//! around it (I/O, git, starting a process). Decided here once, for every command.
 
 use std::path::PathBuf;
 
@@ -43,7 +43,7 @@ pub enum Error {
         given: String,
     },
     /// A path of the repository that is, or passes through, a symlink: incident files are
-    /// never read or written through one (SPEC §9), so nothing lands outside the repository.
+    /// never read or written through one, so nothing lands outside the repository.
     Symlink {
         path: PathBuf,
     },
@@ -272,7 +272,7 @@ pub enum Error {
         name: String,
         message: String,
     },
-    /// A template was stopped at a limit on its work or its output (SPEC §9): templates
+    /// A template was stopped at a limit on its work or its output: templates
     /// come from the repository, and a loop in one must not exhaust the machine.
     TemplateLimit {
         name: String,
@@ -300,7 +300,7 @@ pub enum Error {
     /// The terminal prompt itself failed.
     Prompt(dialoguer::Error),
 
-    // ── Sharing through a git remote (SPEC §8) ───────────────────────────────────────────
+    // ── Sharing through a git remote ─────────────────────────────────────────────────────
     /// git is in the middle of something a person started (`what`: "a merge", "a rebase"…);
     /// writing history now would bury it.
     UnfinishedGit {
@@ -406,7 +406,7 @@ pub enum TemplateLimit {
 }
 
 impl Error {
-    /// SPEC §4: 2 for bad usage or input, 1 for a command that ran and could not finish.
+    /// 2 for bad usage or input, 1 for a command that ran and could not finish.
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Io { .. }
@@ -426,7 +426,7 @@ impl Error {
         }
     }
 
-    /// The error as `--json` prints it (SPEC §4): `{"error": {"message", "code", "kind"}}`,
+    /// The error as `--json` prints it: `{"error": {"message", "code", "kind"}}`,
     /// plus what a program needs to act on: a sync conflict's `paths` (`path`, `why`).
     pub fn to_json(&self) -> serde_json::Value {
         let mut inner = serde_json::json!({

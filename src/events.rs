@@ -1,4 +1,4 @@
-//! The append-only event log, `incidents/<id>/events.jsonl` (SPEC §2): one JSON object a line,
+//! The append-only event log, `incidents/<id>/events.jsonl`: one JSON object a line,
 //! the incident's single source of truth. Appends take an exclusive lock, repair a torn last
 //! line left by a crash, write whole lines and fsync; reads tolerate a torn last line.
 
@@ -49,8 +49,8 @@ impl Event {
     }
 }
 
-/// The key moments of SPEC §4, in their order. One enum: the log, the fold, `mark` and the
-/// metrics all name them through it.
+/// The key moments (README, "Key times"), in their order. One enum: the log, the fold,
+/// `mark` and the metrics all name them through it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Milestone {
@@ -82,7 +82,7 @@ impl Milestone {
     }
 }
 
-/// The public state of an incident on the status page (SPEC §6), in order.
+/// The public state of an incident on the status page, in order.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
 )]
@@ -223,7 +223,7 @@ pub enum Body {
         action: String,
         reason: String,
     },
-    /// A customer or stakeholder update (SPEC §6), logged before any delivery.
+    /// A customer or stakeholder update, logged before any delivery.
     Update {
         channel: String,
         message: String,
@@ -290,7 +290,7 @@ pub enum Body {
 
 /// A complete line of a log that could not be read (not JSON, not an event, a torn line that
 /// was committed and merged into the middle): every reader skips it, `doctor` lists it and
-/// `doctor --fix` moves it to `rejected.jsonl` (SPEC §2, "nothing bricks an incident").
+/// `doctor --fix` moves it to `rejected.jsonl` (README, "Nothing bricks an incident").
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unreadable {
     /// 1-based.
@@ -308,7 +308,7 @@ pub struct Log {
     pub torn_line: Option<usize>,
 }
 
-/// Reads the log at `path`, never through a symlink (SPEC §9; the folders above it are
+/// Reads the log at `path`, never through a symlink (the folders above it are
 /// checked by `Repo::events_path`).
 pub fn read(path: &Path) -> Result<Log> {
     let bytes = crate::fsutil::read(path).map_err(Error::io(path))?;
@@ -470,7 +470,7 @@ pub fn rejected_path(log: &Path) -> PathBuf {
 /// [`reject_unreadable`] replaces the log by renaming a new file over it, and a writer that
 /// was waiting for the old file's lock must not append to a file no path names any more.
 /// A symlink is never opened (`O_NOFOLLOW`): appending through one writes outside the
-/// repository (SPEC §9).
+/// repository.
 fn open_locked(path: &Path, create: bool) -> Result<File> {
     let io = |e| Error::Io { path: path.to_path_buf(), source: e };
     loop {
@@ -797,7 +797,7 @@ impl Body {
         }
     }
 
-    /// Every string the event carries passed through secret redaction (SPEC §9): free text,
+    /// Every string the event carries passed through secret redaction: free text,
     /// names and owners, and ids too (a severity, a service or a channel is free text when
     /// `incident.yaml` declares none). Only references to other events (`action`, `event`,
     /// `update`) are kept as they are: the tool made them, and masking one would break the

@@ -1,5 +1,5 @@
 //! Files on disk: writes that must not tear (a temp file in the same directory, fsync,
-//! rename), and the one rule about symlinks (SPEC §9): no symlink below the repository root
+//! rename), and the one rule about symlinks: no symlink below the repository root
 //! is followed to read or write incident files. A repository's files come from other people
 //! (pull requests, `git pull`), and a link planted there must not turn `incident log` into a
 //! write somewhere else, nor a template into a read of `~/.ssh`.

@@ -1,6 +1,6 @@
 //! An incident's head: what `list`, choosing "the only open incident" and every write's
 //! checks need (its summary and key moments), kept beside the log so that none of them reads
-//! or folds the whole log (SPEC §2: appending is constant time).
+//! or folds the whole log (appending is constant time).
 //!
 //! The head is a cache in git's own folder (`.git/incident-heads/<id>.json`), never the
 //! truth: it records the log's length and modification time it was made from, and is used

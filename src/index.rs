@@ -30,7 +30,7 @@ use crate::state::{ActionState, Incident, State};
 pub enum Warning {
     /// The last line of a log was cut off mid-write (a crash?). `repaired`: this write cut it.
     TornLine { path: PathBuf, line: usize, repaired: bool },
-    /// A complete line of a log that could not be read, skipped (SPEC §2).
+    /// A complete line of a log that could not be read, skipped.
     Unreadable { path: PathBuf, line: usize, reason: String },
     /// An incident that could not be read was left out of a listing.
     Skipped { id: String, error: Error },
@@ -114,8 +114,9 @@ pub fn head(repo: &Repo, id: &str) -> Result<(Head, Vec<Warning>)> {
     Ok((h, loaded.warnings))
 }
 
-/// SPEC §2: an exact id, a unique prefix, or, when none is given, the only open
-/// incident (or, when none is open, the only resolved one awaiting its postmortem).
+/// Which incident a command acts on: an exact id, a unique prefix, or, when none is given,
+/// the only open incident (or, when none is open, the only resolved one awaiting its
+/// postmortem).
 pub fn resolve(repo: &Repo, given: Option<&str>, warnings: &mut Vec<Warning>) -> Result<String> {
     let ids = repo.ids();
     if let Some(g) = given {
@@ -183,7 +184,7 @@ pub struct Summary {
 /// by following appends: the head does not carry it), so it is always the fold's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Facts {
-    /// The key times (SPEC §4), impact started and detected defaulting to opened.
+    /// The key moments (README, "Key times"), impact started and detected defaulting to opened.
     #[serde(default, with = "chrono::serde::ts_seconds_option")]
     pub started: Option<DateTime<Utc>>,
     #[serde(default, with = "chrono::serde::ts_seconds_option")]
@@ -396,7 +397,7 @@ pub fn with_facts(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<(Summary, Fac
         }
         let (summary, facts) = match load(repo, id) {
             Ok(loaded) => {
-                // Every command names a log's unreadable lines (SPEC §2), `list` included.
+                // Every command names a log's unreadable lines, `list` included.
                 warnings.extend(loaded.warnings);
                 (Summary::of(&loaded.incident), Facts::of(&loaded.incident, &repo.config))
             }

@@ -249,7 +249,7 @@ fn bad_file(
 /// that look across files (a runbook id used twice) count here as in `lint`.
 ///
 /// Runbooks come from pull requests: a symlinked `runbooks/` or runbook file is not followed
-/// (SPEC §9; it could read a file from outside the repository into the log) but listed as
+/// (it could read a file from outside the repository into the log) but listed as
 /// unreadable, as lint reports it.
 pub fn runbooks(dir: &Path, cx: &Context) -> Loaded {
     let mut loaded = Loaded::default();

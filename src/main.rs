@@ -21,7 +21,7 @@ fn main() -> ExitCode {
         Err(e) => {
             let code = e.exit_code();
             if json {
-                // SPEC §4: with --json an error is machine output too.
+                // With --json an error is machine output too.
                 eprintln!("{}", e.to_json());
             } else {
                 // The message may quote a value from data: shown, never interpreted.

@@ -1,4 +1,4 @@
-//! The one place where durations are computed (SPEC §4, "Key times and metrics"). Status,
+//! The one place where durations are computed (README, "Key times"). Status,
 //! JSON output, the postmortem and the benchmarks all read these functions.
 
 use chrono::{DateTime, Utc};
@@ -87,7 +87,7 @@ pub fn percent_label(p: f64) -> String {
     format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
 }
 
-/// The impact, stretch by stretch, at the failing share in force (SPEC §4): from impact
+/// The impact, stretch by stretch, at the failing share in force: from impact
 /// started to mitigated, else resolved; `None` while it has not ended.
 pub fn share_spans(m: &Moments) -> Option<Vec<ShareSpan>> {
     let k = moments_times(m);
@@ -136,7 +136,7 @@ pub fn revenue_per_hour(config: &Config, services: &[String]) -> f64 {
         .sum()
 }
 
-/// SPEC §4's revenue lost: revenue per hour of the affected services × the failing share in
+/// Revenue lost: revenue per hour of the affected services × the failing share in
 /// force, summed over the impact duration; rounded to whole currency units.
 pub fn revenue_lost(config: &Config, services: &[String], failing_s: Option<f64>) -> Option<f64> {
     failing_s.map(|f| (revenue_per_hour(config, services) * f / 3600.0).round())
@@ -193,7 +193,7 @@ pub fn severity_at(inc: &Incident, t: DateTime<Utc>) -> &str {
         .map_or(inc.severity.as_str(), |s| s.value.as_str())
 }
 
-/// Planned budget against time spent, for every phase, on the outage's clock (SPEC §4):
+/// Planned budget against time spent, for every phase, on the outage's clock:
 /// `detect` starts when impact started, even when the incident was opened later; each later
 /// phase starts when it is entered. Actual time is the sum of a phase's spans; its budget is
 /// the one of the severity in force when it was first entered. Open spans run until `now`.
@@ -330,7 +330,7 @@ pub fn impact_by_severity(
 }
 
 /// Seconds covered by the union of `intervals` inside `[from, to)`: two incidents at once
-/// are not counted twice (SPEC §7).
+/// are not counted twice.
 pub fn union_s(intervals: &[(DateTime<Utc>, DateTime<Utc>)], from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
     let mut clipped: Vec<(DateTime<Utc>, DateTime<Utc>)> =
         intervals.iter().map(|(a, b)| ((*a).max(from), (*b).min(to))).filter(|(a, b)| a < b).collect();
@@ -361,7 +361,7 @@ pub fn clip(
     (from < to).then_some((from, to))
 }
 
-/// SPEC §7: an impact counts in a period when it overlaps it (an impact of no length, when it
+/// An impact counts in a period when it overlaps it (an impact of no length, when it
 /// lies inside).
 pub fn overlaps(iv: (DateTime<Utc>, DateTime<Utc>), since: DateTime<Utc>, until: DateTime<Utc>) -> bool {
     clip(iv, since, until).is_some() || (iv.0 >= since && iv.0 < until)
@@ -390,7 +390,7 @@ pub fn between(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Option
     secs(from, to)
 }
 
-/// A mean and the number of values behind it (SPEC §7: the count is shown).
+/// A mean and the number of values behind it (the count is shown).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Mean {
     /// Rounded to whole seconds; `None` over no values.
@@ -452,7 +452,7 @@ pub fn prorate(amount: f64, inside_s: i64, whole_s: i64) -> f64 {
     if whole_s <= 0 { amount } else { amount * inside_s as f64 / whole_s as f64 }
 }
 
-/// SPEC §4: uptime % over a period = 100 × (1 − downtime ÷ period length).
+/// Uptime % over a period = 100 × (1 − downtime ÷ period length).
 pub fn uptime_percent(down_s: i64, period_s: i64) -> f64 {
     if period_s <= 0 {
         return 100.0;

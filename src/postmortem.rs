@@ -1,4 +1,4 @@
-//! SPEC §5's postmortem: the context every number in it comes from, rendering it through
+//! The postmortem: the context every number in it comes from, rendering it through
 //! the repository's template (or the built-in one) without losing hand edits, and
 //! committing it. `incident postmortem` and `demo` both use it.
 
@@ -102,7 +102,7 @@ struct ActionRow {
     link: Option<String>,
 }
 
-/// An action item's Status cell (SPEC §5 item 12).
+/// An action item's Status cell in the postmortem's action items table.
 fn action_status(a: &crate::state::ActionItem) -> String {
     use crate::state::ActionState;
     match a.state {
@@ -165,7 +165,7 @@ struct RunbookOut {
 }
 
 /// Every number here comes from `metrics`; nothing is typed in.
-/// The postmortem is a function of the log (SPEC §5): "now" is the last event's time, never
+/// The postmortem is a function of the log: "now" is the last event's time, never
 /// the clock, so the same events give the same bytes.
 pub fn context(repo: &Repo, inc: &Incident) -> Context {
     let now = inc.events.iter().map(|e| e.at).max().unwrap_or(inc.opened_at);
@@ -308,7 +308,7 @@ fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
 /// The template: `--template`, else the repository's, else the built-in one.
 fn template(repo: &Repo, flag: Option<PathBuf>) -> Result<(String, String)> {
     // Templates come from the repository (pull requests): one that is a symlink could
-    // render `~/.ssh/id_rsa` into a committed postmortem, so none is followed (SPEC §9).
+    // render `~/.ssh/id_rsa` into a committed postmortem, so none is followed.
     if let Some(path) = flag {
         let text = crate::fsutil::read_in(&repo.root, &path)?;
         return Ok((path.display().to_string(), text));
@@ -330,7 +330,7 @@ pub fn write(
     let (name, source) = template(repo, template_flag)?;
     let fresh = render::render_markdown(&name, &source, &context(repo, inc))?;
     // `--output` is the user's choice of place, even outside the repository; but inside it,
-    // as for the default, no symlink is followed (SPEC §9): the previous text is read (its
+    // as for the default, no symlink is followed: the previous text is read (its
     // editable blocks kept) and the new one written, and either through a planted link
     // would read or write a file elsewhere.
     let path = match output {
@@ -377,7 +377,8 @@ pub fn rerender(
     if blocks.is_empty() { Ok(Ok(text)) } else { Ok(Err(RerenderConflict { blocks, text: Some(text) })) }
 }
 
-/// Commits the incident's folder with SPEC §5's message. `None` when nothing changed.
+/// Commits the incident's folder with the postmortem's commit message. `None` when nothing
+/// changed.
 pub fn commit(repo: &Repo, inc: &Incident, as_flag: Option<&str>) -> Result<Option<git2::Oid>> {
     let dir = PathBuf::from("incidents").join(&inc.id);
     let paths = [dir.join("events.jsonl"), dir.join("postmortem.md")];

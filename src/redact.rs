@@ -1,4 +1,4 @@
-//! Secret redaction (SPEC §9): every text an event carries (command output, notes, titles,
+//! Secret redaction: every text an event carries (command output, notes, titles,
 //! names, owners, reasons, `by`) passes through [`redact`] before it is written, so a pasted
 //! token never reaches the log, the postmortem or git history.
 //!

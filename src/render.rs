@@ -424,7 +424,7 @@ pub struct MergedEdits {
 }
 
 /// The hand edits of two versions of a document merged block by block against their common
-/// `base` (SPEC §8): a block edited on one side keeps that edit; edited alike on both, once.
+/// `base`: a block edited on one side keeps that edit; edited alike on both, once.
 /// Edited differently on both sides is for a person: those blocks are in `conflicts`.
 pub fn merge_hand_edits(base: Option<&str>, ours: Option<&str>, theirs: Option<&str>) -> MergedEdits {
     let edits = |t: Option<&str>| t.map(hand_edits).unwrap_or_default();

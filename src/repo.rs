@@ -1,4 +1,4 @@
-//! The incident repository on disk (SPEC §2): finding it, its paths, and git. A leaf: it
+//! The incident repository on disk: finding it, its paths, and git. A leaf: it
 //! knows folders, files and commits, not incidents (selection and summaries are `index`'s),
 //! and it is the only module that speaks to git2.
 
@@ -45,8 +45,8 @@ pub fn nearest(dir: &Path) -> Option<PathBuf> {
     dir.ancestors().find(|d| d.join(CONFIG_FILE).is_file()).map(Path::to_path_buf)
 }
 
-/// Where `status-page` writes by default (SPEC §2), relative to the root: derived from every
-/// incident's log, so a merge re-renders it instead of asking a person (SPEC §8).
+/// Where `status-page` writes by default, relative to the root: derived from every
+/// incident's log, so a merge re-renders it instead of asking a person.
 pub const STATUS_PAGE_DIR: &str = "status-page";
 
 impl Repo {
@@ -56,7 +56,7 @@ impl Repo {
 
     /// The one place an incident id becomes a path: the id must be one (`ids::is_valid`, so
     /// never `..`, `a/b`, absolute or empty, whether typed or read from a cache), and no
-    /// component below the root may be a symlink (SPEC §9): `incidents/evil -> /elsewhere`
+    /// component below the root may be a symlink: `incidents/evil -> /elsewhere`
     /// would otherwise take every write of that incident outside the repository.
     pub fn incident_dir(&self, id: &str) -> Result<PathBuf> {
         self.incident_file(id, "")
@@ -124,9 +124,9 @@ impl Repo {
         dir.is_dir().then_some(dir)
     }
 
-    /// The responder's name (SPEC §4): `--as`, else git's identity as git itself resolves it
+    /// The responder's name: `--as`, else git's identity as git itself resolves it
     /// (`GIT_AUTHOR_NAME`, then `user.name` from every config scope), else `$USER`. An empty
-    /// or multi-line name is refused, wherever it came from. It is redacted (SPEC §9): a
+    /// or multi-line name is refused, wherever it came from. It is redacted: a
     /// secret typed into `--as` reaches neither the log nor a commit's author.
     pub fn responder(&self, as_flag: Option<&str>) -> Result<String> {
         if let Some(name) = as_flag {
@@ -146,7 +146,7 @@ impl Repo {
     /// Commits `paths` (relative to the root) with `message`; the author is `--as` (with
     /// git's `user.email` when set) or git's configured identity. `None` when nothing changed.
     /// The message may quote data (a title): its control characters are made visible, so
-    /// `git log` in a terminal shows them rather than obeys them (SPEC §9).
+    /// `git log` in a terminal shows them rather than obeys them.
     pub fn commit_if_changed(
         &self,
         paths: &[PathBuf],

@@ -1,4 +1,4 @@
-//! Where one incident stands (SPEC §4's `status --json`): built once, shown by `status`, and
+//! Where one incident stands (`status --json`): built once, shown by `status`, and
 //! printed by every command that reports the incident it acted on (`open --json`).
 
 use chrono::{DateTime, Utc};
@@ -21,7 +21,7 @@ pub struct StepRef {
     pub phase: Phase,
 }
 
-/// SPEC §4's `status --json` object: the summary `list --json` gives, and more.
+/// The `status --json` object: the summary `list --json` gives, and more.
 #[derive(Serialize)]
 pub struct StatusJson {
     #[serde(flatten)]
@@ -35,12 +35,12 @@ pub struct StatusJson {
     pub revenue_lost: Option<f64>,
     pub phases: Vec<PhaseRow>,
     pub next_step: Option<StepRef>,
-    /// When the next stakeholder update is due; null when none is (SPEC §4).
+    /// When the next stakeholder update is due; null when none is.
     pub updates_due_at: Option<DateTime<Utc>>,
-    /// Ids of the updates logged but not delivered to their channel's target (SPEC §6).
+    /// Ids of the updates logged but not delivered to their channel's target.
     pub undelivered: Vec<String>,
     pub overdue: Vec<String>,
-    /// Where this clone stands against its git remote (SPEC §8); null without a remote.
+    /// Where this clone stands against its git remote; null without a remote.
     pub sync: Option<crate::sync::Standing>,
     /// Openings after the first (`by`, `at`, `severity`): the incident was opened on two
     /// machines and a sync joined them. Empty as a rule.

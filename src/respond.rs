@@ -99,7 +99,7 @@ pub fn changed_since_attached(
 
 /// Runs a step's command after showing it and asking for confirmation, and logs how it ended
 /// and its redacted, capped output. The command comes from the runbook file as it is now, and
-/// a file changed since it was attached is flagged before anything runs (SPEC §9). Returns 1
+/// a file changed since it was attached is flagged before anything runs. Returns 1
 /// when the exit code is not the one the step expects, or the command timed out or was
 /// interrupted with Ctrl-C (which ends the command, not the tool).
 pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_>) -> Result<u8> {

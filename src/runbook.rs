@@ -1,4 +1,4 @@
-//! The runbook model (SPEC §3), declared once with [`model!`](crate::model!): the struct the
+//! The runbook model, declared once with [`model!`](crate::model!): the struct the
 //! walk follows and the shape `lint` and `incident schema` check against. Loading the files
 //! is `load`'s job; what a decision does to the walk is `branch`'s.
 
@@ -41,11 +41,11 @@ crate::model! {
     }
 }
 
-/// A step's timeout when the runbook gives none (SPEC §3).
+/// A step's timeout when the runbook gives none.
 pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 impl Step {
-    /// How long the step's command may run: its `timeout`, else 10 minutes (SPEC §3); at
+    /// How long the step's command may run: its `timeout`, else 10 minutes; at
     /// least a second, since `0s` would kill it before it starts.
     pub fn timeout(&self) -> std::time::Duration {
         self.timeout

@@ -1,6 +1,6 @@
 //! Runs a step's command: `sh -c COMMAND` with the incident's data only in the environment,
-//! never spliced into the command text (SPEC §3). Command output comes from production and is
-//! hostile by assumption (SPEC §9), so:
+//! never spliced into the command text. Command output comes from production and is hostile
+//! by assumption, so:
 //!
 //! - output is read while it streams, with bounded memory whatever its size: a [`Capture`]
 //!   keeps the first [`HEAD_CAP`] and the last [`TAIL_CAP`] bytes of stdout and stderr

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 pub const CONFIG: &str = include_str!("../config/incident.yaml");
 pub const POSTMORTEM_TEMPLATE: &str = include_str!("../templates/postmortem.md.j2");
 
-/// The status page's templates (SPEC §6), by file name under `templates/status/`; a
+/// The status page's templates, by file name under `templates/status/`; a
 /// repository's own copy of one wins (`statuspage`). `.html` names are HTML-escaped by the
 /// engine, and so is the feed, named `.xml` for that reason.
 pub const STATUS_TEMPLATES: [(&str, &str); 4] = [
@@ -24,7 +24,7 @@ pub fn status_template(name: &str) -> Option<&'static str> {
     STATUS_TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
-/// Update templates (SPEC §6): `incident update --template NAME`, rendered with the incident.
+/// Update templates: `incident update --template NAME`, rendered with the incident.
 pub const COMMS_TEMPLATES: [(&str, &str); 4] = [
     ("initial", include_str!("../templates/comms/initial.md.j2")),
     ("progress", include_str!("../templates/comms/progress.md.j2")),
@@ -32,7 +32,7 @@ pub const COMMS_TEMPLATES: [(&str, &str); 4] = [
     ("resolved", include_str!("../templates/comms/resolved.md.j2")),
 ];
 
-/// Starter runbooks: one per cause in the founding scenario (SPEC §1).
+/// Starter runbooks: one per common cause of an outage.
 pub const RUNBOOKS: [(&str, &str); 8] = [
     ("server-overload.yaml", include_str!("../runbooks/server-overload.yaml")),
     ("bad-deploy.yaml", include_str!("../runbooks/bad-deploy.yaml")),

@@ -1,4 +1,4 @@
-//! An incident's state is a fold over its events (SPEC §2). Nothing here reads a clock or a
+//! An incident's state is a fold over its events. Nothing here reads a clock or a
 //! file: give it events, get the incident.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -285,7 +285,8 @@ fn belongs(recorded: &Option<String>, runbook: &str) -> bool {
     recorded.as_deref().is_none_or(|r| r == runbook)
 }
 
-/// SPEC §2's order of the key moments: (earlier, later) pairs that must hold.
+/// The order of the key moments (README, "The record's rules"): (earlier, later) pairs that
+/// must hold.
 const ORDER: [(Milestone, Milestone); 6] = [
     (Milestone::Started, Milestone::Detected),
     (Milestone::Started, Milestone::Acknowledged),
@@ -299,7 +300,7 @@ const ORDER: [(Milestone, Milestone); 6] = [
 /// by the fold and by the incident's head (`head`), so checks never need the whole log.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Moments {
-    /// When the incident was opened: impact started and detected default to it (SPEC §4).
+    /// When the incident was opened: impact started and detected default to it.
     pub opened_at: DateTime<Utc>,
     /// Each milestone's moment, as given (`mark`, `resolve`, `open --started-at`).
     pub marks: BTreeMap<Milestone, DateTime<Utc>>,
@@ -387,7 +388,7 @@ impl Moments {
 }
 
 impl Incident {
-    /// Folds a log: a function of the set of its events (SPEC §2). Returns `None` when the
+    /// Folds a log: a function of the set of its events. Returns `None` when the
     /// log has no `opened` event.
     pub fn fold(id: &str, events: Vec<Event>) -> Option<Incident> {
         let (events, corrected, retracted) = corrections(canonical(events));

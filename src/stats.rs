@@ -1,4 +1,4 @@
-//! SPEC §7: statistics across incidents, from their cached summaries and facts
+//! Statistics across incidents, from their cached summaries and facts
 //! ([`crate::index::with_facts`]): which incidents count in a period, the figures over them, and the
 //! breakdowns (`--by month|severity|service|cause`). Every duration and figure comes from
 //! `metrics`; this module only chooses the incidents and the intervals.
@@ -56,7 +56,7 @@ pub struct Actions {
     pub done: u32,
 }
 
-/// The figures over a set of incidents and a period (SPEC §4 `stats --json`).
+/// The figures over a set of incidents and a period (the keys of `stats --json`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Figures {
     /// Incidents whose impact overlaps the period.

@@ -1,4 +1,4 @@
-//! SPEC §6's public status page: what the public may see of the record (the external
+//! The public status page: what the public may see of the record (the external
 //! channels' updates of incidents that are not drills), each service's state day by day, and
 //! the static files that show it (`index.html`, `incidents/<id>.html`, `status.json`,
 //! `feed.atom`, `banner.html`).
@@ -27,8 +27,8 @@ use crate::timefmt;
 /// Where a repository's own copies of the templates go; each one found wins over the built-in.
 pub const TEMPLATE_DIR: &str = "templates/status";
 
-/// How many past incidents `index.html` lists (the most recent): the page stays light (SPEC
-/// §6 asks for a page any static host serves) however busy the period was; every incident of
+/// How many past incidents `index.html` lists (the most recent): the page stays light (a
+/// page any static host serves) however busy the period was; every incident of
 /// the period keeps its own page, its entries in `status.json` and in the feed.
 pub const PAST_SHOWN: usize = 30;
 
@@ -105,8 +105,8 @@ impl ServiceState {
     }
 }
 
-/// SPEC §6: `severities.<SEV>.status_page`, else SEV1 major outage, SEV2 partial outage,
-/// SEV3 degraded performance, any other severity operational.
+/// A severity's public state: `severities.<SEV>.status_page`, else SEV1 major outage, SEV2
+/// partial outage, SEV3 degraded performance, any other severity operational.
 pub fn state_for(config: &Config, severity: &str) -> ServiceState {
     let declared = config
         .severities
@@ -486,7 +486,7 @@ fn summary(page: &Page) -> serde_json::Value {
 /// A template: the repository's copy under `templates/status/`, else the built-in one.
 fn template(repo: &Repo, name: &str) -> Result<(String, String)> {
     let path = repo.root.join(TEMPLATE_DIR).join(name);
-    // Never through a symlink (SPEC §9): a linked template would publish what it points at.
+    // Never through a symlink: a linked template would publish what it points at.
     match crate::fsutil::read_text(&repo.root, &path)? {
         Some(text) => Ok((format!("{TEMPLATE_DIR}/{name}"), text)),
         None => {
@@ -501,7 +501,7 @@ pub const DEFAULT_DAYS: u32 = 90;
 
 /// Builds the page again into the repository's `status-page/` when one was built there
 /// (its `status.json` exists), over the same number of days, so that what `sync` commits
-/// and pushes is the page of the logs it commits (SPEC §8). Returns whether a file changed.
+/// and pushes is the page of the logs it commits. Returns whether a file changed.
 pub fn rerender_in_repo(repo: &Repo) -> Result<bool> {
     let dir = repo.status_page_dir();
     let summary = dir.join("status.json");
@@ -559,7 +559,7 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
         })).collect::<Vec<_>>(),
     });
     files.push(("feed.atom".to_string(), render::render(&feed_name, &feed_src, &feed_ctx)?));
-    // SPEC §6: empty when all is well, so a shop's page can include it unconditionally.
+    // The banner is empty when all is well, so a shop's page can include it unconditionally.
     let banner = if page.open.is_empty() {
         String::new()
     } else {
@@ -578,7 +578,7 @@ const MANIFEST: &str = ".incident-status-page";
 /// that holds other things). Returns every file's path, and whether anything changed.
 ///
 /// `--output` may name a folder outside the repository (the user's choice); inside it (the
-/// default `status-page/` included) no symlink is followed (SPEC §9), so a planted
+/// default `status-page/` included) no symlink is followed, so a planted
 /// `status-page -> /elsewhere` or `status-page/index.html -> ~/.bashrc` is refused.
 pub fn write(repo: &Repo, dir: &Path, files: &[(String, String)]) -> Result<Site> {
     crate::fsutil::no_symlinks(&repo.root, dir)?;

@@ -1,4 +1,4 @@
-//! `incident sync` (SPEC §8): many responders on many machines sharing one record through
+//! `incident sync`: many responders on many machines sharing one record through
 //! the repository's git remote, with no server.
 //!
 //! The network is the user's own `git` (`git fetch`, `git push`): it already knows their
@@ -199,7 +199,7 @@ pub fn run(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report>
     })
 }
 
-/// One sync: commit what is pending, fetch, merge, push (SPEC §8). Refuses to start in the
+/// One sync: commit what is pending, fetch, merge, push. Refuses to start in the
 /// middle of a merge or rebase a person has not finished. `progress`: let git draw its
 /// progress on the terminal.
 pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report> {
@@ -566,7 +566,7 @@ fn read_last(repo: &Repo) -> Option<Last> {
     serde_json::from_slice::<Last>(&bytes).ok()
 }
 
-/// Where this clone stands against its remote, for `status` (SPEC §8), from what is on disk:
+/// Where this clone stands against its remote, for `status`, from what is on disk:
 /// no network. `None` when there is no remote.
 #[derive(Debug, Serialize)]
 pub struct Standing {

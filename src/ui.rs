@@ -1,5 +1,5 @@
 //! Terminal output shared by the read commands: tables, money, and the one function that
-//! makes text from data safe to show (SPEC §9): control characters, bidi overrides and
+//! makes text from data safe to show: control characters, bidi overrides and
 //! over-long text never reach a terminal as they are.
 
 use std::borrow::Cow;

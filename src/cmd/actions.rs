@@ -1,4 +1,4 @@
-//! Follow-up action items (SPEC §4): `action TITLE --owner NAME [--due] [--type] [--link]`
+//! Follow-up action items: `action TITLE --owner NAME [--due] [--type] [--link]`
 //! adds one to the incident; `action done ID [--note]` and `action drop ID --reason` settle
 //! one, once, whatever state its incident is in (follow-ups happen after the postmortem);
 //! `actions [--open] [--owner] [--overdue]` lists them across every incident.
@@ -144,7 +144,7 @@ fn every_incident(ctx: &Ctx, repo: &Repo) -> Vec<Incident> {
     out
 }
 
-/// SPEC §4's `actions --json` row: `{id, incident, title, type, owner, due, link, state}`,
+/// An `actions --json` row: `{id, incident, title, type, owner, due, link, state}`,
 /// and more.
 #[derive(Serialize)]
 struct ActionJson<'a> {

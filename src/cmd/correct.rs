@@ -1,5 +1,5 @@
 //! `incident amend EVENT [--at T] [--text TEXT]` and `incident retract EVENT --reason TEXT`:
-//! corrections are events (SPEC §2). The original line stays in the log; the fold applies
+//! corrections are events. The original line stays in the log; the fold applies
 //! the correction, and the postmortem marks the fact corrected.
 
 use crate::ctx::Ctx;

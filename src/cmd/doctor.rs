@@ -1,6 +1,6 @@
-//! `incident doctor [--fix]`: lists what in the repository needs a hand (SPEC §2), one
+//! `incident doctor [--fix]`: lists what in the repository needs a hand, one
 //! problem a line, and with `--fix` repairs what is safe to repair. Exit 1 when it found
-//! something (SPEC §4: the command ran and found a problem), fixed or not; 0 when the
+//! something (the command ran and found a problem), fixed or not; 0 when the
 //! repository is clean. After `--fix`, a second `doctor` says whether anything is left.
 
 use crate::ctx::Ctx;

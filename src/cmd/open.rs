@@ -231,7 +231,7 @@ fn ask_commander(by: &str) -> Result<String> {
 /// Makes `incidents/<id>/`, choosing the next free suffix if the id is taken, atomically.
 fn create_dir(repo: &Repo, title: &str, at: DateTime<Utc>) -> Result<String> {
     let dir = repo.incidents_dir();
-    // A linked `incidents/` would put the new incident outside the repository (SPEC §9).
+    // A linked `incidents/` would put the new incident outside the repository.
     crate::fsutil::no_symlinks(&repo.root, &dir)?;
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     loop {
@@ -271,7 +271,7 @@ fn choose_runbook(
     severity: &str,
 ) -> Result<Option<(String, Option<String>)>> {
     let loaded = load::runbooks(&repo.runbooks_dir(), &load::context(&repo.config));
-    // With the digest of its file, so a later change to it is flagged (SPEC §9).
+    // With the digest of its file, so a later change to it is flagged.
     let with_digest = |id: String| {
         let digest = loaded.digest(&id).map(str::to_string);
         (id, digest)

@@ -1,4 +1,4 @@
-//! `incident postmortem`: renders SPEC §5's postmortem from the log and commits it.
+//! `incident postmortem`: renders the postmortem from the log and commits it.
 
 use std::path::PathBuf;
 
@@ -18,12 +18,12 @@ pub fn run(
     let to_file = output.is_some();
     if !to_file {
         // Mid-merge the file in place may hold conflict markers, which a render would keep
-        // as a hand edit and a commit would bury the merge under (SPEC §8).
+        // as a hand edit and a commit would bury the merge under.
         repo.require_finished()?;
     }
     let path = write(&repo, &inc, template, output)?;
     let path = std::fs::canonicalize(&path).unwrap_or(path);
-    // A draft (the incident still open) is written for reading, never committed (SPEC §5).
+    // A draft (the incident still open) is written for reading, never committed.
     let draft = inc.state == crate::state::State::Open;
     let no_commit = no_commit || draft;
     let oid = if no_commit || to_file { None } else { commit(&repo, &inc, ctx.global.as_name.as_deref())? };

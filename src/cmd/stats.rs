@@ -1,4 +1,4 @@
-//! `incident stats`: uptime and response statistics across incidents (SPEC §7), in the
+//! `incident stats`: uptime and response statistics across incidents, in the
 //! terminal, as JSON, CSV or a Markdown report. The figures are `stats::compute`'s.
 
 use chrono::{DateTime, Duration, Utc};

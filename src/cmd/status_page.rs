@@ -1,4 +1,4 @@
-//! `incident status-page`: writes SPEC §6's public status page as static files.
+//! `incident status-page`: writes the public status page as static files.
 
 use std::path::PathBuf;
 

@@ -1,4 +1,4 @@
-//! `incident sync [--watch INTERVAL]` (SPEC §8): one sync, or one every INTERVAL for a
+//! `incident sync [--watch INTERVAL]`: one sync, or one every INTERVAL for a
 //! war-room terminal, printing one line per change.
 
 use std::io::IsTerminal;

@@ -1,4 +1,4 @@
-//! `incident update` and `incident updates` (SPEC §6): a customer or stakeholder update is
+//! `incident update` and `incident updates`: a customer or stakeholder update is
 //! logged first, then delivered to its channel's target, each attempt logged right after it;
 //! `update --retry` delivers again what was not delivered; `updates` lists them.
 
@@ -292,7 +292,7 @@ fn template_source(repo: &Repo, name: &str) -> Result<(String, String)> {
     }
     let path = dir.join(format!("{name}.md.j2"));
     let rel = format!("{COMMS_DIR}/{name}.md.j2");
-    // A linked template is refused, not followed (SPEC §9): `is_file` alone would follow it.
+    // A linked template is refused, not followed: `is_file` alone would follow it.
     if let Some(text) = crate::fsutil::read_text(&repo.root, &path)? {
         return Ok((rel, text));
     }
@@ -352,7 +352,7 @@ fn confirm(ctx: &Ctx, text: String) -> Result<String> {
 
 // ── Listing ────────────────────────────────────────────────────────────────────────────────
 
-/// SPEC §4's `updates --json` element.
+/// An `updates --json` element.
 #[derive(Serialize)]
 struct UpdateJson<'a> {
     id: &'a str,

@@ -66,7 +66,7 @@ pub fn display(path: &Path) -> String {
 
 impl Doc {
     /// Reads the file at `path`; a file that cannot be read or is not UTF-8 is a finding. A
-    /// symlink is not followed (SPEC §9: `open` refuses it, so lint reports it).
+    /// symlink is not followed (`open` refuses it, so lint reports it).
     pub fn load(path: &Path) -> Doc {
         let problem = match crate::fsutil::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {

@@ -36,7 +36,7 @@ fn human(findings: &[Finding], files: usize, color: bool) -> String {
     let mut sources: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for f in findings {
         let lines = sources.entry(f.file.as_str()).or_insert_with(|| {
-            // Not through a symlink: its target is not the repository's to quote (SPEC §9).
+            // Not through a symlink: its target is not the repository's to quote.
             crate::fsutil::read_to_string(std::path::Path::new(&f.file))
                 .map(|t| crate::yaml::lines(&t).map(str::to_string).collect())
                 .unwrap_or_default()
@@ -51,7 +51,7 @@ fn human(findings: &[Finding], files: usize, color: bool) -> String {
             paint(color, "1", &format!("{}:{}:{}", f.file, f.line, f.column)),
             paint(color, code, label),
             // Messages quote values and the source line is the file's own: a runbook from a
-            // pull request may hold escapes, shown here, never obeyed (SPEC §9).
+            // pull request may hold escapes, shown here, never obeyed.
             crate::ui::visible(&f.message),
             paint(color, "2", &format!("[{}]", f.rule))
         );

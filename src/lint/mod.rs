@@ -116,7 +116,7 @@ pub fn collect(paths: &[PathBuf]) -> crate::error::Result<Vec<PathBuf>> {
     for p in paths {
         let missing = |source| crate::error::Error::NoSuchPath { path: p.clone(), source };
         // A linked folder (`runbooks -> /elsewhere`) is not walked: listed, `Doc::load` reports
-        // it, and nothing of its target is read or quoted (SPEC §9).
+        // it, and nothing of its target is read or quoted.
         if std::fs::symlink_metadata(p).map_err(missing)?.file_type().is_symlink() {
             files.push(p.clone());
             continue;

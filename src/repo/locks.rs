@@ -1,5 +1,5 @@
-//! git's lock files, and knowing which ones a killed writer of ours left (SPEC §8: a killed
-//! sync heals).
+//! git's lock files, and knowing which ones a killed writer of ours left (a killed sync
+//! heals).
 //!
 //! git and libgit2 change a file by writing `NAME.lock` beside it and renaming it over
 //! `NAME`; a process killed in between leaves the lock, and every later write refuses. The

@@ -1,4 +1,4 @@
-//! git's half of `incident sync` (SPEC §8), in-process through git2: committing what is
+//! git's half of `incident sync`, in-process through git2: committing what is
 //! pending, knowing where the remote stands, and merging it in. The network step is the
 //! user's own `git` (the `sync` module, a few layers up); everything here works offline.
 //!
@@ -334,7 +334,7 @@ impl Repo {
         Ok(rest.iter().filter(|b| **b == b'\n').count())
     }
 
-    /// Merges the remote's branch (as last fetched) into ours (SPEC §8). Event logs merge as
+    /// Merges the remote's branch (as last fetched) into ours. Event logs merge as
     /// the union of their events; a postmortem both sides changed is re-rendered by `render`
     /// from the merged log; anything else git cannot merge, or hand-edited blocks both sides
     /// changed, stops with [`Error::SyncConflict`], the merge left in progress as `git merge`

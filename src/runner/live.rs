@@ -1,6 +1,6 @@
 //! A command's output shown on a terminal as it arrives, line by line: a remediation that
 //! runs for minutes is not a silent one. What is shown is held to the same rules as what is
-//! logged (SPEC §9): each line redacted and made visible before it is printed, a private key
+//! logged: each line redacted and made visible before it is printed, a private key
 //! block masked from its first line to its last, and the amount bounded: the first
 //! [`LIVE_LINES`] lines, each cut at [`LINE_BYTES`], then one line saying the rest is held
 //! back (the caller shows the end once the command ends). Pure, so it is tested without a
