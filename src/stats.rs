@@ -91,7 +91,7 @@ pub struct Group {
     pub figures: Figures,
 }
 
-/// `--by month`'s row of averages, as the founding document's table: average monthly uptime,
+/// `--by month`'s row of averages, as an uptime report's table: average monthly uptime,
 /// average downtime and outages per month, and the mean outage duration over the period.
 #[derive(Debug, Clone, Serialize)]
 pub struct Average {
@@ -316,7 +316,7 @@ fn figures(
     }
 }
 
-/// `99.70%`: uptime as the founding document prints it.
+/// `99.70%`: uptime as an uptime report prints it.
 pub fn percent(p: f64) -> String {
     format!("{p:.2}%")
 }
