@@ -94,6 +94,18 @@ def setup(work, bin_, events):
     return remote, a, b, iid, base
 
 
+def report(title, times, git):
+    """Prints each median and the ratio of `incident sync` to the git baseline (target <= 2x)."""
+    med = {k: statistics.median(v) for k, v in times.items()}
+    print(title)
+    for k, v in med.items():
+        print(f"  {k:40s} {v * 1000:8.1f} ms")
+    ratio = med["incident sync"] / med[git]
+    verdict = "met" if ratio <= 2 else "NOT met"
+    print(f"  ratio incident/git: {ratio:.2f}x (target <= 2x: {verdict})")
+    return med, ratio
+
+
 def merge_bench(bin_, events, runs):
     with tempfile.TemporaryDirectory(prefix="incident-sync-bench.") as work:
         remote, a, b, iid, base = setup(work, bin_, events)
@@ -116,14 +128,8 @@ def merge_bench(bin_, events, runs):
                 times[name].append(time.perf_counter() - t0)
                 check_once(t_b, iid, base + 2 * events)
                 shutil.rmtree(trial)
-        med = {k: statistics.median(v) for k, v in times.items()}
-        print(f"merge: {events} new events on each side, {runs} runs each, median wall time")
-        for k, v in med.items():
-            print(f"  {k:40s} {v * 1000:8.1f} ms")
-        ratio = med["incident sync"] / med["git pull --no-rebase && git push"]
-        verdict = "met" if ratio <= 2 else "NOT met"
-        print(f"  ratio incident/git: {ratio:.2f}x (target <= 2x: {verdict})")
-        return med, ratio
+        return report(f"merge: {events} new events on each side, {runs} runs each, median wall time",
+                      times, "git pull --no-rebase && git push")
 
 
 def concurrency_bench(bin_, writers, notes):
@@ -217,15 +223,10 @@ def catch_up_bench(bin_, incidents, runs):
                 if got != incidents:
                     sys.exit(f"FAIL: {name} brought {got} incidents, expected {incidents}")
                 shutil.rmtree(trial)
-        med = {k: statistics.median(v) for k, v in times.items()}
-        print(f"catch-up: a clone missing {incidents} incidents syncs, {runs} runs each, median wall time")
-        for k, v in med.items():
-            print(f"  {k:40s} {v * 1000:8.1f} ms")
-        ratio = med["incident sync"] / med["git pull"]
-        verdict = "met" if ratio <= 2 else "NOT met"
-        print(f"  ratio incident/git: {ratio:.2f}x (target <= 2x: {verdict})")
+        result = report(f"catch-up: a clone missing {incidents} incidents syncs, {runs} runs each, median wall time",
+                        times, "git pull")
         print(f"  incident sync printed {len(line.splitlines())} line(s), {len(line)} bytes: {line.strip()[:160]}")
-        return med, ratio
+        return result
 
 
 def main():
