@@ -94,6 +94,18 @@ def setup(work, bin_, events):
     return remote, a, b, iid, base
 
 
+def fresh_copy(work, name, remote, clone):
+    """A copy of the remote and of a clone pointing at it, so each run starts from the same
+    state. Returns the trial folder (removed by the caller) and the clone's copy."""
+    trial = os.path.join(work, name)
+    os.makedirs(trial)
+    t_remote, t_b = os.path.join(trial, "remote.git"), os.path.join(trial, "b")
+    shutil.copytree(remote, t_remote, symlinks=True)
+    shutil.copytree(clone, t_b, symlinks=True)
+    run(["git", "remote", "set-url", "origin", t_remote], t_b)
+    return trial, t_b
+
+
 def report(title, times, git):
     """Prints each median and the ratio of `incident sync` to the git baseline (target <= 2x)."""
     med = {k: statistics.median(v) for k, v in times.items()}
@@ -112,12 +124,7 @@ def merge_bench(bin_, events, runs):
         times = {"incident sync": [], "git pull --no-rebase && git push": []}
         for r in range(runs):
             for name in times:  # interleaved, so drift hits both alike
-                trial = os.path.join(work, f"trial-{r}-{len(times[name])}-{name[:3]}")
-                os.makedirs(trial)
-                t_remote, t_b = os.path.join(trial, "remote.git"), os.path.join(trial, "b")
-                shutil.copytree(remote, t_remote, symlinks=True)
-                shutil.copytree(b, t_b, symlinks=True)
-                run(["git", "remote", "set-url", "origin", t_remote], t_b)
+                trial, t_b = fresh_copy(work, f"trial-{r}-{len(times[name])}-{name[:3]}", remote, b)
                 if name == "incident sync":
                     cmds = [[bin_, "sync"]]
                 else:
@@ -207,12 +214,7 @@ def catch_up_bench(bin_, incidents, runs):
         line = ""
         for r in range(runs):
             for name in times:
-                trial = os.path.join(work, f"trial-{r}-{name[:3]}")
-                os.makedirs(trial)
-                t_remote, t_b = os.path.join(trial, "remote.git"), os.path.join(trial, "b")
-                shutil.copytree(remote, t_remote, symlinks=True)
-                shutil.copytree(b, t_b, symlinks=True)
-                run(["git", "remote", "set-url", "origin", t_remote], t_b)
+                trial, t_b = fresh_copy(work, f"trial-{r}-{name[:3]}", remote, b)
                 cmd = [bin_, "sync"] if name == "incident sync" else ["git", "pull", "-q"]
                 t0 = time.perf_counter()
                 p = run(cmd, t_b)
