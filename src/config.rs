@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::{Error, Result};
+use crate::error::{Noun, Result, Unknown};
 use crate::model::Shape;
 use crate::phase::Phase;
 use crate::timefmt::parse_duration;
@@ -120,20 +120,19 @@ impl Config {
             .clone()
             .find(|k| *k == given)
             .or_else(|| keys.clone().find(|k| k.eq_ignore_ascii_case(given)));
-        found.cloned().ok_or_else(|| Error::UnknownSeverity {
-            given: given.to_string(),
-            declared: self.severities.keys().cloned().collect(),
+        found.cloned().ok_or_else(|| {
+            Unknown::new(Noun::Severity, given, self.severities.keys().cloned().collect()).into()
         })
     }
 
     /// Services must be ones `incident.yaml` declares, when it declares any.
     pub fn check_service(&self, given: &str) -> Result<()> {
-        declared(&self.services, given, |given, declared| Error::UnknownService { given, declared })
+        declared(&self.services, given, Noun::Service)
     }
 
     /// Updates go to channels `incident.yaml` declares, when it declares any.
     pub fn check_channel(&self, given: &str) -> Result<()> {
-        declared(&self.channels, given, |given, declared| Error::UnknownChannel { given, declared })
+        declared(&self.channels, given, Noun::Channel)
     }
 
     /// The severities whose impact is downtime (default SEV1 and SEV2).
@@ -157,13 +156,9 @@ impl Config {
 }
 
 /// `given` is a key of `map`, or `map` declares nothing; else `unknown(given, the keys)`.
-fn declared<T>(
-    map: &BTreeMap<String, T>,
-    given: &str,
-    unknown: fn(String, Vec<String>) -> Error,
-) -> Result<()> {
+fn declared<T>(map: &BTreeMap<String, T>, given: &str, what: Noun) -> Result<()> {
     if map.is_empty() || map.contains_key(given) {
         return Ok(());
     }
-    Err(unknown(given.to_string(), map.keys().cloned().collect()))
+    Err(Unknown::new(what, given, map.keys().cloned().collect()).into())
 }

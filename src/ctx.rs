@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use chrono::{DateTime, Utc};
 
 use crate::cli::Global;
-use crate::error::{Error, Result};
+use crate::error::{InputError, Result};
 use crate::events::{Body, Event};
 use crate::head::Head;
 use crate::index::{self, Warning};
@@ -201,7 +201,9 @@ impl Ctx {
             return Ok(true);
         }
         if !self.interactive {
-            return Err(Error::NeedsTerminal { what: what.to_string(), hint: "pass --yes to confirm" });
+            return Err(
+                InputError::NeedsTerminal { what: what.to_string(), hint: "pass --yes to confirm" }.into()
+            );
         }
         prompt::yes_no(question)?.ok_or_else(prompt::closed)
     }
@@ -213,9 +215,6 @@ impl Ctx {
 }
 
 fn parse_time(now: DateTime<Utc>, flag: &'static str, value: &str) -> Result<DateTime<Utc>> {
-    timefmt::parse_time(value, now).map_err(|reason| Error::BadTime {
-        flag,
-        value: value.to_string(),
-        reason,
-    })
+    timefmt::parse_time(value, now)
+        .map_err(|reason| InputError::BadTime { flag, value: value.to_string(), reason }.into())
 }

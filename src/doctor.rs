@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::Error;
+use crate::error::{Error, RepoError};
 use crate::events;
 use crate::index;
 use crate::repo::Repo;
@@ -257,7 +257,7 @@ fn check_log(repo: &Repo, id: &str, log: &Path, out: &mut Vec<Finding>) {
         out.push(Finding::new(repo, Kind::TornLine, log, Some(line), message));
     }
     impossible_times(repo, log, &bytes, out);
-    if let Err(Error::NoOpenedEvent { .. }) = index::load(repo, id) {
+    if let Err(Error::Repo(RepoError::NoOpenedEvent { .. })) = index::load(repo, id) {
         let message = "no readable `opened` event, so no command can read this incident".to_string();
         out.push(Finding::new(repo, Kind::NoOpenedEvent, log, None, message));
     }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InputError, Result, SystemError};
 use crate::phase::Phase;
 
 mod union;
@@ -423,7 +423,7 @@ pub fn without_unreadable(bytes: &[u8]) -> (Vec<u8>, Vec<(usize, Vec<u8>)>) {
 /// write that landed since the caller looked is never taken for one. Returns the lines moved
 /// (their numbers in the old log, and their bytes without the newline).
 pub fn reject_unreadable(path: &Path, rejected: &Path) -> Result<Vec<(usize, Vec<u8>)>> {
-    let io = |e| Error::Io { path: path.to_path_buf(), source: e };
+    let io = |e| -> Error { SystemError::Io { path: path.to_path_buf(), source: e }.into() };
     let mut file = open_locked(path, false)?;
     let mut bytes = Vec::new();
     file.seek(SeekFrom::Start(0)).map_err(io)?;
@@ -472,7 +472,7 @@ pub fn rejected_path(log: &Path) -> PathBuf {
 /// A symlink is never opened (`O_NOFOLLOW`): appending through one writes outside the
 /// repository.
 fn open_locked(path: &Path, create: bool) -> Result<File> {
-    let io = |e| Error::Io { path: path.to_path_buf(), source: e };
+    let io = |e| -> Error { SystemError::Io { path: path.to_path_buf(), source: e }.into() };
     loop {
         let file = crate::fsutil::nofollow()
             .read(true)
@@ -530,17 +530,19 @@ pub fn append_then(
     events: &[Event],
     then: impl FnOnce(&std::fs::Metadata, &std::fs::Metadata),
 ) -> Result<Option<usize>> {
-    let io = |e| Error::Io { path: path.to_path_buf(), source: e };
+    let io = |e| -> Error { SystemError::Io { path: path.to_path_buf(), source: e }.into() };
     // Every event is checked against the limit before anything is made or written: the limit
     // lives here, where every writer's events pass, so none can skip it.
     let mut buf = Vec::with_capacity(256 * events.len());
     for e in events {
         let start = buf.len();
         serde_json::to_writer(&mut buf, e)
-            .map_err(|e| Error::Io { path: path.to_path_buf(), source: e.into() })?;
+            .map_err(|e| SystemError::Io { path: path.to_path_buf(), source: e.into() })?;
         let bytes = buf.len() - start;
         if bytes > MAX_EVENT_BYTES {
-            return Err(Error::EventTooLarge { kind: e.body.kind(), bytes, limit: MAX_EVENT_BYTES });
+            return Err(
+                InputError::EventTooLarge { kind: e.body.kind(), bytes, limit: MAX_EVENT_BYTES }.into()
+            );
         }
         buf.push(b'\n');
     }
@@ -604,7 +606,7 @@ pub fn complete_prefix(bytes: &[u8]) -> &[u8] {
 /// goes to `rejected.jsonl` first (durably), and is returned with how many events the file
 /// gained.
 pub fn merge_into(path: &Path, merged: &[u8], now: DateTime<Utc>) -> Result<(usize, Vec<SetAside>)> {
-    let io = |e| Error::Io { path: path.to_path_buf(), source: e };
+    let io = |e| -> Error { SystemError::Io { path: path.to_path_buf(), source: e }.into() };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     let mut file = open_locked(path, true)?;
@@ -628,10 +630,12 @@ pub fn merge_into(path: &Path, merged: &[u8], now: DateTime<Utc>) -> Result<(usi
 /// and then `from` is removed, all while `from`'s lock is held, so no append to it is lost in
 /// between.
 pub fn move_into(from: &Path, into: &Path, now: DateTime<Utc>) -> Result<Vec<SetAside>> {
-    let io = |e| Error::Io { path: from.to_path_buf(), source: e };
+    let io = |e| -> Error { SystemError::Io { path: from.to_path_buf(), source: e }.into() };
     let mut file = match open_locked(from, false) {
         Ok(f) => f,
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+        Err(Error::System(SystemError::Io { source, .. }))
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
             return Ok(Vec::new());
         }
         Err(e) => return Err(e),
@@ -683,7 +687,7 @@ pub fn keep_set_aside(log: &Path, set_aside: &[SetAside]) -> Result<()> {
 }
 
 fn repair_tail(path: &Path, file: &mut File) -> Result<Option<usize>> {
-    let io = |e| Error::Io { path: path.to_path_buf(), source: e };
+    let io = |e| -> Error { SystemError::Io { path: path.to_path_buf(), source: e }.into() };
     let len = file.metadata().map_err(io)?.len();
     if len == 0 {
         return Ok(None);
@@ -913,7 +917,7 @@ mod tests {
         let small = Event::new(Body::Note { text: "fits".into() }, "a", at, None);
         let huge = Event::new(Body::Note { text: "x".repeat(MAX_EVENT_BYTES) }, "a", at, None);
         match append(&log, &[small.clone(), huge]) {
-            Err(Error::EventTooLarge { kind: "note", limit: MAX_EVENT_BYTES, .. }) => {}
+            Err(Error::Input(InputError::EventTooLarge { kind: "note", limit: MAX_EVENT_BYTES, .. })) => {}
             other => panic!("{other:?}"),
         }
         assert!(!log.parent().unwrap().exists(), "the folder was made");

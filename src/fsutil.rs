@@ -14,7 +14,7 @@ use std::io::{Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, RepoError, Result};
 
 /// Refuses `path` when it passes through a symlink below `root` (the repository): every
 /// component from the first one below the root down to `path` itself is looked at without
@@ -40,7 +40,7 @@ pub fn no_symlinks(root: &Path, path: &Path) -> Result<()> {
             continue;
         }
         match std::fs::symlink_metadata(&at) {
-            Ok(m) if m.file_type().is_symlink() => return Err(Error::Symlink { path: at }),
+            Ok(m) if m.file_type().is_symlink() => return Err(RepoError::Symlink { path: at }.into()),
             Ok(_) => {}
             // Nothing below a missing folder exists either: nothing more to follow.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -51,7 +51,7 @@ pub fn no_symlinks(root: &Path, path: &Path) -> Result<()> {
 }
 
 /// Options that never follow a symlink in the last component: opening a link fails (ELOOP),
-/// which [`Error::io`] turns into [`Error::Symlink`].
+/// which [`Error::io`] turns into [`RepoError::Symlink`].
 pub fn nofollow() -> OpenOptions {
     let mut o = OpenOptions::new();
     o.custom_flags(libc::O_NOFOLLOW);
@@ -72,7 +72,7 @@ pub fn read_to_string(path: &Path) -> std::io::Result<String> {
     })
 }
 
-/// A text file of the repository at `root` (a template, `incident.yaml`), or [`Error::Symlink`]
+/// A text file of the repository at `root` (a template, `incident.yaml`), or [`RepoError::Symlink`]
 /// when it is, or lies behind, a symlink below the root.
 pub fn read_in(root: &Path, path: &Path) -> Result<String> {
     no_symlinks(root, path)?;
@@ -282,7 +282,7 @@ mod tests {
         std::fs::create_dir_all(&outside).unwrap();
         std::os::unix::fs::symlink(&outside, root.join("incidents/evil")).unwrap();
         std::os::unix::fs::symlink(&root, t.path().join("link-to-repo")).unwrap();
-        let refused = |p: &Path| matches!(no_symlinks(&root, p), Err(Error::Symlink { .. }));
+        let refused = |p: &Path| matches!(no_symlinks(&root, p), Err(Error::Repo(RepoError::Symlink { .. })));
         assert!(refused(&root.join("incidents/evil/events.jsonl")));
         assert!(refused(&root.join("incidents/evil")));
         assert!(refused(&root.join("incidents/real/../evil/x")));
@@ -294,7 +294,7 @@ mod tests {
         assert!(no_symlinks(&linked_root, &linked_root.join("incidents/real")).is_ok());
         assert!(matches!(
             no_symlinks(&linked_root, &linked_root.join("incidents/evil/x")),
-            Err(Error::Symlink { .. })
+            Err(Error::Repo(RepoError::Symlink { .. }))
         ));
     }
 
@@ -305,7 +305,7 @@ mod tests {
         std::fs::write(&target, "outside").unwrap();
         let link = t.path().join("link");
         std::os::unix::fs::symlink(&target, &link).unwrap();
-        assert!(matches!(read(&link).map_err(Error::io(&link)), Err(Error::Symlink { .. })));
+        assert!(matches!(read(&link).map_err(Error::io(&link)), Err(Error::Repo(RepoError::Symlink { .. }))));
         // A planted temp file name is removed, not followed.
         std::os::unix::fs::symlink(&target, t.path().join(format!(".cache.{}.tmp", std::process::id())))
             .unwrap();

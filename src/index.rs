@@ -17,7 +17,7 @@ use std::time::UNIX_EPOCH;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Noun, RepoError, Result, Unknown};
 use crate::events::{self, Event};
 use crate::head::{self, Head, Stamp};
 use crate::metrics;
@@ -56,7 +56,7 @@ impl std::fmt::Display for Warning {
                 "{}:{line}: unreadable line skipped ({reason}); `incident doctor --fix` moves it to rejected.jsonl",
                 path.display()
             ),
-            Warning::Skipped { id, error } => write!(f, "skipping incident {id}: {error}"),
+            Warning::Skipped { id, error } => write!(f, "skipping incident {id}: {}", error.with_hints()),
         }
     }
 }
@@ -71,7 +71,7 @@ pub fn load(repo: &Repo, id: &str) -> Result<Loaded> {
     let path = repo.events_path(id)?;
     let log = events::read(&path)?;
     let incident = Incident::fold(id, log.events)
-        .ok_or_else(|| Error::NoOpenedEvent { path: path.clone(), unreadable: log.unreadable.len() })?;
+        .ok_or_else(|| RepoError::NoOpenedEvent { path: path.clone(), unreadable: log.unreadable.len() })?;
     let mut warnings: Vec<Warning> = (log.unreadable.into_iter())
         .map(|u| Warning::Unreadable { path: path.clone(), line: u.line, reason: u.reason })
         .collect();
@@ -123,12 +123,12 @@ pub fn resolve(repo: &Repo, given: Option<&str>, warnings: &mut Vec<Warning>) ->
         // The empty string is a prefix of every id: it would pick the only incident there is
         // whatever it was meant to name.
         if g.trim().is_empty() {
-            return Err(Error::EmptyId { what: "incident" });
+            return Err(RepoError::EmptyId { what: "incident" }.into());
         }
         // A prefix of an id is an id too; anything else (`../x`, `a/b`, ``) never names one,
         // and the empty one would match them all.
         if !crate::ids::is_valid(g) {
-            return Err(Error::BadIncidentId { given: g.to_string() });
+            return Err(RepoError::BadIncidentId { given: g.to_string() }.into());
         }
         if ids.iter().any(|id| id == g) {
             return Ok(g.to_string());
@@ -136,14 +136,12 @@ pub fn resolve(repo: &Repo, given: Option<&str>, warnings: &mut Vec<Warning>) ->
         let hits: Vec<&String> = ids.iter().filter(|id| id.starts_with(g)).collect();
         return match hits.as_slice() {
             [one] => Ok((*one).clone()),
-            [] => Err(Error::UnknownIncident {
-                given: g.to_string(),
-                candidates: ids.iter().rev().take(10).cloned().collect(),
-            }),
-            many => Err(Error::AmbiguousIncident {
+            [] => Err(Unknown::new(Noun::Incident, g, ids.iter().rev().take(10).cloned().collect()).into()),
+            many => Err(RepoError::AmbiguousIncident {
                 given: Some(g.to_string()),
                 candidates: many.iter().map(|s| (*s).clone()).collect(),
-            }),
+            }
+            .into()),
         };
     }
     let summaries = live(repo, &ids, warnings);
@@ -153,14 +151,15 @@ pub fn resolve(repo: &Repo, given: Option<&str>, warnings: &mut Vec<Warning>) ->
             [] => continue,
             [one] => return Ok(one.id.clone()),
             many => {
-                return Err(Error::AmbiguousIncident {
+                return Err(RepoError::AmbiguousIncident {
                     given: None,
                     candidates: many.iter().map(|s| format!("{} ({})", s.id, s.title)).collect(),
-                });
+                }
+                .into());
             }
         }
     }
-    Err(Error::NoOpenIncident)
+    Err(RepoError::NoOpenIncident.into())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

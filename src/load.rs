@@ -16,7 +16,7 @@ use std::sync::{Mutex, PoisonError};
 use serde::de::DeserializeOwned;
 
 use crate::config::{self, Config};
-use crate::error::{Error, Result};
+use crate::error::{Error, FileError, RepoError, Result, RunbookError};
 use crate::lint::{self, Context, Doc, Finding};
 use crate::model::{self, Shape};
 use crate::repo::Repo;
@@ -34,7 +34,7 @@ use crate::state::Incident;
 pub fn repo(root: PathBuf) -> Result<Repo> {
     let (config, salvaged) = match config(&root) {
         Ok(config) => (config, Vec::new()),
-        Err(error @ Error::BadFile { .. }) => {
+        Err(error @ Error::File(FileError::BadFile { .. })) => {
             let Some((config, fallback)) = last_good_config(&root, &error) else {
                 return Err(error);
             };
@@ -128,7 +128,7 @@ fn last_good_config(root: &Path, error: &Error) -> Option<(Config, Fallback)> {
     })?;
     let fallback = Fallback {
         file: config::FILE.to_string(),
-        error: error.to_string(),
+        error: error.with_hints(),
         commit: version.commit,
         time: version.time,
     };
@@ -187,7 +187,7 @@ pub fn failing_lint(repo: &Repo, files: &[String]) -> Vec<String> {
         .filter(|file| {
             let path = repo.root.join(file.as_str());
             if file.as_str() == config::FILE {
-                return matches!(config(&repo.root), Err(Error::BadFile { .. }));
+                return matches!(config(&repo.root), Err(Error::File(FileError::BadFile { .. })));
             }
             let yaml = path.extension().is_some_and(|x| x == "yaml" || x == "yml");
             if !yaml || path.parent() != Some(runbooks.as_path()) {
@@ -242,7 +242,7 @@ fn bad_file(
     message: String,
     more: usize,
 ) -> Error {
-    Error::BadFile { path: path.to_path_buf(), line, column, rule, message, more }
+    FileError::BadFile { path: path.to_path_buf(), line, column, rule, message, more }.into()
 }
 
 /// Every `*.yaml` / `*.yml` in `dir`, sorted by file name; a missing folder is empty. Rules
@@ -254,7 +254,7 @@ fn bad_file(
 pub fn runbooks(dir: &Path, cx: &Context) -> Loaded {
     let mut loaded = Loaded::default();
     if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
-        loaded.broken.push(Error::Symlink { path: dir.to_path_buf() });
+        loaded.broken.push(RepoError::Symlink { path: dir.to_path_buf() }.into());
         return loaded;
     }
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -336,7 +336,7 @@ fn last_good_runbook(
             bad_file(Path::new(&f.file), f.line, f.column, f.rule, f.message.clone(), errors.len() - 1);
         let told = Fallback {
             file: f.file.clone(),
-            error: error.to_string(),
+            error: error.with_hints(),
             commit: version.commit,
             time: version.time,
         };
@@ -371,7 +371,7 @@ pub fn attached_runbook(repo: &Repo, inc: &Incident) -> Result<Runbook> {
     let Some(id) = &inc.runbook else {
         let loaded = runbooks(&repo.runbooks_dir(), &cx);
         let available = loaded.runbooks.iter().map(|(_, r)| r.id.clone()).collect();
-        return Err(Error::NoRunbook { id: inc.id.clone(), available });
+        return Err(RunbookError::NoRunbook { id: inc.id.clone(), available }.into());
     };
     runbook(&repo.runbooks_dir(), id, &cx)
 }

@@ -24,8 +24,12 @@ fn main() -> ExitCode {
                 // With --json an error is machine output too.
                 eprintln!("{}", e.to_json());
             } else {
-                // The message may quote a value from data: shown, never interpreted.
+                // The message may quote a value from data: shown, never interpreted. What to do
+                // next follows, a line each.
                 eprintln!("error: {}", incident::ui::visible(&e.to_string()));
+                for hint in e.hints() {
+                    eprintln!("hint: {}", incident::ui::visible(&hint));
+                }
             }
             ExitCode::from(code)
         }

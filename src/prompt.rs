@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, Write};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InputError, Result};
 
 /// Asks `question` and reads one line, without its line ending. `None` when the input closed
 /// (Ctrl-D on an empty line, or stdin ended).
@@ -83,15 +83,16 @@ pub fn parsed<T>(
 /// title, or confirming a command). [`is_closed`] recognises it, so a caller such as `walk`
 /// can treat it as "leave".
 pub fn closed() -> Error {
-    Error::Prompt(dialoguer::Error::IO(std::io::Error::new(
+    InputError::Prompt(dialoguer::Error::IO(std::io::Error::new(
         std::io::ErrorKind::UnexpectedEof,
         "input closed (Ctrl-D)",
     )))
+    .into()
 }
 
 /// Whether `e` says the input closed (ours, or a dialoguer prompt's).
 pub fn is_closed(e: &Error) -> bool {
-    matches!(e, Error::Prompt(dialoguer::Error::IO(io)) if io.kind() == std::io::ErrorKind::UnexpectedEof)
+    matches!(e, Error::Input(InputError::Prompt(dialoguer::Error::IO(io))) if io.kind() == std::io::ErrorKind::UnexpectedEof)
 }
 
 #[cfg(test)]
@@ -114,6 +115,6 @@ mod tests {
     #[test]
     fn closed_input_is_recognised() {
         assert!(is_closed(&closed()));
-        assert!(!is_closed(&Error::Empty { what: "note" }));
+        assert!(!is_closed(&InputError::Empty { what: "note" }.into()));
     }
 }

@@ -9,7 +9,7 @@
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, ErrorKind, Output, State, UndefinedBehavior};
 
-use crate::error::{Error, Result, TemplateLimit};
+use crate::error::{FileError, Result, TemplateLimit};
 use crate::timefmt::{self, human};
 use crate::ui;
 
@@ -295,7 +295,7 @@ pub fn render_within(
             Some(line) => format!("{name}:{line}"),
             None => name.to_string(),
         };
-        Error::Template { name: at, message }
+        FileError::Template { name: at, message }
     };
     let tmpl = env.template_from_named_str(name, source).map_err(fail)?;
     let mut out = Bounded { buf: Vec::new(), limit, over: false };
@@ -304,15 +304,17 @@ pub fn render_within(
             Ok(String::from_utf8(out.buf)
                 .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
         }
-        Err(_) if out.over => Err(Error::TemplateLimit {
+        Err(_) if out.over => Err(FileError::TemplateLimit {
             name: name.to_string(),
             limit: TemplateLimit::Output { bytes: limit },
-        }),
-        Err(e) if e.kind() == ErrorKind::OutOfFuel => Err(Error::TemplateLimit {
+        }
+        .into()),
+        Err(e) if e.kind() == ErrorKind::OutOfFuel => Err(FileError::TemplateLimit {
             name: name.to_string(),
             limit: TemplateLimit::Work { instructions: limits.fuel },
-        }),
-        Err(e) => Err(fail(e)),
+        }
+        .into()),
+        Err(e) => Err(fail(e).into()),
     }
 }
 
@@ -540,13 +542,19 @@ mod tests {
         let loops = "{% for a in range(1000) %}{% for b in range(1000) %}{% endfor %}{% endfor %}";
         let e = render_within(Escape::ByName, "loops.j2", loops, &ctx(), tight).unwrap_err();
         assert!(
-            matches!(&e, Error::TemplateLimit { name, limit: TemplateLimit::Work { instructions: 10_000 } } if name == "loops.j2"),
+            matches!(&e, crate::error::Error::File(FileError::TemplateLimit { name, limit: TemplateLimit::Work { instructions: 10_000 } }) if name == "loops.j2"),
             "{e}"
         );
         let writes = "{% for a in range(1000) %}xxxxxxxxxx{% endfor %}";
         let e = render_within(Escape::Markdown, "big.md.j2", writes, &ctx(), tight).unwrap_err();
         assert!(
-            matches!(e, Error::TemplateLimit { limit: TemplateLimit::Output { bytes: 1_000 }, .. }),
+            matches!(
+                e,
+                crate::error::Error::File(FileError::TemplateLimit {
+                    limit: TemplateLimit::Output { bytes: 1_000 },
+                    ..
+                })
+            ),
             "{e}"
         );
         assert_eq!(e.exit_code(), 2);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use git2::{Repository, Signature};
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{Error, RepoError, Result, SystemError};
 use crate::ids;
 use crate::redact::redact;
 
@@ -34,10 +34,10 @@ pub fn discover(flag: Option<&Path>) -> Result<PathBuf> {
         if p.join(CONFIG_FILE).is_file() {
             return Ok(p.to_path_buf());
         }
-        return Err(Error::NotARepo { path: p.to_path_buf() });
+        return Err(RepoError::NotARepo { path: p.to_path_buf() }.into());
     }
     let cwd = std::env::current_dir().map_err(Error::io("."))?;
-    nearest(&cwd).ok_or(Error::NoRepo { from: cwd })
+    nearest(&cwd).ok_or_else(|| RepoError::NoRepo { from: cwd }.into())
 }
 
 /// The nearest folder at or above `dir` holding `incident.yaml`.
@@ -70,7 +70,7 @@ impl Repo {
     /// A file in the incident's folder (`postmortem.md`), checked as [`Repo::incident_dir`].
     pub fn incident_file(&self, id: &str, name: &str) -> Result<PathBuf> {
         if !ids::is_valid(id) {
-            return Err(Error::BadIncidentId { given: id.to_string() });
+            return Err(RepoError::BadIncidentId { given: id.to_string() }.into());
         }
         let dir = self.incidents_dir().join(id);
         let path = if name.is_empty() { dir } else { dir.join(name) };
@@ -287,21 +287,21 @@ fn signature(repo: &Repository, as_flag: Option<&str>) -> Result<Signature<'stat
             let local: String = ids::slug(&name);
             Signature::now(&name, &format!("{local}@incident.invalid"))
         }
-        _ => return Err(Error::NoIdentity),
+        _ => return Err(RepoError::NoIdentity.into()),
     };
     sig.map_err(git_error("making the commit signature"))
 }
 
 /// For `map_err` on every git2 call: a failure while `doing` something. A lock file in the
-/// way (another git at work, or one killed) is [`Error::GitLocked`], naming the file: libgit2
+/// way (another git at work, or one killed) is [`SystemError::GitLocked`], naming the file: libgit2
 /// says "failed to lock file '…' for writing" (cut short: the cause is not given) or, for the
 /// index, only that it is locked (then `index.lock`, relative to git's folder, made whole by
 /// [`Repo::locate_lock`]).
 pub(crate) fn git_error(doing: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
     let doing = doing.into();
     move |source| match locked_file(&source) {
-        Some(path) => Error::GitLocked { doing, path },
-        None => Error::Git { doing, source },
+        Some(path) => SystemError::GitLocked { doing, path }.into(),
+        None => SystemError::Git { doing, source }.into(),
     }
 }
 

@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Noun, RecordError, Result, RunbookError, SystemError, Unknown};
 use crate::events::{Body, Event, Outcome};
 use crate::load::attached_runbook;
 use crate::metrics;
@@ -34,15 +34,11 @@ pub fn record_outcome(
     match (&choice, choices.is_empty()) {
         _ if jumps_on_fail => {}
         (Some(c), false) if choices.target(c).is_none() => {
-            return Err(Error::UnknownAnswer {
-                step: step.clone(),
-                given: c.clone(),
-                answers: choices.answers(),
-            });
+            return Err(Unknown::new(Noun::Answer, c.clone(), choices.answers()).within(step.clone()).into());
         }
-        (Some(_), true) => return Err(Error::NotADecision { step: step.clone() }),
+        (Some(_), true) => return Err(RunbookError::NotADecision { step: step.clone() }.into()),
         (None, false) if outcome == Outcome::Done => {
-            return Err(Error::AnswerNeeded { step: step.clone(), answers: choices.answers() });
+            return Err(RunbookError::AnswerNeeded { step: step.clone(), answers: choices.answers() }.into());
         }
         _ => {}
     }
@@ -63,7 +59,7 @@ pub fn record_outcome(
 
 /// The step's `on_fail` target, or an error saying it has none.
 pub fn on_fail_target(placed: PlacedStep<'_>) -> Result<String> {
-    placed.step.on_fail.clone().ok_or_else(|| Error::NoOnFail { step: placed.step.id.clone() })
+    placed.step.on_fail.clone().ok_or_else(|| RunbookError::NoOnFail { step: placed.step.id.clone() }.into())
 }
 
 /// The last command run for the step, when it did not exit as the step expects: the walk
@@ -108,7 +104,7 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
     let (current, digest) = crate::load::runbook_with_digest(&repo.runbooks_dir(), placed.runbook, &cx)?;
     let step = current.step(&placed.step.id)?.step;
     let Some(command) = step.run.as_deref() else {
-        return Err(Error::NoCommand { step: step.id.clone() });
+        return Err(RunbookError::NoCommand { step: step.id.clone() }.into());
     };
     let changed = changed_since_attached(inc, &current.id, &digest);
     ctx.say(shown_command(command));
@@ -140,7 +136,7 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
     };
     let sink: Option<&mut runner::Sink<'_>> = if on_terminal { Some(&mut show) } else { None };
     let ran = runner::run(command, inc, &repo.root, timeout, sink)
-        .map_err(|source| Error::Spawn { program: "sh", source })?;
+        .map_err(|source| SystemError::Spawn { program: "sh", source })?;
     match live.as_mut() {
         Some(live) => {
             live.finish().iter().for_each(|line| println!("{line}"));
@@ -186,7 +182,7 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
     };
     if let Some(signal) = ran.signal {
         // Asked to stop: logged above; no further question, no JSON as if all went well.
-        return Err(Error::Stopped { step: step.id.clone(), signal });
+        return Err(RunbookError::Stopped { step: step.id.clone(), signal }.into());
     }
     ctx.say(said);
     if ctx.global.json {
@@ -225,7 +221,7 @@ pub fn attach_runbook(ctx: &Ctx, repo: &Repo, inc: &Incident, id: &str) -> Resul
 pub fn enter_phase(ctx: &Ctx, repo: &Repo, inc: &Incident, phase: Phase) -> Result<u8> {
     inc.require_open()?;
     if inc.phase() == phase {
-        return Err(Error::AlreadyInPhase { id: inc.id.clone(), phase });
+        return Err(RecordError::AlreadyInPhase { id: inc.id.clone(), phase }.into());
     }
     let event = ctx.event(repo, Body::Phase { phase })?;
     let when = event.when();

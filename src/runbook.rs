@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::error::Error;
+use crate::error::{Error, Noun, Unknown};
 use crate::model::Shape;
 use crate::phase::Phase;
 
@@ -139,10 +139,9 @@ impl Runbook {
 
     /// The step `id`, or an error naming the runbook's steps.
     pub fn step(&self, id: &str) -> Result<PlacedStep<'_>, Error> {
-        self.find_step(id).ok_or_else(|| Error::UnknownStep {
-            given: id.to_string(),
-            runbook: self.id.clone(),
-            steps: self.steps().iter().map(|s| s.step.id.clone()).collect(),
+        self.find_step(id).ok_or_else(|| {
+            let steps = self.steps().iter().map(|s| s.step.id.clone()).collect();
+            Unknown::new(Noun::Step, id, steps).within(self.id.clone()).into()
         })
     }
 
@@ -180,11 +179,8 @@ impl Loaded {
     }
 
     pub fn unknown(self, id: &str) -> Error {
-        Error::UnknownRunbook {
-            given: id.to_string(),
-            known: self.runbooks.iter().map(|(_, r)| r.id.clone()).collect(),
-            broken: self.broken,
-        }
+        let known = self.runbooks.iter().map(|(_, r)| r.id.clone()).collect();
+        Unknown::new(Noun::Runbook, id, known).broken(self.broken).into()
     }
 
     /// Runbooks that declare one of the services, best match first.

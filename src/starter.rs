@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, FileError, Result};
 
 pub const CONFIG: &str = include_str!("../config/incident.yaml");
 pub const POSTMORTEM_TEMPLATE: &str = include_str!("../templates/postmortem.md.j2");
@@ -83,7 +83,7 @@ pub fn install(root: &Path) -> Result<Vec<PathBuf>> {
     // The user named this folder: one that cannot be made (its parent is a file, a read-only
     // place) is theirs to fix (exit 2), unlike a write failing inside a folder that exists.
     std::fs::create_dir_all(root)
-        .map_err(|source| Error::CannotCreate { path: root.to_path_buf(), source })?;
+        .map_err(|source| FileError::CannotCreate { path: root.to_path_buf(), source })?;
     crate::repo::git_init(root)?;
     let mut written = Vec::new();
     for (rel, text) in files() {

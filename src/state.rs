@@ -24,7 +24,9 @@ impl State {
     pub fn require_open(self, id: &str) -> crate::error::Result<()> {
         match self {
             State::Open => Ok(()),
-            state => Err(crate::error::Error::NotOpen { id: id.to_string(), state: state.name() }),
+            state => {
+                Err(crate::error::RecordError::NotOpen { id: id.to_string(), state: state.name() }.into())
+            }
         }
     }
 
@@ -331,11 +333,12 @@ impl Moments {
     /// again) and in order with the others.
     pub fn check_new_mark(&self, m: Milestone, at: DateTime<Utc>) -> crate::error::Result<()> {
         if let Some((event, when)) = self.marked_by.get(&m) {
-            return Err(crate::error::Error::AlreadyMarked {
+            return Err(crate::error::RecordError::AlreadyMarked {
                 milestone: m.name(),
                 at: *when,
                 event: event.clone(),
-            });
+            }
+            .into());
         }
         self.with(m, at).check(m)
     }
@@ -373,14 +376,15 @@ impl Moments {
             let (Some(e), Some(l)) = (self.get(earlier), self.get(later)) else { continue };
             if e > l {
                 let (other, other_at) = if earlier == changed { (later, l) } else { (earlier, e) };
-                return Err(crate::error::Error::MilestoneOrder {
+                return Err(crate::error::RecordError::MilestoneOrder {
                     milestone: changed.name(),
                     at: if earlier == changed { e } else { l },
                     relation: if earlier == changed { "after" } else { "before" },
                     other: other.name(),
                     other_at,
                     other_is_opening: !self.marks.contains_key(&other),
-                });
+                }
+                .into());
             }
         }
         Ok(())

@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{Error, FileError, Result};
 use crate::events::{Body, Milestone, PublicStatus};
 use crate::index::{self, Warning};
 use crate::metrics;
@@ -582,11 +582,12 @@ const MANIFEST: &str = ".incident-status-page";
 /// `status-page -> /elsewhere` or `status-page/index.html -> ~/.bashrc` is refused.
 pub fn write(repo: &Repo, dir: &Path, files: &[(String, String)]) -> Result<Site> {
     crate::fsutil::no_symlinks(&repo.root, dir)?;
-    std::fs::create_dir_all(dir).map_err(|source| Error::CannotCreate { path: dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(dir)
+        .map_err(|source| FileError::CannotCreate { path: dir.to_path_buf(), source })?;
     let here = std::fs::canonicalize(dir).map_err(Error::io(dir))?;
     let root = std::fs::canonicalize(&repo.root).unwrap_or_else(|_| repo.root.clone());
     if here == root || here.join(crate::config::FILE).exists() {
-        return Err(Error::StatusPageOutput { path: dir.to_path_buf() });
+        return Err(FileError::StatusPageOutput { path: dir.to_path_buf() }.into());
     }
     let pages = dir.join("incidents");
     crate::fsutil::no_symlinks(&repo.root, &pages)?;

@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SyncError, SystemError};
 use crate::head;
 use crate::postmortem;
 use crate::render;
@@ -299,11 +299,12 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
                 continue;
             }
             Err(Push::Rejected(why)) => {
-                return Err(Error::Remote {
+                return Err(SyncError::Remote {
                     remote: up.remote.clone(),
                     doing: "pushing to",
                     message: format!("{why} ({PUSH_ATTEMPTS} attempts)"),
-                });
+                }
+                .into());
             }
             Err(Push::Failed(e)) => return Err(e),
         }
@@ -327,7 +328,7 @@ fn rebuild_status_page(repo: &Repo) -> bool {
     match statuspage::rerender_in_repo(repo) {
         Ok(changed) => changed,
         Err(e) => {
-            eprintln!("warning: {STATUS_PAGE_DIR}/ not rebuilt: {}", crate::ui::visible(&e.to_string()));
+            eprintln!("warning: {STATUS_PAGE_DIR}/ not rebuilt: {}", crate::ui::visible(&e.with_hints()));
             false
         }
     }
@@ -434,16 +435,16 @@ fn remote_said(stderr: &[u8]) -> Option<String> {
 fn fetch(repo: &Repo, up: &Upstream, progress: bool) -> Result<()> {
     let mut cmd = git(repo, progress);
     cmd.arg("fetch").arg(if progress { "--progress" } else { "--quiet" }).arg(&up.remote);
-    let out = cmd.output().map_err(|source| Error::Spawn { program: "git", source })?;
+    let out = cmd.output().map_err(|source| Error::System(SystemError::Spawn { program: "git", source }))?;
     if out.status.success() {
         return Ok(());
     }
     if let Some(path) = lock_in(&out.stderr) {
-        return Err(Error::GitLocked { doing: "fetching".into(), path });
+        return Err(SystemError::GitLocked { doing: "fetching".into(), path }.into());
     }
     let message =
         if progress { format!("git fetch exited with {}", out.status) } else { git_reason(&out.stderr) };
-    Err(Error::Remote { remote: up.remote.clone(), doing: "fetching from", message })
+    Err(SyncError::Remote { remote: up.remote.clone(), doing: "fetching from", message }.into())
 }
 
 /// The lock file git found in its way (`Unable to create '…/main.lock': File exists.`): a
@@ -470,7 +471,9 @@ fn push(repo: &Repo, up: &Upstream, progress: bool) -> std::result::Result<(), P
         cmd.arg("--set-upstream");
     }
     cmd.arg(&up.remote).arg(format!("HEAD:{}", up.merge_ref));
-    let out = cmd.output().map_err(|source| Push::Failed(Error::Spawn { program: "git", source }))?;
+    let out = cmd
+        .output()
+        .map_err(|source| Push::Failed(Error::System(SystemError::Spawn { program: "git", source })))?;
     if out.status.success() {
         return Ok(());
     }
@@ -500,7 +503,7 @@ fn push(repo: &Repo, up: &Upstream, progress: bool) -> std::result::Result<(), P
         _ if progress => format!("git push exited with {}", out.status),
         _ => git_reason(&out.stderr),
     };
-    Err(Push::Failed(Error::Remote { remote: up.remote.clone(), doing: "pushing to", message }))
+    Err(Push::Failed(SyncError::Remote { remote: up.remote.clone(), doing: "pushing to", message }.into()))
 }
 
 /// The last successful sync and, when one failed since, that failure: kept in
@@ -532,7 +535,7 @@ fn record(repo: &Repo, report: &Report) {
 /// this one has succeeded since (two syncs waiting on each other). A sync that never started
 /// because another was running is not a failure: that one's outcome is recorded.
 fn record_failure(repo: &Repo, started: DateTime<Utc>, e: &Error) {
-    if matches!(e, Error::SyncBusy { .. }) {
+    if matches!(e, Error::Sync(SyncError::SyncBusy { .. })) {
         return;
     }
     let Ok(up) = repo.upstream() else { return }; // no remote: `status` says nothing of syncing

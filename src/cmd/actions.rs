@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::cli::{ActionArgs, ActionCmd, value_name};
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, InputError, Noun, RecordError, Result, Unknown};
 use crate::events::Body;
 use crate::index::{self, Warning};
 use crate::names;
@@ -28,16 +28,16 @@ pub fn action(ctx: &Ctx, args: ActionArgs) -> Result<u8> {
 
 fn add(ctx: &Ctx, args: ActionArgs) -> Result<u8> {
     let example = "incident action TITLE --owner NAME --due YYYY-MM-DD";
-    let title = args.title.ok_or(Error::Missing { what: "TITLE", example })?;
+    let title = args.title.ok_or(Error::Input(InputError::Missing { what: "TITLE", example }))?;
     if title.trim().is_empty() {
-        return Err(Error::Empty { what: "title" });
+        return Err(InputError::Empty { what: "title" }.into());
     }
-    let owner = args.owner.ok_or(Error::Missing { what: "--owner", example })?;
+    let owner = args.owner.ok_or(InputError::Missing { what: "--owner", example })?;
     let owner = names::check("--owner", owner)?;
     if let Some(d) = &args.due
         && NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
     {
-        return Err(Error::BadDate { flag: "--due", value: d.clone() });
+        return Err(Error::Input(InputError::BadDate { flag: "--due", value: d.clone() }));
     }
     if let Some(l) = &args.link {
         check_link(l)?;
@@ -56,7 +56,7 @@ fn add(ctx: &Ctx, args: ActionArgs) -> Result<u8> {
 
 /// An http(s) URL with a host, on one line, without spaces.
 fn check_link(link: &str) -> Result<()> {
-    let bad = || Error::BadLink { value: link.to_string() };
+    let bad = || InputError::BadLink { value: link.to_string() };
     let lower = link.to_ascii_lowercase();
     let rest = ["https://", "http://"]
         .iter()
@@ -64,7 +64,7 @@ fn check_link(link: &str) -> Result<()> {
         .ok_or_else(bad)?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || host.starts_with(':') || link.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(bad());
+        return Err(bad().into());
     }
     Ok(())
 }
@@ -74,12 +74,12 @@ fn settle(ctx: &Ctx, given: &str, reason: Option<String>, note: Option<String>) 
     if let Some(r) = &reason
         && r.trim().is_empty()
     {
-        return Err(Error::Empty { what: "--reason" });
+        return Err(Error::Input(InputError::Empty { what: "--reason" }));
     }
     if let Some(n) = &note
         && n.trim().is_empty()
     {
-        return Err(Error::Empty { what: "--note" });
+        return Err(InputError::Empty { what: "--note" }.into());
     }
     let repo = ctx.repo()?;
     // With --incident, that incident's items; else any incident's: an action id is unique.
@@ -100,22 +100,29 @@ fn settle(ctx: &Ctx, given: &str, reason: Option<String>, note: Option<String>) 
     let (inc, a) = match (exact, hits.as_slice()) {
         (Some(hit), _) | (None, [hit]) => *hit,
         (None, []) => {
-            return Err(Error::UnknownAction { given: given.to_string(), incident: named });
+            let unknown = Unknown::new(Noun::Action, given, Vec::new());
+            return Err(match named {
+                Some(incident) => unknown.within(incident),
+                None => unknown,
+            }
+            .into());
         }
         (None, many) => {
-            return Err(Error::AmbiguousAction {
+            return Err(RecordError::AmbiguousAction {
                 given: given.to_string(),
                 candidates: many.iter().take(10).map(|(_, a)| a.id.clone()).collect(),
-            });
+            }
+            .into());
         }
     };
     if a.state != ActionState::Open {
-        return Err(Error::AlreadySettled {
+        return Err(RecordError::AlreadySettled {
             action: short_id(&a.id).to_string(),
             title: a.title.clone(),
             state: a.state.name(),
             at: a.settled_at,
-        });
+        }
+        .into());
     }
     let (body, said) = match reason {
         Some(reason) => (

@@ -3,7 +3,7 @@
 //! the correction, and the postmortem marks the fact corrected.
 
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, InputError, Noun, RecordError, Result, Unknown};
 use crate::events::{Body, Event, Milestone};
 use crate::narrate::short_id;
 use crate::state::Incident;
@@ -13,21 +13,23 @@ fn find<'a>(inc: &'a Incident, given: &str) -> Result<&'a Event> {
     let hits: Vec<&Event> = inc.events.iter().filter(|e| e.id.starts_with(given)).collect();
     match hits.as_slice() {
         [one] if !given.is_empty() => Ok(one),
-        [] | [_] => Err(Error::UnknownEvent { given: given.to_string(), incident: inc.id.clone() }),
-        many => Err(Error::AmbiguousEvent {
+        [] | [_] => Err(Unknown::new(Noun::Event, given, Vec::new()).within(inc.id.clone()).into()),
+        many => Err(RecordError::AmbiguousEvent {
             given: given.to_string(),
             candidates: many.iter().take(10).map(|e| e.id.clone()).collect(),
-        }),
+        }
+        .into()),
     }
 }
 
 fn correctable(e: &Event) -> Result<()> {
     if e.body.is_correction() {
-        return Err(Error::NotCorrectable {
+        return Err(RecordError::NotCorrectable {
             event: short_id(&e.id).to_string(),
             kind: e.body.kind(),
             why: "is itself a correction; correct the event it names instead",
-        });
+        }
+        .into());
     }
     Ok(())
 }
@@ -47,19 +49,23 @@ pub fn amend(ctx: &Ctx, given: &str, text: Option<String>) -> Result<u8> {
     correctable(e)?;
     let time = ctx.at();
     if time.is_none() && text.is_none() {
-        return Err(Error::Missing { what: "--at or --text", example: "incident amend EVENT --at 14:05" });
+        return Err(Error::Input(InputError::Missing {
+            what: "--at or --text",
+            example: "incident amend EVENT --at 14:05",
+        }));
     }
     if let Some(t) = &text {
         if t.trim().is_empty() {
-            return Err(Error::Empty { what: "--text" });
+            return Err(InputError::Empty { what: "--text" }.into());
         }
         if e.body.with_text(t.clone()).is_none() {
             let why = "has no text to amend; only --at applies";
-            return Err(Error::NotCorrectable {
+            return Err(RecordError::NotCorrectable {
                 event: short_id(&e.id).to_string(),
                 kind: e.body.kind(),
                 why,
-            });
+            }
+            .into());
         }
     }
     // A corrected key moment must still be in order with the others.
@@ -79,10 +85,14 @@ pub fn retract(ctx: &Ctx, given: &str, reason: String) -> Result<u8> {
     correctable(e)?;
     if matches!(e.body, Body::Opened { .. }) {
         let why = "opened the incident; an incident cannot be un-opened (amend its text or time instead)";
-        return Err(Error::NotCorrectable { event: short_id(&e.id).to_string(), kind: "opened", why });
+        return Err(Error::Record(RecordError::NotCorrectable {
+            event: short_id(&e.id).to_string(),
+            kind: "opened",
+            why,
+        }));
     }
     if reason.trim().is_empty() {
-        return Err(Error::Empty { what: "--reason" });
+        return Err(InputError::Empty { what: "--reason" }.into());
     }
     let said = format!("event {} retracted", short_id(&e.id));
     let body = Body::Retract { event: e.id.clone(), reason };

@@ -11,7 +11,7 @@ use clap::Parser;
 use serde::Deserialize;
 
 use crate::cli::Cli;
-use crate::error::{Error, Result};
+use crate::error::{Error, FileError, Result, RunbookError, SystemError};
 use crate::events::{Body, Event};
 use crate::index;
 use crate::load;
@@ -68,7 +68,11 @@ struct RawEntry {
 }
 
 fn bad(entry: usize, at: &str, message: impl std::fmt::Display) -> Error {
-    Error::Scenario { place: format!("{SCENARIO_PATH}: entry {entry} ({at})"), message: message.to_string() }
+    SystemError::Scenario {
+        place: format!("{SCENARIO_PATH}: entry {entry} ({at})"),
+        message: message.to_string(),
+    }
+    .into()
 }
 
 /// Reads a scenario: its date, and entries whose `at` is `HH:MM` UTC on that date, in time
@@ -79,7 +83,7 @@ pub fn parse(text: &str) -> Result<Vec<Entry>> {
         let place = e
             .location()
             .map_or(SCENARIO_PATH.to_string(), |l| format!("{SCENARIO_PATH}:{}:{}", l.line(), l.column()));
-        Error::Scenario { place, message: e.to_string() }
+        SystemError::Scenario { place, message: e.to_string() }
     })?;
     let mut entries: Vec<Entry> = Vec::with_capacity(file.entries.len());
     for (i, raw) in file.entries.into_iter().enumerate() {
@@ -103,26 +107,31 @@ pub fn log_recorded(root: &Path, entry: &Entry) -> Result<()> {
     let body = match &entry.what {
         What::Args(args) => {
             let place = format!("{SCENARIO_PATH}: {} incident {}", hhmm(entry.at), args.join(" "));
-            return Err(Error::Scenario {
+            return Err(SystemError::Scenario {
                 place,
                 message: "a command line: replay it, do not log it".into(),
-            });
+            }
+            .into());
         }
         What::Ran(ran) => {
             let inc = index::load(&repo, &id)?.incident;
             inc.require_open()?;
             let rb = load::attached_runbook(&repo, &inc)?;
             let placed = rb.step(&ran.step)?;
-            let command =
-                placed.step.run.clone().ok_or_else(|| Error::NoCommand { step: ran.step.clone() })?;
+            let command = placed
+                .step
+                .run
+                .clone()
+                .ok_or_else(|| Error::Runbook(RunbookError::NoCommand { step: ran.step.clone() }))?;
             if ran.output.len() > runner::OUTPUT_CAP {
-                return Err(Error::Scenario {
+                return Err(SystemError::Scenario {
                     place: format!("{SCENARIO_PATH}: step {}", ran.step),
                     message: format!(
                         "recorded output over {} bytes; `step run` would cut it",
                         runner::OUTPUT_CAP
                     ),
-                });
+                }
+                .into());
             }
             Body::Command {
                 step: ran.step.clone(),
@@ -171,7 +180,9 @@ fn replay(root: &Path, n: usize, entry: &Entry) -> Result<()> {
 pub fn run(ctx: &crate::ctx::Ctx, output: Option<PathBuf>) -> Result<u8> {
     let entries = parse(SCENARIO)?;
     if entries.is_empty() {
-        return Err(Error::Scenario { place: SCENARIO_PATH.into(), message: "no entries".into() });
+        return Err(
+            SystemError::Scenario { place: SCENARIO_PATH.into(), message: "no entries".into() }.into()
+        );
     }
     let root = match output {
         Some(dir) => {
@@ -229,12 +240,12 @@ fn require_empty(dir: &Path) -> Result<()> {
     match std::fs::read_dir(dir) {
         Ok(mut entries) => match entries.next() {
             None => Ok(()),
-            Some(_) => Err(Error::NotEmpty { path: dir.to_path_buf() }),
+            Some(_) => Err(FileError::NotEmpty { path: dir.to_path_buf() }.into()),
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         // A file, or a folder that cannot be listed: not a folder the demo can own.
-        Err(_) if dir.exists() => Err(Error::NotEmpty { path: dir.to_path_buf() }),
-        Err(source) => Err(Error::CannotCreate { path: dir.to_path_buf(), source }),
+        Err(_) if dir.exists() => Err(FileError::NotEmpty { path: dir.to_path_buf() }.into()),
+        Err(source) => Err(FileError::CannotCreate { path: dir.to_path_buf(), source }.into()),
     }
 }
 

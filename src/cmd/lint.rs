@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config;
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{FileError, Result};
 use crate::lint::format::{self, Format};
 use crate::lint::{self, Context};
 use crate::load;
@@ -23,7 +23,7 @@ pub fn run(ctx: &Ctx, paths: &[PathBuf], fmt: Format, explain: Option<&str>) -> 
     let cwd_root = if paths.is_empty() { repo_root(ctx, None) } else { None };
     let targets: Vec<PathBuf> = if paths.is_empty() {
         let Some(root) = &cwd_root else {
-            return Err(Error::NothingToLint);
+            return Err(FileError::NothingToLint.into());
         };
         [config::FILE, "runbooks", "templates"].iter().map(|p| root.join(p)).filter(|p| p.exists()).collect()
     } else {

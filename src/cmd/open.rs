@@ -5,7 +5,7 @@ use dialoguer::{MultiSelect, Select};
 
 use crate::cli::OpenArgs;
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, InputError, Result, SystemError};
 use crate::events::{Body, Event, Milestone};
 use crate::ids;
 use crate::index;
@@ -31,10 +31,11 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
         Some(t) => t,
         None if ctx.interactive => ask_title()?,
         None => {
-            return Err(Error::Missing {
+            return Err(InputError::Missing {
                 what: "TITLE",
                 example: "incident open \"checkout returns 500\" --severity SEV1",
-            });
+            }
+            .into());
         }
     };
     check_length(&title)?;
@@ -57,10 +58,11 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
             keys[i].clone()
         }
         None => {
-            return Err(Error::Missing {
+            return Err(InputError::Missing {
                 what: "--severity",
                 example: "SEV1 is the most severe, SEV4 the least",
-            });
+            }
+            .into());
         }
     };
     // Typed in any case; logged as incident.yaml spells it.
@@ -159,7 +161,10 @@ fn ask_title() -> Result<String> {
         }
         match check_length(&title) {
             Ok(()) => return Ok(title),
-            Err(e) => eprintln!("{}", ui::show(&e.to_string())),
+            Err(e) => {
+                eprintln!("{}", ui::show(&e.to_string()));
+                e.hints().iter().for_each(|hint| eprintln!("hint: {}", ui::show(hint)));
+            }
         }
     }
 }
@@ -167,7 +172,7 @@ fn ask_title() -> Result<String> {
 fn check_length(title: &str) -> Result<()> {
     let length = title.trim().chars().count();
     if length > MAX_TITLE {
-        return Err(Error::TitleTooLong { length, limit: MAX_TITLE });
+        return Err(InputError::TitleTooLong { length, limit: MAX_TITLE }.into());
     }
     Ok(())
 }
@@ -240,7 +245,7 @@ fn create_dir(repo: &Repo, title: &str, at: DateTime<Utc>) -> Result<String> {
             Ok(()) => return Ok(id),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
-                return Err(Error::Io { path: dir.join(&id), source: e });
+                return Err(SystemError::Io { path: dir.join(&id), source: e }.into());
             }
         }
     }

@@ -5,7 +5,7 @@
 
 use crate::cli::{RetroSection, RoleKind, value_name};
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, InputError, RecordError, Result};
 use crate::events::{Body, Milestone};
 use crate::names;
 use crate::state::State;
@@ -25,7 +25,7 @@ pub fn log(ctx: &Ctx, note: String) -> Result<u8> {
         note
     };
     if note.trim().is_empty() {
-        return Err(Error::Empty { what: "note" });
+        return Err(InputError::Empty { what: "note" }.into());
     }
     let (repo, head) = ctx.head_target()?;
     ctx.record(&repo, head.id(), vec![Body::Note { text: note }], "note logged")
@@ -46,7 +46,7 @@ pub fn severity(ctx: &Ctx, sev: &str, reason: Option<String>) -> Result<u8> {
     let sev = sev.as_str();
     let current = &head.summary.severity;
     if current == sev {
-        return Err(Error::SameSeverity { id: head.id().to_string(), severity: sev.to_string() });
+        return Err(RecordError::SameSeverity { id: head.id().to_string(), severity: sev.to_string() }.into());
     }
     let said = format!("severity {current} → {sev}");
     let body = Body::Severity { from: current.clone(), to: sev.to_string(), reason };
@@ -79,13 +79,14 @@ pub fn impact(
     if let Some(p) = share
         && !(0.0..=100.0).contains(&p)
     {
-        return Err(Error::BadShare { value: p });
+        return Err(Error::Input(InputError::BadShare { value: p }));
     }
     if share.is_none() && customers.is_none() && failed_orders.is_none() && tickets.is_none() {
-        return Err(Error::Missing {
+        return Err(InputError::Missing {
             what: "--share, --customers, --failed-orders or --tickets",
             example: "incident impact --share 7 --failed-orders 1200",
-        });
+        }
+        .into());
     }
     let (repo, head) = ctx.head_target()?;
     let said = match share {
@@ -115,9 +116,9 @@ pub fn resolve(ctx: &Ctx, root_cause: Option<String>) -> Result<u8> {
 pub fn close(ctx: &Ctx) -> Result<u8> {
     let (repo, head) = ctx.head_target()?;
     let bodies = match head.summary.state {
-        State::Closed => return Err(Error::AlreadyClosed { id: head.id().to_string() }),
+        State::Closed => return Err(RecordError::AlreadyClosed { id: head.id().to_string() }.into()),
         // Closing is for after the postmortem; ending the response is `resolve`'s.
-        State::Open => return Err(Error::NotResolved { id: head.id().to_string() }),
+        State::Open => return Err(RecordError::NotResolved { id: head.id().to_string() }.into()),
         State::Resolved => vec![Body::Closed {}],
     };
     ctx.record(&repo, head.id(), bodies, "closed")

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::cli::StatsArgs;
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{InputError, Result};
 use crate::index;
 use crate::load;
 use crate::stats::{self, Figures, Group, Query};
@@ -13,11 +13,8 @@ use crate::timefmt::{self, human, opt_human};
 use crate::ui;
 
 fn bound(ctx: &Ctx, flag: &'static str, value: &str) -> Result<DateTime<Utc>> {
-    timefmt::parse_bound(value, ctx.now).map_err(|reason| Error::BadTime {
-        flag,
-        value: value.to_string(),
-        reason,
-    })
+    timefmt::parse_bound(value, ctx.now)
+        .map_err(|reason| InputError::BadTime { flag, value: value.to_string(), reason }.into())
 }
 
 pub fn run(ctx: &Ctx, args: StatsArgs) -> Result<u8> {
@@ -28,14 +25,15 @@ pub fn run(ctx: &Ctx, args: StatsArgs) -> Result<u8> {
         None => until - Duration::days(365),
     };
     if since >= until {
-        return Err(Error::BadTime {
+        return Err(InputError::BadTime {
             flag: "--since",
             value: timefmt::rfc3339(since),
             reason: format!(
                 "the period is empty: --since must be before --until ({})",
                 timefmt::rfc3339(until)
             ),
-        });
+        }
+        .into());
     }
     for s in &args.service {
         repo.config.check_service(s)?;

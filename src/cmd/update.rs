@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::cli::UpdateArgs;
 use crate::ctx::Ctx;
 use crate::deliver::{self, Attempt, Envelope, Subject, Target, Unusable};
-use crate::error::{Error, Result};
+use crate::error::{DeliverError, Error, InputError, Noun, RecordError, Result, Unknown};
 use crate::events::{Body, Event, Milestone, PublicStatus};
 use crate::index::Summary;
 use crate::prompt;
@@ -27,10 +27,11 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
         return retry(ctx);
     }
     let Some(channel) = args.channel else {
-        return Err(Error::Missing {
+        return Err(InputError::Missing {
             what: "--channel",
             example: "incident update --channel status-page \"We are investigating…\"",
-        });
+        }
+        .into());
     };
     let repo = ctx.repo()?;
     repo.config.check_channel(&channel)?;
@@ -38,7 +39,7 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
         .eta
         .as_deref()
         .map(|v| {
-            timefmt::parse_eta(v, ctx.now).map_err(|reason| Error::BadTime {
+            timefmt::parse_eta(v, ctx.now).map_err(|reason| InputError::BadTime {
                 flag: "--eta",
                 value: v.to_string(),
                 reason,
@@ -60,10 +61,10 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
         }
     };
     if summary.state == State::Closed {
-        return Err(Error::NotOpen { id: summary.id, state: State::Closed.name() });
+        return Err(Error::Record(RecordError::NotOpen { id: summary.id, state: State::Closed.name() }));
     }
     if message.trim().is_empty() {
-        return Err(Error::Empty { what: "update message" });
+        return Err(InputError::Empty { what: "update message" }.into());
     }
     // Never lose an update: it is in the log before anything is tried.
     let event =
@@ -135,8 +136,9 @@ fn retry(ctx: &Ctx) -> Result<u8> {
         match deliver_update(ctx, &repo, &summary, u, &mut events) {
             Ok(Delivered::Yes | Delivered::NoTarget) => {}
             Ok(Delivered::No) => failed += 1,
-            Err(e @ Error::Undeliverable { .. }) => {
+            Err(e @ Error::Deliver(DeliverError::Undeliverable { .. })) => {
                 eprintln!("{}", ui::show(&e.to_string()));
+                e.hints().iter().for_each(|hint| eprintln!("hint: {}", ui::show(hint)));
                 failed += 1;
             }
             Err(e) => return Err(e),
@@ -169,7 +171,7 @@ fn target_of<'a>(repo: &'a Repo, channel: &str) -> Option<&'a crate::config::Del
 }
 
 /// Delivers one logged update, appending each attempt's event right after it (and pushing it
-/// onto `events`). A target that cannot be tried is [`Error::Undeliverable`], no attempt made.
+/// onto `events`). A target that cannot be tried is [`DeliverError::Undeliverable`], no attempt made.
 fn deliver_update(
     ctx: &Ctx,
     repo: &Repo,
@@ -180,7 +182,7 @@ fn deliver_update(
     let Some(d) = target_of(repo, &u.channel) else {
         return Ok(Delivered::NoTarget);
     };
-    let target = Target::of(d, |k| std::env::var(k).ok()).map_err(|why| Error::Undeliverable {
+    let target = Target::of(d, |k| std::env::var(k).ok()).map_err(|why| DeliverError::Undeliverable {
         update: u.id.clone(),
         channel: u.channel.clone(),
         missing_var: match why {
@@ -288,7 +290,7 @@ fn template_source(repo: &Repo, name: &str) -> Result<(String, String)> {
     known.sort();
     known.dedup();
     if !known.iter().any(|k| k == name) {
-        return Err(Error::UnknownTemplate { given: name.to_string(), known });
+        return Err(Unknown::new(Noun::Template, name, known).into());
     }
     let path = dir.join(format!("{name}.md.j2"));
     let rel = format!("{COMMS_DIR}/{name}.md.j2");
@@ -345,7 +347,7 @@ fn confirm(ctx: &Ctx, text: String) -> Result<String> {
     let typed =
         prompt::line("Type the update instead (an empty line cancels):")?.ok_or_else(prompt::closed)?;
     if typed.trim().is_empty() {
-        return Err(Error::Empty { what: "update message" });
+        return Err(InputError::Empty { what: "update message" }.into());
     }
     Ok(typed)
 }

@@ -6,7 +6,7 @@ use dialoguer::Select;
 
 use crate::card::{self, Look};
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{InputError, Result, RunbookError};
 use crate::events::{Body, Outcome};
 use crate::flow::Plan;
 use crate::load;
@@ -41,7 +41,7 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
         if !ctx.interactive {
             // Show where things stand, but write nothing: a script decides with `step`/`phase`.
             show(&turn, &repo, &inc, &rb, &plan, cur);
-            return Err(Error::NeedsTerminal { what: "walk".into(), hint: HINT });
+            return Err(InputError::NeedsTerminal { what: "walk".into(), hint: HINT }.into());
         }
         if cur.phase > inc.phase() {
             respond::enter_phase(&turn, &repo, &inc, cur.phase)?;
@@ -72,7 +72,7 @@ fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<
             }
             let ids: Vec<String> = options.iter().map(|r| r.id.clone()).collect();
             if !ctx.interactive || options.is_empty() {
-                return Err(Error::NoRunbook { id: inc.id.clone(), available: ids });
+                return Err(RunbookError::NoRunbook { id: inc.id.clone(), available: ids }.into());
             }
             let items: Vec<String> =
                 options.iter().map(|r| ui::show(&format!("{}  {}", r.id, r.title))).collect();

@@ -154,9 +154,9 @@ fn sarif(findings: &[Finding]) -> serde_json::Value {
 pub fn explain(rule: Option<&str>) -> crate::error::Result<String> {
     match rule {
         Some(id) => {
-            let r = find_rule(id).ok_or_else(|| crate::error::Error::UnknownRule {
-                given: id.to_string(),
-                known: rules::RULES.iter().map(|r| r.id.to_string()).collect(),
+            let r = find_rule(id).ok_or_else(|| {
+                let known = rules::RULES.iter().map(|r| r.id.to_string()).collect();
+                crate::error::Unknown::new(crate::error::Noun::Rule, id, known)
             })?;
             Ok(format!("{} ({})\n{}\n\n{}\n", r.id, r.severity.name(), r.summary, r.explain))
         }

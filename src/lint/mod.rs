@@ -114,7 +114,7 @@ pub fn find_rule(id: &str) -> Option<&'static Meta> {
 pub fn collect(paths: &[PathBuf]) -> crate::error::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for p in paths {
-        let missing = |source| crate::error::Error::NoSuchPath { path: p.clone(), source };
+        let missing = |source| crate::error::FileError::NoSuchPath { path: p.clone(), source };
         // A linked folder (`runbooks -> /elsewhere`) is not walked: listed, `Doc::load` reports
         // it, and nothing of its target is read or quoted.
         if std::fs::symlink_metadata(p).map_err(missing)?.file_type().is_symlink() {

@@ -17,14 +17,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::Repo;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SyncError, SystemError};
 
 /// The flock every writer of ours holds, a sync exclusively (one at a time per clone), a
 /// commit shared. The file stays; only its flock comes and goes.
 pub const GATE: &str = "incident-sync.lock";
 
 /// How long a writer waits for the gate (a sync for another sync, a commit for a sync)
-/// before giving up with [`Error::SyncBusy`].
+/// before giving up with [`SyncError::SyncBusy`].
 pub const LOCK_WAIT: Duration = Duration::from_secs(30);
 
 const MARKER_PREFIX: &str = "incident-sync.";
@@ -96,9 +96,11 @@ impl Repo {
                     std::thread::sleep(Duration::from_millis(100));
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(Error::SyncBusy { waited_s: wait.as_secs() });
+                    return Err(SyncError::SyncBusy { waited_s: wait.as_secs() }.into());
                 }
-                Err(std::fs::TryLockError::Error(e)) => return Err(Error::Io { path, source: e }),
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(SystemError::Io { path, source: e }.into());
+                }
             }
         }
         let healed = match writer {
@@ -212,13 +214,13 @@ impl Repo {
         path.strip_prefix(&self.root).unwrap_or(path).display().to_string()
     }
 
-    /// A [`Error::GitLocked`] whose lock libgit2 did not name by path (the index's) made
+    /// A [`SystemError::GitLocked`] whose lock libgit2 did not name by path (the index's) made
     /// whole: relative paths are in git's folder.
     pub fn locate_lock(&self, e: Error) -> Error {
         match e {
-            Error::GitLocked { doing, path } if path.is_relative() => {
+            Error::System(SystemError::GitLocked { doing, path }) if path.is_relative() => {
                 let path = self.git_dir().map_or(path.clone(), |d| d.join(&path));
-                Error::GitLocked { doing, path }
+                SystemError::GitLocked { doing, path }.into()
             }
             e => e,
         }

@@ -18,7 +18,7 @@ use git2::{
 use chrono::{DateTime, Utc};
 
 use super::{Repo, signature};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SyncError, SystemError};
 use crate::events;
 
 /// Where a branch syncs to: `branch.<name>.remote` and `.merge` when set (as `git pull`
@@ -185,7 +185,7 @@ impl Repo {
     /// Refuses to write history over something a person has not finished.
     pub fn require_finished(&self) -> Result<()> {
         match self.unfinished()? {
-            Some((what, hint)) => Err(Error::UnfinishedGit { what, hint }),
+            Some((what, hint)) => Err(SyncError::UnfinishedGit { what, hint }.into()),
             None => Ok(()),
         }
     }
@@ -337,7 +337,7 @@ impl Repo {
     /// Merges the remote's branch (as last fetched) into ours. Event logs merge as
     /// the union of their events; a postmortem both sides changed is re-rendered by `render`
     /// from the merged log; anything else git cannot merge, or hand-edited blocks both sides
-    /// changed, stops with [`Error::SyncConflict`], the merge left in progress as `git merge`
+    /// changed, stops with [`SyncError::SyncConflict`], the merge left in progress as `git merge`
     /// leaves it: `MERGE_HEAD` set, both versions in the index and between markers in the
     /// file, every other path already merged.
     pub fn merge_upstream(
@@ -541,7 +541,7 @@ impl Repo {
             conflicts.sort();
             let left = Left { theirs: theirs_id, theirs_label: &theirs_label, message: &message };
             self.leave_conflicted_merge(&repo, &ours_tree, &mut index, &left, &rendered_conflicts)?;
-            return Err(Error::SyncConflict { merging: up.name(), paths: conflicts });
+            return Err(SyncError::SyncConflict { merging: up.name(), paths: conflicts }.into());
         }
         let tree_id = index.write_tree_to(&repo).map_err(git_err("writing the merged tree"))?;
         let tree = repo.find_tree(tree_id).map_err(git_err("reading the merged tree"))?;
@@ -581,21 +581,23 @@ impl Repo {
             // Every incoming commit was vetted before this (`vet::incoming`); the same rule
             // again on each path written keeps this function safe for any tree it is given.
             if let Err(why) = crate::safe_path::check_path(&path) {
-                return Err(Error::RefusedCommit {
+                return Err(SyncError::RefusedCommit {
                     commit: "(the merge)".into(),
                     upstream: "the remote".into(),
                     path,
                     why: why.to_string(),
-                });
+                }
+                .into());
             }
             if delta.new_file().exists() && delta.new_file().mode() == git2::FileMode::Link {
                 let why = crate::safe_path::Refusal::Symlink.to_string();
-                return Err(Error::RefusedCommit {
+                return Err(SyncError::RefusedCommit {
                     commit: "(the merge)".into(),
                     upstream: "the remote".into(),
                     path,
                     why,
-                });
+                }
+                .into());
             }
             let full = self.root.join(&path);
             // What the remote brings is written only inside the repository: a symlink planted
@@ -606,7 +608,7 @@ impl Repo {
                 let on_disk = crate::fsutil::read(&full).ok();
                 let expected = delta.old_file().exists().then(|| side_bytes(repo, &delta.old_file()));
                 if on_disk != expected && on_disk != new {
-                    return Err(Error::ChangedDuringSync { path });
+                    return Err(SyncError::ChangedDuringSync { path }.into());
                 }
             }
             plan.push((path, full, new, delta.new_file().mode()));
@@ -694,7 +696,7 @@ impl Repo {
                     match std::fs::remove_file(&full) {
                         Ok(()) => {}
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => return Err(Error::Io { path: full, source: e }),
+                        Err(e) => return Err(SystemError::Io { path: full, source: e }.into()),
                     }
                     incoming.files.push(path);
                 }
@@ -802,7 +804,7 @@ fn upstream_of(repo: &Repository) -> Result<Upstream> {
     let head = repo.find_reference("HEAD").map_err(git_err("reading HEAD"))?;
     let Some(branch) = head.symbolic_target().ok().flatten().and_then(|t| t.strip_prefix("refs/heads/"))
     else {
-        return Err(Error::DetachedHead);
+        return Err(SyncError::DetachedHead.into());
     };
     let branch = branch.to_string();
     let config = repo.config().map_err(git_err("reading the git config"))?;
@@ -814,10 +816,10 @@ fn upstream_of(repo: &Repository) -> Result<Upstream> {
             let remotes = repo.remotes().map_err(git_err("listing remotes"))?;
             let names: Vec<&str> = remotes.iter().filter_map(|r| r.ok().flatten()).collect();
             match names.as_slice() {
-                [] => return Err(Error::NoRemote { branch }),
+                [] => return Err(SyncError::NoRemote { branch }.into()),
                 [only] => (*only).to_string(),
                 many if many.contains(&"origin") => "origin".to_string(),
-                _ => return Err(Error::NoRemote { branch }),
+                _ => return Err(SyncError::NoRemote { branch }.into()),
             }
         }
     };

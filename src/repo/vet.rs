@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use git2::{Oid, Repository, Sort, Tree};
 
-use crate::error::{Error, Result};
+use crate::error::{Result, SyncError, SystemError};
 use crate::safe_path::{self, Refusal};
 
 /// Checks every commit reachable from `theirs` and not from `ours`, oldest first; each tree
@@ -15,7 +15,7 @@ use crate::safe_path::{self, Refusal};
 /// history of thousands of commits sharing most of their trees costs what its distinct trees
 /// cost. `upstream` names the remote's branch in the refusal.
 pub(super) fn incoming(repo: &Repository, ours: Option<Oid>, theirs: Oid, upstream: &str) -> Result<()> {
-    let git = |doing: &'static str| move |e| Error::Git { doing: doing.into(), source: e };
+    let git = |doing: &'static str| move |e| SystemError::Git { doing: doing.into(), source: e };
     let mut walk = repo.revwalk().map_err(git("walking the incoming history"))?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE).map_err(git("walking the incoming history"))?;
     walk.push(theirs).map_err(git("walking the incoming history"))?;
@@ -28,12 +28,13 @@ pub(super) fn incoming(repo: &Repository, ours: Option<Oid>, theirs: Oid, upstre
         let commit = repo.find_commit(oid).map_err(git("reading an incoming commit"))?;
         let tree = commit.tree().map_err(git("reading an incoming tree"))?;
         if let Err((path, why)) = check_tree(repo, &tree, &mut seen) {
-            return Err(Error::RefusedCommit {
+            return Err(SyncError::RefusedCommit {
                 commit: short(oid),
                 upstream: upstream.to_string(),
                 path,
                 why: why.to_string(),
-            });
+            }
+            .into());
         }
     }
     Ok(())

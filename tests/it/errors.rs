@@ -25,10 +25,11 @@ fn assert_log_unchanged(env: &Env, id: &str, before: &[u8]) {
     assert_eq!(now, before, "the log changed");
 }
 
+/// The error line and the `hint:` lines after it (what to do next is a line of its own).
 fn one_line_error(out: &super::harness::Out) -> &str {
     let err = out.stderr.trim_end();
     assert!(err.starts_with("error: "), "{err}");
-    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.lines().skip(1).all(|l| l.starts_with("hint: ")), "one line, then hints: {err}");
     err
 }
 
@@ -102,7 +103,8 @@ fn malformed_runbook_yaml_names_file_line_and_column() {
     let err = one_line_error(&out);
     assert!(
         err.contains("runbooks/broken.yaml:1:1: top level: missing required field `services`")
-            && err.contains("[missing-field] (and 3 more; `incident lint runbooks/broken.yaml` lists them)"),
+            && err.contains("[missing-field] (and 3 more)")
+            && err.contains("\nhint: `incident lint runbooks/broken.yaml` lists them"),
         "{err}"
     );
 }
@@ -239,4 +241,31 @@ fn walk_without_a_terminal_writes_nothing_even_at_a_phase_boundary() {
     let out = env.fails(2, &["walk"]);
     assert!(out.stdout.contains("scope-impact"), "{out:?}");
     assert_log_unchanged(&env, &id, &before);
+}
+
+/// What to do next is not part of the message: a person gets it as `hint:` lines after the
+/// error, a program as `hints` beside the message (always there, empty when there is none).
+#[test]
+fn hints_are_lines_of_their_own_and_a_list_in_json() {
+    let env = Env::init();
+    let out = env.fails(2, &["log", "x"]);
+    assert_eq!(
+        out.stderr,
+        "error: no open incident\nhint: pass one with --incident ID, or open one with `incident open TITLE --severity SEV`\n"
+    );
+    let out = env.fails(2, &["log", "x", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stderr).unwrap();
+    assert_eq!(
+        v["error"],
+        serde_json::json!({
+            "message": "no open incident",
+            "code": 2,
+            "kind": "no-open-incident",
+            "hints": ["pass one with --incident ID, or open one with `incident open TITLE --severity SEV`"],
+        })
+    );
+    let out = env.fails(2, &["open", "Web down", "--severity", "P1", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stderr).unwrap();
+    assert_eq!(v["error"]["kind"], "unknown-severity");
+    assert_eq!(v["error"]["hints"], serde_json::json!([]));
 }

@@ -29,6 +29,12 @@ impl Out {
     }
 }
 
+/// The lines of `stderr` that are not hints: an error is one line, and each `hint:` line
+/// after it says what to do next.
+pub fn without_hints(stderr: &str) -> usize {
+    stderr.trim_end().lines().filter(|l| !l.starts_with("hint: ")).count()
+}
+
 impl Env {
     /// A home with git identity "Test Responder", and an empty repository path.
     pub fn new() -> Env {

@@ -56,7 +56,7 @@ fn a_repeated_title_no_longer_opens_a_duplicate_unasked() {
 
     // Any case, any spacing: the same title.
     let out = env.fails(2, &["open", "  checkout   RETURNS 500 ", "--severity", "SEV2"]);
-    assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
+    assert_eq!(super::harness::without_hints(&out.stderr), 1, "{out:?}");
     assert!(out.stderr.contains(&id) && out.stderr.contains("--yes"), "{out:?}");
     assert_eq!(env.ids(), std::slice::from_ref(&id), "nothing opened");
     let json = env.fails(2, &["open", "Checkout returns 500", "--severity", "SEV2", "--json"]);
@@ -114,7 +114,7 @@ fn an_endless_title_is_refused_in_one_line() {
     let env = Env::init();
     let long = "x".repeat(201);
     let out = env.fails(2, &["open", &long, "--severity", "SEV2"]);
-    assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
+    assert_eq!(super::harness::without_hints(&out.stderr), 1, "{out:?}");
     assert!(out.stderr.contains("201 characters") && out.stderr.contains("limit is 200"), "{out:?}");
     assert!(env.ids().is_empty(), "nothing opened");
     let json = env.fails(2, &["open", &long, "--severity", "SEV2", "--json"]);
@@ -175,7 +175,7 @@ fn demo_says_where_its_repository_is_and_builds_it_in_output() {
     std::fs::create_dir_all(&full).unwrap();
     std::fs::write(full.join("notes.txt"), "mine").unwrap();
     let out = env.fails(2, &["demo", "--output", full.to_str().unwrap()]);
-    assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
+    assert_eq!(super::harness::without_hints(&out.stderr), 1, "{out:?}");
     assert!(
         out.stderr.contains(full.to_str().unwrap()) && out.stderr.contains("not an empty folder"),
         "{out:?}"
@@ -194,7 +194,7 @@ fn init_under_a_file_exits_2_naming_the_path() {
     std::fs::write(&file, "not a folder").unwrap();
     let path = file.join("repo");
     let out = env.fails(2, &["init", path.to_str().unwrap()]);
-    assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
+    assert_eq!(super::harness::without_hints(&out.stderr), 1, "{out:?}");
     assert!(out.stderr.contains(&format!("cannot create {}", path.display())), "{out:?}");
     let json = env.fails(2, &["init", path.to_str().unwrap(), "--json"]);
     assert!(json.stderr.contains(r#""kind":"cannot-create""#), "{json:?}");
