@@ -152,7 +152,7 @@ impl Env {
         let before = self.log_of(id);
         let out = self.fails(2, args);
         let err = out.stderr.trim_end();
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert_eq!(without_hints(err), 1, "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: expected {needle:?} in {err}");
         assert_eq!(self.log_of(id), before, "{args:?} wrote to the log");
     }
