@@ -108,3 +108,63 @@ fn modules_import_only_their_layer_and_below() {
     }
     assert!(problems.is_empty(), "layering broken:\n{problems:#?}");
 }
+
+/// Which modules each module names (`crate::name`), by top module; `main` left out.
+fn imports() -> BTreeMap<String, std::collections::BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut graph: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for file in &files {
+        let module = top_module(file.strip_prefix(&src).unwrap());
+        if module == "main" {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        let names = graph.entry(module.clone()).or_default();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("crate::") {
+            rest = &rest[i + "crate::".len()..];
+            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            if !name.is_empty() && name != module && layer_of(&name).is_some() {
+                names.insert(name);
+            }
+        }
+    }
+    graph
+}
+
+/// The layering forbids a cycle across layers; inside one layer, two modules that import each
+/// other (directly or round a longer loop) are one concept split in two, and neither can be
+/// understood or tested alone. What they share goes into one of them, or a layer down.
+#[test]
+fn no_import_cycle_between_modules() {
+    fn visit(
+        graph: &BTreeMap<String, std::collections::BTreeSet<String>>,
+        module: &str,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+        cycles: &mut Vec<String>,
+    ) {
+        if let Some(at) = path.iter().position(|m| m == module) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(module.to_string());
+            cycles.push(cycle.join(" → "));
+            return;
+        }
+        if !done.insert(module.to_string()) {
+            return;
+        }
+        path.push(module.to_string());
+        for next in graph.get(module).into_iter().flatten() {
+            visit(graph, next, path, done, cycles);
+        }
+        path.pop();
+    }
+    let graph = imports();
+    let (mut done, mut cycles) = (std::collections::BTreeSet::new(), Vec::new());
+    for module in graph.keys() {
+        visit(&graph, module, &mut Vec::new(), &mut done, &mut cycles);
+    }
+    assert!(cycles.is_empty(), "modules import each other:\n{cycles:#?}");
+}
