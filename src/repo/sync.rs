@@ -733,7 +733,7 @@ impl Repo {
             index.conflicts().map_err(git_err("reading conflicts"))?.flatten().collect();
         // Everything that merged goes to the working tree as it would have.
         let mut clean = Index::new().map_err(git_err("making an index"))?;
-        for e in index.iter().filter(|e| stage_of(e) == 0) {
+        for e in index.iter().filter(|e| stage_of(e) == STAGE_MERGED) {
             clean.add(&e).map_err(git_err("building the merged index"))?;
         }
         // Each conflicted path gets its file with both versions between markers, each side
@@ -890,7 +890,7 @@ fn settle_derived(index: &mut Index) -> Result<()> {
     for (path, side) in settled {
         index.conflict_remove(Path::new(&path)).map_err(git_err(format!("settling {path}")))?;
         if let Some(mut e) = side {
-            e.flags &= !(0x3 << 12);
+            e.flags &= !STAGE_MASK;
             index.add(&e).map_err(git_err(format!("adding {path}")))?;
         }
     }
@@ -900,7 +900,7 @@ fn settle_derived(index: &mut Index) -> Result<()> {
 /// The content at `path` in a merge's index (its merged stage), empty when there is none.
 fn index_bytes(repo: &Repository, index: &Index, path: &str) -> Vec<u8> {
     index
-        .get_path(Path::new(path), 0)
+        .get_path(Path::new(path), i32::from(STAGE_MERGED))
         .and_then(|e| repo.find_blob(e.id).ok())
         .map(|b| b.content().to_vec())
         .unwrap_or_default()
@@ -913,12 +913,27 @@ fn put_blob(repo: &Repository, index: &mut Index, path: &str, bytes: &[u8]) -> R
     index.add(&entry(path, oid, bytes.len(), 0o100_644)).map_err(git_err(format!("adding {path}")))
 }
 
+/// Where git keeps an index entry's merge stage: bits 12 and 13 of its flags (libgit2's
+/// `GIT_INDEX_ENTRY_STAGESHIFT` and `GIT_INDEX_ENTRY_STAGEMASK`). A path is either merged, one
+/// entry at [`STAGE_MERGED`], or in conflict, up to three entries at [`STAGE_BASE`],
+/// [`STAGE_OURS`] and [`STAGE_THEIRS`].
+const STAGE_SHIFT: u16 = 12;
+const STAGE_MASK: u16 = 0x3 << STAGE_SHIFT;
+/// A path without a conflict.
+const STAGE_MERGED: u16 = 0;
+/// The common ancestor's version of a conflicted path.
+const STAGE_BASE: u16 = 1;
+/// Our version (HEAD's).
+const STAGE_OURS: u16 = 2;
+/// Their version (the branch being merged).
+const STAGE_THEIRS: u16 = 3;
+
 fn stage_of(e: &IndexEntry) -> u16 {
-    (e.flags >> 12) & 0x3
+    (e.flags & STAGE_MASK) >> STAGE_SHIFT
 }
 
 fn conflicted(index: &Index, path: &str) -> bool {
-    (1..=3).any(|s| index.get_path(Path::new(path), s).is_some())
+    (STAGE_BASE..=STAGE_THEIRS).any(|s| index.get_path(Path::new(path), i32::from(s)).is_some())
 }
 
 fn conflict_path(c: &IndexConflict) -> String {
@@ -937,19 +952,19 @@ fn mark_conflict(repo: &Repository, index: &mut Index, path: &str, trees: [Optio
         let e = tree?.get_path(Path::new(path)).ok()?;
         let size = repo.find_blob(e.id()).ok()?.size();
         let mut entry = entry(path, e.id(), size, 0o100_644);
-        entry.flags |= stage << 12;
+        entry.flags |= stage << STAGE_SHIFT;
         Some(entry)
     };
-    let sides = [side(trees[0], 1), side(trees[1], 2), side(trees[2], 3)];
+    let sides = [side(trees[0], STAGE_BASE), side(trees[1], STAGE_OURS), side(trees[2], STAGE_THEIRS)];
     let _ = index.remove_path(Path::new(path));
     add_conflict(index, path, sides)
 }
 
 /// Adds a conflict's sides (base, ours, theirs) at stages 1–3, as git records one.
 fn add_conflict(index: &mut Index, path: &str, sides: [Option<IndexEntry>; 3]) -> Result<()> {
-    for (stage, side) in (1u16..).zip(sides) {
+    for (stage, side) in (STAGE_BASE..).zip(sides) {
         if let Some(mut e) = side {
-            e.flags = (e.flags & !(0x3 << 12)) | (stage << 12);
+            e.flags = (e.flags & !STAGE_MASK) | (stage << STAGE_SHIFT);
             index.add(&e).map_err(git_err(format!("recording the conflict in {path}")))?;
         }
     }
