@@ -180,11 +180,21 @@ pub(super) fn key_body(line: &str) -> bool {
             .is_some_and(|(name, _)| name.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'))
 }
 
-pub(super) fn key_line(begin: bool) -> &'static Regex {
+/// The line that opens a private key block (`-----BEGIN … PRIVATE KEY-----`), as redaction
+/// knows it.
+pub(super) fn key_begin() -> &'static Regex {
     static BEGIN: OnceLock<Regex> = OnceLock::new();
+    built_in(&BEGIN, crate::redact::KEY_BEGIN)
+}
+
+/// The line that closes a private key block, as redaction knows it.
+pub(super) fn key_end() -> &'static Regex {
     static END: OnceLock<Regex> = OnceLock::new();
-    let (cell, source) =
-        if begin { (&BEGIN, crate::redact::KEY_BEGIN) } else { (&END, crate::redact::KEY_END) };
+    built_in(&END, crate::redact::KEY_END)
+}
+
+/// A built-in pattern, compiled once.
+fn built_in(cell: &'static OnceLock<Regex>, source: &'static str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(source).unwrap_or_else(|e| panic!("built-in pattern {source:?}: {e}")))
 }
 
@@ -200,8 +210,8 @@ fn mask_open_key(head: &str) -> String {
 /// Where the head's last private key block starts when it has no end line in the head: the
 /// block runs on into the dropped middle, and maybe into the tail.
 fn open_key(head: &str) -> Option<usize> {
-    let begin = key_line(true).find_iter(head).last()?;
-    (!key_line(false).is_match(&head[begin.end()..])).then_some(begin.start())
+    let begin = key_begin().find_iter(head).last()?;
+    (!key_end().is_match(&head[begin.end()..])).then_some(begin.start())
 }
 
 /// A private key whose block runs into the tail from the dropped middle: masked from the
@@ -209,8 +219,8 @@ fn open_key(head: &str) -> Option<usize> {
 /// (`key_open`), the key lines the tail starts with ([`key_body`]) are masked: the block may
 /// run to the end without its end line.
 fn mask_closing_key(tail: &str, key_open: Option<usize>) -> String {
-    if let Some(end) = key_line(false).find(tail) {
-        if key_line(true).is_match(&tail[..end.start()]) {
+    if let Some(end) = key_end().find(tail) {
+        if key_begin().is_match(&tail[..end.start()]) {
             return tail.to_string();
         }
         return format!("{MASK}{}", &tail[end.end()..]);
