@@ -280,109 +280,18 @@ fn latest(inc: &Incident) -> DateTime<Utc> {
 /// warnings.
 pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
     let config = &repo.config;
-    let summaries = index::summaries(repo, warnings);
-    let mut incidents: Vec<Incident> = Vec::new();
-    for s in summaries.iter().filter(|s| !s.drill) {
-        match index::load(repo, &s.id) {
-            Ok(loaded) => {
-                warnings.extend(loaded.warnings);
-                if !loaded.incident.drill {
-                    incidents.push(loaded.incident);
-                }
-            }
-            Err(error) => warnings.push(Warning::Skipped { id: s.id.clone(), error }),
-        }
-    }
+    let incidents = published(repo, warnings);
     let until = incidents.iter().map(latest).max();
     let first = until.map(|u| {
         let day = u.date_naive() - Duration::days(i64::from(days) - 1);
         day.and_hms_opt(0, 0, 0).map_or(u, |d| d.and_utc())
     });
-
-    let mut service_ids: Vec<String> = config.services.keys().cloned().collect();
-    if service_ids.is_empty() {
-        let named: BTreeSet<&String> = incidents.iter().flat_map(|i| &i.services).collect();
-        service_ids = named.into_iter().cloned().collect();
-    }
-    let components = service_ids
+    let components: Vec<Component> = service_ids(config, &incidents)
         .iter()
-        .map(|id| {
-            let mine: Vec<&Incident> = incidents.iter().filter(|i| i.services.contains(id)).collect();
-            let current = mine
-                .iter()
-                .filter(|i| i.state == State::Open && i.mark(Milestone::Mitigated).is_none())
-                .map(|i| state_for(config, &i.severity))
-                .max()
-                .unwrap_or(ServiceState::Operational);
-            let (cells, uptime, down) = match (first, until) {
-                (Some(first), Some(until)) => {
-                    let spans: Vec<(DateTime<Utc>, DateTime<Utc>, u8)> = mine
-                        .iter()
-                        .flat_map(|i| metrics::impact_by_severity(i, until))
-                        .map(|(a, b, sev)| (a, b, state_for(config, &sev).rank()))
-                        .filter(|s| s.2 > 0)
-                        .collect();
-                    let record =
-                        metrics::daily(&spans, first, days, until, |r| ServiceState::from_rank(r).is_down());
-                    let down_s: i64 = record.iter().map(|d| d.down_s).sum();
-                    let cells = record
-                        .iter()
-                        .enumerate()
-                        .map(|(n, d)| {
-                            let date = timefmt::date(first + Duration::days(n as i64));
-                            let state = ServiceState::from_rank(d.worst);
-                            let mut label = format!("{date}: {}", state.words());
-                            if d.down_s > 0 {
-                                label.push_str(&format!(", {} down", timefmt::human(d.down_s)));
-                            }
-                            DayCell { date, state: state.name(), words: state.words(), label }
-                        })
-                        .collect();
-                    let percent = metrics::uptime_percent(down_s, (until - first).num_seconds());
-                    (cells, format!("{percent:.2}%"), timefmt::human(down_s))
-                }
-                _ => (Vec::new(), "100.00%".to_string(), timefmt::human(0)),
-            };
-            Component {
-                id: id.clone(),
-                name: config.service_name(id).to_string(),
-                state: current.name(),
-                words: current.words(),
-                uptime,
-                down,
-                days: cells,
-            }
-        })
-        .collect::<Vec<_>>();
-
-    // The overall state: the worst service, and open, unmitigated incidents naming none.
-    let overall = components
-        .iter()
-        .filter_map(|c| ServiceState::parse(c.state))
-        .chain(
-            incidents
-                .iter()
-                .filter(|i| i.state == State::Open && i.services.is_empty())
-                .filter(|i| i.mark(Milestone::Mitigated).is_none())
-                .map(|i| state_for(config, &i.severity)),
-        )
-        .max()
-        .unwrap_or(ServiceState::Operational);
-
-    let newest_first =
-        |a: &&Incident, b: &&Incident| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id));
-    let mut open: Vec<&Incident> = incidents.iter().filter(|i| i.state == State::Open).collect();
-    open.sort_by(newest_first);
-    let mut past: Vec<&Incident> = incidents
-        .iter()
-        .filter(|i| i.state != State::Open)
-        .filter(|i| {
-            let end = i.mark(Milestone::Resolved).or(i.ended_at()).unwrap_or(i.opened_at);
-            first.is_some_and(|f| end >= f)
-        })
+        .map(|id| component(config, id, &incidents, first.zip(until), days))
         .collect();
-    past.sort_by(newest_first);
-
+    let overall = overall(config, &components, &incidents);
+    let (open, past) = open_and_past(&incidents, first);
     Page {
         name: config.name.clone().unwrap_or_else(|| "Service".to_string()),
         updated: until.map(stamp),
@@ -396,6 +305,132 @@ pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
         open: open.into_iter().map(|i| public_incident(config, i)).collect(),
         past: past.into_iter().map(|i| public_incident(config, i)).collect(),
     }
+}
+
+/// The incidents the public may see: every readable one that is not a drill.
+fn published(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Incident> {
+    let summaries = index::summaries(repo, warnings);
+    let mut incidents: Vec<Incident> = Vec::new();
+    for s in summaries.iter().filter(|s| !s.drill) {
+        match index::load(repo, &s.id) {
+            Ok(loaded) => {
+                warnings.extend(loaded.warnings);
+                if !loaded.incident.drill {
+                    incidents.push(loaded.incident);
+                }
+            }
+            Err(error) => warnings.push(Warning::Skipped { id: s.id.clone(), error }),
+        }
+    }
+    incidents
+}
+
+/// The services shown: those `incident.yaml` declares, else those the incidents name.
+fn service_ids(config: &Config, incidents: &[Incident]) -> Vec<String> {
+    let mut service_ids: Vec<String> = config.services.keys().cloned().collect();
+    if service_ids.is_empty() {
+        let named: BTreeSet<&String> = incidents.iter().flat_map(|i| &i.services).collect();
+        service_ids = named.into_iter().cloned().collect();
+    }
+    service_ids
+}
+
+/// One service: its state now (its worst open, unmitigated incident) and, over the period
+/// (`first`, `until`) when there is one, day by day.
+fn component(
+    config: &Config,
+    id: &str,
+    incidents: &[Incident],
+    period: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    days: u32,
+) -> Component {
+    let mine: Vec<&Incident> = incidents.iter().filter(|i| i.services.iter().any(|s| s == id)).collect();
+    let current = mine
+        .iter()
+        .filter(|i| i.state == State::Open && i.mark(Milestone::Mitigated).is_none())
+        .map(|i| state_for(config, &i.severity))
+        .max()
+        .unwrap_or(ServiceState::Operational);
+    let (cells, uptime, down) = match period {
+        Some((first, until)) => record(config, &mine, (first, until), days),
+        None => (Vec::new(), "100.00%".to_string(), timefmt::human(0)),
+    };
+    Component {
+        id: id.to_string(),
+        name: config.service_name(id).to_string(),
+        state: current.name(),
+        words: current.words(),
+        uptime,
+        down,
+        days: cells,
+    }
+}
+
+/// A service's days from `first` to `until`, given its incidents: each day's cell, the uptime
+/// and the time down.
+fn record(
+    config: &Config,
+    mine: &[&Incident],
+    (first, until): (DateTime<Utc>, DateTime<Utc>),
+    days: u32,
+) -> (Vec<DayCell>, String, String) {
+    let spans: Vec<(DateTime<Utc>, DateTime<Utc>, u8)> = mine
+        .iter()
+        .flat_map(|i| metrics::impact_by_severity(i, until))
+        .map(|(a, b, sev)| (a, b, state_for(config, &sev).rank()))
+        .filter(|s| s.2 > 0)
+        .collect();
+    let record = metrics::daily(&spans, first, days, until, |r| ServiceState::from_rank(r).is_down());
+    let down_s: i64 = record.iter().map(|d| d.down_s).sum();
+    let cells = record
+        .iter()
+        .enumerate()
+        .map(|(n, d)| {
+            let date = timefmt::date(first + Duration::days(n as i64));
+            let state = ServiceState::from_rank(d.worst);
+            let mut label = format!("{date}: {}", state.words());
+            if d.down_s > 0 {
+                label.push_str(&format!(", {} down", timefmt::human(d.down_s)));
+            }
+            DayCell { date, state: state.name(), words: state.words(), label }
+        })
+        .collect();
+    let percent = metrics::uptime_percent(down_s, (until - first).num_seconds());
+    (cells, format!("{percent:.2}%"), timefmt::human(down_s))
+}
+
+/// The overall state: the worst service, and open, unmitigated incidents naming none.
+fn overall(config: &Config, components: &[Component], incidents: &[Incident]) -> ServiceState {
+    components
+        .iter()
+        .filter_map(|c| ServiceState::parse(c.state))
+        .chain(
+            incidents
+                .iter()
+                .filter(|i| i.state == State::Open && i.services.is_empty())
+                .filter(|i| i.mark(Milestone::Mitigated).is_none())
+                .map(|i| state_for(config, &i.severity)),
+        )
+        .max()
+        .unwrap_or(ServiceState::Operational)
+}
+
+/// The open incidents, and those that ended in the period (from `first`), newest first.
+fn open_and_past(incidents: &[Incident], first: Option<DateTime<Utc>>) -> (Vec<&Incident>, Vec<&Incident>) {
+    let newest_first =
+        |a: &&Incident, b: &&Incident| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id));
+    let mut open: Vec<&Incident> = incidents.iter().filter(|i| i.state == State::Open).collect();
+    open.sort_by(newest_first);
+    let mut past: Vec<&Incident> = incidents
+        .iter()
+        .filter(|i| i.state != State::Open)
+        .filter(|i| {
+            let end = i.mark(Milestone::Resolved).or(i.ended_at()).unwrap_or(i.opened_at);
+            first.is_some_and(|f| end >= f)
+        })
+        .collect();
+    past.sort_by(newest_first);
+    (open, past)
 }
 
 #[cfg(test)]
