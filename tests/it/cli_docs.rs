@@ -321,9 +321,8 @@ fn docs_commands_names_every_command_and_global_option() {
     let text = doc("commands.md");
     let names = |phrase: &str| {
         let needle = format!("`{phrase}");
-        text.match_indices(&needle).any(|(i, _)| {
-            matches!(text[i + needle.len()..].chars().next(), Some(' ' | '`' | '\\' | ','))
-        })
+        text.match_indices(&needle)
+            .any(|(i, _)| matches!(text[i + needle.len()..].chars().next(), Some(' ' | '`' | '\\' | ',')))
     };
     let mut missing: Vec<String> = listed.iter().filter(|c| !names(c)).cloned().collect();
     let cmd = incident::cli::Cli::command();
