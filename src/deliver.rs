@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::backoff;
 use crate::config::Deliver;
 use crate::events::PublicStatus;
 use crate::redact::redact;
@@ -89,11 +90,8 @@ pub enum Target {
     Command { command: String, timeout: Duration },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Format {
-    Slack,
-    Json,
-}
+/// What a webhook is sent, as `format:` says (Slack's unless `json`).
+pub use crate::config::WebhookFormat as Format;
 
 /// Why a target cannot be tried at all (no attempt is made, none is logged).
 #[derive(Debug, Clone, PartialEq)]
@@ -115,7 +113,7 @@ impl Target {
         match (&d.webhook, &d.command) {
             (Some(url), None) => Ok(Target::Webhook {
                 url: expand(url, &env)?,
-                format: if d.format.as_deref() == Some("json") { Format::Json } else { Format::Slack },
+                format: d.format.unwrap_or_default(),
                 secret_env: d.secret_env.clone(),
                 timeout,
             }),
@@ -212,18 +210,8 @@ impl Retry {
         if let Some(s) = attempt.retry_after {
             return Some(Duration::from_secs(s).min(MAX_RETRY_AFTER));
         }
-        let exp = BASE_BACKOFF.saturating_mul(1 << (self.made - 1).min(16)).min(MAX_BACKOFF);
-        Some(exp + exp.mul_f64(jitter.clamp(0.0, 1.0) / 2.0))
+        Some(backoff::delay(BASE_BACKOFF, self.made, MAX_BACKOFF, jitter))
     }
-}
-
-/// A number from 0 to 1 that differs between calls and processes, for jitter: not for
-/// anything that must be unpredictable.
-pub fn jitter() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(Instant::now().elapsed().as_nanos());
-    (h.finish() % 10_000) as f64 / 10_000.0
 }
 
 /// [`SCALE_ENV`] as read from `value`: a factor of zero or more; anything else is 1.
@@ -244,7 +232,7 @@ pub fn deliver<E>(
     let mut retry = Retry::new(MAX_ATTEMPTS);
     loop {
         let attempt = attempt(target, envelope, root);
-        let delay = retry.next(&attempt, jitter());
+        let delay = retry.next(&attempt, backoff::jitter());
         logged(retry.made(), &attempt)?;
         if attempt.delivered() {
             return Ok(true);
@@ -486,12 +474,6 @@ mod tests {
     }
 
     #[test]
-    fn jitter_is_a_fraction() {
-        let j = jitter();
-        assert!((0.0..1.0).contains(&j), "{j}");
-    }
-
-    #[test]
     fn variables_expand_and_a_missing_one_is_named() {
         let env = |k: &str| (k == "HOOK").then(|| "T0/B1/xyz".to_string());
         assert_eq!(expand("https://h/${HOOK}?a=$b", &env), Ok("https://h/T0/B1/xyz?a=$b".into()));
@@ -503,7 +485,7 @@ mod tests {
     fn targets_from_config() {
         let d = Deliver {
             webhook: Some("http://x/${H}".into()),
-            format: Some("json".into()),
+            format: Some(Format::Json),
             secret_env: Some("K".into()),
             command: None,
             timeout: Some("2s".into()),
