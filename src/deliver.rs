@@ -290,13 +290,22 @@ fn millis(start: Instant) -> u64 {
     u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-fn post(url: &str, body: &str, id: &str, secret: Option<&str>, timeout: Duration) -> Attempt {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+/// How every webhook is reached: one deadline for the whole attempt, a status is an answer
+/// (not an error), no redirects (a signed body is for the URL configured), and the server
+/// checked against the system's trust store, so a receiver behind a company CA installed
+/// there is trusted like a public one.
+fn agent_config(timeout: Duration) -> ureq::config::Config {
+    let tls = ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::PlatformVerifier).build();
+    ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .http_status_as_error(false)
         .max_redirects(0)
+        .tls_config(tls)
         .build()
-        .into();
+}
+
+fn post(url: &str, body: &str, id: &str, secret: Option<&str>, timeout: Duration) -> Attempt {
+    let agent: ureq::Agent = agent_config(timeout).into();
     let mut req = agent
         .post(url)
         .header("Content-Type", "application/json")
@@ -462,6 +471,14 @@ mod tests {
         let mut r = Retry::new(3);
         assert_eq!(r.next(&outcome(Class::Final, Some(1)), 0.0), None);
         assert_eq!(r.made(), 1);
+    }
+
+    /// Regression: a webhook behind a company CA failed, the bundled roots being the only
+    /// ones trusted.
+    #[test]
+    fn webhooks_trust_the_systems_roots() {
+        let config = agent_config(DEFAULT_TIMEOUT);
+        assert!(matches!(config.tls_config().root_certs(), ureq::tls::RootCerts::PlatformVerifier));
     }
 
     #[test]
