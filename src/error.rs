@@ -237,6 +237,11 @@ pub enum InputError {
     /// The terminal prompt itself failed.
     #[error("the prompt failed: {0}")]
     Prompt(#[from] dialoguer::Error),
+    /// The input closed (Ctrl-D) where an answer was needed. Its kind is a failed prompt's,
+    /// as it was when Ctrl-D came as one.
+    #[error("the prompt failed: input closed (Ctrl-D)")]
+    #[strum(serialize = "prompt")]
+    InputClosed,
 }
 
 /// A value that names nothing there is (`given`), with the ones that would do
@@ -751,7 +756,8 @@ impl InputError {
             | InputError::TitleTooLong { .. }
             | InputError::EventTooLarge { .. }
             | InputError::NeedsTerminal { .. }
-            | InputError::Prompt(_) => Category::User,
+            | InputError::Prompt(_)
+            | InputError::InputClosed => Category::User,
         }
     }
 
@@ -773,7 +779,8 @@ impl InputError {
             | InputError::BadShare { .. }
             | InputError::Missing { .. }
             | InputError::Empty { .. }
-            | InputError::Prompt(_) => Vec::new(),
+            | InputError::Prompt(_)
+            | InputError::InputClosed => Vec::new(),
         }
     }
 }
@@ -1034,14 +1041,19 @@ mod tests {
         kinds
     }
 
+    /// No two errors share a kind, but for the input closing, which is a failed prompt as it
+    /// was when Ctrl-D came as one.
     #[test]
     fn every_kind_is_unique_and_as_it_was() {
         let mut kinds = every_kind();
         kinds.sort_unstable();
-        let before = kinds.len();
+        let mut shared: Vec<&str> = kinds.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+        shared.dedup();
+        assert_eq!(shared, ["prompt"], "errors that share a kind");
         kinds.dedup();
-        assert_eq!(kinds.len(), before, "two errors share a kind");
         assert_eq!(kinds, KINDS);
+        let closed: Error = InputError::InputClosed.into();
+        assert_eq!((closed.kind(), closed.exit_code()), ("prompt", 2));
     }
 
     /// One error of each area (two where an area has both categories), with its exit code

@@ -31,11 +31,7 @@ impl State {
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            State::Open => "open",
-            State::Resolved => "resolved",
-            State::Closed => "closed",
-        }
+        crate::wire::name(&self)
     }
 }
 
@@ -92,11 +88,7 @@ pub enum ActionState {
 
 impl ActionState {
     pub fn name(self) -> &'static str {
-        match self {
-            ActionState::Open => "open",
-            ActionState::Done => "done",
-            ActionState::Dropped => "dropped",
-        }
+        crate::wire::name(&self)
     }
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::cli::{ActionArgs, ActionCmd, value_name};
 use crate::ctx::Ctx;
-use crate::error::{Error, InputError, Noun, RecordError, Result, Unknown};
+use crate::error::{InputError, Noun, RecordError, Result, Unknown};
 use crate::events::Body;
 use crate::index::{self, Warning};
 use crate::names;
@@ -28,7 +28,7 @@ pub fn action(ctx: &Ctx, args: ActionArgs) -> Result<u8> {
 
 fn add(ctx: &Ctx, args: ActionArgs) -> Result<u8> {
     let example = "incident action TITLE --owner NAME --due YYYY-MM-DD";
-    let title = args.title.ok_or(Error::Input(InputError::Missing { what: "TITLE", example }))?;
+    let title = args.title.ok_or(InputError::Missing { what: "TITLE", example })?;
     if title.trim().is_empty() {
         return Err(InputError::Empty { what: "title" }.into());
     }
@@ -37,7 +37,7 @@ fn add(ctx: &Ctx, args: ActionArgs) -> Result<u8> {
     if let Some(d) = &args.due
         && NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
     {
-        return Err(Error::Input(InputError::BadDate { flag: "--due", value: d.clone() }));
+        return Err(InputError::BadDate { flag: "--due", value: d.clone() }.into());
     }
     if let Some(l) = &args.link {
         check_link(l)?;
@@ -74,7 +74,7 @@ fn settle(ctx: &Ctx, given: &str, reason: Option<String>, note: Option<String>) 
     if let Some(r) = &reason
         && r.trim().is_empty()
     {
-        return Err(Error::Input(InputError::Empty { what: "--reason" }));
+        return Err(InputError::Empty { what: "--reason" }.into());
     }
     if let Some(n) = &note
         && n.trim().is_empty()

@@ -3,7 +3,7 @@
 //! the correction, and the postmortem marks the fact corrected.
 
 use crate::ctx::Ctx;
-use crate::error::{Error, InputError, Noun, RecordError, Result, Unknown};
+use crate::error::{InputError, Noun, RecordError, Result, Unknown};
 use crate::events::{Body, Event, Milestone};
 use crate::narrate::short_id;
 use crate::state::Incident;
@@ -49,10 +49,11 @@ pub fn amend(ctx: &Ctx, given: &str, text: Option<String>) -> Result<u8> {
     correctable(e)?;
     let time = ctx.at();
     if time.is_none() && text.is_none() {
-        return Err(Error::Input(InputError::Missing {
+        return Err(InputError::Missing {
             what: "--at or --text",
             example: "incident amend EVENT --at 14:05",
-        }));
+        }
+        .into());
     }
     if let Some(t) = &text {
         if t.trim().is_empty() {
@@ -85,11 +86,9 @@ pub fn retract(ctx: &Ctx, given: &str, reason: String) -> Result<u8> {
     correctable(e)?;
     if matches!(e.body, Body::Opened { .. }) {
         let why = "opened the incident; an incident cannot be un-opened (amend its text or time instead)";
-        return Err(Error::Record(RecordError::NotCorrectable {
-            event: short_id(&e.id).to_string(),
-            kind: "opened",
-            why,
-        }));
+        return Err(
+            RecordError::NotCorrectable { event: short_id(&e.id).to_string(), kind: "opened", why }.into()
+        );
     }
     if reason.trim().is_empty() {
         return Err(InputError::Empty { what: "--reason" }.into());

@@ -79,12 +79,18 @@ fn bad(entry: usize, at: &str, message: impl std::fmt::Display) -> Error {
 /// order (a replay's clock does not run backwards; a fact that happened earlier than it was
 /// typed carries its own `--at`).
 pub fn parse(text: &str) -> Result<Vec<Entry>> {
-    let file: File = serde_yaml::from_str(text).map_err(|e| {
-        let place = e
-            .location()
-            .map_or(SCENARIO_PATH.to_string(), |l| format!("{SCENARIO_PATH}:{}:{}", l.line(), l.column()));
-        SystemError::Scenario { place, message: e.to_string() }
-    })?;
+    let at = |pos: crate::yaml::Pos| format!("{SCENARIO_PATH}:{}:{}", pos.line, pos.col);
+    let (root, problems) = crate::yaml::parse(text);
+    if let Some(p) = problems.first() {
+        return Err(SystemError::Scenario { place: at(p.pos), message: p.message.clone() }.into());
+    }
+    let Some(root) = root else {
+        return Err(
+            SystemError::Scenario { place: SCENARIO_PATH.into(), message: "no entries".into() }.into()
+        );
+    };
+    let file: File = crate::model::from_untyped(&root)
+        .map_err(|message| SystemError::Scenario { place: at(root.pos), message })?;
     let mut entries: Vec<Entry> = Vec::with_capacity(file.entries.len());
     for (i, raw) in file.entries.into_iter().enumerate() {
         let time = timefmt::parse_hhmm(&raw.at).ok_or_else(|| bad(i + 1, &raw.at, "`at` must be HH:MM"))?;
@@ -118,11 +124,8 @@ pub fn log_recorded(root: &Path, entry: &Entry) -> Result<()> {
             inc.require_open()?;
             let rb = load::attached_runbook(&repo, &inc)?;
             let placed = rb.step(&ran.step)?;
-            let command = placed
-                .step
-                .run
-                .clone()
-                .ok_or_else(|| Error::Runbook(RunbookError::NoCommand { step: ran.step.clone() }))?;
+            let command =
+                placed.step.run.clone().ok_or_else(|| RunbookError::NoCommand { step: ran.step.clone() })?;
             if ran.output.len() > runner::OUTPUT_CAP {
                 return Err(SystemError::Scenario {
                     place: format!("{SCENARIO_PATH}: step {}", ran.step),

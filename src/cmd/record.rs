@@ -79,7 +79,7 @@ pub fn impact(
     if let Some(p) = share
         && !(0.0..=100.0).contains(&p)
     {
-        return Err(Error::Input(InputError::BadShare { value: p }));
+        return Err(InputError::BadShare { value: p }.into());
     }
     if share.is_none() && customers.is_none() && failed_orders.is_none() && tickets.is_none() {
         return Err(InputError::Missing {

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use crate::ctx::Ctx;
-use crate::error::{Error, InputError, Result};
+use crate::error::{InputError, Result};
 use crate::sync;
 use crate::timefmt;
 
@@ -29,7 +29,7 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
     let seconds = timefmt::parse_duration(every)
         .filter(|s| *s > 0)
         .and_then(|s| u64::try_from(s).ok())
-        .ok_or_else(|| Error::Input(InputError::BadInterval { given: every.to_string() }))?;
+        .ok_or_else(|| InputError::BadInterval { given: every.to_string() })?;
     if !ctx.global.json {
         eprintln!("syncing every {every}; Ctrl-C stops");
     }

@@ -61,7 +61,7 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
         }
     };
     if summary.state == State::Closed {
-        return Err(Error::Record(RecordError::NotOpen { id: summary.id, state: State::Closed.name() }));
+        return Err(RecordError::NotOpen { id: summary.id, state: State::Closed.name() }.into());
     }
     if message.trim().is_empty() {
         return Err(InputError::Empty { what: "update message" }.into());
@@ -267,8 +267,8 @@ struct TemplateIncident {
 struct TemplateContext {
     incident: TemplateIncident,
     channel: String,
-    audience: Option<String>,
-    status: Option<&'static str>,
+    audience: Option<crate::config::Audience>,
+    status: Option<PublicStatus>,
     eta: Option<String>,
     /// The severity's `update_every`, for people (`30m`).
     next_update_in: Option<String>,
@@ -325,8 +325,8 @@ fn from_template(
             root_cause: inc.root_cause.clone(),
         },
         channel: channel.to_string(),
-        audience: repo.config.channels.get(channel).map(|c| c.audience.clone()),
-        status: status.map(PublicStatus::name),
+        audience: repo.config.channels.get(channel).map(|c| c.audience),
+        status,
         eta: eta.map(timefmt::stored),
         next_update_in: repo.config.update_every(&inc.severity).map(human),
     };

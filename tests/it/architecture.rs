@@ -7,7 +7,22 @@ use std::path::Path;
 
 /// Layers, lowest first. Keep in step with ARCHITECTURE.md.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("foundations", &["error", "phase", "timefmt", "ids", "redact", "fsutil", "ui", "names", "safe_path"]),
+    (
+        "foundations",
+        &[
+            "backoff",
+            "error",
+            "phase",
+            "timefmt",
+            "ids",
+            "redact",
+            "fsutil",
+            "ui",
+            "names",
+            "safe_path",
+            "wire",
+        ],
+    ),
     ("formats", &["yaml", "model", "schema", "config", "runbook", "branch", "events", "repo"]),
     ("domain", &["state", "metrics", "flow", "narrate", "render", "runner", "starter", "deliver"]),
     ("checking and loading", &["lint", "load", "index", "head", "doctor"]),
