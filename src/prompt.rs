@@ -8,6 +8,7 @@
 use std::io::{BufRead, Write};
 
 use crate::error::{Error, Result};
+use crate::ui::Ui;
 
 /// Asks `question` and reads one line, without its line ending. `None` when the input closed
 /// (Ctrl-D on an empty line, or stdin ended).
@@ -55,7 +56,13 @@ pub fn yes_no(question: &str) -> Result<Option<bool>> {
         };
         match parse_yes_no(&answer) {
             Some(yes) => return Ok(Some(yes)),
-            None => eprintln!("{:?} is not an answer: type y or n, then Enter", answer.trim()),
+            None => {
+                writeln!(
+                    Ui::terminal().status(),
+                    "{:?} is not an answer: type y or n, then Enter",
+                    answer.trim()
+                )?;
+            }
         }
     }
 }
@@ -74,7 +81,9 @@ pub fn parsed<T>(
         };
         match parse(answer.trim()) {
             Ok(value) => return Ok(Some(value)),
-            Err(reason) => eprintln!("{reason}"),
+            Err(reason) => {
+                writeln!(Ui::terminal().status(), "{reason}")?;
+            }
         }
     }
 }
