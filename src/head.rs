@@ -16,7 +16,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::events::{Body, Event, Milestone};
-use crate::index::Summary;
 use crate::metrics;
 use crate::phase::Phase;
 use crate::repo::Repo;
@@ -27,6 +26,43 @@ type Key = (DateTime<Utc>, String);
 
 fn key(e: &Event) -> Key {
     (e.when(), e.id.clone())
+}
+
+/// An incident in one line of `list`: the part of its head every command reads, and what the
+/// index caches for incidents whose head is not kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub id: String,
+    pub title: String,
+    pub severity: String,
+    pub state: State,
+    pub phase: Phase,
+    pub services: Vec<String>,
+    pub opened_at: DateTime<Utc>,
+    pub drill: bool,
+    pub commander: Option<String>,
+    pub impact_s: Option<i64>,
+    /// The impact duration weighted by the failing share: what revenue lost is costed on.
+    pub failing_s: Option<f64>,
+}
+
+impl Summary {
+    /// The fields `list --json` and `status --json` share.
+    pub fn of(inc: &Incident) -> Summary {
+        Summary {
+            id: inc.id.clone(),
+            title: inc.title.clone(),
+            severity: inc.severity.clone(),
+            state: inc.state,
+            phase: inc.phase(),
+            services: inc.services.clone(),
+            opened_at: inc.opened_at,
+            drill: inc.drill,
+            commander: inc.commander().map(str::to_string),
+            impact_s: metrics::metrics(inc).impact_s,
+            failing_s: metrics::failing_s(&inc.moments),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

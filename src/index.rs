@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::events::{self, Event};
+pub use crate::head::Summary;
 use crate::head::{self, Head, Stamp};
 use crate::metrics;
 use crate::phase::Phase;
@@ -161,22 +162,6 @@ pub fn resolve(repo: &Repo, given: Option<&str>, warnings: &mut Vec<Warning>) ->
         }
     }
     Err(Error::NoOpenIncident)
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    pub id: String,
-    pub title: String,
-    pub severity: String,
-    pub state: State,
-    pub phase: Phase,
-    pub services: Vec<String>,
-    pub opened_at: DateTime<Utc>,
-    pub drill: bool,
-    pub commander: Option<String>,
-    pub impact_s: Option<i64>,
-    /// The impact duration weighted by the failing share: what revenue lost is costed on.
-    pub failing_s: Option<f64>,
 }
 
 /// What `stats` needs of an incident beyond its [`Summary`], cached beside it in
@@ -334,25 +319,6 @@ fn live(repo: &Repo, ids: &[String], warnings: &mut Vec<Warning>) -> Vec<Summary
 
 fn summarize(repo: &Repo, id: &str) -> Result<Summary> {
     Ok(head(repo, id)?.0.summary)
-}
-
-impl Summary {
-    /// The fields `list --json` and `status --json` share.
-    pub fn of(inc: &Incident) -> Summary {
-        Summary {
-            id: inc.id.clone(),
-            title: inc.title.clone(),
-            severity: inc.severity.clone(),
-            state: inc.state,
-            phase: inc.phase(),
-            services: inc.services.clone(),
-            opened_at: inc.opened_at,
-            drill: inc.drill,
-            commander: inc.commander().map(str::to_string),
-            impact_s: metrics::metrics(inc).impact_s,
-            failing_s: metrics::failing_s(&inc.moments),
-        }
-    }
 }
 
 /// Every incident's summary, from the cache where its log has not changed.

@@ -272,6 +272,109 @@ fn corrections(events: Vec<Event>) -> (Vec<Event>, BTreeSet<String>, BTreeMap<St
     (out, corrected, retracted)
 }
 
+/// Ends the span that holds (if one does) and starts one holding `value` from event `e`.
+fn begin(spans: &mut Vec<Span>, value: &str, e: &Event, reason: Option<String>) {
+    let from = e.when();
+    close_last(spans, from);
+    spans.push(Span { value: value.to_string(), from, to: None, by: e.by.clone(), reason });
+}
+
+impl StepRecord {
+    /// The step a `step` event records; `None` for any other kind.
+    fn of(e: &Event) -> Option<StepRecord> {
+        let Body::Step { step, phase, outcome, choice, note, runbook } = &e.body else {
+            return None;
+        };
+        Some(StepRecord {
+            runbook: runbook.clone(),
+            step: step.clone(),
+            phase: *phase,
+            outcome: *outcome,
+            choice: choice.clone(),
+            note: note.clone(),
+            at: e.when(),
+            by: e.by.clone(),
+        })
+    }
+}
+
+impl CommandRecord {
+    /// The run a `command` event records; `None` for any other kind.
+    fn of(e: &Event) -> Option<CommandRecord> {
+        let Body::Command {
+            step,
+            command,
+            exit_code,
+            output,
+            runbook,
+            timeout_s,
+            timed_out,
+            interrupted,
+            signal,
+            ..
+        } = &e.body
+        else {
+            return None;
+        };
+        Some(CommandRecord {
+            runbook: runbook.clone(),
+            step: step.clone(),
+            command: command.clone(),
+            exit_code: *exit_code,
+            output: output.clone(),
+            at: e.when(),
+            by: e.by.clone(),
+            timed_out_s: timed_out.then(|| timeout_s.unwrap_or(0)),
+            interrupted: *interrupted,
+            signal: signal.clone(),
+        })
+    }
+}
+
+impl ActionItem {
+    /// The open action item an `action` event records; `None` for any other kind.
+    fn opened(e: &Event) -> Option<ActionItem> {
+        let Body::Action { title, owner, due, action_type, link } = &e.body else {
+            return None;
+        };
+        Some(ActionItem {
+            id: e.id.clone(),
+            title: title.clone(),
+            owner: owner.clone(),
+            due: due.clone(),
+            action_type: action_type.clone(),
+            link: link.clone(),
+            at: e.when(),
+            state: ActionState::Open,
+            settled_at: None,
+            settled_by: None,
+            note: None,
+            reason: None,
+        })
+    }
+}
+
+impl UpdateRecord {
+    /// The update an `update` event records, not yet delivered; `None` for any other kind.
+    fn sent(e: &Event) -> Option<UpdateRecord> {
+        let Body::Update { channel, message, status, eta } = &e.body else {
+            return None;
+        };
+        Some(UpdateRecord {
+            id: e.id.clone(),
+            channel: channel.clone(),
+            message: message.clone(),
+            status: *status,
+            eta: *eta,
+            attempts: 0,
+            delivered: false,
+            last_outcome: None,
+            at: e.when(),
+            by: e.by.clone(),
+        })
+    }
+}
+
 fn close_last(spans: &mut [Span], at: DateTime<Utc>) {
     if let Some(last) = spans.last_mut()
         && last.to.is_none()
@@ -472,27 +575,10 @@ impl Incident {
             }
             Body::Severity { to, reason, .. } => {
                 self.severity_before.insert(e.id.clone(), self.severity.clone());
-                close_last(&mut self.severities, when);
                 self.severity = to.clone();
-                self.severities.push(Span {
-                    value: to.clone(),
-                    from: when,
-                    to: None,
-                    by: e.by.clone(),
-                    reason: reason.clone(),
-                });
+                begin(&mut self.severities, to, e, reason.clone());
             }
-            Body::Role { role, name } => {
-                let spans = self.roles.entry(role.clone()).or_default();
-                close_last(spans, when);
-                spans.push(Span {
-                    value: name.clone(),
-                    from: when,
-                    to: None,
-                    by: e.by.clone(),
-                    reason: None,
-                });
-            }
+            Body::Role { role, name } => begin(self.roles.entry(role.clone()).or_default(), name, e, None),
             Body::Runbook { runbook, sha256 } => {
                 if !self.runbooks.contains(runbook) {
                     self.runbooks.push(runbook.clone());
@@ -500,90 +586,14 @@ impl Incident {
                 self.attached.insert(runbook.clone(), (sha256.clone(), when));
                 self.runbook = Some(runbook.clone());
             }
-            Body::Phase { phase } => {
-                close_last(&mut self.phases, when);
-                self.phases.push(Span {
-                    value: phase.name().into(),
-                    from: when,
-                    to: None,
-                    by: e.by.clone(),
-                    reason: None,
-                });
-            }
-            Body::Step { step, phase, outcome, choice, note, runbook } => self.steps.push(StepRecord {
-                runbook: runbook.clone(),
-                step: step.clone(),
-                phase: *phase,
-                outcome: *outcome,
-                choice: choice.clone(),
-                note: note.clone(),
-                at: when,
-                by: e.by.clone(),
-            }),
-            Body::Command {
-                step,
-                command,
-                exit_code,
-                output,
-                runbook,
-                timeout_s,
-                timed_out,
-                interrupted,
-                signal,
-                ..
-            } => self.commands.push(CommandRecord {
-                runbook: runbook.clone(),
-                step: step.clone(),
-                command: command.clone(),
-                exit_code: *exit_code,
-                output: output.clone(),
-                at: when,
-                by: e.by.clone(),
-                timed_out_s: timed_out.then(|| timeout_s.unwrap_or(0)),
-                interrupted: *interrupted,
-                signal: signal.clone(),
-            }),
-            Body::Action { title, owner, due, action_type, link } => self.actions.push(ActionItem {
-                id: e.id.clone(),
-                title: title.clone(),
-                owner: owner.clone(),
-                due: due.clone(),
-                action_type: action_type.clone(),
-                link: link.clone(),
-                at: when,
-                state: ActionState::Open,
-                settled_at: None,
-                settled_by: None,
-                note: None,
-                reason: None,
-            }),
+            Body::Phase { phase } => begin(&mut self.phases, phase.name(), e, None),
+            Body::Step { .. } => self.steps.extend(StepRecord::of(e)),
+            Body::Command { .. } => self.commands.extend(CommandRecord::of(e)),
+            Body::Action { .. } => self.actions.extend(ActionItem::opened(e)),
             // Applied by `settle`, once every action item is known.
             Body::ActionDone { .. } | Body::ActionDropped { .. } => {}
-            Body::Update { channel, message, status, eta } => self.updates.push(UpdateRecord {
-                id: e.id.clone(),
-                channel: channel.clone(),
-                message: message.clone(),
-                status: *status,
-                eta: *eta,
-                attempts: 0,
-                delivered: false,
-                last_outcome: None,
-                at: when,
-                by: e.by.clone(),
-            }),
-            Body::Delivery { update, attempt, delivered, http_status, exit_code, error, .. } => {
-                // Deliveries come after their update in the fold's order (logged after it).
-                if let Some(u) = self.updates.iter_mut().find(|u| u.id == *update) {
-                    u.attempts = u.attempts.max(*attempt);
-                    u.delivered |= *delivered;
-                    u.last_outcome = Some(match (http_status, exit_code, error) {
-                        (Some(s), _, _) => format!("HTTP {s}"),
-                        (None, Some(c), _) => format!("exit {c}"),
-                        (None, None, Some(e)) => e.clone(),
-                        (None, None, None) => if *delivered { "delivered" } else { "failed" }.to_string(),
-                    });
-                }
-            }
+            Body::Update { .. } => self.updates.extend(UpdateRecord::sent(e)),
+            Body::Delivery { .. } => self.deliver(e),
             Body::Impact { share, customers, failed_orders, tickets } => {
                 if let Some(p) = share {
                     self.moments.add_share(when, &e.id, *p);
@@ -607,6 +617,24 @@ impl Incident {
                 self.state = self.state.max(State::Closed);
                 self.end_spans(when);
             }
+        }
+    }
+
+    /// Counts a delivery attempt against its update. Deliveries come after their update in
+    /// the fold's order (logged after it); one for an unknown update is ignored.
+    fn deliver(&mut self, e: &Event) {
+        let Body::Delivery { update, attempt, delivered, http_status, exit_code, error, .. } = &e.body else {
+            return;
+        };
+        if let Some(u) = self.updates.iter_mut().find(|u| u.id == *update) {
+            u.attempts = u.attempts.max(*attempt);
+            u.delivered |= *delivered;
+            u.last_outcome = Some(match (http_status, exit_code, error) {
+                (Some(s), _, _) => format!("HTTP {s}"),
+                (None, Some(c), _) => format!("exit {c}"),
+                (None, None, Some(e)) => e.clone(),
+                (None, None, None) => if *delivered { "delivered" } else { "failed" }.to_string(),
+            });
         }
     }
 

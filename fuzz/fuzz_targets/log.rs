@@ -1,4 +1,4 @@
-//! Arbitrary bytes as an incident's event log (SPEC §2, "nothing bricks an incident"):
+//! Arbitrary bytes as an incident's event log (docs/record.md, "nothing bricks an incident"):
 //! reading never panics and never fails; every unreadable line is named by a line that
 //! exists; what `doctor --fix` keeps reads back as the same events with nothing unreadable,
 //! and what it moves plus what it keeps accounts for every line. Every event read writes

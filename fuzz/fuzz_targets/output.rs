@@ -1,4 +1,4 @@
-//! Arbitrary bytes, in arbitrary chunks, as a command's output (SPEC §9: "command output is
+//! Arbitrary bytes, in arbitrary chunks, as a command's output (SECURITY.md: "command output is
 //! read with bounded memory"): the capture never holds more than `OUTPUT_CAP` bytes; what it
 //! logs is stable under redaction (so no secret pattern is left in it, and the log's door,
 //! which redacts again, changes nothing: the marker is never taken for a secret); output that

@@ -1,4 +1,4 @@
-//! Arbitrary text through secret redaction (SPEC §9): it never panics; it is idempotent
+//! Arbitrary text through secret redaction (SECURITY.md): it never panics; it is idempotent
 //! (redacting what was redacted changes nothing); and a planted secret of every built-in
 //! family (`incident::redact::SAMPLES`), and one matching a repository pattern, put on a
 //! line of its own between arbitrary lines, never survives.

@@ -1,4 +1,4 @@
-//! The postmortem rendered with hostile values in every field (SPEC §9: "markdown and HTML
+//! The postmortem rendered with hostile values in every field (SECURITY.md: "markdown and HTML
 //! never carry raw HTML from data"; "never raw control characters"): the title, severity,
 //! service id and name, notes, names, roles, reasons, the root cause, retro text, step
 //! answers and notes, commands, action items, updates and channels all come from the fuzzer.

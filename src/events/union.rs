@@ -9,9 +9,10 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
+use super::Event;
 #[cfg(test)]
 use super::MAX_EVENT_BYTES;
-use super::{Event, line_key, lines_of, too_large};
+use super::parse::{line_key, lines_of, too_large};
 
 /// Which side of a union came from elsewhere and is held to the limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,9 +134,9 @@ fn refusal(line: &[u8], now: DateTime<Utc>) -> Option<String> {
     // Only the times are read: a clone catching up reads every line of thousands of logs.
     #[derive(serde::Deserialize)]
     struct Times {
-        #[serde(with = "super::ts")]
+        #[serde(with = "super::schema::ts")]
         at: DateTime<Utc>,
-        #[serde(default, with = "super::ts_opt")]
+        #[serde(default, with = "super::schema::ts_opt")]
         occurred_at: Option<DateTime<Utc>>,
     }
     let event = serde_json::from_slice::<Times>(line).ok()?;

@@ -358,13 +358,7 @@ impl Repo {
         super::vet::incoming(&repo, ours.as_ref().map(Commit::id), theirs_id, &up.name())?;
         let Some(ours) = ours else {
             // A fresh repository: take the remote's history as it is.
-            let tree = theirs.tree().map_err(git_err("reading a tree"))?;
-            let incoming = self.checkout(&repo, None, &tree, now)?;
-            let branch_ref = format!("refs/heads/{}", up.branch);
-            repo.reference(&branch_ref, theirs_id, true, "incident sync: fast-forward")
-                .map_err(git_err("moving the branch"))?;
-            reset_index(&repo, &tree)?;
-            return Ok(Merged::FastForward(incoming));
+            return Ok(Merged::FastForward(self.fast_forward(&repo, up, None, &theirs, now)?));
         };
         if ours.id() == theirs_id
             || repo.graph_descendant_of(ours.id(), theirs_id).map_err(git_err("walking history"))?
@@ -381,186 +375,85 @@ impl Repo {
             theirs = repo.find_commit(oid).map_err(git_err("reading the mended commit"))?;
             mended = paths;
         }
-        let theirs_id = theirs.id();
-        let theirs_tree = theirs.tree().map_err(git_err("reading a tree"))?;
-        if repo.graph_descendant_of(theirs_id, ours.id()).map_err(git_err("walking history"))? {
-            let mut incoming = self.checkout(&repo, Some(&ours_tree), &theirs_tree, now)?;
+        if repo.graph_descendant_of(theirs.id(), ours.id()).map_err(git_err("walking history"))? {
+            let mut incoming = self.fast_forward(&repo, up, Some(&ours_tree), &theirs, now)?;
             incoming.mended = mended;
-            let branch_ref = format!("refs/heads/{}", up.branch);
-            repo.reference(&branch_ref, theirs_id, true, "incident sync: fast-forward")
-                .map_err(git_err("moving the branch"))?;
-            reset_index(&repo, &theirs_tree)?;
             return Ok(Merged::FastForward(incoming));
         }
-        let base_tree = repo
-            .merge_base(ours.id(), theirs_id)
-            .ok()
-            .and_then(|b| repo.find_commit(b).ok())
-            .and_then(|c| c.tree().ok());
-        let mut index =
-            repo.merge_commits(&ours, &theirs, None).map_err(git_err(format!("merging {}", up.name())))?;
-        let mut conflicts: Vec<(String, String)> = Vec::new();
-        let theirs_label = up.name();
-        // Conflicted postmortems as a person finishes them: rendered from the merged log.
-        let mut rendered_conflicts: Vec<(String, Vec<u8>)> = Vec::new();
+        let merging = Merging::new(&repo, &ours, &theirs, ours_tree, up.name(), now)?;
+        let mut incoming = self.merge_diverged(&merging, as_flag, render)?;
+        incoming.mended = mended;
+        Ok(Merged::Merge(incoming))
+    }
 
-        // Event logs: the union of both sides' events, whatever git's line merge made of them.
-        let diff = repo
-            .diff_tree_to_tree(Some(&ours_tree), Some(&theirs_tree), None)
-            .map_err(git_err("comparing the two sides"))?;
-        let mut both_changed_logs = Vec::new();
-        let mut opened_twice = Vec::new();
-        let mut postmortems = Vec::new();
-        let mut set_aside: Vec<(String, events::SetAside)> = Vec::new();
-        // A folder the remote renamed: the old log goes (the checkout moves this clone's lines
-        // into the new one), the new one holds both sides' events.
-        let renames = super::mend::renames(&repo, &ours_tree, &theirs_tree)?;
-        for delta in diff.deltas() {
-            let Some(path) = delta_path(&delta) else { continue };
-            let Some((id, file)) = incident_file(path) else { continue };
-            if renames.iter().any(|(old, _)| old == id) && (file == LOG || file == REJECTED) {
-                let _ = index.conflict_remove(Path::new(path));
-                let _ = index.remove_path(Path::new(path));
-                continue;
-            }
-            if file == LOG {
-                let ours_path = match renames.iter().find(|(_, new)| new == id) {
-                    Some((old, _)) => format!("incidents/{old}/{LOG}"),
-                    None => path.to_string(),
-                };
-                let ours_bytes = if ours_path == path {
-                    side_bytes(&repo, &delta.old_file())
-                } else {
-                    blob_at(&repo, &ours_tree, &ours_path)
-                };
-                let theirs_bytes = side_bytes(&repo, &delta.new_file());
-                let joined = events::union_checked(&ours_bytes, &theirs_bytes, events::Incoming::Second, now);
-                let merged = joined.bytes;
-                if merged != theirs_bytes && merged != ours_bytes {
-                    both_changed_logs.push(id.to_string());
-                    if opened_apart(&ours_bytes, &theirs_bytes) {
-                        opened_twice.push(id.to_string());
-                    }
-                }
-                set_aside.extend(joined.set_aside.into_iter().map(|a| (id.to_string(), a)));
-                put_blob(&repo, &mut index, path, &merged)?;
-            } else if file == REJECTED {
-                let both = events::union_raw(
-                    &side_bytes(&repo, &delta.old_file()),
-                    &side_bytes(&repo, &delta.new_file()),
-                );
-                put_blob(&repo, &mut index, path, &both)?;
-            } else if file == POSTMORTEM {
-                postmortems.push(id.to_string());
-            }
-        }
-        // What was set aside is kept beside each log, in the merge as on disk.
-        let mut ids: Vec<&str> = set_aside.iter().map(|(id, _)| id.as_str()).collect();
-        ids.dedup();
-        for id in ids {
-            let path = format!("incidents/{id}/{REJECTED}");
-            let current = index_bytes(&repo, &index, &path);
-            let records: Vec<u8> =
-                set_aside.iter().filter(|(i, _)| i == id).flat_map(|(_, a)| a.record()).collect();
-            put_blob(&repo, &mut index, &path, &events::union_raw(&current, &records))?;
-        }
+    /// Moves the branch to `theirs`, which holds all of ours (`from`, our tree, when there is
+    /// one), with the working tree and the index.
+    fn fast_forward(
+        &self,
+        repo: &Repository,
+        up: &Upstream,
+        from: Option<&Tree>,
+        theirs: &Commit,
+        now: DateTime<Utc>,
+    ) -> Result<Incoming> {
+        let tree = theirs.tree().map_err(git_err("reading a tree"))?;
+        let incoming = self.checkout(repo, from, &tree, now)?;
+        let branch_ref = format!("refs/heads/{}", up.branch);
+        repo.reference(&branch_ref, theirs.id(), true, "incident sync: fast-forward")
+            .map_err(git_err("moving the branch"))?;
+        reset_index(repo, &tree)?;
+        Ok(incoming)
+    }
 
-        // Postmortems: re-rendered from the merged log where both sides added events, or where
-        // both sides changed the file; hand-edited blocks merge block by block.
-        let mut rerender: Vec<String> = both_changed_logs
-            .iter()
-            .chain(postmortems.iter().filter(|id| conflicted(&index, &pm_path(id))))
-            .cloned()
-            .collect();
-        rerender.sort();
-        rerender.dedup();
-        for id in rerender {
-            let path = pm_path(&id);
-            let text = |tree: Option<&Tree>| tree.and_then(|t| blob_text(&repo, t, &path));
-            let (base, mine, yours) =
-                (text(base_tree.as_ref()), text(Some(&ours_tree)), text(Some(&theirs_tree)));
-            if mine.is_none() && yours.is_none() {
-                continue;
-            }
-            let log_path = format!("incidents/{id}/{LOG}");
-            let log = index_bytes(&repo, &index, &log_path);
-            let asked = Rerender {
-                id: &id,
-                log: &log,
-                base: base.as_deref(),
-                ours: mine.as_deref(),
-                theirs: yours.as_deref(),
-                ours_label: OURS_LABEL,
-                theirs_label: &theirs_label,
-            };
-            match render(&asked)? {
-                Ok(fresh) => {
-                    let oid = repo.blob(fresh.as_bytes()).map_err(git_err(format!("storing {path}")))?;
-                    let _ = index.conflict_remove(Path::new(&path));
-                    index
-                        .add(&entry(&path, oid, fresh.len(), 0o100_644))
-                        .map_err(git_err(format!("adding {path}")))?;
-                }
-                Err(RerenderConflict { blocks, text }) => {
-                    if let Some(text) = text {
-                        rendered_conflicts.push((path.clone(), text.into_bytes()));
-                    }
-                    let what = format!(
-                        "hand-edited block{} {} changed on both sides",
-                        if blocks.len() == 1 { "" } else { "s" },
-                        blocks.join(", ")
-                    );
-                    if !conflicted(&index, &path) {
-                        mark_conflict(
-                            &repo,
-                            &mut index,
-                            &path,
-                            [base_tree.as_ref(), Some(&ours_tree), Some(&theirs_tree)],
-                        )?;
-                    }
-                    conflicts.push((path, what));
-                }
-            }
-        }
-
+    /// Joins two histories that both moved, in three steps: the event logs as the union of
+    /// their events, the postmortems re-rendered from the merged logs, then what is still in
+    /// conflict. With no conflict the merge is committed; else it is left for a person.
+    fn merge_diverged(&self, m: &Merging, as_flag: Option<&str>, render: &mut Renderer) -> Result<Incoming> {
+        let mut index = m
+            .repo
+            .merge_commits(m.ours, m.theirs, None)
+            .map_err(git_err(format!("merging {}", m.theirs_label)))?;
+        let logs = m.union_logs(&mut index)?;
+        let (mut conflicts, rendered_conflicts) = m.rerender_postmortems(&mut index, &logs, render)?;
         settle_derived(&mut index)?;
-        for c in index.conflicts().map_err(git_err("reading conflicts"))?.flatten() {
-            let path = conflict_path(&c);
-            if !conflicts.iter().any(|(p, _)| *p == path) {
-                let what = match (&c.our, &c.their) {
-                    (Some(_), Some(_)) => "changed on both sides",
-                    (Some(_), None) => "changed here, removed there",
-                    (None, _) => "removed here, changed there",
-                };
-                conflicts.push((path, what.to_string()));
-            }
-        }
-
-        let message = format!("sync: merge {}", up.name());
+        collect_conflicts(&index, &mut conflicts)?;
+        let message = format!("sync: merge {}", m.theirs_label);
         if !conflicts.is_empty() {
             conflicts.sort();
-            let left = Left { theirs: theirs_id, theirs_label: &theirs_label, message: &message };
-            self.leave_conflicted_merge(&repo, &ours_tree, &mut index, &left, &rendered_conflicts)?;
-            return Err(Error::SyncConflict { merging: up.name(), paths: conflicts });
+            let left = Left { theirs: m.theirs.id(), theirs_label: &m.theirs_label, message: &message };
+            self.leave_conflicted_merge(m.repo, &m.ours_tree, &mut index, &left, &rendered_conflicts)?;
+            return Err(Error::SyncConflict { merging: m.theirs_label.clone(), paths: conflicts });
         }
-        let tree_id = index.write_tree_to(&repo).map_err(git_err("writing the merged tree"))?;
+        self.commit_merge(m, &mut index, logs, &message, as_flag)
+    }
+
+    /// A merge without conflicts: the working tree brought to it, then the merge commit.
+    fn commit_merge(
+        &self,
+        m: &Merging,
+        index: &mut Index,
+        logs: Logs,
+        message: &str,
+        as_flag: Option<&str>,
+    ) -> Result<Incoming> {
+        let repo = m.repo;
+        let tree_id = index.write_tree_to(repo).map_err(git_err("writing the merged tree"))?;
         let tree = repo.find_tree(tree_id).map_err(git_err("reading the merged tree"))?;
-        let mut incoming = self.checkout(&repo, Some(&ours_tree), &tree, now)?;
-        incoming.opened_twice = opened_twice;
-        incoming.mended = mended;
-        for a in set_aside {
+        let mut incoming = self.checkout(repo, Some(&m.ours_tree), &tree, m.now)?;
+        incoming.opened_twice = logs.opened_twice;
+        for a in logs.set_aside {
             if !incoming.set_aside.contains(&a) {
                 incoming.set_aside.push(a);
             }
         }
-        let sig = signature(&repo, as_flag)?;
-        let summary = describe_changes(&repo, Some(ours_tree.clone()), &tree)?;
+        let sig = signature(repo, as_flag)?;
+        let summary = describe_changes(repo, Some(m.ours_tree.clone()), &tree)?;
         let body = summary.strip_prefix("sync: ").unwrap_or(&summary);
         let full = format!("{message}: {body}");
-        repo.commit(Some("HEAD"), &sig, &sig, &full, &tree, &[&ours, &theirs])
+        repo.commit(Some("HEAD"), &sig, &sig, &full, &tree, &[m.ours, m.theirs])
             .map_err(git_err("committing the merge"))?;
-        reset_index(&repo, &tree)?;
-        Ok(Merged::Merge(incoming))
+        reset_index(repo, &tree)?;
+        Ok(incoming)
     }
 
     /// Brings the working tree from `from` to `to`. Event logs only grow
@@ -733,7 +626,7 @@ impl Repo {
             index.conflicts().map_err(git_err("reading conflicts"))?.flatten().collect();
         // Everything that merged goes to the working tree as it would have.
         let mut clean = Index::new().map_err(git_err("making an index"))?;
-        for e in index.iter().filter(|e| stage_of(e) == 0) {
+        for e in index.iter().filter(|e| stage_of(e) == STAGE_MERGED) {
             clean.add(&e).map_err(git_err("building the merged index"))?;
         }
         // Each conflicted path gets its file with both versions between markers, each side
@@ -795,6 +688,210 @@ struct Left<'a> {
     theirs: Oid,
     theirs_label: &'a str,
     message: &'a str,
+}
+
+/// Two histories that both moved, being merged: the two commits, the three trees, and how
+/// conflict markers name their side.
+struct Merging<'a, 'r> {
+    repo: &'r Repository,
+    ours: &'a Commit<'r>,
+    theirs: &'a Commit<'r>,
+    /// The merge base's tree; `None` when the histories share no commit.
+    base_tree: Option<Tree<'r>>,
+    ours_tree: Tree<'r>,
+    theirs_tree: Tree<'r>,
+    /// The upstream, e.g. `origin/main`.
+    theirs_label: String,
+    now: DateTime<Utc>,
+}
+
+/// What joining the event logs of a merge found.
+#[derive(Default)]
+struct Logs {
+    /// Incidents whose log both sides added to: their postmortems are rendered again.
+    both_changed: Vec<String>,
+    /// Incidents each side had opened on its own.
+    opened_twice: Vec<String>,
+    /// Incidents whose postmortem either side changed.
+    postmortems: Vec<String>,
+    /// Per incident, the incoming lines set aside instead of joining its log.
+    set_aside: Vec<(String, events::SetAside)>,
+}
+
+impl<'a, 'r> Merging<'a, 'r> {
+    fn new(
+        repo: &'r Repository,
+        ours: &'a Commit<'r>,
+        theirs: &'a Commit<'r>,
+        ours_tree: Tree<'r>,
+        theirs_label: String,
+        now: DateTime<Utc>,
+    ) -> Result<Self> {
+        let theirs_tree = theirs.tree().map_err(git_err("reading a tree"))?;
+        let base_tree = repo
+            .merge_base(ours.id(), theirs.id())
+            .ok()
+            .and_then(|b| repo.find_commit(b).ok())
+            .and_then(|c| c.tree().ok());
+        Ok(Merging { repo, ours, theirs, base_tree, ours_tree, theirs_tree, theirs_label, now })
+    }
+
+    /// Event logs: the union of both sides' events, whatever git's line merge made of them,
+    /// put in `index`; `rejected.jsonl` files likewise, with what the union set aside.
+    fn union_logs(&self, index: &mut Index) -> Result<Logs> {
+        let repo = self.repo;
+        let diff = repo
+            .diff_tree_to_tree(Some(&self.ours_tree), Some(&self.theirs_tree), None)
+            .map_err(git_err("comparing the two sides"))?;
+        let mut logs = Logs::default();
+        // A folder the remote renamed: the old log goes (the checkout moves this clone's lines
+        // into the new one), the new one holds both sides' events.
+        let renames = super::mend::renames(repo, &self.ours_tree, &self.theirs_tree)?;
+        for delta in diff.deltas() {
+            let Some(path) = delta_path(&delta) else { continue };
+            let Some((id, file)) = incident_file(path) else { continue };
+            if renames.iter().any(|(old, _)| old == id) && (file == LOG || file == REJECTED) {
+                let _ = index.conflict_remove(Path::new(path));
+                let _ = index.remove_path(Path::new(path));
+                continue;
+            }
+            if file == LOG {
+                let ours_path = match renames.iter().find(|(_, new)| new == id) {
+                    Some((old, _)) => format!("incidents/{old}/{LOG}"),
+                    None => path.to_string(),
+                };
+                self.union_log(index, &delta, (id, path), &ours_path, &mut logs)?;
+            } else if file == REJECTED {
+                let both = events::union_raw(
+                    &side_bytes(repo, &delta.old_file()),
+                    &side_bytes(repo, &delta.new_file()),
+                );
+                put_blob(repo, index, path, &both)?;
+            } else if file == POSTMORTEM {
+                logs.postmortems.push(id.to_string());
+            }
+        }
+        self.keep_set_aside(index, &logs.set_aside)?;
+        Ok(logs)
+    }
+
+    /// The log of incident `id` at `path`, our version read at `ours_path` (another when the
+    /// remote renamed the folder): the union of both, held to the log's limits.
+    fn union_log(
+        &self,
+        index: &mut Index,
+        delta: &git2::DiffDelta,
+        (id, path): (&str, &str),
+        ours_path: &str,
+        logs: &mut Logs,
+    ) -> Result<()> {
+        let ours_bytes = if ours_path == path {
+            side_bytes(self.repo, &delta.old_file())
+        } else {
+            blob_at(self.repo, &self.ours_tree, ours_path)
+        };
+        let theirs_bytes = side_bytes(self.repo, &delta.new_file());
+        let joined = events::union_checked(&ours_bytes, &theirs_bytes, events::Incoming::Second, self.now);
+        let merged = joined.bytes;
+        if merged != theirs_bytes && merged != ours_bytes {
+            logs.both_changed.push(id.to_string());
+            if opened_apart(&ours_bytes, &theirs_bytes) {
+                logs.opened_twice.push(id.to_string());
+            }
+        }
+        logs.set_aside.extend(joined.set_aside.into_iter().map(|a| (id.to_string(), a)));
+        put_blob(self.repo, index, path, &merged)
+    }
+
+    /// What was set aside is kept beside each log, in the merge as on disk.
+    fn keep_set_aside(&self, index: &mut Index, set_aside: &[(String, events::SetAside)]) -> Result<()> {
+        let mut ids: Vec<&str> = set_aside.iter().map(|(id, _)| id.as_str()).collect();
+        ids.dedup();
+        for id in ids {
+            let path = format!("incidents/{id}/{REJECTED}");
+            let current = index_bytes(self.repo, index, &path);
+            let records: Vec<u8> =
+                set_aside.iter().filter(|(i, _)| i == id).flat_map(|(_, a)| a.record()).collect();
+            put_blob(self.repo, index, &path, &events::union_raw(&current, &records))?;
+        }
+        Ok(())
+    }
+
+    /// Postmortems: re-rendered from the merged log where both sides added events, or where
+    /// both sides changed the file; hand-edited blocks merge block by block. Returns the
+    /// conflicts (path, what happened) and the conflicted postmortems as a person finishes
+    /// them: rendered from the merged log.
+    #[allow(clippy::type_complexity)]
+    fn rerender_postmortems(
+        &self,
+        index: &mut Index,
+        logs: &Logs,
+        render: &mut Renderer,
+    ) -> Result<(Vec<(String, String)>, Vec<(String, Vec<u8>)>)> {
+        let mut rerender: Vec<&String> = logs
+            .both_changed
+            .iter()
+            .chain(logs.postmortems.iter().filter(|id| conflicted(index, &pm_path(id))))
+            .collect();
+        rerender.sort();
+        rerender.dedup();
+        let (mut conflicts, mut rendered) = (Vec::new(), Vec::new());
+        for id in rerender {
+            let path = pm_path(id);
+            let text = |tree: Option<&Tree>| tree.and_then(|t| blob_text(self.repo, t, &path));
+            let (base, mine, yours) =
+                (text(self.base_tree.as_ref()), text(Some(&self.ours_tree)), text(Some(&self.theirs_tree)));
+            if mine.is_none() && yours.is_none() {
+                continue;
+            }
+            let log = index_bytes(self.repo, index, &format!("incidents/{id}/{LOG}"));
+            let asked = Rerender {
+                id,
+                log: &log,
+                base: base.as_deref(),
+                ours: mine.as_deref(),
+                theirs: yours.as_deref(),
+                ours_label: OURS_LABEL,
+                theirs_label: &self.theirs_label,
+            };
+            match render(&asked)? {
+                Ok(fresh) => put_blob(self.repo, index, &path, fresh.as_bytes())?,
+                Err(RerenderConflict { blocks, text }) => {
+                    if let Some(text) = text {
+                        rendered.push((path.clone(), text.into_bytes()));
+                    }
+                    let what = format!(
+                        "hand-edited block{} {} changed on both sides",
+                        if blocks.len() == 1 { "" } else { "s" },
+                        blocks.join(", ")
+                    );
+                    if !conflicted(index, &path) {
+                        let trees = [self.base_tree.as_ref(), Some(&self.ours_tree), Some(&self.theirs_tree)];
+                        mark_conflict(self.repo, index, &path, trees)?;
+                    }
+                    conflicts.push((path, what));
+                }
+            }
+        }
+        Ok((conflicts, rendered))
+    }
+}
+
+/// Every conflict left in `index` that `conflicts` does not name yet, said as `git status`
+/// would say it.
+fn collect_conflicts(index: &Index, conflicts: &mut Vec<(String, String)>) -> Result<()> {
+    for c in index.conflicts().map_err(git_err("reading conflicts"))?.flatten() {
+        let path = conflict_path(&c);
+        if !conflicts.iter().any(|(p, _)| *p == path) {
+            let what = match (&c.our, &c.their) {
+                (Some(_), Some(_)) => "changed on both sides",
+                (Some(_), None) => "changed here, removed there",
+                (None, _) => "removed here, changed there",
+            };
+            conflicts.push((path, what.to_string()));
+        }
+    }
+    Ok(())
 }
 
 /// [`Repo::upstream`], on an open repository.
@@ -890,7 +987,7 @@ fn settle_derived(index: &mut Index) -> Result<()> {
     for (path, side) in settled {
         index.conflict_remove(Path::new(&path)).map_err(git_err(format!("settling {path}")))?;
         if let Some(mut e) = side {
-            e.flags &= !(0x3 << 12);
+            e.flags &= !STAGE_MASK;
             index.add(&e).map_err(git_err(format!("adding {path}")))?;
         }
     }
@@ -900,7 +997,7 @@ fn settle_derived(index: &mut Index) -> Result<()> {
 /// The content at `path` in a merge's index (its merged stage), empty when there is none.
 fn index_bytes(repo: &Repository, index: &Index, path: &str) -> Vec<u8> {
     index
-        .get_path(Path::new(path), 0)
+        .get_path(Path::new(path), i32::from(STAGE_MERGED))
         .and_then(|e| repo.find_blob(e.id).ok())
         .map(|b| b.content().to_vec())
         .unwrap_or_default()
@@ -913,12 +1010,27 @@ fn put_blob(repo: &Repository, index: &mut Index, path: &str, bytes: &[u8]) -> R
     index.add(&entry(path, oid, bytes.len(), 0o100_644)).map_err(git_err(format!("adding {path}")))
 }
 
+/// Where git keeps an index entry's merge stage: bits 12 and 13 of its flags (libgit2's
+/// `GIT_INDEX_ENTRY_STAGESHIFT` and `GIT_INDEX_ENTRY_STAGEMASK`). A path is either merged, one
+/// entry at [`STAGE_MERGED`], or in conflict, up to three entries at [`STAGE_BASE`],
+/// [`STAGE_OURS`] and [`STAGE_THEIRS`].
+const STAGE_SHIFT: u16 = 12;
+const STAGE_MASK: u16 = 0x3 << STAGE_SHIFT;
+/// A path without a conflict.
+const STAGE_MERGED: u16 = 0;
+/// The common ancestor's version of a conflicted path.
+const STAGE_BASE: u16 = 1;
+/// Our version (HEAD's).
+const STAGE_OURS: u16 = 2;
+/// Their version (the branch being merged).
+const STAGE_THEIRS: u16 = 3;
+
 fn stage_of(e: &IndexEntry) -> u16 {
-    (e.flags >> 12) & 0x3
+    (e.flags & STAGE_MASK) >> STAGE_SHIFT
 }
 
 fn conflicted(index: &Index, path: &str) -> bool {
-    (1..=3).any(|s| index.get_path(Path::new(path), s).is_some())
+    (STAGE_BASE..=STAGE_THEIRS).any(|s| index.get_path(Path::new(path), i32::from(s)).is_some())
 }
 
 fn conflict_path(c: &IndexConflict) -> String {
@@ -937,19 +1049,19 @@ fn mark_conflict(repo: &Repository, index: &mut Index, path: &str, trees: [Optio
         let e = tree?.get_path(Path::new(path)).ok()?;
         let size = repo.find_blob(e.id()).ok()?.size();
         let mut entry = entry(path, e.id(), size, 0o100_644);
-        entry.flags |= stage << 12;
+        entry.flags |= stage << STAGE_SHIFT;
         Some(entry)
     };
-    let sides = [side(trees[0], 1), side(trees[1], 2), side(trees[2], 3)];
+    let sides = [side(trees[0], STAGE_BASE), side(trees[1], STAGE_OURS), side(trees[2], STAGE_THEIRS)];
     let _ = index.remove_path(Path::new(path));
     add_conflict(index, path, sides)
 }
 
 /// Adds a conflict's sides (base, ours, theirs) at stages 1–3, as git records one.
 fn add_conflict(index: &mut Index, path: &str, sides: [Option<IndexEntry>; 3]) -> Result<()> {
-    for (stage, side) in (1u16..).zip(sides) {
+    for (stage, side) in (STAGE_BASE..).zip(sides) {
         if let Some(mut e) = side {
-            e.flags = (e.flags & !(0x3 << 12)) | (stage << 12);
+            e.flags = (e.flags & !STAGE_MASK) | (stage << STAGE_SHIFT);
             index.add(&e).map_err(git_err(format!("recording the conflict in {path}")))?;
         }
     }

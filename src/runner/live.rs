@@ -69,19 +69,19 @@ impl Live {
     fn end_line(&mut self, out: &mut Vec<String>) {
         let line = String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned();
         let long = std::mem::take(&mut self.long);
-        if self.in_key && (super::key_line(false).is_match(&line) || super::key_body(&line)) {
+        if self.in_key && (super::capture::key_end().is_match(&line) || super::capture::key_body(&line)) {
             // Still the key: its end line ends it.
-            self.in_key = !super::key_line(false).is_match(&line);
+            self.in_key = !super::capture::key_end().is_match(&line);
             return;
         }
         // A line that is not key material ends a block whose end line never came.
         self.in_key = false;
-        let shown = if let Some(begin) = super::key_line(true).find(&line) {
-            self.in_key = !super::key_line(false).is_match(&line[begin.end()..]);
+        let shown = if let Some(begin) = super::capture::key_begin().find(&line) {
+            self.in_key = !super::capture::key_end().is_match(&line[begin.end()..]);
             format!("{}{MASK}", &line[..begin.start()])
         } else if long > 0 {
             // Cut: what touches the cut may be a secret whose label is on the kept side.
-            format!("{} … [{long} more bytes of this line]", super::mask_head_edge(&line))
+            format!("{} … [{long} more bytes of this line]", super::capture::mask_head_edge(&line))
         } else {
             line
         };

@@ -1,4 +1,4 @@
-//! SPEC §4's action items through the real binary: `action TITLE --owner …` adds one (with
+//! Action items (docs/record.md) through the real binary: `action TITLE --owner …` adds one (with
 //! an http(s) `--link`), `action done ID [--note]` and `action drop ID --reason` settle it
 //! once, on any incident state; `actions [--open] [--owner] [--overdue] [--json]` lists them
 //! across every incident by due date; `status` names the overdue open ones; the postmortem's
@@ -282,7 +282,7 @@ fn status_lists_only_open_overdue_items() {
     assert!(human.contains("Past due and open") && !human.contains("Past due but done"), "{human}");
 }
 
-/// SPEC §5 item 12: `Action | Type | Owner | Due | Status | Link`, Status open, done (date) or
+/// The postmortem's action table (docs/statistics.md): `Action | Type | Owner | Due | Status | Link`, Status open, done (date) or
 /// dropped (reason), every cell escaped.
 #[test]
 fn the_postmortem_table_has_status_and_link() {

@@ -72,11 +72,8 @@ fn modules_import_only_their_layer_and_below() {
                 .push(format!("module `{module}` has no layer"));
             continue;
         };
-        let mut rest = text.as_str();
-        while let Some(i) = rest.find("crate::") {
-            rest = &rest[i + "crate::".len()..];
-            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-            if name.is_empty() || name == module || name == "model" && rest.starts_with("model!") {
+        for name in crate_imports(&text) {
+            if name == module {
                 continue;
             }
             match layer_of(&name) {
@@ -88,7 +85,7 @@ fn modules_import_only_their_layer_and_below() {
             }
         }
         // Commands do not import each other: what two commands share lives a layer down.
-        if module == "cmd" && text.contains("crate::cmd::") {
+        if module == "cmd" && crate_imports(&text).iter().any(|name| name == "cmd") {
             problems.entry(rel.display().to_string()).or_default().push("imports another command".into());
         }
         if module != "repo" && (text.contains("git2::") || text.contains("use git2")) {
@@ -107,4 +104,111 @@ fn modules_import_only_their_layer_and_below() {
         }
     }
     assert!(problems.is_empty(), "layering broken:\n{problems:#?}");
+}
+
+/// The top-level modules a source file names through `crate::`, in every spelling: a path
+/// (`crate::a::b`), a braced import (`use crate::{a, b::c, d::{e, f}}`) over several lines.
+/// A check that read only the first spelling let `use crate::{cmd, …}` past it.
+fn crate_imports(text: &str) -> Vec<String> {
+    let code: String =
+        text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+    let ident =
+        |s: &str| -> String { s.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect() };
+    let mut names = Vec::new();
+    let mut rest = code.as_str();
+    while let Some(i) = rest.find("crate::") {
+        rest = &rest[i + "crate::".len()..];
+        let Some(inner) = rest.strip_prefix('{') else {
+            let name = ident(rest);
+            // `crate::model!` is a macro exported at the crate root, not a module.
+            if !rest[name.len()..].starts_with('!') {
+                names.push(name);
+            }
+            continue;
+        };
+        // The braced list: split at top-level commas; each item's first segment is a module.
+        let mut depth = 0usize;
+        let mut item_start = true;
+        for (j, c) in inner.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => {
+                    rest = &inner[j..];
+                    break;
+                }
+                '}' => depth -= 1,
+                ',' if depth == 0 => item_start = true,
+                c if item_start && (c.is_ascii_alphanumeric() || c == '_') => {
+                    names.push(ident(&inner[j..]));
+                    item_start = false;
+                }
+                _ => {}
+            }
+        }
+    }
+    names.retain(|n| !n.is_empty() && n != "self");
+    names
+}
+
+#[test]
+fn the_layer_check_reads_braced_and_multi_line_imports() {
+    let text = "use crate::{\n    cmd,\n    state::{self, Phase},\n    ui::visible,\n};\nfn f() { crate::events::append(); crate::model!(x); }\n// crate::stats is only a comment\n";
+    assert_eq!(crate_imports(text), ["cmd", "state", "ui", "events"]);
+}
+
+/// Which modules each module names (`crate::name`), by top module; `main` left out.
+fn imports() -> BTreeMap<String, std::collections::BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut graph: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for file in &files {
+        let module = top_module(file.strip_prefix(&src).unwrap());
+        if module == "main" {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        let names = graph.entry(module.clone()).or_default();
+        for name in crate_imports(&text) {
+            if name != module && layer_of(&name).is_some() {
+                names.insert(name);
+            }
+        }
+    }
+    graph
+}
+
+/// The layering forbids a cycle across layers; inside one layer, two modules that import each
+/// other (directly or round a longer loop) are one concept split in two, and neither can be
+/// understood or tested alone. What they share goes into one of them, or a layer down.
+#[test]
+fn no_import_cycle_between_modules() {
+    fn visit(
+        graph: &BTreeMap<String, std::collections::BTreeSet<String>>,
+        module: &str,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+        cycles: &mut Vec<String>,
+    ) {
+        if let Some(at) = path.iter().position(|m| m == module) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(module.to_string());
+            cycles.push(cycle.join(" → "));
+            return;
+        }
+        if !done.insert(module.to_string()) {
+            return;
+        }
+        path.push(module.to_string());
+        for next in graph.get(module).into_iter().flatten() {
+            visit(graph, next, path, done, cycles);
+        }
+        path.pop();
+    }
+    let graph = imports();
+    let (mut done, mut cycles) = (std::collections::BTreeSet::new(), Vec::new());
+    for module in graph.keys() {
+        visit(&graph, module, &mut Vec::new(), &mut done, &mut cycles);
+    }
+    assert!(cycles.is_empty(), "modules import each other:\n{cycles:#?}");
 }

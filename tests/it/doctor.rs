@@ -1,4 +1,4 @@
-//! Nothing bricks an incident (SPEC §2): an unreadable line is skipped and named with
+//! Nothing bricks an incident (docs/record.md): an unreadable line is skipped and named with
 //! file:line by the commands, which go on reading and appending; `incident doctor` lists
 //! every such line, stale temp file, folder without a log, symlink and stale cache, and
 //! `--fix` repairs them without losing a byte.

@@ -51,7 +51,7 @@ fn usage_and_input_errors_exit_2_with_their_kind() {
     expect(&env, &["log", "x"], 2, "ambiguous-incident");
     expect(&env, &["status", "2099-nothing"], 2, "unknown-incident");
     expect(&env, &["status", "../etc"], 2, "bad-incident-id");
-    // A symlinked incident (SPEC §9: never followed; tests/it/paths.rs has the rest).
+    // A symlinked incident (SECURITY.md: never followed; tests/it/paths.rs has the rest).
     std::os::unix::fs::symlink(env.dir.path(), env.path("incidents/zz-linked")).unwrap();
     expect(&env, &["status", "zz-linked"], 2, "symlink");
     std::fs::remove_file(env.path("incidents/zz-linked")).unwrap();

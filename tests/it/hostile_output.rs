@@ -1,4 +1,4 @@
-//! What hostile data does to output (issue 13, SPEC §9), through the real binary: terminal
+//! What hostile data does to output (issue 13, SECURITY.md), through the real binary: terminal
 //! escapes in a title, raw HTML in severity and service ids, templates that would exhaust
 //! memory, a note of megabytes, an empty incident id, and `init` honouring the global git
 //! config. Each test is named after the defect it guards against.

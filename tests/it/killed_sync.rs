@@ -1,4 +1,4 @@
-//! SPEC §8: a sync killed at any instant heals. Syncs are SIGKILLed at random moments while
+//! docs/sync.md: a sync killed at any instant heals. Syncs are SIGKILLed at random moments while
 //! responders write; git's lock files a killed sync leaves are named by `doctor` and removed
 //! by `doctor --fix` and by the next sync, never one a live git may hold; and `status` tells
 //! a failed sync from a clone in step. Checked with the `git` CLI.

@@ -52,7 +52,7 @@ fn founding_scenario_postmortem_has_the_computed_numbers_and_is_committed() {
         "| Impact duration | 42m |",
         "| Time at SEV2 | 7m |",
         "| Time at SEV1 | 56m |",
-        // SPEC §4's revenue: checkout's and web's revenue per hour (100,000 + 20,000) × the 7%
+        // Revenue lost (docs/statistics.md): checkout's and web's revenue per hour (100,000 + 20,000) × the 7%
         // failing share over the 42 minutes of impact = 5,880.
         "| Estimated revenue lost | USD 5,880 = USD 120,000/hour × (7% × 42m) |",
         "| Failing share 2025-11-28 14:02:00Z → 2025-11-28 14:44:00Z | 7% of the affected services' traffic (42m) |",
@@ -321,7 +321,7 @@ fn demo_prints_the_path_of_a_committed_postmortem() {
     let (replayed, id) = founding_scenario();
     replayed.ok(&["postmortem", "--no-commit"]);
     let theirs = replayed.read(&format!("incidents/{id}/postmortem.md"));
-    // Events logged in the same minute fold in the order of their ids (SPEC §2: by time, then
+    // Events logged in the same minute fold in the order of their ids (docs/record.md: by time, then
     // id), and the two replays' ids differ: compare the lines, not their order within a tie.
     let body = |text: &str| -> Vec<String> {
         let mut lines: Vec<String> =

@@ -59,7 +59,7 @@ fn corrupt_line_in_the_middle_is_named_with_its_line_number() {
     let mut lines: Vec<&str> = text.lines().collect();
     lines.insert(1, "{not json");
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    // SPEC §2, "nothing bricks an incident": named with its line, skipped, and the rest reads.
+    // docs/record.md, "nothing bricks an incident": named with its line, skipped, and the rest reads.
     let out = env.ok(&["status", &id]);
     assert!(out.stderr.contains("events.jsonl:2: unreadable line skipped"), "{out:?}");
     assert!(env.ok(&["timeline", &id]).stdout.contains("note"));

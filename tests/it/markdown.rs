@@ -45,7 +45,7 @@ fn hostile_title_and_notes_give_a_safe_id_and_valid_tables() {
     env.ok(&["log", HOSTILE]);
     env.ok(&["step", "done", "confirm-5xx-rate", "--note", HOSTILE]);
     env.ok(&["action", HOSTILE, "--owner", "a|b", "--type", "process"]);
-    // A name that spans lines is refused (SPEC §4), and nothing is written; one with pipes
+    // A name that spans lines is refused (docs/record.md), and nothing is written; one with pipes
     // and HTML on one line is taken and escaped in every table.
     let before = env.read(&format!("incidents/{id}/events.jsonl"));
     env.fails(2, &["role", "scribe", "Mallory\n| injected | row |"]);

@@ -1,4 +1,4 @@
-//! On-call correctness (SPEC §4, §5): the outage's clock, phases that go back, budgets by the
+//! On-call correctness (docs/record.md, docs/statistics.md): the outage's clock, phases that go back, budgets by the
 //! severity in force, revenue by the failing share over time, and how an incident ends. Each
 //! test is named after what broke.
 

@@ -1,4 +1,4 @@
-//! Paths never leave the repository (SPEC §9, issue 13 "Symlinks escape the repository"):
+//! Paths never leave the repository (SECURITY.md, issue 13 "Symlinks escape the repository"):
 //! no symlink inside the repository is followed to read or write incident files, templates,
 //! runbooks or the caches under `.git/`, and ids are validated wherever one becomes a path.
 //! Each test is named after the defect it guards against, and drives the real binary.

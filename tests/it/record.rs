@@ -1,4 +1,4 @@
-//! SPEC §2, "The record's rules", through the real binary: facts that cannot be true are
+//! docs/record.md, "The record's rules", through the real binary: facts that cannot be true are
 //! refused with exit 2 and nothing written; corrections are events that reach the
 //! postmortem; the fold is a function of the set of events.
 

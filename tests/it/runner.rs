@@ -1,4 +1,4 @@
-//! A step's command against hostile output and hostile timing (SPEC §9, issue 13): output
+//! A step's command against hostile output and hostile timing (SECURITY.md, issue 13): output
 //! that never ends, commands that outlive their shell, Ctrl-C, a runbook changed under the
 //! responder's feet. Each test is named after the defect it guards against and drives the
 //! real binary on a real repository; every wait is bounded in time.
@@ -295,7 +295,7 @@ fn a_hangup_during_the_walk_ends_the_command_and_the_walk() {
     assert_eq!(last["kind"], "command", "{last}");
 }
 
-/// SPEC §9: a runbook changed since it was attached is flagged before one of its commands
+/// SECURITY.md: a runbook changed since it was attached is flagged before one of its commands
 /// runs; the command shown and run is the current file's, and the log says which file it was.
 #[test]
 fn runbook_changed_since_attached_is_flagged() {
@@ -341,7 +341,7 @@ fn runbook_changed_since_attached_is_flagged() {
     assert!(env.ok(&["runbook", "attach", "probe"]).stdout.contains("already the one the walk follows"));
 }
 
-/// SPEC §9: before a command runs the responder sees it exactly, every line of it, before any
+/// SECURITY.md: before a command runs the responder sees it exactly, every line of it, before any
 /// of its output.
 #[test]
 fn exact_command_shown_before_running() {

@@ -1,4 +1,4 @@
-//! The shipped runbooks' checks fail when what they check fails (SPEC §3).
+//! The shipped runbooks' checks fail when what they check fails (docs/runbooks.md).
 //!
 //! A step is *checked* when its exit code is its verdict: it has `expect_exit` or `on_fail`,
 //! or it stands in `detect` or `validate` (the phases whose commands confirm a problem or its

@@ -1,4 +1,4 @@
-//! SPEC §7, `incident stats`, over a repository with known incidents written straight into
+//! docs/statistics.md, `incident stats`, over a repository with known incidents written straight into
 //! their logs at fixed past times: exact figures in every output form (terminal, JSON, CSV,
 //! Markdown), the Markdown checked with a Markdown parser and its Mermaid blocks by shape.
 //!

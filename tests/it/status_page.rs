@@ -1,4 +1,4 @@
-//! `incident status-page` (SPEC §6) through the real binary, its output checked by tools
+//! `incident status-page` (docs/communications.md) through the real binary, its output checked by tools
 //! that are not ours: Python's `html.parser` for the HTML, the `jsonschema` validator for
 //! `status.json` (against `tests/fixtures/status-page/status.schema.json`), `xml.etree` for
 //! the Atom feed, and a real headless browser (Debian's `chromium`, installed by `.ci/run`)
@@ -270,7 +270,7 @@ fn the_feed_is_atom_with_one_entry_per_public_update() {
     assert!(entries[1]["title"].as_str().unwrap().starts_with(HOSTILE));
 }
 
-/// SPEC §6: the same log gives the same bytes, whatever order its lines are in and whenever
+/// docs/communications.md: the same log gives the same bytes, whatever order its lines are in and whenever
 /// the page is built.
 #[test]
 fn the_same_log_gives_the_same_bytes() {

@@ -1,4 +1,4 @@
-//! SPEC §8: many responders, many machines, one record. A bare repository on disk is the
+//! docs/sync.md: many responders, many machines, one record. A bare repository on disk is the
 //! remote; each responder is a real clone with its own home, checked with the `git` CLI.
 
 use std::collections::BTreeSet;

@@ -1,4 +1,4 @@
-//! `update`, `update --retry`, `updates` (SPEC §6) against a real HTTP receiver on 127.0.0.1
+//! `update`, `update --retry`, `updates` (docs/communications.md) against a real HTTP receiver on 127.0.0.1
 //! that each test starts: a thread per connection, every loop bounded by a deadline, no
 //! network beyond the loopback. `INCIDENT_RETRY_SCALE=0` makes the backoff delays zero, except
 //! where a test checks that `Retry-After` is honoured.

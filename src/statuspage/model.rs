@@ -1,0 +1,452 @@
+//! What the public may see, built from the incidents: each service's state now and day by
+//! day, the overall state, and the public incidents with their external updates.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::events::{Body, Milestone, PublicStatus};
+use crate::index::{self, Warning};
+use crate::metrics;
+use crate::repo::Repo;
+use crate::state::{Incident, State};
+use crate::timefmt;
+
+/// A service's public state, least to most severe (Atlassian Statuspage's component states).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ServiceState {
+    Operational,
+    DegradedPerformance,
+    PartialOutage,
+    MajorOutage,
+}
+
+impl ServiceState {
+    const ALL: [ServiceState; 4] = [
+        ServiceState::Operational,
+        ServiceState::DegradedPerformance,
+        ServiceState::PartialOutage,
+        ServiceState::MajorOutage,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceState::Operational => "operational",
+            ServiceState::DegradedPerformance => "degraded_performance",
+            ServiceState::PartialOutage => "partial_outage",
+            ServiceState::MajorOutage => "major_outage",
+        }
+    }
+
+    /// The words shown next to every colour, so that no state is told by colour alone.
+    pub fn words(self) -> &'static str {
+        match self {
+            ServiceState::Operational => "Operational",
+            ServiceState::DegradedPerformance => "Degraded performance",
+            ServiceState::PartialOutage => "Partial outage",
+            ServiceState::MajorOutage => "Major outage",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ServiceState> {
+        ServiceState::ALL.into_iter().find(|v| v.name() == s)
+    }
+
+    fn rank(self) -> u8 {
+        self as u8
+    }
+
+    fn from_rank(r: u8) -> ServiceState {
+        ServiceState::ALL.get(usize::from(r)).copied().unwrap_or(ServiceState::MajorOutage)
+    }
+
+    /// Statuspage's `status.indicator` (and an incident's `impact`) for this state.
+    fn indicator(self) -> &'static str {
+        match self {
+            ServiceState::Operational => "none",
+            ServiceState::DegradedPerformance => "minor",
+            ServiceState::PartialOutage => "major",
+            ServiceState::MajorOutage => "critical",
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            ServiceState::Operational => "All Systems Operational",
+            ServiceState::DegradedPerformance => "Minor Service Outage",
+            ServiceState::PartialOutage => "Partial System Outage",
+            ServiceState::MajorOutage => "Major System Outage",
+        }
+    }
+
+    /// Downtime in the uptime figure: a service partly or wholly out (degraded is up, slowly).
+    fn is_down(self) -> bool {
+        self >= ServiceState::PartialOutage
+    }
+}
+
+/// A severity's public state: `severities.<SEV>.status_page`, else SEV1 major outage, SEV2
+/// partial outage, SEV3 degraded performance, any other severity operational.
+pub fn state_for(config: &Config, severity: &str) -> ServiceState {
+    let declared = config
+        .severities
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(severity))
+        .and_then(|(_, s)| s.status_page.as_deref())
+        .and_then(ServiceState::parse);
+    declared.unwrap_or(match severity.to_ascii_uppercase().as_str() {
+        "SEV1" => ServiceState::MajorOutage,
+        "SEV2" => ServiceState::PartialOutage,
+        "SEV3" => ServiceState::DegradedPerformance,
+        _ => ServiceState::Operational,
+    })
+}
+
+fn status_words(s: PublicStatus) -> &'static str {
+    match s {
+        PublicStatus::Investigating => "Investigating",
+        PublicStatus::Identified => "Identified",
+        PublicStatus::Monitoring => "Monitoring",
+        PublicStatus::Resolved => "Resolved",
+    }
+}
+
+/// A moment, three ways: for machines, for `<time datetime>`, for people.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stamp {
+    pub iso: String,
+    pub label: String,
+    pub date: String,
+}
+
+fn stamp(t: DateTime<Utc>) -> Stamp {
+    Stamp { iso: timefmt::rfc3339(t), label: timefmt::table(t), date: timefmt::date(t) }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicUpdate {
+    pub id: String,
+    pub status: &'static str,
+    pub status_words: &'static str,
+    pub body: String,
+    pub at: Stamp,
+    pub eta: Option<Stamp>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicIncident {
+    pub id: String,
+    pub name: String,
+    /// Not resolved yet (in the record: open).
+    pub open: bool,
+    pub status: &'static str,
+    pub status_words: &'static str,
+    /// The worst service state its severities ever meant: none, minor, major, critical.
+    pub impact: &'static str,
+    pub impact_words: &'static str,
+    pub services: Vec<String>,
+    pub created_at: Stamp,
+    pub updated_at: Stamp,
+    pub resolved_at: Option<Stamp>,
+    /// The latest estimate of resolution an update gave, while open.
+    pub eta: Option<Stamp>,
+    /// Newest first.
+    pub updates: Vec<PublicUpdate>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DayCell {
+    pub date: String,
+    pub state: &'static str,
+    pub words: &'static str,
+    /// `2026-11-27: Major outage, 42m down`: the cell's tooltip and its text alternative.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Component {
+    pub id: String,
+    pub name: String,
+    pub state: &'static str,
+    pub words: &'static str,
+    pub uptime: String,
+    pub down: String,
+    pub days: Vec<DayCell>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    pub name: String,
+    /// The latest event's time: `None` when the repository holds no published incident.
+    pub updated: Option<Stamp>,
+    pub days: u32,
+    pub first_day: Option<String>,
+    pub last_day: Option<String>,
+    pub indicator: &'static str,
+    pub state: &'static str,
+    pub description: &'static str,
+    pub components: Vec<Component>,
+    pub open: Vec<PublicIncident>,
+    pub past: Vec<PublicIncident>,
+}
+
+/// The public state of an incident at each moment: derived from the record (opened →
+/// investigating, root cause known → identified, mitigated → monitoring, resolved), and an
+/// external update's explicit `status` wins from its time on, until a later change.
+fn transitions(
+    inc: &Incident,
+    public: &[&crate::state::UpdateRecord],
+) -> Vec<(DateTime<Utc>, u8, PublicStatus)> {
+    // Investigating from the start: it never overrides a later state, whatever the times.
+    let mut out = vec![(DateTime::<Utc>::MIN_UTC, 0, PublicStatus::Investigating)];
+    let root_cause = inc
+        .events
+        .iter()
+        .filter(|e| !inc.retracted.contains_key(&e.id) && !e.body.is_correction())
+        .filter(|e| match &e.body {
+            Body::Retro { section, .. } => section == "root-cause",
+            Body::Resolved { root_cause } => root_cause.is_some(),
+            _ => false,
+        })
+        .map(|e| e.when())
+        .min();
+    out.extend(root_cause.map(|t| (t, 0, PublicStatus::Identified)));
+    out.extend(inc.mark(Milestone::Mitigated).map(|t| (t, 0, PublicStatus::Monitoring)));
+    if inc.state != State::Open {
+        out.extend(inc.mark(Milestone::Resolved).or(inc.ended_at()).map(|t| (t, 0, PublicStatus::Resolved)));
+    }
+    out.extend(public.iter().filter_map(|u| u.status.map(|s| (u.at, 1, s))));
+    out.sort_by_key(|(t, explicit, _)| (*t, *explicit));
+    out
+}
+
+fn status_at(transitions: &[(DateTime<Utc>, u8, PublicStatus)], t: DateTime<Utc>) -> PublicStatus {
+    transitions.iter().rev().find(|(at, _, _)| *at <= t).map_or(PublicStatus::Investigating, |x| x.2)
+}
+
+fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
+    let external = |ch: &str| config.channels.get(ch).is_some_and(|c| c.audience == "external");
+    let public: Vec<&crate::state::UpdateRecord> =
+        inc.updates.iter().filter(|u| external(&u.channel)).collect();
+    let steps = transitions(inc, &public);
+    let open = inc.state == State::Open;
+    let status =
+        if open { steps.last().map_or(PublicStatus::Investigating, |x| x.2) } else { PublicStatus::Resolved };
+    let impact =
+        inc.severities.iter().map(|s| state_for(config, &s.value)).max().unwrap_or(ServiceState::Operational);
+    let mut updates: Vec<PublicUpdate> = public
+        .iter()
+        .map(|u| {
+            let s = u.status.unwrap_or_else(|| status_at(&steps, u.at));
+            PublicUpdate {
+                id: u.id.clone(),
+                status: s.name(),
+                status_words: status_words(s),
+                body: u.message.clone(),
+                at: stamp(u.at),
+                eta: u.eta.map(stamp),
+            }
+        })
+        .collect();
+    updates.sort_by(|a, b| b.at.iso.cmp(&a.at.iso).then_with(|| b.id.cmp(&a.id)));
+    let updated = steps.iter().map(|x| x.0).max().unwrap_or(inc.opened_at).max(inc.opened_at);
+    let resolved_at = (!open).then(|| inc.mark(Milestone::Resolved).or(inc.ended_at())).flatten();
+    PublicIncident {
+        id: inc.id.clone(),
+        name: inc.title.clone(),
+        open,
+        status: status.name(),
+        status_words: status_words(status),
+        impact: impact.indicator(),
+        impact_words: impact.words(),
+        services: inc.services.iter().map(|s| config.service_name(s).to_string()).collect(),
+        created_at: stamp(inc.opened_at),
+        updated_at: stamp(updated),
+        resolved_at: resolved_at.map(stamp),
+        eta: if open { public.iter().rev().find_map(|u| u.eta).map(stamp) } else { None },
+        updates,
+    }
+}
+
+/// The latest moment the record of `inc` speaks of: when an event was logged or happened.
+fn latest(inc: &Incident) -> DateTime<Utc> {
+    inc.events.iter().map(|e| e.at.max(e.when())).max().unwrap_or(inc.opened_at)
+}
+
+/// Builds the page from the repository's incidents (drills left out before anything else,
+/// so they cannot move even the "updated" time). Incidents that cannot be read come back as
+/// warnings.
+pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
+    let config = &repo.config;
+    let incidents = published(repo, warnings);
+    let until = incidents.iter().map(latest).max();
+    let first = until.map(|u| {
+        let day = u.date_naive() - Duration::days(i64::from(days) - 1);
+        day.and_hms_opt(0, 0, 0).map_or(u, |d| d.and_utc())
+    });
+    let components: Vec<Component> = service_ids(config, &incidents)
+        .iter()
+        .map(|id| component(config, id, &incidents, first.zip(until), days))
+        .collect();
+    let overall = overall(config, &components, &incidents);
+    let (open, past) = open_and_past(&incidents, first);
+    Page {
+        name: config.name.clone().unwrap_or_else(|| "Service".to_string()),
+        updated: until.map(stamp),
+        days,
+        first_day: first.map(timefmt::date),
+        last_day: until.map(timefmt::date),
+        indicator: overall.indicator(),
+        state: overall.name(),
+        description: overall.description(),
+        components,
+        open: open.into_iter().map(|i| public_incident(config, i)).collect(),
+        past: past.into_iter().map(|i| public_incident(config, i)).collect(),
+    }
+}
+
+/// The incidents the public may see: every readable one that is not a drill.
+fn published(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Incident> {
+    let summaries = index::summaries(repo, warnings);
+    let mut incidents: Vec<Incident> = Vec::new();
+    for s in summaries.iter().filter(|s| !s.drill) {
+        match index::load(repo, &s.id) {
+            Ok(loaded) => {
+                warnings.extend(loaded.warnings);
+                if !loaded.incident.drill {
+                    incidents.push(loaded.incident);
+                }
+            }
+            Err(error) => warnings.push(Warning::Skipped { id: s.id.clone(), error }),
+        }
+    }
+    incidents
+}
+
+/// The services shown: those `incident.yaml` declares, else those the incidents name.
+fn service_ids(config: &Config, incidents: &[Incident]) -> Vec<String> {
+    let mut service_ids: Vec<String> = config.services.keys().cloned().collect();
+    if service_ids.is_empty() {
+        let named: BTreeSet<&String> = incidents.iter().flat_map(|i| &i.services).collect();
+        service_ids = named.into_iter().cloned().collect();
+    }
+    service_ids
+}
+
+/// One service: its state now (its worst open, unmitigated incident) and, over the period
+/// (`first`, `until`) when there is one, day by day.
+fn component(
+    config: &Config,
+    id: &str,
+    incidents: &[Incident],
+    period: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    days: u32,
+) -> Component {
+    let mine: Vec<&Incident> = incidents.iter().filter(|i| i.services.iter().any(|s| s == id)).collect();
+    let current = mine
+        .iter()
+        .filter(|i| i.state == State::Open && i.mark(Milestone::Mitigated).is_none())
+        .map(|i| state_for(config, &i.severity))
+        .max()
+        .unwrap_or(ServiceState::Operational);
+    let (cells, uptime, down) = match period {
+        Some((first, until)) => record(config, &mine, (first, until), days),
+        None => (Vec::new(), "100.00%".to_string(), timefmt::human(0)),
+    };
+    Component {
+        id: id.to_string(),
+        name: config.service_name(id).to_string(),
+        state: current.name(),
+        words: current.words(),
+        uptime,
+        down,
+        days: cells,
+    }
+}
+
+/// A service's days from `first` to `until`, given its incidents: each day's cell, the uptime
+/// and the time down.
+fn record(
+    config: &Config,
+    mine: &[&Incident],
+    (first, until): (DateTime<Utc>, DateTime<Utc>),
+    days: u32,
+) -> (Vec<DayCell>, String, String) {
+    let spans: Vec<(DateTime<Utc>, DateTime<Utc>, u8)> = mine
+        .iter()
+        .flat_map(|i| metrics::impact_by_severity(i, until))
+        .map(|(a, b, sev)| (a, b, state_for(config, &sev).rank()))
+        .filter(|s| s.2 > 0)
+        .collect();
+    let record = metrics::daily(&spans, first, days, until, |r| ServiceState::from_rank(r).is_down());
+    let down_s: i64 = record.iter().map(|d| d.down_s).sum();
+    let cells = record
+        .iter()
+        .enumerate()
+        .map(|(n, d)| {
+            let date = timefmt::date(first + Duration::days(n as i64));
+            let state = ServiceState::from_rank(d.worst);
+            let mut label = format!("{date}: {}", state.words());
+            if d.down_s > 0 {
+                label.push_str(&format!(", {} down", timefmt::human(d.down_s)));
+            }
+            DayCell { date, state: state.name(), words: state.words(), label }
+        })
+        .collect();
+    let percent = metrics::uptime_percent(down_s, (until - first).num_seconds());
+    (cells, format!("{percent:.2}%"), timefmt::human(down_s))
+}
+
+/// The overall state: the worst service, and open, unmitigated incidents naming none.
+fn overall(config: &Config, components: &[Component], incidents: &[Incident]) -> ServiceState {
+    components
+        .iter()
+        .filter_map(|c| ServiceState::parse(c.state))
+        .chain(
+            incidents
+                .iter()
+                .filter(|i| i.state == State::Open && i.services.is_empty())
+                .filter(|i| i.mark(Milestone::Mitigated).is_none())
+                .map(|i| state_for(config, &i.severity)),
+        )
+        .max()
+        .unwrap_or(ServiceState::Operational)
+}
+
+/// The open incidents, and those that ended in the period (from `first`), newest first.
+fn open_and_past(incidents: &[Incident], first: Option<DateTime<Utc>>) -> (Vec<&Incident>, Vec<&Incident>) {
+    let newest_first =
+        |a: &&Incident, b: &&Incident| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id));
+    let mut open: Vec<&Incident> = incidents.iter().filter(|i| i.state == State::Open).collect();
+    open.sort_by(newest_first);
+    let mut past: Vec<&Incident> = incidents
+        .iter()
+        .filter(|i| i.state != State::Open)
+        .filter(|i| {
+            let end = i.mark(Milestone::Resolved).or(i.ended_at()).unwrap_or(i.opened_at);
+            first.is_some_and(|f| end >= f)
+        })
+        .collect();
+    past.sort_by(newest_first);
+    (open, past)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severities_map_to_states_by_default_and_by_config() {
+        let mut config = Config::default();
+        assert_eq!(state_for(&config, "SEV1"), ServiceState::MajorOutage);
+        assert_eq!(state_for(&config, "sev2"), ServiceState::PartialOutage);
+        assert_eq!(state_for(&config, "SEV3"), ServiceState::DegradedPerformance);
+        assert_eq!(state_for(&config, "SEV4"), ServiceState::Operational);
+        let sev =
+            crate::config::Severity { status_page: Some("partial_outage".into()), ..Default::default() };
+        config.severities.insert("SEV1".into(), sev);
+        assert_eq!(state_for(&config, "SEV1"), ServiceState::PartialOutage);
+    }
+}

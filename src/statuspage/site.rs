@@ -1,0 +1,153 @@
+//! The site's files: the templates (the repository's, else the built-in ones) rendered with
+//! the page, and written into the output folder with the manifest of what a build wrote.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::{DEFAULT_DAYS, PAST_SHOWN, TEMPLATE_DIR};
+use super::{Page, PublicIncident, PublicUpdate, build, summary_json};
+use crate::error::{Error, Result};
+use crate::render;
+use crate::repo::Repo;
+use crate::starter;
+
+/// A template: the repository's copy under `templates/status/`, else the built-in one.
+fn template(repo: &Repo, name: &str) -> Result<(String, String)> {
+    let path = repo.root.join(TEMPLATE_DIR).join(name);
+    // Never through a symlink: a linked template would publish what it points at.
+    match crate::fsutil::read_text(&repo.root, &path)? {
+        Some(text) => Ok((format!("{TEMPLATE_DIR}/{name}"), text)),
+        None => {
+            let text = starter::status_template(name).unwrap_or_default();
+            Ok((format!("(built-in) {TEMPLATE_DIR}/{name}"), text.to_string()))
+        }
+    }
+}
+
+/// Builds the page again into the repository's `status-page/` when one was built there
+/// (its `status.json` exists), over the same number of days, so that what `sync` commits
+/// and pushes is the page of the logs it commits. Returns whether a file changed.
+pub fn rerender_in_repo(repo: &Repo) -> Result<bool> {
+    let dir = repo.status_page_dir();
+    let summary = dir.join("status.json");
+    crate::fsutil::no_symlinks(&repo.root, &summary)?;
+    if !summary.is_file() {
+        return Ok(false);
+    }
+    let days = crate::fsutil::read(&summary)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|v| v["page"]["period"]["days"].as_u64())
+        .and_then(|d| u32::try_from(d).ok())
+        .filter(|d| (1..=3650).contains(d))
+        .unwrap_or(DEFAULT_DAYS);
+    // Unreadable lines are for `status` and `doctor` to name; the page leaves them out.
+    let page = build(repo, days, &mut Vec::new());
+    let files = render(repo, &page)?;
+    Ok(write(repo, &dir, &files)?.changed)
+}
+
+/// What [`write()`] did.
+pub struct Site {
+    /// Every file of the site.
+    pub files: Vec<PathBuf>,
+    /// Whether a file was written or removed (an unchanged site is left as it was).
+    pub changed: bool,
+}
+
+/// The files of the site, by path inside the output folder, in a fixed order.
+pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
+    let (index_name, index_src) = template(repo, "index.html.j2")?;
+    let (inc_name, inc_src) = template(repo, "incident.html.j2")?;
+    let (banner_name, banner_src) = template(repo, "banner.html.j2")?;
+    let (feed_name, feed_src) = template(repo, "feed.xml.j2")?;
+    let page_ctx = serde_json::json!({ "page": page, "past_shown": PAST_SHOWN });
+    let mut files = vec![("index.html".to_string(), render::render(&index_name, &index_src, &page_ctx)?)];
+    // Each incident page needs the page's name and state, not every other incident.
+    let head = serde_json::json!({ "name": page.name, "description": page.description, "state": page.state });
+    for inc in page.open.iter().chain(&page.past) {
+        let ctx = serde_json::json!({ "page": head, "incident": inc });
+        files.push((format!("incidents/{}.html", inc.id), render::render(&inc_name, &inc_src, &ctx)?));
+    }
+    let mut json = serde_json::to_string_pretty(&summary_json(page))?;
+    json.push('\n');
+    files.push(("status.json".to_string(), json));
+    let mut entries: Vec<(&PublicIncident, &PublicUpdate)> =
+        page.open.iter().chain(&page.past).flat_map(|i| i.updates.iter().map(move |u| (i, u))).collect();
+    entries.sort_by(|a, b| b.1.at.iso.cmp(&a.1.at.iso).then_with(|| a.1.id.cmp(&b.1.id)));
+    let feed_ctx = serde_json::json!({
+        "page": head,
+        "feed_id": format!("urn:incident:status-page:{}", crate::ids::slug(&page.name)),
+        "updated": page.updated.as_ref().map_or("1970-01-01T00:00:00Z".to_string(), |s| s.iso.clone()),
+        "entries": entries.iter().map(|(i, u)| serde_json::json!({
+            "incident": i.id, "name": i.name, "update": u,
+        })).collect::<Vec<_>>(),
+    });
+    files.push(("feed.atom".to_string(), render::render(&feed_name, &feed_src, &feed_ctx)?));
+    // The banner is empty when all is well, so a shop's page can include it unconditionally.
+    let banner = if page.open.is_empty() {
+        String::new()
+    } else {
+        render::render(&banner_name, &banner_src, &page_ctx)?
+    };
+    files.push(("banner.html".to_string(), banner));
+    Ok(files)
+}
+
+/// The list of the files the last build wrote, beside them: what a later build may remove.
+const MANIFEST: &str = ".incident-status-page";
+
+/// Writes the site into `dir`: only files that changed are rewritten, and incident pages no
+/// longer on the page are removed: only pages a build wrote (listed in `.incident-status-page`) or named
+/// after an incident of this repository, never a stranger's file (`--output` may be a folder
+/// that holds other things). Returns every file's path, and whether anything changed.
+///
+/// `--output` may name a folder outside the repository (the user's choice); inside it (the
+/// default `status-page/` included) no symlink is followed, so a planted
+/// `status-page -> /elsewhere` or `status-page/index.html -> ~/.bashrc` is refused.
+pub fn write(repo: &Repo, dir: &Path, files: &[(String, String)]) -> Result<Site> {
+    crate::fsutil::no_symlinks(&repo.root, dir)?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::CannotCreate { path: dir.to_path_buf(), source })?;
+    let here = std::fs::canonicalize(dir).map_err(Error::io(dir))?;
+    let root = std::fs::canonicalize(&repo.root).unwrap_or_else(|_| repo.root.clone());
+    if here == root || here.join(crate::config::FILE).exists() {
+        return Err(Error::StatusPageOutput { path: dir.to_path_buf() });
+    }
+    let pages = dir.join("incidents");
+    crate::fsutil::no_symlinks(&repo.root, &pages)?;
+    std::fs::create_dir_all(&pages).map_err(Error::io(&pages))?;
+    let mut written = Vec::new();
+    let mut changed = false;
+    let keep: BTreeMap<&str, ()> = files.iter().map(|(rel, _)| (rel.as_str(), ())).collect();
+    let manifest = dir.join(MANIFEST);
+    crate::fsutil::no_symlinks(&repo.root, &manifest)?;
+    let before = crate::fsutil::read(&manifest).unwrap_or_default();
+    let built_before: std::collections::BTreeSet<&str> =
+        std::str::from_utf8(&before).unwrap_or_default().lines().collect();
+    let ids: std::collections::BTreeSet<String> = repo.ids().into_iter().collect();
+    for entry in std::fs::read_dir(&pages).map_err(Error::io(&pages))?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = format!("incidents/{name}");
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        let ours = built_before.contains(rel.as_str())
+            || name.strip_suffix(".html").is_some_and(|id| ids.contains(id));
+        if is_file && name.ends_with(".html") && ours && !keep.contains_key(rel.as_str()) {
+            std::fs::remove_file(entry.path()).map_err(Error::io(entry.path()))?;
+            changed = true;
+        }
+    }
+    for (rel, text) in files {
+        let path = dir.join(rel);
+        crate::fsutil::no_symlinks(&repo.root, &path)?;
+        if crate::fsutil::read(&path).ok().as_deref() != Some(text.as_bytes()) {
+            crate::fsutil::replace(&path, text.as_bytes()).map_err(Error::io(&path))?;
+            changed = true;
+        }
+        written.push(path);
+    }
+    let listed: String = files.iter().map(|(rel, _)| format!("{rel}\n")).collect();
+    if before != listed.as_bytes() {
+        crate::fsutil::replace(&manifest, listed.as_bytes()).map_err(Error::io(&manifest))?;
+    }
+    Ok(Site { files: written, changed })
+}
