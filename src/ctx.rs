@@ -11,11 +11,11 @@ use crate::error::{Error, Result};
 use crate::events::{Body, Event};
 use crate::head::Head;
 use crate::index::{self, Warning};
+use crate::out::Ui;
 use crate::prompt;
 use crate::repo::{self, Repo};
 use crate::state::Incident;
 use crate::timefmt;
-use crate::ui::Ui;
 
 pub struct Ctx {
     pub global: Global,

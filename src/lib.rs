@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod model;
 pub mod names;
 pub mod narrate;
+pub mod out;
 pub mod phase;
 pub mod postmortem;
 pub mod prompt;
@@ -56,7 +57,7 @@ pub fn run(cli: Cli) -> Result<u8> {
 /// Runs one command with the clock fixed at `now`, nobody at the terminal, saying things
 /// through `ui`: how `demo` replays its scenario, so the log holds the scenario's times, not
 /// the machine's, and stdout holds the demo's own line only.
-pub fn run_at(cli: Cli, now: chrono::DateTime<chrono::Utc>, ui: ui::Ui) -> Result<u8> {
+pub fn run_at(cli: Cli, now: chrono::DateTime<chrono::Utc>, ui: out::Ui) -> Result<u8> {
     finish(&Ctx::at_time(cli.global, now, false, ui)?, cli.command)
 }
 

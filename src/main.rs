@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use incident::ui::Ui;
+use incident::out::Ui;
 
 fn main() -> ExitCode {
     // `COMPLETE=bash incident` prints the shell's registration script; the shell then calls
@@ -13,7 +13,7 @@ fn main() -> ExitCode {
     match incident::run(cli) {
         Ok(code) => ExitCode::from(code),
         // `incident list | head -1`: the reader had what it wanted; stopping is success.
-        Err(e) if incident::ui::reader_gone(&e) => ExitCode::SUCCESS,
+        Err(e) if incident::out::reader_gone(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let code = e.exit_code();
             let ui = Ui::terminal();

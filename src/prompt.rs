@@ -8,7 +8,7 @@
 use std::io::{BufRead, Write};
 
 use crate::error::{Error, Result};
-use crate::ui::Ui;
+use crate::out::Ui;
 
 /// Asks `question` and reads one line, without its line ending. `None` when the input closed
 /// (Ctrl-D on an empty line, or stdin ended).

@@ -329,7 +329,7 @@ fn rebuild_status_page(repo: &Repo) -> bool {
         Err(e) => {
             // Said, not failed: a stderr that is gone must not undo a sync that worked.
             let _ = writeln!(
-                crate::ui::Ui::terminal().status().whole(),
+                crate::out::Ui::terminal().status().whole(),
                 "warning: {STATUS_PAGE_DIR}/ not rebuilt: {e}"
             );
             false

@@ -15,10 +15,10 @@ use crate::error::{Error, Result};
 use crate::events::{Body, Event};
 use crate::index;
 use crate::load;
+use crate::out::Ui;
 use crate::postmortem;
 use crate::runner;
 use crate::timefmt::{self, hhmm};
-use crate::ui::Ui;
 
 /// The scenario, embedded so the demo needs nothing but the binary.
 pub const SCENARIO: &str = include_str!("../../demo/scenario.yaml");

@@ -11,11 +11,12 @@ use crate::ids;
 use crate::index;
 use crate::load;
 use crate::names;
+use crate::out::Ui;
 use crate::prompt;
 use crate::repo::Repo;
 use crate::state::{Moments, State};
 use crate::timefmt;
-use crate::ui::{self, Ui};
+use crate::ui;
 
 /// The longest title, in characters after trimming: a title is the line customers would
 /// recognise, and it heads every list, card and postmortem; details go in the log.

@@ -8,9 +8,10 @@ use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::index;
 use crate::load;
+use crate::out::Ui;
 use crate::stats::{self, Figures, Group, Query};
 use crate::timefmt::{self, human, opt_human};
-use crate::ui::{self, Ui};
+use crate::ui;
 
 fn bound(ctx: &Ctx, flag: &'static str, value: &str) -> Result<DateTime<Utc>> {
     timefmt::parse_bound(value, ctx.now).map_err(|reason| Error::BadTime {

@@ -7,7 +7,10 @@ use std::path::Path;
 
 /// Layers, lowest first. Keep in step with ARCHITECTURE.md.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("foundations", &["error", "phase", "timefmt", "ids", "redact", "fsutil", "ui", "names", "safe_path"]),
+    (
+        "foundations",
+        &["error", "phase", "timefmt", "ids", "redact", "fsutil", "ui", "out", "names", "safe_path"],
+    ),
     ("formats", &["yaml", "model", "schema", "config", "runbook", "branch", "events", "repo"]),
     ("domain", &["state", "metrics", "flow", "narrate", "render", "runner", "starter", "deliver"]),
     ("checking and loading", &["lint", "load", "index", "head", "doctor"]),
