@@ -32,14 +32,14 @@ crate::model! {
     /// Where a channel's updates are delivered: a webhook or a command.
     DELIVER: pub struct Deliver {
         webhook: Option<String> = optional Shape::Str, "A URL to POST the update to; `${VAR}` takes a secret from the environment";
-        format: Option<String> = optional Shape::OneOf(&["slack", "json"]), "slack (incoming webhook) or json (a signed envelope)";
+        format: Option<WebhookFormat> = optional Shape::OneOf(WebhookFormat::NAMES), "slack (incoming webhook) or json (a signed envelope)";
         secret_env: Option<String> = optional Shape::Str, "The environment variable holding the HMAC-SHA256 key that signs json envelopes";
         command: Option<String> = optional Shape::Str, "A command given the message on stdin and the rest in INCIDENT_* / UPDATE_* variables";
         timeout: Option<String> = optional Shape::Duration, "How long one attempt may take (default 10s)";
     }
 
     CHANNEL: pub struct Channel {
-        audience: String = required Shape::OneOf(&["internal", "external"]), "Who reads it";
+        audience: Audience = required Shape::OneOf(Audience::NAMES), "Who reads it";
         description: String = optional Shape::Str, "What it is";
         deliver: Option<Deliver> = optional DELIVER, "Where updates on this channel are delivered";
     }
@@ -68,6 +68,34 @@ crate::model! {
         downtime_severities: Vec<String> = optional Shape::List(&Shape::Str), "Severities whose impact counts as downtime in `stats` (default: SEV1, SEV2)";
         redact: Vec<RedactPattern> = optional Shape::List(&REDACT_PATTERN), "Secret patterns of this repository, redacted from everything logged besides the built-in ones";
     }
+}
+
+/// Who reads a channel's updates: `external` ones are what the public status page shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    #[default]
+    Internal,
+    External,
+}
+
+impl Audience {
+    /// What `audience:` may say: serde's names, which the test below holds to.
+    pub const NAMES: &[&str] = &["internal", "external"];
+}
+
+/// What a webhook is sent: Slack's incoming-webhook JSON, or the signed envelope.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    #[default]
+    Slack,
+    Json,
+}
+
+impl WebhookFormat {
+    /// What `format:` may say: serde's names, which the test below holds to.
+    pub const NAMES: &[&str] = &["slack", "json"];
 }
 
 /// The default response timeline: a phase's budget when nothing else sets one.
@@ -166,4 +194,27 @@ fn declared<T>(
         return Ok(());
     }
     Err(unknown(given.to_string(), map.keys().cloned().collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shape `lint` checks and the enum serde builds must accept the same words.
+    #[test]
+    fn the_words_lint_accepts_are_the_enums_names() {
+        let names = |all: &[&str], of: &dyn Fn(&str) -> Option<&'static str>| {
+            for n in all {
+                assert_eq!(of(n), Some(*n), "{n}");
+            }
+        };
+        names(Audience::NAMES, &|n| {
+            serde_json::from_value::<Audience>(n.into()).ok().map(|a| crate::wire::name(&a))
+        });
+        names(WebhookFormat::NAMES, &|n| {
+            serde_json::from_value::<WebhookFormat>(n.into()).ok().map(|f| crate::wire::name(&f))
+        });
+        assert_eq!(crate::wire::name(&Audience::External), "external");
+        assert_eq!(crate::wire::name(&WebhookFormat::Slack), "slack");
+    }
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::backoff;
 use crate::config::Deliver;
 use crate::events::PublicStatus;
 use crate::redact::redact;
@@ -89,11 +90,8 @@ pub enum Target {
     Command { command: String, timeout: Duration },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Format {
-    Slack,
-    Json,
-}
+/// What a webhook is sent, as `format:` says (Slack's unless `json`).
+pub use crate::config::WebhookFormat as Format;
 
 /// Why a target cannot be tried at all (no attempt is made, none is logged).
 #[derive(Debug, Clone, PartialEq)]
@@ -115,7 +113,7 @@ impl Target {
         match (&d.webhook, &d.command) {
             (Some(url), None) => Ok(Target::Webhook {
                 url: expand(url, &env)?,
-                format: if d.format.as_deref() == Some("json") { Format::Json } else { Format::Slack },
+                format: d.format.unwrap_or_default(),
                 secret_env: d.secret_env.clone(),
                 timeout,
             }),
@@ -212,18 +210,8 @@ impl Retry {
         if let Some(s) = attempt.retry_after {
             return Some(Duration::from_secs(s).min(MAX_RETRY_AFTER));
         }
-        let exp = BASE_BACKOFF.saturating_mul(1 << (self.made - 1).min(16)).min(MAX_BACKOFF);
-        Some(exp + exp.mul_f64(jitter.clamp(0.0, 1.0) / 2.0))
+        Some(backoff::delay(BASE_BACKOFF, self.made, MAX_BACKOFF, jitter))
     }
-}
-
-/// A number from 0 to 1 that differs between calls and processes, for jitter: not for
-/// anything that must be unpredictable.
-pub fn jitter() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(Instant::now().elapsed().as_nanos());
-    (h.finish() % 10_000) as f64 / 10_000.0
 }
 
 /// [`SCALE_ENV`] as read from `value`: a factor of zero or more; anything else is 1.
@@ -244,7 +232,7 @@ pub fn deliver<E>(
     let mut retry = Retry::new(MAX_ATTEMPTS);
     loop {
         let attempt = attempt(target, envelope, root);
-        let delay = retry.next(&attempt, jitter());
+        let delay = retry.next(&attempt, backoff::jitter());
         logged(retry.made(), &attempt)?;
         if attempt.delivered() {
             return Ok(true);
@@ -302,13 +290,22 @@ fn millis(start: Instant) -> u64 {
     u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-fn post(url: &str, body: &str, id: &str, secret: Option<&str>, timeout: Duration) -> Attempt {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
+/// How every webhook is reached: one deadline for the whole attempt, a status is an answer
+/// (not an error), no redirects (a signed body is for the URL configured), and the server
+/// checked against the system's trust store, so a receiver behind a company CA installed
+/// there is trusted like a public one.
+fn agent_config(timeout: Duration) -> ureq::config::Config {
+    let tls = ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::PlatformVerifier).build();
+    ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .http_status_as_error(false)
         .max_redirects(0)
+        .tls_config(tls)
         .build()
-        .into();
+}
+
+fn post(url: &str, body: &str, id: &str, secret: Option<&str>, timeout: Duration) -> Attempt {
+    let agent: ureq::Agent = agent_config(timeout).into();
     let mut req = agent
         .post(url)
         .header("Content-Type", "application/json")
@@ -476,6 +473,14 @@ mod tests {
         assert_eq!(r.made(), 1);
     }
 
+    /// Regression: a webhook behind a company CA failed, the bundled roots being the only
+    /// ones trusted.
+    #[test]
+    fn webhooks_trust_the_systems_roots() {
+        let config = agent_config(DEFAULT_TIMEOUT);
+        assert!(matches!(config.tls_config().root_certs(), ureq::tls::RootCerts::PlatformVerifier));
+    }
+
     #[test]
     fn the_scale_knob() {
         assert_eq!(scale(None), 1.0);
@@ -483,12 +488,6 @@ mod tests {
         assert_eq!(scale(Some("0.5")), 0.5);
         assert_eq!(scale(Some("-1")), 1.0);
         assert_eq!(scale(Some("fast")), 1.0);
-    }
-
-    #[test]
-    fn jitter_is_a_fraction() {
-        let j = jitter();
-        assert!((0.0..1.0).contains(&j), "{j}");
     }
 
     #[test]
@@ -503,7 +502,7 @@ mod tests {
     fn targets_from_config() {
         let d = Deliver {
             webhook: Some("http://x/${H}".into()),
-            format: Some("json".into()),
+            format: Some(Format::Json),
             secret_env: Some("K".into()),
             command: None,
             timeout: Some("2s".into()),

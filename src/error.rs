@@ -299,6 +299,8 @@ pub enum Error {
     },
     /// The terminal prompt itself failed.
     Prompt(dialoguer::Error),
+    /// The input closed (Ctrl-D) where an answer was needed.
+    InputClosed,
 
     // ── Sharing through a git remote ─────────────────────────────────────────────────────
     /// git is in the middle of something a person started (`what`: "a merge", "a rebase"…);
@@ -510,7 +512,7 @@ impl Error {
             Error::SyncBusy { .. } => "sync-busy",
             Error::BadInterval { .. } => "bad-interval",
             Error::NeedsTerminal { .. } => "needs-terminal",
-            Error::Prompt(_) => "prompt",
+            Error::Prompt(_) | Error::InputClosed => "prompt",
             Error::Io { .. } => "io",
             Error::Git { .. } => "git",
             Error::GitLocked { .. } => "git-locked",
@@ -762,6 +764,7 @@ impl std::fmt::Display for Error {
                 write!(f, "{what} needs a decision and stdin is not a terminal; {hint}")
             }
             Error::Prompt(e) => write!(f, "the prompt failed: {e}"),
+            Error::InputClosed => write!(f, "the prompt failed: input closed (Ctrl-D)"),
             Error::UnfinishedGit { what, hint } => {
                 write!(f, "the repository is in the middle of {what}; {hint}, then run the command again")
             }
@@ -872,6 +875,7 @@ mod tests {
         let cases: Vec<(Error, u8, &str)> = vec![
             (Error::NoOpenedEvent { path: "l".into(), unreadable: 3 }, 2, "no-opened-event"),
             (Error::Prompt(prompt), 2, "prompt"),
+            (Error::InputClosed, 2, "prompt"),
             (Error::NoIdentity, 2, "no-identity"),
             (Error::DetachedHead, 2, "detached-head"),
             (Error::ChangedDuringSync { path: "runbooks/a.yaml".into() }, 1, "changed-during-sync"),

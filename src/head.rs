@@ -265,72 +265,76 @@ pub fn forget(repo: &Repo, id: &str) {
 mod tests {
     use super::*;
     use crate::events::Outcome;
+    use proptest::prelude::*;
 
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (self.0 >> 33) % n
-        }
-    }
-
-    fn random_event(rng: &mut Lcg, base: DateTime<Utc>, n: usize) -> Event {
-        let sev = ["SEV1", "SEV2", "SEV3"][rng.below(3) as usize].to_string();
-        let body = match rng.below(10) {
-            // The failing share over time is followed by the head too (revenue lost).
-            8 => Body::Impact {
-                share: Some([0.0, 25.0, 50.0, 100.0][rng.below(4) as usize]),
+    /// Every kind [`Head::apply`] follows (the failing share over time too: revenue lost),
+    /// and kinds it must leave alone; closing is rarer, as it ends what the others change.
+    fn body() -> impl Strategy<Value = Body> {
+        let shares = [0.0, 25.0, 50.0, 100.0];
+        prop_oneof![
+            4 => (0..shares.len()).prop_map(move |i| Body::Impact {
+                share: Some(shares[i]),
                 customers: None,
                 failed_orders: None,
                 tickets: None,
-            },
-            0 => Body::Severity { from: "SEV1".into(), to: sev, reason: None },
-            1 => Body::Phase { phase: Phase::ALL[rng.below(5) as usize] },
-            2 => Body::Role { role: "commander".into(), name: format!("c{}", rng.below(4)) },
-            3 => Body::Mark { milestone: Milestone::ALL[rng.below(5) as usize] },
-            4 => Body::Resolved { root_cause: None },
-            5 if rng.below(4) == 0 => Body::Closed {},
-            6 => Body::Role { role: "comms".into(), name: "x".into() },
-            7 => Body::Step {
+            }),
+            4 => prop::sample::select(vec!["SEV1", "SEV2", "SEV3"])
+                .prop_map(|to| Body::Severity { from: "SEV1".into(), to: to.into(), reason: None }),
+            4 => prop::sample::select(Phase::ALL.to_vec()).prop_map(|phase| Body::Phase { phase }),
+            4 => (0..4u8).prop_map(|n| Body::Role { role: "commander".into(), name: format!("c{n}") }),
+            4 => prop::sample::select(Milestone::ALL.to_vec()).prop_map(|milestone| Body::Mark { milestone }),
+            4 => Just(Body::Resolved { root_cause: None }),
+            1 => Just(Body::Closed {}),
+            4 => Just(Body::Role { role: "comms".into(), name: "x".into() }),
+            4 => Just(Body::Step {
                 step: "s".into(),
                 phase: Phase::Detect,
                 outcome: Outcome::Done,
                 choice: None,
                 runbook: None,
                 note: None,
-            },
-            _ => Body::Note { text: format!("n{n}") },
-        };
-        // Few distinct moments, so ties (broken by id) are common.
-        let at = base + chrono::Duration::minutes(rng.below(6) as i64);
-        let mut e = Event::new(body, "t", at, None);
-        e.id = format!("{:08x}", rng.below(1 << 31));
-        e
+            }),
+            8 => Just(Body::Note { text: "n".into() }),
+        ]
     }
 
-    /// The head that appends keep, one event at a time in the order they were written, is
-    /// the head of the whole log folded: for every prefix, over many random logs with
-    /// backdated events and ties.
-    #[test]
-    fn following_appends_equals_folding_the_log() {
-        let mut rng = Lcg(42);
-        let base = DateTime::parse_from_rfc3339("2026-11-26T14:00:00Z").unwrap().with_timezone(&Utc);
-        for round in 0..300 {
+    /// An event at one of few distinct moments, so ties (broken by id) are common; events
+    /// are often backdated before the opening.
+    fn event() -> impl Strategy<Value = Event> {
+        (body(), 0..6i64, 0..(1u32 << 31)).prop_map(|(body, minutes, id)| {
+            let mut e = Event::new(body, "t", base() + chrono::Duration::minutes(minutes), None);
+            e.id = format!("{id:08x}");
+            e
+        })
+    }
+
+    fn base() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-26T14:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// The head that appends keep, one event at a time in the order they were written, is
+        /// the head of the whole log folded: for every prefix, over random logs with
+        /// backdated events and ties.
+        #[test]
+        fn following_appends_equals_folding_the_log(events in prop::collection::vec(event(), 1..=12)) {
             let opened = Event::new(
                 Body::Opened { title: "t".into(), severity: "SEV2".into(), services: vec![], drill: false },
                 "t",
-                base + chrono::Duration::minutes(2),
+                base() + chrono::Duration::minutes(2),
                 None,
             );
             let mut log = vec![opened];
             let mut followed = Head::of(&Incident::fold("i", log.clone()).unwrap());
-            for n in 0..(1 + rng.below(12) as usize) {
-                let e = random_event(&mut rng, base, n);
-                assert!(followed.apply(&e));
+            for e in events {
+                prop_assert!(followed.apply(&e));
                 log.push(e);
                 let folded = Head::of(&Incident::fold("i", log.clone()).unwrap());
-                assert_eq!(followed, folded, "round {round}, after {} events", log.len());
+                prop_assert_eq!(&followed, &folded, "after {} events", log.len());
             }
         }
     }

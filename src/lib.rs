@@ -1,6 +1,7 @@
 //! `incident`: incident response in the terminal. `main.rs` parses arguments and calls
 //! [`run`]; everything else lives in these modules, named after what they own.
 
+pub mod backoff;
 pub mod branch;
 pub mod card;
 pub mod cli;
@@ -43,6 +44,7 @@ pub mod statuspage;
 pub mod sync;
 pub mod timefmt;
 pub mod ui;
+pub mod wire;
 pub mod yaml;
 
 use cli::{Cli, Command};

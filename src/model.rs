@@ -259,6 +259,38 @@ fn describe(node: &Node) -> String {
     }
 }
 
+/// A tree no shape declares (the demo's scenario) as serde reads it: each plain scalar typed
+/// as the linter reads it ([`Node::kind`]: null, a number, a boolean, else a string), a
+/// quoted one always a string. An alias, which the tree never expands, is null.
+pub fn from_untyped<T: serde::de::DeserializeOwned>(node: &Node) -> Result<T, String> {
+    serde_yaml::from_value(untyped(node)).map_err(|e| e.to_string())
+}
+
+fn untyped(node: &Node) -> serde_yaml::Value {
+    use crate::yaml::Value as V;
+    use serde_yaml::Value as Y;
+    match &node.value {
+        V::Scalar(s, true) => Y::String(s.clone()),
+        V::Scalar(_, false) if node.is_null() => Y::Null,
+        V::Scalar(s, false) => {
+            if let Ok(n) = s.parse::<i64>() {
+                Y::Number(n.into())
+            } else if let Ok(n) = s.parse::<u64>() {
+                Y::Number(n.into())
+            } else if let Some(n) = s.parse::<f64>().ok().filter(|_| node.kind() == "a number") {
+                Y::Number(n.into())
+            } else if let Ok(b) = s.parse::<bool>() {
+                Y::Bool(b)
+            } else {
+                Y::String(s.clone())
+            }
+        }
+        V::Seq(items) => Y::Sequence(items.iter().map(untyped).collect()),
+        V::Map(entries) => Y::Mapping(entries.iter().map(|(k, v)| (untyped(k), untyped(v))).collect()),
+        V::Alias => Y::Null,
+    }
+}
+
 /// The `serde_yaml::Value` of a tree that passed [`check`] against `shape`: every scalar
 /// typed as the shape says (a plain `404` is the string "404" where a title is expected), so
 /// serde_yaml deserializes the model from exactly what the linter read.

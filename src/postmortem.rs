@@ -70,7 +70,7 @@ struct UpdateRow {
     by: String,
     message: String,
     /// The public state it announced, if any.
-    status: Option<&'static str>,
+    status: Option<crate::events::PublicStatus>,
     eta: Option<DateTime<Utc>>,
     /// `delivered`, `no target`, or `not delivered after N attempts: LAST`.
     delivery: String,
@@ -239,12 +239,13 @@ pub fn context(repo: &Repo, inc: &Incident) -> Context {
                     .config
                     .channels
                     .get(&u.channel)
-                    .map_or_else(|| "unknown".into(), |c| c.audience.clone()),
+                    .map_or("unknown", |c| crate::wire::name(&c.audience))
+                    .to_string(),
                 channel: u.channel.clone(),
                 at: u.at,
                 by: u.by.clone(),
                 message: u.message.clone(),
-                status: u.status.map(crate::events::PublicStatus::name),
+                status: u.status,
                 eta: u.eta,
                 delivery: delivery_outcome(repo, u),
             })

@@ -1,7 +1,9 @@
-//! Questions on a terminal, one input model for all of them: the answer is a line, and Enter
-//! confirms it. The terminal's own line editing (backspace, Ctrl-U) works, nothing acts on a
-//! single keypress, so no Enter is left behind for the next question; Ctrl-D (end of input)
-//! is an answer of its own, which callers treat as "leave".
+//! Questions on a terminal, the one door every command asks through. A typed answer is a
+//! line, and Enter confirms it: the terminal's own line editing (backspace, Ctrl-U) works,
+//! nothing acts on a single keypress, so no Enter is left behind for the next question. A
+//! pick from a list ([`choose`], [`choose_many`]) moves with the arrow keys and ends with
+//! Enter too. Every question has the same way out: the input closing (Ctrl-D on a line, Esc
+//! or `q` in a list) is an answer of its own, `None`, which callers treat as "leave".
 //!
 //! Questions go to stderr (stdout may carry `--json`), answers come from stdin.
 
@@ -88,19 +90,34 @@ pub fn parsed<T>(
     }
 }
 
+/// One of `items`, picked with the arrow keys (starting on `default`) and Enter; its index.
+/// `None` when the responder leaves (Esc or `q`).
+pub fn choose(question: &str, items: &[String], default: usize) -> Result<Option<usize>> {
+    let picked = dialoguer::Select::new().with_prompt(question).items(items).default(default).interact_opt();
+    picked.map_err(prompt_failed)
+}
+
+/// Any of `items`, toggled with the space bar and confirmed with Enter; their indices, in
+/// order. `None` when the responder leaves (Esc or `q`).
+pub fn choose_many(question: &str, items: &[String]) -> Result<Option<Vec<usize>>> {
+    dialoguer::MultiSelect::new().with_prompt(question).items(items).interact_opt().map_err(prompt_failed)
+}
+
+/// A terminal that failed under a list (not a person leaving it).
+fn prompt_failed(e: dialoguer::Error) -> Error {
+    Error::Prompt(e)
+}
+
 /// The error of a question whose input closed where an answer was needed (e.g. `open`'s
 /// title, or confirming a command). [`is_closed`] recognises it, so a caller such as `walk`
 /// can treat it as "leave".
 pub fn closed() -> Error {
-    Error::Prompt(dialoguer::Error::IO(std::io::Error::new(
-        std::io::ErrorKind::UnexpectedEof,
-        "input closed (Ctrl-D)",
-    )))
+    Error::InputClosed
 }
 
-/// Whether `e` says the input closed (ours, or a dialoguer prompt's).
+/// Whether `e` says the input closed where an answer was needed.
 pub fn is_closed(e: &Error) -> bool {
-    matches!(e, Error::Prompt(dialoguer::Error::IO(io)) if io.kind() == std::io::ErrorKind::UnexpectedEof)
+    matches!(e, Error::InputClosed)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! escaped for markdown and HTML. Also keeps what people wrote by hand inside editable blocks.
 //!
 //! Every value a template prints is escaped unless a filter already made it safe: markdown
-//! (the postmortem) by [`cell`], HTML and XML (the status page) by [`html`]; both make
+//! (the postmortem) by [`markdown_cell`], HTML and XML (the status page) by [`html`]; both make
 //! control characters visible first (`ui::visible`). Templates come from the repository, so
 //! their work and their output are bounded ([`FUEL`], [`MAX_OUTPUT`]).
 
@@ -32,14 +32,14 @@ pub enum Escape {
     /// By the template's name: `*.html` / `*.xml` (`.j2` aside) as HTML, anything else not at
     /// all (update messages are plain text).
     ByName,
-    /// Markdown: every value as a GFM table cell would need it ([`cell`]).
+    /// Markdown: every value as a GFM table cell would need it ([`markdown_cell`]).
     Markdown,
 }
 
 /// Text for a GFM table cell: nothing in it can end the cell, the row, open HTML or make a
 /// link or image (`[x](javascript:…)`, a tracking pixel), and control characters are made
 /// visible.
-pub fn cell(s: &str) -> String {
+pub fn markdown_cell(s: &str) -> String {
     let s = ui::visible_lines(s);
     if !s.contains(['\\', '|', '<', '>', '&', '`', '\r', '\n', '\t', '[', ']']) {
         return s.into_owned();
@@ -135,7 +135,7 @@ fn longest_backtick_run(s: &str) -> usize {
 pub fn code(s: &str) -> String {
     let plain = !s.is_empty()
         && !s.chars().any(|c| matches!(c, '<' | '>' | '&' | '|' | '\\' | '`' | ' ') || ui::is_hidden(c));
-    if plain { format!("`{s}`") } else { cell(s) }
+    if plain { format!("`{s}`") } else { markdown_cell(s) }
 }
 
 /// A fenced code block holding `s` (a command's output) as it is: its fence is longer than
@@ -188,7 +188,7 @@ fn format_value(out: &mut Output<'_>, state: &State<'_, '_>, value: &Value) -> R
             return out.write_str(&text).map_err(minijinja::Error::from);
         }
         AutoEscape::Html => html,
-        AutoEscape::Custom(MARKDOWN) => cell,
+        AutoEscape::Custom(MARKDOWN) => markdown_cell,
         _ => return minijinja::escape_formatter(out, state, value),
     };
     let text = value.as_str().map_or_else(|| value.to_string(), str::to_string);
@@ -212,7 +212,7 @@ fn environment_for(escape: Escape) -> Environment<'static> {
         env.set_auto_escape_callback(|_| AutoEscape::Custom(MARKDOWN));
     }
     env.set_formatter(format_value);
-    env.add_filter("cell", |v: Value| escaped(&v, cell));
+    env.add_filter("cell", |v: Value| escaped(&v, markdown_cell));
     env.add_filter("md", |v: Value| escaped(&v, md));
     env.add_filter("code", |v: Value| escaped(&v, code));
     env.add_filter("fence", |v: Value| escaped(&v, fence));
@@ -253,7 +253,7 @@ pub fn render(name: &str, source: &str, ctx: &impl serde::Serialize) -> Result<S
     render_with(Escape::ByName, name, source, ctx)
 }
 
-/// The same for a markdown template (the postmortem): every value is escaped as [`cell`]
+/// The same for a markdown template (the postmortem): every value is escaped as [`markdown_cell`]
 /// escapes it unless a filter (`md`, `cell`, `code`, `fence`) already escaped it.
 pub fn render_markdown(name: &str, source: &str, ctx: &impl serde::Serialize) -> Result<String> {
     render_with(Escape::Markdown, name, source, ctx)
@@ -486,7 +486,10 @@ mod tests {
 
     #[test]
     fn cells_cannot_break_tables() {
-        assert_eq!(cell("a|b\nc <b>x</b> `y` \\|"), "a\\|b<br>c &lt;b&gt;x&lt;/b&gt; &#96;y&#96; \\\\\\|");
+        assert_eq!(
+            markdown_cell("a|b\nc <b>x</b> `y` \\|"),
+            "a\\|b<br>c &lt;b&gt;x&lt;/b&gt; &#96;y&#96; \\\\\\|"
+        );
     }
 
     const HOSTILE: &str = "<img src=x onerror=alert(1)> | `tick` \u{1b}]0;t\u{7}\u{1b}[2J\u{9b}\u{202e}";

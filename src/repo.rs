@@ -20,7 +20,7 @@ mod sync;
 mod vet;
 pub use history::{HISTORY_LIMIT, Version, newest_committed};
 pub use locks::{GATE, Held, LOCK_WAIT, Leftovers, Writer};
-pub use sync::{Incoming, Merged, Position, Renderer, Rerender, RerenderConflict, Upstream};
+pub use sync::{Failure, Incoming, Merged, Renderer, Rerender, RerenderConflict, Standing, Upstream};
 
 pub struct Repo {
     pub root: PathBuf,

@@ -41,7 +41,7 @@ pub struct StatusJson {
     pub undelivered: Vec<String>,
     pub overdue: Vec<String>,
     /// Where this clone stands against its git remote; null without a remote.
-    pub sync: Option<crate::sync::Standing>,
+    pub sync: Option<crate::repo::Standing>,
     /// Openings after the first (`by`, `at`, `severity`): the incident was opened on two
     /// machines and a sync joined them. Empty as a rule.
     pub also_opened: Vec<crate::state::Opening>,

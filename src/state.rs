@@ -29,11 +29,7 @@ impl State {
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            State::Open => "open",
-            State::Resolved => "resolved",
-            State::Closed => "closed",
-        }
+        crate::wire::name(&self)
     }
 }
 
@@ -90,11 +86,7 @@ pub enum ActionState {
 
 impl ActionState {
     pub fn name(self) -> &'static str {
-        match self {
-            ActionState::Open => "open",
-            ActionState::Done => "done",
-            ActionState::Dropped => "dropped",
-        }
+        crate::wire::name(&self)
     }
 }
 

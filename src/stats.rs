@@ -16,7 +16,8 @@ use crate::runbook::Runbook;
 use crate::timefmt;
 
 /// The breakdown asked for with `--by`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum By {
     Month,
     Severity,
@@ -26,12 +27,7 @@ pub enum By {
 
 impl By {
     pub fn name(self) -> &'static str {
-        match self {
-            By::Month => "month",
-            By::Severity => "severity",
-            By::Service => "service",
-            By::Cause => "cause",
-        }
+        crate::wire::name(&self)
     }
 }
 
@@ -377,7 +373,7 @@ fn mean_cell(v: Option<i64>, n: usize) -> String {
 /// the breakdown asked for, Mermaid charts of downtime per month and incidents by cause, and
 /// each figure's definition as a footnote.
 pub fn markdown(report: &Report) -> String {
-    use crate::render::cell;
+    use crate::render::markdown_cell;
     let f = &report.figures;
     let mut o = String::new();
     o.push_str(&format!(
@@ -407,7 +403,7 @@ pub fn markdown(report: &Report) -> String {
         ),
     ];
     for (k, v) in rows {
-        o.push_str(&format!("| {k} | {} |\n", cell(&v)));
+        o.push_str(&format!("| {k} | {} |\n", markdown_cell(&v)));
     }
     o.push_str("\n### Phases over budget[^overruns]\n\n| Phase | Incidents over budget |\n|---|---|\n");
     for (p, n) in &f.phase_overruns {
@@ -474,7 +470,7 @@ pub fn markdown(report: &Report) -> String {
 }
 
 fn group_table(groups: &[Group], first: &str) -> String {
-    use crate::render::cell;
+    use crate::render::markdown_cell;
     let mut o = format!(
         "| {first} | Uptime | Downtime | Outages | Mean outage | Incidents |\n|---|---|---|---|---|---|\n"
     );
@@ -482,7 +478,7 @@ fn group_table(groups: &[Group], first: &str) -> String {
         let f = &g.figures;
         o.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |\n",
-            cell(&g.key),
+            markdown_cell(&g.key),
             percent(f.uptime_percent),
             timefmt::human(f.downtime_s),
             f.outages,

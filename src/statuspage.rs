@@ -17,7 +17,7 @@ mod site;
 
 pub use json::summary_json;
 pub use model::{
-    Component, DayCell, Page, PublicIncident, PublicUpdate, ServiceState, Stamp, build, state_for,
+    Component, DayCell, Moment, Page, PublicIncident, PublicUpdate, ServiceState, build, state_for,
 };
 pub use site::{Site, render, rerender_in_repo, write};
 

@@ -13,11 +13,12 @@ use std::process::{Command, Stdio};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::backoff;
 use crate::error::{Error, Result};
 use crate::head;
 use crate::postmortem;
 use crate::render;
-use crate::repo::{Held, LOCK_WAIT, Merged, Repo, STATUS_PAGE_DIR, Upstream, Writer};
+use crate::repo::{Failure, Held, LOCK_WAIT, Merged, Repo, STATUS_PAGE_DIR, Standing, Upstream, Writer};
 use crate::statuspage;
 
 /// What one sync did, for the terminal and for `--json`.
@@ -28,7 +29,7 @@ pub struct Report {
     /// The commit of local changes made first, if anything was pending.
     pub committed: Option<Committed>,
     /// `up-to-date`, `fast-forward` or `merge`.
-    pub merge: &'static str,
+    pub merge: Joined,
     /// Events the remote brought, per incident.
     pub incoming: Vec<IncomingEvents>,
     /// Other files the remote brought (written or removed).
@@ -57,6 +58,16 @@ pub struct Report {
     /// git locks removed before starting, left by a sync (or a commit of this tool) that was
     /// killed, e.g. `.git/index.lock`.
     pub healed: Vec<String>,
+}
+
+/// How the remote's branch joined this one, the most a sync's attempts did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Joined {
+    #[default]
+    UpToDate,
+    FastForward,
+    Merge,
 }
 
 #[derive(Debug, Serialize)]
@@ -88,7 +99,7 @@ pub struct IncomingEvents {
 impl Report {
     /// Whether anything moved either way (a `--watch` prints only then).
     pub fn changed(&self) -> bool {
-        self.committed.is_some() || self.merge != "up-to-date" || self.pushed
+        self.committed.is_some() || self.merge != Joined::UpToDate || self.pushed
     }
 
     /// One line: what went out and what came in.
@@ -160,8 +171,8 @@ impl Report {
             parts.push(format!("re-rendered {}", self.rerendered.join(", ")));
         }
         match self.merge {
-            "merge" => parts.push(format!("merged {}", self.remote)),
-            "fast-forward" if self.incoming.is_empty() && self.files.is_empty() => {
+            Joined::Merge => parts.push(format!("merged {}", self.remote)),
+            Joined::FastForward if self.incoming.is_empty() && self.files.is_empty() => {
                 parts.push(format!("fast-forwarded to {}", self.remote));
             }
             _ => {}
@@ -187,6 +198,8 @@ fn plural(n: usize) -> &'static str {
 /// How many times a push that lost a race (someone pushed first) fetches, merges and tries
 /// again before giving up.
 const PUSH_ATTEMPTS: usize = 3;
+/// The pause after the first push that lost a race; it doubles after each later one.
+const PUSH_BACKOFF: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// One sync ([`once`]), its outcome kept for `status`: a success replaces the record of the
 /// last sync, a failure is recorded beside the last success, with its reason.
@@ -206,7 +219,8 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
     let held = lock(repo)?;
     repo.require_finished()?;
     let up = repo.upstream()?;
-    let mut report = Report { remote: up.name(), merge: "up-to-date", at: Utc::now(), ..Report::default() };
+    let mut report =
+        Report { remote: up.name(), merge: Joined::UpToDate, at: Utc::now(), ..Report::default() };
     report.healed = held.as_ref().map(|h| h.healed.clone()).unwrap_or_default();
     // The page goes out as the logs it goes out with say.
     if rebuild_status_page(repo) {
@@ -233,11 +247,11 @@ pub fn once(repo: &Repo, as_flag: Option<&str>, progress: bool) -> Result<Report
         let incoming = match merged {
             Ok(Merged::UpToDate) => None,
             Ok(Merged::FastForward(i)) => {
-                report.merge = if report.merge == "merge" { "merge" } else { "fast-forward" };
+                report.merge = report.merge.max(Joined::FastForward);
                 Some(i)
             }
             Ok(Merged::Merge(i)) => {
-                report.merge = "merge";
+                report.merge = Joined::Merge;
                 Some(i)
             }
             Err(e) => {
@@ -351,11 +365,9 @@ fn lock(repo: &Repo) -> Result<Option<Held>> {
 /// clones syncing in tight loops (a `--watch` each) stop colliding instead of taking turns
 /// failing.
 fn backoff(attempt: usize) {
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    let jitter = u64::from((nanos ^ std::process::id()) % 250);
-    let base = 150 * u64::try_from(attempt).unwrap_or(1);
-    std::thread::sleep(std::time::Duration::from_millis(base + jitter));
+    let made = u32::try_from(attempt).unwrap_or(u32::MAX);
+    let pause = backoff::delay(PUSH_BACKOFF, made, PUSH_BACKOFF * 8, backoff::jitter());
+    std::thread::sleep(pause);
 }
 
 /// A conflicted merge leaves the working logs grown: no head may outlive it.
@@ -519,13 +531,6 @@ struct Last {
     failed: Option<Failure>,
 }
 
-/// A sync that did not finish: when, and why in one line.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Failure {
-    pub at: DateTime<Utc>,
-    pub reason: String,
-}
-
 const LAST: &str = "incident-sync.json";
 
 fn record(repo: &Repo, report: &Report) {
@@ -570,47 +575,16 @@ fn read_last(repo: &Repo) -> Option<Last> {
     serde_json::from_slice::<Last>(&bytes).ok()
 }
 
-/// Where this clone stands against its remote, for `status`, from what is on disk:
-/// no network. `None` when there is no remote.
-#[derive(Debug, Serialize)]
-pub struct Standing {
-    pub remote: String,
-    /// Whether the remote has the branch, as far as the last fetch knows. When not, `ahead`
-    /// counts the commits no remote branch has, and `behind` is 0.
-    pub on_remote: bool,
-    /// Commits not yet pushed / not yet merged, as of the last fetch.
-    pub ahead: usize,
-    pub behind: usize,
-    /// Events of the incident shown that are not yet committed (the next sync shares them).
-    pub unsynced_events: usize,
-    pub last_synced: Option<DateTime<Utc>>,
-    /// The last sync, when it failed (after `last_synced`, if any).
-    pub last_failed: Option<Failure>,
-    /// Nothing to share either way as far as the last fetch knows, no event waiting, and the
-    /// last sync did not fail: the only case `status` calls the clone in step.
-    pub in_step: bool,
-}
-
+/// Where this clone stands against its remote, for `status`, from what is on disk: no
+/// network. `None` when there is no remote.
 pub fn standing(repo: &Repo, id: Option<&str>) -> Option<Standing> {
     if !repo.root.join(".git").exists() {
         return None;
     }
     let at = repo.standing(id).ok()?;
-    let (ahead, behind) = at.ahead_behind.unwrap_or((at.unpushed, 0));
-    let remote = at.upstream.name();
-    let last = read_last(repo).filter(|l| l.remote == remote);
-    let last_failed = last.as_ref().and_then(|l| l.failed.clone());
-    let on_remote = at.ahead_behind.is_some();
-    Some(Standing {
-        on_remote,
-        ahead,
-        behind,
-        unsynced_events: at.unsynced_events,
-        last_synced: last.and_then(|l| l.at),
-        in_step: on_remote && ahead == 0 && behind == 0 && at.unsynced_events == 0 && last_failed.is_none(),
-        last_failed,
-        remote,
-    })
+    let last = read_last(repo).filter(|l| l.remote == at.remote);
+    let (last_synced, last_failed) = last.map_or((None, None), |l| (l.at, l.failed));
+    Some(at.with_last(last_synced, last_failed))
 }
 
 #[cfg(test)]
@@ -622,7 +596,7 @@ mod tests {
     fn the_line_stays_short_whatever_the_number_of_incidents() {
         let report = Report {
             remote: "origin/main".into(),
-            merge: "fast-forward",
+            merge: Joined::FastForward,
             incoming: (0..5000)
                 .map(|i| IncomingEvents { incident: format!("2026-11-27-incident-{i}"), events: 2 })
                 .collect(),
@@ -639,7 +613,7 @@ mod tests {
     fn the_line_says_an_incident_was_opened_on_two_machines() {
         let report = Report {
             remote: "origin/main".into(),
-            merge: "merge",
+            merge: Joined::Merge,
             opened_twice: vec!["2026-11-27-checkout".into()],
             ..Report::default()
         };

@@ -76,12 +76,16 @@ fn bad(entry: usize, at: &str, message: impl std::fmt::Display) -> Error {
 /// order (a replay's clock does not run backwards; a fact that happened earlier than it was
 /// typed carries its own `--at`).
 pub fn parse(text: &str) -> Result<Vec<Entry>> {
-    let file: File = serde_yaml::from_str(text).map_err(|e| {
-        let place = e
-            .location()
-            .map_or(SCENARIO_PATH.to_string(), |l| format!("{SCENARIO_PATH}:{}:{}", l.line(), l.column()));
-        Error::Scenario { place, message: e.to_string() }
-    })?;
+    let at = |pos: crate::yaml::Pos| format!("{SCENARIO_PATH}:{}:{}", pos.line, pos.col);
+    let (root, problems) = crate::yaml::parse(text);
+    if let Some(p) = problems.first() {
+        return Err(Error::Scenario { place: at(p.pos), message: p.message.clone() });
+    }
+    let Some(root) = root else {
+        return Err(Error::Scenario { place: SCENARIO_PATH.into(), message: "no entries".into() });
+    };
+    let file: File = crate::model::from_untyped(&root)
+        .map_err(|message| Error::Scenario { place: at(root.pos), message })?;
     let mut entries: Vec<Entry> = Vec::with_capacity(file.entries.len());
     for (i, raw) in file.entries.into_iter().enumerate() {
         let time = timefmt::parse_hhmm(&raw.at).ok_or_else(|| bad(i + 1, &raw.at, "`at` must be HH:MM"))?;

@@ -1,7 +1,6 @@
 //! `incident open`: a new incident, its first events in one atomic append.
 
 use chrono::{DateTime, Utc};
-use dialoguer::{MultiSelect, Select};
 
 use crate::cli::OpenArgs;
 use crate::ctx::Ctx;
@@ -54,8 +53,8 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
             let keys: Vec<&String> = repo.config.severities.keys().collect();
             let items: Vec<String> =
                 repo.config.severities.iter().map(|(k, s)| format!("{k}  {}", s.description)).collect();
-            let i = Select::new().with_prompt("Severity").items(&items).default(0).interact()?;
-            keys[i].clone()
+            let i = prompt::choose("Severity", &items, 0)?.ok_or_else(prompt::closed)?;
+            keys.get(i).map(|k| (*k).clone()).ok_or_else(prompt::closed)?
         }
         None => {
             return Err(Error::Missing {
@@ -258,11 +257,9 @@ fn choose_services(ctx: &Ctx, repo: &Repo, given: Vec<String>) -> Result<Vec<Str
     }
     let ids: Vec<&String> = declared.keys().collect();
     let items: Vec<String> = declared.iter().map(|(k, s)| ui::show(&format!("{k}  {}", s.name))).collect();
-    let picked = MultiSelect::new()
-        .with_prompt("Affected services (space to pick, enter to confirm)")
-        .items(&items)
-        .interact()?;
-    Ok(picked.into_iter().map(|i| ids[i].clone()).collect())
+    let picked = prompt::choose_many("Affected services (space to pick, enter to confirm)", &items)?
+        .ok_or_else(prompt::closed)?;
+    Ok(picked.into_iter().filter_map(|i| ids.get(i).map(|id| (*id).clone())).collect())
 }
 
 fn choose_runbook(
@@ -300,6 +297,6 @@ fn choose_runbook(
     let mut items: Vec<String> =
         matching.iter().map(|r| ui::show(&format!("{}  {}", r.id, r.title))).collect();
     items.push("none for now".into());
-    let i = Select::new().with_prompt("Runbook").items(&items).default(0).interact()?;
+    let i = prompt::choose("Runbook", &items, 0)?.ok_or_else(prompt::closed)?;
     Ok(matching.get(i).map(|r| with_digest(r.id.clone())))
 }

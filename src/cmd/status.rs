@@ -118,7 +118,7 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
 
 /// `sync: origin/main · 1 ahead, 2 behind · 3 events not yet synced · last synced … · last
 /// sync failed …`. "In step" only when nothing waits either way and the last sync worked.
-fn sync_line(s: &crate::sync::Standing, now: chrono::DateTime<chrono::Utc>) -> String {
+fn sync_line(s: &crate::repo::Standing, now: chrono::DateTime<chrono::Utc>) -> String {
     let ago = |at: chrono::DateTime<chrono::Utc>| {
         format!("{} ({} ago)", timefmt::table(at), human((now - at).num_seconds().max(0)))
     };

@@ -266,8 +266,8 @@ struct TemplateIncident {
 struct TemplateContext {
     incident: TemplateIncident,
     channel: String,
-    audience: Option<String>,
-    status: Option<&'static str>,
+    audience: Option<crate::config::Audience>,
+    status: Option<PublicStatus>,
     eta: Option<String>,
     /// The severity's `update_every`, for people (`30m`).
     next_update_in: Option<String>,
@@ -324,8 +324,8 @@ fn from_template(
             root_cause: inc.root_cause.clone(),
         },
         channel: channel.to_string(),
-        audience: repo.config.channels.get(channel).map(|c| c.audience.clone()),
-        status: status.map(PublicStatus::name),
+        audience: repo.config.channels.get(channel).map(|c| c.audience),
+        status,
         eta: eta.map(timefmt::stored),
         next_update_in: repo.config.update_every(&inc.severity).map(human),
     };

@@ -2,8 +2,6 @@
 //! turn re-reads the log and asks the flow where it stands, so `q`, a closed laptop or a
 //! crash lose nothing, and `walk` resumes at the same step.
 
-use dialoguer::Select;
-
 use crate::card::{self, Look};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
@@ -22,7 +20,9 @@ const HINT: &str = "in scripts use `incident step done|skip|fail STEP`, `inciden
 pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> Result<u8> {
     let (repo, inc) = ctx.open_target(positional)?;
     let id = inc.id.clone();
-    attach(ctx, &repo, &inc, runbook_flag)?;
+    if !attach(ctx, &repo, &inc, runbook_flag)? {
+        return Ok(0);
+    }
     let inc = ctx.load(&repo, &id)?;
     let rb = load::attached_runbook(&repo, &inc)?;
     loop {
@@ -55,12 +55,13 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
     }
 }
 
-/// Attaches `--runbook`, or lets the responder pick one when the incident has none.
-fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<()> {
+/// Attaches `--runbook`, or lets the responder pick one when the incident has none. Returns
+/// false when the responder leaves the list instead.
+fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<bool> {
     let cx = load::context(&repo.config);
     let chosen = match flag {
         Some(id) => load::runbook(&repo.runbooks_dir(), id, &cx)?.id,
-        None if inc.runbook.is_some() => return Ok(()),
+        None if inc.runbook.is_some() => return Ok(true),
         None => {
             let loaded = load::runbooks(&repo.runbooks_dir(), &cx);
             let mut options = loaded.matching(&inc.services, &inc.severity);
@@ -73,18 +74,21 @@ fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<
             }
             let items: Vec<String> =
                 options.iter().map(|r| ui::show(&format!("{}  {}", r.id, r.title))).collect();
-            let i = Select::new().with_prompt("Which runbook fits?").items(&items).default(0).interact()?;
-            ids[i].clone()
+            let picked = prompt::choose("Which runbook fits?", &items, 0)?;
+            match picked.and_then(|i| ids.get(i)) {
+                Some(id) => id.clone(),
+                None => return Ok(false),
+            }
         }
     };
     if inc.runbook.as_deref() == Some(chosen.as_str()) {
-        return Ok(());
+        return Ok(true);
     }
     let sha256 = load::runbook_with_digest(&repo.runbooks_dir(), &chosen, &cx)?.1;
     let event = ctx.event(repo, Body::Runbook { runbook: chosen.clone(), sha256: Some(sha256) })?;
     ctx.append(repo, &inc.id, &[event])?;
     writeln!(ctx.ui.out(), "runbook {chosen} attached")?;
-    Ok(())
+    Ok(true)
 }
 
 fn show(

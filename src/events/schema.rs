@@ -88,12 +88,7 @@ pub enum PublicStatus {
 
 impl PublicStatus {
     pub fn name(self) -> &'static str {
-        match self {
-            PublicStatus::Investigating => "investigating",
-            PublicStatus::Identified => "identified",
-            PublicStatus::Monitoring => "monitoring",
-            PublicStatus::Resolved => "resolved",
-        }
+        crate::wire::name(&self)
     }
 }
 
@@ -107,11 +102,7 @@ pub enum Outcome {
 
 impl Outcome {
     pub fn name(self) -> &'static str {
-        match self {
-            Outcome::Done => "done",
-            Outcome::Skipped => "skipped",
-            Outcome::Failed => "failed",
-        }
+        crate::wire::name(&self)
     }
 }
 

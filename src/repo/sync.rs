@@ -44,17 +44,43 @@ impl Upstream {
     }
 }
 
-/// Where a clone stands against its remote ([`Repo::standing`]).
-#[derive(Debug)]
-pub struct Position {
-    pub upstream: Upstream,
-    /// Commits ahead and behind as of the last fetch; `None` when the remote has no such
-    /// branch as far as the last fetch knows (never pushed, or never fetched).
-    pub ahead_behind: Option<(usize, usize)>,
-    /// When `ahead_behind` is `None`: the commits on this branch that no remote branch has.
-    pub unpushed: usize,
-    /// Events of the incident asked about that are not in the last commit.
+/// Where this clone stands against its remote, for `status`, from what is on disk: no
+/// network. [`Repo::standing`] tells git's part; the `sync` module adds its record of the last
+/// sync ([`Standing::with_last`]).
+#[derive(Debug, serde::Serialize)]
+pub struct Standing {
+    /// The remote branch, e.g. `origin/main`.
+    pub remote: String,
+    /// Whether the remote has the branch, as far as the last fetch knows. When not, `ahead`
+    /// counts the commits no remote branch has, and `behind` is 0.
+    pub on_remote: bool,
+    /// Commits not yet pushed / not yet merged, as of the last fetch.
+    pub ahead: usize,
+    pub behind: usize,
+    /// Events of the incident shown that are not yet committed (the next sync shares them).
     pub unsynced_events: usize,
+    pub last_synced: Option<DateTime<Utc>>,
+    /// The last sync, when it failed (after `last_synced`, if any).
+    pub last_failed: Option<Failure>,
+    /// Nothing to share either way as far as the last fetch knows, no event waiting, and the
+    /// last sync did not fail: the only case `status` calls the clone in step.
+    pub in_step: bool,
+}
+
+/// A sync that did not finish: when, and why in one line.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Failure {
+    pub at: DateTime<Utc>,
+    pub reason: String,
+}
+
+impl Standing {
+    /// With the last successful sync and the failure since, if any: a failed sync means the
+    /// clone is not in step, whatever git says.
+    pub fn with_last(self, last_synced: Option<DateTime<Utc>>, last_failed: Option<Failure>) -> Standing {
+        let in_step = self.in_step && last_failed.is_none();
+        Standing { last_synced, last_failed, in_step, ..self }
+    }
 }
 
 /// What a merge of the remote's branch did.
@@ -198,16 +224,29 @@ impl Repo {
     /// Where this clone stands, for `status`, with one open of the repository: its upstream,
     /// commits ahead and behind as of the last fetch (`None` before the first), and the
     /// events of `id` not yet committed.
-    pub fn standing(&self, id: Option<&str>) -> Result<Position> {
+    pub fn standing(&self, id: Option<&str>) -> Result<Standing> {
         let repo = self.git()?;
         let up = upstream_of(&repo)?;
         let counts = ahead_behind_of(&repo, &up)?;
-        let unpushed = if counts.is_none() { unpushed_of(&repo)? } else { 0 };
-        let unsynced = match id {
+        let (ahead, behind) = match counts {
+            Some(counts) => counts,
+            None => (unpushed_of(&repo)?, 0),
+        };
+        let unsynced_events = match id {
             Some(id) => self.unsynced_of(&repo, id)?,
             None => 0,
         };
-        Ok(Position { upstream: up, ahead_behind: counts, unpushed, unsynced_events: unsynced })
+        let on_remote = counts.is_some();
+        Ok(Standing {
+            remote: up.name(),
+            on_remote,
+            ahead,
+            behind,
+            unsynced_events,
+            last_synced: None,
+            last_failed: None,
+            in_step: on_remote && ahead == 0 && behind == 0 && unsynced_events == 0,
+        })
     }
 
     /// Commits everything pending in the working tree (as `git add -A && git commit`), with a

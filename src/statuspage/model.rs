@@ -15,7 +15,8 @@ use crate::state::{Incident, State};
 use crate::timefmt;
 
 /// A service's public state, least to most severe (Atlassian Statuspage's component states).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ServiceState {
     Operational,
     DegradedPerformance,
@@ -32,12 +33,7 @@ impl ServiceState {
     ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            ServiceState::Operational => "operational",
-            ServiceState::DegradedPerformance => "degraded_performance",
-            ServiceState::PartialOutage => "partial_outage",
-            ServiceState::MajorOutage => "major_outage",
-        }
+        crate::wire::name(&self)
     }
 
     /// The words shown next to every colour, so that no state is told by colour alone.
@@ -115,14 +111,14 @@ fn status_words(s: PublicStatus) -> &'static str {
 
 /// A moment, three ways: for machines, for `<time datetime>`, for people.
 #[derive(Debug, Clone, Serialize)]
-pub struct Stamp {
+pub struct Moment {
     pub iso: String,
     pub label: String,
     pub date: String,
 }
 
-fn stamp(t: DateTime<Utc>) -> Stamp {
-    Stamp { iso: timefmt::rfc3339(t), label: timefmt::table(t), date: timefmt::date(t) }
+fn moment(t: DateTime<Utc>) -> Moment {
+    Moment { iso: timefmt::rfc3339(t), label: timefmt::table(t), date: timefmt::date(t) }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -131,8 +127,8 @@ pub struct PublicUpdate {
     pub status: &'static str,
     pub status_words: &'static str,
     pub body: String,
-    pub at: Stamp,
-    pub eta: Option<Stamp>,
+    pub at: Moment,
+    pub eta: Option<Moment>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -147,11 +143,11 @@ pub struct PublicIncident {
     pub impact: &'static str,
     pub impact_words: &'static str,
     pub services: Vec<String>,
-    pub created_at: Stamp,
-    pub updated_at: Stamp,
-    pub resolved_at: Option<Stamp>,
+    pub created_at: Moment,
+    pub updated_at: Moment,
+    pub resolved_at: Option<Moment>,
     /// The latest estimate of resolution an update gave, while open.
-    pub eta: Option<Stamp>,
+    pub eta: Option<Moment>,
     /// Newest first.
     pub updates: Vec<PublicUpdate>,
 }
@@ -180,7 +176,7 @@ pub struct Component {
 pub struct Page {
     pub name: String,
     /// The latest event's time: `None` when the repository holds no published incident.
-    pub updated: Option<Stamp>,
+    pub updated: Option<Moment>,
     pub days: u32,
     pub first_day: Option<String>,
     pub last_day: Option<String>,
@@ -227,7 +223,8 @@ fn status_at(transitions: &[(DateTime<Utc>, u8, PublicStatus)], t: DateTime<Utc>
 }
 
 fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
-    let external = |ch: &str| config.channels.get(ch).is_some_and(|c| c.audience == "external");
+    let external =
+        |ch: &str| config.channels.get(ch).is_some_and(|c| c.audience == crate::config::Audience::External);
     let public: Vec<&crate::state::UpdateRecord> =
         inc.updates.iter().filter(|u| external(&u.channel)).collect();
     let steps = transitions(inc, &public);
@@ -245,8 +242,8 @@ fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
                 status: s.name(),
                 status_words: status_words(s),
                 body: u.message.clone(),
-                at: stamp(u.at),
-                eta: u.eta.map(stamp),
+                at: moment(u.at),
+                eta: u.eta.map(moment),
             }
         })
         .collect();
@@ -262,10 +259,10 @@ fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
         impact: impact.indicator(),
         impact_words: impact.words(),
         services: inc.services.iter().map(|s| config.service_name(s).to_string()).collect(),
-        created_at: stamp(inc.opened_at),
-        updated_at: stamp(updated),
-        resolved_at: resolved_at.map(stamp),
-        eta: if open { public.iter().rev().find_map(|u| u.eta).map(stamp) } else { None },
+        created_at: moment(inc.opened_at),
+        updated_at: moment(updated),
+        resolved_at: resolved_at.map(moment),
+        eta: if open { public.iter().rev().find_map(|u| u.eta).map(moment) } else { None },
         updates,
     }
 }
@@ -294,7 +291,7 @@ pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
     let (open, past) = open_and_past(&incidents, first);
     Page {
         name: config.name.clone().unwrap_or_else(|| "Service".to_string()),
-        updated: until.map(stamp),
+        updated: until.map(moment),
         days,
         first_day: first.map(timefmt::date),
         last_day: until.map(timefmt::date),

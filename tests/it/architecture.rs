@@ -9,7 +9,20 @@ use std::path::Path;
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "foundations",
-        &["error", "phase", "timefmt", "ids", "redact", "fsutil", "ui", "out", "names", "safe_path"],
+        &[
+            "backoff",
+            "error",
+            "phase",
+            "timefmt",
+            "ids",
+            "redact",
+            "fsutil",
+            "ui",
+            "out",
+            "names",
+            "safe_path",
+            "wire",
+        ],
     ),
     ("formats", &["yaml", "model", "schema", "config", "runbook", "branch", "events", "repo"]),
     ("domain", &["state", "metrics", "flow", "narrate", "render", "runner", "starter", "deliver"]),
