@@ -56,7 +56,7 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
         }
         None => {
             let (head, warnings) = crate::index::head(&repo, &id)?;
-            ctx.warn(warnings);
+            ctx.warn(warnings)?;
             (head.summary, args.message.unwrap_or_default(), args.status)
         }
     };
@@ -98,16 +98,16 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
     }
     match result? {
         Delivered::NoTarget => {
-            ctx.say(format!("logged, no target: channel {channel} has no `deliver:` in incident.yaml"));
+            ctx.say(format!("logged, no target: channel {channel} has no `deliver:` in incident.yaml"))?;
             Ok(0)
         }
         Delivered::Yes => Ok(0),
         Delivered::No => {
-            let line = format!(
+            writeln!(
+                ctx.ui.status(),
                 "update {} is logged but not delivered to {channel}; `incident update --retry` tries again",
                 short(&record.id)
-            );
-            eprintln!("{}", ui::show(&line));
+            )?;
             Ok(1)
         }
     }
@@ -137,8 +137,8 @@ fn retry(ctx: &Ctx) -> Result<u8> {
             Ok(Delivered::Yes | Delivered::NoTarget) => {}
             Ok(Delivered::No) => failed += 1,
             Err(e @ Error::Deliver(DeliverError::Undeliverable { .. })) => {
-                eprintln!("{}", ui::show(&e.to_string()));
-                e.hints().iter().for_each(|hint| eprintln!("hint: {}", ui::show(hint)));
+                writeln!(ctx.ui.status(), "{e}")?;
+                e.hints().iter().try_for_each(|hint| writeln!(ctx.ui.status(), "hint: {hint}"))?;
                 failed += 1;
             }
             Err(e) => return Err(e),
@@ -147,13 +147,14 @@ fn retry(ctx: &Ctx) -> Result<u8> {
     if ctx.global.json {
         ctx.print_json(&serde_json::json!({ "incident": inc.id, "events": events }))?;
     } else if pending.is_empty() {
-        println!("nothing to deliver: every update with a target is delivered  [{}]", inc.id);
+        writeln!(ctx.ui.out(), "nothing to deliver: every update with a target is delivered  [{}]", inc.id)?;
     }
     if failed > 0 {
-        eprintln!(
+        writeln!(
+            ctx.ui.status(),
             "{failed} of {} updates still not delivered; `incident update --retry` tries again",
             pending.len()
-        );
+        )?;
         return Ok(1);
     }
     Ok(0)
@@ -202,12 +203,12 @@ fn deliver_update(
     let delivered = deliver::deliver(&target, &envelope, &repo.root, scale, |n, a: &Attempt| {
         let event = attempt_event(ctx, repo, u, before + n, a)?;
         ctx.append(repo, &summary.id, std::slice::from_ref(&event))?;
-        ctx.say(format!("  attempt {}: {}", before + n, describe(a)));
+        ctx.say(format!("  attempt {}: {}", before + n, describe(a)))?;
         events.push(event);
         Ok::<(), Error>(())
     })?;
     if delivered {
-        ctx.say(format!("delivered to {}", u.channel));
+        ctx.say(format!("delivered to {}", u.channel))?;
         Ok(Delivered::Yes)
     } else {
         Ok(Delivered::No)
@@ -340,7 +341,7 @@ fn confirm(ctx: &Ctx, text: String) -> Result<String> {
     if ctx.global.yes || !ctx.interactive {
         return Ok(text);
     }
-    eprintln!("\n{}\n", ui::visible_lines(&text));
+    writeln!(ctx.ui.status().block(), "\n{text}\n")?;
     if ctx.confirm("Send this update?", "update --template")? {
         return Ok(text);
     }
@@ -385,7 +386,11 @@ pub fn list(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
         return ctx.print_json(&rows).map(|()| 0);
     }
     if inc.updates.is_empty() {
-        println!("no updates yet  [{}]; `incident update --channel CH MESSAGE` sends one", inc.id);
+        writeln!(
+            ctx.ui.out(),
+            "no updates yet  [{}]; `incident update --channel CH MESSAGE` sends one",
+            inc.id
+        )?;
         return Ok(0);
     }
     let mut table = ui::table(&["Update", "At (UTC)", "Channel", "Status", "Delivery", "Message"]);
@@ -399,7 +404,7 @@ pub fn list(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
             u.message.clone(),
         ]);
     }
-    println!("{table}");
+    writeln!(ctx.ui.out().block(), "{table}")?;
     Ok(0)
 }
 
