@@ -37,7 +37,7 @@ pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
         }
     }
     match commit {
-        Some(oid) => println!("committed {}: {message}", &oid.to_string()[..12]),
+        Some(oid) => println!("committed {}: {message}", crate::ui::cut(&oid.to_string(), 12)),
         None if written.is_empty() => {}
         None => println!("nothing new to commit"),
     }

@@ -43,7 +43,7 @@ pub fn run(
         match oid {
             Some(oid) => eprintln!(
                 "committed {} postmortem: {} {}",
-                &oid.to_string()[..12],
+                crate::ui::cut(&oid.to_string(), 12),
                 inc.id,
                 crate::ui::show(&render::oneline(&inc.title))
             ),
