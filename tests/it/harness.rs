@@ -10,6 +10,10 @@ pub struct Env {
     pub dir: tempfile::TempDir,
     pub repo: PathBuf,
     pub home: PathBuf,
+    /// One instant, whole seconds, that `ago` counts back from: relative `--at` values are
+    /// read against each command's own clock, so a second passing between two commands
+    /// moved figures a test asserts to the second.
+    pub base: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Debug)]
@@ -45,10 +49,16 @@ impl Env {
         }
         std::fs::write(home.join(".gitconfig"), gitconfig).unwrap();
         let repo = dir.path().join("repo");
-        Env { dir, repo, home }
+        let base = chrono::DateTime::from_timestamp(chrono::Utc::now().timestamp(), 0).expect("now");
+        Env { dir, repo, home, base }
     }
 
     /// An initialized incident repository.
+    /// `minutes` before [`Env::base`], as an absolute `--at` value.
+    pub fn ago(&self, minutes: i64) -> String {
+        (self.base - chrono::Duration::minutes(minutes)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
     pub fn init() -> Env {
         let env = Env::new();
         env.ok(&["init", env.repo.to_str().unwrap()]);

@@ -6,7 +6,7 @@ use super::harness::Env;
 
 /// An incident whose impact started `ago` minutes ago, opened `opened` minutes ago.
 fn opened(env: &Env, sev: &str, started: i64, opened: i64) -> String {
-    let (s, o) = (format!("-{started}m"), format!("-{opened}m"));
+    let (s, o) = (env.ago(started), env.ago(opened));
     env.ok(&[
         "open",
         "Checkout 500",
@@ -23,7 +23,7 @@ fn opened(env: &Env, sev: &str, started: i64, opened: i64) -> String {
 }
 
 fn at(env: &Env, args: &[&str], ago: i64) {
-    let when = format!("-{ago}m");
+    let when = env.ago(ago);
     let mut full = args.to_vec();
     full.extend(["--at", &when]);
     env.ok(&full);

@@ -73,8 +73,23 @@ fn milestones_out_of_order_are_refused_naming_the_other_one() {
 
 #[test]
 fn amend_and_retract_correct_the_record_through_to_the_postmortem() {
-    let (env, id) = opened();
-    env.ok(&["mark", "mitigated", "--at", "-30m"]);
+    // Absolute times from one instant (`Env::ago`): the figures are asserted to the second.
+    let env = Env::init();
+    let ago = |minutes: i64| env.ago(minutes);
+    env.ok(&[
+        "open",
+        "Checkout down",
+        "--severity",
+        "SEV1",
+        "--service",
+        "checkout",
+        "--started-at",
+        &ago(120),
+        "--at",
+        &ago(110),
+    ]);
+    let id = env.only_id();
+    env.ok(&["mark", "mitigated", "--at", &ago(30)]);
     env.ok(&["log", "the DB was fine"]);
     let events = env.events(&id);
     let mitigated = events.iter().find(|e| e["kind"] == "mark" && e["milestone"] == "mitigated").unwrap();
@@ -91,7 +106,7 @@ fn amend_and_retract_correct_the_record_through_to_the_postmortem() {
     env.refused(&id, &["amend", &mid[..8]], "--at or --text");
     env.refused(&id, &["amend", &mid[..8], "--text", "x"], "no text");
     let out: Value =
-        serde_json::from_str(&env.ok(&["amend", &mid[..8], "--at", "-10m", "--json"]).stdout).unwrap();
+        serde_json::from_str(&env.ok(&["amend", &mid[..8], "--at", &ago(10), "--json"]).stdout).unwrap();
     let amend_id = out["events"][0]["id"].as_str().unwrap().to_string();
     assert_eq!(out["events"][0]["kind"], "amend");
     assert_eq!(out["events"][0]["event"], mid.as_str());
