@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::events::{Body, Event};
 use crate::head::Head;
 use crate::index::{self, Warning};
+use crate::out::Ui;
 use crate::prompt;
 use crate::repo::{self, Repo};
 use crate::state::Incident;
@@ -24,6 +25,8 @@ pub struct Ctx {
     pub interactive: bool,
     /// `--at`, parsed against `now` when the command started.
     at: Option<DateTime<Utc>>,
+    /// Where everything the command says goes.
+    pub ui: Ui,
 }
 
 impl Ctx {
@@ -31,11 +34,12 @@ impl Ctx {
     /// acts: a mistyped `--at` or an empty `--as` must not let `step run --yes` run a
     /// production command and then fail to log it.
     pub fn new(global: Global) -> Result<Ctx> {
-        Ctx::at_time(global, Utc::now(), std::io::stdin().is_terminal())
+        Ctx::at_time(global, Utc::now(), std::io::stdin().is_terminal(), Ui::terminal())
     }
 
-    /// [`Ctx::new`] with the clock fixed at `now` (how `demo` replays its scenario).
-    pub fn at_time(global: Global, now: DateTime<Utc>, interactive: bool) -> Result<Ctx> {
+    /// [`Ctx::new`] with the clock fixed at `now`, saying things through `ui` (how `demo`
+    /// replays its scenario).
+    pub fn at_time(global: Global, now: DateTime<Utc>, interactive: bool, ui: Ui) -> Result<Ctx> {
         if let Some(name) = &global.as_name {
             crate::names::check("--as", name.clone())?;
         }
@@ -43,26 +47,32 @@ impl Ctx {
             Some(v) => Some(parse_time(now, "--at", v)?),
             None => None,
         };
-        Ok(Ctx { global, now, interactive, at })
+        Ok(Ctx { global, now, interactive, at, ui })
     }
 
     /// The same flags at `now`, without `--at`: for events that say when they happened
     /// themselves (a delivery attempt, logged when it ended).
     pub fn at_now(&self, now: DateTime<Utc>) -> Ctx {
         let global = Global { at: None, ..self.global.clone() };
-        Ctx { global, now, interactive: self.interactive, at: None }
+        Ctx { global, now, interactive: self.interactive, at: None, ui: self.ui }
     }
 
     /// The same flags with a fresh clock reading: a walk lasts as long as the incident.
     pub fn tick(&self) -> Ctx {
-        Ctx { global: self.global.clone(), now: Utc::now(), interactive: self.interactive, at: self.at }
+        Ctx {
+            global: self.global.clone(),
+            now: Utc::now(),
+            interactive: self.interactive,
+            at: self.at,
+            ui: self.ui,
+        }
     }
 
     /// The repository and its configuration; a configuration that fails lint is replaced by
     /// its last good version, and the responder told so here.
     pub fn repo(&self) -> Result<Repo> {
         let repo = crate::load::repo(repo::discover(self.global.repo.as_deref())?);
-        self.tell_fallbacks();
+        self.tell_fallbacks()?;
         repo
     }
 
@@ -78,32 +88,28 @@ impl Ctx {
     /// Tells the responder what went wrong without failing the command.
     /// Fallbacks made since the last warning (a runbook that fails lint, read as its last good
     /// commit had it) are told first, each once.
-    pub fn warn(&self, warnings: impl IntoIterator<Item = Warning>) {
-        self.tell_fallbacks();
-        for w in warnings {
-            eprintln!("warning: {}", crate::ui::show(&w.to_string()));
-        }
+    pub fn warn(&self, warnings: impl IntoIterator<Item = Warning>) -> Result<()> {
+        self.tell_fallbacks()?;
+        warnings.into_iter().try_for_each(|w| self.ui.warn(w))
     }
 
     /// One line for each file read as an earlier commit had it because its working copy fails
     /// lint (`load::Fallback`), on stderr as every warning is, `--json` or not.
-    pub fn tell_fallbacks(&self) {
-        for f in crate::load::untold_fallbacks() {
-            eprintln!("warning: {}", crate::ui::show(&f.to_string()));
-        }
+    pub fn tell_fallbacks(&self) -> Result<()> {
+        crate::load::untold_fallbacks().into_iter().try_for_each(|f| self.ui.warn(f))
     }
 
     /// The incident named by a positional id, else `--incident`, else the only open one.
     pub fn incident_id(&self, repo: &Repo, positional: Option<&str>) -> Result<String> {
         let mut warnings = Vec::new();
         let id = index::resolve(repo, positional.or(self.global.incident.as_deref()), &mut warnings);
-        self.warn(warnings);
+        self.warn(warnings)?;
         id
     }
 
     pub fn load(&self, repo: &Repo, id: &str) -> Result<Incident> {
         let loaded = index::load(repo, id)?;
-        self.warn(loaded.warnings);
+        self.warn(loaded.warnings)?;
         Ok(loaded.incident)
     }
 
@@ -139,8 +145,7 @@ impl Ctx {
 
     pub fn append(&self, repo: &Repo, id: &str, events: &[Event]) -> Result<()> {
         let warnings = index::append(repo, id, events)?;
-        self.warn(warnings);
-        Ok(())
+        self.warn(warnings)
     }
 
     /// The repository and the head of the incident a write acts on: what its checks need,
@@ -149,7 +154,7 @@ impl Ctx {
         let repo = self.repo()?;
         let id = self.incident_id(&repo, None)?;
         let (head, warnings) = index::head(&repo, &id)?;
-        self.warn(warnings);
+        self.warn(warnings)?;
         Ok((repo, head))
     }
 
@@ -170,14 +175,9 @@ impl Ctx {
     /// A line for people: on stdout, or on stderr with `--json`, where stdout is for JSON.
     /// It may quote data (a step's title, a command and its output): control characters are
     /// made visible; line breaks stay.
-    pub fn say(&self, line: impl std::fmt::Display) {
-        let line = line.to_string();
-        let line = crate::ui::visible_lines(&line);
-        if self.global.json {
-            eprintln!("{line}");
-        } else {
-            println!("{line}");
-        }
+    pub fn say(&self, line: impl std::fmt::Display) -> Result<()> {
+        let to = if self.global.json { self.ui.status() } else { self.ui.out() };
+        writeln!(to.block(), "{line}")
     }
 
     /// What a write command prints about the events it appended.
@@ -189,8 +189,7 @@ impl Ctx {
         // `said` quotes what was typed (`comms: dave password=…`); the screen of a war room is
         // shared, so it is redacted as the log is.
         let said = crate::redact::redact(said);
-        println!("{}", crate::ui::show(&format!("{}  {said}  [{id}]", timefmt::rfc3339(when))));
-        Ok(())
+        writeln!(self.ui.out(), "{}  {said}  [{id}]", timefmt::rfc3339(when))
     }
 
     /// Either proceeds (`--yes`, or a person said yes) or explains which flag to pass. On a
@@ -207,8 +206,8 @@ impl Ctx {
     }
 
     pub fn print_json(&self, value: &impl serde::Serialize) -> Result<()> {
-        println!("{}", serde_json::to_string_pretty(value)?);
-        Ok(())
+        // serde escapes what JSON must; the data is kept whole for the program reading it.
+        writeln!(self.ui.out().raw(), "{}", serde_json::to_string_pretty(value)?)
     }
 }
 

@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod model;
 pub mod names;
 pub mod narrate;
+pub mod out;
 pub mod phase;
 pub mod postmortem;
 pub mod prompt;
@@ -55,18 +56,21 @@ pub fn run(cli: Cli) -> Result<u8> {
     finish(&Ctx::new(cli.global)?, cli.command)
 }
 
-/// Runs one command with the clock fixed at `now` and nobody at the terminal: how `demo`
-/// replays its scenario, so the log holds the scenario's times, not the machine's.
-pub fn run_at(cli: Cli, now: chrono::DateTime<chrono::Utc>) -> Result<u8> {
-    finish(&Ctx::at_time(cli.global, now, false)?, cli.command)
+/// Runs one command with the clock fixed at `now`, nobody at the terminal, saying things
+/// through `ui`: how `demo` replays its scenario, so the log holds the scenario's times, not
+/// the machine's, and stdout holds the demo's own line only.
+pub fn run_at(cli: Cli, now: chrono::DateTime<chrono::Utc>, ui: out::Ui) -> Result<u8> {
+    finish(&Ctx::at_time(cli.global, now, false, ui)?, cli.command)
 }
 
 /// The command, then whatever it fell back to and has not said yet (a runbook that fails
 /// lint, read as its last good commit had it, after the command's last warning).
 fn finish(ctx: &Ctx, command: Command) -> Result<u8> {
     let result = dispatch(ctx, command);
-    ctx.tell_fallbacks();
-    result
+    let told = ctx.tell_fallbacks();
+    let code = result?;
+    told?;
+    Ok(code)
 }
 
 fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
@@ -104,9 +108,9 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Lint { paths, format, explain } => cmd::lint::run(ctx, &paths, format, explain.as_deref()),
         Command::Doctor { fix } => cmd::doctor::run(ctx, fix),
         Command::Sync { watch } => cmd::sync::run(ctx, watch.as_deref()),
-        Command::Schema => cmd::lint::schema(),
+        Command::Schema => cmd::lint::schema(ctx),
         Command::Demo { output, keep: _ } => cmd::demo::run(ctx, output),
-        Command::Completions { shell } => cmd::docs::completions(shell),
+        Command::Completions { shell } => cmd::docs::completions(ctx, shell),
         Command::Man { dir } => cmd::docs::man(ctx, dir.as_deref()),
     }
 }

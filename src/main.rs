@@ -1,15 +1,9 @@
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
+use incident::out::Ui;
 
 fn main() -> ExitCode {
-    // `incident list | head` should end quietly when head does, as other CLI tools do,
-    // not panic on the broken pipe.
-    #[cfg(unix)]
-    // SAFETY: restoring the default disposition of a signal before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     // `COMPLETE=bash incident` prints the shell's registration script; the shell then calls
     // `incident -- incident …` with COMPLETE set for each completion (clap_complete's engine,
     // candidates from `incident::complete`). Either way the process ends here.
@@ -18,15 +12,19 @@ fn main() -> ExitCode {
     let json = cli.global.json;
     match incident::run(cli) {
         Ok(code) => ExitCode::from(code),
+        // `incident list | head -1`: the reader had what it wanted; stopping is success.
+        Err(e) if incident::out::reader_gone(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let code = e.exit_code();
-            if json {
+            let ui = Ui::terminal();
+            // Nothing more can be done when stderr is gone too.
+            let _ = if json {
                 // With --json an error is machine output too.
-                eprintln!("{}", e.to_json());
+                writeln!(ui.status().raw(), "{}", e.to_json())
             } else {
-                // The message may quote a value from data: shown, never interpreted.
-                eprintln!("error: {}", incident::ui::visible(&e.to_string()));
-            }
+                // The message may quote a value from data: shown, never interpreted, and whole.
+                writeln!(ui.status().whole(), "error: {e}")
+            };
             ExitCode::from(code)
         }
     }

@@ -10,6 +10,7 @@
 use std::io::{BufRead, Write};
 
 use crate::error::{Error, Result};
+use crate::out::Ui;
 
 /// Asks `question` and reads one line, without its line ending. `None` when the input closed
 /// (Ctrl-D on an empty line, or stdin ended).
@@ -57,7 +58,13 @@ pub fn yes_no(question: &str) -> Result<Option<bool>> {
         };
         match parse_yes_no(&answer) {
             Some(yes) => return Ok(Some(yes)),
-            None => eprintln!("{:?} is not an answer: type y or n, then Enter", answer.trim()),
+            None => {
+                writeln!(
+                    Ui::terminal().status(),
+                    "{:?} is not an answer: type y or n, then Enter",
+                    answer.trim()
+                )?;
+            }
         }
     }
 }
@@ -76,7 +83,9 @@ pub fn parsed<T>(
         };
         match parse(answer.trim()) {
             Ok(value) => return Ok(Some(value)),
-            Err(reason) => eprintln!("{reason}"),
+            Err(reason) => {
+                writeln!(Ui::terminal().status(), "{reason}")?;
+            }
         }
     }
 }

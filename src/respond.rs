@@ -111,14 +111,14 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
         return Err(Error::NoCommand { step: step.id.clone() });
     };
     let changed = changed_since_attached(inc, &current.id, &digest);
-    ctx.say(shown_command(command));
+    ctx.say(shown_command(command))?;
     if let Some(at) = changed {
-        eprintln!(
-            "warning: runbook {} changed since it was attached at {}; the command shown is the current file's (`incident runbook attach {}` accepts the file as it is now)",
+        ctx.ui.warn(format_args!(
+            "runbook {} changed since it was attached at {}; the command shown is the current file's (`incident runbook attach {}` accepts the file as it is now)",
             current.id,
             timefmt::rfc3339(at),
             current.id
-        );
+        ))?;
     }
     let question = if changed.is_some() {
         "The runbook changed since it was attached. Run this command?"
@@ -126,32 +126,40 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
         "Run this command?"
     };
     if !ctx.confirm(question, &format!("running step {}'s command", step.id))? {
-        ctx.say("not run");
+        ctx.say("not run")?;
         return Ok(0);
     }
     let timeout = step.timeout();
     // On a terminal the output is shown as it comes (redacted, bounded); else once it ends.
     let on_terminal = std::io::stdout().is_terminal() && !ctx.global.json;
     let mut live = on_terminal.then(runner::Live::new);
+    // The live view cannot fail the command mid-run: a write that fails stops the view, and
+    // the failure is the command's once it ends.
+    let mut unshown = None;
     let mut show = |chunk: &[u8]| {
-        if let Some(live) = live.as_mut() {
-            live.push(chunk).iter().for_each(|line| println!("{line}"));
+        if let Some(live) = live.as_mut().filter(|_| unshown.is_none()) {
+            // Live lines come made visible (`runner::Live`).
+            unshown =
+                live.push(chunk).iter().try_for_each(|line| writeln!(ctx.ui.out().raw(), "{line}")).err();
         }
     };
     let sink: Option<&mut runner::Sink<'_>> = if on_terminal { Some(&mut show) } else { None };
     let ran = runner::run(command, inc, &repo.root, timeout, sink)
         .map_err(|source| Error::Spawn { program: "sh", source })?;
+    if let Some(e) = unshown {
+        return Err(e);
+    }
     match live.as_mut() {
         Some(live) => {
-            live.finish().iter().for_each(|line| println!("{line}"));
+            live.finish().iter().try_for_each(|line| writeln!(ctx.ui.out().raw(), "{line}"))?;
             if live.held_back() {
                 // The beginning was shown as it came; the end is what the log keeps of it.
                 let end = tail_lines(&ran.output, SHOWN_AT_THE_END);
-                println!("[… the end of the output:]");
-                ctx.say(end.strip_suffix('\n').unwrap_or(end));
+                writeln!(ctx.ui.out(), "[… the end of the output:]")?;
+                ctx.say(end.strip_suffix('\n').unwrap_or(end))?;
             }
         }
-        None if !ran.output.is_empty() => ctx.say(ran.output.strip_suffix('\n').unwrap_or(&ran.output)),
+        None if !ran.output.is_empty() => ctx.say(ran.output.strip_suffix('\n').unwrap_or(&ran.output))?,
         None => {}
     }
     let expected = step.expect_exit.unwrap_or(0);
@@ -188,7 +196,7 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
         // Asked to stop: logged above; no further question, no JSON as if all went well.
         return Err(Error::Stopped { step: step.id.clone(), signal });
     }
-    ctx.say(said);
+    ctx.say(said)?;
     if ctx.global.json {
         ctx.print_json(&serde_json::json!({
             "incident": inc.id,
@@ -212,7 +220,7 @@ pub fn attach_runbook(ctx: &Ctx, repo: &Repo, inc: &Incident, id: &str) -> Resul
     let said = if inc.runbook.as_deref() != Some(rb.id.as_str()) {
         format!("runbook {} attached; the walk follows it from phase {}", rb.id, inc.phase())
     } else if same_file {
-        ctx.say(format!("runbook {} is already the one the walk follows", rb.id));
+        ctx.say(format!("runbook {} is already the one the walk follows", rb.id))?;
         return Ok(0);
     } else {
         format!("runbook {} attached again, as its file is now", rb.id)

@@ -341,7 +341,11 @@ fn rebuild_status_page(repo: &Repo) -> bool {
     match statuspage::rerender_in_repo(repo) {
         Ok(changed) => changed,
         Err(e) => {
-            eprintln!("warning: {STATUS_PAGE_DIR}/ not rebuilt: {}", crate::ui::visible(&e.to_string()));
+            // Said, not failed: a stderr that is gone must not undo a sync that worked.
+            let _ = writeln!(
+                crate::out::Ui::terminal().status().whole(),
+                "warning: {STATUS_PAGE_DIR}/ not rebuilt: {e}"
+            );
             false
         }
     }

@@ -89,7 +89,7 @@ fn settle(ctx: &Ctx, given: &str, reason: Option<String>, note: Option<String>) 
     };
     let incidents = match &named {
         Some(id) => vec![ctx.load(&repo, id)?],
-        None => every_incident(ctx, &repo),
+        None => every_incident(ctx, &repo)?,
     };
     let hits: Vec<(&Incident, &ActionItem)> = incidents
         .iter()
@@ -130,18 +130,18 @@ fn settle(ctx: &Ctx, given: &str, reason: Option<String>, note: Option<String>) 
 }
 
 /// Every incident of the repository, folded; one that cannot be read is named and skipped.
-fn every_incident(ctx: &Ctx, repo: &Repo) -> Vec<Incident> {
+fn every_incident(ctx: &Ctx, repo: &Repo) -> Result<Vec<Incident>> {
     let mut out = Vec::new();
     for id in repo.ids() {
         match index::load(repo, &id) {
             Ok(loaded) => {
-                ctx.warn(loaded.warnings);
+                ctx.warn(loaded.warnings)?;
                 out.push(loaded.incident);
             }
-            Err(error) => ctx.warn([Warning::Skipped { id, error }]),
+            Err(error) => ctx.warn([Warning::Skipped { id, error }])?,
         }
     }
-    out
+    Ok(out)
 }
 
 /// An `actions --json` row: `{id, incident, title, type, owner, due, link, state}`,
@@ -167,7 +167,7 @@ struct ActionJson<'a> {
 
 pub fn list(ctx: &Ctx, open: bool, owner: Option<&str>, overdue: bool) -> Result<u8> {
     let repo = ctx.repo()?;
-    let incidents = every_incident(ctx, &repo);
+    let incidents = every_incident(ctx, &repo)?;
     let today = timefmt::date(ctx.now);
     let owner = owner.map(|o| o.trim().to_lowercase());
     let mut rows: Vec<(&Incident, &ActionItem)> = incidents
@@ -205,10 +205,11 @@ pub fn list(ctx: &Ctx, open: bool, owner: Option<&str>, overdue: bool) -> Result
     }
     if rows.is_empty() {
         let filtered = open || overdue || owner.is_some();
-        println!(
+        writeln!(
+            ctx.ui.out(),
             "No action items{}; `incident action TITLE --owner NAME --due YYYY-MM-DD` adds one.",
             if filtered { " match" } else { " yet" }
-        );
+        )?;
         return Ok(0);
     }
     // Five columns, the incident under the title: readable in 80 columns.
@@ -226,6 +227,6 @@ pub fn list(ctx: &Ctx, open: bool, owner: Option<&str>, overdue: bool) -> Result
             format!("{}\n{}, {}", a.title, a.action_type, inc.id),
         ]);
     }
-    println!("{t}");
+    writeln!(ctx.ui.out().block(), "{t}")?;
     Ok(0)
 }

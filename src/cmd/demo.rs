@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::events::{Body, Event};
 use crate::index;
 use crate::load;
+use crate::out::Ui;
 use crate::postmortem;
 use crate::runner;
 use crate::timefmt::{self, hhmm};
@@ -163,7 +164,8 @@ fn replay(root: &Path, n: usize, entry: &Entry) -> Result<()> {
         ["incident".as_ref(), "--repo".as_ref(), root.as_os_str(), "--as".as_ref(), entry.by.as_ref()];
     let argv = head.into_iter().map(OsStr::to_os_string).chain(args.iter().map(OsString::from));
     let cli = Cli::try_parse_from(argv).map_err(|e| bad(n, &what, e.to_string().trim_end()))?;
-    match crate::run_at(cli, entry.at).map_err(|e| bad(n, &what, e))? {
+    // What each replayed command says would bury the one line scripts read on stdout.
+    match crate::run_at(cli, entry.at, Ui::quiet()).map_err(|e| bad(n, &what, e))? {
         0 => Ok(()),
         code => Err(bad(n, &what, format!("exit {code}"))),
     }
@@ -196,12 +198,8 @@ pub fn run(ctx: &crate::ctx::Ctx, output: Option<PathBuf>) -> Result<u8> {
         crate::starter::files().into_iter().map(|(rel, _)| rel.into()).collect();
     repo.commit_if_changed(&starter, "incident: initialize repository", None)?;
 
-    {
-        // What each replayed command says would bury the one line scripts read on stdout.
-        let _quiet = quiet::Stdout::silence();
-        for (i, entry) in entries.iter().enumerate() {
-            replay(&root, i + 1, entry)?;
-        }
+    for (i, entry) in entries.iter().enumerate() {
+        replay(&root, i + 1, entry)?;
     }
 
     let id = index::resolve(&repo, None, &mut Vec::new())?;
@@ -209,20 +207,24 @@ pub fn run(ctx: &crate::ctx::Ctx, output: Option<PathBuf>) -> Result<u8> {
     let path = postmortem::write(&repo, &inc, None, None)?;
     if let Some(oid) = postmortem::commit(&repo, &inc, None)? {
         let (subject, author) = repo.describe_commit(oid)?;
-        eprintln!("commit {oid}");
-        eprintln!("Author: {}", crate::ui::show(&author));
-        eprintln!("\n    {}\n", crate::ui::show(&subject));
+        let ui = ctx.ui;
+        writeln!(ui.status(), "commit {oid}")?;
+        writeln!(ui.status(), "Author: {author}")?;
+        writeln!(ui.status())?;
+        writeln!(ui.status(), "    {subject}")?;
+        writeln!(ui.status())?;
     }
     let path = std::fs::canonicalize(&path).unwrap_or(path);
-    eprintln!(
+    writeln!(
+        ctx.ui.status(),
         "The demo repository is kept in {} (look around: `incident --repo {} list --all`; delete the folder when done)",
         root.display(),
         root.display()
-    );
+    )?;
     if ctx.global.json {
         ctx.print_json(&serde_json::json!({ "postmortem": path, "repo": root }))?;
     } else {
-        println!("{}", path.display());
+        writeln!(ctx.ui.out().raw(), "{}", path.display())?;
     }
     Ok(0)
 }
@@ -239,55 +241,6 @@ fn require_empty(dir: &Path) -> Result<()> {
         // A file, or a folder that cannot be listed: not a folder the demo can own.
         Err(_) if dir.exists() => Err(Error::NotEmpty { path: dir.to_path_buf() }),
         Err(source) => Err(Error::CannotCreate { path: dir.to_path_buf(), source }),
-    }
-}
-
-/// Points the process's stdout at /dev/null while the scenario replays; restored on drop.
-/// Where that is not possible the replay's output simply shows.
-mod quiet {
-    pub struct Stdout {
-        #[cfg(unix)]
-        saved: libc::c_int,
-    }
-
-    impl Stdout {
-        #[cfg(unix)]
-        pub fn silence() -> Option<Stdout> {
-            use std::io::Write;
-            use std::os::fd::AsRawFd;
-            let null = std::fs::OpenOptions::new().write(true).open("/dev/null").ok()?;
-            std::io::stdout().flush().ok()?;
-            // SAFETY: dup and dup2 only copy file descriptors this process owns; `null` stays
-            // open for the duration of the calls, and a failed dup2 is undone at once.
-            unsafe {
-                let saved = libc::dup(libc::STDOUT_FILENO);
-                if saved < 0 {
-                    return None;
-                }
-                if libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO) < 0 {
-                    libc::close(saved);
-                    return None;
-                }
-                Some(Stdout { saved })
-            }
-        }
-
-        #[cfg(not(unix))]
-        pub fn silence() -> Option<Stdout> {
-            None
-        }
-    }
-
-    #[cfg(unix)]
-    impl Drop for Stdout {
-        fn drop(&mut self) {
-            let _ = std::io::Write::flush(&mut std::io::stdout());
-            // SAFETY: `saved` is the descriptor `silence` duplicated; it is closed only here.
-            unsafe {
-                libc::dup2(self.saved, libc::STDOUT_FILENO);
-                libc::close(self.saved);
-            }
-        }
     }
 }
 

@@ -1,6 +1,5 @@
 //! Shell completions and the man pages, generated from the clap definitions.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
@@ -9,8 +8,11 @@ use crate::cli::Cli;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 
-pub fn completions(shell: clap_complete::Shell) -> Result<u8> {
-    clap_complete::generate(shell, &mut Cli::command(), "incident", &mut std::io::stdout());
+pub fn completions(ctx: &Ctx, shell: clap_complete::Shell) -> Result<u8> {
+    // Built first: clap_complete panics on a write that fails, such as one into `| head`.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "incident", &mut script);
+    ctx.ui.out().write_all(&script)?;
     Ok(0)
 }
 
@@ -20,7 +22,7 @@ pub fn man(ctx: &Ctx, dir: Option<&Path>) -> Result<u8> {
     let tree = man_tree();
     let Some(dir) = dir else {
         let page = page(&tree, None)?;
-        std::io::stdout().write_all(&page).map_err(Error::io("stdout"))?;
+        ctx.ui.out().write_all(&page)?;
         return Ok(0);
     };
     std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
@@ -30,7 +32,7 @@ pub fn man(ctx: &Ctx, dir: Option<&Path>) -> Result<u8> {
         ctx.print_json(&serde_json::json!({ "pages": written }))?;
     } else {
         for path in &written {
-            println!("{}", path.display());
+            writeln!(ctx.ui.out().raw(), "{}", path.display())?;
         }
     }
     Ok(0)

@@ -17,24 +17,27 @@ pub fn run(ctx: &Ctx, fix: bool) -> Result<u8> {
     if ctx.global.json {
         ctx.print_json(&findings)?;
     } else if findings.is_empty() {
-        println!("No problems found.");
+        writeln!(ctx.ui.out(), "No problems found.")?;
     } else {
         for f in &findings {
             match &f.outcome {
                 Some(outcome) => {
-                    println!("{}", crate::ui::show(&format!("{}: {}: {outcome}", f.location(), f.message)));
+                    writeln!(ctx.ui.out(), "{}: {}: {outcome}", f.location(), f.message)?;
                 }
                 None => {
-                    println!("{}", crate::ui::show(&format!("{}: {}; {}", f.location(), f.message, f.hint)))
+                    writeln!(ctx.ui.out(), "{}: {}; {}", f.location(), f.message, f.hint)?;
                 }
             }
         }
         let n = findings.len();
         let problems = if n == 1 { "problem" } else { "problems" };
         if fix {
-            eprintln!("{n} {problems}: {} fixed, {left} left", n - left);
+            writeln!(ctx.ui.status(), "{n} {problems}: {} fixed, {left} left", n - left)?;
         } else {
-            eprintln!("{n} {problems}; `incident doctor --fix` repairs what is safe to repair");
+            writeln!(
+                ctx.ui.status(),
+                "{n} {problems}; `incident doctor --fix` repairs what is safe to repair"
+            )?;
         }
     }
     Ok(u8::from(!findings.is_empty()))

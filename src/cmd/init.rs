@@ -30,20 +30,21 @@ pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
         return Ok(0);
     }
     if written.is_empty() {
-        println!("{} is already an incident repository; nothing to add", root_shown.display());
+        writeln!(ctx.ui.out(), "{} is already an incident repository; nothing to add", root_shown.display())?;
     } else {
         for p in &written {
-            println!("created {}", p.display());
+            writeln!(ctx.ui.out(), "created {}", p.display())?;
         }
     }
     match commit {
-        Some(oid) => println!("committed {}: {message}", crate::ui::cut(&oid.to_string(), 12)),
+        Some(oid) => writeln!(ctx.ui.out(), "committed {}: {message}", crate::ui::cut(&oid.to_string(), 12))?,
         None if written.is_empty() => {}
-        None => println!("nothing new to commit"),
+        None => writeln!(ctx.ui.out(), "nothing new to commit")?,
     }
-    println!(
+    writeln!(
+        ctx.ui.out(),
         "Next: cd {} && incident open \"what is broken\" --severity SEV2 --service web",
         root_shown.display()
-    );
+    )?;
     Ok(0)
 }

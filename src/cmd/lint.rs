@@ -17,7 +17,7 @@ pub fn run(ctx: &Ctx, paths: &[PathBuf], fmt: Format, explain: Option<&str>) -> 
     let fmt = if ctx.global.json && fmt == Format::Human { Format::Json } else { fmt };
     if let Some(rule) = explain {
         let text = format::explain(Some(rule).filter(|r| !r.is_empty()))?;
-        print!("{text}");
+        write!(ctx.ui.out().raw(), "{text}")?;
         return Ok(0);
     }
     let cwd_root = if paths.is_empty() { repo_root(ctx, None) } else { None };
@@ -46,7 +46,8 @@ pub fn run(ctx: &Ctx, paths: &[PathBuf], fmt: Format, explain: Option<&str>) -> 
     findings.sort();
     let color =
         fmt == Format::Human && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    print!("{}", format::render(fmt, &findings, files.len(), color));
+    // Made visible where it is built: the colour codes are ours, JSON and SARIF are for programs.
+    write!(ctx.ui.out().raw(), "{}", format::render(fmt, &findings, files.len(), color))?;
     Ok(u8::from(!findings.is_empty()))
 }
 
@@ -70,7 +71,7 @@ fn context(root: Option<&Path>) -> Context {
     root.and_then(|r| load::config(r).ok()).map_or_else(Context::default, |c| load::context(&c))
 }
 
-pub fn schema() -> Result<u8> {
-    print!("{}", crate::starter::schema_text());
+pub fn schema(ctx: &Ctx) -> Result<u8> {
+    write!(ctx.ui.out().raw(), "{}", crate::starter::schema_text())?;
     Ok(0)
 }

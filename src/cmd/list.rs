@@ -21,7 +21,7 @@ pub fn run(ctx: &Ctx, all: bool) -> Result<u8> {
     let repo = ctx.repo()?;
     let mut warnings = Vec::new();
     let mut summaries = index::summaries(&repo, &mut warnings);
-    ctx.warn(warnings);
+    ctx.warn(warnings)?;
     summaries.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id)));
     if !all && !ctx.global.json {
         summaries.retain(|s| s.state != State::Closed);
@@ -38,10 +38,11 @@ pub fn run(ctx: &Ctx, all: bool) -> Result<u8> {
         return Ok(0);
     }
     if summaries.is_empty() {
-        println!(
+        writeln!(
+            ctx.ui.out(),
             "No incidents{}.",
             if all { "" } else { " open or awaiting a postmortem (--all shows closed ones)" }
-        );
+        )?;
         return Ok(0);
     }
     let mut t = ui::table(&["Id", "Title", "Severity", "State", "Phase", "Opened (UTC)", "Impact"]);
@@ -57,6 +58,6 @@ pub fn run(ctx: &Ctx, all: bool) -> Result<u8> {
             timefmt::opt_human(s.impact_s),
         ]);
     }
-    println!("{t}");
+    writeln!(ctx.ui.out().block(), "{t}")?;
     Ok(0)
 }

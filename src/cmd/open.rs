@@ -10,6 +10,7 @@ use crate::ids;
 use crate::index;
 use crate::load;
 use crate::names;
+use crate::out::Ui;
 use crate::prompt;
 use crate::repo::Repo;
 use crate::state::{Moments, State};
@@ -28,7 +29,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
 
     let title = match args.title.filter(|t| !t.trim().is_empty()) {
         Some(t) => t,
-        None if ctx.interactive => ask_title()?,
+        None if ctx.interactive => ask_title(ctx.ui)?,
         None => {
             return Err(Error::Missing {
                 what: "TITLE",
@@ -42,7 +43,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
         let question = format!("An open incident has this title: {id}. Open another?");
         let what = format!("opening another incident titled like open incident {id}");
         if !ctx.confirm(&question, &what)? {
-            eprintln!("not opened; the open incident is {id} (`incident status {id}`)");
+            writeln!(ctx.ui.status(), "not opened; the open incident is {id} (`incident status {id}`)")?;
             return Ok(0);
         }
     }
@@ -127,14 +128,15 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
         ctx.print_json(&out)?;
         return Ok(0);
     }
-    println!("Opened {id}");
+    writeln!(ctx.ui.out(), "Opened {id}")?;
     match runbook {
         Some((r, _)) => {
-            println!("{}", ui::show(&format!("Runbook: {r}. Next: `incident walk` (or `incident status`).")))
+            writeln!(ctx.ui.out(), "Runbook: {r}. Next: `incident walk` (or `incident status`).")?
         }
-        None => println!(
+        None => writeln!(
+            ctx.ui.out(),
             "No runbook attached. Next: `incident walk --runbook ID`, or log as you go with `incident log`."
-        ),
+        )?,
     }
     Ok(0)
 }
@@ -150,7 +152,7 @@ fn moments(
     moments
 }
 
-fn ask_title() -> Result<String> {
+fn ask_title(ui: Ui) -> Result<String> {
     loop {
         let title = prompt::line("What is broken?")?.ok_or_else(prompt::closed)?;
         if title.trim().is_empty() {
@@ -158,7 +160,7 @@ fn ask_title() -> Result<String> {
         }
         match check_length(&title) {
             Ok(()) => return Ok(title),
-            Err(e) => eprintln!("{}", ui::show(&e.to_string())),
+            Err(e) => writeln!(ui.status(), "{e}")?,
         }
     }
 }
@@ -285,8 +287,11 @@ fn choose_runbook(
     }
     if !ctx.interactive {
         let ids: Vec<&str> = matching.iter().map(|r| r.id.as_str()).collect();
-        let hint = format!("hint: runbooks for these services: {} (pass --runbook ID)", ids.join(", "));
-        eprintln!("{}", ui::show(&hint));
+        writeln!(
+            ctx.ui.status(),
+            "hint: runbooks for these services: {} (pass --runbook ID)",
+            ids.join(", ")
+        )?;
         return Ok(None);
     }
     let mut items: Vec<String> =

@@ -35,21 +35,26 @@ pub fn run(
         return Ok(0);
     }
     if draft {
-        eprintln!(
+        writeln!(
+            ctx.ui.status(),
             "draft: incident {} is still open, so nothing is committed (`incident resolve` first)",
             inc.id
-        );
+        )?;
     } else if !(no_commit || to_file) {
         match oid {
-            Some(oid) => eprintln!(
+            Some(oid) => writeln!(
+                ctx.ui.status(),
                 "committed {} postmortem: {} {}",
                 crate::ui::cut(&oid.to_string(), 12),
                 inc.id,
-                crate::ui::show(&render::oneline(&inc.title))
-            ),
-            None => eprintln!("postmortem unchanged since the last commit; nothing to commit"),
+                render::oneline(&inc.title)
+            )?,
+            None => {
+                writeln!(ctx.ui.status(), "postmortem unchanged since the last commit; nothing to commit")?
+            }
         }
     }
-    println!("{}", path.display());
+    // A path for scripts, as it is.
+    writeln!(ctx.ui.out().raw(), "{}", path.display())?;
     Ok(0)
 }

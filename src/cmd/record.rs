@@ -15,7 +15,7 @@ pub fn log(ctx: &Ctx, note: String) -> Result<u8> {
     let note = if note == "-" {
         if ctx.interactive {
             // A `-` typed by accident would otherwise leave a silent, seemingly hung prompt.
-            eprintln!("reading the note from stdin; end with Ctrl-D (Ctrl-C to cancel)");
+            writeln!(ctx.ui.status(), "reading the note from stdin; end with Ctrl-D (Ctrl-C to cancel)")?;
         }
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(Error::io("<stdin>"))?;

@@ -8,6 +8,7 @@ use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::index;
 use crate::load;
+use crate::out::Ui;
 use crate::stats::{self, Figures, Group, Query};
 use crate::timefmt::{self, human, opt_human};
 use crate::ui;
@@ -42,7 +43,7 @@ pub fn run(ctx: &Ctx, args: StatsArgs) -> Result<u8> {
     }
     let mut warnings = Vec::new();
     let all = index::with_facts(&repo, &mut warnings);
-    ctx.warn(warnings);
+    ctx.warn(warnings)?;
     // Runbooks are read only when an incident follows one: their phase budgets apply.
     let runbooks = if all.iter().any(|(_, f)| f.runbook.is_some()) {
         load::runbooks(&repo.runbooks_dir(), &load::context(&repo.config))
@@ -65,11 +66,12 @@ pub fn run(ctx: &Ctx, args: StatsArgs) -> Result<u8> {
     if ctx.global.json {
         ctx.print_json(&report)?;
     } else if args.csv {
-        print!("{}", stats::csv(&report));
+        // Files for other programs, byte for byte as they are built.
+        write!(ctx.ui.out().raw(), "{}", stats::csv(&report))?;
     } else if args.markdown {
-        print!("{}", stats::markdown(&report));
+        write!(ctx.ui.out().raw(), "{}", stats::markdown(&report))?;
     } else {
-        human_report(&report);
+        human_report(ctx.ui, &report)?;
     }
     Ok(0)
 }
@@ -78,16 +80,21 @@ fn mean(v: Option<i64>, n: usize) -> String {
     format!("{} (n={n})", opt_human(v))
 }
 
-fn human_report(r: &stats::Report) {
+fn human_report(ui: Ui, r: &stats::Report) -> Result<()> {
     let f = &r.figures;
-    println!(
-        "Incidents from {} to {} UTC ({})\n{}; downtime severities: {}",
+    writeln!(
+        ui.out(),
+        "Incidents from {} to {} UTC ({})",
         timefmt::table(r.since),
         timefmt::table(r.until),
         human(f.period_s),
+    )?;
+    writeln!(
+        ui.out(),
+        "{}; downtime severities: {}",
         if r.include_drills { "Drills included" } else { "Drills left out" },
-        ui::show(&r.downtime_severities.join(", ")),
-    );
+        r.downtime_severities.join(", "),
+    )?;
     let mut t = ui::table(&["Figure", "Value"]);
     let overruns: Vec<String> =
         f.phase_overruns.iter().filter(|(_, n)| **n > 0).map(|(p, n)| format!("{p} {n}")).collect();
@@ -110,10 +117,11 @@ fn human_report(r: &stats::Report) {
     ] {
         t.add_row(vec![k.to_string(), v]);
     }
-    println!("{t}");
+    writeln!(ui.out().block(), "{t}")?;
     if let (Some(by), Some(groups)) = (r.by, &r.groups) {
-        println!("{}", groups_table(by, groups, r.average.as_ref()));
+        writeln!(ui.out().block(), "{}", groups_table(by, groups, r.average.as_ref()))?;
     }
+    Ok(())
 }
 
 fn groups_table(by: &str, groups: &[Group], average: Option<&stats::Average>) -> ui::Table {

@@ -16,7 +16,7 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
     }
     let sum = &s.summary;
     let drill = if sum.drill { " · DRILL" } else { "" };
-    println!("{}", ui::show(&format!("{}  {}", sum.id, sum.title)));
+    writeln!(ctx.ui.out(), "{}  {}", sum.id, sum.title)?;
     let line = format!(
         "{} · {} · phase {} · commander {}{drill}",
         sum.severity,
@@ -24,13 +24,13 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
         sum.phase,
         sum.commander.as_deref().unwrap_or("—")
     );
-    println!("{}", ui::show(&line));
+    writeln!(ctx.ui.out(), "{line}")?;
     if !sum.services.is_empty() {
         let names: Vec<&str> = sum.services.iter().map(|id| repo.config.service_name(id)).collect();
-        println!("{}", ui::show(&format!("services: {}", names.join(", "))));
+        writeln!(ctx.ui.out(), "services: {}", names.join(", "))?;
     }
     if let Some(sync) = &s.sync {
-        println!("{}", sync_line(sync, ctx.now));
+        writeln!(ctx.ui.out().whole(), "{}", sync_line(sync, ctx.now))?;
     }
     for o in &s.also_opened {
         let line = format!(
@@ -41,16 +41,13 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
             inc.severities.first().map_or(sum.severity.as_str(), |s| s.value.as_str()),
             inc.opened_by
         );
-        println!("{}", ui::show(&line));
+        writeln!(ctx.ui.out(), "{line}")?;
     }
     match (&s.next_step, &s.runbook) {
         (Some(step), Some(rb)) => {
-            println!(
-                "{}",
-                ui::show(&format!("next step ({rb}, {}): {} — {}", step.phase, step.id, step.title))
-            );
+            writeln!(ctx.ui.out(), "next step ({rb}, {}): {} — {}", step.phase, step.id, step.title)?;
         }
-        (None, Some(rb)) => println!("{}", ui::show(&format!("runbook {rb}: every step is settled"))),
+        (None, Some(rb)) => writeln!(ctx.ui.out(), "runbook {rb}: every step is settled")?,
         _ => {}
     }
     let mut phases = ui::table(&["Phase", "Budget", "Actual", ""]);
@@ -68,7 +65,7 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
             flag.to_string(),
         ]);
     }
-    println!("{phases}");
+    writeln!(ctx.ui.out().block(), "{phases}")?;
     let k = &s.key_times;
     let m = &s.metrics;
     let mut keys = ui::table(&["Moment", "At (UTC)", "Since impact started"]);
@@ -77,33 +74,43 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
     keys.add_row(vec!["acknowledged".to_string(), opt_table(k.acknowledged), String::new()]);
     keys.add_row(vec!["mitigated".to_string(), opt_table(k.mitigated), opt_human(m.time_to_mitigate_s)]);
     keys.add_row(vec!["resolved".to_string(), opt_table(k.resolved), opt_human(m.time_to_resolve_s)]);
-    println!("{keys}");
+    writeln!(ctx.ui.out().block(), "{keys}")?;
     if let Some(rev) = s.revenue_lost {
-        println!(
+        writeln!(
+            ctx.ui.out(),
             "impact so far: {} · estimated revenue lost: {}",
             opt_human(m.impact_s),
             ui::money(rev, repo.config.currency())
-        );
+        )?;
     }
     if let Some(c) = metrics::update_cadence(&inc, &repo.config, ctx.now).filter(|c| !c.overdue) {
-        println!("next stakeholder update due {} UTC (in {})", timefmt::table(c.due_at), human(c.due_in_s));
+        writeln!(
+            ctx.ui.out(),
+            "next stakeholder update due {} UTC (in {})",
+            timefmt::table(c.due_at),
+            human(c.due_in_s)
+        )?;
     }
     for o in &s.overdue {
-        println!("{}", ui::show(&format!("OVERDUE: {o}")));
+        writeln!(ctx.ui.out(), "OVERDUE: {o}")?;
     }
     let undelivered = report::undelivered(&inc, &repo.config);
     if !undelivered.is_empty() {
-        println!("NOT DELIVERED: {} update(s); `incident update --retry` tries again", undelivered.len());
+        writeln!(
+            ctx.ui.out(),
+            "NOT DELIVERED: {} update(s); `incident update --retry` tries again",
+            undelivered.len()
+        )?;
         for u in undelivered {
             let last = u.last_outcome.as_deref().unwrap_or("not tried");
-            let line = format!(
+            writeln!(
+                ctx.ui.out(),
                 "  {} on {} ({} attempts: {last}): {}",
                 crate::ids::short(&u.id),
                 u.channel,
                 u.attempts,
                 render_line(&u.message)
-            );
-            println!("{}", ui::show(&line));
+            )?;
         }
     }
     Ok(0)
@@ -136,7 +143,7 @@ fn sync_line(s: &crate::repo::Standing, now: chrono::DateTime<chrono::Utc>) -> S
     if let Some(f) = &s.last_failed {
         parts.push(format!("LAST SYNC FAILED {}: {}", ago(f.at), f.reason));
     }
-    ui::visible(&parts.join(" · ")).into_owned()
+    parts.join(" · ")
 }
 
 /// A message on one line, cut to a width a status line can hold.

@@ -24,7 +24,7 @@ pub fn run(ctx: &Ctx, output: Option<PathBuf>, days: u32) -> Result<u8> {
     let dir = output.unwrap_or_else(|| repo.status_page_dir());
     let mut warnings = Vec::new();
     let page = statuspage::build(&repo, days, &mut warnings);
-    ctx.warn(warnings);
+    ctx.warn(warnings)?;
     let files = statuspage::render(&repo, &page)?;
     let written = statuspage::write(&repo, &dir, &files)?;
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
@@ -42,13 +42,14 @@ pub fn run(ctx: &Ctx, output: Option<PathBuf>, days: u32) -> Result<u8> {
             })
             .map(|()| 0);
     }
-    eprintln!(
+    writeln!(
+        ctx.ui.status(),
         "{} — {} open, {} past incident(s) over {days} days; {} files",
         page.description,
         page.open.len(),
         page.past.len(),
         written.files.len()
-    );
-    println!("{}", dir.join("index.html").display());
+    )?;
+    writeln!(ctx.ui.out().raw(), "{}", dir.join("index.html").display())?;
     Ok(0)
 }

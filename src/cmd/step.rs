@@ -53,9 +53,9 @@ fn record(
             "phase {} is complete; next: `incident phase next`, then step {}",
             inc.phase(),
             next.step.id
-        )),
-        Some(next) => ctx.say(format!("next: {} — {}", next.step.id, next.step.title)),
-        None => ctx.say("every runbook step is settled; when the service is healthy: `incident resolve`"),
+        ))?,
+        Some(next) => ctx.say(format!("next: {} — {}", next.step.id, next.step.title))?,
+        None => ctx.say("every runbook step is settled; when the service is healthy: `incident resolve`")?,
     }
     Ok(0)
 }

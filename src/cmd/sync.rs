@@ -20,9 +20,9 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
             ctx.print_json(&report)?;
         } else {
             if let Some(line) = healed_line(&report) {
-                println!("{line}");
+                writeln!(ctx.ui.out().whole(), "{line}")?;
             }
-            println!("{}", report.line());
+            writeln!(ctx.ui.out().whole(), "{}", report.line())?;
         }
         return Ok(0);
     };
@@ -31,7 +31,7 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
         .and_then(|s| u64::try_from(s).ok())
         .ok_or_else(|| Error::BadInterval { given: every.to_string() })?;
     if !ctx.global.json {
-        eprintln!("syncing every {every}; Ctrl-C stops");
+        writeln!(ctx.ui.status(), "syncing every {every}; Ctrl-C stops")?;
     }
     // The failure last printed: the same one again (a conflict waiting for a person, a
     // remote still away) is not printed every round, only when it changes or clears.
@@ -42,12 +42,12 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
             Ok(report) if report.changed() || failing.is_some() || !report.healed.is_empty() => {
                 failing = None;
                 if ctx.global.json {
-                    println!("{}", serde_json::to_string(&report)?);
+                    writeln!(ctx.ui.out().raw(), "{}", serde_json::to_string(&report)?)?;
                 } else {
                     if let Some(line) = healed_line(&report) {
-                        println!("{now} {line}");
+                        writeln!(ctx.ui.out().whole(), "{now} {line}")?;
                     }
-                    println!("{now} {}", report.line());
+                    writeln!(ctx.ui.out().whole(), "{now} {}", report.line())?;
                 }
             }
             Ok(_) => {}
@@ -57,9 +57,9 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
             Err(e) => {
                 failing = Some(e.to_string());
                 if ctx.global.json {
-                    println!("{}", e.to_json());
+                    writeln!(ctx.ui.out().raw(), "{}", e.to_json())?;
                 } else {
-                    println!("{now} sync failed: {e}");
+                    writeln!(ctx.ui.out().whole(), "{now} sync failed: {e}")?;
                 }
             }
         }
@@ -71,7 +71,6 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
 fn healed_line(report: &sync::Report) -> Option<String> {
     (!report.healed.is_empty()).then(|| {
         let locks = report.healed.join(", ");
-        crate::ui::visible(&format!("removed {locks}, left by a sync or commit of incident that was killed"))
-            .into_owned()
+        format!("removed {locks}, left by a sync or commit of incident that was killed")
     })
 }

@@ -24,7 +24,7 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, ids: bool) -> Result<u8> {
         }
         t.add_row(row);
     }
-    println!("{}", ui::show(&format!("{}  {}", inc.id, inc.title)));
-    println!("{t}");
+    writeln!(ctx.ui.out(), "{}  {}", inc.id, inc.title)?;
+    writeln!(ctx.ui.out().block(), "{t}")?;
     Ok(0)
 }

@@ -55,7 +55,7 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
         }
         None => {
             let (head, warnings) = crate::index::head(&repo, &id)?;
-            ctx.warn(warnings);
+            ctx.warn(warnings)?;
             (head.summary, args.message.unwrap_or_default(), args.status)
         }
     };
@@ -97,16 +97,16 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
     }
     match result? {
         Delivered::NoTarget => {
-            ctx.say(format!("logged, no target: channel {channel} has no `deliver:` in incident.yaml"));
+            ctx.say(format!("logged, no target: channel {channel} has no `deliver:` in incident.yaml"))?;
             Ok(0)
         }
         Delivered::Yes => Ok(0),
         Delivered::No => {
-            let line = format!(
+            writeln!(
+                ctx.ui.status(),
                 "update {} is logged but not delivered to {channel}; `incident update --retry` tries again",
                 short(&record.id)
-            );
-            eprintln!("{}", ui::show(&line));
+            )?;
             Ok(1)
         }
     }
@@ -136,7 +136,7 @@ fn retry(ctx: &Ctx) -> Result<u8> {
             Ok(Delivered::Yes | Delivered::NoTarget) => {}
             Ok(Delivered::No) => failed += 1,
             Err(e @ Error::Undeliverable { .. }) => {
-                eprintln!("{}", ui::show(&e.to_string()));
+                writeln!(ctx.ui.status(), "{e}")?;
                 failed += 1;
             }
             Err(e) => return Err(e),
@@ -145,13 +145,14 @@ fn retry(ctx: &Ctx) -> Result<u8> {
     if ctx.global.json {
         ctx.print_json(&serde_json::json!({ "incident": inc.id, "events": events }))?;
     } else if pending.is_empty() {
-        println!("nothing to deliver: every update with a target is delivered  [{}]", inc.id);
+        writeln!(ctx.ui.out(), "nothing to deliver: every update with a target is delivered  [{}]", inc.id)?;
     }
     if failed > 0 {
-        eprintln!(
+        writeln!(
+            ctx.ui.status(),
             "{failed} of {} updates still not delivered; `incident update --retry` tries again",
             pending.len()
-        );
+        )?;
         return Ok(1);
     }
     Ok(0)
@@ -200,12 +201,12 @@ fn deliver_update(
     let delivered = deliver::deliver(&target, &envelope, &repo.root, scale, |n, a: &Attempt| {
         let event = attempt_event(ctx, repo, u, before + n, a)?;
         ctx.append(repo, &summary.id, std::slice::from_ref(&event))?;
-        ctx.say(format!("  attempt {}: {}", before + n, describe(a)));
+        ctx.say(format!("  attempt {}: {}", before + n, describe(a)))?;
         events.push(event);
         Ok::<(), Error>(())
     })?;
     if delivered {
-        ctx.say(format!("delivered to {}", u.channel));
+        ctx.say(format!("delivered to {}", u.channel))?;
         Ok(Delivered::Yes)
     } else {
         Ok(Delivered::No)
@@ -338,7 +339,7 @@ fn confirm(ctx: &Ctx, text: String) -> Result<String> {
     if ctx.global.yes || !ctx.interactive {
         return Ok(text);
     }
-    eprintln!("\n{}\n", ui::visible_lines(&text));
+    writeln!(ctx.ui.status().block(), "\n{text}\n")?;
     if ctx.confirm("Send this update?", "update --template")? {
         return Ok(text);
     }
@@ -383,7 +384,11 @@ pub fn list(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
         return ctx.print_json(&rows).map(|()| 0);
     }
     if inc.updates.is_empty() {
-        println!("no updates yet  [{}]; `incident update --channel CH MESSAGE` sends one", inc.id);
+        writeln!(
+            ctx.ui.out(),
+            "no updates yet  [{}]; `incident update --channel CH MESSAGE` sends one",
+            inc.id
+        )?;
         return Ok(0);
     }
     let mut table = ui::table(&["Update", "At (UTC)", "Channel", "Status", "Delivery", "Message"]);
@@ -397,7 +402,7 @@ pub fn list(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
             u.message.clone(),
         ]);
     }
-    println!("{table}");
+    writeln!(ctx.ui.out().block(), "{table}")?;
     Ok(0)
 }
 

@@ -31,28 +31,25 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
         let inc = ctx.load(&repo, &id)?;
         let plan = Plan::compute(&rb, &inc);
         let Some(cur) = plan.current_step() else {
-            let line = format!(
+            writeln!(
+                ctx.ui.out(),
                 "Every step of runbook {} is settled. When the service is healthy: `incident resolve`.",
                 rb.id
-            );
-            println!("{}", ui::show(&line));
+            )?;
             return Ok(0);
         };
         if !ctx.interactive {
             // Show where things stand, but write nothing: a script decides with `step`/`phase`.
-            show(&turn, &repo, &inc, &rb, &plan, cur);
+            show(&turn, &repo, &inc, &rb, &plan, cur)?;
             return Err(Error::NeedsTerminal { what: "walk".into(), hint: HINT });
         }
         if cur.phase > inc.phase() {
             respond::enter_phase(&turn, &repo, &inc, cur.phase)?;
             continue;
         }
-        show(&turn, &repo, &inc, &rb, &plan, cur);
+        show(&turn, &repo, &inc, &rb, &plan, cur)?;
         if !act(&turn, &repo, &inc, cur)? {
-            println!(
-                "{}",
-                ui::show(&format!("Left the walk; `incident walk` resumes at step {}.", cur.step.id))
-            );
+            writeln!(ctx.ui.out(), "Left the walk; `incident walk` resumes at step {}.", cur.step.id)?;
             return Ok(0);
         }
     }
@@ -90,15 +87,24 @@ fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<
     let sha256 = load::runbook_with_digest(&repo.runbooks_dir(), &chosen, &cx)?.1;
     let event = ctx.event(repo, Body::Runbook { runbook: chosen.clone(), sha256: Some(sha256) })?;
     ctx.append(repo, &inc.id, &[event])?;
-    println!("{}", ui::show(&format!("runbook {chosen} attached")));
+    writeln!(ctx.ui.out(), "runbook {chosen} attached")?;
     Ok(true)
 }
 
-fn show(ctx: &Ctx, repo: &Repo, inc: &Incident, rb: &Runbook, plan: &Plan<'_>, cur: PlacedStep<'_>) {
-    println!();
+fn show(
+    ctx: &Ctx,
+    repo: &Repo,
+    inc: &Incident,
+    rb: &Runbook,
+    plan: &Plan<'_>,
+    cur: PlacedStep<'_>,
+) -> Result<()> {
+    writeln!(ctx.ui.out())?;
     for line in card::render(inc, &repo.config, rb, plan, cur, ctx.now, Look::stdout()) {
-        println!("{line}");
+        // The card makes its text visible before painting it: the colour codes are ours.
+        writeln!(ctx.ui.out().raw(), "{line}")?;
     }
+    Ok(())
 }
 
 /// One action on the current step. Returns false when the responder leaves (`q`, or Ctrl-D
@@ -156,7 +162,7 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
                 };
             }
             "n" | "note" => return note(ctx, repo, inc),
-            _ => println!("{input:?} is not one of: {menu}"),
+            _ => writeln!(ctx.ui.out(), "{input:?} is not one of: {menu}")?,
         }
     }
 }
@@ -166,10 +172,7 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
 /// the responder leaves.
 fn after_failure(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>, how: &str) -> Result<bool> {
     let expected = cur.step.expect_exit.unwrap_or(0);
-    println!(
-        "{}",
-        ui::show(&format!("The command {how} (expected {expected}): step {} failed.", cur.step.id))
-    );
+    writeln!(ctx.ui.out(), "The command {how} (expected {expected}): step {} failed.", cur.step.id)?;
     let jump = cur.step.on_fail.as_deref().map(|t| format!("j go to {t} (on_fail), ")).unwrap_or_default();
     let menu = ui::show(&format!("r retry, f mark failed and go on, {jump}n note, s skip, q quit"));
     loop {
@@ -200,7 +203,7 @@ fn after_failure(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>, ho
                     return Ok(false);
                 }
             }
-            _ => println!("{input:?} is not one of: {menu}"),
+            _ => writeln!(ctx.ui.out(), "{input:?} is not one of: {menu}")?,
         }
     }
 }
@@ -213,7 +216,7 @@ fn note(ctx: &Ctx, repo: &Repo, inc: &Incident) -> Result<bool> {
     if !text.trim().is_empty() {
         let event = ctx.event(repo, Body::Note { text })?;
         ctx.append(repo, &inc.id, &[event])?;
-        println!("noted");
+        writeln!(ctx.ui.out(), "noted")?;
     }
     Ok(true)
 }

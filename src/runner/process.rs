@@ -35,10 +35,11 @@ pub fn bounded_live(
         .spawn()?;
     if let (Some(mut stdin), Some(input)) = (child.stdin.take(), input) {
         // Its own thread: a command that reads nothing must not block us on a full pipe. A
-        // broken pipe (it exited without reading) is not a failure; the thread ends when the
-        // group is gone and the pipe with it.
+        // broken pipe (it exited without reading) is not a failure: the tool ignores SIGPIPE,
+        // as Rust programs do, so the write fails with EPIPE; the thread ends when the group
+        // is gone and the pipe with it. (The command itself starts with SIGPIPE's default:
+        // std restores it in every child.)
         std::thread::spawn(move || {
-            block_sigpipe();
             let _ = std::io::Write::write_all(&mut stdin, &input);
         });
     }
@@ -72,20 +73,6 @@ pub fn bounded_live(
             _ => None,
         },
     })
-}
-
-/// SIGPIPE blocked for the calling thread. The tool takes SIGPIPE's default (so that
-/// `incident list | head` ends quietly), which would kill it when a command exits without
-/// reading its stdin; blocked, the write fails with EPIPE in this thread alone, and the
-/// signal left pending dies with the thread.
-fn block_sigpipe() {
-    // SAFETY: an empty set with one signal added, passed to pthread_sigmask for this thread.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&raw mut set);
-        libc::sigaddset(&raw mut set, libc::SIGPIPE);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &raw const set, std::ptr::null_mut());
-    }
 }
 
 /// Reads the output until the shell exited and its output ended (or [`DRAIN_GRACE`] passed

@@ -18,6 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "redact",
             "fsutil",
             "ui",
+            "out",
             "names",
             "safe_path",
             "wire",

@@ -18,6 +18,7 @@ mod markdown;
 mod model_agreement;
 mod oncall;
 mod paths;
+mod pipes;
 mod record;
 mod redaction;
 mod runner;
