@@ -146,6 +146,27 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
     let sink: Option<&mut runner::Sink<'_>> = if on_terminal { Some(&mut show) } else { None };
     let ran = runner::run(command, inc, &repo.root, timeout, sink)
         .map_err(|source| Error::Spawn { program: "sh", source })?;
+    let expected = step.expect_exit.unwrap_or(0);
+    let timeout_s = timeout.as_secs();
+    let event = ctx.event(
+        repo,
+        Body::Command {
+            step: step.id.clone(),
+            command: command.to_string(),
+            exit_code: ran.exit_code,
+            output: ran.output.clone(),
+            truncated: ran.truncated,
+            duration_ms: ran.duration_ms,
+            runbook: Some(current.id.clone()),
+            timeout_s: Some(timeout_s),
+            timed_out: ran.timed_out,
+            interrupted: ran.interrupted,
+            signal: ran.signal.map(str::to_string),
+            runbook_sha256: Some(digest),
+        },
+    )?;
+    // Logged before anything more is shown: a screen that went away must not lose what ran.
+    ctx.append(repo, &inc.id, std::slice::from_ref(&event))?;
     if let Some(e) = unshown {
         return Err(e);
     }
@@ -162,26 +183,6 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
         None if !ran.output.is_empty() => ctx.say(ran.output.strip_suffix('\n').unwrap_or(&ran.output))?,
         None => {}
     }
-    let expected = step.expect_exit.unwrap_or(0);
-    let timeout_s = timeout.as_secs();
-    let event = ctx.event(
-        repo,
-        Body::Command {
-            step: step.id.clone(),
-            command: command.to_string(),
-            exit_code: ran.exit_code,
-            output: ran.output,
-            truncated: ran.truncated,
-            duration_ms: ran.duration_ms,
-            runbook: Some(current.id.clone()),
-            timeout_s: Some(timeout_s),
-            timed_out: ran.timed_out,
-            interrupted: ran.interrupted,
-            signal: ran.signal.map(str::to_string),
-            runbook_sha256: Some(digest),
-        },
-    )?;
-    ctx.append(repo, &inc.id, std::slice::from_ref(&event))?;
     let ending =
         runner::ending(ran.exit_code, ran.timed_out.then_some(timeout_s), ran.interrupted, ran.signal);
     let (said, code) = match ran.exit_code {

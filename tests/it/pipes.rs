@@ -119,3 +119,25 @@ fn a_step_command_gets_the_default_sigpipe() {
     let output = command["output"].as_str().unwrap_or_default();
     assert!(output.contains("yes ended 141") && !output.contains("Broken pipe"), "{output}");
 }
+
+/// Regression: a step's command ran, its output met a reader that had left, and the tool
+/// ended quietly before logging the run: a production command ran and the record lost it.
+/// The run is logged before anything more is shown.
+#[test]
+fn a_step_command_whose_reader_left_is_still_logged() {
+    let env = Env::init();
+    let runbook = concat!(
+        "id: probe\ntitle: Probe\nservices: [web]\nseverities: [SEV2]\nphases:\n  detect:\n    steps:\n",
+        // The pause lets the reader leave while the command runs, after the `$ …` line.
+        "      - id: talk\n        title: A talkative check\n        run: 'sleep 1; echo checked the pool'\n",
+    );
+    std::fs::write(env.path("runbooks/probe.yaml"), runbook).unwrap();
+    env.ok(&["open", "Checkout 500", "--severity", "SEV2", "--service", "web", "--runbook", "probe"]);
+    let (code, stderr) = read_then_leave(&env, &["step", "run", "talk", "--yes"], 1);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(code, Some(0), "{stderr}");
+    let id = env.only_id();
+    let command = env.events(&id).into_iter().find(|e| e["kind"] == "command");
+    let command = command.expect("the command that ran is logged");
+    assert!(command["output"].as_str().unwrap_or_default().contains("checked the pool"), "{command}");
+}
