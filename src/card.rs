@@ -188,14 +188,15 @@ pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
     if measure_text_width(text) <= width {
         return vec![text.to_string()];
     }
-    let lead = text.len() - text.trim_start_matches(' ').len();
+    let words = text.trim_start_matches(' ');
+    let lead = text.len() - words.len();
     let mut lines = Vec::new();
-    let mut current = text[..lead].to_string();
+    let mut current = " ".repeat(lead);
     // The width of `current`, kept as words are added: measuring the line again for each
     // word would make a long text quadratic.
     let mut current_width = lead;
     let mut has_word = false;
-    for word in text[lead..].split(' ').filter(|w| !w.is_empty()) {
+    for word in words.split(' ').filter(|w| !w.is_empty()) {
         let word_width = measure_text_width(word);
         let needed = word_width + usize::from(has_word);
         if has_word && current_width + needed > width {

@@ -128,14 +128,13 @@ impl Target {
 pub fn expand(text: &str, env: &impl Fn(&str) -> Option<String>) -> Result<String, Unusable> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(i) = rest.find("${") {
-        let Some(end) = rest[i + 2..].find('}') else {
+    while let Some((before, after)) = rest.split_once("${") {
+        let Some((name, after)) = after.split_once('}') else {
             break;
         };
-        let name = &rest[i + 2..i + 2 + end];
-        out.push_str(&rest[..i]);
+        out.push_str(before);
         out.push_str(&env(name).ok_or_else(|| Unusable::MissingVar(name.to_string()))?);
-        rest = &rest[i + 2 + end + 1..];
+        rest = after;
     }
     out.push_str(rest);
     Ok(out)
@@ -414,7 +413,7 @@ const ERROR_TAIL: usize = 2048;
 /// The last `n` characters of `text`.
 fn last_chars(text: &str, n: usize) -> &str {
     let skip = text.chars().count().saturating_sub(n);
-    text.char_indices().nth(skip).map_or(text, |(i, _)| &text[i..])
+    text.char_indices().nth(skip).and_then(|(i, _)| text.split_at_checked(i)).map_or(text, |(_, end)| end)
 }
 
 #[cfg(test)]

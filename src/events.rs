@@ -21,6 +21,10 @@ pub use union::{Incoming, SetAside, Union, union_checked, union_raw};
 
 #[cfg(test)]
 mod tests {
+    #![allow(
+        clippy::string_slice,
+        reason = "slices of fixed test texts: a panic here fails the test, no user's text reaches it"
+    )]
     use chrono::{DateTime, Utc};
 
     use super::store::open_locked;

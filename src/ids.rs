@@ -24,7 +24,8 @@ pub fn slug(title: &str) -> String {
     }
     if out.len() > MAX_SLUG {
         // Cut at a word boundary when there is one: `...-black-friday` reads better than `...-bla`.
-        out.truncate(out[..MAX_SLUG].rfind('-').filter(|i| *i > MAX_SLUG / 2).unwrap_or(MAX_SLUG));
+        let word_end = out.get(..MAX_SLUG).and_then(|s| s.rfind('-')).filter(|i| *i > MAX_SLUG / 2);
+        out.truncate(word_end.unwrap_or(MAX_SLUG));
     }
     let trimmed = out.trim_end_matches('-');
     if trimmed.is_empty() { "incident".to_string() } else { trimmed.to_string() }
@@ -105,7 +106,7 @@ pub const SHORT_EVENT_ID: usize = 8;
 /// An event id as it is shown: its first [`SHORT_EVENT_ID`] characters (never a slice inside
 /// a character, whatever a hand edit or another clone wrote).
 pub fn short(id: &str) -> &str {
-    id.char_indices().nth(SHORT_EVENT_ID).map_or(id, |(i, _)| &id[..i])
+    id.char_indices().nth(SHORT_EVENT_ID).and_then(|(i, _)| id.get(..i)).unwrap_or(id)
 }
 
 /// What an event id read from a log may be: 1 to 64 ASCII letters, digits, `-` or `_`. The

@@ -276,11 +276,12 @@ fn pass(text: &str, extra: &[Regex]) -> Option<String> {
             i += 1;
         }
         let start = start.max(at);
-        out.push_str(&text[at..start]);
+        // Spans are regex matches in `text`, so on character boundaries.
+        out.push_str(text.get(at..start).unwrap_or_default());
         out.push_str(MASK);
         at = end.max(start);
     }
-    out.push_str(&text[at..]);
+    out.push_str(text.get(at..).unwrap_or_default());
     Some(out)
 }
 

@@ -77,7 +77,7 @@ pub fn md(s: &str) -> String {
         let rest = line.trim_start_matches(' ');
         let indent = line.len() - rest.len();
         let line = if indent <= 3 && (rest.starts_with("```") || rest.starts_with("~~~")) {
-            out.push_str(&line[..indent]);
+            out.extend(std::iter::repeat_n(' ', indent));
             out.push('\\');
             rest
         } else {
@@ -345,19 +345,27 @@ struct Block {
     open: std::ops::Range<usize>,
 }
 
+impl Block {
+    /// The body in `text`, the text the block was found in (its range is on character
+    /// boundaries there: it runs between ASCII markers).
+    fn body<'t>(&self, text: &'t str) -> &'t str {
+        text.get(self.body.clone()).unwrap_or_default()
+    }
+}
+
 fn blocks(text: &str) -> Vec<Block> {
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(i) = text[from..].find(OPEN).map(|i| i + from) {
-        let Some(end_of_open) = text[i..].find("-->").map(|e| i + e + 3) else {
+    while let Some(i) = text.get(from..).and_then(|t| t.find(OPEN)).map(|i| i + from) {
+        let Some(end_of_open) = text.get(i..).and_then(|t| t.find("-->")).map(|e| i + e + 3) else {
             break;
         };
-        let inner = text[i + OPEN.len()..end_of_open - 3].trim();
+        let inner = text.get(i + OPEN.len()..end_of_open - 3).unwrap_or_default().trim();
         let mut parts = inner.split_whitespace();
         let name = parts.next().unwrap_or_default().to_string();
         let generated = parts.find_map(|p| p.strip_prefix("generated=")).map(str::to_string);
         let close = format!("{CLOSE}{name} -->");
-        let Some(c) = text[end_of_open..].find(&close).map(|c| c + end_of_open) else {
+        let Some(c) = text.get(end_of_open..).and_then(|t| t.find(&close)).map(|c| c + end_of_open) else {
             from = end_of_open;
             continue;
         };
@@ -371,8 +379,11 @@ fn blocks(text: &str) -> Vec<Block> {
 pub fn hand_edits(text: &str) -> Vec<(String, String)> {
     blocks(text)
         .into_iter()
-        .filter(|b| b.generated.as_deref() != Some(fingerprint(&text[b.body.clone()]).as_str()))
-        .map(|b| (b.name, text[b.body].to_string()))
+        .filter(|b| b.generated.as_deref() != Some(fingerprint(b.body(text)).as_str()))
+        .map(|b| {
+            let body = b.body(text).to_string();
+            (b.name, body)
+        })
         .collect()
 }
 
@@ -387,8 +398,8 @@ pub fn apply_edits(fresh: &str, edits: &[(String, String)]) -> String {
     let mut out = String::with_capacity(fresh.len());
     let mut last = 0;
     for b in blocks(fresh) {
-        let body = &fresh[b.body.clone()];
-        out.push_str(&fresh[last..b.open.start]);
+        let body = b.body(fresh);
+        out.push_str(fresh.get(last..b.open.start).unwrap_or_default());
         out.push_str(&format!("{OPEN}{} generated={} -->", b.name, fingerprint(body)));
         match edits.iter().find(|(n, _)| *n == b.name) {
             Some((_, kept)) => out.push_str(kept),
@@ -396,7 +407,7 @@ pub fn apply_edits(fresh: &str, edits: &[(String, String)]) -> String {
         }
         last = b.body.end;
     }
-    out.push_str(&fresh[last..]);
+    out.push_str(fresh.get(last..).unwrap_or_default());
     out
 }
 
@@ -462,7 +473,7 @@ pub fn apply_merged_edits(fresh: &str, merged: &MergedEdits, sides: Sides) -> St
     let mut edits = merged.edits.clone();
     for b in blocks(fresh) {
         let Some(c) = merged.conflicts.iter().find(|c| c.name == b.name) else { continue };
-        let generated = &fresh[b.body.clone()];
+        let generated = b.body(fresh);
         let ours = c.ours.as_deref().unwrap_or(generated);
         let theirs = c.theirs.as_deref().unwrap_or(generated);
         edits.retain(|(n, _)| *n != b.name);

@@ -252,7 +252,7 @@ const SHOWN_AT_THE_END: usize = 20;
 fn tail_lines(text: &str, n: usize) -> &str {
     let body = text.strip_suffix('\n').unwrap_or(text);
     match body.rmatch_indices('\n').nth(n.saturating_sub(1)) {
-        Some((i, _)) => &text[i + 1..],
+        Some((i, _)) => text.split_at_checked(i + 1).map_or(text, |(_, last)| last),
         None => text,
     }
 }

@@ -199,7 +199,10 @@ pub fn opt_table(t: Option<DateTime<Utc>>) -> String {
 pub fn table_from_text(s: &str) -> String {
     let b = s.as_bytes();
     if s.ends_with('Z') && b.len() >= 20 && b[10] == b'T' && b[13] == b':' && b[16] == b':' {
-        return format!("{} {}Z", &s[..10], &s[11..19]);
+        // A hand-edited log may hold anything: byte 19 can be inside a character.
+        if let (Some(day), Some(time)) = (s.get(..10), s.get(11..19)) {
+            return format!("{day} {time}Z");
+        }
     }
     parse_rfc3339(s).map_or_else(|| "—".to_string(), table)
 }
@@ -314,5 +317,15 @@ mod tests {
         assert_eq!(human(270), "4m 30s");
         assert_eq!(human(3900), "1h 05m");
         assert_eq!(human(600), "10m");
+    }
+
+    /// Regression: text shaped like our timestamps (`T` at byte 10, `:` at 13 and 16, a final
+    /// `Z`) but with a character across byte 19 was sliced there and panicked. The `utc`
+    /// filter takes any text a template gives it (a title, a hand-edited log's value).
+    #[test]
+    fn a_character_across_the_seconds_end_is_not_a_time_and_does_not_panic() {
+        assert_eq!(table_from_text("2026-11-27T14:02:0éZ"), "—");
+        assert_eq!(table_from_text("2026-11-27T14:02:日Z"), "—");
+        assert_eq!(table_from_text("2026-11-27T14:02:00.5Z"), "2026-11-27 14:02:00Z");
     }
 }

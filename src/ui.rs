@@ -89,16 +89,34 @@ pub fn visible_lines(s: &str) -> Cow<'_, str> {
 /// At most [`SHOWN_CHARS`] characters of `s`, with a marker saying how much was left out and
 /// where the whole text is. Linear in the shown part: a long tail is counted, not copied.
 pub fn shorten(s: &str) -> Cow<'_, str> {
-    match s.char_indices().nth(SHOWN_CHARS) {
+    match s.char_indices().nth(SHOWN_CHARS).and_then(|(cut, _)| s.split_at_checked(cut)) {
         None => Cow::Borrowed(s),
-        Some((cut, _)) => {
-            let more = s[cut..].chars().count();
-            Cow::Owned(format!(
-                "{}… [{more} more characters; full text in --json and the postmortem]",
-                &s[..cut]
-            ))
+        Some((shown, rest)) => {
+            let more = rest.chars().count();
+            Cow::Owned(format!("{shown}… [{more} more characters; full text in --json and the postmortem]"))
         }
     }
+}
+
+/// The nearest character boundary of `s` at or before byte `i` (the end when `i` is past
+/// it): where a cut of at most `i` bytes may fall. Slicing at a byte count taken from
+/// outside the text would panic inside a character (`é`, `日`). The standard library's
+/// `floor_char_boundary` is newer than the Rust this crate supports.
+pub fn floor_char_boundary(s: &str, i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    (0..=i).rev().find(|&b| s.is_char_boundary(b)).unwrap_or(0)
+}
+
+/// The nearest character boundary of `s` at or after byte `i` (the end when `i` is past it).
+pub fn ceil_char_boundary(s: &str, i: usize) -> usize {
+    (i..s.len()).find(|&b| s.is_char_boundary(b)).unwrap_or(s.len())
+}
+
+/// At most `max` bytes of the start of `s`, cut at a character boundary.
+pub fn cut(s: &str, max: usize) -> &str {
+    s.split_at(floor_char_boundary(s, max)).0
 }
 
 /// A line (or a value on one) for the terminal, built from data: shortened, then made
@@ -192,5 +210,23 @@ mod tests {
         assert!(short.starts_with(&"é".repeat(SHOWN_CHARS)));
         assert!(short.ends_with("… [7 more characters; full text in --json and the postmortem]"), "{short}");
         assert_eq!(shorten("short"), "short");
+    }
+
+    /// Cuts at a byte count from outside the text (a cap, a window) land on the nearest
+    /// boundary, never inside `é` or `日`.
+    #[test]
+    fn cuts_never_fall_inside_a_character() {
+        for text in ["", "abc", "é", "日本語", "aé日🔥z"] {
+            for i in 0..text.len() + 3 {
+                let (floor, ceil) = (floor_char_boundary(text, i), ceil_char_boundary(text, i));
+                assert!(text.is_char_boundary(floor) && text.is_char_boundary(ceil), "{text:?} {i}");
+                assert!(floor <= i.min(text.len()) && ceil >= i.min(text.len()), "{text:?} {i}");
+                assert!((floor + 1..i.min(text.len())).all(|b| !text.is_char_boundary(b)), "{text:?} {i}");
+                assert!((i..ceil).all(|b| !text.is_char_boundary(b)), "{text:?} {i}");
+                assert_eq!(cut(text, i).len(), floor);
+            }
+        }
+        assert_eq!(cut("日本語", 4), "日");
+        assert_eq!(cut("0123abcdef", 4), "0123");
     }
 }

@@ -60,7 +60,7 @@ fn check_link(link: &str) -> Result<()> {
     let lower = link.to_ascii_lowercase();
     let rest = ["https://", "http://"]
         .iter()
-        .find_map(|scheme| lower.strip_prefix(scheme).map(|_| &link[scheme.len()..]))
+        .find_map(|scheme| lower.strip_prefix(scheme).and_then(|_| link.get(scheme.len()..)))
         .ok_or_else(bad)?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || host.starts_with(':') || link.chars().any(|c| c.is_whitespace() || c.is_control()) {

@@ -37,7 +37,7 @@ pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
         }
     }
     match commit {
-        Some(oid) => writeln!(ctx.ui.out(), "committed {}: {message}", &oid.to_string()[..12])?,
+        Some(oid) => writeln!(ctx.ui.out(), "committed {}: {message}", crate::ui::cut(&oid.to_string(), 12))?,
         None if written.is_empty() => {}
         None => writeln!(ctx.ui.out(), "nothing new to commit")?,
     }

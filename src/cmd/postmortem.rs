@@ -45,7 +45,7 @@ pub fn run(
             Some(oid) => writeln!(
                 ctx.ui.status(),
                 "committed {} postmortem: {} {}",
-                &oid.to_string()[..12],
+                crate::ui::cut(&oid.to_string(), 12),
                 inc.id,
                 render::oneline(&inc.title)
             )?,

@@ -106,7 +106,7 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
             writeln!(
                 ctx.ui.out(),
                 "  {} on {} ({} attempts: {last}): {}",
-                &u.id[..u.id.len().min(8)],
+                crate::ids::short(&u.id),
                 u.channel,
                 u.attempts,
                 render_line(&u.message)
@@ -149,8 +149,8 @@ fn sync_line(s: &crate::repo::Standing, now: chrono::DateTime<chrono::Utc>) -> S
 /// A message on one line, cut to a width a status line can hold.
 fn render_line(message: &str) -> String {
     let one = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    match one.char_indices().nth(60) {
-        Some((i, _)) => format!("{}…", &one[..i]),
+    match one.char_indices().nth(60).and_then(|(i, _)| one.get(..i)) {
+        Some(shown) => format!("{shown}…"),
         None => one,
     }
 }

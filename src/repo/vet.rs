@@ -83,5 +83,5 @@ fn first_file(repo: &Repository, tree: &Tree, depth: usize) -> Option<String> {
 
 /// A commit as people quote it.
 fn short(oid: Oid) -> String {
-    oid.to_string()[..10].to_string()
+    crate::ui::cut(&oid.to_string(), 10).to_string()
 }

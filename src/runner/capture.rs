@@ -9,6 +9,7 @@ use regex::Regex;
 
 use super::{HEAD_CAP, TAIL_CAP};
 use crate::redact::{MASK, redact};
+use crate::ui::{ceil_char_boundary, floor_char_boundary};
 
 /// The output of a command as it streams: the first [`HEAD_CAP`] bytes, the last
 /// [`TAIL_CAP`] bytes (a ring), and how many bytes there were in all. Memory stays bounded
@@ -136,37 +137,28 @@ pub const EDGE_MASK_MAX: usize = 1024;
 /// the word there, not past the line's start, at most [`EDGE_MASK_MAX`]) become the mask.
 pub(super) fn mask_head_edge(head: &str) -> String {
     let line_start = head.rfind('\n').map_or(0, |i| i + 1);
-    let mut start = head.len().saturating_sub(EDGE_MASK).max(line_start);
-    while !head.is_char_boundary(start) {
-        start -= 1;
-    }
+    let start = floor_char_boundary(head, head.len().saturating_sub(EDGE_MASK).max(line_start));
     // Back to the start of the word the window begins in.
-    start = match head[line_start..start].char_indices().rev().find(|(_, c)| c.is_whitespace()) {
+    let before = head.get(line_start..start).unwrap_or_default();
+    let start = match before.char_indices().rev().find(|(_, c)| c.is_whitespace()) {
         Some((i, blank)) => line_start + i + blank.len_utf8(),
         None => line_start,
     };
-    let mut start = start.max(head.len().saturating_sub(EDGE_MASK_MAX));
-    while !head.is_char_boundary(start) {
-        start += 1;
-    }
-    format!("{}{MASK}", &head[..start])
+    let start = ceil_char_boundary(head, start.max(head.len().saturating_sub(EDGE_MASK_MAX)));
+    // Were `start` not a boundary, the whole head would be masked: more, never less.
+    format!("{}{MASK}", head.get(..start).unwrap_or_default())
 }
 
 /// The tail's first line, cut mid-way: its first [`EDGE_MASK`] bytes (on to the end of the
 /// word there, not past the line's end, at most [`EDGE_MASK_MAX`]) become the mask.
 fn mask_tail_edge(tail: &str) -> String {
     let line_end = tail.find('\n').unwrap_or(tail.len());
-    let mut end = EDGE_MASK.min(line_end);
-    while !tail.is_char_boundary(end) {
-        end += 1;
-    }
+    let end = ceil_char_boundary(tail, EDGE_MASK.min(line_end));
     // On to the end of the word the window ends in.
-    end = tail[end..line_end].find(char::is_whitespace).map_or(line_end, |i| end + i);
-    let mut end = end.min(EDGE_MASK_MAX.max(EDGE_MASK));
-    while !tail.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{MASK}{}", &tail[end..])
+    let after = tail.get(end..line_end).unwrap_or_default();
+    let end = after.find(char::is_whitespace).map_or(line_end, |i| end + i);
+    let end = floor_char_boundary(tail, end.min(EDGE_MASK_MAX.max(EDGE_MASK)));
+    format!("{MASK}{}", tail.get(end..).unwrap_or_default())
 }
 
 /// A line of a private key block's body: base64, or a PEM header (`Proc-Type: …`,
@@ -202,7 +194,7 @@ fn built_in(cell: &'static OnceLock<Regex>, source: &'static str) -> &'static Re
 /// masked from its first line to the head's end.
 fn mask_open_key(head: &str) -> String {
     match open_key(head) {
-        Some(start) => format!("{}{MASK}\n", &head[..start]),
+        Some(start) => format!("{}{MASK}\n", head.get(..start).unwrap_or_default()),
         None => head.to_string(),
     }
 }
@@ -211,7 +203,7 @@ fn mask_open_key(head: &str) -> String {
 /// block runs on into the dropped middle, and maybe into the tail.
 fn open_key(head: &str) -> Option<usize> {
     let begin = key_begin().find_iter(head).last()?;
-    (!key_end().is_match(&head[begin.end()..])).then_some(begin.start())
+    (!key_end().is_match(head.get(begin.end()..).unwrap_or_default())).then_some(begin.start())
 }
 
 /// A private key whose block runs into the tail from the dropped middle: masked from the
@@ -220,23 +212,27 @@ fn open_key(head: &str) -> Option<usize> {
 /// run to the end without its end line.
 fn mask_closing_key(tail: &str, key_open: Option<usize>) -> String {
     if let Some(end) = key_end().find(tail) {
-        if key_begin().is_match(&tail[..end.start()]) {
+        if key_begin().is_match(tail.get(..end.start()).unwrap_or_default()) {
             return tail.to_string();
         }
-        return format!("{MASK}{}", &tail[end.end()..]);
+        return format!("{MASK}{}", tail.get(end.end()..).unwrap_or_default());
     }
     if key_open.is_none() {
         return tail.to_string();
     }
     let mut rest = tail;
     while let Some(line) = rest.split_inclusive('\n').next().filter(|l| key_body(l)) {
-        rest = &rest[line.len()..];
+        rest = rest.get(line.len()..).unwrap_or_default();
     }
     if rest.len() == tail.len() { tail.to_string() } else { format!("{MASK}\n{rest}") }
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(
+        clippy::string_slice,
+        reason = "slices of fixed test texts: a panic here fails the test, no user's text reaches it"
+    )]
     use super::*;
     use crate::runner::OUTPUT_CAP;
 

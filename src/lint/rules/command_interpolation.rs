@@ -62,10 +62,10 @@ fn unquoted_incident_vars(cmd: &str) -> Vec<&str> {
             b'\'' if !double => single = !single,
             b'"' if !single => double = !double,
             b'$' if !single && !double => {
-                let rest = &cmd[i + 1..];
+                let rest = cmd.get(i + 1..).unwrap_or_default();
                 let rest = rest.strip_prefix('{').unwrap_or(rest);
-                let len = rest.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
-                let name = &rest[..len];
+                let name =
+                    rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or_default();
                 // Ids, severities and service lists are tool-made; titles and paths are not.
                 if name == "INCIDENT_TITLE" || name == "INCIDENT_REPO" {
                     found.push(name);

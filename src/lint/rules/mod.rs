@@ -319,8 +319,9 @@ fn locate(doc: &Doc, node: &Node, needle: &str) -> Pos {
         } else {
             0
         };
-        if let Some(b) = line[from..].find(needle) {
-            let col = line[..from + b].chars().count() + 1;
+        let (head, rest) = line.split_at_checked(from).unwrap_or((line, ""));
+        if let Some((before, _)) = rest.split_once(needle) {
+            let col = head.chars().count() + before.chars().count() + 1;
             return Pos { line: i + 1, col };
         }
     }

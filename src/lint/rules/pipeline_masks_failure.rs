@@ -50,7 +50,7 @@ impl Rule for PipelineMasksFailure {
                 continue;
             }
             for pipe in masking_pipes(cmd) {
-                let nth = cmd[..pipe.at].matches('|').count();
+                let nth = cmd.get(..pipe.at).unwrap_or_default().matches('|').count();
                 let at = locate_pipe(input.doc, run, nth);
                 let message = match pipe.left {
                     "" => "this pipeline exits with its last command's status, so a failure before `|` is hidden (sh has no pipefail); capture the output first: out=$(…) && printf '%s\\n' \"$out\" | …".to_string(),
@@ -99,7 +99,7 @@ fn masking_pipes(cmd: &str) -> Vec<Pipe<'_>> {
                     // `||`: a list, not a pipe.
                     i += 1;
                 } else {
-                    let left = first_word(&cmd[start..i]);
+                    let left = first_word(cmd.get(start..i).unwrap_or_default());
                     if !SAFE_LEFT.contains(&left) {
                         found.push(Pipe { at: i, left });
                     }
@@ -139,18 +139,19 @@ fn locate_pipe(doc: &crate::lint::Doc, node: &Node, nth: usize) -> Pos {
     let lines = crate::yaml::lines(&doc.text).enumerate().take(node.end_line.max(node.pos.line)).skip(first);
     let mut seen = 0;
     for (i, line) in lines {
-        let mut from = 0;
-        if i == first {
-            from = line.char_indices().nth(node.pos.col.saturating_sub(1)).map_or(line.len(), |(b, _)| b);
-            // A literal block scalar's indicator (`run: |-`) is not part of the command.
-            if line[from..].starts_with('|') {
-                from += 1;
-            }
+        // Characters with their column index, from the node's column on its first line.
+        let mut chars = line
+            .chars()
+            .enumerate()
+            .skip(if i == first { node.pos.col.saturating_sub(1) } else { 0 })
+            .peekable();
+        // A literal block scalar's indicator (`run: |-`) is not part of the command.
+        if i == first && chars.peek().is_some_and(|(_, c)| *c == '|') {
+            chars.next();
         }
-        for (b, _) in line[from..].match_indices('|') {
+        for (col, _) in chars.filter(|(_, c)| *c == '|') {
             if seen == nth {
-                let col = line[..from + b].chars().count() + 1;
-                return Pos { line: i + 1, col };
+                return Pos { line: i + 1, col: col + 1 };
             }
             seen += 1;
         }

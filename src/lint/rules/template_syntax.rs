@@ -32,11 +32,10 @@ impl Rule for TemplateSyntax {
 /// Where the engine says the error is: the start of its byte range when it has one (the
 /// column counted in characters, as every finding's is), else its line.
 fn position(text: &str, e: &minijinja::Error) -> Pos {
-    match e.range().map(|r| r.start).filter(|s| *s <= text.len() && text.is_char_boundary(*s)) {
-        Some(start) => {
-            let before = &text[..start];
-            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-            Pos { line: before.matches('\n').count() + 1, col: before[line_start..].chars().count() + 1 }
+    match e.range().and_then(|r| text.get(..r.start)) {
+        Some(before) => {
+            let line = before.rsplit('\n').next().unwrap_or_default();
+            Pos { line: before.matches('\n').count() + 1, col: line.chars().count() + 1 }
         }
         None => Pos { line: e.line().unwrap_or(1), col: 1 },
     }
