@@ -12,12 +12,10 @@ mod schema;
 mod store;
 mod union;
 
-pub use parse::{Log, MAX_EVENT_BYTES, Unreadable, complete_prefix, parse, read, without_unreadable};
+pub use parse::{complete_prefix, parse, read, without_unreadable};
 pub use schema::{Body, Event, Milestone, Outcome, PublicStatus};
-pub use store::{
-    append, append_then, keep_set_aside, merge_into, move_into, reject_unreadable, rejected_path,
-};
-pub use union::{Incoming, SetAside, Union, union_checked, union_raw};
+pub use store::{append_then, merge_into, move_into, reject_unreadable, rejected_path};
+pub use union::{Incoming, SetAside, union_checked, union_raw};
 
 #[cfg(test)]
 mod tests {
@@ -27,8 +25,13 @@ mod tests {
     )]
     use chrono::{DateTime, Utc};
 
+    use super::parse::MAX_EVENT_BYTES;
     use super::store::open_locked;
     use super::*;
+
+    fn append(path: &std::path::Path, events: &[Event]) -> crate::error::Result<Option<usize>> {
+        append_then(path, events, |_, _| {})
+    }
     use crate::error::{Error, InputError};
     use crate::phase::Phase;
 
@@ -42,7 +45,7 @@ mod tests {
         let at = Utc::now();
         let small = Event::new(Body::Note { text: "fits".into() }, "a", at, None);
         let huge = Event::new(Body::Note { text: "x".repeat(MAX_EVENT_BYTES) }, "a", at, None);
-        match append(&log, &[small.clone(), huge]) {
+        match append_then(&log, &[small.clone(), huge], |_, _| {}) {
             Err(Error::Input(InputError::EventTooLarge { kind: "note", limit: MAX_EVENT_BYTES, .. })) => {}
             other => panic!("{other:?}"),
         }

@@ -8,7 +8,6 @@ use serde::Serialize;
 
 use crate::branch;
 use crate::events::Outcome;
-use crate::phase::Phase;
 use crate::runbook::{PlacedStep, Runbook};
 use crate::state::Incident;
 
@@ -127,10 +126,5 @@ impl<'a> Plan<'a> {
 
     pub fn current_step(&self) -> Option<PlacedStep<'a>> {
         self.current.map(|i| self.items[i].0)
-    }
-
-    /// Pending steps still ahead in a phase.
-    pub fn remaining_in(&self, phase: Phase) -> usize {
-        self.items.iter().filter(|(p, s)| p.phase == phase && *s == Status::Pending).count()
     }
 }

@@ -150,10 +150,6 @@ impl Head {
     pub fn id(&self) -> &str {
         &self.summary.id
     }
-
-    pub fn phase(&self) -> Phase {
-        self.summary.phase
-    }
 }
 
 /// The log's length and modification time: what a head was made from.

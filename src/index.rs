@@ -80,7 +80,7 @@ pub fn load(repo: &Repo, id: &str) -> Result<Loaded> {
     Ok(Loaded { incident, warnings })
 }
 
-/// Appends whole events to an incident's log (see [`events::append`]), and brings the
+/// Appends whole events to an incident's log (see [`events::append_then`]), and brings the
 /// incident's head along under the same lock.
 pub fn append(repo: &Repo, id: &str, new: &[Event]) -> Result<Vec<Warning>> {
     let path = repo.events_path(id)?;

@@ -1,65 +1,99 @@
 //! `incident`: incident response in the terminal. `main.rs` parses arguments and calls
-//! [`run`]; everything else lives in these modules, named after what they own.
+//! [`main`]; everything else lives in these modules, named after what they own.
+//!
+//! The modules are private: the binary is the product, so the library's public surface is
+//! the argument definitions ([`cli`]), [`main`], and the [`internals`] the integration tests
+//! and fuzz targets drive directly. With nothing else public, rustc reports an item no
+//! command uses as dead code.
 
-pub mod backoff;
-pub mod branch;
-pub mod card;
+mod backoff;
+mod branch;
+mod card;
 pub mod cli;
-pub mod cmd;
-pub mod complete;
-pub mod config;
-pub mod ctx;
-pub mod deliver;
-pub mod doctor;
-pub mod error;
-pub mod events;
-pub mod flow;
-pub mod fsutil;
-pub mod head;
-pub mod ids;
-pub mod index;
-pub mod lint;
-pub mod load;
-pub mod metrics;
-pub mod model;
-pub mod names;
-pub mod narrate;
-pub mod out;
-pub mod phase;
-pub mod postmortem;
-pub mod prompt;
-pub mod redact;
-pub mod render;
-pub mod repo;
-pub mod report;
-pub mod respond;
-pub mod runbook;
-pub mod runner;
-pub mod safe_path;
-pub mod schema;
-pub mod starter;
-pub mod state;
-pub mod stats;
-pub mod statuspage;
-pub mod sync;
-pub mod timefmt;
-pub mod ui;
-pub mod wire;
-pub mod yaml;
+mod cmd;
+mod complete;
+mod config;
+mod ctx;
+mod deliver;
+mod doctor;
+mod error;
+mod events;
+mod flow;
+mod fsutil;
+mod head;
+mod ids;
+mod index;
+mod lint;
+mod load;
+mod metrics;
+mod model;
+mod names;
+mod narrate;
+mod out;
+mod phase;
+mod postmortem;
+mod prompt;
+mod redact;
+mod render;
+mod repo;
+mod report;
+mod respond;
+mod runbook;
+mod runner;
+mod safe_path;
+mod schema;
+mod starter;
+mod state;
+mod stats;
+mod statuspage;
+mod sync;
+mod timefmt;
+mod ui;
+mod wire;
+mod yaml;
 
 use cli::{Cli, Command};
 use ctx::Ctx;
 use error::Result;
 
+/// Runs the command line `cli` asks for and says how it ended: the exit code (0 success, 1 a
+/// problem found, 2 a usage or input error), an error on stderr (as JSON with `--json`), and
+/// each of its hints on a line of its own.
+pub fn main(cli: Cli) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let json = cli.global.json;
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        // `incident list | head -1`: the reader had what it wanted; stopping is success.
+        Err(e) if out::reader_gone(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = e.exit_code();
+            let ui = out::Ui::terminal();
+            // Nothing more can be done when stderr is gone too.
+            let _ = if json {
+                // With --json an error is machine output too.
+                writeln!(ui.status().raw(), "{}", e.to_json())
+            } else {
+                // The message may quote a value from data: shown, never interpreted, and whole.
+                // What to do next follows, a line each.
+                writeln!(ui.status().whole(), "error: {e}").and_then(|()| {
+                    e.hints().iter().try_for_each(|hint| writeln!(ui.status().whole(), "hint: {hint}"))
+                })
+            };
+            ExitCode::from(code)
+        }
+    }
+}
+
 /// Runs one command; the returned number is the exit code (0 success, 1 a problem found).
-pub fn run(cli: Cli) -> Result<u8> {
+fn run(cli: Cli) -> Result<u8> {
     finish(&Ctx::new(cli.global)?, cli.command)
 }
 
 /// Runs one command with the clock fixed at `now`, nobody at the terminal, saying things
 /// through `ui`: how `demo` replays its scenario, so the log holds the scenario's times, not
 /// the machine's, and stdout holds the demo's own line only.
-pub fn run_at(cli: Cli, now: chrono::DateTime<chrono::Utc>, ui: out::Ui) -> Result<u8> {
+pub(crate) fn run_at(cli: Cli, now: chrono::DateTime<chrono::Utc>, ui: out::Ui) -> Result<u8> {
     finish(&Ctx::at_time(cli.global, now, false, ui)?, cli.command)
 }
 
@@ -112,5 +146,62 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Demo { output, keep: _ } => cmd::demo::run(ctx, output),
         Command::Completions { shell } => cmd::docs::completions(ctx, shell),
         Command::Man { dir } => cmd::docs::man(ctx, dir.as_deref()),
+    }
+}
+
+/// Not an API: the parts the integration tests and fuzz targets drive directly, below the
+/// command line (a lint rule on a text, a log's parser, the capture of a command's output),
+/// each named here so that everything else can stay private to the crate.
+#[doc(hidden)]
+pub mod internals {
+    pub mod cmd {
+        pub mod demo {
+            pub use crate::cmd::demo::{What, log_recorded, parse};
+        }
+    }
+    pub mod config {
+        pub use crate::config::Service;
+    }
+    pub mod events {
+        pub use crate::events::{Body, Event, Milestone, Outcome, PublicStatus, parse, without_unreadable};
+    }
+    pub mod lint {
+        pub use crate::lint::{Context, Declared, Finding, Severity, find_rule, lint_text};
+    }
+    pub mod load {
+        pub use crate::load::repo;
+    }
+    pub mod phase {
+        pub use crate::phase::Phase;
+    }
+    pub mod postmortem {
+        pub use crate::postmortem::context;
+    }
+    pub mod redact {
+        pub use crate::redact::{SAMPLES, compile, redact, redact_with};
+    }
+    pub mod render {
+        pub use crate::render::render_markdown;
+    }
+    pub mod repo {
+        pub use crate::repo::Repo;
+    }
+    pub mod runner {
+        pub use crate::runner::{Capture, OUTPUT_CAP};
+    }
+    pub mod safe_path {
+        pub use crate::safe_path::{check_name, check_path};
+    }
+    pub mod starter {
+        pub use crate::starter::{POSTMORTEM_TEMPLATE, install};
+    }
+    pub mod state {
+        pub use crate::state::Incident;
+    }
+    pub mod timefmt {
+        pub use crate::timefmt::{human, parse_duration, parse_time, rfc3339, stored};
+    }
+    pub mod ui {
+        pub use crate::ui::is_hidden;
     }
 }

@@ -21,7 +21,6 @@ pub enum Shape {
     Duration,
     Int,
     Number,
-    Bool,
     List(&'static Shape),
     /// A mapping with the given keys.
     Object(&'static [Field]),
@@ -174,11 +173,6 @@ fn check_at<'n>(node: &'n Node, shape: &Shape, path: &Path<'_>, out: &mut Vec<Mi
                 out.push(wrong("a number"));
             }
         }
-        Shape::Bool => {
-            if !matches!(&node.value, Value::Scalar(s, false) if s == "true" || s == "false") {
-                out.push(wrong("true or false"));
-            }
-        }
         Shape::OneOf(options) => {
             if !node.as_str().is_some_and(|s| options.contains(&s)) {
                 out.push(wrong(&format!("one of {}", options.join(", "))));
@@ -317,7 +311,6 @@ pub fn to_value(node: &Node, shape: &Shape) -> serde_yaml::Value {
         Shape::Number => {
             node.as_str().and_then(|s| s.parse::<f64>().ok()).map_or(Y::Null, |n| Y::Number(n.into()))
         }
-        Shape::Bool => Y::Bool(node.as_str() == Some("true")),
         Shape::List(item) => {
             Y::Sequence(node.as_seq().unwrap_or_default().iter().map(|n| to_value(n, item)).collect())
         }

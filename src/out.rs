@@ -139,16 +139,6 @@ impl Writer {
         written.map_err(|e| self.failed(e))
     }
 
-    /// Sends what is buffered now (before a question, or a long wait).
-    pub fn flush(&mut self) -> crate::error::Result<()> {
-        let flushed = match self.to {
-            To::Stdout => std::io::stdout().lock().flush(),
-            To::Stderr => std::io::stderr().lock().flush(),
-            To::Nowhere => Ok(()),
-        };
-        flushed.map_err(|e| self.failed(e))
-    }
-
     fn failed(&self, e: std::io::Error) -> crate::error::Error {
         let name = match self.to {
             To::Stderr => "stderr",

@@ -18,9 +18,9 @@ mod locks;
 mod mend;
 mod sync;
 mod vet;
-pub use history::{HISTORY_LIMIT, Version, newest_committed};
-pub use locks::{GATE, Held, LOCK_WAIT, Leftovers, Writer};
-pub use sync::{Failure, Incoming, Merged, Renderer, Rerender, RerenderConflict, Standing, Upstream};
+pub use history::newest_committed;
+pub use locks::{Held, LOCK_WAIT, Writer};
+pub use sync::{Failure, Merged, Rerender, RerenderConflict, Standing, Upstream};
 
 pub struct Repo {
     pub root: PathBuf,

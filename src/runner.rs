@@ -17,8 +17,8 @@ use std::time::Duration;
 mod capture;
 mod live;
 mod process;
-pub use capture::{Capture, EDGE_MASK, EDGE_MASK_MAX, marker};
-pub use live::{HELD_BACK, Live};
+pub use capture::Capture;
+pub use live::Live;
 pub use process::bounded_live;
 
 use crate::state::Incident;

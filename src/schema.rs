@@ -25,7 +25,6 @@ fn to_json(shape: &Shape) -> Value {
         Shape::Duration => json!({"type": "string", "pattern": "^ *([0-9]+[smhd] *)+$"}),
         Shape::Int => json!({"type": "integer"}),
         Shape::Number => json!({"type": "number"}),
-        Shape::Bool => json!({"type": "boolean"}),
         Shape::OneOf(options) => json!({"enum": options}),
         Shape::List(item) => json!({"type": "array", "items": to_json(item)}),
         Shape::Dict(value) => json!({"type": "object", "additionalProperties": to_json(value)}),

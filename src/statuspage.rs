@@ -16,10 +16,8 @@ mod model;
 mod site;
 
 pub use json::summary_json;
-pub use model::{
-    Component, DayCell, Moment, Page, PublicIncident, PublicUpdate, ServiceState, build, state_for,
-};
-pub use site::{Site, render, rerender_in_repo, write};
+pub use model::{Component, Page, PublicIncident, PublicUpdate, build};
+pub use site::{render, rerender_in_repo, write};
 
 /// Where a repository's own copies of the templates go; each one found wins over the built-in.
 pub const TEMPLATE_DIR: &str = "templates/status";

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-use incident::lint::{self, Context, Declared};
+use incident::internals::lint::{self, Context, Declared};
 use libfuzzer_sys::fuzz_target;
 
 /// As inside the starter repository, so the checks against incident.yaml run too.

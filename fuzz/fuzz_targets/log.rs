@@ -11,7 +11,7 @@
 //!     RUSTC_BOOTSTRAP=1 cargo fuzz run log corpus/log -- -max_total_time=300 -timeout=10 -max_len=8192
 #![no_main]
 
-use incident::events::{self, Event};
+use incident::internals::events::{self, Event};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -12,8 +12,8 @@
 //!     RUSTC_BOOTSTRAP=1 cargo fuzz run output -- -dict=output.dict -max_total_time=600 -timeout=10
 #![no_main]
 
-use incident::redact::redact;
-use incident::runner::{Capture, OUTPUT_CAP};
+use incident::internals::redact::redact;
+use incident::internals::runner::{Capture, OUTPUT_CAP};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,6 +1,6 @@
 //! Arbitrary text through secret redaction (SECURITY.md): it never panics; it is idempotent
 //! (redacting what was redacted changes nothing); and a planted secret of every built-in
-//! family (`incident::redact::SAMPLES`), and one matching a repository pattern, put on a
+//! family (`incident::internals::redact::SAMPLES`), and one matching a repository pattern, put on a
 //! line of its own between arbitrary lines, never survives.
 //!
 //! From `fuzz/` (cargo-fuzz needs nightly, or RUSTC_BOOTSTRAP=1 on stable), seeded with the
@@ -16,7 +16,7 @@
 
 use std::sync::OnceLock;
 
-use incident::redact::{self, SAMPLES};
+use incident::internals::redact::{self, SAMPLES};
 use libfuzzer_sys::fuzz_target;
 
 /// A repository pattern, as `incident.yaml`'s `redact:` would give it.

@@ -17,11 +17,11 @@
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
-use incident::config::Service;
-use incident::events::{Body, Event, Milestone, Outcome, PublicStatus};
-use incident::phase::Phase;
-use incident::repo::Repo;
-use incident::state::Incident;
+use incident::internals::config::Service;
+use incident::internals::events::{Body, Event, Milestone, Outcome, PublicStatus};
+use incident::internals::phase::Phase;
+use incident::internals::repo::Repo;
+use incident::internals::state::Incident;
 use libfuzzer_sys::fuzz_target;
 
 /// A repository made once by `init`'s own starter: its config and shipped runbooks.
@@ -29,8 +29,8 @@ fn base() -> &'static (tempfile_dir::Dir, Repo) {
     static BASE: OnceLock<(tempfile_dir::Dir, Repo)> = OnceLock::new();
     BASE.get_or_init(|| {
         let dir = tempfile_dir::Dir::new();
-        incident::starter::install(&dir.0).expect("starter");
-        let repo = incident::load::repo(dir.0.clone()).expect("starter repository loads");
+        incident::internals::starter::install(&dir.0).expect("starter");
+        let repo = incident::internals::load::repo(dir.0.clone()).expect("starter repository loads");
         (dir, repo)
     })
 }
@@ -118,8 +118,8 @@ fn render(f: &dyn Fn(usize) -> String) -> String {
     let repo = Repo { root: base.root.clone(), config };
     let t0 = DateTime::parse_from_rfc3339("2026-11-27T14:00:00Z").unwrap().with_timezone(&Utc);
     let inc = Incident::fold("2026-11-27-fuzz", events(f, t0)).expect("an opened event");
-    let ctx = incident::postmortem::context(&repo, &inc);
-    incident::render::render_markdown("postmortem.md.j2", incident::starter::POSTMORTEM_TEMPLATE, &ctx)
+    let ctx = incident::internals::postmortem::context(&repo, &inc);
+    incident::internals::render::render_markdown("postmortem.md.j2", incident::internals::starter::POSTMORTEM_TEMPLATE, &ctx)
         .unwrap_or_else(|e| panic!("the postmortem must render: {e}"))
 }
 
@@ -132,7 +132,7 @@ fuzz_target!(|data: &[u8]| {
     let field = |i: usize| fields.get(i % fields.len().max(1)).cloned().unwrap_or_default();
     let md = render(&field);
     for c in md.chars() {
-        assert!(c == '\n' || !incident::ui::is_hidden(c), "raw {c:?} in the markdown");
+        assert!(c == '\n' || !incident::internals::ui::is_hidden(c), "raw {c:?} in the markdown");
     }
     let stripped = md.replace("<br>", "").replace("<!-- editable:", "").replace("<!-- /editable:", "");
     if let Some(i) = stripped.find('<') {

@@ -8,7 +8,7 @@
 
 use std::path::{Component, Path};
 
-use incident::safe_path;
+use incident::internals::safe_path;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -9,7 +9,7 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use incident::timefmt;
+use incident::internals::timefmt;
 use libfuzzer_sys::fuzz_target;
 
 static NOW: LazyLock<DateTime<Utc>> = LazyLock::new(|| {

@@ -100,12 +100,9 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
 /// Appends whole events under an exclusive lock, then fsyncs. A torn last line is cut off
 /// (or, if it parses, completed with its newline) before writing, so it never hides the
 /// next event. Returns the line number of a torn line that was removed.
-pub fn append(path: &Path, events: &[Event]) -> Result<Option<usize>> {
-    append_then(path, events, |_, _| {})
-}
-
-/// [`append`], then `then(before, after)` with the log's metadata before and after the write,
-/// still under the lock: so a cache of the log (the incident's head) follows every append in
+///
+/// Then, still under the lock, calls `then(before, after)` with the log's metadata before
+/// and after the write: so a cache of the log (the incident's head) follows every append in
 /// the order they happened, and costs what the new events cost, not what the log does.
 pub fn append_then(
     path: &Path,

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::Event;
 #[cfg(test)]
-use super::MAX_EVENT_BYTES;
+use super::parse::MAX_EVENT_BYTES;
 use super::parse::{line_key, lines_of, too_large};
 
 /// Which side of a union came from elsewhere and is held to the limits.

@@ -152,7 +152,7 @@ mod tests {
         assert!(
             out[0].starts_with(&format!(
                 "{{\"k\":\"{}",
-                "v".repeat(LINE_BYTES - super::super::EDGE_MASK_MAX - 8)
+                "v".repeat(LINE_BYTES - super::super::capture::EDGE_MASK_MAX - 8)
             )),
             "{}",
             out[0]

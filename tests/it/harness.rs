@@ -59,12 +59,12 @@ impl Env {
         Env { dir, repo, home, base }
     }
 
-    /// An initialized incident repository.
     /// `minutes` before [`Env::base`], as an absolute `--at` value.
     pub fn ago(&self, minutes: i64) -> String {
         (self.base - chrono::Duration::minutes(minutes)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
 
+    /// An initialized incident repository.
     pub fn init() -> Env {
         let env = Env::new();
         env.ok(&["init", env.repo.to_str().unwrap()]);

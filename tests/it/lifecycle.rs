@@ -4,7 +4,7 @@
 //! asserted here are worked out by hand from it.
 
 use chrono::SecondsFormat;
-use incident::cmd::demo::{self, What};
+use incident::internals::cmd::demo::{self, What};
 
 use super::harness::Env;
 

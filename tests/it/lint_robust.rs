@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use incident::lint::{self, Context, Declared, Finding};
+use incident::internals::lint::{self, Context, Declared, Finding};
 
 use super::harness::{BIN, Env};
 
