@@ -50,20 +50,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     }
     let severity = match args.severity {
         Some(s) => s,
-        None if ctx.interactive && !repo.config.severities.is_empty() => {
-            let keys: Vec<&String> = repo.config.severities.keys().collect();
-            let items: Vec<String> =
-                repo.config.severities.iter().map(|(k, s)| format!("{k}  {}", s.description)).collect();
-            let i = prompt::choose("Severity", &items, 0)?.ok_or_else(prompt::closed)?;
-            keys.get(i).map(|k| (*k).clone()).ok_or_else(prompt::closed)?
-        }
-        None => {
-            return Err(InputError::Missing {
-                what: "--severity",
-                example: "SEV1 is the most severe, SEV4 the least",
-            }
-            .into());
-        }
+        None => ask_severity(ctx, &repo)?,
     };
     // Typed in any case; logged as incident.yaml spells it.
     let severity = repo.config.severity(&severity)?;
@@ -89,52 +76,83 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let title = crate::redact::redact(&title);
     let impact_start = started.unwrap_or(opened_at);
     let id = create_dir(&repo, &title, impact_start)?;
-    let mut bodies = vec![Body::Opened { title, severity, services, drill: args.drill }];
-    if started.is_some() {
-        bodies.push(Body::Mark { milestone: Milestone::Started });
+    let opened = Body::Opened { title, severity, services, drill: args.drill };
+    let events =
+        first_events(opened, (opened_at, started, detected), commander, runbook.clone(), &by, ctx.now);
+    append_or_unclaim(ctx, &repo, &id, &events)?;
+    tell_opened(ctx, &repo, &id, &events, runbook.map(|(r, _)| r))
+}
+
+/// The severity asked for on a terminal (from incident.yaml's list, described), or an error
+/// saying it is needed.
+fn ask_severity(ctx: &Ctx, repo: &Repo) -> Result<String> {
+    if !ctx.interactive || repo.config.severities.is_empty() {
+        return Err(InputError::Missing {
+            what: "--severity",
+            example: "SEV1 is the most severe, SEV4 the least",
+        }
+        .into());
     }
-    if detected.is_some() {
-        bodies.push(Body::Mark { milestone: Milestone::Detected });
+    let keys: Vec<&String> = repo.config.severities.keys().collect();
+    let items: Vec<String> =
+        repo.config.severities.iter().map(|(k, s)| format!("{k}  {}", s.description)).collect();
+    let i = prompt::choose("Severity", &items, 0)?.ok_or_else(prompt::closed)?;
+    keys.get(i).map(|k| (*k).clone()).ok_or_else(prompt::closed)
+}
+
+/// The opening's events, in the order they are appended: the opening, the key moments given
+/// (each at its own time), the commander, the runbook.
+fn first_events(
+    opened: Body,
+    (opened_at, started, detected): (DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    commander: String,
+    runbook: Option<(String, Option<String>)>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Vec<Event> {
+    let mut events = vec![Event::new(opened, by, now, Some(opened_at))];
+    for (milestone, at) in [(Milestone::Started, started), (Milestone::Detected, detected)] {
+        if at.is_some() {
+            events.push(Event::new(Body::Mark { milestone }, by, now, at));
+        }
     }
-    bodies.push(Body::Role { role: "commander".into(), name: commander });
-    if let Some((r, sha256)) = &runbook {
-        bodies.push(Body::Runbook { runbook: r.clone(), sha256: sha256.clone() });
+    events.push(Event::new(
+        Body::Role { role: "commander".into(), name: commander },
+        by,
+        now,
+        Some(opened_at),
+    ));
+    if let Some((runbook, sha256)) = runbook {
+        events.push(Event::new(Body::Runbook { runbook, sha256 }, by, now, Some(opened_at)));
     }
-    let events: Vec<_> = bodies
-        .into_iter()
-        .map(|b| {
-            let occurred = match &b {
-                Body::Mark { milestone: Milestone::Started } => started,
-                Body::Mark { milestone: Milestone::Detected } => detected,
-                _ => Some(opened_at),
-            };
-            Event::new(b, &by, ctx.now, occurred)
-        })
-        .collect();
-    if let Err(e) = ctx.append(&repo, &id, &events) {
-        // Refused whole (an event over the size limit, a full disk): the folder that claimed
-        // the id goes too, when nothing was written in it.
-        if let Ok(dir) = repo.incident_dir(&id) {
+    events
+}
+
+/// Appends the opening, or, when it is refused whole (an event over the size limit, a full
+/// disk), removes the folder that claimed the id, when nothing was written in it.
+fn append_or_unclaim(ctx: &Ctx, repo: &Repo, id: &str, events: &[Event]) -> Result<()> {
+    ctx.append(repo, id, events).inspect_err(|_| {
+        if let Ok(dir) = repo.incident_dir(id) {
             let _ = std::fs::remove_dir(dir);
         }
-        return Err(e);
-    }
+    })
+}
 
+/// Says what was opened and what to do next; with `--json`, where the new incident stands,
+/// as `status --json` gives it, and what was appended.
+fn tell_opened(ctx: &Ctx, repo: &Repo, id: &str, events: &[Event], runbook: Option<String>) -> Result<u8> {
     if ctx.global.json {
-        // Where the new incident stands, as `status --json` gives it, and what was appended.
-        let inc = ctx.load(&repo, &id)?;
-        let mut out = serde_json::to_value(crate::report::build(&repo, &inc, ctx.now))?;
+        let inc = ctx.load(repo, id)?;
+        let mut out = serde_json::to_value(crate::report::build(repo, &inc, ctx.now))?;
         if let Some(map) = out.as_object_mut() {
-            map.insert("events".into(), serde_json::to_value(&events)?);
+            map.insert("events".into(), serde_json::to_value(events)?);
         }
         ctx.print_json(&out)?;
         return Ok(0);
     }
     writeln!(ctx.ui.out(), "Opened {id}")?;
     match runbook {
-        Some((r, _)) => {
-            writeln!(ctx.ui.out(), "Runbook: {r}. Next: `incident walk` (or `incident status`).")?
-        }
+        Some(r) => writeln!(ctx.ui.out(), "Runbook: {r}. Next: `incident walk` (or `incident status`).")?,
         None => writeln!(
             ctx.ui.out(),
             "No runbook attached. Next: `incident walk --runbook ID`, or log as you go with `incident log`."
