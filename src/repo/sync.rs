@@ -21,6 +21,10 @@ use super::{Repo, signature};
 use crate::error::{Error, Result, SyncError, SystemError};
 use crate::events;
 
+/// A path a checkout writes: its repository path, where it is on disk, its new content
+/// (`None`: removed) and its mode.
+type Planned = (String, std::path::PathBuf, Option<Vec<u8>>, git2::FileMode);
+
 /// Where a branch syncs to: `branch.<name>.remote` and `.merge` when set (as `git pull`
 /// reads them), else `origin` (or the only remote) and the branch of the same name.
 #[derive(Debug, Clone)]
@@ -505,6 +509,22 @@ impl Repo {
         to: &Tree,
         now: DateTime<Utc>,
     ) -> Result<Incoming> {
+        let plan = self.plan_checkout(repo, from, to)?;
+        let mut incoming = Incoming::default();
+        let one_by_one = self.write_new_files(plan, now, &mut incoming)?;
+        for planned in one_by_one {
+            self.write_one(planned, now, &mut incoming)?;
+        }
+        if let Some(from) = from {
+            self.follow_renames(repo, from, to, now, &mut incoming)?;
+        }
+        Ok(incoming)
+    }
+
+    /// Each path that differs from `from` to `to`, checked before anything is written: a safe
+    /// path, no symlink, no symlink on the way, and (but for logs, which only grow) still as
+    /// `from` has it or already as `to` has it.
+    fn plan_checkout(&self, repo: &Repository, from: Option<&Tree>, to: &Tree) -> Result<Vec<Planned>> {
         let diff = repo.diff_tree_to_tree(from, Some(to), None).map_err(git_err("comparing trees"))?;
         let mut plan = Vec::new();
         for delta in diff.deltas() {
@@ -512,24 +532,16 @@ impl Repo {
             let path = path.to_string();
             // Every incoming commit was vetted before this (`vet::incoming`); the same rule
             // again on each path written keeps this function safe for any tree it is given.
-            if let Err(why) = crate::safe_path::check_path(&path) {
-                return Err(SyncError::RefusedCommit {
-                    commit: "(the merge)".into(),
-                    upstream: "the remote".into(),
-                    path,
-                    why: why.to_string(),
+            let refusal = match crate::safe_path::check_path(&path) {
+                Err(why) => Some(why.to_string()),
+                Ok(_) if delta.new_file().exists() && delta.new_file().mode() == git2::FileMode::Link => {
+                    Some(crate::safe_path::Refusal::Symlink.to_string())
                 }
-                .into());
-            }
-            if delta.new_file().exists() && delta.new_file().mode() == git2::FileMode::Link {
-                let why = crate::safe_path::Refusal::Symlink.to_string();
-                return Err(SyncError::RefusedCommit {
-                    commit: "(the merge)".into(),
-                    upstream: "the remote".into(),
-                    path,
-                    why,
-                }
-                .into());
+                Ok(_) => None,
+            };
+            if let Some(why) = refusal {
+                let (commit, upstream) = ("(the merge)".into(), "the remote".into());
+                return Err(SyncError::RefusedCommit { commit, upstream, path, why }.into());
             }
             let full = self.root.join(&path);
             // What the remote brings is written only inside the repository: a symlink planted
@@ -545,9 +557,17 @@ impl Repo {
             }
             plan.push((path, full, new, delta.new_file().mode()));
         }
-        let mut incoming = Incoming::default();
-        // Files that are not on disk yet (a clone catching up on thousands of incidents) are
-        // made durable together; anything else file by file.
+        Ok(plan)
+    }
+
+    /// Writes the files not on disk yet (a clone catching up on thousands of incidents) and
+    /// makes them durable together; returns the rest, to be written one by one.
+    fn write_new_files(
+        &self,
+        plan: Vec<Planned>,
+        now: DateTime<Utc>,
+        incoming: &mut Incoming,
+    ) -> Result<Vec<Planned>> {
         let mut batch = crate::fsutil::NewFiles::new();
         let mut staged = Vec::new();
         let mut one_by_one = Vec::new();
@@ -595,60 +615,80 @@ impl Repo {
                 None => incoming.files.push(path),
             }
         }
-        for (path, full, new, mode) in one_by_one {
-            match new {
-                Some(bytes) if is_log(&path) => {
-                    let (added, aside) = events::merge_into(&full, &bytes, now)?;
-                    let id = incident_file(&path).map(|(id, _)| id.to_string()).unwrap_or_default();
-                    if added > 0 {
-                        incoming.events.push((id.clone(), added));
-                    }
-                    incoming.set_aside.extend(aside.into_iter().map(|a| (id.clone(), a)));
-                    incoming.logs.push(id);
+        Ok(one_by_one)
+    }
+
+    /// One planned path onto a disk that may already hold it: a log merged into what is
+    /// there, set-aside lines only ever grown, any other file written or removed.
+    fn write_one(
+        &self,
+        (path, full, new, mode): Planned,
+        now: DateTime<Utc>,
+        incoming: &mut Incoming,
+    ) -> Result<()> {
+        match new {
+            Some(bytes) if is_log(&path) => {
+                let (added, aside) = events::merge_into(&full, &bytes, now)?;
+                let id = incident_file(&path).map(|(id, _)| id.to_string()).unwrap_or_default();
+                if added > 0 {
+                    incoming.events.push((id.clone(), added));
                 }
-                Some(bytes) if is_rejected(&path) => {
-                    // Only ever grown: lines set aside here since the last commit stay.
-                    let on_disk = crate::fsutil::read(&full).unwrap_or_default();
-                    let both = events::union_raw(&on_disk, &bytes);
-                    if both != on_disk {
-                        crate::fsutil::write_atomic(&full, &both)?;
-                    }
-                }
-                Some(bytes) => {
-                    if crate::fsutil::read(&full).ok().as_deref() != Some(bytes.as_slice()) {
-                        crate::fsutil::write_atomic(&full, &bytes)?;
-                    }
-                    if mode == git2::FileMode::BlobExecutable {
-                        use std::os::unix::fs::PermissionsExt;
-                        let _ = std::fs::set_permissions(&full, std::fs::Permissions::from_mode(0o755));
-                    }
-                    incoming.files.push(path);
-                }
-                None if !is_log(&path) && !is_rejected(&path) => {
-                    match std::fs::remove_file(&full) {
-                        Ok(()) => {}
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                        Err(e) => return Err(SystemError::Io { path: full, source: e }.into()),
-                    }
-                    incoming.files.push(path);
-                }
-                None => {} // an event log (or its set-aside lines) is never removed by a merge
+                incoming.set_aside.extend(aside.into_iter().map(|a| (id.clone(), a)));
+                incoming.logs.push(id);
             }
-        }
-        if let Some(from) = from {
-            for (old, new) in super::mend::renames(repo, from, to)? {
-                let old_log = self.root.join(format!("incidents/{old}/{LOG}"));
-                let new_log = self.root.join(format!("incidents/{new}/{LOG}"));
-                crate::fsutil::no_symlinks(&self.root, &old_log)?;
-                let aside = events::move_into(&old_log, &new_log, now)?;
-                incoming.set_aside.extend(aside.into_iter().map(|a| (new.clone(), a)));
-                // Gone once empty; anything a person left in it stays, with it.
-                let _ = std::fs::remove_dir(self.root.join(format!("incidents/{old}")));
-                incoming.logs.push(old.clone());
-                incoming.renamed.push((old, new));
+            Some(bytes) if is_rejected(&path) => {
+                // Only ever grown: lines set aside here since the last commit stay.
+                let on_disk = crate::fsutil::read(&full).unwrap_or_default();
+                let both = events::union_raw(&on_disk, &bytes);
+                if both != on_disk {
+                    crate::fsutil::write_atomic(&full, &both)?;
+                }
             }
+            Some(bytes) => {
+                if crate::fsutil::read(&full).ok().as_deref() != Some(bytes.as_slice()) {
+                    crate::fsutil::write_atomic(&full, &bytes)?;
+                }
+                if mode == git2::FileMode::BlobExecutable {
+                    use std::os::unix::fs::PermissionsExt;
+                    let _ = std::fs::set_permissions(&full, std::fs::Permissions::from_mode(0o755));
+                }
+                incoming.files.push(path);
+            }
+            None if !is_log(&path) && !is_rejected(&path) => {
+                match std::fs::remove_file(&full) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(SystemError::Io { path: full, source: e }.into()),
+                }
+                incoming.files.push(path);
+            }
+            None => {} // an event log (or its set-aside lines) is never removed by a merge
         }
-        Ok(incoming)
+        Ok(())
+    }
+
+    /// Incident folders `to` renamed (a title fixed on another clone): the events logged
+    /// here under the old name move into the new folder's log.
+    fn follow_renames(
+        &self,
+        repo: &Repository,
+        from: &Tree,
+        to: &Tree,
+        now: DateTime<Utc>,
+        incoming: &mut Incoming,
+    ) -> Result<()> {
+        for (old, new) in super::mend::renames(repo, from, to)? {
+            let old_log = self.root.join(format!("incidents/{old}/{LOG}"));
+            let new_log = self.root.join(format!("incidents/{new}/{LOG}"));
+            crate::fsutil::no_symlinks(&self.root, &old_log)?;
+            let aside = events::move_into(&old_log, &new_log, now)?;
+            incoming.set_aside.extend(aside.into_iter().map(|a| (new.clone(), a)));
+            // Gone once empty; anything a person left in it stays, with it.
+            let _ = std::fs::remove_dir(self.root.join(format!("incidents/{old}")));
+            incoming.logs.push(old.clone());
+            incoming.renamed.push((old, new));
+        }
+        Ok(())
     }
 
     /// A merge only a person can finish, left as `git merge` leaves one: each conflicted file
