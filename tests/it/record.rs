@@ -16,9 +16,9 @@ fn opened() -> (Env, String) {
         "--service",
         "checkout",
         "--started-at",
-        "-2h",
+        &env.ago(120),
         "--at",
-        "-1h50m",
+        &env.ago(110),
     ]);
     let id = env.only_id();
     (env, id)
@@ -74,21 +74,8 @@ fn milestones_out_of_order_are_refused_naming_the_other_one() {
 #[test]
 fn amend_and_retract_correct_the_record_through_to_the_postmortem() {
     // Absolute times from one instant (`Env::ago`): the figures are asserted to the second.
-    let env = Env::init();
+    let (env, id) = opened();
     let ago = |minutes: i64| env.ago(minutes);
-    env.ok(&[
-        "open",
-        "Checkout down",
-        "--severity",
-        "SEV1",
-        "--service",
-        "checkout",
-        "--started-at",
-        &ago(120),
-        "--at",
-        &ago(110),
-    ]);
-    let id = env.only_id();
     env.ok(&["mark", "mitigated", "--at", &ago(30)]);
     env.ok(&["log", "the DB was fine"]);
     let events = env.events(&id);
