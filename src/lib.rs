@@ -74,11 +74,7 @@ pub fn main(cli: Cli) -> std::process::ExitCode {
                 // With --json an error is machine output too.
                 writeln!(ui.status().raw(), "{}", e.to_json())
             } else {
-                // The message may quote a value from data: shown, never interpreted, and whole.
-                // What to do next follows, a line each.
-                writeln!(ui.status().whole(), "error: {e}").and_then(|()| {
-                    e.hints().iter().try_for_each(|hint| writeln!(ui.status().whole(), "hint: {hint}"))
-                })
+                ui.explain("error: ", &e)
             };
             ExitCode::from(code)
         }

@@ -44,6 +44,13 @@ impl Ui {
     pub fn warn(&self, warning: impl std::fmt::Display) -> crate::error::Result<()> {
         writeln!(self.status().raw(), "warning: {}", show(&warning.to_string()))
     }
+
+    /// An error told to a person on stderr: `lead` and its message, whole (it may quote a
+    /// value from data: shown, never interpreted), then what to do next, a hint a line.
+    pub fn explain(&self, lead: &str, e: &crate::error::Error) -> crate::error::Result<()> {
+        writeln!(self.status().whole(), "{lead}{e}")?;
+        e.hints().iter().try_for_each(|hint| writeln!(self.status().whole(), "hint: {hint}"))
+    }
 }
 
 /// One write through a [`Ui`]; `write!`/`writeln!` return the crate's `Result`. What is

@@ -181,8 +181,7 @@ fn ask_title(ui: Ui) -> Result<String> {
         match check_length(&title) {
             Ok(()) => return Ok(title),
             Err(e) => {
-                writeln!(ui.status(), "{e}")?;
-                e.hints().iter().try_for_each(|hint| writeln!(ui.status(), "hint: {hint}"))?;
+                ui.explain("", &e)?;
             }
         }
     }

@@ -137,8 +137,7 @@ fn retry(ctx: &Ctx) -> Result<u8> {
             Ok(Delivered::Yes | Delivered::NoTarget) => {}
             Ok(Delivered::No) => failed += 1,
             Err(e @ Error::Deliver(DeliverError::Undeliverable { .. })) => {
-                writeln!(ctx.ui.status(), "{e}")?;
-                e.hints().iter().try_for_each(|hint| writeln!(ctx.ui.status(), "hint: {hint}"))?;
+                ctx.ui.explain("", &e)?;
                 failed += 1;
             }
             Err(e) => return Err(e),
