@@ -3,7 +3,7 @@
 //! clones pushing at once) do not retry in lockstep. Deciding is kept apart from sleeping:
 //! the caller sleeps, so the schedule is tested without waiting.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The pause before the attempt after `made` attempts (1 for the first): `base` doubled for
 /// each attempt after the first, capped at `max`, plus `jitter` (0 to 1) times half of it.
@@ -16,8 +16,10 @@ pub fn delay(base: Duration, made: u32, max: Duration, jitter: f64) -> Duration 
 /// anything that must be unpredictable.
 pub fn jitter() -> f64 {
     use std::hash::{BuildHasher, Hasher};
+    // RandomState's keys are random per process and step on each call; the clock adds to it.
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(Instant::now().elapsed().as_nanos());
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    h.write_u128(since_epoch.map_or(0, |d| d.as_nanos()));
     (h.finish() % 10_000) as f64 / 10_000.0
 }
 
