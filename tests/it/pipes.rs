@@ -100,18 +100,24 @@ fn a_stdout_that_cannot_be_written_is_an_error_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+/// An incident open on a runbook of one step, `step`, that runs `command` (single-quoted in
+/// the YAML: no `'` in it).
+fn opened_with_step(step: &str, command: &str) -> Env {
+    let env = Env::init();
+    let runbook = format!(
+        "id: probe\ntitle: Probe\nservices: [web]\nseverities: [SEV2]\nphases:\n  detect:\n    steps:\n      - id: {step}\n        title: A check\n        run: '{command}'\n"
+    );
+    std::fs::write(env.path("runbooks/probe.yaml"), runbook).unwrap();
+    env.ok(&["open", "Checkout 500", "--severity", "SEV2", "--service", "web", "--runbook", "probe"]);
+    env
+}
+
 /// A step's command starts with SIGPIPE's default, as any program started from a shell does,
 /// though the tool itself ignores it: `yes | head -1` ends by the signal (128 + 13), not by
 /// `yes` reporting a write error.
 #[test]
 fn a_step_command_gets_the_default_sigpipe() {
-    let env = Env::init();
-    let runbook = concat!(
-        "id: probe\ntitle: Probe\nservices: [web]\nseverities: [SEV2]\nphases:\n  detect:\n    steps:\n",
-        "      - id: pipe\n        title: A pipeline\n        run: '(yes; echo \"yes ended $?\" >&2) | head -n 1'\n",
-    );
-    std::fs::write(env.path("runbooks/probe.yaml"), runbook).unwrap();
-    env.ok(&["open", "Checkout 500", "--severity", "SEV2", "--service", "web", "--runbook", "probe"]);
+    let env = opened_with_step("pipe", r#"(yes; echo "yes ended $?" >&2) | head -n 1"#);
     let out = env.ok(&["step", "run", "pipe", "--yes"]);
     assert!(out.stdout.contains("exit 0 (as expected)"), "{out:?}");
     let id = env.only_id();
@@ -125,14 +131,8 @@ fn a_step_command_gets_the_default_sigpipe() {
 /// The run is logged before anything more is shown.
 #[test]
 fn a_step_command_whose_reader_left_is_still_logged() {
-    let env = Env::init();
-    let runbook = concat!(
-        "id: probe\ntitle: Probe\nservices: [web]\nseverities: [SEV2]\nphases:\n  detect:\n    steps:\n",
-        // The pause lets the reader leave while the command runs, after the `$ …` line.
-        "      - id: talk\n        title: A talkative check\n        run: 'sleep 1; echo checked the pool'\n",
-    );
-    std::fs::write(env.path("runbooks/probe.yaml"), runbook).unwrap();
-    env.ok(&["open", "Checkout 500", "--severity", "SEV2", "--service", "web", "--runbook", "probe"]);
+    // The pause lets the reader leave while the command runs, after the `$ …` line.
+    let env = opened_with_step("talk", "sleep 1; echo checked the pool");
     let (code, stderr) = read_then_leave(&env, &["step", "run", "talk", "--yes"], 1);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(code, Some(0), "{stderr}");
