@@ -1,5 +1,4 @@
-//! What every command needs: the global flags, one clock reading, whether a person is at the
-//! terminal, the repository, and the doors into and out of an incident's log: loading (with
+//! What every command needs: the global flags, the clock, whether a person is at the terminal, the repository, and the doors into and out of an incident's log: loading (with
 //! its warnings shown), choosing the incident, and appending redacted events.
 
 use std::io::IsTerminal;
@@ -17,10 +16,31 @@ use crate::repo::{self, Repo};
 use crate::state::Incident;
 use crate::timefmt;
 
+/// Where "now" comes from: the machine's clock, or a fixed moment (`demo` replays its
+/// scenario at the scenario's times, so its log is the same on every run).
+#[derive(Debug, Clone, Copy)]
+enum Clock {
+    System,
+    Fixed(DateTime<Utc>),
+}
+
+impl Clock {
+    fn read(self) -> DateTime<Utc> {
+        match self {
+            Clock::System => Utc::now(),
+            Clock::Fixed(t) => t,
+        }
+    }
+}
+
 pub struct Ctx {
     pub global: Global,
-    /// One reading of the clock per command, so every event it writes agrees.
+    /// The clock when the command (or the walk's turn) started: what `--at` and every view
+    /// (elapsed, budgets) are read against.
     pub now: DateTime<Utc>,
+    /// What events are stamped with, read when each is made: a responder may sit on a
+    /// question for minutes, and the record says when they answered, not when it was asked.
+    clock: Clock,
     /// stdin is a terminal: prompting is allowed.
     pub interactive: bool,
     /// `--at`, parsed against `now` when the command started.
@@ -34,38 +54,51 @@ impl Ctx {
     /// acts: a mistyped `--at` or an empty `--as` must not let `step run --yes` run a
     /// production command and then fail to log it.
     pub fn new(global: Global) -> Result<Ctx> {
-        Ctx::at_time(global, Utc::now(), std::io::stdin().is_terminal(), Ui::terminal())
+        Ctx::with_clock(global, Clock::System, std::io::stdin().is_terminal(), Ui::terminal())
     }
 
     /// [`Ctx::new`] with the clock fixed at `now`, saying things through `ui` (how `demo`
     /// replays its scenario).
     pub fn at_time(global: Global, now: DateTime<Utc>, interactive: bool, ui: Ui) -> Result<Ctx> {
+        Ctx::with_clock(global, Clock::Fixed(now), interactive, ui)
+    }
+
+    fn with_clock(global: Global, clock: Clock, interactive: bool, ui: Ui) -> Result<Ctx> {
         if let Some(name) = &global.as_name {
             crate::names::check("--as", name.clone())?;
         }
+        let now = clock.read();
         let at = match global.at.as_deref() {
             Some(v) => Some(parse_time(now, "--at", v)?),
             None => None,
         };
-        Ok(Ctx { global, now, interactive, at, ui })
+        Ok(Ctx { global, now, clock, interactive, at, ui })
     }
 
-    /// The same flags at `now`, without `--at`: for events that say when they happened
-    /// themselves (a delivery attempt, logged when it ended).
+    /// The same flags with the clock fixed at `now`, without `--at`: for events that say when
+    /// they happened themselves (a delivery attempt, logged when it ended).
     pub fn at_now(&self, now: DateTime<Utc>) -> Ctx {
         let global = Global { at: None, ..self.global.clone() };
-        Ctx { global, now, interactive: self.interactive, at: None, ui: self.ui }
+        Ctx { global, now, clock: Clock::Fixed(now), interactive: self.interactive, at: None, ui: self.ui }
     }
 
-    /// The same flags with a fresh clock reading: a walk lasts as long as the incident.
+    /// The same flags with a fresh clock reading: a walk lasts as long as the incident, and
+    /// each of its cards shows where things stand when it is drawn.
     pub fn tick(&self) -> Ctx {
         Ctx {
             global: self.global.clone(),
-            now: Utc::now(),
+            now: self.clock.read(),
+            clock: self.clock,
             interactive: self.interactive,
             at: self.at,
             ui: self.ui,
         }
+    }
+
+    /// The clock now (a fixed clock: its moment), not when the command started: when a
+    /// command started or ended, or when an answer was given.
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        self.clock.read()
     }
 
     /// The repository and its configuration; a configuration that fails lint is replaced by
@@ -128,19 +161,28 @@ impl Ctx {
         Ok((repo, incident))
     }
 
-    /// A new event by the current responder, logged now, backdated by `--at`. Its text and
-    /// `by` are redacted by `Event::new`, the one door into the log.
-    /// A new event by the responder, redacted (`Event::new`), `--at` as when it happened.
+    /// A new event by the responder, stamped now (when it is made, after any question that
+    /// led to it was answered), redacted (`Event::new`), `--at` as when it happened.
     pub fn event(&self, repo: &Repo, body: Body) -> Result<Event> {
         self.event_at(repo, body, self.at())
     }
 
-    /// A new event by the responder that happened at `occurred` (`None`: now), redacted: the
-    /// one door every event the responder writes goes through. (Its size is checked where it
-    /// is written, `events::append`.)
+    /// A new event by the responder that happened at `occurred` (`None`: now), stamped with
+    /// a fresh reading of the clock, redacted: the one door every event the responder writes
+    /// goes through. (Its size is checked where it is written, `events::append`.)
     pub fn event_at(&self, repo: &Repo, body: Body, occurred: Option<DateTime<Utc>>) -> Result<Event> {
+        self.stamped(repo, body, self.clock_now(), occurred)
+    }
+
+    fn stamped(
+        &self,
+        repo: &Repo,
+        body: Body,
+        at: DateTime<Utc>,
+        occurred: Option<DateTime<Utc>>,
+    ) -> Result<Event> {
         let by = repo.responder(self.global.as_name.as_deref())?;
-        Ok(Event::new(body, &by, self.now, occurred))
+        Ok(Event::new(body, &by, at, occurred))
     }
 
     pub fn append(&self, repo: &Repo, id: &str, events: &[Event]) -> Result<()> {
@@ -158,9 +200,12 @@ impl Ctx {
         Ok((repo, head))
     }
 
-    /// Appends one event per body to incident `id` and says what was logged, with its time.
+    /// Appends one event per body to incident `id` and says what was logged, with its time:
+    /// one fact told at once, so one stamp for all of them.
     pub fn record(&self, repo: &Repo, id: &str, bodies: Vec<Body>, said: &str) -> Result<u8> {
-        let events = bodies.into_iter().map(|b| self.event(repo, b)).collect::<Result<Vec<_>>>()?;
+        let at = self.clock_now();
+        let events =
+            bodies.into_iter().map(|b| self.stamped(repo, b, at, self.at())).collect::<Result<Vec<_>>>()?;
         self.append_and_say(repo, id, events, said)
     }
 
@@ -200,9 +245,12 @@ impl Ctx {
             return Ok(true);
         }
         if !self.interactive {
-            return Err(
-                InputError::NeedsTerminal { what: what.to_string(), hint: "pass --yes to confirm" }.into()
-            );
+            return Err(InputError::NeedsTerminal {
+                what: what.to_string(),
+                needs: "a decision",
+                hint: "pass --yes to confirm",
+            }
+            .into());
         }
         prompt::yes_no(question)?.ok_or_else(prompt::closed)
     }

@@ -231,9 +231,10 @@ pub enum InputError {
         .limit / 1_048_576
     )]
     EventTooLarge { kind: &'static str, bytes: usize, limit: usize },
-    /// A decision the tool will not make on its own when nobody is at a terminal.
-    #[error("{what} needs a decision and stdin is not a terminal")]
-    NeedsTerminal { what: String, hint: &'static str },
+    /// Something only a person can answer (a decision the tool will not make on its own, or
+    /// the walk, which asks at every step) when nobody is at a terminal. `needs` says which.
+    #[error("{what} needs {needs}, and stdin is not a terminal")]
+    NeedsTerminal { what: String, needs: &'static str, hint: &'static str },
     /// The terminal prompt itself failed.
     #[error("the prompt failed: {0}")]
     Prompt(#[from] dialoguer::Error),

@@ -1,15 +1,15 @@
 //! Questions on a terminal, the one door every command asks through. A typed answer is a
 //! line, and Enter confirms it: the terminal's own line editing (backspace, Ctrl-U) works,
-//! nothing acts on a single keypress, so no Enter is left behind for the next question. A
-//! pick from a list ([`choose`], [`choose_many`]) moves with the arrow keys and ends with
-//! Enter too. Every question has the same way out: the input closing (Ctrl-D on a line, Esc
+//! nothing acts on a single keypress, so no Enter is left behind for the next question. One
+//! of a few named things ([`pick`]) is typed too, by name or number; a pick from a fixed
+//! list ([`choose`], [`choose_many`]) moves with the arrow keys and ends with Enter. Every question has the same way out: the input closing (Ctrl-D on a line, Esc
 //! or `q` in a list) is an answer of its own, `None`, which callers treat as "leave".
 //!
 //! Questions go to stderr (stdout may carry `--json`), answers come from stdin.
 
 use std::io::{BufRead, Write};
 
-use crate::error::{Error, InputError, Result};
+use crate::error::{Error, InputError, Noun, Result, Unknown};
 use crate::out::Ui;
 
 /// Asks `question` and reads one line, without its line ending. `None` when the input closed
@@ -90,6 +90,55 @@ pub fn parsed<T>(
     }
 }
 
+/// How many answers that name nothing listed [`pick`] reads before it gives up: a person
+/// gets there after a typo or two, a script feeding a terminal would loop for ever.
+const PICK_TRIES: usize = 5;
+
+/// One of `items` (each an id and what it is), listed with numbers, then typed: its id (in
+/// any case) or its number, and Enter. An empty line means `none` (the default, shown in
+/// brackets): `Some(None)`. Anything else is named in one line and the question asked again,
+/// at most [`PICK_TRIES`] times; then it is an unknown `noun`. `None` when the input closed.
+pub fn pick(
+    question: &str,
+    noun: Noun,
+    items: &[(String, String)],
+    none: &str,
+) -> Result<Option<Option<usize>>> {
+    let ui = Ui::terminal();
+    writeln!(ui.status(), "{question}:")?;
+    for (n, (id, what)) in items.iter().enumerate() {
+        writeln!(ui.status(), "  {}. {id}  {what}", n + 1)?;
+    }
+    let mut answer = String::new();
+    for _ in 0..PICK_TRIES {
+        let Some(typed) = line(&format!("{question} (id or number) [{none}]"))? else {
+            return Ok(None);
+        };
+        answer = typed.trim().to_string();
+        if answer.is_empty() {
+            return Ok(Some(None));
+        }
+        if let Some(i) = picked(items, &answer) {
+            return Ok(Some(Some(i)));
+        }
+        writeln!(
+            ui.status(),
+            "{answer:?} is not one listed: type an id, or a number from 1 to {}, or just Enter for {none}",
+            items.len()
+        )?;
+    }
+    let ids = items.iter().map(|(id, _)| id.clone()).collect();
+    Err(Unknown::new(noun, answer, ids).into())
+}
+
+/// The item `answer` names: by id, in any case, or by its number in the list (from 1).
+fn picked(items: &[(String, String)], answer: &str) -> Option<usize> {
+    if let Some(i) = items.iter().position(|(id, _)| id.eq_ignore_ascii_case(answer)) {
+        return Some(i);
+    }
+    answer.parse::<usize>().ok().filter(|n| (1..=items.len()).contains(n)).map(|n| n - 1)
+}
+
 /// One of `items`, picked with the arrow keys (starting on `default`) and Enter; its index.
 /// `None` when the responder leaves (Esc or `q`).
 pub fn choose(question: &str, items: &[String], default: usize) -> Result<Option<usize>> {
@@ -134,6 +183,19 @@ mod tests {
         }
         for other in ["x", "ye", "yess", "nope", "d"] {
             assert_eq!(parse_yes_no(other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_pick_is_an_id_in_any_case_or_a_number_from_one() {
+        let items: Vec<(String, String)> =
+            ["bad-deploy", "third-party"].iter().map(|id| (id.to_string(), String::new())).collect();
+        assert_eq!(picked(&items, "third-party"), Some(1));
+        assert_eq!(picked(&items, "Third-Party"), Some(1));
+        assert_eq!(picked(&items, "1"), Some(0));
+        assert_eq!(picked(&items, "2"), Some(1));
+        for other in ["0", "3", "third", "bad-deploy2", "-1"] {
+            assert_eq!(picked(&items, other), None, "{other:?}");
         }
     }
 

@@ -140,11 +140,13 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
         }
     };
     let sink: Option<&mut runner::Sink<'_>> = if on_terminal { Some(&mut show) } else { None };
+    // Started now, after the answer: the event is logged when it ends and says when it began.
+    let started = ctx.clock_now();
     let ran = runner::run(command, inc, &repo.root, timeout, sink)
         .map_err(|source| SystemError::Spawn { program: "sh", source })?;
     let expected = step.expect_exit.unwrap_or(0);
     let timeout_s = timeout.as_secs();
-    let event = ctx.event(
+    let event = ctx.event_at(
         repo,
         Body::Command {
             step: step.id.clone(),
@@ -160,6 +162,7 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
             signal: ran.signal.map(str::to_string),
             runbook_sha256: Some(digest),
         },
+        ctx.at().or(Some(started)),
     )?;
     // Logged before anything more is shown: a screen that went away must not lose what ran.
     ctx.append(repo, &inc.id, std::slice::from_ref(&event))?;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::cli::OpenArgs;
 use crate::ctx::Ctx;
-use crate::error::{Error, InputError, Result, SystemError};
+use crate::error::{Error, InputError, Noun, Result, SystemError};
 use crate::events::{Body, Event, Milestone};
 use crate::ids;
 use crate::index;
@@ -25,7 +25,9 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let repo = ctx.repo()?;
     let started = args.started_at.as_deref().map(|t| ctx.parse_time("--started-at", t)).transpose()?;
     let detected = args.detected_at.as_deref().map(|t| ctx.parse_time("--detected-at", t)).transpose()?;
-    let opened_at = ctx.at().unwrap_or(ctx.now);
+    // What the times typed at the questions are checked against; the opening itself is
+    // stamped when the last one is answered (an earlier moment: every check still holds).
+    let asked_at = ctx.at().unwrap_or(ctx.now);
 
     let title = match args.title.filter(|t| !t.trim().is_empty()) {
         Some(t) => t,
@@ -56,14 +58,14 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let severity = repo.config.severity(&severity)?;
     let by = repo.responder(ctx.global.as_name.as_deref())?;
     let started = match started {
-        None if ctx.interactive => ask_started(ctx, opened_at, detected)?,
+        None if ctx.interactive => ask_started(ctx, asked_at, detected)?,
         given => given,
     };
     let services = choose_services(ctx, &repo, args.services)?;
     let runbook = choose_runbook(ctx, &repo, args.runbook, &services, &severity)?;
 
     // The key moments given must be in order before anything is written.
-    let moments = moments(opened_at, started, detected);
+    let moments = moments(asked_at, started, detected);
     for m in moments.marks.keys() {
         moments.check(*m)?;
     }
@@ -72,13 +74,14 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
         None if ctx.interactive => ask_commander(&by)?,
         None => by.clone(),
     };
+    let now = ctx.clock_now();
+    let opened_at = ctx.at().unwrap_or(now);
     // Ids are made from the title as it will be logged: redacted.
     let title = crate::redact::redact(&title);
     let impact_start = started.unwrap_or(opened_at);
     let id = create_dir(&repo, &title, impact_start)?;
     let opened = Body::Opened { title, severity, services, drill: args.drill };
-    let events =
-        first_events(opened, (opened_at, started, detected), commander, runbook.clone(), &by, ctx.now);
+    let events = first_events(opened, (opened_at, started, detected), commander, runbook.clone(), &by, now);
     append_or_unclaim(ctx, &repo, &id, &events)?;
     tell_opened(ctx, &repo, &id, &events, runbook.map(|(r, _)| r))
 }
@@ -224,7 +227,9 @@ fn ask_started(
         if given.is_empty() {
             return Ok(None);
         }
-        let at = timefmt::parse_time(given, ctx.now)
+        // `-15m` typed means fifteen minutes before it was typed, however long the question
+        // waited.
+        let at = timefmt::parse_time(given, ctx.clock_now())
             .map_err(|reason| format!("cannot use {given:?}: {reason}"))?;
         if moments(opened_at, Some(at), detected).check(Milestone::Started).is_err() {
             let noticed = detected.unwrap_or(opened_at);
@@ -316,9 +321,10 @@ fn choose_runbook(
         )?;
         return Ok(None);
     }
-    let mut items: Vec<String> =
-        matching.iter().map(|r| ui::show(&format!("{}  {}", r.id, r.title))).collect();
-    items.push("none for now".into());
-    let i = prompt::choose("Runbook", &items, 0)?.ok_or_else(prompt::closed)?;
-    Ok(matching.get(i).map(|r| with_digest(r.id.clone())))
+    // Typed, not moved to: an arrow-key menu attached its first runbook to whoever typed
+    // another's id and Enter.
+    let items: Vec<(String, String)> = matching.iter().map(|r| (r.id.clone(), r.title.clone())).collect();
+    let picked =
+        prompt::pick("Runbook", Noun::Runbook, &items, "none for now")?.ok_or_else(prompt::closed)?;
+    Ok(picked.and_then(|i| matching.get(i)).map(|r| with_digest(r.id.clone())))
 }

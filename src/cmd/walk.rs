@@ -4,7 +4,7 @@
 
 use crate::card::{self, Look};
 use crate::ctx::Ctx;
-use crate::error::{InputError, Result, RunbookError};
+use crate::error::{InputError, Noun, Result, RunbookError};
 use crate::events::{Body, Outcome};
 use crate::flow::Plan;
 use crate::load;
@@ -41,7 +41,12 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
         if !ctx.interactive {
             // Show where things stand, but write nothing: a script decides with `step`/`phase`.
             show(&turn, &repo, &inc, &rb, &plan, cur)?;
-            return Err(InputError::NeedsTerminal { what: "walk".into(), hint: HINT }.into());
+            return Err(InputError::NeedsTerminal {
+                what: "`incident walk`".into(),
+                needs: "a terminal (it asks what was done at each step)",
+                hint: HINT,
+            }
+            .into());
         }
         if cur.phase > inc.phase() {
             respond::enter_phase(&turn, &repo, &inc, cur.phase)?;
@@ -72,10 +77,10 @@ fn attach(ctx: &Ctx, repo: &Repo, inc: &Incident, flag: Option<&str>) -> Result<
             if !ctx.interactive || options.is_empty() {
                 return Err(RunbookError::NoRunbook { id: inc.id.clone(), available: ids }.into());
             }
-            let items: Vec<String> =
-                options.iter().map(|r| ui::show(&format!("{}  {}", r.id, r.title))).collect();
-            let picked = prompt::choose("Which runbook fits?", &items, 0)?;
-            match picked.and_then(|i| ids.get(i)) {
+            let items: Vec<(String, String)> =
+                options.iter().map(|r| (r.id.clone(), r.title.clone())).collect();
+            let picked = prompt::pick("Which runbook fits?", Noun::Runbook, &items, "leave the walk")?;
+            match picked.flatten().and_then(|i| ids.get(i)) {
                 Some(id) => id.clone(),
                 None => return Ok(false),
             }
@@ -113,14 +118,14 @@ fn show(
 fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bool> {
     if let Some(failed) = respond::failed_run(inc, cur) {
         let how = match failed.exit_code {
-            Some(c) => format!("exited {c}"),
+            Some(c) => Failure::Exited(c),
             None if failed.timed_out_s.is_some() => {
-                crate::runner::ending(None, failed.timed_out_s, false, None)
+                Failure::Ended(crate::runner::ending(None, failed.timed_out_s, false, None))
             }
-            None => format!(
+            None => Failure::Ended(format!(
                 "was {}",
                 crate::runner::ending(None, None, failed.interrupted, failed.signal.as_deref())
-            ),
+            )),
         };
         return after_failure(ctx, repo, inc, cur, &how);
     }
@@ -167,12 +172,25 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
     }
 }
 
+/// How a step's command failed: an exit code other than the one expected, or an end with
+/// none (timed out, interrupted, killed).
+enum Failure {
+    Exited(i32),
+    Ended(String),
+}
+
 /// The step's command did not exit as expected: the walk stops here and offers to retry,
 /// note, mark the step failed and go on, or go to its `on_fail` target. Returns false when
 /// the responder leaves.
-fn after_failure(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>, how: &str) -> Result<bool> {
-    let expected = cur.step.expect_exit.unwrap_or(0);
-    writeln!(ctx.ui.out(), "The command {how} (expected {expected}): step {} failed.", cur.step.id)?;
+fn after_failure(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>, how: &Failure) -> Result<bool> {
+    let how = match how {
+        // The exit code expected is worth saying only beside the one the command gave.
+        Failure::Exited(code) => {
+            format!("exited {code} (expected {})", cur.step.expect_exit.unwrap_or(0))
+        }
+        Failure::Ended(how) => how.clone(),
+    };
+    writeln!(ctx.ui.out(), "The command {how}: step {} failed.", cur.step.id)?;
     let jump = cur.step.on_fail.as_deref().map(|t| format!("j go to {t} (on_fail), ")).unwrap_or_default();
     let menu = ui::show(&format!("r retry, f mark failed and go on, {jump}n note, s skip, q quit"));
     loop {

@@ -155,6 +155,9 @@ pub enum Body {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         runbook: Option<String>,
     },
+    /// A step's command that ran: logged (`at`) when it ended, `occurred_at` when it started
+    /// (the same moment when the log's clock is fixed), so a long command is placed in the
+    /// timeline where it began.
     Command {
         step: String,
         command: String,

@@ -29,4 +29,5 @@ mod status_page;
 mod sync;
 mod sync_trust;
 mod update;
+mod walk_clock;
 mod walk_pty;
