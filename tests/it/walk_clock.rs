@@ -196,3 +196,41 @@ fn walk_without_a_terminal_says_it_needs_one_not_a_decision() {
     assert!(out.stderr.contains("incident step done|skip|fail"), "{}", out.stderr);
     assert!(out.stderr.contains("incident step run STEP --yes"), "{}", out.stderr);
 }
+
+/// A responder (or a script at a terminal) typing only names that are not listed is not
+/// asked for ever: after a few tries the answer is refused, exit 2, and nothing is opened.
+#[test]
+fn open_gives_up_after_a_few_unlisted_runbooks_and_opens_nothing() {
+    let env = Env::init();
+    let args = ["open", "Checkout 500", "--severity", "SEV2", "--service", "checkout", "--commander", "Dana"];
+    let mut open = Walk::spawn_args(&env, &args);
+    open.expect("When did impact start?");
+    open.send_line("");
+    for _ in 0..5 {
+        open.expect("Runbook (id or number) [none for now]");
+        open.send_line("nope");
+    }
+    open.expect("no runbook with id \"nope\"");
+    let (code, out) = open.finish();
+    assert_eq!(code, 2, "{out}");
+    assert!(env.ids().is_empty(), "opened: {:?}", env.ids());
+}
+
+/// Regression: the walk's own runbook question (an incident opened with none) was the same
+/// arrow-key menu as `open`'s, its first runbook chosen on Enter.
+#[test]
+fn walk_attaches_the_runbook_typed_when_the_incident_has_none() {
+    let env = Env::init();
+    env.ok(&["open", "Checkout 500", "--severity", "SEV2", "--service", "checkout"]);
+    let id = env.only_id();
+    let mut walk = Walk::spawn_args(&env, &["walk"]);
+    walk.expect("Which runbook fits? (id or number) [leave the walk]");
+    walk.send_line("third-party");
+    walk.expect("runbook third-party attached");
+    walk.expect("q quit");
+    walk.send_line("q");
+    let (code, out) = walk.finish();
+    assert_eq!(code, 0, "{out}");
+    let events = env.events(&id);
+    assert_eq!(only(&events, "runbook", |_| true)["runbook"], "third-party");
+}
