@@ -117,15 +117,16 @@ fn show(
 /// the card is not shown again.
 fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bool> {
     if let Some(failed) = respond::failed_run(inc, cur) {
+        // The exit code expected is said only beside the one the command gave.
         let how = match failed.exit_code {
-            Some(c) => Failure::Exited(c),
+            Some(c) => format!("exited {c} (expected {})", cur.step.expect_exit.unwrap_or(0)),
             None if failed.timed_out_s.is_some() => {
-                Failure::Ended(crate::runner::ending(None, failed.timed_out_s, false, None))
+                crate::runner::ending(None, failed.timed_out_s, false, None)
             }
-            None => Failure::Ended(format!(
+            None => format!(
                 "was {}",
                 crate::runner::ending(None, None, failed.interrupted, failed.signal.as_deref())
-            )),
+            ),
         };
         return after_failure(ctx, repo, inc, cur, &how);
     }
@@ -172,24 +173,10 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
     }
 }
 
-/// How a step's command failed: an exit code other than the one expected, or an end with
-/// none (timed out, interrupted, killed).
-enum Failure {
-    Exited(i32),
-    Ended(String),
-}
-
 /// The step's command did not exit as expected: the walk stops here and offers to retry,
 /// note, mark the step failed and go on, or go to its `on_fail` target. Returns false when
 /// the responder leaves.
-fn after_failure(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>, how: &Failure) -> Result<bool> {
-    let how = match how {
-        // The exit code expected is worth saying only beside the one the command gave.
-        Failure::Exited(code) => {
-            format!("exited {code} (expected {})", cur.step.expect_exit.unwrap_or(0))
-        }
-        Failure::Ended(how) => how.clone(),
-    };
+fn after_failure(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>, how: &str) -> Result<bool> {
     writeln!(ctx.ui.out(), "The command {how}: step {} failed.", cur.step.id)?;
     let jump = cur.step.on_fail.as_deref().map(|t| format!("j go to {t} (on_fail), ")).unwrap_or_default();
     let menu = ui::show(&format!("r retry, f mark failed and go on, {jump}n note, s skip, q quit"));
