@@ -28,6 +28,7 @@ mod stats;
 mod status_page;
 mod sync;
 mod sync_trust;
+mod times;
 mod update;
 mod walk_clock;
 mod walk_pty;
