@@ -590,6 +590,23 @@ mod status_tests {
     }
 
     #[test]
+    fn a_share_stretch_under_a_second_joins_its_neighbour() {
+        let mut m = Moments::new(t("2026-01-01T10:00:00Z"));
+        m.add_share(t("2026-01-01T10:09:59.6Z"), "a", 0.0);
+        m.marks.insert(Milestone::Mitigated, t("2026-01-01T10:10:00Z"));
+        let spans = share_spans(&m).unwrap_or_default();
+        assert_eq!(spans.len(), 1, "{spans:?}");
+        assert_eq!((spans[0].label.as_str(), spans[0].seconds), ("100%", 600));
+        // Under a second at the start: the next stretch begins at impact started.
+        let mut m = Moments::new(t("2026-01-01T10:00:00Z"));
+        m.add_share(t("2026-01-01T10:00:00.3Z"), "a", 50.0);
+        m.marks.insert(Milestone::Mitigated, t("2026-01-01T10:10:00Z"));
+        let spans = share_spans(&m).unwrap_or_default();
+        assert_eq!(spans.len(), 1, "{spans:?}");
+        assert_eq!((spans[0].from, spans[0].label.as_str(), spans[0].seconds), (m.opened_at, "50%", 600));
+    }
+
+    #[test]
     fn overlapping_outages_count_once() {
         let a = (t("2026-01-01T10:00:00Z"), t("2026-01-01T11:00:00Z"));
         let b = (t("2026-01-01T10:30:00Z"), t("2026-01-01T12:00:00Z"));
