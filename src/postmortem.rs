@@ -168,6 +168,16 @@ struct RunbookOut {
     commands: Vec<CommandRow>,
 }
 
+/// The severity's history as the header tells it: the opening severity from impact started,
+/// as the time at each severity counts it (the incident may have been opened later).
+fn severity_history(inc: &Incident) -> Vec<Span> {
+    let mut spans = inc.severities.clone();
+    if let (Some(first), Some(started)) = (spans.first_mut(), inc.mark(Milestone::Started)) {
+        first.from = first.from.min(started);
+    }
+    spans
+}
+
 /// Every number here comes from `metrics`; nothing is typed in.
 /// The postmortem is a function of the log: "now" is the last event's time, never
 /// the clock, so the same events give the same bytes.
@@ -204,7 +214,7 @@ pub fn context(repo: &Repo, inc: &Incident) -> Context {
             .iter()
             .map(|s| Service { id: s.clone(), name: repo.config.service_name(s).to_string() })
             .collect(),
-        severities: inc.severities.clone(),
+        severities: severity_history(inc),
         severity_time: metrics::severity_time(inc, end),
         key_times: metrics::key_times(inc),
         revenue_per_hour: metrics::revenue_per_hour(&repo.config, &inc.services).map(|r| money(r, currency)),

@@ -68,10 +68,14 @@ fn time_at_each_severity_counts_from_impact_started_until_resolved() {
     at(&env, &["mark", "mitigated"], 25);
     at(&env, &["resolve"], 20);
     let pm = postmortem(&env);
+    // The header's history tells the opening severity from impact started too.
+    let started = env.ago(60).replace('T', " ");
+    let history = format!("| Severity | SEV1 (history: SEV2 from {started}; SEV1 from");
     for line in [
         "| Time at SEV2 | 20m |",
         "| Time at SEV1 | 20m |",
         "| Time to resolve | impact started → resolved | 40m |",
+        history.as_str(),
     ] {
         assert!(pm.contains(line), "lacks {line:?}:\n{pm}");
     }

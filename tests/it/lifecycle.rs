@@ -100,7 +100,8 @@ fn founding_scenario_postmortem_has_the_computed_numbers_and_is_committed() {
         "checkout v2.31.0 upgraded the database client library, whose default connection pool is 5 instead of 50.",
         "For 42 minutes of the Black Friday peak about 7% of checkouts failed with Error 500",
         "The bad release did not include a schema migration, so a plain rollback was safe.",
-        "| Severity | SEV1 (history: SEV2 from 2025-11-28 14:09:00Z; SEV1 from 2025-11-28 14:16:00Z, “7% of checkouts failing during the Black Friday peak”) |",
+        // The opening severity from impact started (14:02), as time at SEV2 counts it.
+        "| Severity | SEV1 (history: SEV2 from 2025-11-28 14:02:00Z; SEV1 from 2025-11-28 14:16:00Z, “7% of checkouts failing during the Black Friday peak”) |",
         "| Authors | Alice Chen, Ben Okafor, Priya Raman |",
     ] {
         assert!(pm.contains(line), "postmortem lacks {line:?}:\n{pm}");
