@@ -369,7 +369,7 @@ pub fn end_or_now(inc: &Incident, now: DateTime<Utc>) -> DateTime<Utc> {
 
 /// The sum of a severity's phase budgets: how long a whole response may take at it.
 pub fn total_budget(config: &Config, severity: &str) -> i64 {
-    Phase::ALL.iter().map(|p| config.budget(*p, severity, None)).sum()
+    Phase::ALL.iter().map(|p| budget_s(config, None, *p, severity)).sum()
 }
 
 /// Where the stakeholder-update cadence stands for an open incident.
