@@ -102,19 +102,33 @@ pub fn render(
     let row = rows.iter().find(|r| r.phase == cur.phase);
     let spent = row.and_then(|r| r.actual_s).unwrap_or(0);
     let budget = row.map_or(0, |r| r.budget_s);
-    let over = row.is_some_and(|r| r.over);
+    // On detect's steps once detected, the clock runs in assess (the confirming that follows
+    // detection): shown too, so an overrun there is not hidden behind detect's finished row.
+    let running = rows.iter().find(|r| r.running && r.phase != cur.phase && row.is_some_and(|c| !c.running));
+    let over = row.is_some_and(|r| r.over) || running.is_some_and(|r| r.over);
     // Steps on a branch not taken will never come; they do not count.
     let in_phase: Vec<_> =
         plan.items.iter().filter(|(p, s)| p.phase == cur.phase && *s != Status::NotTaken).collect();
     let n = in_phase.iter().position(|(p, _)| p.step.id == cur.step.id).map_or(0, |i| i + 1);
     let mut phase = format!(
         "   {} · {} · {} of {} budget · step {n} of {}",
-        clean(&inc.severity),
+        clean(&metrics::severity_label(
+            &inc.severity,
+            metrics::peak_severity(config, metrics::severities_reached(inc))
+        )),
         cur.phase,
         human(spent),
         human(budget),
         in_phase.len()
     );
+    if let Some(r) = running {
+        phase.push_str(&format!(
+            " · now {} {} of {}",
+            r.phase,
+            human(r.actual_s.unwrap_or(0)),
+            human(r.budget_s)
+        ));
+    }
     if over {
         phase.push_str(" · OVER BUDGET");
     }

@@ -8,6 +8,7 @@
 //! events; anything it cannot apply that way (a correction) drops it, and the next reader
 //! folds the log once and writes it again.
 
+use std::collections::BTreeSet;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -35,6 +36,8 @@ pub struct Summary {
     pub id: String,
     pub title: String,
     pub severity: String,
+    /// Every severity the incident was at (sorted: the set, whatever order the log gives).
+    pub severities: BTreeSet<String>,
     pub state: State,
     pub phase: Phase,
     pub services: Vec<String>,
@@ -53,6 +56,7 @@ impl Summary {
             id: inc.id.clone(),
             title: inc.title.clone(),
             severity: inc.severity.clone(),
+            severities: metrics::severities_reached(inc).map(str::to_string).collect(),
             state: inc.state,
             phase: inc.phase(),
             services: inc.services.clone(),
@@ -62,6 +66,18 @@ impl Summary {
             impact_s: metrics::metrics(inc).impact_s,
             failing_s: metrics::failing_s(&inc.moments),
         }
+    }
+
+    /// The highest severity the incident reached.
+    pub fn peak_severity(&self, config: &crate::config::Config) -> &str {
+        let reached =
+            self.severities.iter().map(String::as_str).chain(std::iter::once(self.severity.as_str()));
+        metrics::peak_severity(config, reached).unwrap_or(self.severity.as_str())
+    }
+
+    /// The severity as lists and headers show it: `SEV2, peak SEV1`.
+    pub fn severity_label(&self, config: &crate::config::Config) -> String {
+        metrics::severity_label(&self.severity, Some(self.peak_severity(config)))
     }
 }
 
@@ -105,6 +121,9 @@ impl Head {
             }
             newer
         };
+        if let Body::Severity { to, .. } = &e.body {
+            self.summary.severities.insert(to.clone());
+        }
         match &e.body {
             Body::Opened { .. } | Body::Amend { .. } | Body::Retract { .. } => return false,
             // Each guard records the event's place when it is the latest of its kind.
@@ -178,7 +197,7 @@ struct Stored {
     head: Head,
 }
 
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 /// Bytes of the log kept in [`Stored::tail`].
 const TAIL: u64 = 64;
 

@@ -196,8 +196,6 @@ pub struct Facts {
     pub mitigated: Option<DateTime<Utc>>,
     #[serde(default, with = "chrono::serde::ts_seconds_option")]
     pub resolved: Option<DateTime<Utc>>,
-    /// Every severity the incident was at, in order of first reaching it.
-    pub severities: Vec<String>,
     /// The first runbook attached: the cause `stats --by cause` groups by.
     pub cause: Option<String>,
     /// The runbook the walk follows (the latest attached): whose phase budgets apply.
@@ -248,12 +246,6 @@ pub fn action_counts(inc: &Incident) -> ActionCounts {
 impl Facts {
     pub fn of(inc: &Incident, config: &crate::config::Config) -> Facts {
         let k = metrics::key_times(inc);
-        let mut severities: Vec<String> = Vec::new();
-        for s in inc.severities.iter().map(|s| &s.value).chain(std::iter::once(&inc.severity)) {
-            if !severities.contains(s) {
-                severities.push(s.clone());
-            }
-        }
         let phases = metrics::phases(inc, config, None, inc.opened_at)
             .into_iter()
             .filter(|row| !row.spans.is_empty())
@@ -268,7 +260,6 @@ impl Facts {
             acknowledged: k.acknowledged,
             mitigated: k.mitigated,
             resolved: k.resolved,
-            severities,
             cause: inc.runbooks.first().cloned(),
             runbook: inc.runbook.clone(),
             phases,
@@ -291,7 +282,7 @@ struct Cache {
     entries: BTreeMap<String, Entry>,
 }
 
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 fn cache_path(repo: &Repo) -> Option<PathBuf> {
     repo.git_file("incident-index.json")

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::events::Milestone;
 use crate::phase::Phase;
 use crate::runbook::Runbook;
-use crate::state::{Incident, Moments, Span};
+use crate::state::{Incident, Moments};
 
 fn secs(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Option<i64> {
     Some((to? - from?).num_seconds())
@@ -87,34 +87,48 @@ pub fn percent_label(p: f64) -> String {
     format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
 }
 
-/// The impact, stretch by stretch, at the failing share in force: from impact
-/// started to mitigated, else resolved; `None` while it has not ended.
+/// The impact, stretch by stretch, at the failing share in force: from impact started to
+/// mitigated, else resolved; `None` while it has not ended. A stretch of less than a second
+/// (a share logged a moment before mitigation) is joined to the next one, else to the one
+/// before: times are shown to the second, and a row "14:25:51Z → 14:25:51Z (0s)" says nothing.
 pub fn share_spans(m: &Moments) -> Option<Vec<ShareSpan>> {
     let k = moments_times(m);
     let (start, end) = (k.started?, k.mitigated.or(k.resolved)?);
     let mut cuts: Vec<DateTime<Utc>> =
         m.shares.iter().map(|(t, _, _)| *t).filter(|t| *t > start && *t < end).collect();
     cuts.dedup();
-    let mut out = Vec::new();
+    let mut out: Vec<ShareSpan> = Vec::new();
     let mut from = start;
+    // Where a stretch too short to show began: the next stretch starts there instead.
+    let mut carried: Option<DateTime<Utc>> = None;
     for to in cuts.into_iter().chain(std::iter::once(end)) {
         if to > from {
             let percent = m.share_at(from);
-            match out.last_mut() {
-                Some(ShareSpan { percent: p, to: t, seconds, .. }) if *p == percent => {
-                    *t = to;
-                    *seconds += (to - from).num_seconds();
+            let begin = carried.take().unwrap_or(from);
+            if (to - begin).num_seconds() == 0 {
+                carried = Some(begin);
+            } else {
+                match out.last_mut() {
+                    Some(last) if last.percent == percent => last.to = to,
+                    _ => out.push(ShareSpan {
+                        from: begin,
+                        to,
+                        percent,
+                        label: percent_label(percent),
+                        seconds: 0,
+                    }),
                 }
-                _ => out.push(ShareSpan {
-                    from,
-                    to,
-                    percent,
-                    label: percent_label(percent),
-                    seconds: (to - from).num_seconds(),
-                }),
             }
         }
         from = to;
+    }
+    if carried.is_some()
+        && let Some(last) = out.last_mut()
+    {
+        last.to = end;
+    }
+    for s in &mut out {
+        s.seconds = (s.to - s.from).num_seconds();
     }
     Some(out)
 }
@@ -125,21 +139,25 @@ pub fn failing_s(m: &Moments) -> Option<f64> {
 }
 
 /// Revenue per hour of the affected services: each service's `revenue_per_hour`, else the
-/// repository's; the repository's when the incident names no service.
-pub fn revenue_per_hour(config: &Config, services: &[String]) -> f64 {
-    if services.is_empty() {
-        return config.revenue_per_hour;
-    }
-    services
-        .iter()
-        .map(|s| config.services.get(s).and_then(|d| d.revenue_per_hour).unwrap_or(config.revenue_per_hour))
-        .sum()
+/// repository's. `None` when the incident names no service: nothing says which part of the
+/// business it hurt, so no revenue is estimated (charging the whole company's would make an
+/// internal tool's slowness the largest loss of the year).
+pub fn revenue_per_hour(config: &Config, services: &[String]) -> Option<f64> {
+    (!services.is_empty()).then(|| {
+        services
+            .iter()
+            .map(|s| {
+                config.services.get(s).and_then(|d| d.revenue_per_hour).unwrap_or(config.revenue_per_hour)
+            })
+            .sum()
+    })
 }
 
-/// Revenue lost: revenue per hour of the affected services × the failing share in
-/// force, summed over the impact duration; rounded to whole currency units.
+/// Revenue lost: revenue per hour of the affected services × the failing share in force,
+/// summed over the impact duration; rounded to whole currency units. `None` while the impact
+/// runs, and for an incident that names no service.
 pub fn revenue_lost(config: &Config, services: &[String], failing_s: Option<f64>) -> Option<f64> {
-    failing_s.map(|f| (revenue_per_hour(config, services) * f / 3600.0).round())
+    Some((revenue_per_hour(config, services)? * failing_s? / 3600.0).round())
 }
 
 /// The revenue estimate with its formula, for the postmortem.
@@ -153,7 +171,7 @@ pub struct Revenue {
 pub fn revenue(config: &Config, inc: &Incident) -> Option<Revenue> {
     let spans = share_spans(&inc.moments)?;
     let lost = revenue_lost(config, &inc.services, failing_s(&inc.moments))?;
-    Some(Revenue { per_hour: revenue_per_hour(config, &inc.services), lost, spans })
+    Some(Revenue { per_hour: revenue_per_hour(config, &inc.services)?, lost, spans })
 }
 
 /// One stretch of time the incident spent in a phase.
@@ -183,7 +201,7 @@ pub struct PhaseRow {
 }
 
 /// The severity in force at `t`: the span that holds then, else (before the first one, as
-/// when detection began before the incident was opened) the first.
+/// when impact started before the incident was opened) the opening severity.
 pub fn severity_at(inc: &Incident, t: DateTime<Utc>) -> &str {
     inc.severities
         .iter()
@@ -193,35 +211,101 @@ pub fn severity_at(inc: &Incident, t: DateTime<Utc>) -> &str {
         .map_or(inc.severity.as_str(), |s| s.value.as_str())
 }
 
-/// Planned budget against time spent, for every phase, on the outage's clock:
-/// `detect` starts when impact started, even when the incident was opened later; each later
-/// phase starts when it is entered. Actual time is the sum of a phase's spans; its budget is
-/// the one of the severity in force when it was first entered. Open spans run until `now`.
+/// The highest of `reached`: the first in `incident.yaml`'s order (SEV1 first), undeclared
+/// ones last, ties by name. Lists, `stats --by severity` and downtime all use it.
+pub fn peak_severity<'a>(config: &Config, reached: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    reached
+        .into_iter()
+        .min_by(|a, b| config.severity_rank(a).cmp(&config.severity_rank(b)).then_with(|| a.cmp(b)))
+}
+
+/// The severity as lists and headers show it: the current one, and the peak beside it when
+/// the incident was once more severe (`SEV2, peak SEV1`).
+pub fn severity_label(current: &str, peak: Option<&str>) -> String {
+    match peak {
+        Some(p) if p != current => format!("{current}, peak {p}"),
+        _ => current.to_string(),
+    }
+}
+
+/// Every severity an incident was at, the opening one first.
+pub fn severities_reached(inc: &Incident) -> impl Iterator<Item = &str> {
+    inc.severities.iter().map(|s| s.value.as_str()).chain(std::iter::once(inc.severity.as_str()))
+}
+
+/// The stretches spent in each phase on the outage's clock, in time order: `detect` from
+/// impact started until `detected` (or until the next phase was entered, if earlier); the
+/// confirming that follows detection is assessment, so `assess` runs from `detected` until
+/// the next phase is entered; every later stretch as the log records it.
+fn clock_spans(inc: &Incident) -> Vec<(Phase, PhaseSpan)> {
+    let started = inc.moments.get(Milestone::Started).unwrap_or(inc.opened_at);
+    let detected = inc.moments.get(Milestone::Detected).unwrap_or(inc.opened_at);
+    let mut out: Vec<(Phase, PhaseSpan)> = Vec::new();
+    // Entering `assess` once detected continues the stretch that began at `detected`.
+    let mut push = |phase: Phase, span: PhaseSpan| match out.last_mut() {
+        Some((p, last)) if *p == phase && last.to == Some(span.from) => last.to = span.to,
+        _ => out.push((phase, span)),
+    };
+    for (i, s) in inc.phases.iter().enumerate() {
+        let Some(phase) = Phase::parse(&s.value) else { continue };
+        if i > 0 || phase != Phase::Detect {
+            push(phase, PhaseSpan { from: s.from, to: s.to });
+            continue;
+        }
+        // The first detect stretch is the outage's: it began with the impact.
+        let from = started.min(s.to.unwrap_or(started));
+        let cut = detected.max(from);
+        match s.to {
+            Some(end) if cut >= end => push(phase, PhaseSpan { from, to: Some(end) }),
+            to => {
+                push(phase, PhaseSpan { from, to: Some(cut) });
+                push(Phase::Assess, PhaseSpan { from: cut, to });
+            }
+        }
+    }
+    out
+}
+
+/// The budget of `phase` at `severity`, in seconds: the runbook's, else the severity's, else
+/// the repository's, else the default. `stats` calls it with the severity it cached;
+/// everything that has the incident calls [`phase_budget`].
+pub fn budget_s(config: &Config, runbook: Option<&Runbook>, phase: Phase, severity: &str) -> i64 {
+    config.budget(phase, severity, runbook.and_then(|r| r.budget(phase)))
+}
+
+/// A phase's budget and the severity it is the budget of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Budget {
+    pub seconds: i64,
+    pub severity: String,
+}
+
+/// This phase's budget: the one of the severity in force when the phase was first entered on
+/// the outage's clock; for a phase not yet entered, the current severity's. The walk, its
+/// card, `status`, the postmortem and `stats` all answer with it.
+pub fn phase_budget(inc: &Incident, config: &Config, runbook: Option<&Runbook>, phase: Phase) -> Budget {
+    let first = clock_spans(inc).into_iter().find(|(p, _)| *p == phase).map(|(_, s)| s.from);
+    let severity = first.map_or(inc.severity.as_str(), |t| severity_at(inc, t)).to_string();
+    Budget { seconds: budget_s(config, runbook, phase, &severity), severity }
+}
+
+/// Planned budget against time spent, for every phase, on the outage's clock (see
+/// [`clock_spans`]). Actual time is the sum of a phase's spans; its budget is
+/// [`phase_budget`]'s. Open spans run until `now`.
 pub fn phases(
     inc: &Incident,
     config: &Config,
     runbook: Option<&Runbook>,
     now: DateTime<Utc>,
 ) -> Vec<PhaseRow> {
-    let impact_started = inc.moments.get(Milestone::Started).unwrap_or(inc.opened_at);
+    let all = clock_spans(inc);
     Phase::ALL
         .into_iter()
         .map(|phase| {
-            let mut spans: Vec<PhaseSpan> = inc
-                .phases
-                .iter()
-                .filter(|s| s.value == phase.name())
-                .map(|s| PhaseSpan { from: s.from, to: s.to })
-                .collect();
-            if phase == Phase::Detect
-                && let Some(first) = spans.first_mut()
-            {
-                // The first detect span is the outage's: it began with the impact.
-                first.from = impact_started.min(first.to.unwrap_or(now));
-            }
-            let first_entered = spans.first().map_or(inc.opened_at, |s| s.from);
-            let budget_severity = severity_at(inc, first_entered).to_string();
-            let budget_s = config.budget(phase, &budget_severity, runbook.and_then(|r| r.budget(phase)));
+            let spans: Vec<PhaseSpan> =
+                all.iter().filter(|(p, _)| *p == phase).map(|(_, s)| s.clone()).collect();
+            let Budget { seconds: budget_s, severity: budget_severity } =
+                phase_budget(inc, config, runbook, phase);
             let actual_s = (!spans.is_empty()).then(|| {
                 spans.iter().map(|s| (s.to.unwrap_or(now) - s.from).num_seconds().max(0)).sum::<i64>()
             });
@@ -241,20 +325,39 @@ pub fn phases(
         .collect()
 }
 
-/// How long each span lasted (until `now` while it still holds).
-pub fn span_secs(span: &Span, now: DateTime<Utc>) -> i64 {
-    (span.to.unwrap_or(now) - span.from).num_seconds()
+/// Time spent at each severity, in order of first reaching it: from impact started (the
+/// opening severity applies from then, even when the incident was opened later) until
+/// resolved, else `now`.
+pub fn severity_time(inc: &Incident, now: DateTime<Utc>) -> Vec<(String, i64)> {
+    let k = key_times(inc);
+    let start = k.started.unwrap_or(inc.opened_at);
+    let end = k.resolved.unwrap_or(now).max(start);
+    let mut out: Vec<(String, i64)> = Vec::new();
+    for (from, to, severity) in severity_segments(inc, start, end) {
+        let s = (to - from).num_seconds();
+        match out.iter_mut().find(|(v, _)| *v == severity) {
+            Some((_, total)) => *total += s,
+            None => out.push((severity, s)),
+        }
+    }
+    out
 }
 
-/// Time spent at each severity, in order of first reaching it.
-pub fn severity_time(inc: &Incident, now: DateTime<Utc>) -> Vec<(String, i64)> {
-    let mut out: Vec<(String, i64)> = Vec::new();
-    for span in &inc.severities {
-        let s = span_secs(span, now);
-        match out.iter_mut().find(|(v, _)| *v == span.value) {
-            Some((_, total)) => *total += s,
-            None => out.push((span.value.clone(), s)),
-        }
+/// `[start, end)` split where the severity changed: `(from, to, severity in force)`, in order.
+fn severity_segments(
+    inc: &Incident,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Vec<(DateTime<Utc>, DateTime<Utc>, String)> {
+    let mut cuts: Vec<DateTime<Utc>> =
+        inc.severities.iter().map(|s| s.from).filter(|t| *t > start && *t < end).collect();
+    cuts.sort();
+    cuts.dedup();
+    let mut out = Vec::new();
+    let mut from = start;
+    for to in cuts.into_iter().chain(std::iter::once(end)) {
+        out.push((from, to, severity_at(inc, from).to_string()));
+        from = to;
     }
     out
 }
@@ -266,7 +369,7 @@ pub fn end_or_now(inc: &Incident, now: DateTime<Utc>) -> DateTime<Utc> {
 
 /// The sum of a severity's phase budgets: how long a whole response may take at it.
 pub fn total_budget(config: &Config, severity: &str) -> i64 {
-    Phase::ALL.iter().map(|p| config.budget(*p, severity, None)).sum()
+    Phase::ALL.iter().map(|p| budget_s(config, None, *p, severity)).sum()
 }
 
 /// Where the stakeholder-update cadence stands for an open incident.
@@ -313,20 +416,8 @@ pub fn impact_by_severity(
     inc: &Incident,
     until: DateTime<Utc>,
 ) -> Vec<(DateTime<Utc>, DateTime<Utc>, String)> {
-    let Some((start, end)) = impact_window(&inc.moments, until) else {
-        return Vec::new();
-    };
-    let mut cuts: Vec<DateTime<Utc>> =
-        inc.severities.iter().map(|s| s.from).filter(|t| *t > start && *t < end).collect();
-    cuts.sort();
-    cuts.dedup();
-    let mut out = Vec::new();
-    let mut from = start;
-    for to in cuts.into_iter().chain(std::iter::once(end)) {
-        out.push((from, to, severity_at(inc, from).to_string()));
-        from = to;
-    }
-    out
+    impact_window(&inc.moments, until)
+        .map_or_else(Vec::new, |(start, end)| severity_segments(inc, start, end))
 }
 
 /// Seconds covered by the union of `intervals` inside `[from, to)`: two incidents at once
@@ -496,6 +587,23 @@ mod status_tests {
 
     fn t(s: &str) -> DateTime<Utc> {
         crate::timefmt::parse_rfc3339(s).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_share_stretch_under_a_second_joins_its_neighbour() {
+        let mut m = Moments::new(t("2026-01-01T10:00:00Z"));
+        m.add_share(t("2026-01-01T10:09:59.6Z"), "a", 0.0);
+        m.marks.insert(Milestone::Mitigated, t("2026-01-01T10:10:00Z"));
+        let spans = share_spans(&m).unwrap_or_default();
+        assert_eq!(spans.len(), 1, "{spans:?}");
+        assert_eq!((spans[0].label.as_str(), spans[0].seconds), ("100%", 600));
+        // Under a second at the start: the next stretch begins at impact started.
+        let mut m = Moments::new(t("2026-01-01T10:00:00Z"));
+        m.add_share(t("2026-01-01T10:00:00.3Z"), "a", 50.0);
+        m.marks.insert(Milestone::Mitigated, t("2026-01-01T10:10:00Z"));
+        let spans = share_spans(&m).unwrap_or_default();
+        assert_eq!(spans.len(), 1, "{spans:?}");
+        assert_eq!((spans[0].from, spans[0].label.as_str(), spans[0].seconds), (m.opened_at, "50%", 600));
     }
 
     #[test]

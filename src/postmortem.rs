@@ -124,6 +124,8 @@ pub struct Context {
     title: String,
     state: &'static str,
     severity: String,
+    /// The highest severity reached, shown beside the current one when it differs.
+    peak_severity: String,
     drill: bool,
     date: String,
     generated_at: DateTime<Utc>,
@@ -135,8 +137,10 @@ pub struct Context {
     severity_time: Vec<(String, i64)>,
     key_times: KeyTimes,
     metrics: Metrics,
-    revenue_per_hour: String,
+    revenue_per_hour: Option<String>,
     revenue_lost: Option<String>,
+    /// Why there is no estimate, when there is none.
+    revenue_unknown: Option<&'static str>,
     /// How the estimate is made, with its figures: `USD 120,000/hour × (7% × 42m)`.
     revenue_formula: Option<String>,
     /// The failing share over the impact, stretch by stretch.
@@ -164,6 +168,16 @@ struct RunbookOut {
     commands: Vec<CommandRow>,
 }
 
+/// The severity's history as the header tells it: the opening severity from impact started,
+/// as the time at each severity counts it (the incident may have been opened later).
+fn severity_history(inc: &Incident) -> Vec<Span> {
+    let mut spans = inc.severities.clone();
+    if let (Some(first), Some(started)) = (spans.first_mut(), inc.mark(Milestone::Started)) {
+        first.from = first.from.min(started);
+    }
+    spans
+}
+
 /// Every number here comes from `metrics`; nothing is typed in.
 /// The postmortem is a function of the log: "now" is the last event's time, never
 /// the clock, so the same events give the same bytes.
@@ -187,6 +201,9 @@ pub fn context(repo: &Repo, inc: &Incident) -> Context {
         title: inc.title.clone(),
         state: inc.state.name(),
         severity: inc.severity.clone(),
+        peak_severity: metrics::peak_severity(&repo.config, metrics::severities_reached(inc))
+            .unwrap_or(inc.severity.as_str())
+            .to_string(),
         drill: inc.drill,
         date: timefmt::date(inc.mark(Milestone::Started).unwrap_or(inc.opened_at)),
         generated_at: now,
@@ -197,11 +214,18 @@ pub fn context(repo: &Repo, inc: &Incident) -> Context {
             .iter()
             .map(|s| Service { id: s.clone(), name: repo.config.service_name(s).to_string() })
             .collect(),
-        severities: inc.severities.clone(),
+        severities: severity_history(inc),
         severity_time: metrics::severity_time(inc, end),
         key_times: metrics::key_times(inc),
-        revenue_per_hour: money(metrics::revenue_per_hour(&repo.config, &inc.services), currency),
+        revenue_per_hour: metrics::revenue_per_hour(&repo.config, &inc.services).map(|r| money(r, currency)),
         revenue_lost: revenue.as_ref().map(|r| money(r.lost, currency)),
+        revenue_unknown: match revenue {
+            Some(_) => None,
+            None if inc.services.is_empty() => {
+                Some("none estimated: no service was named, so no revenue is known to be at stake")
+            }
+            None => Some("not known yet: impact has not ended"),
+        },
         revenue_formula: revenue.as_ref().map(|r| {
             let terms: Vec<String> = r
                 .spans
@@ -210,7 +234,7 @@ pub fn context(repo: &Repo, inc: &Incident) -> Context {
                 .collect();
             format!("{}/hour × ({})", money(r.per_hour, currency), terms.join(" + "))
         }),
-        shares: revenue.map(|r| r.spans).unwrap_or_default(),
+        shares: metrics::share_spans(&inc.moments).unwrap_or_default(),
         customers: inc.customers,
         failed_orders: inc.failed_orders,
         tickets: inc.tickets,

@@ -26,6 +26,8 @@ pub struct StepRef {
 pub struct StatusJson {
     #[serde(flatten)]
     pub summary: Summary,
+    /// The highest severity reached (`severity` is the current one).
+    pub peak_severity: String,
     /// The runbook the walk follows (the latest attached).
     pub runbook: Option<String>,
     /// Every runbook attached, in order.
@@ -68,8 +70,10 @@ pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
             phase: p.phase,
         })
     });
+    let summary = Summary::of(inc);
     StatusJson {
-        summary: Summary::of(inc),
+        peak_severity: summary.peak_severity(&repo.config).to_string(),
+        summary,
         runbook: inc.runbook.clone(),
         runbooks: inc.runbooks.clone(),
         key_times: metrics::key_times(inc),

@@ -236,13 +236,13 @@ pub fn enter_phase(ctx: &Ctx, repo: &Repo, inc: &Incident, phase: Phase) -> Resu
         return Err(RecordError::AlreadyInPhase { id: inc.id.clone(), phase }.into());
     }
     let event = ctx.event(repo, Body::Phase { phase })?;
-    let when = event.when();
     ctx.append(repo, &inc.id, std::slice::from_ref(&event))?;
-    // The runbook's override counts, as in `status`.
-    let runbook = attached_runbook(repo, inc).ok();
-    let rows = metrics::phases(inc, &repo.config, runbook.as_ref(), when);
-    let budget = rows.iter().find(|r| r.phase == phase).map_or(0, |r| r.budget_s);
-    let said = format!("phase {phase} started (budget {})", timefmt::human(budget));
+    // As the log now stands (a severity changed from another shell counts), with the
+    // runbook's override: the budget `status` and the card show.
+    let entered = ctx.load(repo, &inc.id)?;
+    let runbook = attached_runbook(repo, &entered).ok();
+    let budget = metrics::phase_budget(&entered, &repo.config, runbook.as_ref(), phase);
+    let said = format!("phase {phase} started (budget {})", timefmt::human(budget.seconds));
     ctx.say_appended(&inc.id, &[event], &said)?;
     Ok(0)
 }

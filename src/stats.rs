@@ -88,14 +88,31 @@ pub struct Group {
 }
 
 /// `--by month`'s row of averages, as an uptime report's table: average monthly uptime,
-/// average downtime and outages per month, and the mean outage duration over the period.
+/// average downtime, outages and incidents per month, and the mean outage duration over the
+/// period. Per month means the period's totals over the number of months: an incident that
+/// spans two months counts once.
 #[derive(Debug, Clone, Serialize)]
 pub struct Average {
     pub months: usize,
     pub uptime_percent: f64,
     pub downtime_s: i64,
     pub outages: f64,
+    pub incidents: f64,
     pub mean_outage_s: Option<i64>,
+}
+
+/// The row of averages under the table per month (`None` over no month): the terminal, JSON
+/// and the Markdown report all show this one.
+pub fn monthly_average(months: &[Group], whole: &Figures) -> Option<Average> {
+    let n = months.len();
+    (n > 0).then(|| Average {
+        months: n,
+        uptime_percent: months.iter().map(|m| m.figures.uptime_percent).sum::<f64>() / n as f64,
+        downtime_s: (whole.downtime_s as f64 / n as f64).round() as i64,
+        outages: whole.outages as f64 / n as f64,
+        incidents: whole.incidents as f64 / n as f64,
+        mean_outage_s: whole.mean_outage_s,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -131,14 +148,9 @@ struct Item<'a> {
     outage: bool,
 }
 
-/// The highest severity reached: the first in `incident.yaml`'s order (SEV1 first).
-fn highest(config: &Config, s: &Summary, f: &Facts) -> String {
-    f.severities
-        .iter()
-        .chain(std::iter::once(&s.severity))
-        .min_by(|a, b| config.severity_rank(a).cmp(&config.severity_rank(b)).then_with(|| a.cmp(b)))
-        .cloned()
-        .unwrap_or_default()
+/// The highest severity reached: the peak `list` and `status` show beside the current one.
+fn highest(config: &Config, s: &Summary) -> String {
+    s.peak_severity(config).to_string()
 }
 
 pub fn cause_key(f: &Facts) -> String {
@@ -156,7 +168,7 @@ pub fn compute(config: &Config, runbooks: &[Runbook], all: &[(Summary, Facts)], 
         .filter(|(s, _)| q.services.is_empty() || s.services.iter().any(|x| q.services.contains(x)))
         .filter_map(|(s, f)| {
             let impact = metrics::impact_interval(f.started, f.mitigated, f.resolved, open_until)?;
-            let highest = highest(config, s, f);
+            let highest = highest(config, s);
             let outage = downtime.contains(&highest);
             Some(Item { summary: s, facts: f, impact, highest, outage })
         })
@@ -218,17 +230,7 @@ pub fn compute(config: &Config, runbooks: &[Runbook], all: &[(Summary, Facts)], 
             })
             .collect(),
     });
-    let average = (q.by == Some(By::Month) && !months.is_empty()).then(|| {
-        let n = months.len();
-        let uptime = months.iter().map(|m| m.figures.uptime_percent).sum::<f64>() / n as f64;
-        Average {
-            months: n,
-            uptime_percent: uptime,
-            downtime_s: metrics::mean(months.iter().map(|m| m.figures.downtime_s)).mean_s.unwrap_or(0),
-            outages: months.iter().map(|m| m.figures.outages).sum::<usize>() as f64 / n as f64,
-            mean_outage_s: everything.mean_outage_s,
-        }
-    });
+    let average = if q.by == Some(By::Month) { monthly_average(&months, &everything) } else { None };
     Report {
         since: q.since,
         until: q.until,
@@ -285,7 +287,7 @@ fn figures(
     for i in items {
         let book = i.facts.runbook.as_deref().and_then(|id| books.get(id));
         for p in &i.facts.phases {
-            let budget = config.budget(p.phase, &p.budget_severity, book.and_then(|b| b.budget(p.phase)));
+            let budget = metrics::budget_s(config, book.copied(), p.phase, &p.budget_severity);
             if metrics::over_budget(p.spent_s, p.running_from, budget, clock) {
                 *phase_overruns.entry(p.phase.name().to_string()).or_default() += 1;
             }
@@ -411,17 +413,14 @@ pub fn markdown(report: &Report) -> String {
     }
     o.push_str("\n## By month\n\n");
     o.push_str(&group_table(&report.months, "Month"));
-    if !report.months.is_empty() {
-        let n = report.months.len();
-        let up = report.months.iter().map(|m| m.figures.uptime_percent).sum::<f64>() / n as f64;
-        let down = metrics::mean(report.months.iter().map(|m| m.figures.downtime_s)).mean_s.unwrap_or(0);
-        let outages = report.months.iter().map(|m| m.figures.outages).sum::<usize>() as f64 / n as f64;
+    if let Some(a) = monthly_average(&report.months, f) {
         o.push_str(&format!(
-            "| **Average** | {} | {} | {outages:.1} | {} | {:.1} |\n",
-            percent(up),
-            timefmt::human(down),
-            timefmt::opt_human(f.mean_outage_s),
-            report.months.iter().map(|m| m.figures.incidents).sum::<usize>() as f64 / n as f64,
+            "| **Average**[^average] | {} | {} | {:.1} | {} | {:.1} |\n",
+            percent(a.uptime_percent),
+            timefmt::human(a.downtime_s),
+            a.outages,
+            timefmt::opt_human(a.mean_outage_s),
+            a.incidents,
         ));
     }
     if let (Some(by), Some(groups)) = (report.by, &report.groups)
@@ -438,9 +437,12 @@ pub fn markdown(report: &Report) -> String {
     o.push_str("\n## Downtime per month\n\n```mermaid\nxychart-beta\n    title \"Downtime per month (minutes)\"\n    x-axis [");
     let labels: Vec<String> = report.months.iter().map(|m| format!("\"{}\"", m.key)).collect();
     o.push_str(&labels.join(", "));
-    o.push_str("]\n    y-axis \"Minutes\"\n    bar [");
-    let values: Vec<String> =
-        report.months.iter().map(|m| format!("{:.1}", m.figures.downtime_s as f64 / 60.0)).collect();
+    let minutes: Vec<f64> = report.months.iter().map(|m| m.figures.downtime_s as f64 / 60.0).collect();
+    // From zero: left to itself Mermaid starts the axis at the smallest bar, and a month of
+    // 30 minutes would look like none.
+    let top = minutes.iter().copied().fold(1.0_f64, f64::max).ceil();
+    o.push_str(&format!("]\n    y-axis \"Minutes\" 0 --> {top}\n    bar ["));
+    let values: Vec<String> = minutes.iter().map(|m| format!("{m:.1}")).collect();
     o.push_str(&values.join(", "));
     o.push_str("]\n```\n\n## Incidents by cause\n\n");
     if report.causes.is_empty() {
@@ -464,6 +466,7 @@ pub fn markdown(report: &Report) -> String {
         "[^mttr]: Mean time to resolve: impact started → resolved, over the incidents having both (n).\n",
         "[^revenue]: Each incident's revenue lost (revenue per hour of its services × the failing share, over its impact), prorated by the part of its impact inside the period.\n",
         "[^actions]: The incidents' action items; overdue: open and due before the period's end.\n",
+        "[^average]: Per month: the period's totals over its number of months (an incident spanning two months counts once); uptime is the mean of the months'.\n",
         "[^overruns]: Incidents whose time in a phase ran over the phase's budget (phases run on the outage's clock).\n",
     ));
     o

@@ -14,6 +14,8 @@ use crate::ui;
 struct Row<'a> {
     #[serde(flatten)]
     summary: &'a Summary,
+    /// The highest severity reached (`severity` is the current one).
+    peak_severity: &'a str,
     revenue_lost: Option<f64>,
 }
 
@@ -31,6 +33,7 @@ pub fn run(ctx: &Ctx, all: bool) -> Result<u8> {
             .iter()
             .map(|s| Row {
                 summary: s,
+                peak_severity: s.peak_severity(&repo.config),
                 revenue_lost: metrics::revenue_lost(&repo.config, &s.services, s.failing_s),
             })
             .collect();
@@ -51,7 +54,7 @@ pub fn run(ctx: &Ctx, all: bool) -> Result<u8> {
         t.add_row(vec![
             s.id.clone(),
             title,
-            s.severity.clone(),
+            s.severity_label(&repo.config),
             s.state.name().to_string(),
             s.phase.name().to_string(),
             timefmt::table(s.opened_at),

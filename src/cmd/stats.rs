@@ -149,7 +149,7 @@ fn groups_table(by: &str, groups: &[Group], average: Option<&stats::Average>) ->
             human(a.downtime_s),
             format!("{:.1}", a.outages),
             opt_human(a.mean_outage_s),
-            String::new(),
+            format!("{:.1}", a.incidents),
             String::new(),
         ]);
     }

@@ -19,7 +19,7 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
     writeln!(ctx.ui.out(), "{}  {}", sum.id, sum.title)?;
     let line = format!(
         "{} · {} · phase {} · commander {}{drill}",
-        sum.severity,
+        metrics::severity_label(&sum.severity, Some(&s.peak_severity)),
         sum.state.name(),
         sum.phase,
         sum.commander.as_deref().unwrap_or("—")

@@ -8,6 +8,7 @@ mod cli_docs;
 mod doctor;
 mod errors;
 mod exit_codes;
+mod figures;
 mod hostile_output;
 mod killed_sync;
 mod lifecycle;

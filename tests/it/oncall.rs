@@ -41,8 +41,11 @@ fn detect_runs_from_impact_started_not_from_opening() {
     at(&env, &["phase", "next"], 45);
     let p = phases(&env);
     assert_eq!(p[0]["phase"], "detect");
-    assert_eq!(p[0]["actual_s"], 15 * 60, "impact started 60m ago, assess entered 45m ago: {p:?}");
+    // Detected when opened (nothing marked it): detect ends there, and the confirming that
+    // followed is assessment.
+    assert_eq!(p[0]["actual_s"], 10 * 60, "impact started 60m ago, opened (detected) 50m ago: {p:?}");
     assert_eq!(p[0]["over"], true, "SEV2 detect budget is 5m");
+    assert_eq!(p[1]["started"], env.ago(50).as_str(), "{p:?}");
 }
 
 /// Regression: going back a phase garbled the table (overlapping spans; actual ≠ end − start).
