@@ -321,13 +321,28 @@ fn template(repo: &Repo, flag: Option<PathBuf>) -> Result<(String, String)> {
     }
 }
 
-/// Renders and writes the postmortem; returns its path.
+/// What a render says about a section a person edited by hand and the tool added to since
+/// (a `retro` entry given after the edit): their text is kept, the new entries follow it, and
+/// this line says where, so nothing appears or vanishes unannounced.
+pub fn appended_warning(path: &std::path::Path, a: &render::Appended) -> String {
+    let n = a.paragraphs.len();
+    let first = a.paragraphs.first().map(|p| crate::ui::cut(&render::oneline(p), 60).to_string());
+    format!(
+        "{}: section {} was edited by hand; kept your text and added {n} new entr{} below it{}",
+        path.display(),
+        a.block,
+        if n == 1 { "y" } else { "ies" },
+        first.map(|f| format!(" (“{f}”{})", if n > 1 { ", …" } else { "" })).unwrap_or_default()
+    )
+}
+
+/// Renders and writes the postmortem; returns its path and what was added below hand edits.
 pub fn write(
     repo: &Repo,
     inc: &Incident,
     template_flag: Option<PathBuf>,
     output: Option<PathBuf>,
-) -> Result<PathBuf> {
+) -> Result<(PathBuf, Vec<render::Appended>)> {
     let (name, source) = template(repo, template_flag)?;
     let fresh = render::render_markdown(&name, &source, &context(repo, inc))?;
     // `--output` is the user's choice of place, even outside the repository; but inside it,
@@ -346,9 +361,9 @@ pub fn write(
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(crate::error::Error::io(&path)(e)),
         Err(_) => None,
     };
-    let text = render::merge_editable(&fresh, previous.as_deref());
+    let (text, appended) = render::merge_editable(&fresh, previous.as_deref());
     crate::fsutil::write_atomic(&path, text.as_bytes())?;
-    Ok(path)
+    Ok((path, appended))
 }
 
 /// The postmortem of the log `log` (a sync's merge of two clones' logs), rendered through
@@ -374,7 +389,8 @@ pub fn rerender(
     };
     let (name, source) = template(repo, None)?;
     let fresh = render::render_markdown(&name, &source, &context(repo, &inc))?;
-    let text = render::apply_merged_edits(&fresh, &merged, sides);
+    // What is added below a hand edit is in the text a sync commits and reports as re-rendered.
+    let (text, _appended) = render::apply_merged_edits(&fresh, &merged, sides);
     if blocks.is_empty() { Ok(Ok(text)) } else { Ok(Err(RerenderConflict { blocks, text: Some(text) })) }
 }
 
