@@ -403,6 +403,64 @@ pub fn commit(repo: &Repo, inc: &Incident, as_flag: Option<&str>) -> Result<Opti
     repo.commit_if_changed(&paths, &message, as_flag)
 }
 
+/// What a change to a resolved incident did besides its event: the committed postmortem
+/// rendered again (where, and what was added below hand edits), and the commit made.
+pub struct Followed {
+    pub rendered: Option<(PathBuf, Vec<render::Appended>)>,
+    pub commit: Option<(git2::Oid, String)>,
+}
+
+/// Whether `inc` has a postmortem a reader relies on: committed, and not a draft (the
+/// incident is resolved or closed).
+pub fn is_committed(repo: &Repo, id: &str, state: crate::state::State) -> Result<bool> {
+    if state == crate::state::State::Open {
+        return Ok(false);
+    }
+    repo.is_committed(&PathBuf::from("incidents").join(id).join("postmortem.md"))
+}
+
+/// After a change to a resolved incident (`inc` as the log now has it: an action item
+/// settled, the incident closed), its committed postmortem is rendered again and committed as
+/// `incident postmortem` would, so the file a reader opens never lags the log. With
+/// `message`, the log is committed with that message whether or not there is a postmortem
+/// (`close` ends the record); without, only a re-rendered postmortem commits.
+pub fn follow(
+    repo: &Repo,
+    inc: &Incident,
+    as_flag: Option<&str>,
+    message: Option<String>,
+) -> Result<Followed> {
+    let rendered =
+        if is_committed(repo, &inc.id, inc.state)? { Some(write(repo, inc, None, None)?) } else { None };
+    let dir = PathBuf::from("incidents").join(&inc.id);
+    let mut paths = vec![dir.join("events.jsonl")];
+    if rendered.is_some() {
+        paths.push(dir.join("postmortem.md"));
+    }
+    let message = match message {
+        Some(m) => m,
+        None if rendered.is_some() => format!("postmortem: {} {}", inc.id, render::oneline(&inc.title)),
+        None => return Ok(Followed { rendered, commit: None }),
+    };
+    let commit = repo.commit_if_changed(&paths, &message, as_flag)?.map(|oid| (oid, message));
+    Ok(Followed { rendered, commit })
+}
+
+/// Says what [`follow`] did: a warning for each section a new entry was added below a hand
+/// edit in, and the commit, as `incident postmortem` says it.
+pub fn tell(ctx: &crate::ctx::Ctx, followed: &Followed) -> Result<()> {
+    if let Some((path, appended)) = &followed.rendered {
+        for a in appended {
+            ctx.ui.warn(appended_warning(path, a))?;
+        }
+    }
+    if let Some((oid, message)) = &followed.commit {
+        let what = if followed.rendered.is_some() { " (postmortem re-rendered)" } else { "" };
+        writeln!(ctx.ui.status(), "committed {} {message}{what}", crate::ui::cut(&oid.to_string(), 12))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,3 +67,90 @@ fn a_retro_entry_after_a_hand_edit_no_longer_vanishes_in_silence() {
     assert!(!quiet.stderr.contains("warning"), "{quiet:?}");
     assert_eq!(env.read(&rel), again);
 }
+
+/// Regression: `close` appended its event and committed nothing, so the record's last word
+/// sat uncommitted (and a committed postmortem still said "resolved"). It now commits the log
+/// and the postmortem rendered again.
+#[test]
+fn close_no_longer_leaves_its_event_uncommitted() {
+    let env = Env::init();
+    // Without a postmortem: the log alone is committed.
+    env.ok(&[
+        "open",
+        "Search is slow",
+        "--severity",
+        "SEV3",
+        "--service",
+        "web",
+        "--started-at",
+        &env.ago(30),
+    ]);
+    let first = env.only_id();
+    env.ok(&["resolve", "--at", &env.ago(5)]);
+    let out = env.ok(&["close"]);
+    assert!(out.stderr.contains(&format!("close: {first} Search is slow")), "{out:?}");
+    assert_eq!(env.git(&["status", "--porcelain"]), "", "close left work uncommitted");
+    assert_eq!(env.git(&["log", "-1", "--format=%s"]).trim(), format!("close: {first} Search is slow"));
+
+    // With a committed postmortem: it says closed, in the same commit.
+    let env = Env::init();
+    let id = resolved_with_postmortem(&env);
+    assert!(env.read(&format!("incidents/{id}/postmortem.md")).contains("| Status | resolved |"));
+    env.ok(&["close"]);
+    assert_eq!(env.git(&["status", "--porcelain"]), "", "close left work uncommitted");
+    let committed = env.git(&["show", &format!("HEAD:incidents/{id}/postmortem.md")]);
+    assert!(committed.contains("| Status | closed |"), "{committed}");
+    let files = env.git(&["show", "--name-only", "--format=", "HEAD"]);
+    assert!(files.contains("events.jsonl") && files.contains("postmortem.md"), "{files}");
+}
+
+/// Regression: `action done` (and `drop`) changed an item's state while the committed
+/// postmortem kept saying "open" until someone thought to run `postmortem` again. A
+/// committed postmortem is now rendered again and committed with the change.
+#[test]
+fn action_done_no_longer_leaves_the_committed_postmortem_stale() {
+    let env = Env::init();
+    let id = resolved_with_postmortem(&env);
+    let rel = format!("incidents/{id}/postmortem.md");
+    env.ok(&["action", "Expire the cache after 5 minutes", "--owner", "Alice", "--due", "2099-01-31"]);
+    assert!(env.git(&["show", &format!("HEAD:{rel}")]).contains("Expire the cache after 5 minutes"));
+    env.ok(&["action", "Page on stale reads", "--owner", "Bob"]);
+    let actions = env.json(&["actions", "--json"]);
+    let ids: Vec<&str> = actions.as_array().unwrap().iter().map(|a| a["id"].as_str().unwrap()).collect();
+
+    let done = env.ok(&["action", "done", ids[0]]);
+    assert!(done.stderr.contains("postmortem re-rendered"), "{done:?}");
+    env.ok(&["action", "drop", ids[1], "--reason", "covered by the first"]);
+    assert_eq!(env.git(&["status", "--porcelain"]), "", "the change was left uncommitted");
+    let committed = env.git(&["show", &format!("HEAD:{rel}")]);
+    let today = &env.base.to_rfc3339()[..10];
+    assert!(committed.contains(&format!("| done ({today}) |")), "{committed}");
+    assert!(committed.contains("| dropped (covered by the first) |"), "{committed}");
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%s"]).trim(),
+        format!("postmortem: {id} Checkout returns 500")
+    );
+
+    // No committed postmortem (a draft, or none): nothing is rendered or committed for it.
+    let env = Env::init();
+    env.ok(&["open", "Search is slow", "--severity", "SEV3"]);
+    env.ok(&["postmortem"]);
+    let before = env.git(&["rev-parse", "HEAD"]);
+    env.ok(&["action", "Add an index", "--owner", "Alice"]);
+    assert_eq!(env.git(&["rev-parse", "HEAD"]), before);
+}
+
+/// Regression: `action --due` took a date already past without a word (a typo of a month
+/// or a year makes an item overdue from the start). It is taken, with one warning naming it.
+#[test]
+fn a_past_due_date_is_no_longer_taken_without_a_word() {
+    let env = Env::init();
+    env.ok(&["open", "Search is slow", "--severity", "SEV3"]);
+    let out = env.ok(&["action", "Add an index", "--owner", "Alice", "--due", "2020-01-31"]);
+    let warnings: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("warning: ")).collect();
+    assert_eq!(warnings.len(), 1, "{out:?}");
+    assert!(warnings[0].contains("--due 2020-01-31 is in the past"), "{out:?}");
+    let later = env.ok(&["action", "Add another index", "--owner", "Alice", "--due", "2099-01-31"]);
+    assert!(!later.stderr.contains("warning"), "{later:?}");
+    assert_eq!(env.json(&["actions", "--json"]).as_array().unwrap().len(), 2);
+}
