@@ -287,3 +287,40 @@ fn sync_watch_no_longer_prints_local_times() {
     assert!(before <= at && at <= after, "{stamp} is not now in UTC: {line:?}");
     assert!(line.contains("pushed to origin/main") && !line.contains("→"), "{line:?}");
 }
+
+/// Regression: `stats --help` and `status-page --help` pointed users to "SPEC §7" and
+/// "SPEC §6", a document they do not have. No `--help` of any command or subcommand, nor the
+/// README, the reference in docs/ or the demo's scenario, names it or a "§".
+#[test]
+fn no_help_or_reference_points_users_to_a_spec_they_do_not_have() {
+    fn paths(cmd: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let mut path = prefix.to_vec();
+            path.push(sub.get_name().to_string());
+            paths(sub, &path, out);
+            out.push(path);
+        }
+    }
+    let mut all = vec![Vec::new()];
+    paths(&<incident::cli::Cli as clap::CommandFactory>::command(), &[], &mut all);
+    assert!(all.len() > 30, "{all:?}");
+    let env = Env::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut texts: Vec<(String, String)> = all
+        .iter()
+        .map(|path| {
+            let args: Vec<&str> = path.iter().map(String::as_str).chain(["--help"]).collect();
+            (format!("incident {}", args.join(" ")), env.ok(&args).stdout)
+        })
+        .collect();
+    let mut files = vec![root.join("README.md"), root.join("demo/scenario.yaml")];
+    files.extend(std::fs::read_dir(root.join("docs")).unwrap().flatten().map(|e| e.path()));
+    for file in files.into_iter().filter(|p| p.extension().is_some_and(|e| e == "md" || e == "yaml")) {
+        texts.push((file.display().to_string(), std::fs::read_to_string(&file).unwrap()));
+    }
+    for (what, text) in texts {
+        for word in ["SPEC", "§", "STYLE.md"] {
+            assert!(!text.contains(word), "{what} names {word}");
+        }
+    }
+}
