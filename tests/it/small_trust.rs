@@ -324,3 +324,15 @@ fn no_help_or_reference_points_users_to_a_spec_they_do_not_have() {
         }
     }
 }
+
+/// Regression: a tab indenting the line after `      - id: a` was reported at 6:13, where
+/// the scalar `a` began, not at 7:1 where the tab is (yamllint and PyYAML say 7:1).
+#[test]
+fn lint_points_at_the_tab_not_the_scalar_before_it() {
+    let env = Env::init();
+    let text = "id: t\ntitle: t\nphases:\n  detect:\n    steps:\n      - id: a\n\ttitle: x\n";
+    std::fs::write(env.path("runbooks/t.yaml"), text).unwrap();
+    let out = env.fails(1, &["lint", "runbooks/t.yaml"]);
+    assert!(out.stdout.starts_with("runbooks/t.yaml:7:1: error: "), "{out:?}");
+    assert!(out.stdout.contains("[yaml-syntax]"), "{out:?}");
+}
