@@ -36,7 +36,8 @@ pub struct Global {
     /// Answer yes to every confirmation
     #[arg(long, short = 'y', global = true, help_heading = "Global options")]
     pub yes: bool,
-    /// The incident to act on: an id or a unique prefix (default: the only open incident)
+    /// The incident to act on: an id, a unique prefix, or words of its title (`grocery`)
+    /// that name one incident (default: the only open incident)
     #[arg(
         long,
         short = 'i',
@@ -441,10 +442,11 @@ pub enum RunbookCmd {
 
 #[derive(Debug, Args)]
 pub struct StatsArgs {
-    /// Start of the period, inclusive (default: 365 days before --until)
+    /// Start of the period, inclusive: a time, or a date (2026-06-01: that day's start, UTC)
+    /// (default: 365 days before --until)
     #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub since: Option<String>,
-    /// End of the period, exclusive (default: now)
+    /// End of the period, exclusive: a time, or a date (that day's start, UTC) (default: now)
     #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub until: Option<String>,
     /// Break the figures down by calendar month (UTC), highest severity, service or cause

@@ -143,7 +143,20 @@ impl Ctx {
         Ok(Event::new(body, &by, self.now, occurred))
     }
 
+    /// Appends `events` to incident `id`, refusing first (nothing written) a backdated fact
+    /// that would come before impact started. The head is read only when something is
+    /// backdated, and an opening brings its own moments (`open` checks them).
     pub fn append(&self, repo: &Repo, id: &str, events: &[Event]) -> Result<()> {
+        let opening = events.iter().any(|e| matches!(e.body, Body::Opened { .. }));
+        let backdated: Vec<&Event> =
+            events.iter().filter(|e| e.occurred_at.is_some() && !e.body.may_precede_impact()).collect();
+        if !opening && !backdated.is_empty() {
+            let (head, warnings) = index::head(repo, id)?;
+            self.warn(warnings)?;
+            for e in backdated {
+                head.moments.check_fact(e.body.kind(), e.when())?;
+            }
+        }
         let warnings = index::append(repo, id, events)?;
         self.warn(warnings)
     }

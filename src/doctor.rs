@@ -39,6 +39,10 @@ pub enum Kind {
     /// by a machine with a wrong clock and brought in by a sync): every duration and figure
     /// computed from it is wrong.
     ImpossibleTime,
+    /// An event logged (`at`) before its incident's opening was: the machine that wrote it
+    /// had a clock running slow, and what it says happened may be misplaced (a "resolved"
+    /// update before the opening is ignored by the public state).
+    BeforeOpening,
     /// A line a sync set aside in `rejected.jsonl` instead of taking it into the log (over a
     /// limit, or another version of an event already there): kept for a person to look at.
     SetAside,
@@ -89,6 +93,9 @@ impl Finding {
             }
             Kind::ImpossibleTime => {
                 "not fixed by --fix (the event may hold a real fact): correct it with `incident amend ID --at T`, or `incident retract ID`"
+            }
+            Kind::BeforeOpening => {
+                "not fixed by --fix: if the fact's time is wrong, `incident amend ID --at T`; if it is not true, `incident retract ID`"
             }
             Kind::GitLock => "--fix removes it (so does the next `incident sync`)",
             Kind::ForeignGitLock => {
@@ -256,7 +263,7 @@ fn check_log(repo: &Repo, id: &str, log: &Path, out: &mut Vec<Finding>) {
         let message = "incomplete last line (a crash mid-write?)".to_string();
         out.push(Finding::new(repo, Kind::TornLine, log, Some(line), message));
     }
-    impossible_times(repo, log, &bytes, out);
+    impossible_times(repo, id, log, &bytes, out);
     if let Err(Error::Repo(RepoError::NoOpenedEvent { .. })) = index::load(repo, id) {
         let message = "no readable `opened` event, so no command can read this incident".to_string();
         out.push(Finding::new(repo, Kind::NoOpenedEvent, log, None, message));
@@ -281,8 +288,9 @@ fn set_aside(repo: &Repo, rejected: &Path, out: &mut Vec<Finding>) {
 
 /// Every event of the log dated before 1970-01-01 or more than a day after now: what a
 /// command refuses when given (`--at`), but a hand edit or another machine's clock can
-/// write. An event corrected since (retracted, or its time amended) is not one any more.
-fn impossible_times(repo: &Repo, log: &Path, bytes: &[u8], out: &mut Vec<Finding>) {
+/// write; and every event logged before the incident's opening was, by a clock running
+/// slow. An event corrected since (retracted, or its time amended) is not one any more.
+fn impossible_times(repo: &Repo, id: &str, log: &Path, bytes: &[u8], out: &mut Vec<Finding>) {
     let now = chrono::Utc::now();
     let latest = now + chrono::Duration::days(1);
     let earliest = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
@@ -312,6 +320,24 @@ fn impossible_times(repo: &Repo, log: &Path, bytes: &[u8], out: &mut Vec<Finding
             );
             out.push(Finding::new(repo, Kind::ImpossibleTime, log, Some(n + 1), message));
         }
+    }
+    let opened = read
+        .iter()
+        .filter(|(_, e)| matches!(e.body, events::Body::Opened { .. }) && !corrected.contains(e.id.as_str()))
+        .map(|(_, e)| e.at)
+        .min();
+    let Some(opened) = opened else { return };
+    let slow =
+        read.iter().filter(|(_, e)| e.at < opened && e.at >= earliest && !corrected.contains(e.id.as_str()));
+    for (n, e) in slow {
+        let message = format!(
+            "event {} ({}) logged at {}, before incident {id} was opened at {}: the clock that stamped it ran slow",
+            e.id.chars().take(8).collect::<String>(),
+            e.body.kind(),
+            crate::timefmt::rfc3339(e.at),
+            crate::timefmt::rfc3339(opened)
+        );
+        out.push(Finding::new(repo, Kind::BeforeOpening, log, Some(n + 1), message));
     }
 }
 
@@ -462,7 +488,9 @@ pub fn fix(repo: &Repo, findings: &mut [Finding]) {
                 Err(e) => f.left(format!("not deleted: {e}")),
             },
             Kind::NoOpenedEvent => f.left("not fixed: restore the `opened` event from git history"),
-            Kind::ImpossibleTime => f.left("not fixed: amend or retract it (it may hold a real fact)"),
+            Kind::ImpossibleTime | Kind::BeforeOpening => {
+                f.left("not fixed: amend or retract it (it may hold a real fact)");
+            }
             Kind::SetAside => f.left("not fixed: a person reads it, then deletes the line"),
             Kind::UnreadableLine if f.line.is_none() => f.left("not fixed"),
             _ => {}

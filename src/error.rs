@@ -137,6 +137,15 @@ pub enum RecordError {
         other_at: DateTime<Utc>,
         other_is_opening: bool,
     },
+    /// A fact other than a note dated before impact started (`started_is_opening`: impact
+    /// started was not given and defaults to when the incident was opened).
+    #[error(
+        "{kind} at {} would come before impact started at {}{}; only a note may come before impact started",
+        rfc3339(*.at),
+        rfc3339(*.started),
+        if *.started_is_opening { " (when the incident was opened; it was not given)" } else { "" }
+    )]
+    BeforeImpact { kind: &'static str, at: DateTime<Utc>, started: DateTime<Utc>, started_is_opening: bool },
     /// A milestone marked again; the wrong one is amended instead.
     #[error("{milestone} is already marked at {} (event {})", rfc3339(*.at), crate::ids::short(.event))]
     AlreadyMarked { milestone: &'static str, at: DateTime<Utc>, event: String },
@@ -680,6 +689,7 @@ impl RecordError {
             | RecordError::AlreadyInPhase { .. }
             | RecordError::LastPhase
             | RecordError::MilestoneOrder { .. }
+            | RecordError::BeforeImpact { .. }
             | RecordError::AlreadyMarked { .. }
             | RecordError::AmbiguousEvent { .. }
             | RecordError::AmbiguousAction { .. }
@@ -698,6 +708,14 @@ impl RecordError {
             RecordError::MilestoneOrder { .. } => {
                 vec!["a milestone that was wrong is fixed with `incident amend EVENT --at T`".into()]
             }
+            RecordError::BeforeImpact { started_is_opening, .. } => vec![
+                "check the time given; context from before impact (the deploy that set it off) is a note: `incident log TEXT --at T`".into(),
+                if *started_is_opening {
+                    "if impact started earlier, say so first: `incident mark started --at T`".into()
+                } else {
+                    "if impact started earlier, correct it first: `incident amend EVENT --at T` on its mark".into()
+                },
+            ],
             RecordError::AlreadyMarked { event, .. } => {
                 vec![format!("to correct it: `incident amend {} --at T`", crate::ids::short(event))]
             }
@@ -959,6 +977,7 @@ mod tests {
         "bad-name",
         "bad-share",
         "bad-time",
+        "before-impact",
         "cannot-create",
         "changed-during-sync",
         "detached-head",

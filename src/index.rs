@@ -134,7 +134,12 @@ pub fn resolve(repo: &Repo, given: Option<&str>, warnings: &mut Vec<Warning>) ->
         if ids.iter().any(|id| id == g) {
             return Ok(g.to_string());
         }
-        let hits: Vec<&String> = ids.iter().filter(|id| id.starts_with(g)).collect();
+        let mut hits: Vec<&String> = ids.iter().filter(|id| id.starts_with(g)).collect();
+        if hits.is_empty() {
+            // Ids start with the date, which no one remembers: `grocery` names
+            // 2026-11-26-grocery-checkout-slow when no other id has those words.
+            hits = ids.iter().filter(|id| has_words(id, g)).collect();
+        }
         return match hits.as_slice() {
             [one] => Ok((*one).clone()),
             [] => Err(Unknown::new(Noun::Incident, g, ids.iter().rev().take(10).cloned().collect()).into()),
@@ -161,6 +166,18 @@ pub fn resolve(repo: &Repo, given: Option<&str>, warnings: &mut Vec<Warning>) ->
         }
     }
     Err(RepoError::NoOpenIncident.into())
+}
+
+/// Whether `given`'s words (`grocery`, `checkout-slow`) are a run of whole words of the
+/// title part of `id`, the words after its `YYYY-MM-DD-` date.
+fn has_words(id: &str, given: &str) -> bool {
+    let words: Vec<&str> = id.split('-').collect();
+    let title = match words.as_slice() {
+        [y, m, d, rest @ ..] if [y, m, d].iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())) => rest,
+        all => all,
+    };
+    let wanted: Vec<&str> = given.split('-').collect();
+    wanted.iter().all(|w| !w.is_empty()) && title.windows(wanted.len()).any(|run| run == wanted.as_slice())
 }
 
 /// What `stats` needs of an incident beyond its [`Summary`], cached beside it in

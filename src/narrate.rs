@@ -1,6 +1,6 @@
 //! One line of prose per event, shared by the terminal timeline and the postmortem.
 
-use crate::events::{Body, Event};
+use crate::events::{Body, Event, Milestone};
 use crate::state::Incident;
 use crate::timefmt;
 
@@ -13,6 +13,10 @@ pub fn in_timeline(inc: &Incident, e: &Event) -> String {
         (Body::Severity { to, reason, .. }, Some(before)) => describe_severity(before, to, reason.as_deref()),
         _ => describe(e),
     };
+    // Only a note may lie before impact (the deploy that set it off); said, so that a reader
+    // does not take it for part of the outage.
+    let before = inc.moments.get(Milestone::Started).is_some_and(|started| e.when() < started);
+    let text = if before { format!("{text} (before impact)") } else { text };
     if let Some(reason) = inc.retracted.get(&e.id) {
         return format!("[retracted: {reason}] {text}");
     }

@@ -440,6 +440,23 @@ impl Moments {
         self.with(m, at).check(m)
     }
 
+    /// Refuses a fact of kind `kind` at `at` before impact started: only a note may come
+    /// before it (`Body::may_precede_impact`). A typo in `--at` (14:05 for 15:05) would
+    /// otherwise give negative times at a severity and a timeline that starts before impact.
+    pub fn check_fact(&self, kind: &'static str, at: DateTime<Utc>) -> crate::error::Result<()> {
+        let Some(started) = self.get(Milestone::Started) else { return Ok(()) };
+        if at < started {
+            return Err(crate::error::RecordError::BeforeImpact {
+                kind,
+                at,
+                started,
+                started_is_opening: !self.marks.contains_key(&Milestone::Started),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
     /// Resolving sets the resolved moment, unless `mark resolved` already did.
     pub fn check_resolution(&self, at: DateTime<Utc>) -> crate::error::Result<()> {
         if self.marks.contains_key(&Milestone::Resolved) {

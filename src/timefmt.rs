@@ -3,7 +3,9 @@
 //! written (the log, tables, ids, Mermaid, people). Everything is stored in UTC; local time
 //! is only an input form.
 
-use chrono::{DateTime, Local, NaiveTime, SecondsFormat, TimeZone, Utc};
+use chrono::{
+    DateTime, Local, NaiveDate, NaiveDateTime, NaiveTime, Offset, SecondsFormat, TimeZone, Timelike, Utc,
+};
 
 /// How far past the machine's clock a typed time may lie: clocks drift between responders'
 /// machines, and "14:05" typed at 14:04:30 means now.
@@ -26,9 +28,13 @@ pub fn parse_time(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
 }
 
 /// Parses a bound of a period (`stats --since/--until`): as [`parse_time`], but it may lie in
-/// the future (the end of this month).
+/// the future (the end of this month), and a bare date (`2026-06-01`) is that day's start in
+/// UTC: a period is read in days, and the figures are all UTC.
 pub fn parse_bound(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let t = read_time(input, now)?;
+    let t = match NaiveDate::parse_from_str(input.trim(), "%Y-%m-%d") {
+        Ok(day) => day.and_time(NaiveTime::MIN).and_utc(),
+        Err(_) => read_time(input, now)?,
+    };
     if t < DateTime::<Utc>::UNIX_EPOCH {
         return Err(format!("{} is before 1970-01-01", rfc3339(t)));
     }
@@ -41,6 +47,7 @@ pub fn parse_bound(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Str
 pub fn parse_eta(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let s = input.trim();
     let t = if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        no_leap_second(s, t.nanosecond())?;
         t.with_timezone(&Utc)
     } else if let Some(secs) =
         parse_duration(s.strip_prefix('+').or_else(|| s.strip_prefix("in ")).unwrap_or(s))
@@ -49,17 +56,7 @@ pub fn parse_eta(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Strin
             .and_then(|d| now.checked_add_signed(d))
             .ok_or_else(|| format!("{input:?} is too far ahead"))?
     } else if let Ok(t) = NaiveTime::parse_from_str(s, "%H:%M") {
-        let today = now.with_timezone(&Local).date_naive();
-        let at = |day: chrono::NaiveDate| {
-            Local.from_local_datetime(&day.and_time(t)).earliest().map(|t| t.with_timezone(&Utc))
-        };
-        match at(today) {
-            Some(x) if x >= now => x,
-            _ => today
-                .succ_opt()
-                .and_then(at)
-                .ok_or_else(|| format!("{input:?} does not exist in the local time zone"))?,
-        }
+        next_local(&Local, s, t, now)?
     } else {
         return Err(
             "use RFC 3339 (2026-11-26T16:00:00Z), HH:MM (local), or a span from now: 30m, +1h".to_string()
@@ -77,6 +74,7 @@ fn read_time(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
         return Ok(now);
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        no_leap_second(s, t.nanosecond())?;
         return Ok(t.with_timezone(&Utc));
     }
     let relative = s.strip_prefix('-').or_else(|| s.strip_suffix("ago").map(str::trim_end));
@@ -89,24 +87,127 @@ fn read_time(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     }
     for fmt in ["%H:%M", "%H:%M:%S"] {
         if let Ok(t) = NaiveTime::parse_from_str(s, fmt) {
-            return latest_local(t, now)
-                .ok_or_else(|| format!("{input:?} does not exist in the local time zone"));
+            no_leap_second(s, t.nanosecond())?;
+            return latest_local(&Local, s, t, now);
         }
     }
     Err("use RFC 3339 (2026-11-26T14:02:00Z), HH:MM (local), -15m or \"15m ago\"".to_string())
 }
 
-/// The latest moment at local clock time `t` that is not after `now`: today's, else
-/// yesterday's (`23:59` typed at 00:10 means last night).
-fn latest_local(t: NaiveTime, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let today = now.with_timezone(&Local).date_naive();
-    let at = |day: chrono::NaiveDate| {
-        Local.from_local_datetime(&day.and_time(t)).earliest().map(|t| t.with_timezone(&Utc))
-    };
-    match at(today) {
-        Some(x) if x <= now => Some(x),
-        _ => at(today.pred_opt()?),
+/// A leap second (`23:59:60`) is no moment the log, the figures or a status page's readers
+/// can place: chrono keeps it as a second that lasts two, and JSON readers refuse it.
+fn no_leap_second(input: &str, nanosecond: u32) -> Result<(), String> {
+    if nanosecond >= 1_000_000_000 {
+        return Err(format!(
+            "{input:?} is a leap second (:60), which cannot be recorded; type :59 or the next minute's :00"
+        ));
     }
+    Ok(())
+}
+
+/// What a local clock time is on one day in zone `tz`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum OnDay {
+    /// One moment.
+    Once(DateTime<Utc>),
+    /// The clocks skipped it (a daylight saving gap). The two readings, earlier first: the
+    /// time with the offset after the change and with the one before it.
+    Skipped(DateTime<Utc>, DateTime<Utc>),
+    /// The clocks showed it twice (set back): both moments, earlier first.
+    Twice(DateTime<Utc>, DateTime<Utc>),
+}
+
+impl OnDay {
+    fn of<Tz: TimeZone>(tz: &Tz, local: NaiveDateTime) -> OnDay {
+        match tz.from_local_datetime(&local) {
+            chrono::LocalResult::Single(t) => OnDay::Once(t.with_timezone(&Utc)),
+            chrono::LocalResult::Ambiguous(a, b) => {
+                let (a, b) = (a.with_timezone(&Utc), b.with_timezone(&Utc));
+                OnDay::Twice(a.min(b), a.max(b))
+            }
+            chrono::LocalResult::None => {
+                // The offsets in force on either side of the gap: the nearest local times that
+                // exist, a quarter of an hour apart (every zone's offsets are), up to two days.
+                let near = |sign: i32| {
+                    (1..=192).find_map(|k| {
+                        let probe = local + chrono::Duration::minutes(15 * i64::from(k * sign));
+                        tz.from_local_datetime(&probe).earliest().map(|t| t.offset().fix().local_minus_utc())
+                    })
+                };
+                let reading = |offset: Option<i32>| {
+                    let offset = offset.unwrap_or(0);
+                    (local - chrono::Duration::seconds(i64::from(offset))).and_utc()
+                };
+                let (a, b) = (reading(near(-1)), reading(near(1)));
+                OnDay::Skipped(a.min(b), a.max(b))
+            }
+        }
+    }
+
+    /// The earliest and the latest moment it may mean.
+    fn span(self) -> (DateTime<Utc>, DateTime<Utc>) {
+        match self {
+            OnDay::Once(t) => (t, t),
+            OnDay::Skipped(a, b) | OnDay::Twice(a, b) => (a, b),
+        }
+    }
+
+    /// The one moment, or why there is none, naming the UTC moments it could mean.
+    fn moment(self, input: &str, day: NaiveDate) -> Result<DateTime<Utc>, String> {
+        match self {
+            OnDay::Once(t) => Ok(t),
+            OnDay::Skipped(a, b) => Err(format!(
+                "{input:?} does not exist on {day} in the local time zone (the clocks skipped it); \
+                 type the moment in UTC: {} or {}",
+                rfc3339(a),
+                rfc3339(b)
+            )),
+            OnDay::Twice(a, b) => Err(format!(
+                "{input:?} happened twice on {day} in the local time zone (the clocks were set back); \
+                 type the moment in UTC: {} or {}",
+                rfc3339(a),
+                rfc3339(b)
+            )),
+        }
+    }
+}
+
+/// The latest moment at clock time `t` in zone `tz` that is not after `now`: today's, else
+/// yesterday's (`23:59` typed at 00:10 means last night). A day whose clocks skipped `t`, or
+/// showed it twice, is refused rather than guessed, unless every moment it could mean is
+/// still ahead (then it was yesterday's).
+fn latest_local<Tz: TimeZone>(
+    tz: &Tz,
+    input: &str,
+    t: NaiveTime,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, String> {
+    let today = now.with_timezone(tz).date_naive();
+    for day in [Some(today), today.pred_opt()].into_iter().flatten() {
+        let on = OnDay::of(tz, day.and_time(t));
+        if on.span().0 <= now {
+            return on.moment(input, day);
+        }
+    }
+    Err(format!("{input:?} does not exist in the local time zone"))
+}
+
+/// The next moment at clock time `t` in zone `tz` from `now` on (an ETA): today's, else
+/// tomorrow's; refused as [`latest_local`] refuses.
+fn next_local<Tz: TimeZone>(
+    tz: &Tz,
+    input: &str,
+    t: NaiveTime,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, String> {
+    let today = now.with_timezone(tz).date_naive();
+    for day in [Some(today), today.succ_opt()].into_iter().flatten() {
+        let on = OnDay::of(tz, day.and_time(t));
+        if on.span().1 >= now {
+            return on.moment(input, day);
+        }
+    }
+    Err(format!("{input:?} does not exist in the local time zone"))
 }
 
 /// Parses a duration such as `5m`, `1h30m`, `90s`, `2h`, `1d`. Returns whole seconds.
@@ -287,6 +388,134 @@ mod tests {
         let earlier = (local_now - chrono::Duration::minutes(1)).format("%H:%M").to_string();
         let t = parse_time(&earlier, n).unwrap();
         assert!(t <= n && n - t <= chrono::Duration::minutes(2), "{t}");
+    }
+
+    /// New York in 2026, as its zone file has it: clocks go from 02:00 to 03:00 on 8 March
+    /// (07:00Z) and from 02:00 back to 01:00 on 1 November (06:00Z). A zone of our own, so
+    /// the tests need neither the system's zone files nor `TZ` changed under other threads.
+    #[derive(Debug, Clone, Copy)]
+    struct NewYork2026;
+
+    impl NewYork2026 {
+        fn edt() -> chrono::FixedOffset {
+            chrono::FixedOffset::west_opt(4 * 3600).unwrap()
+        }
+        fn est() -> chrono::FixedOffset {
+            chrono::FixedOffset::west_opt(5 * 3600).unwrap()
+        }
+    }
+
+    impl TimeZone for NewYork2026 {
+        type Offset = chrono::FixedOffset;
+        fn from_offset(_: &chrono::FixedOffset) -> Self {
+            NewYork2026
+        }
+        fn offset_from_local_date(&self, local: &NaiveDate) -> chrono::MappedLocalTime<chrono::FixedOffset> {
+            self.offset_from_local_datetime(&local.and_time(NaiveTime::MIN))
+        }
+        fn offset_from_local_datetime(
+            &self,
+            local: &NaiveDateTime,
+        ) -> chrono::MappedLocalTime<chrono::FixedOffset> {
+            let fits: Vec<chrono::FixedOffset> = [NewYork2026::edt(), NewYork2026::est()]
+                .into_iter()
+                .filter(|o| {
+                    let utc = *local - chrono::Duration::seconds(i64::from(o.local_minus_utc()));
+                    self.offset_from_utc_datetime(&utc) == *o
+                })
+                .collect();
+            match fits.as_slice() {
+                [] => chrono::MappedLocalTime::None,
+                [one] => chrono::MappedLocalTime::Single(*one),
+                [a, b, ..] => chrono::MappedLocalTime::Ambiguous(*a, *b),
+            }
+        }
+        fn offset_from_utc_date(&self, utc: &NaiveDate) -> chrono::FixedOffset {
+            self.offset_from_utc_datetime(&utc.and_time(NaiveTime::MIN))
+        }
+        fn offset_from_utc_datetime(&self, utc: &NaiveDateTime) -> chrono::FixedOffset {
+            let t = utc.and_utc();
+            if t >= at("2026-03-08T07:00:00Z") && t < at("2026-11-01T06:00:00Z") {
+                NewYork2026::edt()
+            } else {
+                NewYork2026::est()
+            }
+        }
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        parse_rfc3339(s).unwrap()
+    }
+
+    fn hm(s: &str) -> NaiveTime {
+        parse_hhmm(s).unwrap()
+    }
+
+    /// Regression: `--started-at 02:30` typed in New York on 8 March 2026, when the clocks
+    /// skip from 02:00 to 03:00, silently became 07:30Z the day before (24.5 h of impact).
+    #[test]
+    fn a_local_time_the_clocks_skipped_is_refused_naming_its_readings() {
+        let now = at("2026-03-08T15:00:00Z"); // 11:00 EDT
+        let err = latest_local(&NewYork2026, "02:30", hm("02:30"), now).unwrap_err();
+        assert!(err.contains("does not exist on 2026-03-08"), "{err}");
+        assert!(err.contains("2026-03-08T06:30:00Z or 2026-03-08T07:30:00Z"), "{err}");
+        // The same time on a day that had it is the day's one moment.
+        let next_day = at("2026-03-09T15:00:00Z");
+        assert_eq!(
+            latest_local(&NewYork2026, "02:30", hm("02:30"), next_day),
+            Ok(at("2026-03-09T06:30:00Z"))
+        );
+        // Typed before the gap's day got there (01:00 EST), 02:30 means the day before.
+        let early = at("2026-03-08T06:00:00Z");
+        assert_eq!(latest_local(&NewYork2026, "02:30", hm("02:30"), early), Ok(at("2026-03-07T07:30:00Z")));
+        // The times on either side of the gap are fine.
+        assert_eq!(latest_local(&NewYork2026, "01:59", hm("01:59"), now), Ok(at("2026-03-08T06:59:00Z")));
+        assert_eq!(latest_local(&NewYork2026, "03:00", hm("03:00"), now), Ok(at("2026-03-08T07:00:00Z")));
+    }
+
+    /// 01:30 on 1 November 2026 in New York happened twice: 05:30Z (EDT), then 06:30Z (EST).
+    #[test]
+    fn a_local_time_the_clocks_showed_twice_is_refused_naming_both() {
+        let now = at("2026-11-01T15:00:00Z");
+        let err = latest_local(&NewYork2026, "01:30", hm("01:30"), now).unwrap_err();
+        assert!(err.contains("happened twice on 2026-11-01"), "{err}");
+        assert!(err.contains("2026-11-01T05:30:00Z or 2026-11-01T06:30:00Z"), "{err}");
+        // Between the two (01:45 EDT), only the first had happened: still refused, not guessed.
+        let between = at("2026-11-01T05:45:00Z");
+        assert!(latest_local(&NewYork2026, "01:30", hm("01:30"), between).is_err());
+        // An ETA of 01:30 asked for the evening before is as ambiguous.
+        let evening = at("2026-11-01T02:00:00Z");
+        assert!(next_local(&NewYork2026, "01:30", hm("01:30"), evening).unwrap_err().contains("twice"));
+        let gap_eta = next_local(&NewYork2026, "02:30", hm("02:30"), at("2026-03-08T03:00:00Z"));
+        assert!(gap_eta.unwrap_err().contains("does not exist"));
+        assert_eq!(
+            next_local(&NewYork2026, "12:00", hm("12:00"), at("2026-11-01T18:00:00Z")),
+            Ok(at("2026-11-02T17:00:00Z")),
+            "noon has passed: tomorrow's, in EST"
+        );
+    }
+
+    /// Regression: `12:00:60Z` was stored, and published in status.json.
+    #[test]
+    fn a_leap_second_is_refused() {
+        let n = now();
+        for leap in ["2026-11-26T12:00:60Z", "2026-11-26T23:59:60+00:00", "12:00:60"] {
+            let err = parse_time(leap, n).unwrap_err();
+            assert!(err.contains("leap second"), "{leap}: {err}");
+            assert!(parse_bound(leap, n).unwrap_err().contains("leap second"), "{leap}");
+        }
+        assert!(parse_eta("2026-12-31T23:59:60Z", n).unwrap_err().contains("leap second"));
+        assert!(parse_time("2026-11-26T12:00:59Z", n).is_ok());
+    }
+
+    /// Regression: `stats --since 2026-06-01` was refused; a date is that day's start, UTC.
+    #[test]
+    fn a_bound_may_be_a_date() {
+        let n = now();
+        assert_eq!(parse_bound("2026-06-01", n), Ok(at("2026-06-01T00:00:00Z")));
+        assert_eq!(parse_bound("2027-01-01", n), Ok(at("2027-01-01T00:00:00Z")), "ahead is fine");
+        assert!(parse_bound("2026-02-30", n).is_err());
+        assert!(parse_time("2026-06-01", n).is_err(), "--at is a moment, not a day");
     }
 
     #[test]

@@ -69,9 +69,15 @@ pub fn amend(ctx: &Ctx, given: &str, text: Option<String>) -> Result<u8> {
             .into());
         }
     }
-    // A corrected key moment must still be in order with the others.
+    // A corrected key moment must still be in order with the others, and any other fact
+    // but a note must stay after impact started.
     if let (Some(t), Some(m)) = (time, milestone_of(&e.body)) {
         inc.moments.with(m, t).check(m)?;
+    }
+    if let Some(t) = time
+        && !e.body.may_precede_impact()
+    {
+        inc.moments.check_fact(e.body.kind(), t)?;
     }
     let said = format!("event {} amended", short_id(&e.id));
     let body = Body::Amend { event: e.id.clone(), time, text };

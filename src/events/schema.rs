@@ -311,6 +311,14 @@ impl Body {
         matches!(self, Body::Amend { .. } | Body::Retract { .. })
     }
 
+    /// Whether this fact may lie before impact started: a note (context, such as the deploy
+    /// that set the incident off), the opening, and the milestones, which keep an order of
+    /// their own (`state::Moments::check`). Corrections are logged when they are made.
+    pub fn may_precede_impact(&self) -> bool {
+        matches!(self, Body::Note { .. } | Body::Opened { .. } | Body::Mark { .. } | Body::Resolved { .. })
+            || self.is_correction()
+    }
+
     /// The event's free text, the one `amend --text` replaces; `None` for kinds without one.
     pub fn with_text(&self, text: String) -> Option<Body> {
         let mut b = self.clone();

@@ -29,5 +29,6 @@ mod stats;
 mod status_page;
 mod sync;
 mod sync_trust;
+mod times;
 mod update;
 mod walk_pty;

@@ -186,7 +186,10 @@ fn closed_on_one_side_stays_closed_after_the_other_resolves_later() {
 
 #[test]
 fn severity_changed_on_both_sides_reads_as_one_sequence() {
-    let (team, id) = Team::sharing(2, &["open", "API errors", "--severity", "SEV1"]);
+    // Impact started before the severity changes backdated below: nothing but a note may
+    // come before it.
+    let open = ["open", "API errors", "--severity", "SEV1", "--started-at", "-10m"];
+    let (team, id) = Team::sharing(2, &open);
     let [a, b] = &team.people[..] else { unreachable!() };
     a.ok(&["severity", "SEV2", "--at", "-2m"]);
     b.ok(&["severity", "SEV3", "-i", &id, "--at", "-1m"]);
