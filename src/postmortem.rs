@@ -345,13 +345,28 @@ fn template(repo: &Repo, flag: Option<PathBuf>) -> Result<(String, String)> {
     }
 }
 
-/// Renders and writes the postmortem; returns its path.
+/// What a render says about a section a person edited by hand and the tool added to since
+/// (a `retro` entry given after the edit): their text is kept, the new entries follow it, and
+/// this line says where, so nothing appears or vanishes unannounced.
+pub fn appended_warning(path: &std::path::Path, a: &render::Appended) -> String {
+    let n = a.paragraphs.len();
+    let first = a.paragraphs.first().map(|p| crate::ui::cut(&render::oneline(p), 60).to_string());
+    format!(
+        "{}: section {} was edited by hand; kept your text and added {n} new entr{} below it{}",
+        path.display(),
+        a.block,
+        if n == 1 { "y" } else { "ies" },
+        first.map(|f| format!(" (“{f}”{})", if n > 1 { ", …" } else { "" })).unwrap_or_default()
+    )
+}
+
+/// Renders and writes the postmortem; returns its path and what was added below hand edits.
 pub fn write(
     repo: &Repo,
     inc: &Incident,
     template_flag: Option<PathBuf>,
     output: Option<PathBuf>,
-) -> Result<PathBuf> {
+) -> Result<(PathBuf, Vec<render::Appended>)> {
     let (name, source) = template(repo, template_flag)?;
     let fresh = render::render_markdown(&name, &source, &context(repo, inc))?;
     // `--output` is the user's choice of place, even outside the repository; but inside it,
@@ -370,9 +385,9 @@ pub fn write(
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(crate::error::Error::io(&path)(e)),
         Err(_) => None,
     };
-    let text = render::merge_editable(&fresh, previous.as_deref());
+    let (text, appended) = render::merge_editable(&fresh, previous.as_deref());
     crate::fsutil::write_atomic(&path, text.as_bytes())?;
-    Ok(path)
+    Ok((path, appended))
 }
 
 /// The postmortem of the log `log` (a sync's merge of two clones' logs), rendered through
@@ -398,7 +413,8 @@ pub fn rerender(
     };
     let (name, source) = template(repo, None)?;
     let fresh = render::render_markdown(&name, &source, &context(repo, &inc))?;
-    let text = render::apply_merged_edits(&fresh, &merged, sides);
+    // What is added below a hand edit is in the text a sync commits and reports as re-rendered.
+    let (text, _appended) = render::apply_merged_edits(&fresh, &merged, sides);
     if blocks.is_empty() { Ok(Ok(text)) } else { Ok(Err(RerenderConflict { blocks, text: Some(text) })) }
 }
 
@@ -409,6 +425,64 @@ pub fn commit(repo: &Repo, inc: &Incident, as_flag: Option<&str>) -> Result<Opti
     let paths = [dir.join("events.jsonl"), dir.join("postmortem.md")];
     let message = format!("postmortem: {} {}", inc.id, render::oneline(&inc.title));
     repo.commit_if_changed(&paths, &message, as_flag)
+}
+
+/// What a change to a resolved incident did besides its event: the committed postmortem
+/// rendered again (where, and what was added below hand edits), and the commit made.
+pub struct Followed {
+    pub rendered: Option<(PathBuf, Vec<render::Appended>)>,
+    pub commit: Option<(git2::Oid, String)>,
+}
+
+/// Whether `inc` has a postmortem a reader relies on: committed, and not a draft (the
+/// incident is resolved or closed).
+pub fn is_committed(repo: &Repo, id: &str, state: crate::state::State) -> Result<bool> {
+    if state == crate::state::State::Open {
+        return Ok(false);
+    }
+    repo.is_committed(&PathBuf::from("incidents").join(id).join("postmortem.md"))
+}
+
+/// After a change to a resolved incident (`inc` as the log now has it: an action item
+/// settled, the incident closed), its committed postmortem is rendered again and committed as
+/// `incident postmortem` would, so the file a reader opens never lags the log. With
+/// `message`, the log is committed with that message whether or not there is a postmortem
+/// (`close` ends the record); without, only a re-rendered postmortem commits.
+pub fn follow(
+    repo: &Repo,
+    inc: &Incident,
+    as_flag: Option<&str>,
+    message: Option<String>,
+) -> Result<Followed> {
+    let rendered =
+        if is_committed(repo, &inc.id, inc.state)? { Some(write(repo, inc, None, None)?) } else { None };
+    let dir = PathBuf::from("incidents").join(&inc.id);
+    let mut paths = vec![dir.join("events.jsonl")];
+    if rendered.is_some() {
+        paths.push(dir.join("postmortem.md"));
+    }
+    let message = match message {
+        Some(m) => m,
+        None if rendered.is_some() => format!("postmortem: {} {}", inc.id, render::oneline(&inc.title)),
+        None => return Ok(Followed { rendered, commit: None }),
+    };
+    let commit = repo.commit_if_changed(&paths, &message, as_flag)?.map(|oid| (oid, message));
+    Ok(Followed { rendered, commit })
+}
+
+/// Says what [`follow`] did: a warning for each section a new entry was added below a hand
+/// edit in, and the commit, as `incident postmortem` says it.
+pub fn tell(ctx: &crate::ctx::Ctx, followed: &Followed) -> Result<()> {
+    if let Some((path, appended)) = &followed.rendered {
+        for a in appended {
+            ctx.ui.warn(appended_warning(path, a))?;
+        }
+    }
+    if let Some((oid, message)) = &followed.commit {
+        let what = if followed.rendered.is_some() { " (postmortem re-rendered)" } else { "" };
+        writeln!(ctx.ui.status(), "committed {} {message}{what}", crate::ui::cut(&oid.to_string(), 12))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -342,6 +342,9 @@ struct Block {
     body: std::ops::Range<usize>,
     /// The fingerprint of what the tool generated there, if the marker carries one.
     generated: Option<String>,
+    /// The fingerprints of the generated text's paragraphs, if the marker carries them: what
+    /// a person had in front of them when they edited the block.
+    parts: Option<Vec<String>>,
     open: std::ops::Range<usize>,
 }
 
@@ -363,52 +366,129 @@ fn blocks(text: &str) -> Vec<Block> {
         let inner = text.get(i + OPEN.len()..end_of_open - 3).unwrap_or_default().trim();
         let mut parts = inner.split_whitespace();
         let name = parts.next().unwrap_or_default().to_string();
-        let generated = parts.find_map(|p| p.strip_prefix("generated=")).map(str::to_string);
+        let rest: Vec<&str> = parts.collect();
+        let generated = rest.iter().find_map(|p| p.strip_prefix("generated=")).map(str::to_string);
+        let paragraphs = rest
+            .iter()
+            .find_map(|p| p.strip_prefix("parts="))
+            .map(|p| p.split(',').filter(|f| !f.is_empty()).map(str::to_string).collect());
         let close = format!("{CLOSE}{name} -->");
         let Some(c) = text.get(end_of_open..).and_then(|t| t.find(&close)).map(|c| c + end_of_open) else {
             from = end_of_open;
             continue;
         };
-        out.push(Block { name, body: end_of_open..c, generated, open: i..end_of_open });
+        out.push(Block { name, body: end_of_open..c, generated, parts: paragraphs, open: i..end_of_open });
         from = c + close.len();
     }
     out
 }
 
+/// The paragraphs of a block's text (separated by blank lines), trimmed: the unit an entry
+/// is generated in (a `retro` entry is one paragraph).
+fn paragraphs(body: &str) -> Vec<&str> {
+    body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect()
+}
+
+/// A block a person changed since it was generated: their text, and what the tool had
+/// generated there when they changed it (its fingerprint and its paragraphs'), so a render
+/// can tell what was generated since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandEdit {
+    pub name: String,
+    pub body: String,
+    generated: Option<String>,
+    parts: Option<Vec<String>>,
+}
+
+/// What a render added below a person's text in a block they had edited: the paragraphs the
+/// tool generated there since (a `retro` entry added after the edit). Nothing a person wrote
+/// is replaced, and nothing new is left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    pub block: String,
+    pub paragraphs: Vec<String>,
+}
+
 /// The blocks of `text` a person changed since they were generated, by name.
-pub fn hand_edits(text: &str) -> Vec<(String, String)> {
+pub fn hand_edits(text: &str) -> Vec<HandEdit> {
     blocks(text)
         .into_iter()
         .filter(|b| b.generated.as_deref() != Some(fingerprint(b.body(text)).as_str()))
         .map(|b| {
             let body = b.body(text).to_string();
-            (b.name, body)
+            HandEdit { name: b.name, body, generated: b.generated, parts: b.parts }
         })
         .collect()
 }
 
 /// Stamps every block of a fresh render with the fingerprint of its generated text, then
-/// carries over from `previous` each block whose text a person changed since it was generated.
-pub fn merge_editable(fresh: &str, previous: Option<&str>) -> String {
+/// carries over from `previous` each block whose text a person changed since it was
+/// generated, with what was generated there since added below it (and named in the answer).
+pub fn merge_editable(fresh: &str, previous: Option<&str>) -> (String, Vec<Appended>) {
     apply_edits(fresh, &previous.map(hand_edits).unwrap_or_default())
 }
 
-/// A fresh render, stamped, with `edits` in place of the generated blocks they name.
-pub fn apply_edits(fresh: &str, edits: &[(String, String)]) -> String {
+/// The paragraphs of `fresh` (a block's generated text) that were generated after `edit` was
+/// made: not among the paragraphs the person had in front of them. A marker from before
+/// paragraphs were recorded falls back to "not in the person's text". Nothing when the
+/// generated text has not changed since.
+fn generated_since<'f>(edit: &HandEdit, fresh: &'f str) -> Vec<&'f str> {
+    let Some(before) = edit.generated.as_deref() else { return Vec::new() };
+    if before == fingerprint(fresh) {
+        return Vec::new();
+    }
+    paragraphs(fresh)
+        .into_iter()
+        .filter(|p| match &edit.parts {
+            Some(parts) => !parts.contains(&fingerprint(p)),
+            None => !edit.body.contains(p),
+        })
+        .collect()
+}
+
+/// A fresh render, stamped, with `edits` in place of the generated blocks they name; where
+/// the tool generated something new in an edited block since it was edited, the new
+/// paragraphs follow the person's text (and are listed in the answer).
+pub fn apply_edits(fresh: &str, edits: &[HandEdit]) -> (String, Vec<Appended>) {
     let mut out = String::with_capacity(fresh.len());
+    let mut appended = Vec::new();
     let mut last = 0;
     for b in blocks(fresh) {
         let body = b.body(fresh);
         out.push_str(fresh.get(last..b.open.start).unwrap_or_default());
-        out.push_str(&format!("{OPEN}{} generated={} -->", b.name, fingerprint(body)));
-        match edits.iter().find(|(n, _)| *n == b.name) {
-            Some((_, kept)) => out.push_str(kept),
+        let parts: Vec<String> = paragraphs(body).into_iter().map(fingerprint).collect();
+        out.push_str(&format!(
+            "{OPEN}{} generated={} parts={} -->",
+            b.name,
+            fingerprint(body),
+            parts.join(",")
+        ));
+        match edits.iter().find(|e| e.name == b.name) {
+            Some(edit) => {
+                let new = generated_since(edit, body);
+                if new.is_empty() {
+                    out.push_str(&edit.body);
+                } else {
+                    // The person's text, then each new paragraph, each after a blank line.
+                    let kept = edit.body.trim_end();
+                    out.push_str(kept);
+                    out.push_str(if kept.is_empty() { "\n" } else { "\n\n" });
+                    for p in &new {
+                        out.push_str(p);
+                        out.push_str("\n\n");
+                    }
+                    appended.push(Appended {
+                        block: b.name.clone(),
+                        paragraphs: new.iter().map(|p| (*p).to_string()).collect(),
+                    });
+                }
+            }
             None => out.push_str(body),
         }
         last = b.body.end;
     }
     out.push_str(fresh.get(last..).unwrap_or_default());
-    out
+    (out, appended)
 }
 
 /// How the two sides of a conflict are named in its markers, as git names them: ours `HEAD`,
@@ -432,7 +512,7 @@ pub struct BlockConflict {
 /// person can settle.
 #[derive(Debug, Default)]
 pub struct MergedEdits {
-    pub edits: Vec<(String, String)>,
+    pub edits: Vec<HandEdit>,
     pub conflicts: Vec<BlockConflict>,
 }
 
@@ -442,24 +522,26 @@ pub struct MergedEdits {
 pub fn merge_hand_edits(base: Option<&str>, ours: Option<&str>, theirs: Option<&str>) -> MergedEdits {
     let edits = |t: Option<&str>| t.map(hand_edits).unwrap_or_default();
     let (base, ours, theirs) = (edits(base), edits(ours), edits(theirs));
-    let get =
-        |side: &[(String, String)], name: &str| side.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone());
-    let mut names: Vec<&String> = ours.iter().chain(theirs.iter()).map(|(n, _)| n).collect();
+    let get = |side: &[HandEdit], name: &str| side.iter().find(|e| e.name == name).cloned();
+    let mut names: Vec<&String> = ours.iter().chain(theirs.iter()).map(|e| &e.name).collect();
     names.sort();
     names.dedup();
     let mut merged = MergedEdits::default();
     for name in names {
         let (b, o, t) = (get(&base, name), get(&ours, name), get(&theirs, name));
-        let kept = if o == t || t == b {
+        // Two sides agree when a person wrote the same text, whenever each side rendered.
+        let body = |e: &Option<HandEdit>| e.as_ref().map(|e| e.body.clone());
+        let (bb, ob, tb) = (body(&b), body(&o), body(&t));
+        let kept = if ob == tb || tb == bb {
             o
-        } else if o == b {
+        } else if ob == bb {
             t
         } else {
-            merged.conflicts.push(BlockConflict { name: name.clone(), ours: o, theirs: t });
+            merged.conflicts.push(BlockConflict { name: name.clone(), ours: ob, theirs: tb });
             continue;
         };
-        if let Some(body) = kept {
-            merged.edits.push((name.clone(), body));
+        if let Some(edit) = kept {
+            merged.edits.push(edit);
         }
     }
     merged
@@ -469,15 +551,22 @@ pub fn merge_hand_edits(base: Option<&str>, ours: Option<&str>, theirs: Option<&
 /// block, both sides between conflict markers in git's format (`<<<<<<< HEAD`, `=======`,
 /// `>>>>>>> origin/main`), each on a line of its own. Everything outside those blocks is the
 /// fresh render. Once a person settles the markers, the block reads as a hand edit.
-pub fn apply_merged_edits(fresh: &str, merged: &MergedEdits, sides: Sides) -> String {
+pub fn apply_merged_edits(fresh: &str, merged: &MergedEdits, sides: Sides) -> (String, Vec<Appended>) {
     let mut edits = merged.edits.clone();
     for b in blocks(fresh) {
         let Some(c) = merged.conflicts.iter().find(|c| c.name == b.name) else { continue };
         let generated = b.body(fresh);
         let ours = c.ours.as_deref().unwrap_or(generated);
         let theirs = c.theirs.as_deref().unwrap_or(generated);
-        edits.retain(|(n, _)| *n != b.name);
-        edits.push((b.name, conflict_body(ours, theirs, sides)));
+        edits.retain(|e| e.name != b.name);
+        // The generated side is the fresh render's already: nothing to add below it.
+        let now = Some(fingerprint(generated));
+        edits.push(HandEdit {
+            name: b.name,
+            body: conflict_body(ours, theirs, sides),
+            generated: now,
+            parts: None,
+        });
     }
     apply_edits(fresh, &edits)
 }
@@ -584,7 +673,7 @@ mod tests {
                 "# {a}\n<!-- editable:a -->\n{b}\n<!-- /editable:a -->\n<!-- editable:b -->\n{c}\n<!-- /editable:b -->\n"
             )
         };
-        let base = merge_editable(&doc("T", "gen A", "gen B"), None);
+        let (base, _) = merge_editable(&doc("T", "gen A", "gen B"), None);
         let ours = base.replace("gen A", "ours A").replace("gen B", "ours B");
         // Theirs left block a as generated and rewrote block b.
         let theirs = base.replace("gen B", "theirs B");
@@ -592,7 +681,8 @@ mod tests {
         let names: Vec<&str> = merged.conflicts.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["a", "b"]);
         let sides = Sides { ours: "HEAD", theirs: "origin/main" };
-        let out = apply_merged_edits(&doc("Fresh", "new A", "new B"), &merged, sides);
+        let (out, appended) = apply_merged_edits(&doc("Fresh", "new A", "new B"), &merged, sides);
+        assert_eq!(appended, [], "a conflict already shows the fresh render");
         assert!(out.starts_with("# Fresh\n"), "{out}");
         assert!(
             out.contains(
@@ -604,23 +694,47 @@ mod tests {
         // Settled by a person, the block is a hand edit the next render keeps.
         let settled =
             out.replace("<<<<<<< HEAD\nours B\n=======\ntheirs B\n>>>>>>> origin/main\n", "both B\n");
-        assert!(hand_edits(&settled).iter().any(|(n, body)| n == "b" && body.contains("both B")));
+        assert!(hand_edits(&settled).iter().any(|e| e.name == "b" && e.body.contains("both B")));
     }
 
     #[test]
     fn hand_edits_survive_and_untouched_blocks_refresh() {
-        let first = merge_editable(
+        let (first, _) = merge_editable(
             "# T\n<!-- editable:a -->\nold A\n<!-- /editable:a -->\n<!-- editable:b -->\nold B\n<!-- /editable:b -->\n",
             None,
         );
         let edited = first.replace("old A", "written by a person");
-        let second = merge_editable(
+        let (second, appended) = merge_editable(
             "# T\n<!-- editable:a -->\nnew A\n<!-- /editable:a -->\n<!-- editable:b -->\nnew B\n<!-- /editable:b -->\n",
             Some(&edited),
         );
-        assert!(second.contains("written by a person"));
-        assert!(!second.contains("new A"));
+        // What was generated since the edit follows the person's text; it replaces nothing.
+        assert!(second.contains("written by a person\n\nnew A\n\n<!-- /editable:a"), "{second}");
         assert!(second.contains("new B"), "{second}");
         assert!(!second.contains("old B"));
+        assert_eq!(appended, [Appended { block: "a".into(), paragraphs: vec!["new A".into()] }]);
+    }
+
+    #[test]
+    fn entries_generated_after_a_hand_edit_follow_it_once_and_deleted_ones_stay_deleted() {
+        let doc = |body: &str| format!("# T\n<!-- editable:a -->\n{body}<!-- /editable:a -->\n");
+        let (first, _) = merge_editable(&doc("one\n\ntwo\n\n"), None);
+        // The person rewrote the block, dropping entry "two" on purpose.
+        let edited = first.replace("one\n\ntwo\n\n", "One, in my words.\n");
+        let (second, appended) = merge_editable(&doc("one\n\ntwo\n\nthree\n\n"), Some(&edited));
+        assert!(second.contains("-->\nOne, in my words.\n\nthree\n\n<!-- /editable:a -->"), "{second}");
+        assert_eq!(appended, [Appended { block: "a".into(), paragraphs: vec!["three".into()] }]);
+        // Rendered again with nothing new: the same text, nothing added twice.
+        let (third, again) = merge_editable(&doc("one\n\ntwo\n\nthree\n\n"), Some(&second));
+        assert_eq!(third, second);
+        assert_eq!(again, []);
+        // A marker written before paragraphs were recorded: what is not in the text is added.
+        let (head, rest) = edited.split_once(" parts=").unwrap();
+        let old = format!("{head} -->{}", rest.split_once(" -->").unwrap().1);
+        let (_, from_old) = merge_editable(&doc("one\n\ntwo\n\nthree\n\n"), Some(&old));
+        assert_eq!(
+            from_old,
+            [Appended { block: "a".into(), paragraphs: vec!["one".into(), "two".into(), "three".into()] }]
+        );
     }
 }

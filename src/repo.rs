@@ -195,6 +195,20 @@ impl Repo {
             .map_err(git_error("committing"))
     }
 
+    /// Whether the last commit holds the file `rel` (relative to the root): a postmortem
+    /// committed, rather than a draft only written. No commit yet: no.
+    pub fn is_committed(&self, rel: &Path) -> Result<bool> {
+        let repo = self.git()?;
+        let head = match repo.head() {
+            Ok(head) => head.peel_to_tree().map_err(git_error("reading HEAD"))?,
+            Err(e) if e.code() == git2::ErrorCode::UnbornBranch || e.code() == git2::ErrorCode::NotFound => {
+                return Ok(false);
+            }
+            Err(e) => return Err(git_error("reading HEAD")(e)),
+        };
+        Ok(head.get_path(rel).is_ok())
+    }
+
     /// The subject and author of a commit, as `git log -1` shows them.
     pub fn describe_commit(&self, oid: git2::Oid) -> Result<(String, String)> {
         let repo = self.git()?;

@@ -63,7 +63,8 @@ pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
     let rb = found.as_ref();
     let m = metrics::metrics(inc);
     let phases = metrics::phases(inc, &repo.config, rb, now);
-    let next_step = rb.and_then(|rb| {
+    // Resolved or closed, the response is over: no step is next.
+    let next_step = rb.filter(|_| inc.state == State::Open).and_then(|rb| {
         Plan::compute(rb, inc).current_step().map(|p| StepRef {
             id: p.step.id.clone(),
             title: p.step.title.clone(),

@@ -197,10 +197,12 @@ pub struct Opening {
     pub severity: String,
 }
 
-/// The fold's order: when it happened, then id, so that the same set of events folds the
-/// same way whatever order the lines are in.
+/// The fold's order: when it happened, then the opening before the rest of its moment (the
+/// commander and runbook `open` writes share the opening's time, and read wrong before it),
+/// then id, so that the same set of events folds the same way whatever order the lines are in.
 fn order(a: &Event, b: &Event) -> std::cmp::Ordering {
-    (a.when(), &a.id).cmp(&(b.when(), &b.id))
+    let key = |e: &Event| (e.when(), !matches!(e.body, Body::Opened { .. }));
+    (key(a), &a.id).cmp(&(key(b), &b.id))
 }
 
 /// Each id once (two lines with one id are one event; where they differ, the one that sorts

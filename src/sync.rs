@@ -178,7 +178,7 @@ impl Report {
             _ => {}
         }
         if self.pushed {
-            parts.push(format!("→ pushed to {}", self.remote));
+            parts.push(format!("pushed to {}", self.remote));
         }
         if parts.is_empty() {
             return format!("up to date with {}", self.remote);

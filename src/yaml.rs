@@ -111,6 +111,17 @@ pub fn lines(text: &str) -> impl Iterator<Item = &str> {
     text.split_terminator('\n').flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
 }
 
+/// The first tab in the indentation of a line after `from`'s that has content after it: where
+/// a plain scalar that starts at `from` meets a tab it cannot take as indentation.
+fn indenting_tab(text: &str, from: Pos) -> Option<Pos> {
+    lines(text).enumerate().skip(from.line).find_map(|(i, line)| {
+        let content = line.trim_start_matches([' ', '\t']);
+        let indent = line.get(..line.len() - content.len()).unwrap_or_default();
+        let col = indent.chars().position(|c| c == '\t')?;
+        (!content.is_empty() && !content.starts_with('#')).then_some(Pos { line: i + 1, col: col + 1 })
+    })
+}
+
 fn pos(span: &Span) -> Pos {
     Pos { line: span.start.line(), col: span.start.col() + 1 }
 }
@@ -128,13 +139,15 @@ pub fn parse(text: &str) -> (Option<Node>, Vec<YamlProblem>) {
         });
         return (None, problems);
     }
-    let mut b = Builder { parser: Parser::new_from_str(text), problems: Vec::new(), nodes: 0, last_line: 1 };
+    let mut b =
+        Builder { text, parser: Parser::new_from_str(text), problems: Vec::new(), nodes: 0, last_line: 1 };
     let root = b.document();
     problems.append(&mut b.problems);
     (root, problems)
 }
 
 struct Builder<'a> {
+    text: &'a str,
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     problems: Vec<YamlProblem>,
     nodes: usize,
@@ -159,7 +172,12 @@ impl<'a> Builder<'a> {
                 } else {
                     ("yaml-syntax", e.info().to_string())
                 };
-                let pos = Pos { line: m.line(), col: m.col() + 1 };
+                let mut pos = Pos { line: m.line(), col: m.col() + 1 };
+                // saphyr marks this one at the start of the plain scalar the tab ended, maybe
+                // lines above; a person (and yamllint, PyYAML) needs the tab itself.
+                if e.info() == "while scanning a plain scalar, found a tab" {
+                    pos = indenting_tab(self.text, pos).unwrap_or(pos);
+                }
                 self.problems.push(YamlProblem { pos, rule, message });
                 Err(Stop)
             }
@@ -397,6 +415,17 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].0, "yaml-syntax", "{found:?}");
         assert_eq!(found[0].1.line, 4, "{found:?}");
+    }
+
+    /// Regression: a tab indenting the line after a plain scalar was reported where the
+    /// scalar began (6:13), not where the tab is (7:1, as yamllint and PyYAML say).
+    #[test]
+    fn a_tab_is_reported_where_it_is() {
+        let at = |text: &str| parse(text).1.into_iter().find(|p| p.rule == "yaml-syntax").map(|p| p.pos);
+        let steps = "phases:\n  detect:\n    steps:\n      - id: a\n";
+        assert_eq!(at(&format!("a: 1\nb: 2\n{steps}\ttitle: x\n")), Some(Pos { line: 7, col: 1 }));
+        // Blank and comment lines between, and spaces before the tab: the tab's own column.
+        assert_eq!(at(&format!("{steps}\n  \t# note\n  \t title: x\n")), Some(Pos { line: 7, col: 3 }));
     }
 
     #[test]

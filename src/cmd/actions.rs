@@ -34,15 +34,27 @@ fn add(ctx: &Ctx, args: ActionArgs) -> Result<u8> {
     }
     let owner = args.owner.ok_or(InputError::Missing { what: "--owner", example })?;
     let owner = names::check("--owner", owner)?;
-    if let Some(d) = &args.due
-        && NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err()
-    {
-        return Err(InputError::BadDate { flag: "--due", value: d.clone() }.into());
-    }
+    let due = match &args.due {
+        Some(d) => Some(
+            NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| InputError::BadDate { flag: "--due", value: d.clone() })?,
+        ),
+        None => None,
+    };
     if let Some(l) = &args.link {
         check_link(l)?;
     }
     let (repo, head) = ctx.head_target()?;
+    // A date already past is most often a typo (a wrong month or year); an item logged
+    // after the fact may mean it, so it is said, not refused.
+    if let Some(due) = due
+        && due < ctx.now.date_naive()
+    {
+        ctx.ui.warn(format!(
+            "--due {due} is in the past (today is {}, UTC): the item is overdue from the start",
+            ctx.now.date_naive()
+        ))?;
+    }
     let said = format!("action item for {owner}");
     let body = Body::Action {
         title,
@@ -51,7 +63,22 @@ fn add(ctx: &Ctx, args: ActionArgs) -> Result<u8> {
         action_type: value_name(args.action_type),
         link: args.link,
     };
-    ctx.record(&repo, head.id(), vec![body], &said)
+    let follows = crate::postmortem::is_committed(&repo, head.id(), head.summary.state)?;
+    if follows {
+        repo.require_finished()?;
+    }
+    ctx.record(&repo, head.id(), vec![body], &said)?;
+    if follows { follow_postmortem(ctx, &repo, head.id()) } else { Ok(0) }
+}
+
+/// A committed postmortem lists every action item and its state: after a change to one it is
+/// rendered again and committed, as `incident postmortem` would. (A commit then would bury a
+/// merge a person is finishing: callers refuse that before they write.)
+fn follow_postmortem(ctx: &Ctx, repo: &Repo, id: &str) -> Result<u8> {
+    let inc = ctx.load(repo, id)?;
+    let followed = crate::postmortem::follow(repo, &inc, ctx.global.as_name.as_deref(), None)?;
+    crate::postmortem::tell(ctx, &followed)?;
+    Ok(0)
 }
 
 /// An http(s) URL with a host, on one line, without spaces.
@@ -124,6 +151,12 @@ fn settle(ctx: &Ctx, given: &str, reason: Option<String>, note: Option<String>) 
         }
         .into());
     }
+    // A committed postmortem lists the item's state: it is rendered again and committed after
+    // the event, and a commit now would bury a merge a person is finishing.
+    let follows = crate::postmortem::is_committed(&repo, &inc.id, inc.state)?;
+    if follows {
+        repo.require_finished()?;
+    }
     let (body, said) = match reason {
         Some(reason) => (
             Body::ActionDropped { action: a.id.clone(), reason },
@@ -133,7 +166,8 @@ fn settle(ctx: &Ctx, given: &str, reason: Option<String>, note: Option<String>) 
             (Body::ActionDone { action: a.id.clone(), note }, format!("action item {} done", short_id(&a.id)))
         }
     };
-    ctx.record(&repo, &inc.id, vec![body], &said)
+    ctx.record(&repo, &inc.id, vec![body], &said)?;
+    if follows { follow_postmortem(ctx, &repo, &inc.id) } else { Ok(0) }
 }
 
 /// Every incident of the repository, folded; one that cannot be read is named and skipped.

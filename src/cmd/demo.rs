@@ -214,7 +214,8 @@ pub fn run(ctx: &crate::ctx::Ctx, output: Option<PathBuf>) -> Result<u8> {
 
     let id = index::resolve(&repo, None, &mut Vec::new())?;
     let inc = index::load(&repo, &id)?.incident;
-    let path = postmortem::write(&repo, &inc, None, None)?;
+    // A fresh repository: no hand edits for anything to be added below.
+    let (path, _) = postmortem::write(&repo, &inc, None, None)?;
     if let Some(oid) = postmortem::commit(&repo, &inc, None)? {
         let (subject, author) = repo.describe_commit(oid)?;
         let ui = ctx.ui;

@@ -21,8 +21,11 @@ pub fn run(
         // as a hand edit and a commit would bury the merge under.
         repo.require_finished()?;
     }
-    let path = write(&repo, &inc, template, output)?;
+    let (path, appended) = write(&repo, &inc, template, output)?;
     let path = std::fs::canonicalize(&path).unwrap_or(path);
+    for a in &appended {
+        ctx.ui.warn(crate::postmortem::appended_warning(&path, a))?;
+    }
     // A draft (the incident still open) is written for reading, never committed.
     let draft = inc.state == crate::state::State::Open;
     let no_commit = no_commit || draft;

@@ -8,6 +8,7 @@ use crate::ctx::Ctx;
 use crate::error::{Error, InputError, RecordError, Result};
 use crate::events::{Body, Milestone};
 use crate::names;
+use crate::postmortem;
 use crate::state::State;
 
 pub fn log(ctx: &Ctx, note: String) -> Result<u8> {
@@ -121,5 +122,14 @@ pub fn close(ctx: &Ctx) -> Result<u8> {
         State::Open => return Err(RecordError::NotResolved { id: head.id().to_string() }.into()),
         State::Resolved => vec![Body::Closed {}],
     };
-    ctx.record(&repo, head.id(), bodies, "closed")
+    // Closing ends the record: it is committed, with a committed postmortem brought up to
+    // date ("Status: closed"). A commit now would bury a merge a person is finishing, so
+    // that is refused before anything is written.
+    repo.require_finished()?;
+    ctx.record(&repo, head.id(), bodies, "closed")?;
+    let inc = ctx.load(&repo, head.id())?;
+    let message = format!("close: {} {}", inc.id, crate::render::oneline(&inc.title));
+    let followed = postmortem::follow(&repo, &inc, ctx.global.as_name.as_deref(), Some(message))?;
+    postmortem::tell(ctx, &followed)?;
+    Ok(0)
 }

@@ -4,6 +4,7 @@ use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::metrics;
 use crate::report;
+use crate::state::State;
 use crate::timefmt::{self, human, opt_human, opt_table};
 use crate::ui;
 
@@ -43,11 +44,14 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
         );
         writeln!(ctx.ui.out(), "{line}")?;
     }
+    // Once resolved, the response is over: there is no next step to take.
     match (&s.next_step, &s.runbook) {
         (Some(step), Some(rb)) => {
             writeln!(ctx.ui.out(), "next step ({rb}, {}): {} — {}", step.phase, step.id, step.title)?;
         }
-        (None, Some(rb)) => writeln!(ctx.ui.out(), "runbook {rb}: every step is settled")?,
+        (None, Some(rb)) if sum.state == State::Open => {
+            writeln!(ctx.ui.out(), "runbook {rb}: every step is settled")?;
+        }
         _ => {}
     }
     let mut phases = ui::table(&["Phase", "Budget", "Actual", ""]);
@@ -76,17 +80,21 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
     keys.add_row(vec!["resolved".to_string(), opt_table(k.resolved), opt_human(m.time_to_resolve_s)]);
     writeln!(ctx.ui.out().block(), "{keys}")?;
     if let Some(rev) = s.revenue_lost {
+        // Ended (mitigated or resolved), the impact is a final figure; until then it grows.
+        let impact = match m.impact_s {
+            Some(s) => format!("impact: {}", human(s)),
+            None => format!("impact so far: {}", opt_human(metrics::since_impact_s(&inc, ctx.now))),
+        };
         writeln!(
             ctx.ui.out(),
-            "impact so far: {} · estimated revenue lost: {}",
-            opt_human(m.impact_s),
+            "{impact} · estimated revenue lost: {}",
             ui::money(rev, repo.config.currency())
         )?;
     }
     if let Some(c) = metrics::update_cadence(&inc, &repo.config, ctx.now).filter(|c| !c.overdue) {
         writeln!(
             ctx.ui.out(),
-            "next stakeholder update due {} UTC (in {})",
+            "next stakeholder update due {} (in {})",
             timefmt::table(c.due_at),
             human(c.due_in_s)
         )?;

@@ -37,7 +37,8 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
     // remote still away) is not printed every round, only when it changes or clears.
     let mut failing: Option<String> = None;
     loop {
-        let now = chrono::Local::now().format("%H:%M:%S");
+        // UTC, as every other time the tool prints: a war room spans time zones.
+        let now = timefmt::rfc3339(chrono::Utc::now());
         match sync::run(&repo, as_flag, progress) {
             Ok(report) if report.changed() || failing.is_some() || !report.healed.is_empty() => {
                 failing = None;

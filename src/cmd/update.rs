@@ -202,12 +202,19 @@ fn deliver_update(
     let delivered = deliver::deliver(&target, &envelope, &repo.root, scale, |n, a: &Attempt| {
         let event = attempt_event(ctx, repo, u, before + n, a)?;
         ctx.append(repo, &summary.id, std::slice::from_ref(&event))?;
-        ctx.say(format!("  attempt {}: {}", before + n, describe(a)))?;
+        // `--retry` goes through several updates: each line says which one it is about.
+        ctx.say(format!(
+            "  update {} on {}, attempt {}: {}",
+            short(&u.id),
+            u.channel,
+            before + n,
+            describe(a)
+        ))?;
         events.push(event);
         Ok::<(), Error>(())
     })?;
     if delivered {
-        ctx.say(format!("delivered to {}", u.channel))?;
+        ctx.say(format!("update {} delivered to {}", short(&u.id), u.channel))?;
         Ok(Delivered::Yes)
     } else {
         Ok(Delivered::No)
@@ -334,15 +341,21 @@ fn from_template(
     Ok(text.trim().to_string())
 }
 
-/// On a terminal, shows the rendered update and asks: send it as it is, or type a replacement
-/// line. `--yes`, or no terminal, takes it as it is.
+/// On a terminal, shows the rendered update and asks: send it as it is (`y`), or type a
+/// replacement line at the same prompt (Enter confirms it); `n` (or an empty line) asks for
+/// the replacement on a line of its own. `--yes`, or no terminal, takes it as it is.
 fn confirm(ctx: &Ctx, text: String) -> Result<String> {
     if ctx.global.yes || !ctx.interactive {
         return Ok(text);
     }
     writeln!(ctx.ui.status().block(), "\n{text}\n")?;
-    if ctx.confirm("Send this update?", "update --template")? {
-        return Ok(text);
+    let answer =
+        prompt::line("Send this update? [y/N, or type a replacement]")?.ok_or_else(prompt::closed)?;
+    match prompt::parse_yes_no(&answer) {
+        Some(true) => return Ok(text),
+        // What a person typed at the prompt is the message they want sent.
+        None => return Ok(answer.trim().to_string()),
+        Some(false) => {}
     }
     let typed =
         prompt::line("Type the update instead (an empty line cancels):")?.ok_or_else(prompt::closed)?;

@@ -25,6 +25,7 @@ mod redaction;
 mod runner;
 mod shipped_runbooks;
 mod small_things;
+mod small_trust;
 mod stats;
 mod status_page;
 mod sync;

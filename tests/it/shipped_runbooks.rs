@@ -245,3 +245,22 @@ fn a_pipeline_hides_an_unreachable_host_and_capturing_does_not() {
     );
     assert_eq!((masked.code, captured.code), (Some(0), Some(7)), "{:?} {:?}", masked.stderr, captured.stderr);
 }
+
+/// Regression: the starter `database` runbook's `ssh … | grep | tail` passed (showing
+/// nothing) with the host down, and `lint` said nothing because it looked only at checked
+/// steps. Every shipped runbook, as `init` installs it, lints with no finding at all.
+#[test]
+fn every_shipped_runbook_lints_with_no_findings() {
+    let env = super::harness::Env::init();
+    let shipped = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks"))
+        .expect("runbooks/")
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "yaml")))
+        .count();
+    let installed = std::fs::read_dir(env.path("runbooks")).expect("installed runbooks/").count();
+    assert!(shipped >= 8 && installed == shipped, "{installed} installed of {shipped} shipped");
+    let out = env.run(&["lint", "--format", "json", "runbooks"]);
+    let findings: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out:?}"));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(findings, serde_json::json!([]), "{}", env.run(&["lint", "runbooks"]).stdout);
+}

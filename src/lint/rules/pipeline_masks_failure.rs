@@ -1,8 +1,10 @@
-//! A pipeline in a checked step, where the last command's exit code hides an earlier one's
+//! A pipeline in a step's command, where the last command's exit code hides an earlier one's
 //! failure: `curl … | jq -e …` passes when curl cannot reach the host, because `jq -e` on
-//! empty input exits 0 and `sh` (dash) has no `pipefail`.
+//! empty input exits 0 and `sh` (dash) has no `pipefail`. Every step, not only those whose
+//! exit code is their verdict: a step's exit code is logged and shown in the postmortem, and
+//! `ssh host journalctl | grep | tail` with the host down reads as "ran, found nothing".
 //!
-//! The heuristic, kept simple on purpose: in a checked step's command, every `|` outside
+//! The heuristic, kept simple on purpose: in a step's command, every `|` outside
 //! quotes is a finding unless the command it follows only prints or filters what the shell
 //! already holds (`printf`, `echo`, or a text filter such as `grep`, `sort`, `awk`), so that
 //! `out=$(curl -fsS URL) && printf '%s\n' "$out" | jq -e …` is clean. A command that starts
@@ -18,16 +20,6 @@ use crate::yaml::{Node, Pos};
 
 pub struct PipelineMasksFailure;
 
-/// Whether a step's exit code is its verdict: it says which exit code it expects
-/// (`expect_exit`) or where to go when it fails (`on_fail`), or it stands in `detect` or
-/// `validate`, the phases whose commands confirm a problem or its fix.
-/// `tests/it/shipped_runbooks.rs` runs the shipped runbooks' steps by the same rule.
-fn is_checked(phase: &str, step: &Node) -> bool {
-    step.get("expect_exit").is_some()
-        || step.get("on_fail").is_some()
-        || matches!(phase, "detect" | "validate")
-}
-
 /// Commands that only print or filter text the shell already has: their failure is not the
 /// failure a check is about, so a pipe after them hides nothing that matters.
 const SAFE_LEFT: [&str; 12] =
@@ -40,10 +32,7 @@ static PIPEFAIL: LazyLock<Regex> = LazyLock::new(|| {
 
 impl Rule for PipelineMasksFailure {
     fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
-        for (phase, step) in &input.steps {
-            if !is_checked(phase, step) {
-                continue;
-            }
+        for (_, step) in &input.steps {
             let Some(run) = step.get("run") else { continue };
             let Some(cmd) = run.as_str() else { continue };
             if !cmd.contains('|') || PIPEFAIL.is_match(cmd) {
@@ -198,12 +187,14 @@ mod tests {
             .collect()
     }
 
+    /// Regression: only checked steps were looked at, so the starter `database` runbook's
+    /// `ssh … | grep | tail` in `diagnose` passed (and showed nothing) with the host down.
     #[test]
-    fn only_checked_steps_are_looked_at() {
+    fn every_step_is_looked_at() {
         assert_eq!(findings("curl -fsS x | jq -e .", "validate", ""), [(10, 26)]);
         assert_eq!(findings("curl -fsS x | jq -e .", "detect", ""), [(10, 26)]);
         assert_eq!(findings("curl -fsS x | jq -e .", "remediate", "        expect_exit: 0\n"), [(11, 26)]);
-        assert!(findings("curl -fsS x | jq -e .", "diagnose", "").is_empty());
+        assert_eq!(findings("ssh db journalctl | grep x | tail", "diagnose", ""), [(10, 32)]);
         assert!(findings("set -o pipefail; curl -fsS x | jq -e .", "validate", "").is_empty());
         assert!(findings("bash -euo pipefail -c 'curl -fsS x | jq -e .'", "validate", "").is_empty());
     }
