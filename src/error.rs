@@ -2,7 +2,7 @@
 //! (the repository, the record, a runbook, what was typed, a file, a sync, a delivery, the
 //! machine), and each area's enum says what, with the data as fields (the incident and its
 //! state, the unknown value and the ones that would do, the underlying `io::Error` /
-//! `git2::Error` / `dialoguer::Error` as `source()`). So `main` never has to guess, and tests
+//! `git2::Error` as `source()`). So `main` never has to guess, and tests
 //! match on what happened, not on prose.
 //!
 //! Each error has three parts for the user: its message (one line with the data: the file,
@@ -244,11 +244,15 @@ pub enum InputError {
     /// the walk, which asks at every step) when nobody is at a terminal. `needs` says which.
     #[error("{what} needs {needs}, and stdin is not a terminal")]
     NeedsTerminal { what: String, needs: &'static str, hint: &'static str },
-    /// The terminal prompt itself failed.
-    #[error("the prompt failed: {0}")]
-    Prompt(#[from] dialoguer::Error),
+    /// A question on a terminal answered, time after time, with nothing it listed: a typo or
+    /// two is a person, more is a script feeding the terminal, which the flag serves better.
+    #[error(
+        "no answer listed after {tries} tries (the last: {given:?}); pass {flag} with one of {}",
+        list(candidates)
+    )]
+    NotListed { given: String, tries: usize, flag: &'static str, candidates: Vec<String> },
     /// The input closed (Ctrl-D) where an answer was needed. Its kind is a failed prompt's,
-    /// as it was when Ctrl-D came as one.
+    /// as it was when the questions were menus and Ctrl-D came as a failed one.
     #[error("the prompt failed: input closed (Ctrl-D)")]
     #[strum(serialize = "prompt")]
     InputClosed,
@@ -530,7 +534,7 @@ pub enum SystemError {
     Scenario { place: String, message: String },
 }
 
-/// `From` for the errors that `?` meets inside an area (`dialoguer`'s, `serde_json`'s, an
+/// `From` for the errors that `?` meets inside an area (`serde_json`'s, an
 /// [`Unknown`]), straight to [`Error`] through their area.
 macro_rules! from_through_area {
     ($($from:ty => $area:ident),* $(,)?) => {
@@ -542,7 +546,7 @@ macro_rules! from_through_area {
     };
 }
 
-from_through_area!(Unknown => InputError, dialoguer::Error => InputError, serde_json::Error => SystemError);
+from_through_area!(Unknown => InputError, serde_json::Error => SystemError);
 
 impl Error {
     /// Whether the user can fix it, or the command could not finish.
@@ -775,7 +779,7 @@ impl InputError {
             | InputError::TitleTooLong { .. }
             | InputError::EventTooLarge { .. }
             | InputError::NeedsTerminal { .. }
-            | InputError::Prompt(_)
+            | InputError::NotListed { .. }
             | InputError::InputClosed => Category::User,
         }
     }
@@ -798,7 +802,7 @@ impl InputError {
             | InputError::BadShare { .. }
             | InputError::Missing { .. }
             | InputError::Empty { .. }
-            | InputError::Prompt(_)
+            | InputError::NotListed { .. }
             | InputError::InputClosed => Vec::new(),
         }
     }
@@ -1006,6 +1010,7 @@ mod tests {
         "not-a-repo",
         "not-correctable",
         "not-empty",
+        "not-listed",
         "not-open",
         "not-resolved",
         "nothing-to-lint",
@@ -1061,15 +1066,15 @@ mod tests {
         kinds
     }
 
-    /// No two errors share a kind, but for the input closing, which is a failed prompt as it
-    /// was when Ctrl-D came as one.
+    /// No two errors share a kind; the input closing keeps the kind it had when Ctrl-D came
+    /// as a failed prompt.
     #[test]
     fn every_kind_is_unique_and_as_it_was() {
         let mut kinds = every_kind();
         kinds.sort_unstable();
         let mut shared: Vec<&str> = kinds.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
         shared.dedup();
-        assert_eq!(shared, ["prompt"], "errors that share a kind");
+        assert!(shared.is_empty(), "errors that share a kind: {shared:?}");
         kinds.dedup();
         assert_eq!(kinds, KINDS);
         let closed: Error = InputError::InputClosed.into();
@@ -1081,7 +1086,6 @@ mod tests {
     #[test]
     fn exit_codes_by_category_in_every_area() {
         let json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
-        let prompt = dialoguer::Error::IO(std::io::Error::other("tty gone"));
         let cases: Vec<(Error, u8, &str)> = vec![
             (RepoError::NoOpenedEvent { path: "l".into(), unreadable: 3 }.into(), 2, "no-opened-event"),
             (RepoError::NoIdentity.into(), 2, "no-identity"),
@@ -1104,7 +1108,12 @@ mod tests {
             ),
             (RunbookError::NoCommand { step: "s".into() }.into(), 2, "no-command"),
             (RunbookError::Stopped { step: "restart".into(), signal: "SIGTERM" }.into(), 1, "stopped"),
-            (prompt.into(), 2, "prompt"),
+            (
+                InputError::NotListed { given: "x".into(), tries: 5, flag: "--severity", candidates: vec![] }
+                    .into(),
+                2,
+                "not-listed",
+            ),
             (InputError::BadLink { value: "ftp://x".into() }.into(), 2, "bad-link"),
             (InputError::BadInterval { given: "soon".into() }.into(), 2, "bad-interval"),
             (Unknown::new(Noun::Channel, "x", vec!["a".into()]).into(), 2, "unknown-channel"),

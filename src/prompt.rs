@@ -1,9 +1,10 @@
 //! Questions on a terminal, the one door every command asks through. A typed answer is a
 //! line, and Enter confirms it: the terminal's own line editing (backspace, Ctrl-U) works,
-//! nothing acts on a single keypress, so no Enter is left behind for the next question. One
-//! of a few named things ([`pick`]) is typed too, by name or number; a pick from a fixed
-//! list ([`choose`], [`choose_many`]) moves with the arrow keys and ends with Enter. Every question has the same way out: the input closing (Ctrl-D on a line, Esc
-//! or `q` in a list) is an answer of its own, `None`, which callers treat as "leave".
+//! nothing acts on a single keypress, so no Enter is left behind for the next question. A
+//! choice from a numbered list ([`pick`], [`pick_one`], [`pick_many`]) is typed too, by name or
+//! number: an arrow-key menu acted on its highlighted entry when someone typed another's
+//! name and Enter. Every question has the same way out: the input closing (Ctrl-D) is an
+//! answer of its own, `None`, which callers treat as "leave".
 //!
 //! Questions go to stderr (stdout may carry `--json`), answers come from stdin.
 
@@ -11,6 +12,7 @@ use std::io::{BufRead, Write};
 
 use crate::error::{Error, InputError, Noun, Result, Unknown};
 use crate::out::Ui;
+use crate::ui;
 
 /// Asks `question` and reads one line, without its line ending. `None` when the input closed
 /// (Ctrl-D on an empty line, or stdin ended).
@@ -90,9 +92,20 @@ pub fn parsed<T>(
     }
 }
 
-/// How many answers that name nothing listed [`pick`] reads before it gives up: a person
+/// How many answers that name nothing listed a pick reads before it gives up: a person
 /// gets there after a typo or two, a script feeding a terminal would loop for ever.
 const PICK_TRIES: usize = 5;
+
+/// Shows `items` (each an id and what it is, maybe nothing) under `question`, numbered from 1;
+/// each line made visible whole, as they come from the repository's files.
+fn list_numbered(ui: &Ui, question: &str, items: &[(String, String)]) -> Result<()> {
+    writeln!(ui.status(), "{question}:")?;
+    for (n, (id, what)) in items.iter().enumerate() {
+        let line = format!("{}. {id}  {what}", n + 1);
+        writeln!(ui.status(), "  {}", ui::show(line.trim_end()))?;
+    }
+    Ok(())
+}
 
 /// One of `items` (each an id and what it is), listed with numbers, then typed: its id (in
 /// any case) or its number, and Enter. An empty line means `none` (the default, shown in
@@ -105,10 +118,7 @@ pub fn pick(
     none: &str,
 ) -> Result<Option<Option<usize>>> {
     let ui = Ui::terminal();
-    writeln!(ui.status(), "{question}:")?;
-    for (n, (id, what)) in items.iter().enumerate() {
-        writeln!(ui.status(), "  {}. {id}  {what}", n + 1)?;
-    }
+    list_numbered(&ui, question, items)?;
     let mut answer = String::new();
     for _ in 0..PICK_TRIES {
         let Some(typed) = line(&format!("{question} (id or number) [{none}]"))? else {
@@ -131,30 +141,110 @@ pub fn pick(
     Err(Unknown::new(noun, answer, ids).into())
 }
 
+/// One of `items`, listed with numbers, then typed: its name (in any case) or its number, and
+/// Enter. An empty line takes the item at `default` (shown in brackets). Anything not listed
+/// is named in one line and the question asked again, at most [`PICK_TRIES`] times; then the
+/// answer is refused naming `flag`, which gives it without a question. `None` when the input
+/// closed.
+pub fn pick_one(
+    question: &str,
+    items: &[(String, String)],
+    default: usize,
+    flag: &'static str,
+) -> Result<Option<usize>> {
+    let ui = Ui::terminal();
+    list_numbered(&ui, question, items)?;
+    let default_id = items.get(default).map_or("", |(id, _)| id.as_str());
+    let mut answer = String::new();
+    for _ in 0..PICK_TRIES {
+        let Some(typed) = line(&format!("{question} (name or number) [{default_id}]"))? else {
+            return Ok(None);
+        };
+        answer = typed.trim().to_string();
+        if answer.is_empty() {
+            return Ok(Some(default));
+        }
+        if let Some(i) = picked(items, &answer) {
+            return Ok(Some(i));
+        }
+        writeln!(
+            ui.status(),
+            "{answer:?} is not one listed: type a name, or a number from 1 to {}, or just Enter for {default_id}",
+            items.len()
+        )?;
+    }
+    Err(not_listed(answer, flag, items))
+}
+
+/// Any of `items`, listed with numbers, then typed on one line: names (in any case) or
+/// numbers, separated by commas or spaces, and Enter; an empty line picks none. Their
+/// indices, in the order typed, each once. An answer naming anything not listed is refused,
+/// naming what, and the question asked again, at most [`PICK_TRIES`] times; then the answer
+/// is refused naming `flag`. `None` when the input closed.
+pub fn pick_many(
+    question: &str,
+    items: &[(String, String)],
+    flag: &'static str,
+) -> Result<Option<Vec<usize>>> {
+    let ui = Ui::terminal();
+    list_numbered(&ui, question, items)?;
+    let mut answer = String::new();
+    for _ in 0..PICK_TRIES {
+        let Some(typed) = line(&format!("{question} (names or numbers, by commas or spaces) [none]"))? else {
+            return Ok(None);
+        };
+        answer = typed.trim().to_string();
+        match picked_many(items, &answer) {
+            Ok(chosen) => return Ok(Some(chosen)),
+            Err(unlisted) => {
+                let unlisted: Vec<String> = unlisted.iter().map(|u| format!("{u:?}")).collect();
+                writeln!(
+                    ui.status(),
+                    "{} not listed: type names, or numbers from 1 to {}, or just Enter for none",
+                    if unlisted.len() == 1 {
+                        format!("{} is", unlisted[0])
+                    } else {
+                        format!("{} are", unlisted.join(", "))
+                    },
+                    items.len()
+                )?;
+            }
+        }
+    }
+    Err(not_listed(answer, flag, items))
+}
+
+/// The items a line names, by id or number, separated by commas or whitespace; each once, in
+/// the order typed. The words naming nothing listed when there are any.
+fn picked_many<'a>(
+    items: &[(String, String)],
+    answer: &'a str,
+) -> std::result::Result<Vec<usize>, Vec<&'a str>> {
+    let words = answer.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty());
+    let mut chosen = Vec::new();
+    let mut unlisted = Vec::new();
+    for word in words {
+        match picked(items, word) {
+            Some(i) if !chosen.contains(&i) => chosen.push(i),
+            Some(_) => {}
+            None => unlisted.push(word),
+        }
+    }
+    if unlisted.is_empty() { Ok(chosen) } else { Err(unlisted) }
+}
+
+/// The give-up of a pick: the last answer, and the flag that gives it without a question.
+fn not_listed(given: String, flag: &'static str, items: &[(String, String)]) -> Error {
+    let candidates = items.iter().map(|(id, _)| id.clone()).collect();
+    InputError::NotListed { given, tries: PICK_TRIES, flag, candidates }.into()
+}
+
 /// The item `answer` names: by id, in any case, or by its number in the list (from 1).
 fn picked(items: &[(String, String)], answer: &str) -> Option<usize> {
     if let Some(i) = items.iter().position(|(id, _)| id.eq_ignore_ascii_case(answer)) {
         return Some(i);
     }
     answer.parse::<usize>().ok().filter(|n| (1..=items.len()).contains(n)).map(|n| n - 1)
-}
-
-/// One of `items`, picked with the arrow keys (starting on `default`) and Enter; its index.
-/// `None` when the responder leaves (Esc or `q`).
-pub fn choose(question: &str, items: &[String], default: usize) -> Result<Option<usize>> {
-    let picked = dialoguer::Select::new().with_prompt(question).items(items).default(default).interact_opt();
-    picked.map_err(prompt_failed)
-}
-
-/// Any of `items`, toggled with the space bar and confirmed with Enter; their indices, in
-/// order. `None` when the responder leaves (Esc or `q`).
-pub fn choose_many(question: &str, items: &[String]) -> Result<Option<Vec<usize>>> {
-    dialoguer::MultiSelect::new().with_prompt(question).items(items).interact_opt().map_err(prompt_failed)
-}
-
-/// A terminal that failed under a list (not a person leaving it).
-fn prompt_failed(e: dialoguer::Error) -> Error {
-    InputError::Prompt(e).into()
 }
 
 /// The error of a question whose input closed where an answer was needed (e.g. `open`'s
@@ -197,6 +287,17 @@ mod tests {
         for other in ["0", "3", "third", "bad-deploy2", "-1"] {
             assert_eq!(picked(&items, other), None, "{other:?}");
         }
+    }
+
+    #[test]
+    fn many_picks_are_ids_or_numbers_by_commas_or_spaces_each_once_in_the_order_typed() {
+        let items: Vec<(String, String)> =
+            ["checkout", "search", "web"].iter().map(|id| (id.to_string(), String::new())).collect();
+        assert_eq!(picked_many(&items, ""), Ok(vec![]));
+        assert_eq!(picked_many(&items, "checkout, search"), Ok(vec![0, 1]));
+        assert_eq!(picked_many(&items, "3 Checkout,search  web"), Ok(vec![2, 0, 1]));
+        assert_eq!(picked_many(&items, "web,3,,WEB"), Ok(vec![2]));
+        assert_eq!(picked_many(&items, "checkout serch 4"), Err(vec!["serch", "4"]));
     }
 
     #[test]

@@ -15,7 +15,6 @@ use crate::prompt;
 use crate::repo::Repo;
 use crate::state::{Moments, State};
 use crate::timefmt;
-use crate::ui;
 
 /// The longest title, in characters after trimming: a title is the line customers would
 /// recognise, and it heads every list, card and postmortem; details go in the log.
@@ -96,11 +95,11 @@ fn ask_severity(ctx: &Ctx, repo: &Repo) -> Result<String> {
         }
         .into());
     }
-    let keys: Vec<&String> = repo.config.severities.keys().collect();
-    let items: Vec<String> =
-        repo.config.severities.iter().map(|(k, s)| format!("{k}  {}", s.description)).collect();
-    let i = prompt::choose("Severity", &items, 0)?.ok_or_else(prompt::closed)?;
-    keys.get(i).map(|k| (*k).clone()).ok_or_else(prompt::closed)
+    // Typed, not moved to, as every answer is; Enter alone keeps the first, as the menu did.
+    let items: Vec<(String, String)> =
+        repo.config.severities.iter().map(|(k, s)| (k.clone(), s.description.clone())).collect();
+    let i = prompt::pick_one("Severity", &items, 0, "--severity")?.ok_or_else(prompt::closed)?;
+    items.get(i).map(|(k, _)| k.clone()).ok_or_else(prompt::closed)
 }
 
 /// The opening's events, in the order they are appended: the opening, the key moments given
@@ -282,11 +281,9 @@ fn choose_services(ctx: &Ctx, repo: &Repo, given: Vec<String>) -> Result<Vec<Str
     if !given.is_empty() || !ctx.interactive || declared.is_empty() {
         return Ok(given);
     }
-    let ids: Vec<&String> = declared.keys().collect();
-    let items: Vec<String> = declared.iter().map(|(k, s)| ui::show(&format!("{k}  {}", s.name))).collect();
-    let picked = prompt::choose_many("Affected services (space to pick, enter to confirm)", &items)?
-        .ok_or_else(prompt::closed)?;
-    Ok(picked.into_iter().filter_map(|i| ids.get(i).map(|id| (*id).clone())).collect())
+    let items: Vec<(String, String)> = declared.iter().map(|(k, s)| (k.clone(), s.name.clone())).collect();
+    let picked = prompt::pick_many("Affected services", &items, "--service")?.ok_or_else(prompt::closed)?;
+    Ok(picked.into_iter().filter_map(|i| items.get(i).map(|(id, _)| id.clone())).collect())
 }
 
 fn choose_runbook(

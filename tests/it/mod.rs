@@ -31,6 +31,7 @@ mod status_page;
 mod sync;
 mod sync_trust;
 mod times;
+mod typed_prompts;
 mod update;
 mod walk_clock;
 mod walk_pty;

@@ -115,11 +115,6 @@ impl Walk {
         self.session.flush().expect("flush the pty");
     }
 
-    fn send(&mut self, keys: &str) {
-        self.session.send(keys).expect("write to the pty");
-        self.session.flush().expect("flush the pty");
-    }
-
     /// Waits for the end of output and for the process, and returns its exit code.
     pub(super) fn finish(mut self) -> (i32, String) {
         match self.session.exp_eof() {
@@ -263,16 +258,16 @@ fn open_in_a_terminal_prompts_for_title_severity_services_and_runbook() {
     let mut open = Walk::spawn_args(&env, &["open"]);
     open.expect("What is broken?");
     open.send_line("Checkout returns 500");
-    open.expect("Severity");
-    open.expect("SEV4");
-    open.send("\x1b[B"); // down: SEV2
-    open.send("\r");
+    open.expect("Severity:");
+    open.expect("4. SEV4");
+    open.expect("Severity (name or number) [SEV1]");
+    open.send_line("2"); // SEV2, by its number
     open.expect("When did impact start?");
     open.send_line(""); // now: when it was opened
-    open.expect("Affected services");
-    open.expect("web");
-    open.send(" "); // pick the first: checkout
-    open.send("\r");
+    open.expect("Affected services:");
+    open.expect(". web");
+    open.expect("Affected services (names or numbers, by commas or spaces) [none]");
+    open.send_line("1"); // the first listed: checkout
     open.expect("Runbook");
     let listed = open.expect("none for now");
     open.send_line("1"); // the best match, listed first, by its number
@@ -441,10 +436,8 @@ fn open_in_a_terminal_asks_when_impact_started_and_who_is_commander() {
     open.expect("cannot use \"yesterday-ish\": use RFC 3339");
     open.expect("When did impact start?");
     open.send_line("-20m");
-    open.expect("Affected services");
-    open.expect("web");
-    open.send(" "); // the first: checkout
-    open.send("\r");
+    open.expect("Affected services (names or numbers, by commas or spaces) [none]");
+    open.send_line("checkout");
     open.expect("Runbook");
     open.expect("none for now");
     open.send_line("");
