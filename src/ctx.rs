@@ -187,11 +187,16 @@ impl Ctx {
 
     /// Appends `events` to incident `id`, refusing first (nothing written) a backdated fact
     /// that would come before impact started. The head is read only when something is
-    /// backdated, and an opening brings its own moments (`open` checks them).
+    /// backdated, and an opening brings its own moments (`open` checks them). What the tool
+    /// timed itself (a command's run, a delivery) is never refused: it has happened, and
+    /// refusing it would lose the record of it.
     pub fn append(&self, repo: &Repo, id: &str, events: &[Event]) -> Result<()> {
         let opening = events.iter().any(|e| matches!(e.body, Body::Opened { .. }));
-        let backdated: Vec<&Event> =
-            events.iter().filter(|e| e.occurred_at.is_some() && !e.body.may_precede_impact()).collect();
+        let timed_by_us = |b: &Body| matches!(b, Body::Command { .. } | Body::Delivery { .. });
+        let backdated: Vec<&Event> = events
+            .iter()
+            .filter(|e| e.occurred_at.is_some() && !e.body.may_precede_impact() && !timed_by_us(&e.body))
+            .collect();
         if !opening && !backdated.is_empty() {
             let (head, warnings) = index::head(repo, id)?;
             self.warn(warnings)?;

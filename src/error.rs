@@ -146,6 +146,15 @@ pub enum RecordError {
         if *.started_is_opening { " (when the incident was opened; it was not given)" } else { "" }
     )]
     BeforeImpact { kind: &'static str, at: DateTime<Utc>, started: DateTime<Utc>, started_is_opening: bool },
+    /// Impact started moved later than a fact already logged: the same rule from the other
+    /// side, so the log never holds a fact before impact that no one typed as one.
+    #[error(
+        "impact started at {} would come after {kind} {} at {}; only a note may come before impact started",
+        rfc3339(*.started),
+        crate::ids::short(.event),
+        rfc3339(*.at)
+    )]
+    FactBeforeImpact { started: DateTime<Utc>, kind: &'static str, event: String, at: DateTime<Utc> },
     /// A milestone marked again; the wrong one is amended instead.
     #[error("{milestone} is already marked at {} (event {})", rfc3339(*.at), crate::ids::short(.event))]
     AlreadyMarked { milestone: &'static str, at: DateTime<Utc>, event: String },
@@ -695,6 +704,7 @@ impl RecordError {
             | RecordError::LastPhase
             | RecordError::MilestoneOrder { .. }
             | RecordError::BeforeImpact { .. }
+            | RecordError::FactBeforeImpact { .. }
             | RecordError::AlreadyMarked { .. }
             | RecordError::AmbiguousEvent { .. }
             | RecordError::AmbiguousAction { .. }
@@ -721,6 +731,11 @@ impl RecordError {
                     "if impact started earlier, correct it first: `incident amend EVENT --at T` on its mark".into()
                 },
             ],
+            RecordError::FactBeforeImpact { event, .. } => vec![format!(
+                "if that event's time is wrong, correct it first: `incident amend {} --at T` (or `incident retract {} --reason TEXT`)",
+                crate::ids::short(event),
+                crate::ids::short(event)
+            )],
             RecordError::AlreadyMarked { event, .. } => {
                 vec![format!("to correct it: `incident amend {} --at T`", crate::ids::short(event))]
             }
@@ -989,6 +1004,7 @@ mod tests {
         "empty",
         "empty-id",
         "event-too-large",
+        "fact-before-impact",
         "git",
         "git-locked",
         "io",

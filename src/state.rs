@@ -699,6 +699,32 @@ impl Incident {
         self.commands.iter().filter(move |c| belongs(&c.runbook, runbook))
     }
 
+    /// Refuses moving impact started to `started` when a fact already logged (other than
+    /// those `moving` says move with it) would then come before it: only a note may, and a
+    /// log that says otherwise would show negative times at a severity.
+    pub fn check_started_later(
+        &self,
+        started: DateTime<Utc>,
+        moving: impl Fn(&Event) -> bool,
+    ) -> crate::error::Result<()> {
+        let first = self.events.iter().find(|e| {
+            !moving(e)
+                && !e.body.may_precede_impact()
+                && !self.retracted.contains_key(&e.id)
+                && e.when() < started
+        });
+        match first {
+            Some(e) => Err(crate::error::RecordError::FactBeforeImpact {
+                started,
+                kind: e.body.kind(),
+                event: e.id.clone(),
+                at: e.when(),
+            }
+            .into()),
+            None => Ok(()),
+        }
+    }
+
     /// The one check that a command may change the response: the incident is open.
     pub fn require_open(&self) -> crate::error::Result<()> {
         self.state.require_open(&self.id)

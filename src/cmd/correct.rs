@@ -74,6 +74,16 @@ pub fn amend(ctx: &Ctx, given: &str, text: Option<String>) -> Result<u8> {
     if let (Some(t), Some(m)) = (time, milestone_of(&e.body)) {
         inc.moments.with(m, t).check(m)?;
     }
+    // Impact started moved later must not leave a fact before it.
+    let moves_start = matches!(milestone_of(&e.body), Some(Milestone::Started))
+        || (matches!(e.body, Body::Opened { .. }) && !inc.moments.marks.contains_key(&Milestone::Started));
+    if let Some(t) = time
+        && moves_start
+    {
+        // What the opening logged with it (its commander, its runbook) moves with it.
+        let batch = (matches!(e.body, Body::Opened { .. })).then_some(e.at);
+        inc.check_started_later(t, |f| f.id == e.id || Some(f.at) == batch)?;
+    }
     if let Some(t) = time
         && !e.body.may_precede_impact()
     {

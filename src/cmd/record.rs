@@ -34,7 +34,13 @@ pub fn log(ctx: &Ctx, note: String) -> Result<u8> {
 
 pub fn mark(ctx: &Ctx, milestone: Milestone) -> Result<u8> {
     let (repo, head) = ctx.head_target()?;
-    head.moments.check_new_mark(milestone, ctx.at().unwrap_or(ctx.now))?;
+    let at = ctx.at().unwrap_or(ctx.now);
+    head.moments.check_new_mark(milestone, at)?;
+    if milestone == Milestone::Started {
+        // Rare, so the whole log is read: no fact but a note may end up before impact.
+        let (_, inc) = ctx.target(None)?;
+        inc.check_started_later(at, |_| false)?;
+    }
     let said = format!("marked {}", milestone.name());
     ctx.record(&repo, head.id(), vec![Body::Mark { milestone }], &said)
 }

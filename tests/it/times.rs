@@ -105,6 +105,34 @@ fn amending_a_fact_to_before_impact_started_is_refused() {
     env.ok(&["amend", &note[..8], "--at", &env.ago(140)]);
 }
 
+/// Regression: moving impact started later (amending its mark, or the opening that stands
+/// for it) left facts already logged before impact: the same contradiction `--at` is refused
+/// for, reached from the other side.
+#[test]
+fn moving_impact_started_later_than_a_logged_fact_is_refused() {
+    let (env, id) = opened();
+    // Detected is the opening, 110 minutes ago: impact started may move up to it.
+    env.ok(&["severity", "SEV2", "--at", &env.ago(115)]);
+    let sev = event_id(&env, &id, "severity");
+    let started = event_id(&env, &id, "mark");
+    env.refused(&id, &["amend", &started[..8], "--at", &env.ago(112)], "would come after severity");
+    let out = env.fails(2, &["amend", &started[..8], "--at", &env.ago(112), "--json"]);
+    let err: Value = serde_json::from_str(&out.stderr).unwrap();
+    assert_eq!(err["error"]["kind"], "fact-before-impact", "{err}");
+    assert!(err["error"]["hints"].to_string().contains(&sev[..8]), "{err}");
+    // Earlier than every fact, or with a note only before it, the move is a correction.
+    env.ok(&["log", "deploy went out", "--at", &env.ago(118)]);
+    env.ok(&["amend", &started[..8], "--at", &env.ago(116)]);
+
+    // Without a given impact started, the opening stands for it.
+    let env = Env::init();
+    env.ok(&["open", "Search slow", "--severity", "SEV3", "--at", &env.ago(30)]);
+    let id = env.only_id();
+    env.ok(&["impact", "--customers", "40", "--at", &env.ago(20)]);
+    let opening = event_id(&env, &id, "opened");
+    env.refused(&id, &["amend", &opening[..8], "--at", &env.ago(10)], "would come after impact");
+}
+
 fn run_in_zone(env: &Env, tz: &str, args: &[&str]) -> Out {
     let o = env.command(BIN).env("TZ", tz).args(args).stdin(std::process::Stdio::null()).output().unwrap();
     Out {
