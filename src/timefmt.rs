@@ -182,14 +182,7 @@ fn latest_local<Tz: TimeZone>(
     t: NaiveTime,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, String> {
-    let today = now.with_timezone(tz).date_naive();
-    for day in [Some(today), today.pred_opt()].into_iter().flatten() {
-        let on = OnDay::of(tz, day.and_time(t));
-        if on.span().0 <= now {
-            return on.moment(input, day);
-        }
-    }
-    Err(format!("{input:?} does not exist in the local time zone"))
+    local_on(tz, input, t, now, Way::Back)
 }
 
 /// The next moment at clock time `t` in zone `tz` from `now` on (an ETA): today's, else
@@ -200,10 +193,38 @@ fn next_local<Tz: TimeZone>(
     t: NaiveTime,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, String> {
+    local_on(tz, input, t, now, Way::Ahead)
+}
+
+/// Which way from `now` a clock time without a date is read.
+#[derive(Clone, Copy)]
+enum Way {
+    Back,
+    Ahead,
+}
+
+/// Clock time `t` today, else on the day `way` leads to, the first day some moment it could
+/// mean lies on that side of `now`.
+fn local_on<Tz: TimeZone>(
+    tz: &Tz,
+    input: &str,
+    t: NaiveTime,
+    now: DateTime<Utc>,
+    way: Way,
+) -> Result<DateTime<Utc>, String> {
     let today = now.with_timezone(tz).date_naive();
-    for day in [Some(today), today.succ_opt()].into_iter().flatten() {
+    let other = match way {
+        Way::Back => today.pred_opt(),
+        Way::Ahead => today.succ_opt(),
+    };
+    for day in [Some(today), other].into_iter().flatten() {
         let on = OnDay::of(tz, day.and_time(t));
-        if on.span().1 >= now {
+        let (first, last) = on.span();
+        let fits = match way {
+            Way::Back => first <= now,
+            Way::Ahead => last >= now,
+        };
+        if fits {
             return on.moment(input, day);
         }
     }

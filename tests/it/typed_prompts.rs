@@ -12,6 +12,16 @@ fn opened(env: &Env) -> Value {
     events.into_iter().find(|e| e["kind"] == "opened").expect("an opened event")
 }
 
+/// `open` with everything given but the services, past the question of when impact started.
+fn at_services(env: &Env) -> Walk {
+    let args =
+        ["open", "Checkout 500", "--severity", "SEV2", "--commander", "Dana", "--runbook", "bad-deploy"];
+    let mut open = Walk::spawn_args(env, &args);
+    open.expect("When did impact start?");
+    open.send_line("");
+    open
+}
+
 /// Regression: the severity was an arrow-key menu on SEV1: typing `sev3` and Enter opened
 /// at SEV1. Now a name in any case or a number is typed, and Enter alone takes SEV1, as
 /// the question says.
@@ -52,11 +62,7 @@ fn open_takes_the_severity_typed_by_name_or_number_and_the_default_on_enter_alon
 #[test]
 fn open_attaches_the_services_typed_and_asks_again_naming_one_not_listed() {
     let env = Env::init();
-    let args =
-        ["open", "Checkout 500", "--severity", "SEV2", "--commander", "Dana", "--runbook", "bad-deploy"];
-    let mut open = Walk::spawn_args(&env, &args);
-    open.expect("When did impact start?");
-    open.send_line("");
+    let mut open = at_services(&env);
     open.expect("Affected services:");
     open.expect("1. checkout  Checkout");
     open.expect("Affected services (names or numbers, by commas or spaces) [none]");
@@ -73,11 +79,7 @@ fn open_attaches_the_services_typed_and_asks_again_naming_one_not_listed() {
 #[test]
 fn open_attaches_no_service_on_enter_alone() {
     let env = Env::init();
-    let args =
-        ["open", "Checkout 500", "--severity", "SEV2", "--commander", "Dana", "--runbook", "bad-deploy"];
-    let mut open = Walk::spawn_args(&env, &args);
-    open.expect("When did impact start?");
-    open.send_line("");
+    let mut open = at_services(&env);
     open.expect("Affected services (names or numbers, by commas or spaces) [none]");
     open.send_line("");
     let (code, out) = open.finish();
