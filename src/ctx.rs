@@ -1,4 +1,5 @@
-//! What every command needs: the global flags, the clock, whether a person is at the terminal, the repository, and the doors into and out of an incident's log: loading (with
+//! What every command needs: the global flags, the clock, whether a person is at the
+//! terminal, the repository, and the doors into and out of an incident's log: loading (with
 //! its warnings shown), choosing the incident, and appending redacted events.
 
 use std::io::IsTerminal;
