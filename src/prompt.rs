@@ -107,6 +107,26 @@ fn list_numbered(ui: &Ui, question: &str, items: &[(String, String)]) -> Result<
     Ok(())
 }
 
+/// Asks `prompt` until `read` takes the line typed (trimmed), at most [`PICK_TRIES`] times,
+/// saying in one line why each refused answer was refused. `Some(Err(last answer))` when
+/// every try was refused; `None` when the input closed.
+fn ask_listed<T>(
+    ui: &Ui,
+    prompt: &str,
+    read: impl Fn(&str) -> std::result::Result<T, String>,
+) -> Result<Option<std::result::Result<T, String>>> {
+    let mut answer = String::new();
+    for _ in 0..PICK_TRIES {
+        let Some(typed) = line(prompt)? else { return Ok(None) };
+        answer = typed.trim().to_string();
+        match read(&answer) {
+            Ok(taken) => return Ok(Some(Ok(taken))),
+            Err(why) => writeln!(ui.status(), "{why}")?,
+        }
+    }
+    Ok(Some(Err(answer)))
+}
+
 /// One of `items` (each an id and what it is), listed with numbers, then typed: its id (in
 /// any case) or its number, and Enter. An empty line means `none` (the default, shown in
 /// brackets): `Some(None)`. Anything else is named in one line and the question asked again,
@@ -119,26 +139,25 @@ pub fn pick(
 ) -> Result<Option<Option<usize>>> {
     let ui = Ui::terminal();
     list_numbered(&ui, question, items)?;
-    let mut answer = String::new();
-    for _ in 0..PICK_TRIES {
-        let Some(typed) = line(&format!("{question} (id or number) [{none}]"))? else {
-            return Ok(None);
-        };
-        answer = typed.trim().to_string();
-        if answer.is_empty() {
-            return Ok(Some(None));
-        }
-        if let Some(i) = picked(items, &answer) {
-            return Ok(Some(Some(i)));
-        }
-        writeln!(
-            ui.status(),
-            "{answer:?} is not one listed: type an id, or a number from 1 to {}, or just Enter for {none}",
-            items.len()
-        )?;
+    let read = |answer: &str| {
+        match answer {
+        "" => Ok(None),
+        _ => picked(items, answer).map(Some).ok_or_else(|| {
+            format!(
+                "{answer:?} is not one listed: type an id, or a number from 1 to {}, or just Enter for {none}",
+                items.len()
+            )
+        }),
     }
-    let ids = items.iter().map(|(id, _)| id.clone()).collect();
-    Err(Unknown::new(noun, answer, ids).into())
+    };
+    match ask_listed(&ui, &format!("{question} (id or number) [{none}]"), read)? {
+        None => Ok(None),
+        Some(Ok(taken)) => Ok(Some(taken)),
+        Some(Err(answer)) => {
+            let ids = items.iter().map(|(id, _)| id.clone()).collect();
+            Err(Unknown::new(noun, answer, ids).into())
+        }
+    }
 }
 
 /// One of `items`, listed with numbers, then typed: its name (in any case) or its number, and
@@ -155,25 +174,22 @@ pub fn pick_one(
     let ui = Ui::terminal();
     list_numbered(&ui, question, items)?;
     let default_id = items.get(default).map_or("", |(id, _)| id.as_str());
-    let mut answer = String::new();
-    for _ in 0..PICK_TRIES {
-        let Some(typed) = line(&format!("{question} (name or number) [{default_id}]"))? else {
-            return Ok(None);
-        };
-        answer = typed.trim().to_string();
-        if answer.is_empty() {
-            return Ok(Some(default));
-        }
-        if let Some(i) = picked(items, &answer) {
-            return Ok(Some(i));
-        }
-        writeln!(
-            ui.status(),
-            "{answer:?} is not one listed: type a name, or a number from 1 to {}, or just Enter for {default_id}",
-            items.len()
-        )?;
+    let read = |answer: &str| {
+        match answer {
+        "" => Ok(default),
+        _ => picked(items, answer).ok_or_else(|| {
+            format!(
+                "{answer:?} is not one listed: type a name, or a number from 1 to {}, or just Enter for {default_id}",
+                items.len()
+            )
+        }),
     }
-    Err(not_listed(answer, flag, items))
+    };
+    match ask_listed(&ui, &format!("{question} (name or number) [{default_id}]"), read)? {
+        None => Ok(None),
+        Some(Ok(taken)) => Ok(Some(taken)),
+        Some(Err(answer)) => Err(not_listed(answer, flag, items)),
+    }
 }
 
 /// Any of `items`, listed with numbers, then typed on one line: names (in any case) or
@@ -188,30 +204,24 @@ pub fn pick_many(
 ) -> Result<Option<Vec<usize>>> {
     let ui = Ui::terminal();
     list_numbered(&ui, question, items)?;
-    let mut answer = String::new();
-    for _ in 0..PICK_TRIES {
-        let Some(typed) = line(&format!("{question} (names or numbers, by commas or spaces) [none]"))? else {
-            return Ok(None);
-        };
-        answer = typed.trim().to_string();
-        match picked_many(items, &answer) {
-            Ok(chosen) => return Ok(Some(chosen)),
-            Err(unlisted) => {
-                let unlisted: Vec<String> = unlisted.iter().map(|u| format!("{u:?}")).collect();
-                writeln!(
-                    ui.status(),
-                    "{} not listed: type names, or numbers from 1 to {}, or just Enter for none",
-                    if unlisted.len() == 1 {
-                        format!("{} is", unlisted[0])
-                    } else {
-                        format!("{} are", unlisted.join(", "))
-                    },
-                    items.len()
-                )?;
-            }
-        }
+    let read = |answer: &str| {
+        picked_many(items, answer).map_err(|unlisted| {
+            let unlisted: Vec<String> = unlisted.iter().map(|u| format!("{u:?}")).collect();
+            let named = match unlisted.as_slice() {
+                [one] => format!("{one} is"),
+                many => format!("{} are", many.join(", ")),
+            };
+            format!(
+                "{named} not listed: type names, or numbers from 1 to {}, or just Enter for none",
+                items.len()
+            )
+        })
+    };
+    match ask_listed(&ui, &format!("{question} (names or numbers, by commas or spaces) [none]"), read)? {
+        None => Ok(None),
+        Some(Ok(taken)) => Ok(Some(taken)),
+        Some(Err(answer)) => Err(not_listed(answer, flag, items)),
     }
-    Err(not_listed(answer, flag, items))
 }
 
 /// The items a line names, by id or number, separated by commas or whitespace; each once, in
