@@ -130,6 +130,28 @@ impl Env {
     }
 
     /// The only incident id in the repository.
+    /// A repository with one incident on `service`, whose impact started 2 hours before the
+    /// test's instant and which was opened 10 minutes later: room for times on both sides.
+    pub fn opened_after_impact(title: &str, severity: &str, service: &str) -> (Env, String) {
+        let env = Env::init();
+        let (started, opened) = (env.ago(120), env.ago(110));
+        let args = [
+            "open",
+            title,
+            "--severity",
+            severity,
+            "--service",
+            service,
+            "--started-at",
+            &started,
+            "--at",
+            &opened,
+        ];
+        env.ok(&args);
+        let id = env.only_id();
+        (env, id)
+    }
+
     pub fn only_id(&self) -> String {
         let ids = self.ids();
         assert_eq!(ids.len(), 1, "{ids:?}");

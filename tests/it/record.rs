@@ -7,21 +7,7 @@ use serde_json::Value;
 use super::harness::Env;
 
 fn opened() -> (Env, String) {
-    let env = Env::init();
-    env.ok(&[
-        "open",
-        "Checkout down",
-        "--severity",
-        "SEV1",
-        "--service",
-        "checkout",
-        "--started-at",
-        &env.ago(120),
-        "--at",
-        &env.ago(110),
-    ]);
-    let id = env.only_id();
-    (env, id)
+    Env::opened_after_impact("Checkout down", "SEV1", "checkout")
 }
 
 #[test]

@@ -10,21 +10,7 @@ use super::harness::{BIN, Env, Out};
 
 /// Impact started 2 hours before the test's instant; the incident was opened 10 minutes later.
 fn opened() -> (Env, String) {
-    let env = Env::init();
-    env.ok(&[
-        "open",
-        "Grocery checkout slow",
-        "--severity",
-        "SEV3",
-        "--service",
-        "checkout",
-        "--started-at",
-        &env.ago(120),
-        "--at",
-        &env.ago(110),
-    ]);
-    let id = env.only_id();
-    (env, id)
+    Env::opened_after_impact("Grocery checkout slow", "SEV3", "checkout")
 }
 
 fn event_id(env: &Env, id: &str, kind: &str) -> String {
