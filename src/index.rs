@@ -80,6 +80,26 @@ pub fn load(repo: &Repo, id: &str) -> Result<Loaded> {
     Ok(Loaded { incident, warnings })
 }
 
+/// [`load`] for many incidents, folded on every core (a fold is independent of every other),
+/// in the order of `ids`.
+pub fn load_many(repo: &Repo, ids: &[&str]) -> Vec<Result<Loaded>> {
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(8);
+    if workers < 2 || ids.len() < 64 {
+        return ids.iter().map(|id| load(repo, id)).collect();
+    }
+    let chunk = ids.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let running: Vec<_> = ids
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|id| load(repo, id)).collect::<Vec<_>>()))
+            .collect();
+        running
+            .into_iter()
+            .flat_map(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
+}
+
 /// Appends whole events to an incident's log (see [`events::append_then`]), and brings the
 /// incident's head along under the same lock.
 pub fn append(repo: &Repo, id: &str, new: &[Event]) -> Result<Vec<Warning>> {

@@ -103,6 +103,10 @@ pub fn md(s: &str) -> String {
 /// characters (which XML forbids) made visible, but line breaks kept (legal in both; an
 /// update written in paragraphs reads as paragraphs where the template shows them so).
 pub fn html(s: &str) -> String {
+    // Most values need nothing done: printable ASCII with nothing HTML gives a meaning to.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b) && !matches!(b, b'<' | b'>' | b'&' | b'"' | b'\'')) {
+        return s.to_string();
+    }
     let s = s.replace("\r\n", "\n");
     let s = ui::visible_lines(&s);
     let mut out = String::with_capacity(s.len());
@@ -278,44 +282,70 @@ pub fn render_within(
     ctx: &impl serde::Serialize,
     limits: Limits,
 ) -> Result<String> {
-    let mut env = environment_for(escape);
-    env.set_fuel(Some(limits.fuel));
-    let limit = limits.output;
-    let fail = |e: minijinja::Error| {
-        let mut message = e.kind().to_string();
-        if let Some(detail) = e.detail() {
-            message.push_str(&format!(": {detail}"));
-        }
-        let mut src = std::error::Error::source(&e);
-        while let Some(s) = src {
-            message.push_str(&format!(": {s}"));
-            src = s.source();
-        }
-        let at = match e.line() {
-            Some(line) => format!("{name}:{line}"),
-            None => name.to_string(),
-        };
-        FileError::Template { name: at, message }
-    };
-    let tmpl = env.template_from_named_str(name, source).map_err(fail)?;
-    let mut out = Bounded { buf: Vec::new(), limit, over: false };
-    match tmpl.render_captured_to(ctx, &mut out) {
-        Ok(_) => {
-            Ok(String::from_utf8(out.buf)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
-        }
-        Err(_) if out.over => Err(FileError::TemplateLimit {
-            name: name.to_string(),
-            limit: TemplateLimit::Output { bytes: limit },
-        }
-        .into()),
-        Err(e) if e.kind() == ErrorKind::OutOfFuel => Err(FileError::TemplateLimit {
-            name: name.to_string(),
-            limit: TemplateLimit::Work { instructions: limits.fuel },
-        }
-        .into()),
-        Err(e) => Err(fail(e).into()),
+    Compiled::new(escape, name, source, limits)?.render(ctx)
+}
+
+/// A template parsed once and rendered many times (the status page's incident pages): the
+/// engine and the parse are the same for every page, so only the rendering is paid per page.
+/// Each rendering has the whole of `limits` to itself.
+pub struct Compiled {
+    env: Environment<'static>,
+    name: String,
+    limits: Limits,
+}
+
+impl Compiled {
+    /// `source` compiled under `name`, escaping by that name; HTML for a `.html` template.
+    pub fn html(name: &str, source: &str) -> Result<Compiled> {
+        Compiled::new(Escape::ByName, name, source, Limits::DEFAULT)
     }
+
+    fn new(escape: Escape, name: &str, source: &str, limits: Limits) -> Result<Compiled> {
+        let mut env = environment_for(escape);
+        env.set_fuel(Some(limits.fuel));
+        env.add_template_owned(name.to_string(), source.to_string()).map_err(|e| template_error(name, &e))?;
+        Ok(Compiled { env, name: name.to_string(), limits })
+    }
+
+    pub fn render(&self, ctx: &impl serde::Serialize) -> Result<String> {
+        let name = self.name.as_str();
+        let tmpl = self.env.get_template(name).map_err(|e| template_error(name, &e))?;
+        let limit = self.limits.output;
+        let mut out = Bounded { buf: Vec::new(), limit, over: false };
+        match tmpl.render_captured_to(ctx, &mut out) {
+            Ok(_) => Ok(String::from_utf8(out.buf)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())),
+            Err(_) if out.over => Err(FileError::TemplateLimit {
+                name: name.to_string(),
+                limit: TemplateLimit::Output { bytes: limit },
+            }
+            .into()),
+            Err(e) if e.kind() == ErrorKind::OutOfFuel => Err(FileError::TemplateLimit {
+                name: name.to_string(),
+                limit: TemplateLimit::Work { instructions: self.limits.fuel },
+            }
+            .into()),
+            Err(e) => Err(template_error(name, &e).into()),
+        }
+    }
+}
+
+/// A template that failed: its name and line, and the engine's explanation with its causes.
+fn template_error(name: &str, e: &minijinja::Error) -> FileError {
+    let mut message = e.kind().to_string();
+    if let Some(detail) = e.detail() {
+        message.push_str(&format!(": {detail}"));
+    }
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        message.push_str(&format!(": {s}"));
+        src = s.source();
+    }
+    let at = match e.line() {
+        Some(line) => format!("{name}:{line}"),
+        None => name.to_string(),
+    };
+    FileError::Template { name: at, message }
 }
 
 fn render_with(escape: Escape, name: &str, source: &str, ctx: &impl serde::Serialize) -> Result<String> {

@@ -53,6 +53,10 @@ pub fn is_hidden(c: char) -> bool {
 }
 
 fn make_visible(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    // Most text is printable ASCII, which hides nothing: one pass over the bytes says so.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Cow::Borrowed(s);
+    }
     if !s.chars().any(|c| is_hidden(c) && !keep(c)) {
         return Cow::Borrowed(s);
     }

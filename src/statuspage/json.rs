@@ -7,19 +7,26 @@ use super::{Component, Page, PublicIncident, PublicUpdate};
 /// `status.json`, shaped like Atlassian Statuspage's summary; keys sorted (serde_json's map).
 pub fn summary_json(page: &Page) -> serde_json::Value {
     // Through a `Value`, whose map sorts its keys: the fields below are declared in that order.
-    visible_strings(serde_json::to_value(Summary::of(page)).unwrap_or(serde_json::Value::Null))
+    let mut v = serde_json::to_value(Summary::of(page)).unwrap_or(serde_json::Value::Null);
+    make_visible(&mut v);
+    v
 }
 
 /// Every string in `v` with control characters, bidi overrides and invisible characters made
 /// visible (line breaks kept): `status.json` is public, and whatever shows it (a widget, a
-/// chat bot) must not be handed a raw U+202E from a title.
-fn visible_strings(v: serde_json::Value) -> serde_json::Value {
+/// chat bot) must not be handed a raw U+202E from a title. In place: only a string that
+/// changes is copied.
+fn make_visible(v: &mut serde_json::Value) {
     use serde_json::Value;
     match v {
-        Value::String(s) => Value::String(crate::ui::visible_lines(&s).into_owned()),
-        Value::Array(items) => Value::Array(items.into_iter().map(visible_strings).collect()),
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, visible_strings(v))).collect()),
-        other => other,
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(shown) = crate::ui::visible_lines(s) {
+                *s = shown;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(make_visible),
+        Value::Object(map) => map.values_mut().for_each(make_visible),
+        _ => {}
     }
 }
 

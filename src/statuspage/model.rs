@@ -307,16 +307,17 @@ pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
 /// The incidents the public may see: every readable one that is not a drill.
 fn published(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Incident> {
     let summaries = index::summaries(repo, warnings);
+    let ids: Vec<&str> = summaries.iter().filter(|s| !s.drill).map(|s| s.id.as_str()).collect();
     let mut incidents: Vec<Incident> = Vec::new();
-    for s in summaries.iter().filter(|s| !s.drill) {
-        match index::load(repo, &s.id) {
+    for (id, loaded) in ids.iter().zip(index::load_many(repo, &ids)) {
+        match loaded {
             Ok(loaded) => {
                 warnings.extend(loaded.warnings);
                 if !loaded.incident.drill {
                     incidents.push(loaded.incident);
                 }
             }
-            Err(error) => warnings.push(Warning::Skipped { id: s.id.clone(), error }),
+            Err(error) => warnings.push(Warning::Skipped { id: id.to_string(), error }),
         }
     }
     incidents

@@ -57,17 +57,23 @@ pub struct Site {
 
 /// The files of the site, by path inside the output folder, in a fixed order.
 pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
+    use minijinja::{Value, context};
     let (index_name, index_src) = template(repo, "index.html.j2")?;
     let (inc_name, inc_src) = template(repo, "incident.html.j2")?;
     let (banner_name, banner_src) = template(repo, "banner.html.j2")?;
     let (feed_name, feed_src) = template(repo, "feed.xml.j2")?;
-    let page_ctx = serde_json::json!({ "page": page, "past_shown": PAST_SHOWN });
+    // The page becomes the engine's value once; the index, the banner and every incident page
+    // share it (the engine's values are reference-counted), instead of each rendering
+    // converting thousands of incidents again.
+    let page_value = Value::from_serialize(page);
+    let page_ctx = context! { page => page_value, past_shown => PAST_SHOWN };
     let mut files = vec![("index.html".to_string(), render::render(&index_name, &index_src, &page_ctx)?)];
     // Each incident page needs the page's name and state, not every other incident.
-    let head = serde_json::json!({ "name": page.name, "description": page.description, "state": page.state });
+    let head = context! { name => page.name, description => page.description, state => page.state };
+    let incident_page = render::Compiled::html(&inc_name, &inc_src)?;
     for inc in page.open.iter().chain(&page.past) {
-        let ctx = serde_json::json!({ "page": head, "incident": inc });
-        files.push((format!("incidents/{}.html", inc.id), render::render(&inc_name, &inc_src, &ctx)?));
+        let ctx = context! { page => head, incident => Value::from_serialize(inc) };
+        files.push((format!("incidents/{}.html", inc.id), incident_page.render(&ctx)?));
     }
     let mut json = serde_json::to_string_pretty(&summary_json(page))?;
     json.push('\n');
@@ -75,14 +81,14 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
     let mut entries: Vec<(&PublicIncident, &PublicUpdate)> =
         page.open.iter().chain(&page.past).flat_map(|i| i.updates.iter().map(move |u| (i, u))).collect();
     entries.sort_by(|a, b| b.1.at.iso.cmp(&a.1.at.iso).then_with(|| a.1.id.cmp(&b.1.id)));
-    let feed_ctx = serde_json::json!({
-        "page": head,
-        "feed_id": format!("urn:incident:status-page:{}", crate::ids::slug(&page.name)),
-        "updated": page.updated.as_ref().map_or("1970-01-01T00:00:00Z".to_string(), |s| s.iso.clone()),
-        "entries": entries.iter().map(|(i, u)| serde_json::json!({
-            "incident": i.id, "name": i.name, "update": u,
-        })).collect::<Vec<_>>(),
-    });
+    let feed_ctx = context! {
+        page => head,
+        feed_id => format!("urn:incident:status-page:{}", crate::ids::slug(&page.name)),
+        updated => page.updated.as_ref().map_or("1970-01-01T00:00:00Z".to_string(), |s| s.iso.clone()),
+        entries => entries.iter().map(|(i, u)| context! {
+            incident => i.id, name => i.name, update => Value::from_serialize(u),
+        }).collect::<Vec<_>>(),
+    };
     files.push(("feed.atom".to_string(), render::render(&feed_name, &feed_src, &feed_ctx)?));
     // The banner is empty when all is well, so a shop's page can include it unconditionally.
     let banner = if page.open.is_empty() {
