@@ -1,5 +1,6 @@
-//! The public status page: what the public may see of the record (the external
-//! channels' updates of incidents that are not drills), each service's state day by day, and
+//! The public status page: what the public may see of the record (the external channels'
+//! updates of public incidents: not drills, not private, not canceled, and severe enough or
+//! told about on an external channel), each service's state day by day, and
 //! the static files that show it (`index.html`, `incidents/<id>.html`, `status.json`,
 //! `feed.atom`, `banner.html`).
 //!

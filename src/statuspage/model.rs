@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::events::{Body, Milestone, PublicStatus};
+use crate::events::{Body, Milestone, PublicStatus, Visibility};
 use crate::index::{self, Warning};
 use crate::metrics;
 use crate::repo::Repo;
@@ -223,10 +223,8 @@ fn status_at(transitions: &[(DateTime<Utc>, u8, PublicStatus)], t: DateTime<Utc>
 }
 
 fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
-    let external =
-        |ch: &str| config.channels.get(ch).is_some_and(|c| c.audience == crate::config::Audience::External);
     let public: Vec<&crate::state::UpdateRecord> =
-        inc.updates.iter().filter(|u| external(&u.channel)).collect();
+        inc.updates.iter().filter(|u| is_external(config, &u.channel)).collect();
     let steps = transitions(inc, &public);
     let open = inc.state == State::Open;
     let status =
@@ -272,8 +270,8 @@ fn latest(inc: &Incident) -> DateTime<Utc> {
     inc.events.iter().map(|e| e.at.max(e.when())).max().unwrap_or(inc.opened_at)
 }
 
-/// Builds the page from the repository's incidents (drills left out before anything else,
-/// so they cannot move even the "updated" time). Incidents that cannot be read come back as
+/// Builds the page from the repository's public incidents (the rest left out before
+/// anything else, so they cannot move even the "updated" time). Incidents that cannot be read come back as
 /// warnings.
 pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
     let config = &repo.config;
@@ -304,15 +302,35 @@ pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
     }
 }
 
-/// The incidents the public may see: every readable one that is not a drill.
+/// Whether the public may see `inc` at all. Never a drill, a private or a canceled one,
+/// whatever else holds; otherwise when its peak severity is one `status_page.publish` names
+/// (an outage customers felt), or when someone chose to tell customers about it (an update on
+/// an external channel). Everything else stays internal: an incident left out here is in no
+/// public file and changes no service's state, bar or uptime.
+pub fn is_public(config: &Config, inc: &Incident) -> bool {
+    if inc.drill || inc.private || inc.state == State::Canceled {
+        return false;
+    }
+    let peak = metrics::peak_severity(config, metrics::severities_reached(inc)).unwrap_or(&inc.severity);
+    config.publishes(peak) || inc.updates.iter().any(|u| is_external(config, &u.channel))
+}
+
+fn is_external(config: &Config, channel: &str) -> bool {
+    config.channels.get(channel).is_some_and(|c| c.audience == crate::config::Audience::External)
+}
+
+/// The incidents the public may see ([`is_public`]), each read from its log. The cached
+/// summaries leave out drills, private and canceled incidents before any log is read.
 fn published(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Incident> {
     let summaries = index::summaries(repo, warnings);
     let mut incidents: Vec<Incident> = Vec::new();
-    for s in summaries.iter().filter(|s| !s.drill) {
+    let maybe =
+        |s: &&index::Summary| !s.drill && s.visibility == Visibility::Public && s.state != State::Canceled;
+    for s in summaries.iter().filter(maybe) {
         match index::load(repo, &s.id) {
             Ok(loaded) => {
                 warnings.extend(loaded.warnings);
-                if !loaded.incident.drill {
+                if is_public(&repo.config, &loaded.incident) {
                     incidents.push(loaded.incident);
                 }
             }
