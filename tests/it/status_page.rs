@@ -722,3 +722,29 @@ fn each_service_has_a_feed_of_the_updates_of_its_incidents() {
     assert!(text.contains("href=\"../index.html\"") && text.contains("href=\"checkout.atom\""), "{text}");
     assert!(site.join(format!("incidents/{id}.html")).is_file());
 }
+
+/// A service no longer listed loses its feed at the next build; a file of someone else's in
+/// `feeds/` stays (only what a build wrote, by its list beside the site, is removed).
+#[test]
+fn a_services_feed_goes_when_the_service_does_and_a_strangers_file_stays() {
+    let env = Env::init();
+    open(&env, "Checkout down", &["--severity", "SEV1", "--service", "checkout"]);
+    env.ok(&["status-page"]);
+    let feeds = env.path("status-page/feeds");
+    assert!(feeds.join("pharmacy.atom").is_file());
+    std::fs::write(feeds.join("ours.atom"), "<feed/>").unwrap();
+    let config = env.read("incident.yaml");
+    let start = config.find("  pharmacy:\n").expect("the starter declares pharmacy");
+    let mut without = config.clone();
+    let block_end = config[start..]
+        .match_indices('\n')
+        .map(|(n, _)| start + n + 1)
+        .find(|&n| !config[n..].starts_with("    "))
+        .unwrap_or(config.len());
+    without.replace_range(start..block_end, "");
+    std::fs::write(env.path("incident.yaml"), without).unwrap();
+    env.ok(&["status-page"]);
+    assert!(!feeds.join("pharmacy.atom").exists(), "the feed of a service no longer listed stayed");
+    assert!(feeds.join("checkout.atom").is_file());
+    assert!(feeds.join("ours.atom").is_file(), "a stranger's file was removed");
+}
