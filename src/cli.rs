@@ -241,7 +241,8 @@ pub enum Command {
     /// Uptime and response statistics across incidents
     Stats(StatsArgs),
     /// Write the public status page as static files: index.html, incidents/ID.html,
-    /// status.json, feed.atom and banner.html
+    /// status.json, feed.atom, feeds/SERVICE.atom, banner.html, and api/v2/ (Atlassian
+    /// Statuspage's public API, for tools written for it)
     StatusPage {
         /// The folder to write (default: status-page/ in the repository)
         #[arg(long, value_name = "DIR")]

@@ -129,6 +129,18 @@ pub struct PublicUpdate {
     pub body: String,
     pub at: Moment,
     pub eta: Option<Moment>,
+    /// What this update's moment did to the incident's services: each one's state before
+    /// (at the previous update, operational before the first) and as of this update.
+    pub affected: Vec<Affected>,
+}
+
+/// A service's state as one update left it, and as the update before it did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Affected {
+    pub id: String,
+    pub name: String,
+    pub old: &'static str,
+    pub new: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -143,8 +155,14 @@ pub struct PublicIncident {
     pub impact: &'static str,
     pub impact_words: &'static str,
     pub services: Vec<String>,
+    /// The services' ids, in the same order as their names in `services`.
+    pub service_ids: Vec<String>,
     pub created_at: Moment,
+    /// When customers started to feel it (the impact's start, else the opening).
+    pub started_at: Moment,
     pub updated_at: Moment,
+    /// When it first went to monitoring, if it did.
+    pub monitoring_at: Option<Moment>,
     pub resolved_at: Option<Moment>,
     /// The latest estimate of resolution an update gave, while open.
     pub eta: Option<Moment>,
@@ -165,6 +183,8 @@ pub struct DayCell {
 pub struct Component {
     pub id: String,
     pub name: String,
+    /// What the service does, as `incident.yaml` describes it.
+    pub description: Option<String>,
     pub state: &'static str,
     pub words: &'static str,
     pub uptime: String,
@@ -231,10 +251,25 @@ fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
         if open { steps.last().map_or(PublicStatus::Investigating, |x| x.2) } else { PublicStatus::Resolved };
     let impact =
         inc.severities.iter().map(|s| state_for(config, &s.value)).max().unwrap_or(ServiceState::Operational);
-    let mut updates: Vec<PublicUpdate> = public
+    let mut chronological = public.clone();
+    chronological.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+    let mut before = ServiceState::Operational;
+    let mut updates: Vec<PublicUpdate> = chronological
         .iter()
         .map(|u| {
             let s = u.status.unwrap_or_else(|| status_at(&steps, u.at));
+            let now = effect_at(config, inc, u.at);
+            let affected = inc
+                .services
+                .iter()
+                .map(|id| Affected {
+                    id: id.clone(),
+                    name: config.service_name(id).to_string(),
+                    old: before.name(),
+                    new: now.name(),
+                })
+                .collect();
+            before = now;
             PublicUpdate {
                 id: u.id.clone(),
                 status: s.name(),
@@ -242,6 +277,7 @@ fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
                 body: u.message.clone(),
                 at: moment(u.at),
                 eta: u.eta.map(moment),
+                affected,
             }
         })
         .collect();
@@ -257,12 +293,34 @@ fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
         impact: impact.indicator(),
         impact_words: impact.words(),
         services: inc.services.iter().map(|s| config.service_name(s).to_string()).collect(),
+        service_ids: inc.services.clone(),
         created_at: moment(inc.opened_at),
+        started_at: moment(inc.mark(Milestone::Started).unwrap_or(inc.opened_at)),
         updated_at: moment(updated),
+        monitoring_at: steps.iter().find(|x| x.2 == PublicStatus::Monitoring).map(|x| moment(x.0)),
         resolved_at: resolved_at.map(moment),
         eta: if open { public.iter().rev().find_map(|u| u.eta).map(moment) } else { None },
         updates,
     }
+}
+
+/// The state `inc` gives the services it names at `t`: its severity's state at that moment
+/// while it is open and not yet mitigated, else operational (as a service's state now is
+/// computed, at an earlier moment).
+fn effect_at(config: &Config, inc: &Incident, t: DateTime<Utc>) -> ServiceState {
+    let ended =
+        inc.state != State::Open && inc.mark(Milestone::Resolved).or(inc.ended_at()).is_some_and(|r| r <= t);
+    let mitigated = inc.mark(Milestone::Mitigated).is_some_and(|m| m <= t);
+    if ended || mitigated {
+        return ServiceState::Operational;
+    }
+    let severity = inc
+        .severities
+        .iter()
+        .filter(|s| s.from <= t)
+        .max_by_key(|s| s.from)
+        .map_or(inc.severity.as_str(), |s| s.value.as_str());
+    state_for(config, severity)
 }
 
 /// The latest moment the record of `inc` speaks of: when an event was logged or happened.
@@ -373,6 +431,7 @@ fn component(
     Component {
         id: id.to_string(),
         name: config.service_name(id).to_string(),
+        description: config.services.get(id).map(|s| s.description.clone()).filter(|d| !d.is_empty()),
         state: current.name(),
         words: current.words(),
         uptime,
