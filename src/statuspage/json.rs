@@ -14,8 +14,13 @@ pub fn summary_json(page: &Page) -> serde_json::Value {
 
 /// Every string in `v` with control characters, bidi overrides and invisible characters made
 /// visible (line breaks kept): `status.json` is public, and whatever shows it (a widget, a
-/// chat bot) must not be handed a raw U+202E from a title. In place: only a string that
-/// changes is copied.
+/// chat bot) must not be handed a raw U+202E from a title.
+pub(super) fn visible_strings(mut v: serde_json::Value) -> serde_json::Value {
+    make_visible(&mut v);
+    v
+}
+
+/// [`visible_strings`] in place: only a string that changes is copied.
 fn make_visible(v: &mut serde_json::Value) {
     use serde_json::Value;
     match v {

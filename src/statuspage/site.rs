@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{DEFAULT_DAYS, PAST_SHOWN, TEMPLATE_DIR};
+use super::{DEFAULT_DAYS, FEED_ENTRIES, PAST_SHOWN, TEMPLATE_DIR};
 use super::{Page, PublicIncident, PublicUpdate, build, summary_json};
 use crate::error::{Error, FileError, Result};
 use crate::render;
@@ -70,7 +70,7 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
     let mut files = vec![("index.html".to_string(), render::render(&index_name, &index_src, &page_ctx)?)];
     // Each incident page needs the page's name and state, not every other incident.
     let head = context! { name => page.name, description => page.description, state => page.state };
-    let incident_page = render::Compiled::html(&inc_name, &inc_src)?;
+    let incident_page = render::Compiled::new(&inc_name, &inc_src)?;
     for inc in page.open.iter().chain(&page.past) {
         let ctx = context! { page => head, incident => Value::from_serialize(inc) };
         files.push((format!("incidents/{}.html", inc.id), incident_page.render(&ctx)?));
@@ -78,18 +78,27 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
     let mut json = serde_json::to_string_pretty(&summary_json(page))?;
     json.push('\n');
     files.push(("status.json".to_string(), json));
-    let mut entries: Vec<(&PublicIncident, &PublicUpdate)> =
-        page.open.iter().chain(&page.past).flat_map(|i| i.updates.iter().map(move |u| (i, u))).collect();
-    entries.sort_by(|a, b| b.1.at.iso.cmp(&a.1.at.iso).then_with(|| a.1.id.cmp(&b.1.id)));
-    let feed_ctx = context! {
-        page => head,
-        feed_id => format!("urn:incident:status-page:{}", crate::ids::slug(&page.name)),
-        updated => page.updated.as_ref().map_or("1970-01-01T00:00:00Z".to_string(), |s| s.iso.clone()),
-        entries => entries.iter().map(|(i, u)| context! {
-            incident => i.id, name => i.name, update => Value::from_serialize(u),
-        }).collect::<Vec<_>>(),
-    };
-    files.push(("feed.atom".to_string(), render::render(&feed_name, &feed_src, &feed_ctx)?));
+    let feed_page = render::Compiled::new(&feed_name, &feed_src)?;
+    for (rel, value) in super::api::files(page) {
+        let mut text = serde_json::to_string_pretty(&value)?;
+        text.push('\n');
+        files.push((rel, text));
+    }
+    let everything: Vec<&PublicIncident> = page.open.iter().chain(&page.past).collect();
+    let site_id = format!("urn:incident:status-page:{}", crate::ids::slug(&page.name));
+    let whole =
+        Feed { id: site_id.clone(), title: format!("{} status", page.name), path: "feed.atom".to_string() };
+    files.push(("feed.atom".to_string(), feed(&feed_page, &head, page, &whole, &everything)?));
+    for (service, file) in feed_files(page) {
+        let mine: Vec<&PublicIncident> =
+            everything.iter().copied().filter(|i| i.service_ids.contains(&service.id)).collect();
+        let this = Feed {
+            id: format!("{site_id}:service:{file}"),
+            title: format!("{} status: {}", page.name, service.name),
+            path: format!("feeds/{file}.atom"),
+        };
+        files.push((this.path.clone(), feed(&feed_page, &head, page, &this, &mine)?));
+    }
     // The banner is empty when all is well, so a shop's page can include it unconditionally.
     let banner = if page.open.is_empty() {
         String::new()
@@ -98,6 +107,61 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
     };
     files.push(("banner.html".to_string(), banner));
     Ok(files)
+}
+
+/// What tells one feed from another: its Atom id, its title and its path in the site.
+struct Feed {
+    id: String,
+    title: String,
+    path: String,
+}
+
+/// One Atom feed: an entry per public update of `incidents`, newest first. Its links are
+/// relative to where the feed sits (`feeds/` is one folder down).
+fn feed(
+    template: &render::Compiled,
+    head: &minijinja::Value,
+    page: &Page,
+    this: &Feed,
+    incidents: &[&PublicIncident],
+) -> Result<String> {
+    use minijinja::{Value, context};
+    let mut entries: Vec<(&PublicIncident, &PublicUpdate)> =
+        incidents.iter().flat_map(|i| i.updates.iter().map(move |u| (*i, u))).collect();
+    entries.sort_by(|a, b| b.1.at.iso.cmp(&a.1.at.iso).then_with(|| a.1.id.cmp(&b.1.id)));
+    entries.truncate(FEED_ENTRIES);
+    let root = "../".repeat(this.path.matches('/').count());
+    let ctx = context! {
+        page => head,
+        feed_id => this.id,
+        feed_title => this.title,
+        self_href => this.path.rsplit('/').next().unwrap_or(&this.path),
+        root => root,
+        updated => page.updated.as_ref().map_or(super::api::NEVER.to_string(), |s| s.iso.clone()),
+        entries => entries.iter().map(|(i, u)| context! {
+            incident => i.id, name => i.name, update => Value::from_serialize(u),
+        }).collect::<Vec<_>>(),
+    };
+    template.render(&ctx)
+}
+
+/// Each service with the file name of its feed (`feeds/<name>.atom`): its id when the id is
+/// a safe file name, else a slug of it, made unique; ids come from other clones' logs when
+/// `incident.yaml` declares no services, so none is trusted as a path.
+fn feed_files(page: &Page) -> Vec<(&super::Component, String)> {
+    let mut taken = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for c in &page.components {
+        let base = if crate::ids::is_valid(&c.id) { c.id.clone() } else { crate::ids::slug(&c.id) };
+        let mut name = base.clone();
+        let mut n = 2;
+        while !taken.insert(name.clone()) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        out.push((c, name));
+    }
+    out
 }
 
 /// The list of the files the last build wrote, beside them: what a later build may remove.
@@ -143,9 +207,26 @@ pub fn write(repo: &Repo, dir: &Path, files: &[(String, String)]) -> Result<Site
             changed = true;
         }
     }
+    // Other files a build wrote before and this one does not (the feed of a service no longer
+    // listed): the list is a file in the folder, so a line that would leave it is ignored.
+    for rel in built_before.iter().filter(|rel| !keep.contains_key(*rel) && !rel.starts_with("incidents/")) {
+        let inside = Path::new(rel).components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        let path = dir.join(rel);
+        if inside
+            && crate::fsutil::no_symlinks(&repo.root, &path).is_ok()
+            && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
+        {
+            std::fs::remove_file(&path).map_err(Error::io(&path))?;
+            changed = true;
+        }
+    }
     for (rel, text) in files {
         let path = dir.join(rel);
         crate::fsutil::no_symlinks(&repo.root, &path)?;
+        if let Some(parent) = path.parent().filter(|p| !p.is_dir()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|source| FileError::CannotCreate { path: parent.to_path_buf(), source })?;
+        }
         if crate::fsutil::read(&path).ok().as_deref() != Some(text.as_bytes()) {
             crate::fsutil::replace(&path, text.as_bytes()).map_err(Error::io(&path))?;
             changed = true;
