@@ -50,6 +50,8 @@ pub struct Summary {
     pub impact_s: Option<i64>,
     /// The impact duration weighted by the failing share: what revenue lost is costed on.
     pub failing_s: Option<f64>,
+    /// [`Incident::latest`]: which incidents can touch a period, without reading their logs.
+    pub latest: DateTime<Utc>,
 }
 
 impl Summary {
@@ -70,6 +72,7 @@ impl Summary {
             commander: inc.commander().map(str::to_string),
             impact_s: metrics::metrics(inc).impact_s,
             failing_s: metrics::failing_s(&inc.moments),
+            latest: inc.latest(),
         }
     }
 
@@ -130,6 +133,7 @@ impl Head {
             }
             newer
         };
+        self.summary.latest = self.summary.latest.max(e.at.max(e.when()));
         if let Body::Severity { to, .. } = &e.body {
             self.summary.severities.insert(to.clone());
         }
@@ -211,7 +215,7 @@ struct Stored {
     head: Head,
 }
 
-const VERSION: u32 = 5;
+const VERSION: u32 = 6;
 /// Bytes of the log kept in [`Stored::tail`].
 const TAIL: u64 = 64;
 

@@ -783,6 +783,12 @@ impl Incident {
         self.roles.get("commander").and_then(|s| s.last()).map(|s| s.value.as_str())
     }
 
+    /// The latest moment the record speaks of: when an event was logged or when it says it
+    /// happened, corrections and retracted events included (they were logged then too).
+    pub fn latest(&self) -> DateTime<Utc> {
+        self.events.iter().map(|e| e.at.max(e.when())).max().unwrap_or(self.opened_at)
+    }
+
     pub fn ended_at(&self) -> Option<DateTime<Utc>> {
         match self.state {
             State::Open => None,

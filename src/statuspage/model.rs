@@ -323,9 +323,10 @@ fn effect_at(config: &Config, inc: &Incident, t: DateTime<Utc>) -> ServiceState 
     state_for(config, severity)
 }
 
-/// The latest moment the record of `inc` speaks of: when an event was logged or happened.
-fn latest(inc: &Incident) -> DateTime<Utc> {
-    inc.events.iter().map(|e| e.at.max(e.when())).max().unwrap_or(inc.opened_at)
+/// The start of the period of `days` UTC days that ends on `until`'s day.
+fn period_start(until: DateTime<Utc>, days: u32) -> DateTime<Utc> {
+    let day = until.date_naive() - Duration::days(i64::from(days) - 1);
+    day.and_hms_opt(0, 0, 0).map_or(until, |d| d.and_utc())
 }
 
 /// Builds the page from the repository's public incidents (the rest left out before
@@ -333,12 +334,9 @@ fn latest(inc: &Incident) -> DateTime<Utc> {
 /// warnings.
 pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
     let config = &repo.config;
-    let incidents = published(repo, warnings);
-    let until = incidents.iter().map(latest).max();
-    let first = until.map(|u| {
-        let day = u.date_naive() - Duration::days(i64::from(days) - 1);
-        day.and_hms_opt(0, 0, 0).map_or(u, |d| d.and_utc())
-    });
+    let incidents = published(repo, days, warnings);
+    let until = incidents.iter().map(Incident::latest).max();
+    let first = until.map(|u| period_start(u, days));
     let components: Vec<Component> = service_ids(config, &incidents)
         .iter()
         .map(|id| component(config, id, &incidents, first.zip(until), days))
@@ -379,23 +377,53 @@ fn is_external(config: &Config, channel: &str) -> bool {
 
 /// The incidents the public may see ([`is_public`]), each read from its log. The cached
 /// summaries leave out drills, private and canceled incidents before any log is read.
-fn published(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Incident> {
+///
+/// Only the logs that can touch the page are read: the newest public incident sets the period
+/// (its latest moment is the page's "until"), and of the others only those still open or whose
+/// record reaches into the period can be on it, which the cached summaries tell. A repository
+/// that declares no services shows those its public incidents name, old ones too, so there
+/// every candidate is read.
+fn published(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Vec<Incident> {
     let summaries = index::summaries(repo, warnings);
     let maybe =
         |s: &&index::Summary| !s.drill && s.visibility == Visibility::Public && s.state != State::Canceled;
-    let ids: Vec<&str> = summaries.iter().filter(maybe).map(|s| s.id.as_str()).collect();
+    let mut candidates: Vec<&index::Summary> = summaries.iter().filter(maybe).collect();
+    candidates.sort_by(|a, b| b.latest.cmp(&a.latest).then_with(|| a.id.cmp(&b.id)));
     let mut incidents: Vec<Incident> = Vec::new();
-    for (id, loaded) in ids.iter().zip(index::load_many(repo, &ids)) {
-        match loaded {
+    let mut keep =
+        |id: &str, loaded: crate::error::Result<index::Loaded>, incidents: &mut Vec<Incident>| match loaded {
             Ok(loaded) => {
                 warnings.extend(loaded.warnings);
-                if is_public(&repo.config, &loaded.incident) {
+                let public = is_public(&repo.config, &loaded.incident);
+                if public {
                     incidents.push(loaded.incident);
                 }
+                public
             }
-            Err(error) => warnings.push(Warning::Skipped { id: id.to_string(), error }),
+            Err(error) => {
+                warnings.push(Warning::Skipped { id: id.to_string(), error });
+                false
+            }
+        };
+    let mut rest = candidates.as_slice();
+    let mut first = None;
+    while let Some((s, tail)) = rest.split_first() {
+        rest = tail;
+        if keep(&s.id, index::load(repo, &s.id), &mut incidents) {
+            first = incidents.last().map(|i| period_start(i.latest(), days));
+            break;
         }
     }
+    let every = repo.config.services.is_empty();
+    let wanted: Vec<&str> = rest
+        .iter()
+        .filter(|s| every || s.state == State::Open || first.is_some_and(|f| s.latest >= f))
+        .map(|s| s.id.as_str())
+        .collect();
+    for (id, loaded) in wanted.iter().zip(index::load_many(repo, &wanted)) {
+        keep(id, loaded, &mut incidents);
+    }
+    incidents.sort_by(|a, b| a.id.cmp(&b.id));
     incidents
 }
 
