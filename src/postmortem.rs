@@ -511,7 +511,13 @@ mod tests {
         let rb = Some("dns-failure".to_string());
         let step = "confirm-resolution-errors".to_string();
         let bodies = vec![
-            Body::Opened { title: v.into(), severity: v.into(), services: vec![v.into()], drill: false },
+            Body::Opened {
+                title: v.into(),
+                severity: v.into(),
+                services: vec![v.into()],
+                drill: false,
+                maintenance: None,
+            },
             Body::Note { text: v.into() },
             Body::Severity { from: v.into(), to: format!("{v}2"), reason: Some(v.into()) },
             Body::Role { role: v.into(), name: v.into() },
@@ -550,6 +556,7 @@ mod tests {
                 message: v.into(),
                 status: Some(PublicStatus::Identified),
                 eta: None,
+                maintenance_status: None,
             },
             Body::Retro { section: "summary".into(), text: v.into() },
             Body::Retro { section: v.into(), text: v.into() },
