@@ -1,6 +1,6 @@
 //! The public status page: what the public may see of the record (the external
-//! channels' updates of incidents that are not drills), each service's state day by day, and
-//! the static files that show it (`index.html`, `incidents/<id>.html`, `status.json`,
+//! channels' updates of incidents that are not drills, and scheduled maintenances), each
+//! service's state day by day, and the static files that show it (`index.html`, `incidents/<id>.html`, `status.json`,
 //! `feed.atom`, `banner.html`).
 //!
 //! A function of the logs alone, so the generated site diffs cleanly in git: the period of N
@@ -16,7 +16,7 @@ mod model;
 mod site;
 
 pub use json::summary_json;
-pub use model::{Component, Page, PublicIncident, PublicUpdate, build};
+pub use model::{Component, Page, PublicIncident, PublicMaintenance, PublicUpdate, build};
 pub use site::{render, rerender_in_repo, write};
 
 /// Where a repository's own copies of the templates go; each one found wins over the built-in.
