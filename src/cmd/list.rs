@@ -51,15 +51,29 @@ pub fn run(ctx: &Ctx, all: bool) -> Result<u8> {
     let mut t = ui::table(&["Id", "Title", "Severity", "State", "Phase", "Opened (UTC)", "Impact"]);
     for s in &summaries {
         let title = if s.drill { format!("{} (drill)", s.title) } else { s.title.clone() };
-        t.add_row(vec![
-            s.id.clone(),
-            title,
-            s.severity_label(&repo.config),
-            s.state.name().to_string(),
-            s.phase.name().to_string(),
-            timefmt::table(s.opened_at),
-            timefmt::opt_human(s.impact_s),
-        ]);
+        // A maintenance says so, with its own state and window where an incident has a
+        // severity and a phase.
+        let row = match &s.maintenance {
+            Some(w) => vec![
+                s.id.clone(),
+                format!("{title} (maintenance {} → {})", timefmt::table(w.from), timefmt::table(w.until)),
+                "—".to_string(),
+                w.state.name().to_string(),
+                "—".to_string(),
+                timefmt::table(s.opened_at),
+                timefmt::opt_human(s.impact_s),
+            ],
+            None => vec![
+                s.id.clone(),
+                title,
+                s.severity_label(&repo.config),
+                s.state.name().to_string(),
+                s.phase.name().to_string(),
+                timefmt::table(s.opened_at),
+                timefmt::opt_human(s.impact_s),
+            ],
+        };
+        t.add_row(row);
     }
     writeln!(ctx.ui.out().block(), "{t}")?;
     Ok(0)

@@ -18,13 +18,23 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
     let sum = &s.summary;
     let drill = if sum.drill { " · DRILL" } else { "" };
     writeln!(ctx.ui.out(), "{}  {}", sum.id, sum.title)?;
-    let line = format!(
-        "{} · {} · phase {} · commander {}{drill}",
-        metrics::severity_label(&sum.severity, Some(&s.peak_severity)),
-        sum.state.name(),
-        sum.phase,
-        sum.commander.as_deref().unwrap_or("—")
-    );
+    let line = match &sum.maintenance {
+        // A maintenance has a window and a state of its own, no severity and no phase.
+        Some(w) => format!(
+            "maintenance · {} · planned {} → {} · commander {}{drill}",
+            w.state.name(),
+            timefmt::table(w.from),
+            timefmt::table(w.until),
+            sum.commander.as_deref().unwrap_or("—")
+        ),
+        None => format!(
+            "{} · {} · phase {} · commander {}{drill}",
+            metrics::severity_label(&sum.severity, Some(&s.peak_severity)),
+            sum.state.name(),
+            sum.phase,
+            sum.commander.as_deref().unwrap_or("—")
+        ),
+    };
     writeln!(ctx.ui.out(), "{line}")?;
     if !sum.services.is_empty() {
         let names: Vec<&str> = sum.services.iter().map(|id| repo.config.service_name(id)).collect();
@@ -53,6 +63,12 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
             writeln!(ctx.ui.out(), "runbook {rb}: every step is settled")?;
         }
         _ => {}
+    }
+    if let Some(w) = &sum.maintenance {
+        let started = w.started_at.map_or("not yet".to_string(), timefmt::table);
+        let ended = w.completed_at.map_or("not yet".to_string(), timefmt::table);
+        writeln!(ctx.ui.out(), "started: {started} · ended: {ended}")?;
+        return after_tables(ctx, &repo, &inc, &s);
     }
     let mut phases = ui::table(&["Phase", "Budget", "Actual", ""]);
     for p in &s.phases {
@@ -91,7 +107,17 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
             ui::money(rev, repo.config.currency())
         )?;
     }
-    if let Some(c) = metrics::update_cadence(&inc, &repo.config, ctx.now).filter(|c| !c.overdue) {
+    after_tables(ctx, &repo, &inc, &s)
+}
+
+/// What follows the tables: the next update due, what is overdue, what was not delivered.
+fn after_tables(
+    ctx: &Ctx,
+    repo: &crate::repo::Repo,
+    inc: &crate::state::Incident,
+    s: &report::StatusJson,
+) -> Result<u8> {
+    if let Some(c) = metrics::update_cadence(inc, &repo.config, ctx.now).filter(|c| !c.overdue) {
         writeln!(
             ctx.ui.out(),
             "next stakeholder update due {} (in {})",
@@ -102,7 +128,7 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
     for o in &s.overdue {
         writeln!(ctx.ui.out(), "OVERDUE: {o}")?;
     }
-    let undelivered = report::undelivered(&inc, &repo.config);
+    let undelivered = report::undelivered(inc, &repo.config);
     if !undelivered.is_empty() {
         writeln!(
             ctx.ui.out(),

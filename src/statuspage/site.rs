@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::{DEFAULT_DAYS, PAST_SHOWN, TEMPLATE_DIR};
-use super::{Page, PublicIncident, PublicUpdate, build, summary_json};
+use super::{Page, PublicUpdate, build, summary_json};
 use crate::error::{Error, FileError, Result};
 use crate::render;
 use crate::repo::Repo;
@@ -59,6 +59,7 @@ pub struct Site {
 pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
     let (index_name, index_src) = template(repo, "index.html.j2")?;
     let (inc_name, inc_src) = template(repo, "incident.html.j2")?;
+    let (work_name, work_src) = template(repo, "maintenance.html.j2")?;
     let (banner_name, banner_src) = template(repo, "banner.html.j2")?;
     let (feed_name, feed_src) = template(repo, "feed.xml.j2")?;
     let page_ctx = serde_json::json!({ "page": page, "past_shown": PAST_SHOWN });
@@ -69,18 +70,33 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
         let ctx = serde_json::json!({ "page": head, "incident": inc });
         files.push((format!("incidents/{}.html", inc.id), render::render(&inc_name, &inc_src, &ctx)?));
     }
+    // A maintenance's page sits beside the incidents' (its id is an incident id).
+    for m in &page.maintenances {
+        let ctx = serde_json::json!({ "page": head, "maintenance": m });
+        files.push((format!("incidents/{}.html", m.id), render::render(&work_name, &work_src, &ctx)?));
+    }
     let mut json = serde_json::to_string_pretty(&summary_json(page))?;
     json.push('\n');
     files.push(("status.json".to_string(), json));
-    let mut entries: Vec<(&PublicIncident, &PublicUpdate)> =
-        page.open.iter().chain(&page.past).flat_map(|i| i.updates.iter().map(move |u| (i, u))).collect();
-    entries.sort_by(|a, b| b.1.at.iso.cmp(&a.1.at.iso).then_with(|| a.1.id.cmp(&b.1.id)));
+    // Each entry: the record's id and name, and the update.
+    let mut entries: Vec<(&str, &str, &PublicUpdate)> = page
+        .open
+        .iter()
+        .chain(&page.past)
+        .flat_map(|i| i.updates.iter().map(move |u| (i.id.as_str(), i.name.as_str(), u)))
+        .chain(
+            page.maintenances
+                .iter()
+                .flat_map(|m| m.updates.iter().map(move |u| (m.id.as_str(), m.name.as_str(), u))),
+        )
+        .collect();
+    entries.sort_by(|a, b| b.2.at.iso.cmp(&a.2.at.iso).then_with(|| a.2.id.cmp(&b.2.id)));
     let feed_ctx = serde_json::json!({
         "page": head,
         "feed_id": format!("urn:incident:status-page:{}", crate::ids::slug(&page.name)),
         "updated": page.updated.as_ref().map_or("1970-01-01T00:00:00Z".to_string(), |s| s.iso.clone()),
-        "entries": entries.iter().map(|(i, u)| serde_json::json!({
-            "incident": i.id, "name": i.name, "update": u,
+        "entries": entries.iter().map(|(id, name, u)| serde_json::json!({
+            "incident": id, "name": name, "update": u,
         })).collect::<Vec<_>>(),
     });
     files.push(("feed.atom".to_string(), render::render(&feed_name, &feed_src, &feed_ctx)?));
