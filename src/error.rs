@@ -185,6 +185,9 @@ pub enum RecordError {
     /// on one still scheduled, `start` on one completed). `next`: where it can move.
     #[error("maintenance {id} is {state}; it cannot move to {to}")]
     MaintenanceMove { id: String, state: &'static str, to: &'static str, next: Vec<&'static str> },
+    /// `resolve` or `close` on a maintenance, which ends by its own moves.
+    #[error("{id} is a maintenance ({state}); it is not resolved or closed but completed or canceled")]
+    EndsAsMaintenance { id: String, state: &'static str },
     /// `maintenance start|done|cancel` naming an incident.
     #[error("{id} is an incident, not a scheduled maintenance")]
     NotAMaintenance { id: String },
@@ -741,6 +744,7 @@ impl RecordError {
             | RecordError::NotCorrectable { .. }
             | RecordError::MaintenanceMove { .. }
             | RecordError::NotAMaintenance { .. }
+            | RecordError::EndsAsMaintenance { .. }
             | RecordError::StatusOfOtherKind { .. } => Category::User,
         }
     }
@@ -782,6 +786,9 @@ impl RecordError {
             }
             RecordError::MaintenanceMove { state, next, .. } => {
                 vec![format!("from {state} it can move to {}", next.join(", "))]
+            }
+            RecordError::EndsAsMaintenance { .. } => {
+                vec!["`incident maintenance done` when the work is finished, `incident maintenance cancel` if it will not happen".into()]
             }
             RecordError::NotAMaintenance { .. } => {
                 vec!["`incident list` shows each record's kind; an incident ends with `incident resolve`".into()]
@@ -1048,6 +1055,7 @@ mod tests {
         "detached-head",
         "empty",
         "empty-id",
+        "ends-as-maintenance",
         "event-too-large",
         "fact-before-impact",
         "git",

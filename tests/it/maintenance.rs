@@ -188,6 +188,15 @@ fn wrong_moves_and_statuses_exit_2_naming_the_state_and_write_nothing() {
     env.ok(&["maintenance", "start"]);
     let out = env.fails(2, &["maintenance", "start"]);
     assert!(out.stderr.contains("is in_progress"), "{}", out.stderr);
+    // It ends by its own moves, never as an incident does.
+    for ending in ["resolve", "close"] {
+        let out = env.fails(2, &[ending]);
+        assert!(
+            out.stderr.contains("in_progress") && out.stderr.contains("maintenance done"),
+            "{}",
+            out.stderr
+        );
+    }
 
     // An incident takes only an incident's statuses, and is no maintenance to move.
     let incident = env.json(&["--json", "open", "Web down", "--severity", "SEV1", "--service", "web"]);
