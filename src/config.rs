@@ -55,6 +55,11 @@ crate::model! {
         pattern: String = required Shape::Str, "A regular expression (Rust regex syntax); every match is replaced by `[REDACTED]`";
     }
 
+    /// The public status page.
+    STATUS_PAGE: pub struct StatusPageSettings {
+        publish: Option<Vec<String>> = optional Shape::List(&Shape::Str), "Severities whose incidents go on the public status page (default: SEV1, SEV2); an incident at another severity goes on it once an update is sent on an external channel. A private, canceled or drill incident never does";
+    }
+
     /// `incident.yaml`.
     CONFIG: pub struct Config {
         name: Option<String> = optional Shape::Str, "The organisation or site";
@@ -67,6 +72,7 @@ crate::model! {
         lint: LintSettings = optional LINT_SETTINGS, "Linter settings";
         downtime_severities: Vec<String> = optional Shape::List(&Shape::Str), "Severities whose impact counts as downtime in `stats` (default: SEV1, SEV2)";
         redact: Vec<RedactPattern> = optional Shape::List(&REDACT_PATTERN), "Secret patterns of this repository, redacted from everything logged besides the built-in ones";
+        status_page: StatusPageSettings = optional STATUS_PAGE, "The public status page: which incidents it shows";
     }
 }
 
@@ -169,6 +175,15 @@ impl Config {
             vec!["SEV1".to_string(), "SEV2".to_string()]
         } else {
             self.downtime_severities.clone()
+        }
+    }
+
+    /// Whether an incident whose peak severity is `severity` goes on the public status page
+    /// for its severity alone (`status_page.publish`, default SEV1 and SEV2; any case).
+    pub fn publishes(&self, severity: &str) -> bool {
+        match &self.status_page.publish {
+            Some(list) => list.iter().any(|s| s.eq_ignore_ascii_case(severity)),
+            None => ["SEV1", "SEV2"].iter().any(|s| s.eq_ignore_ascii_case(severity)),
         }
     }
 

@@ -516,6 +516,7 @@ mod tests {
                 severity: v.into(),
                 services: vec![v.into()],
                 drill: false,
+                private: false,
                 maintenance: None,
             },
             Body::Note { text: v.into() },

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use crate::events::MaintenanceState;
-use crate::events::{Body, Event, Milestone, Outcome, Planned};
+use crate::events::{Body, Event, Milestone, Outcome, Planned, Visibility};
 use crate::phase::Phase;
 
 /// What a record is about: an incident (something went wrong) or a scheduled maintenance
@@ -32,6 +32,15 @@ impl Kind {
 /// no one is asked how severe it is; every severity lookup (budgets, cadence, the status
 /// page's states) finds none declared under this name and falls back to its default.
 pub const MAINTENANCE_SEVERITY: &str = "maintenance";
+
+/// The record's state once a maintenance is over: closed when completed (no postmortem is
+/// owed), canceled when canceled, as a canceled incident is.
+pub fn over_state(to: MaintenanceState) -> State {
+    match to {
+        MaintenanceState::Canceled => State::Canceled,
+        _ => State::Closed,
+    }
+}
 
 /// A scheduled maintenance's window and where it stands: the planned `from`/`until` (a plan,
 /// see [`Planned`]) and, once they happen, when the work started and ended.
@@ -111,13 +120,16 @@ impl Window {
 }
 
 /// Ordered: an incident only moves forward (open → resolved → closed), so the fold keeps the
-/// furthest state whatever order its events come in.
+/// furthest state whatever order its events come in. Canceled is last: an incident found to
+/// be none (a false alarm, a duplicate) stays canceled even when a sync joins it with another
+/// clone's resolution of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     Open,
     Resolved,
     Closed,
+    Canceled,
 }
 
 impl State {
@@ -131,9 +143,28 @@ impl State {
         }
     }
 
+    /// What may still change how an incident counts (a drill or not): open or resolved, its
+    /// postmortem not yet closed; a closed or canceled record is settled.
+    pub fn require_unsettled(self, id: &str) -> crate::error::Result<()> {
+        match self {
+            State::Open | State::Resolved => Ok(()),
+            state => {
+                Err(crate::error::RecordError::NotOpen { id: id.to_string(), state: state.name() }.into())
+            }
+        }
+    }
+
     pub fn name(self) -> &'static str {
         crate::wire::name(&self)
     }
+}
+
+/// Why, when and by whom an incident was canceled.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cancellation {
+    pub reason: String,
+    pub at: DateTime<Utc>,
+    pub by: String,
 }
 
 /// A span during which something held: a severity level, a role, a phase.
@@ -247,14 +278,19 @@ pub struct Incident {
     pub title: String,
     pub severity: String,
     pub services: Vec<String>,
-    pub drill: bool,
     pub kind: Kind,
+    /// A game day: left out of statistics and the public page.
+    pub drill: bool,
     /// A maintenance's window; `None` for an incident.
     pub maintenance: Option<Window>,
     /// Every move of a maintenance, in the fold's order: the state in force at each moment
     /// (what the status page says an update without a status announced).
     pub maintenance_moves: Vec<(DateTime<Utc>, MaintenanceState)>,
+    /// Kept off every public file, whatever its severity or updates.
+    pub private: bool,
     pub state: State,
+    /// Set when the state is canceled: the first cancellation in the fold's order.
+    pub canceled: Option<Cancellation>,
     pub opened_at: DateTime<Utc>,
     pub opened_by: String,
     /// The runbook the walk follows: the latest attached.
@@ -622,22 +658,29 @@ impl Incident {
         let (events, corrected, retracted) = corrections(canonical(events));
         let fact = |e: &&Event| !e.body.is_correction() && !retracted.contains_key(&e.id);
         let opened = events.iter().filter(fact).find_map(|e| match &e.body {
-            Body::Opened { title, severity, services, drill, maintenance } => {
-                Some((e, title.clone(), severity.clone(), services.clone(), *drill, maintenance.clone()))
-            }
+            Body::Opened { title, severity, services, drill, private, maintenance } => Some((
+                e,
+                title.clone(),
+                severity.clone(),
+                services.clone(),
+                (*drill, *private),
+                maintenance.clone(),
+            )),
             _ => None,
         })?;
-        let (first, title, severity, services, drill, planned) = opened;
+        let (first, title, severity, services, (drill, private), planned) = opened;
         let mut inc = Incident {
             id: id.to_string(),
             title,
             severity: severity.clone(),
             services,
-            drill,
             kind: if planned.is_some() { Kind::Maintenance } else { Kind::Incident },
+            drill,
             maintenance_moves: planned.iter().map(|_| (first.when(), MaintenanceState::Scheduled)).collect(),
             maintenance: planned.as_ref().map(Window::planned),
+            private,
             state: State::Open,
+            canceled: None,
             opened_at: first.when(),
             opened_by: first.by.clone(),
             runbook: None,
@@ -749,6 +792,15 @@ impl Incident {
                 self.state = self.state.max(State::Closed);
                 self.end_spans(when);
             }
+            Body::Visibility { visibility } => self.private = *visibility == Visibility::Private,
+            Body::Drill { drill } => self.drill = *drill,
+            Body::Canceled { reason } => {
+                self.state = self.state.max(State::Canceled);
+                if self.canceled.is_none() {
+                    self.canceled = Some(Cancellation { reason: reason.clone(), at: when, by: e.by.clone() });
+                }
+                self.end_spans(when);
+            }
         }
     }
 
@@ -759,7 +811,7 @@ impl Incident {
         if w.move_to(to, e.when()) {
             self.maintenance_moves.push((e.when(), to));
             if to.is_over() {
-                self.state = self.state.max(State::Closed);
+                self.state = self.state.max(over_state(to));
                 self.end_spans(e.when());
             }
         }

@@ -67,6 +67,7 @@ fn schedule(ctx: &Ctx, args: MaintenanceArgs) -> Result<u8> {
         severity: MAINTENANCE_SEVERITY.to_string(),
         services: args.services,
         drill: false,
+        private: false,
         maintenance: Some(Planned { from, until, message: args.message }),
     };
     let events = vec![

@@ -16,7 +16,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::events::{Body, MaintenanceState, Milestone, PublicStatus};
+use crate::events::{Body, MaintenanceState, Milestone, PublicStatus, Visibility};
 use crate::index::{self, Warning};
 use crate::metrics;
 use crate::repo::Repo;
@@ -144,6 +144,18 @@ pub struct PublicUpdate {
     pub body: String,
     pub at: Moment,
     pub eta: Option<Moment>,
+    /// What this update's moment did to the incident's services: each one's state before
+    /// (at the previous update, operational before the first) and as of this update.
+    pub affected: Vec<Affected>,
+}
+
+/// A service's state as one update left it, and as the update before it did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Affected {
+    pub id: String,
+    pub name: String,
+    pub old: &'static str,
+    pub new: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -158,8 +170,14 @@ pub struct PublicIncident {
     pub impact: &'static str,
     pub impact_words: &'static str,
     pub services: Vec<String>,
+    /// The services' ids, in the same order as their names in `services`.
+    pub service_ids: Vec<String>,
     pub created_at: Moment,
+    /// When customers started to feel it (the impact's start, else the opening).
+    pub started_at: Moment,
     pub updated_at: Moment,
+    /// When it first went to monitoring, if it did.
+    pub monitoring_at: Option<Moment>,
     pub resolved_at: Option<Moment>,
     /// The latest estimate of resolution an update gave, while open.
     pub eta: Option<Moment>,
@@ -207,6 +225,8 @@ pub struct DayCell {
 pub struct Component {
     pub id: String,
     pub name: String,
+    /// What the service does, as `incident.yaml` describes it.
+    pub description: Option<String>,
     pub state: &'static str,
     pub words: &'static str,
     pub uptime: String,
@@ -314,6 +334,7 @@ fn public_maintenance(config: &Config, inc: &Incident) -> Option<PublicMaintenan
                 body: u.message.clone(),
                 at: moment(u.at),
                 eta: None,
+                affected: Vec::new(),
             }
         })
         .collect();
@@ -328,6 +349,7 @@ fn public_maintenance(config: &Config, inc: &Incident) -> Option<PublicMaintenan
             body: message.clone(),
             at: moment(inc.opened_at),
             eta: None,
+            affected: Vec::new(),
         });
     }
     let updated = inc
@@ -379,20 +401,33 @@ fn maintenances(config: &Config, all: &[&Incident]) -> Vec<PublicMaintenance> {
 }
 
 fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
-    let external =
-        |ch: &str| config.channels.get(ch).is_some_and(|c| c.audience == crate::config::Audience::External);
     let public: Vec<&crate::state::UpdateRecord> =
-        inc.updates.iter().filter(|u| external(&u.channel)).collect();
+        inc.updates.iter().filter(|u| is_external(config, &u.channel)).collect();
     let steps = transitions(inc, &public);
     let open = inc.state == State::Open;
     let status =
         if open { steps.last().map_or(PublicStatus::Investigating, |x| x.2) } else { PublicStatus::Resolved };
     let impact =
         inc.severities.iter().map(|s| state_for(config, &s.value)).max().unwrap_or(ServiceState::Operational);
-    let mut updates: Vec<PublicUpdate> = public
+    let mut chronological = public.clone();
+    chronological.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+    let mut before = ServiceState::Operational;
+    let mut updates: Vec<PublicUpdate> = chronological
         .iter()
         .map(|u| {
             let s = u.status.unwrap_or_else(|| status_at(&steps, u.at));
+            let now = effect_at(config, inc, u.at);
+            let affected = inc
+                .services
+                .iter()
+                .map(|id| Affected {
+                    id: id.clone(),
+                    name: config.service_name(id).to_string(),
+                    old: before.name(),
+                    new: now.name(),
+                })
+                .collect();
+            before = now;
             PublicUpdate {
                 id: u.id.clone(),
                 status: s.name(),
@@ -400,6 +435,7 @@ fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
                 body: u.message.clone(),
                 at: moment(u.at),
                 eta: u.eta.map(moment),
+                affected,
             }
         })
         .collect();
@@ -415,12 +451,34 @@ fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
         impact: impact.indicator(),
         impact_words: impact.words(),
         services: inc.services.iter().map(|s| config.service_name(s).to_string()).collect(),
+        service_ids: inc.services.clone(),
         created_at: moment(inc.opened_at),
+        started_at: moment(inc.mark(Milestone::Started).unwrap_or(inc.opened_at)),
         updated_at: moment(updated),
+        monitoring_at: steps.iter().find(|x| x.2 == PublicStatus::Monitoring).map(|x| moment(x.0)),
         resolved_at: resolved_at.map(moment),
         eta: if open { public.iter().rev().find_map(|u| u.eta).map(moment) } else { None },
         updates,
     }
+}
+
+/// The state `inc` gives the services it names at `t`: its severity's state at that moment
+/// while it is open and not yet mitigated, else operational (as a service's state now is
+/// computed, at an earlier moment).
+fn effect_at(config: &Config, inc: &Incident, t: DateTime<Utc>) -> ServiceState {
+    let ended =
+        inc.state != State::Open && inc.mark(Milestone::Resolved).or(inc.ended_at()).is_some_and(|r| r <= t);
+    let mitigated = inc.mark(Milestone::Mitigated).is_some_and(|m| m <= t);
+    if ended || mitigated {
+        return ServiceState::Operational;
+    }
+    let severity = inc
+        .severities
+        .iter()
+        .filter(|s| s.from <= t)
+        .max_by_key(|s| s.from)
+        .map_or(inc.severity.as_str(), |s| s.value.as_str());
+    state_for(config, severity)
 }
 
 /// The latest moment the record of `inc` speaks of: when an event was logged or happened.
@@ -428,8 +486,8 @@ fn latest(inc: &Incident) -> DateTime<Utc> {
     inc.events.iter().map(|e| e.at.max(e.when())).max().unwrap_or(inc.opened_at)
 }
 
-/// Builds the page from the repository's incidents (drills left out before anything else,
-/// so they cannot move even the "updated" time). Incidents that cannot be read come back as
+/// Builds the page from the repository's public incidents (the rest left out before
+/// anything else, so they cannot move even the "updated" time). Incidents that cannot be read come back as
 /// warnings.
 pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
     let config = &repo.config;
@@ -468,15 +526,39 @@ pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
     }
 }
 
-/// The incidents the public may see: every readable one that is not a drill.
+/// Whether the public may see `inc` at all. Never a drill, a private or a canceled one,
+/// whatever else holds; otherwise when its peak severity is one `status_page.publish` names
+/// (an outage customers felt), or when someone chose to tell customers about it (an update on
+/// an external channel), or when it is a scheduled maintenance. Everything else stays internal: an incident left out here is in no
+/// public file and changes no service's state, bar or uptime.
+pub fn is_public(config: &Config, inc: &Incident) -> bool {
+    if inc.drill || inc.private || inc.state == State::Canceled {
+        return false;
+    }
+    // A maintenance is scheduled to be announced: it has no severity to publish by.
+    if inc.kind == Kind::Maintenance {
+        return true;
+    }
+    let peak = metrics::peak_severity(config, metrics::severities_reached(inc)).unwrap_or(&inc.severity);
+    config.publishes(peak) || inc.updates.iter().any(|u| is_external(config, &u.channel))
+}
+
+fn is_external(config: &Config, channel: &str) -> bool {
+    config.channels.get(channel).is_some_and(|c| c.audience == crate::config::Audience::External)
+}
+
+/// The incidents the public may see ([`is_public`]), each read from its log. The cached
+/// summaries leave out drills, private and canceled incidents before any log is read.
 fn published(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Incident> {
     let summaries = index::summaries(repo, warnings);
     let mut incidents: Vec<Incident> = Vec::new();
-    for s in summaries.iter().filter(|s| !s.drill) {
+    let maybe =
+        |s: &&index::Summary| !s.drill && s.visibility == Visibility::Public && s.state != State::Canceled;
+    for s in summaries.iter().filter(maybe) {
         match index::load(repo, &s.id) {
             Ok(loaded) => {
                 warnings.extend(loaded.warnings);
-                if !loaded.incident.drill {
+                if is_public(&repo.config, &loaded.incident) {
                     incidents.push(loaded.incident);
                 }
             }
@@ -525,6 +607,7 @@ fn component(
     Component {
         id: id.to_string(),
         name: config.service_name(id).to_string(),
+        description: config.services.get(id).map(|s| s.description.clone()).filter(|d| !d.is_empty()),
         state: current.name(),
         words: current.words(),
         uptime,
