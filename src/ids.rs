@@ -44,19 +44,6 @@ fn ascii(c: char) -> std::borrow::Cow<'static, str> {
     }
 }
 
-/// The longest title, in characters after trimming: a title is the line customers would
-/// recognise, and it heads every list, card and postmortem; details go in the log.
-pub const MAX_TITLE: usize = 200;
-
-/// Refuses a title longer than [`MAX_TITLE`].
-pub fn check_title(title: &str) -> crate::error::Result<()> {
-    let length = title.trim().chars().count();
-    if length > MAX_TITLE {
-        return Err(crate::error::InputError::TitleTooLong { length, limit: MAX_TITLE }.into());
-    }
-    Ok(())
-}
-
 /// A fresh id for a title opened at `at`; `taken` says whether an id is in use.
 pub fn new_id(title: &str, at: DateTime<Utc>, taken: impl Fn(&str) -> bool) -> String {
     let base = format!("{}-{}", crate::timefmt::date(at), slug(title));

@@ -43,7 +43,7 @@ fn planned(ctx: &Ctx, flag: &'static str, value: Option<&str>) -> Result<chrono:
 fn schedule(ctx: &Ctx, args: MaintenanceArgs) -> Result<u8> {
     let repo = ctx.repo()?;
     let title = args.title.filter(|t| !t.trim().is_empty()).ok_or(InputError::Empty { what: "title" })?;
-    crate::ids::check_title(&title)?;
+    crate::names::check_title(&title)?;
     for s in &args.services {
         repo.config.check_service(s)?;
     }

@@ -34,7 +34,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
             .into());
         }
     };
-    crate::ids::check_title(&title)?;
+    crate::names::check_title(&title)?;
     if let Some(id) = open_with_title(&repo, &title) {
         // The same title again is more often a second responder than a second incident.
         let question = format!("An open incident has this title: {id}. Open another?");
@@ -182,7 +182,7 @@ fn ask_title(ui: Ui) -> Result<String> {
         if title.trim().is_empty() {
             continue;
         }
-        match crate::ids::check_title(&title) {
+        match crate::names::check_title(&title) {
             Ok(()) => return Ok(title),
             Err(e) => {
                 ui.explain("", &e)?;
