@@ -21,7 +21,7 @@ mod site;
 
 pub use json::summary_json;
 pub use model::{Component, Page, PublicIncident, PublicMaintenance, PublicUpdate, build};
-pub use site::{render, rerender_in_repo, write};
+pub use site::{publish, rerender_in_repo};
 
 /// Where a repository's own copies of the templates go; each one found wins over the built-in.
 pub const TEMPLATE_DIR: &str = "templates/status";

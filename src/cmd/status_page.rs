@@ -25,11 +25,10 @@ pub fn run(ctx: &Ctx, output: Option<PathBuf>, days: u32) -> Result<u8> {
     let mut warnings = Vec::new();
     let page = statuspage::build(&repo, days, &mut warnings);
     ctx.warn(warnings)?;
-    let files = statuspage::render(&repo, &page)?;
-    let written = statuspage::write(&repo, &dir, &files)?;
+    let written = statuspage::publish(&repo, &dir, &page)?;
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
     if ctx.global.json {
-        let files = files.iter().map(|(rel, _)| PathBuf::from(rel)).collect();
+        let files = written.names.iter().map(PathBuf::from).collect();
         return ctx
             .print_json(&Written {
                 output: dir,

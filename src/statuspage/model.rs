@@ -247,6 +247,9 @@ pub struct Page {
     pub description: &'static str,
     pub components: Vec<Component>,
     pub open: Vec<PublicIncident>,
+    /// Templates read it through the site's lazy list (converted only as far as a template
+    /// reads), never by serializing the page.
+    #[serde(skip)]
     pub past: Vec<PublicIncident>,
     /// Maintenances under way, then upcoming (soonest first), then those completed in the
     /// period (newest first). Canceled ones are left out.

@@ -753,3 +753,88 @@ fn a_services_feed_goes_when_the_service_does_and_a_strangers_file_stays() {
     assert!(feeds.join("checkout.atom").is_file());
     assert!(feeds.join("ours.atom").is_file(), "a stranger's file was removed");
 }
+
+/// Every file of a site, by path inside it, with its bytes (the build's own list aside: its
+/// order follows the build's).
+fn site_files(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if !path.ends_with(".incident-status-page") {
+                let rel = path.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// The page reads only the logs that can touch its period, told by the cached summaries; a
+/// build with no cache at all (every log folded) gives the same bytes, an incident long over
+/// included (it is not on the page) and one still open since before the period (it is).
+#[test]
+fn a_page_built_without_any_cache_is_the_one_built_with_it() {
+    let (env, _) = scenario();
+    let old = open(
+        &env,
+        "Payments down long ago",
+        &["--severity", "SEV1", "--service", "checkout", "--started-at", "-200d"],
+    );
+    env.ok(&["-i", &old, "mark", "mitigated", "--at", "-199d"]);
+    env.ok(&["-i", &old, "resolve", "--at", "-199d"]);
+    let lingering = open(
+        &env,
+        "Marketplace search degraded",
+        &["--severity", "SEV2", "--service", "marketplace", "--started-at", "-120d"],
+    );
+    env.ok(&["list", "--json"]);
+    env.ok(&["status-page", "--output", "warm"]);
+    for cache in ["incident-index.json", "incident-closed"] {
+        let _ = std::fs::remove_file(env.path(&format!(".git/{cache}")));
+    }
+    for id in env.ids() {
+        for entry in std::fs::read_dir(env.path(&format!("incidents/{id}"))).unwrap().flatten() {
+            if entry.file_name() != "events.jsonl" {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    env.ok(&["status-page", "--output", "cold"]);
+    let (warm, cold) = (site_files(&env.path("warm")), site_files(&env.path("cold")));
+    assert_eq!(warm.keys().collect::<Vec<_>>(), cold.keys().collect::<Vec<_>>());
+    for (name, bytes) in &warm {
+        assert!(cold[name] == *bytes, "{name} differs between a warm and a cold build");
+    }
+    assert!(!warm.contains_key(&format!("incidents/{old}.html")), "over before the period");
+    assert!(warm.contains_key(&format!("incidents/{lingering}.html")), "open since before the period");
+}
+
+/// The site is written file by file as it is rendered, incident pages first: a repository's
+/// template that fails on one incident stops the build before the index, the JSON and the
+/// feeds change, so they still say what the last build said.
+#[test]
+fn a_template_failing_half_way_leaves_the_index_and_the_machine_files_as_they_were() {
+    let (env, id) = scenario();
+    env.ok(&["status-page"]);
+    let before = site_files(&env.path("status-page"));
+    let other = open(&env, "Storefront down", &["--severity", "SEV1", "--service", "web"]);
+    let built_in = include_str!("../../templates/status/incident.html.j2");
+    let template = format!(
+        "{{% if incident.name == 'Storefront down' %}}{{{{ no_such_value }}}}{{% endif %}}{built_in}"
+    );
+    std::fs::create_dir_all(env.path("templates/status")).unwrap();
+    std::fs::write(env.path("templates/status/incident.html.j2"), template).unwrap();
+    let out = env.run(&["status-page"]);
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("incident.html.j2"), "{}", out.stderr);
+    let after = site_files(&env.path("status-page"));
+    for name in ["index.html", "status.json", "feed.atom", "banner.html", "api/v2/summary.json"] {
+        assert!(before[name] == after[name], "{name} changed although the build failed");
+    }
+    assert!(!after.contains_key(&format!("incidents/{other}.html")));
+    assert!(after.contains_key(&format!("incidents/{id}.html")));
+}
