@@ -55,6 +55,11 @@ crate::model! {
         pattern: String = required Shape::Str, "A regular expression (Rust regex syntax); every match is replaced by `[REDACTED]`";
     }
 
+    /// What the public status page shows, and how.
+    STATUS_PAGE: pub struct StatusPage {
+        time_zone: Option<String> = optional Shape::TimeZone, "The time zone the public pages give times and days in: an IANA name such as Europe/Paris (default UTC)";
+    }
+
     /// `incident.yaml`.
     CONFIG: pub struct Config {
         name: Option<String> = optional Shape::Str, "The organisation or site";
@@ -67,6 +72,7 @@ crate::model! {
         lint: LintSettings = optional LINT_SETTINGS, "Linter settings";
         downtime_severities: Vec<String> = optional Shape::List(&Shape::Str), "Severities whose impact counts as downtime in `stats` (default: SEV1, SEV2)";
         redact: Vec<RedactPattern> = optional Shape::List(&REDACT_PATTERN), "Secret patterns of this repository, redacted from everything logged besides the built-in ones";
+        status_page: StatusPage = optional STATUS_PAGE, "The public status page";
     }
 }
 
@@ -126,6 +132,12 @@ impl Config {
 
     pub fn update_every(&self, severity: &str) -> Option<i64> {
         self.severities.get(severity).and_then(|s| s.update_every.as_deref()).and_then(parse_duration)
+    }
+
+    /// The status page's time zone: `status_page.time_zone`, else UTC. A name that is not a
+    /// zone never gets this far (the shape check refuses the file).
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.status_page.time_zone.as_deref().and_then(crate::timefmt::zone).unwrap_or(chrono_tz::UTC)
     }
 
     pub fn currency(&self) -> &str {

@@ -3,10 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::error::{Error, RepoError, Result, SystemError};
 use crate::events::{Body, Milestone, PublicStatus};
 use crate::index::{self, Warning};
 use crate::metrics;
@@ -109,7 +110,8 @@ fn status_words(s: PublicStatus) -> &'static str {
     }
 }
 
-/// A moment, three ways: for machines, for `<time datetime>`, for people.
+/// A moment, three ways: for machines and `<time datetime>` (RFC 3339, UTC), and for people
+/// in the page's time zone (`7 Dec, 15:13 CET`; its day, `7 Dec`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Moment {
     pub iso: String,
@@ -117,8 +119,36 @@ pub struct Moment {
     pub date: String,
 }
 
-fn moment(t: DateTime<Utc>) -> Moment {
-    Moment { iso: timefmt::rfc3339(t), label: timefmt::table(t), date: timefmt::date(t) }
+/// How the page tells people the time: its zone, and the year it speaks of (that of its
+/// latest moment), which its dates leave out. Never the reader's clock: the page is a
+/// function of the logs.
+#[derive(Debug, Clone, Copy)]
+pub struct Local {
+    pub tz: chrono_tz::Tz,
+    pub year: i32,
+}
+
+impl Local {
+    fn new(tz: chrono_tz::Tz, until: Option<DateTime<Utc>>) -> Local {
+        Local { tz, year: until.map_or(1970, |u| u.with_timezone(&tz).year()) }
+    }
+
+    pub fn moment(self, t: DateTime<Utc>) -> Moment {
+        Moment {
+            iso: timefmt::rfc3339(t),
+            label: timefmt::public(t, self.tz, self.year),
+            date: self.day_words(self.day(t)),
+        }
+    }
+
+    /// The page's day a moment falls on.
+    fn day(self, t: DateTime<Utc>) -> NaiveDate {
+        t.with_timezone(&self.tz).date_naive()
+    }
+
+    fn day_words(self, day: NaiveDate) -> String {
+        timefmt::public_day(day, self.year)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -154,10 +184,12 @@ pub struct PublicIncident {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DayCell {
+    /// The day in the page's time zone, `2026-11-27`.
     pub date: String,
     pub state: &'static str,
     pub words: &'static str,
-    /// `2026-11-27: Major outage, 42m down`: the cell's tooltip and its text alternative.
+    /// `27 Nov: Major outage, down for 42 minutes`: the cell's tooltip and its text
+    /// alternative, in words a screen reader reads well.
     pub label: String,
 }
 
@@ -178,8 +210,14 @@ pub struct Page {
     /// The latest event's time: `None` when the repository holds no published incident.
     pub updated: Option<Moment>,
     pub days: u32,
+    /// The period's first and last days in the page's time zone, `2026-08-30`.
     pub first_day: Option<String>,
     pub last_day: Option<String>,
+    /// The same days as people read them: `30 Aug`, `27 Nov`.
+    pub first_day_words: Option<String>,
+    pub last_day_words: Option<String>,
+    /// The IANA name of the page's time zone (`Europe/Paris`, `UTC`).
+    pub time_zone: String,
     pub indicator: &'static str,
     pub state: &'static str,
     pub description: &'static str,
@@ -222,7 +260,7 @@ fn status_at(transitions: &[(DateTime<Utc>, u8, PublicStatus)], t: DateTime<Utc>
     transitions.iter().rev().find(|(at, _, _)| *at <= t).map_or(PublicStatus::Investigating, |x| x.2)
 }
 
-fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
+fn public_incident(config: &Config, local: Local, inc: &Incident) -> PublicIncident {
     let external =
         |ch: &str| config.channels.get(ch).is_some_and(|c| c.audience == crate::config::Audience::External);
     let public: Vec<&crate::state::UpdateRecord> =
@@ -242,8 +280,8 @@ fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
                 status: s.name(),
                 status_words: status_words(s),
                 body: u.message.clone(),
-                at: moment(u.at),
-                eta: u.eta.map(moment),
+                at: local.moment(u.at),
+                eta: u.eta.map(|t| local.moment(t)),
             }
         })
         .collect();
@@ -259,10 +297,10 @@ fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
         impact: impact.indicator(),
         impact_words: impact.words(),
         services: inc.services.iter().map(|s| config.service_name(s).to_string()).collect(),
-        created_at: moment(inc.opened_at),
-        updated_at: moment(updated),
-        resolved_at: resolved_at.map(moment),
-        eta: if open { public.iter().rev().find_map(|u| u.eta).map(moment) } else { None },
+        created_at: local.moment(inc.opened_at),
+        updated_at: local.moment(updated),
+        resolved_at: resolved_at.map(|t| local.moment(t)),
+        eta: if open { public.iter().rev().find_map(|u| u.eta).map(|t| local.moment(t)) } else { None },
         updates,
     }
 }
@@ -273,40 +311,83 @@ fn latest(inc: &Incident) -> DateTime<Utc> {
 }
 
 /// Builds the page from the repository's incidents (drills left out before anything else,
-/// so they cannot move even the "updated" time). Incidents that cannot be read come back as
-/// warnings.
-pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
+/// so they cannot move even the "updated" time).
+///
+/// An incident whose log cannot be read (no permission, not a file, no readable opening) is
+/// an error naming it: the page would otherwise leave off what may be an outage. With
+/// `allow_unreadable` it is left off, with a warning. Unreadable lines inside a readable log
+/// are only warnings: the incident is still shown (its opening was read), and refusing to
+/// publish during an outage because one line is damaged would hide the newer updates.
+pub fn build(repo: &Repo, days: u32, allow_unreadable: bool, warnings: &mut Vec<Warning>) -> Result<Page> {
     let config = &repo.config;
-    let incidents = published(repo, warnings);
+    let incidents = published(repo, allow_unreadable, warnings)?;
     let until = incidents.iter().map(latest).max();
-    let first = until.map(|u| {
-        let day = u.date_naive() - Duration::days(i64::from(days) - 1);
-        day.and_hms_opt(0, 0, 0).map_or(u, |d| d.and_utc())
-    });
+    let local = Local::new(config.time_zone(), until);
+    // The period's days in the page's zone: each one's start, the first one's the period's.
+    let starts: Vec<DateTime<Utc>> = until
+        .map(|u| {
+            let last = local.day(u);
+            (0..i64::from(days))
+                .rev()
+                .map(|back| timefmt::day_start(last - Duration::days(back), local.tz))
+                .collect()
+        })
+        .unwrap_or_default();
+    let first = starts.first().copied();
     let components: Vec<Component> = service_ids(config, &incidents)
         .iter()
-        .map(|id| component(config, id, &incidents, first.zip(until), days))
+        .map(|id| component(config, local, id, &incidents, until.map(|u| (starts.as_slice(), u))))
         .collect();
     let overall = overall(config, &components, &incidents);
     let (open, past) = open_and_past(&incidents, first);
-    Page {
+    let first_day = first.map(|f| local.day(f));
+    let last_day = until.map(|u| local.day(u));
+    Ok(Page {
         name: config.name.clone().unwrap_or_else(|| "Service".to_string()),
-        updated: until.map(moment),
+        updated: until.map(|u| local.moment(u)),
         days,
-        first_day: first.map(timefmt::date),
-        last_day: until.map(timefmt::date),
+        first_day: first_day.map(|d| d.format("%Y-%m-%d").to_string()),
+        last_day: last_day.map(|d| d.format("%Y-%m-%d").to_string()),
+        first_day_words: first_day.map(|d| local.day_words(d)),
+        last_day_words: last_day.map(|d| local.day_words(d)),
+        time_zone: local.tz.name().to_string(),
         indicator: overall.indicator(),
         state: overall.name(),
         description: overall.description(),
         components,
-        open: open.into_iter().map(|i| public_incident(config, i)).collect(),
-        past: past.into_iter().map(|i| public_incident(config, i)).collect(),
-    }
+        open: open.into_iter().map(|i| public_incident(config, local, i)).collect(),
+        past: past.into_iter().map(|i| public_incident(config, local, i)).collect(),
+    })
 }
 
-/// The incidents the public may see: every readable one that is not a drill.
-fn published(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Incident> {
-    let summaries = index::summaries(repo, warnings);
+/// The incidents the public may see: every one that is not a drill. Those that cannot be
+/// read are an error, or with `allow_unreadable` left out with a warning each.
+fn published(repo: &Repo, allow_unreadable: bool, warnings: &mut Vec<Warning>) -> Result<Vec<Incident>> {
+    let mut listed = Vec::new();
+    let summaries = index::summaries(repo, &mut listed);
+    let mut unreadable: Vec<(String, Error)> = Vec::new();
+    for w in listed {
+        match w {
+            Warning::Skipped { id, error } => unreadable.push((id, error)),
+            other => warnings.push(other),
+        }
+    }
+    // A folder whose log cannot even be looked at has no summary: find it among the folders.
+    // One with no log at all is an `open` cut short (`doctor` names it): nothing to show.
+    let known: BTreeSet<&str> =
+        summaries.iter().map(|s| s.id.as_str()).chain(unreadable.iter().map(|u| u.0.as_str())).collect();
+    let unlisted: Vec<String> = repo.ids().into_iter().filter(|id| !known.contains(id.as_str())).collect();
+    for id in unlisted {
+        let looked = repo
+            .events_path(&id)
+            .and_then(|path| std::fs::symlink_metadata(&path).map(|_| ()).map_err(Error::io(&path)));
+        match looked {
+            Err(Error::System(SystemError::Io { source, .. }))
+                if source.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => unreadable.push((id, error)),
+            Ok(()) => {}
+        }
+    }
     let mut incidents: Vec<Incident> = Vec::new();
     for s in summaries.iter().filter(|s| !s.drill) {
         match index::load(repo, &s.id) {
@@ -316,10 +397,19 @@ fn published(repo: &Repo, warnings: &mut Vec<Warning>) -> Vec<Incident> {
                     incidents.push(loaded.incident);
                 }
             }
-            Err(error) => warnings.push(Warning::Skipped { id: s.id.clone(), error }),
+            Err(error) => unreadable.push((s.id.clone(), error)),
         }
     }
-    incidents
+    unreadable.sort_by(|a, b| a.0.cmp(&b.0));
+    if allow_unreadable {
+        warnings.extend(unreadable.into_iter().map(|(id, error)| Warning::LeftOffPage { id, error }));
+    } else {
+        let more = unreadable.len().saturating_sub(1);
+        if let Some((id, error)) = unreadable.into_iter().next() {
+            return Err(RepoError::UnreadableIncident { id, error: Box::new(error), more }.into());
+        }
+    }
+    Ok(incidents)
 }
 
 /// The services shown: those `incident.yaml` declares, else those the incidents name.
@@ -333,13 +423,13 @@ fn service_ids(config: &Config, incidents: &[Incident]) -> Vec<String> {
 }
 
 /// One service: its state now (its worst open, unmitigated incident) and, over the period
-/// (`first`, `until`) when there is one, day by day.
+/// (its days' starts, and `until`) when there is one, day by day.
 fn component(
     config: &Config,
+    local: Local,
     id: &str,
     incidents: &[Incident],
-    period: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    days: u32,
+    period: Option<(&[DateTime<Utc>], DateTime<Utc>)>,
 ) -> Component {
     let mine: Vec<&Incident> = incidents.iter().filter(|i| i.services.iter().any(|s| s == id)).collect();
     let current = mine
@@ -349,7 +439,7 @@ fn component(
         .max()
         .unwrap_or(ServiceState::Operational);
     let (cells, uptime, down) = match period {
-        Some((first, until)) => record(config, &mine, (first, until), days),
+        Some((starts, until)) => record(config, local, &mine, starts, until),
         None => (Vec::new(), "100.00%".to_string(), timefmt::human(0)),
     };
     Component {
@@ -363,13 +453,14 @@ fn component(
     }
 }
 
-/// A service's days from `first` to `until`, given its incidents: each day's cell, the uptime
-/// and the time down.
+/// A service's days from the first of `starts` to `until`, given its incidents: each day's
+/// cell, the uptime and the time down.
 fn record(
     config: &Config,
+    local: Local,
     mine: &[&Incident],
-    (first, until): (DateTime<Utc>, DateTime<Utc>),
-    days: u32,
+    starts: &[DateTime<Utc>],
+    until: DateTime<Utc>,
 ) -> (Vec<DayCell>, String, String) {
     let spans: Vec<(DateTime<Utc>, DateTime<Utc>, u8)> = mine
         .iter()
@@ -377,21 +468,27 @@ fn record(
         .map(|(a, b, sev)| (a, b, state_for(config, &sev).rank()))
         .filter(|s| s.2 > 0)
         .collect();
-    let record = metrics::daily(&spans, first, days, until, |r| ServiceState::from_rank(r).is_down());
+    let record = metrics::daily(&spans, starts, until, |r| ServiceState::from_rank(r).is_down());
     let down_s: i64 = record.iter().map(|d| d.down_s).sum();
     let cells = record
         .iter()
-        .enumerate()
-        .map(|(n, d)| {
-            let date = timefmt::date(first + Duration::days(n as i64));
+        .zip(starts)
+        .map(|(d, &start)| {
+            let day = local.day(start);
             let state = ServiceState::from_rank(d.worst);
-            let mut label = format!("{date}: {}", state.words());
+            let mut label = format!("{}: {}", local.day_words(day), state.words());
             if d.down_s > 0 {
-                label.push_str(&format!(", {} down", timefmt::human(d.down_s)));
+                label.push_str(&format!(", down for {}", timefmt::spoken(d.down_s)));
             }
-            DayCell { date, state: state.name(), words: state.words(), label }
+            DayCell {
+                date: day.format("%Y-%m-%d").to_string(),
+                state: state.name(),
+                words: state.words(),
+                label,
+            }
         })
         .collect();
+    let first = starts.first().copied().unwrap_or(until);
     let percent = metrics::uptime_percent(down_s, (until - first).num_seconds());
     (cells, format!("{percent:.2}%"), timefmt::human(down_s))
 }

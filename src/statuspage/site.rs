@@ -41,8 +41,9 @@ pub fn rerender_in_repo(repo: &Repo) -> Result<bool> {
         .and_then(|d| u32::try_from(d).ok())
         .filter(|d| (1..=3650).contains(d))
         .unwrap_or(DEFAULT_DAYS);
-    // Unreadable lines are for `status` and `doctor` to name; the page leaves them out.
-    let page = build(repo, days, &mut Vec::new());
+    // Unreadable lines are for `status` and `doctor` to name; the page leaves them out. A log
+    // that cannot be read at all is an error: the caller keeps the page built before.
+    let page = build(repo, days, false, &mut Vec::new())?;
     let files = render(repo, &page)?;
     Ok(write(repo, &dir, &files)?.changed)
 }
@@ -64,7 +65,9 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
     let page_ctx = serde_json::json!({ "page": page, "past_shown": PAST_SHOWN });
     let mut files = vec![("index.html".to_string(), render::render(&index_name, &index_src, &page_ctx)?)];
     // Each incident page needs the page's name and state, not every other incident.
-    let head = serde_json::json!({ "name": page.name, "description": page.description, "state": page.state });
+    let head = serde_json::json!({
+        "name": page.name, "description": page.description, "state": page.state, "time_zone": page.time_zone,
+    });
     for inc in page.open.iter().chain(&page.past) {
         let ctx = serde_json::json!({ "page": head, "incident": inc });
         files.push((format!("incidents/{}.html", inc.id), render::render(&inc_name, &inc_src, &ctx)?));

@@ -196,7 +196,7 @@ fn the_page_shows_services_and_states_publishes_only_external_updates_and_escape
         "Checkout Major outage",
         "Storefront Operational",
         "Identified",
-        "Estimated resolution",
+        "We expect to resolve this by",
         "Grocery slots slow",
         "Major System Outage",
         "customers</b> & we know why",
@@ -205,7 +205,12 @@ fn the_page_shows_services_and_states_publishes_only_external_updates_and_escape
     }
     // 5 services × 90 day cells, each with a tooltip naming its day and state.
     let titles: Vec<&str> = index["titles"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-    let cells: Vec<&&str> = titles.iter().filter(|t| t.len() > 11 && t.as_bytes()[10] == b':').collect();
+    let is_day = |t: &str| {
+        t.split_once(": ").is_some_and(|(day, _)| {
+            day.split_once(' ').is_some_and(|(d, m)| d.parse::<u8>().is_ok() && m.len() == 3)
+        })
+    };
+    let cells: Vec<&&str> = titles.iter().filter(|t| is_day(t)).collect();
     assert_eq!(cells.len(), 5 * 90, "{titles:?}");
     assert!(cells.iter().any(|c| c.contains("Major outage") && c.contains("down")), "{cells:?}");
 
@@ -446,4 +451,181 @@ fn a_rebuild_removes_only_pages_it_wrote_never_a_strangers() {
     assert!(!site.join(format!("incidents/{gone}.html")).exists(), "the page of a gone incident stayed");
     assert!(site.join("incidents/notes.html").is_file(), "a stranger's file was removed");
     assert!(site.join("incidents/2020-01-01-a-page-from-elsewhere.html").is_file());
+}
+
+/// Rewrites every event of `id` as logged at `at`: a log fixed in time, whatever the clock.
+fn logged_at(env: &Env, id: &str, at: &str) {
+    let lines: Vec<String> = env
+        .events(id)
+        .into_iter()
+        .map(|mut e| {
+            e["at"] = Value::from(at);
+            e.to_string()
+        })
+        .collect();
+    std::fs::write(env.path(&format!("incidents/{id}/events.jsonl")), lines.join("\n") + "\n").unwrap();
+}
+
+/// `status_page.time_zone`: every time a customer reads is in the page's zone, in words
+/// ("7 Dec, 15:13 CET"), inside `<time datetime>` holding UTC; machine files stay UTC.
+#[test]
+fn times_on_the_public_pages_are_in_the_page_time_zone_and_read_as_words() {
+    let env = Env::init();
+    let config = env.read("incident.yaml") + "\nstatus_page:\n  time_zone: Europe/Paris\n";
+    std::fs::write(env.path("incident.yaml"), config).unwrap();
+    // Times fixed in the past (December: CET, UTC+1), whatever the day the test runs.
+    let id = open(
+        &env,
+        "Checkout down",
+        &["--severity", "SEV1", "--service", "checkout", "--at", "2025-12-07T14:13:00Z"],
+    );
+    logged_at(&env, &id, "2025-12-07T14:13:00Z");
+    add_update(&env, &id, 10, "status-page", "We found the cause.", Some("identified"));
+    env.ok(&["status-page"]);
+    let index = env.read("status-page/index.html");
+    // The update at 14:23 UTC, its estimate an hour later: Paris time, and the page's year
+    // (the update's) is left out.
+    assert!(index.contains("<time datetime=\"2025-12-07T14:23:00Z\">7 Dec, 15:23 CET</time>"), "{index}");
+    assert!(
+        index.contains(
+            "We expect to resolve this by <time datetime=\"2025-12-07T15:23:00Z\">7 Dec, 16:23 CET</time>"
+        ),
+        "{index}"
+    );
+    assert!(
+        index.contains("Last updated <time datetime=\"2025-12-07T14:23:00Z\">7 Dec, 15:23 CET</time>"),
+        "{index}"
+    );
+    assert!(index.contains("Europe/Paris"), "the page says its zone");
+    let page = env.read(&format!("status-page/incidents/{id}.html"));
+    assert!(page.contains("<time datetime=\"2025-12-07T14:13:00Z\">7 Dec, 15:13 CET</time>"), "{page}");
+    let banner = env.read("status-page/banner.html");
+    assert!(banner.contains("7 Dec, 16:23 CET"), "{banner}");
+    // The day cells are Paris days: the last one is 7 Dec, ninety of them.
+    let facts = html_facts(&env.path("status-page/index.html"));
+    let titles: Vec<&str> = facts["titles"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(titles.contains(&"7 Dec: Major outage, down for 10 minutes"), "{titles:?}");
+    assert!(titles.contains(&"9 Sep: Operational"), "{titles:?}");
+    // Machine files stay UTC.
+    let json: Value = serde_json::from_str(&env.read("status-page/status.json")).unwrap();
+    assert_eq!(json["incidents"][0]["created_at"], "2025-12-07T14:13:00Z");
+    assert_eq!(json["page"]["updated_at"], "2025-12-07T14:23:00Z");
+
+    // An update in another year shows the year on what is not the page's year.
+    let next = open(
+        &env,
+        "Search slow",
+        &["--severity", "SEV2", "--service", "web", "--at", "2026-01-02T09:00:00Z"],
+    );
+    logged_at(&env, &next, "2026-01-02T09:00:00Z");
+    env.ok(&["status-page"]);
+    let index = env.read("status-page/index.html");
+    assert!(index.contains("7 Dec 2025, 15:23 CET"), "{index}");
+    assert!(index.contains("2 Jan, 10:00 CET"), "{index}");
+    assert!(env.path(&format!("status-page/incidents/{next}.html")).is_file());
+}
+
+/// A time zone that is not one is a lint error at its place, and no command loads the file.
+#[test]
+fn an_unknown_time_zone_is_a_lint_error_at_its_line() {
+    let env = Env::init();
+    let config = env.read("incident.yaml") + "\nstatus_page:\n  time_zone: Europe/Pariss\n";
+    let line = config.lines().count();
+    std::fs::write(env.path("incident.yaml"), config).unwrap();
+    let out = env.fails(1, &["lint", "incident.yaml"]);
+    assert!(
+        out.stdout.contains(&format!(
+            "incident.yaml:{line}:14: error: status_page.time_zone: `Europe/Pariss` is not a time zone"
+        )),
+        "{out:#?}"
+    );
+    assert!(out.stdout.contains("[unknown-time-zone]"), "{out:#?}");
+    // Commands read the last committed incident.yaml that passes, and say so.
+    let out = env.ok(&["status-page"]);
+    assert!(out.stderr.contains("incident.yaml"), "{out:#?}");
+    assert!(env.read("status-page/index.html").contains("Times are UTC"), "the committed file's zone");
+}
+
+/// Words a customer must not read: the record's own vocabulary, the tool's, and raw stamps.
+const INTERNAL_WORDS: &[&str] = &[
+    "event",
+    "events",
+    "record",
+    "recorded",
+    "log",
+    "logs",
+    "logged",
+    "fold",
+    "drill",
+    "sev1",
+    "sev2",
+    "sev3",
+    "sev4",
+    "runbook",
+    "jsonl",
+    "postmortem",
+];
+
+fn internal_words_in(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .filter(|w| INTERNAL_WORDS.contains(&w.as_str()))
+        .collect();
+    // A stamp as the tool prints it for responders (`2026-11-26 22:13:35Z`).
+    let stamp = regex_like_stamp(text);
+    found.extend(stamp);
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// `YYYY-MM-DD HH:MM:SSZ` anywhere in `text`.
+fn regex_like_stamp(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(19)).find_map(|i| {
+        let w = &b[i..i + 20];
+        let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+        let ok = digits.iter().all(|&k| w[k].is_ascii_digit())
+            && w[4] == b'-'
+            && w[7] == b'-'
+            && w[10] == b' '
+            && w[13] == b':'
+            && w[16] == b':'
+            && w[19] == b'Z';
+        ok.then(|| String::from_utf8_lossy(w).into_owned())
+    })
+}
+
+/// Regression: customers read "Estimated resolution: 2026-11-26 22:13:35Z" and "(the latest
+/// event in the incident record)". The text people read on the public pages (the banner
+/// included) has none of the tool's inner words and no responder's time stamps.
+#[test]
+fn the_public_pages_use_no_internal_wording() {
+    let (env, id) = scenario();
+    env.ok(&["status-page"]);
+    let site = env.path("status-page");
+    let pages =
+        [site.join("index.html"), site.join(format!("incidents/{id}.html")), site.join("banner.html")];
+    for page in pages.iter().chain(all_files(&site.join("incidents")).iter()) {
+        let facts = html_facts(page);
+        let text = facts["text"].as_str().unwrap();
+        let titles: Vec<&str> =
+            facts["titles"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        let read = format!("{text} {}", titles.join(" "));
+        // Titles and update bodies are people's own words: the checks look at ours.
+        let ours =
+            read.replace(HOSTILE, "").replace("Checkout fails for some <b>customers</b> & we know why.", "");
+        assert_eq!(internal_words_in(&ours), Vec::<String>::new(), "{}: {ours}", page.display());
+    }
+    let index = env.read("status-page/index.html");
+    assert!(index.contains("Last updated <time"), "{index}");
+    assert!(index.contains("We expect to resolve this by <time"), "{index}");
+    // The checker finds what it looks for.
+    assert_eq!(
+        internal_words_in(
+            "Estimated resolution: 2026-11-26 22:13:35Z (the latest event in the incident record)"
+        ),
+        ["2026-11-26 22:13:35Z", "event", "record"]
+    );
 }
