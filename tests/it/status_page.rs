@@ -629,3 +629,120 @@ fn the_public_pages_use_no_internal_wording() {
         ["2026-11-26 22:13:35Z", "event", "record"]
     );
 }
+
+/// Whether the tests run as root, for whom mode 000 stops nothing.
+fn running_as_root(env: &Env) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let probe = env.dir.path().join("whoami");
+    std::fs::write(&probe, "").unwrap();
+    std::fs::metadata(&probe).unwrap().uid() == 0
+}
+
+/// Runs `incident ARGS` so that mode 000 really stops it from reading: as is, or, when the
+/// tests run as root (CI), as the unprivileged `nobody` (uid 65534) over a tree it may read
+/// and an output folder it may write.
+fn run_unprivileged(env: &Env, args: &[&str]) -> super::harness::Out {
+    run_as_tester(env, super::harness::BIN, args)
+}
+
+/// Lets the one [`run_unprivileged`] runs as read the test's tree and write `site/` in it.
+fn share_with_tester(env: &Env) {
+    let open_up = |mode: &str, path: &Path| {
+        let ok = Command::new("chmod").args(["-R", mode]).arg(path).status().expect("chmod");
+        assert!(ok.success());
+    };
+    open_up("a+rX", env.dir.path());
+    open_up("a+rwX", &env.path("site"));
+}
+
+/// `program ARGS` as [`run_unprivileged`] runs the binary.
+fn run_as_tester(env: &Env, program: &str, args: &[&str]) -> super::harness::Out {
+    use std::os::unix::process::CommandExt;
+    let mut c = env.command(program);
+    c.args(args).stdin(std::process::Stdio::null());
+    if running_as_root(env) {
+        c.uid(65534).gid(65534);
+    }
+    let o = c.output().expect("run incident");
+    super::harness::Out::from(o)
+}
+
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// The site's files and their bytes.
+fn site_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    all_files(dir).into_iter().map(|f| (f.clone(), std::fs::read(&f).unwrap())).collect()
+}
+
+/// Regression: a log that could not be read (mode 000) made `status-page` exit 0 with a
+/// warning and leave an open SEV2 outage off the public page. It fails, naming the file, and
+/// leaves the site as it was, unless `--allow-unreadable`, which leaves the incident off
+/// with a one-line warning. Each way a log can be unreadable: the file, its folder, and a
+/// log without a readable opening.
+#[test]
+fn an_unreadable_log_fails_the_page_unless_allowed() {
+    for how in ["file", "folder", "opening"] {
+        let env = Env::init();
+        open(&env, "Checkout slow", &["--severity", "SEV3", "--service", "checkout"]);
+        let id = open(&env, "Search down OUTAGE-TITLE", &["--severity", "SEV2", "--service", "web"]);
+        env.ok(&["status-page", "--output", "site"]);
+        assert!(env.read("site/index.html").contains("OUTAGE-TITLE"));
+        share_with_tester(&env);
+        let before = site_bytes(&env.path("site"));
+        let folder = env.path(&format!("incidents/{id}"));
+        let log = folder.join("events.jsonl");
+        match how {
+            "file" => chmod(&log, 0o000),
+            "folder" => chmod(&folder, 0o000),
+            _ => {
+                let text = std::fs::read_to_string(&log).unwrap();
+                std::fs::write(&log, text.replacen("{\"id\"", "{\"id\" garbage", 1)).unwrap();
+            }
+        }
+        // The log really cannot be read by the one building the page.
+        let read = match how {
+            "opening" => run_unprivileged(&env, &["status", &id]),
+            _ => run_as_tester(&env, "cat", &[log.to_str().unwrap()]),
+        };
+        assert_ne!(read.code, 0, "{how}: the log is still readable: {read:#?}");
+
+        let out = run_unprivileged(&env, &["status-page", "--output", "site"]);
+        assert_eq!(out.code, 1, "{how}: {out:#?}");
+        let first = out.stderr.lines().next().unwrap_or_default();
+        assert!(first.starts_with("error: the status page was not built: incident"), "{how}: {out:#?}");
+        assert!(first.contains(&id) && first.contains(&format!("incidents/{id}")), "{how}: {first}");
+        assert!(out.stderr.contains("--allow-unreadable"), "{how}: {out:#?}");
+        assert_eq!(site_bytes(&env.path("site")), before, "{how}: the site was touched");
+
+        let out = run_unprivileged(&env, &["status-page", "--output", "site", "--allow-unreadable"]);
+        assert_eq!(out.code, 0, "{how}: {out:#?}");
+        let warned: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("warning:")).collect();
+        assert_eq!(warned.len(), 1, "{how}: {out:#?}");
+        assert!(
+            warned[0].contains(&id) && warned[0].contains("left off the status page"),
+            "{how}: {warned:?}"
+        );
+        chmod(&folder, 0o755);
+        chmod(&log, 0o644);
+        let index = env.read("site/index.html");
+        assert!(!index.contains("OUTAGE-TITLE") && index.contains("Checkout slow"), "{how}: {index}");
+    }
+}
+
+/// A damaged line inside a log that can be read is not a reason to stop the page: the
+/// incident's opening is read, so it is shown; the line is named in a warning.
+#[test]
+fn a_damaged_line_in_a_readable_log_keeps_the_incident_on_the_page() {
+    let env = Env::init();
+    let id = open(&env, "Search down OUTAGE-TITLE", &["--severity", "SEV2", "--service", "web"]);
+    let log = env.path(&format!("incidents/{id}/events.jsonl"));
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str("not an event\n");
+    std::fs::write(&log, text).unwrap();
+    let out = env.ok(&["status-page"]);
+    assert!(out.stderr.contains("unreadable line skipped"), "{out:#?}");
+    assert!(env.read("status-page/index.html").contains("OUTAGE-TITLE"));
+}
