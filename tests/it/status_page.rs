@@ -746,3 +746,92 @@ fn a_damaged_line_in_a_readable_log_keeps_the_incident_on_the_page() {
     assert!(out.stderr.contains("unreadable line skipped"), "{out:#?}");
     assert!(env.read("status-page/index.html").contains("OUTAGE-TITLE"));
 }
+
+/// Where chromium is, for a driver that needs its path: `$CHROMIUM`, else `chromium` on PATH.
+fn chromium_path() -> Option<PathBuf> {
+    let name = chromium();
+    if name.contains('/') {
+        return Some(PathBuf::from(name));
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(&name)).find(|p| p.is_file())
+}
+
+/// The accessibility check's pieces (node, the npm packages `.ci/run` installs with `npm ci`
+/// in tests/a11y, chromium), or why one is missing. Under CI=true a missing piece fails the
+/// test; elsewhere the test says what to install and passes without checking.
+fn axe_runner() -> Option<(PathBuf, PathBuf)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y");
+    let missing = if Command::new("node").arg("--version").output().is_err() {
+        Some("node (apt-get install -y nodejs npm)".to_string())
+    } else if !dir.join("node_modules/axe-core/axe.min.js").is_file()
+        || !dir.join("node_modules/puppeteer-core/package.json").is_file()
+    {
+        Some(format!("axe-core and puppeteer-core (npm ci --prefix {})", dir.display()))
+    } else if chromium_path().is_none() {
+        Some("chromium (apt-get install -y chromium)".to_string())
+    } else {
+        None
+    };
+    match missing {
+        Some(what) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("the accessibility check needs {what}")
+        }
+        Some(what) => {
+            eprintln!("SKIPPED the accessibility check: it needs {what}");
+            None
+        }
+        None => Some((dir.join("axe.mjs"), chromium_path()?)),
+    }
+}
+
+/// Runs axe-core (and the day bars' keyboard check) on `pages` in chromium.
+fn axe(env: &Env, script: &Path, chromium: &Path, pages: &[PathBuf], profile: &str) -> std::process::Output {
+    Command::new("timeout")
+        .arg("180")
+        .arg("node")
+        .arg(script)
+        .arg(chromium)
+        .arg(env.dir.path().join(profile))
+        .args(pages)
+        .env("HOME", &env.home)
+        .output()
+        .expect("run node")
+}
+
+/// The public pages pass axe-core's rules (no violation of impact serious or critical) in a
+/// real browser at phone and desktop widths, and a keyboard reaches each day of the bars,
+/// which shows a focus ring and reads as its label: the index with an open and a past
+/// incident, and their own pages.
+#[test]
+fn the_public_pages_pass_an_axe_core_check_and_the_bars_work_by_keyboard() {
+    let Some((script, chromium)) = axe_runner() else { return };
+    let (env, id) = scenario();
+    let past = env.ids().into_iter().find(|i| *i != id && !i.contains("drill")).unwrap();
+    env.ok(&["status-page"]);
+    let site = env.path("status-page");
+    let pages = [
+        site.join("index.html"),
+        site.join(format!("incidents/{id}.html")),
+        site.join(format!("incidents/{past}.html")),
+    ];
+    let out = axe(&env, &script, &chromium, &pages, "axe-profile");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "accessibility violations:\n{stdout}\n{stderr}");
+    assert_eq!(stderr.matches("0 serious or critical").count(), 6, "{stderr}");
+
+    // The check finds what it looks for: an image without a text alternative (critical) and
+    // a bar a keyboard cannot reach.
+    let bad = env.dir.path().join("bad.html");
+    std::fs::write(
+        &bad,
+        "<!doctype html><html lang=en><title>t</title><main><img src=x.png><ol class=bar><li>1</li></ol></main>",
+    )
+    .unwrap();
+    let out = axe(&env, &script, &chromium, &[bad], "axe-profile-bad");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("[critical] image-alt") && stdout.contains("[keyboard] Tab never reaches"),
+        "{stdout}"
+    );
+}
