@@ -167,7 +167,7 @@ pub enum Command {
     },
     /// Every incident
     List {
-        /// Include closed incidents
+        /// Include closed and canceled incidents
         #[arg(long)]
         all: bool,
     },
@@ -188,6 +188,25 @@ pub enum Command {
     },
     /// Close the incident (after its postmortem)
     Close,
+    /// Who may see the incident: a private one is kept off the public status page, its feed,
+    /// JSON and banner, and changes no service's state there; it still counts in statistics
+    Visibility {
+        /// public or private
+        visibility: crate::events::Visibility,
+    },
+    /// Make the incident a drill (a game day: left out of statistics and the status page), or
+    /// a real incident again
+    Drill {
+        /// on or off
+        drill: Toggle,
+    },
+    /// Call the incident a false alarm or a duplicate: it ends as canceled, needs no
+    /// postmortem, and is left out of statistics and the status page (`list --all` shows it)
+    Cancel {
+        /// Why: a false alarm, or which incident it duplicates
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
     /// Correct an event: when it happened (--at) and/or its text (--text); the original line stays
     Amend {
         /// The event's id, or a unique prefix of it (`incident timeline --ids`)
@@ -222,7 +241,8 @@ pub enum Command {
     /// Uptime and response statistics across incidents
     Stats(StatsArgs),
     /// Write the public status page as static files: index.html, incidents/ID.html,
-    /// status.json, feed.atom and banner.html
+    /// status.json, feed.atom, feeds/SERVICE.atom, banner.html, and api/v2/ (Atlassian
+    /// Statuspage's public API, for tools written for it)
     StatusPage {
         /// The folder to write (default: status-page/ in the repository)
         #[arg(long, value_name = "DIR")]
@@ -315,9 +335,13 @@ pub struct OpenArgs {
     /// When the problem was detected (default: when opened)
     #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub detected_at: Option<String>,
-    /// A game day: left out of statistics
+    /// A game day: left out of statistics and the public status page
     #[arg(long)]
     pub drill: bool,
+    /// Keep it off the public status page whatever its severity or updates (`incident
+    /// visibility public` undoes it)
+    #[arg(long)]
+    pub private: bool,
 }
 
 #[derive(Debug, Args)]
@@ -469,6 +493,12 @@ pub struct StatsArgs {
     /// Count drills (game days) too
     #[arg(long)]
     pub include_drills: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Toggle {
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

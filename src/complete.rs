@@ -105,6 +105,7 @@ fn incident_candidates(repo: &Repo) -> Vec<CompletionCandidate> {
         State::Open => 0,
         State::Resolved => 1,
         State::Closed => 2,
+        State::Canceled => 3,
     };
     summaries.sort_by(|a, b| rank(a.state).cmp(&rank(b.state)).then_with(|| b.id.cmp(&a.id)));
     let mut out: Vec<CompletionCandidate> = summaries

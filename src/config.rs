@@ -55,8 +55,9 @@ crate::model! {
         pattern: String = required Shape::Str, "A regular expression (Rust regex syntax); every match is replaced by `[REDACTED]`";
     }
 
-    /// What the public status page shows, and how.
-    STATUS_PAGE: pub struct StatusPage {
+    /// The public status page.
+    STATUS_PAGE: pub struct StatusPageSettings {
+        publish: Option<Vec<String>> = optional Shape::List(&Shape::Str), "Severities whose incidents go on the public status page (default: SEV1, SEV2); an incident at another severity goes on it once an update is sent on an external channel. A private, canceled or drill incident never does";
         time_zone: Option<String> = optional Shape::TimeZone, "The time zone the public pages give times and days in: an IANA name such as Europe/Paris (default UTC)";
     }
 
@@ -72,7 +73,7 @@ crate::model! {
         lint: LintSettings = optional LINT_SETTINGS, "Linter settings";
         downtime_severities: Vec<String> = optional Shape::List(&Shape::Str), "Severities whose impact counts as downtime in `stats` (default: SEV1, SEV2)";
         redact: Vec<RedactPattern> = optional Shape::List(&REDACT_PATTERN), "Secret patterns of this repository, redacted from everything logged besides the built-in ones";
-        status_page: StatusPage = optional STATUS_PAGE, "The public status page";
+        status_page: StatusPageSettings = optional STATUS_PAGE, "The public status page: which incidents it shows, and in which time zone";
     }
 }
 
@@ -181,6 +182,15 @@ impl Config {
             vec!["SEV1".to_string(), "SEV2".to_string()]
         } else {
             self.downtime_severities.clone()
+        }
+    }
+
+    /// Whether an incident whose peak severity is `severity` goes on the public status page
+    /// for its severity alone (`status_page.publish`, default SEV1 and SEV2; any case).
+    pub fn publishes(&self, severity: &str) -> bool {
+        match &self.status_page.publish {
+            Some(list) => list.iter().any(|s| s.eq_ignore_ascii_case(severity)),
+            None => ["SEV1", "SEV2"].iter().any(|s| s.eq_ignore_ascii_case(severity)),
         }
     }
 

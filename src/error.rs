@@ -119,6 +119,15 @@ pub enum RecordError {
     /// `close` on an incident that is already closed.
     #[error("incident {id} is already closed")]
     AlreadyClosed { id: String },
+    /// `postmortem` or `close` on a canceled incident (`needs`: what it does not need).
+    #[error("incident {id} was canceled as a false alarm or duplicate: it needs no {needs}")]
+    Canceled { id: String, needs: &'static str },
+    /// `cancel` on an incident that is no longer open (`state`).
+    #[error("incident {id} is {state}; only an open incident can be canceled")]
+    NotCancelable { id: String, state: &'static str },
+    /// `visibility` or `drill` saying what already holds (`what`: "private", "a drill").
+    #[error("incident {id} is already {what}")]
+    NoChange { id: String, what: &'static str },
     /// `severity SEV` with the severity the incident already has.
     #[error("incident {id} is already {severity}")]
     SameSeverity { id: String, severity: String },
@@ -711,6 +720,9 @@ impl RecordError {
             RecordError::NotOpen { .. }
             | RecordError::NotResolved { .. }
             | RecordError::AlreadyClosed { .. }
+            | RecordError::Canceled { .. }
+            | RecordError::NotCancelable { .. }
+            | RecordError::NoChange { .. }
             | RecordError::SameSeverity { .. }
             | RecordError::AlreadyInPhase { .. }
             | RecordError::LastPhase
@@ -757,8 +769,15 @@ impl RecordError {
             RecordError::AlreadySettled { .. } => {
                 vec!["`incident retract EVENT` undoes a wrong settlement".into()]
             }
+            RecordError::NotOpen { state: "canceled", .. } | RecordError::Canceled { .. } => vec![
+                "if canceling it was a mistake, retract the cancel event (`incident timeline --ids` shows it): `incident retract EVENT --reason TEXT`".into(),
+            ],
+            RecordError::NotCancelable { .. } => vec![
+                "a resolved incident happened: correct its record with `incident amend` or `incident retract`, keep it off the status page with `incident visibility private`, or mark a game day with `incident drill on`".into(),
+            ],
             RecordError::NotOpen { .. }
             | RecordError::AlreadyClosed { .. }
+            | RecordError::NoChange { .. }
             | RecordError::SameSeverity { .. }
             | RecordError::AlreadyInPhase { .. }
             | RecordError::NotCorrectable { .. } => Vec::new(),
@@ -1010,6 +1029,7 @@ mod tests {
         "bad-share",
         "bad-time",
         "before-impact",
+        "canceled",
         "cannot-create",
         "changed-during-sync",
         "detached-head",
@@ -1025,6 +1045,7 @@ mod tests {
         "milestone-order",
         "missing",
         "needs-terminal",
+        "no-change",
         "no-command",
         "no-identity",
         "no-on-fail",
@@ -1036,6 +1057,7 @@ mod tests {
         "no-such-path",
         "not-a-decision",
         "not-a-repo",
+        "not-cancelable",
         "not-correctable",
         "not-empty",
         "not-listed",

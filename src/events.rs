@@ -13,7 +13,7 @@ mod store;
 mod union;
 
 pub use parse::{complete_prefix, parse, read, without_unreadable};
-pub use schema::{Body, Event, Milestone, Outcome, PublicStatus};
+pub use schema::{Body, Event, Milestone, Outcome, PublicStatus, Visibility};
 pub use store::{append_then, merge_into, move_into, reject_unreadable, rejected_path};
 pub use union::{Incoming, SetAside, union_checked, union_raw};
 
@@ -61,6 +61,7 @@ mod tests {
                 severity: "SEV1".into(),
                 services: vec!["web".into()],
                 drill: true,
+                private: true,
             },
             Body::Note { text: "n".into() },
             Body::Mark { milestone: Milestone::Mitigated },
@@ -142,6 +143,11 @@ mod tests {
             Body::Impact { share: Some(7.5), customers: Some(120), failed_orders: None, tickets: Some(3) },
             Body::Resolved { root_cause: Some("rc".into()) },
             Body::Closed {},
+            Body::Visibility { visibility: Visibility::Private },
+            Body::Visibility { visibility: Visibility::Public },
+            Body::Drill { drill: true },
+            Body::Drill { drill: false },
+            Body::Canceled { reason: "a duplicate".into() },
             Body::Amend { event: "e1".into(), time: Some(Utc::now()), text: Some("t".into()) },
             Body::Amend { event: "e1".into(), time: None, text: None },
             Body::Retract { event: "e2".into(), reason: "r".into() },
@@ -206,6 +212,16 @@ mod tests {
         let old = r#"{"id":"b","at":"2026-11-27T14:02:00Z","by":"me","kind":"runbook","runbook":"r"}"#;
         let e: Event = serde_json::from_str(old).unwrap();
         assert!(matches!(e.body, Body::Runbook { sha256: None, .. }));
+    }
+
+    /// An opening that is not private is written as it was before `--private` existed, so
+    /// logs and their git history do not change for incidents that never use it.
+    #[test]
+    fn a_public_opening_is_written_as_before_and_old_openings_read_as_public() {
+        let old = r#"{"id":"a","at":"2026-11-27T14:02:00Z","by":"me","kind":"opened","title":"t","severity":"SEV2","services":[],"drill":false}"#;
+        let e: Event = serde_json::from_str(old).unwrap();
+        assert!(matches!(e.body, Body::Opened { private: false, .. }));
+        assert_eq!(serde_json::to_string(&e).unwrap(), old);
     }
 
     fn line(body: Body) -> String {

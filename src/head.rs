@@ -16,11 +16,11 @@ use std::time::UNIX_EPOCH;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::events::{Body, Event, Milestone};
+use crate::events::{Body, Event, Milestone, Visibility};
 use crate::metrics;
 use crate::phase::Phase;
 use crate::repo::Repo;
-use crate::state::{Incident, Moments, State};
+use crate::state::{Incident, Kind, Moments, State};
 
 /// The (moment, id) of an event: its place in the fold's order.
 type Key = (DateTime<Utc>, String);
@@ -39,6 +39,9 @@ pub struct Summary {
     /// Every severity the incident was at (sorted: the set, whatever order the log gives).
     pub severities: BTreeSet<String>,
     pub state: State,
+    pub kind: Kind,
+    /// Who may see it: a private one is on no public file.
+    pub visibility: Visibility,
     pub phase: Phase,
     pub services: Vec<String>,
     pub opened_at: DateTime<Utc>,
@@ -58,6 +61,8 @@ impl Summary {
             severity: inc.severity.clone(),
             severities: metrics::severities_reached(inc).map(str::to_string).collect(),
             state: inc.state,
+            kind: inc.kind,
+            visibility: Visibility::of(inc.private),
             phase: inc.phase(),
             services: inc.services.clone(),
             opened_at: inc.opened_at,
@@ -90,6 +95,8 @@ pub struct Head {
     severity: Option<Key>,
     phase: Option<Key>,
     commander: Option<Key>,
+    drill: Option<Key>,
+    visibility: Option<Key>,
     /// The first `resolved` event (the resolved moment, unless `mark resolved` gave one).
     resolved: Option<Key>,
 }
@@ -106,6 +113,8 @@ impl Head {
             severity: last(&|b| matches!(b, Body::Severity { .. })),
             phase: last(&|b| matches!(b, Body::Phase { .. })),
             commander: last(&|b| matches!(b, Body::Role { role, .. } if role == "commander")),
+            drill: last(&|b| matches!(b, Body::Drill { .. })),
+            visibility: last(&|b| matches!(b, Body::Visibility { .. })),
             resolved: facts().filter(|e| matches!(e.body, Body::Resolved { .. })).map(key).min(),
         }
     }
@@ -153,6 +162,11 @@ impl Head {
                 }
             }
             Body::Closed {} => self.summary.state = self.summary.state.max(State::Closed),
+            Body::Canceled { .. } => self.summary.state = self.summary.state.max(State::Canceled),
+            Body::Drill { drill } if later(&mut self.drill) => self.summary.drill = *drill,
+            Body::Visibility { visibility } if later(&mut self.visibility) => {
+                self.summary.visibility = *visibility;
+            }
             Body::Impact { share: Some(p), .. } => self.moments.add_share(k.0, &e.id, *p),
             _ => {}
         }
@@ -197,7 +211,7 @@ struct Stored {
     head: Head,
 }
 
-const VERSION: u32 = 4;
+const VERSION: u32 = 5;
 /// Bytes of the log kept in [`Stored::tail`].
 const TAIL: u64 = 64;
 
@@ -283,7 +297,8 @@ mod tests {
     use proptest::prelude::*;
 
     /// Every kind [`Head::apply`] follows (the failing share over time too: revenue lost),
-    /// and kinds it must leave alone; closing is rarer, as it ends what the others change.
+    /// and kinds it must leave alone; closing and canceling are rarer, as they end what the
+    /// others change.
     fn body() -> impl Strategy<Value = Body> {
         let shares = [0.0, 25.0, 50.0, 100.0];
         prop_oneof![
@@ -300,6 +315,10 @@ mod tests {
             4 => prop::sample::select(Milestone::ALL.to_vec()).prop_map(|milestone| Body::Mark { milestone }),
             4 => Just(Body::Resolved { root_cause: None }),
             1 => Just(Body::Closed {}),
+            1 => Just(Body::Canceled { reason: "a duplicate".into() }),
+            4 => any::<bool>().prop_map(|drill| Body::Drill { drill }),
+            4 => prop::sample::select(vec![Visibility::Public, Visibility::Private])
+                .prop_map(|visibility| Body::Visibility { visibility }),
             4 => Just(Body::Role { role: "comms".into(), name: "x".into() }),
             4 => Just(Body::Step {
                 step: "s".into(),
@@ -338,7 +357,13 @@ mod tests {
         #[test]
         fn following_appends_equals_folding_the_log(events in prop::collection::vec(event(), 1..=12)) {
             let opened = Event::new(
-                Body::Opened { title: "t".into(), severity: "SEV2".into(), services: vec![], drill: false },
+                Body::Opened {
+                    title: "t".into(),
+                    severity: "SEV2".into(),
+                    services: vec![],
+                    drill: false,
+                    private: true,
+                },
                 "t",
                 base() + chrono::Duration::minutes(2),
                 None,

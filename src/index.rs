@@ -288,7 +288,7 @@ struct Cache {
     entries: BTreeMap<String, Entry>,
 }
 
-const VERSION: u32 = 4;
+const VERSION: u32 = 5;
 
 fn cache_path(repo: &Repo) -> Option<PathBuf> {
     repo.git_file("incident-index.json")

@@ -123,6 +123,9 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         }
         Command::Resolve { root_cause } => cmd::record::resolve(ctx, root_cause),
         Command::Close => cmd::record::close(ctx),
+        Command::Visibility { visibility } => cmd::classify::visibility(ctx, visibility),
+        Command::Drill { drill } => cmd::classify::drill(ctx, drill == cli::Toggle::On),
+        Command::Cancel { reason } => cmd::classify::cancel(ctx, reason),
         Command::Amend { event, text } => cmd::correct::amend(ctx, &event, text),
         Command::Retract { event, reason } => cmd::correct::retract(ctx, &event, reason),
         Command::Update(args) => cmd::update::update(ctx, args),

@@ -1,6 +1,6 @@
 //! One line of prose per event, shared by the terminal timeline and the postmortem.
 
-use crate::events::{Body, Event, Milestone};
+use crate::events::{Body, Event, Milestone, Visibility};
 use crate::state::Incident;
 use crate::timefmt;
 
@@ -35,10 +35,11 @@ fn describe_severity(from: &str, to: &str, reason: Option<&str>) -> String {
 
 pub fn describe(e: &Event) -> String {
     match &e.body {
-        Body::Opened { title, severity, services, drill } => {
+        Body::Opened { title, severity, services, drill, private } => {
             let svc = if services.is_empty() { String::new() } else { format!(" ({})", services.join(", ")) };
             let drill = if *drill { " [drill]" } else { "" };
-            format!("Incident opened at {severity}: {title}{svc}{drill}")
+            let private = if *private { " [private]" } else { "" };
+            format!("Incident opened at {severity}: {title}{svc}{drill}{private}")
         }
         Body::Note { text } => text.clone(),
         Body::Mark { milestone } => format!("Marked {}", milestone.name()),
@@ -122,6 +123,18 @@ pub fn describe(e: &Event) -> String {
             None => "Resolved".to_string(),
         },
         Body::Closed {} => "Closed".to_string(),
+        Body::Visibility { visibility: Visibility::Private } => {
+            "Made private: kept off the public status page".to_string()
+        }
+        Body::Visibility { visibility: Visibility::Public } => {
+            "Made public: on the status page when its severity or an external update puts it there"
+                .to_string()
+        }
+        Body::Drill { drill: true } => {
+            "Marked a drill: left out of statistics and the status page".to_string()
+        }
+        Body::Drill { drill: false } => "No longer a drill: counts as a real incident".to_string(),
+        Body::Canceled { reason } => format!("Canceled: {reason}"),
         Body::Amend { event, time, text } => {
             let mut parts = Vec::new();
             if let Some(t) = time {

@@ -511,7 +511,13 @@ mod tests {
         let rb = Some("dns-failure".to_string());
         let step = "confirm-resolution-errors".to_string();
         let bodies = vec![
-            Body::Opened { title: v.into(), severity: v.into(), services: vec![v.into()], drill: false },
+            Body::Opened {
+                title: v.into(),
+                severity: v.into(),
+                services: vec![v.into()],
+                drill: false,
+                private: false,
+            },
             Body::Note { text: v.into() },
             Body::Severity { from: v.into(), to: format!("{v}2"), reason: Some(v.into()) },
             Body::Role { role: v.into(), name: v.into() },

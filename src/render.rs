@@ -301,8 +301,10 @@ pub fn render_within(
     let mut out = Bounded { buf: Vec::new(), limit, over: false };
     match tmpl.render_captured_to(ctx, &mut out) {
         Ok(_) => {
-            Ok(String::from_utf8(out.buf)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+            let text = String::from_utf8(out.buf)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            let stem = name.strip_suffix(".j2").unwrap_or(name);
+            Ok(if stem.ends_with(".xml") { xml_chars(text) } else { text })
         }
         Err(_) if out.over => Err(FileError::TemplateLimit {
             name: name.to_string(),
@@ -316,6 +318,33 @@ pub fn render_within(
         .into()),
         Err(e) => Err(fail(e).into()),
     }
+}
+
+/// Whether XML 1.0 allows `c` in a document (its `Char` production; the surrogates it also
+/// leaves out cannot occur in a `str`).
+fn xml_allows(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// An XML document with every character XML 1.0 forbids made visible as [`ui::visible`] shows
+/// it. Escaping already does this to every value; this holds whatever a repository's own
+/// template writes (`|safe`, a literal control character), since one such character makes a
+/// reader drop the whole document.
+fn xml_chars(text: String) -> String {
+    if text.chars().all(xml_allows) {
+        return text;
+    }
+    text.chars()
+        .map(
+            |c| {
+                if xml_allows(c) {
+                    c.to_string()
+                } else {
+                    ui::visible(c.encode_utf8(&mut [0; 4])).into_owned()
+                }
+            },
+        )
+        .collect()
 }
 
 fn render_with(escape: Escape, name: &str, source: &str, ctx: &impl serde::Serialize) -> Result<String> {
@@ -664,6 +693,20 @@ mod tests {
         let fits =
             render_within(Escape::ByName, "ok.j2", "{% for a in range(10) %}x{% endfor %}", &ctx(), tight);
         assert_eq!(fits.unwrap(), "xxxxxxxxxx");
+    }
+
+    /// A feed template of a repository's own may print a value unescaped: the document stays
+    /// well-formed XML all the same; other formats are left as they are.
+    #[test]
+    fn an_xml_template_never_writes_a_character_xml_forbids() {
+        let ctx = serde_json::json!({ "v": "a\u{1}b\u{fffe}c\u{ffff}d\te" });
+        let xml = render("feed.xml.j2", "<t>{{ v|safe }}\u{1f}</t>", &ctx).unwrap();
+        assert_eq!(xml, "<t>a\u{2401}b\\u{fffe}c\\u{ffff}d\te\u{241f}</t>");
+        assert!(xml.chars().all(xml_allows));
+        let escaped = render("feed.xml.j2", "<t>{{ v }}</t>", &ctx).unwrap();
+        assert_eq!(escaped, xml.replace('\u{241f}', ""));
+        let text = render("note.txt.j2", "{{ v }}", &ctx).unwrap();
+        assert_eq!(text, "a\u{1}b\u{fffe}c\u{ffff}d\te");
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub struct StatusJson {
     pub overdue: Vec<String>,
     /// Where this clone stands against its git remote; null without a remote.
     pub sync: Option<crate::repo::Standing>,
+    /// Why, when and by whom it was canceled; null unless it was.
+    pub canceled: Option<crate::state::Cancellation>,
     /// Openings after the first (`by`, `at`, `severity`): the incident was opened on two
     /// machines and a sync joined them. Empty as a rule.
     pub also_opened: Vec<crate::state::Opening>,
@@ -85,6 +87,7 @@ pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
         overdue: overdue(repo, inc, &phases, now),
         sync: crate::sync::standing(repo, Some(&inc.id)),
         also_opened: inc.also_opened.clone(),
+        canceled: inc.canceled.clone(),
         phases,
         next_step,
     }

@@ -6,17 +6,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::events::{Body, Event, Milestone, Outcome};
+use crate::events::{Body, Event, Milestone, Outcome, Visibility};
 use crate::phase::Phase;
 
 /// Ordered: an incident only moves forward (open → resolved → closed), so the fold keeps the
-/// furthest state whatever order its events come in.
+/// furthest state whatever order its events come in. Canceled is last: an incident found to
+/// be none (a false alarm, a duplicate) stays canceled even when a sync joins it with another
+/// clone's resolution of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     Open,
     Resolved,
     Closed,
+    Canceled,
 }
 
 impl State {
@@ -30,9 +33,37 @@ impl State {
         }
     }
 
+    /// What may still change how an incident counts (a drill or not): open or resolved, its
+    /// postmortem not yet closed; a closed or canceled record is settled.
+    pub fn require_unsettled(self, id: &str) -> crate::error::Result<()> {
+        match self {
+            State::Open | State::Resolved => Ok(()),
+            state => {
+                Err(crate::error::RecordError::NotOpen { id: id.to_string(), state: state.name() }.into())
+            }
+        }
+    }
+
     pub fn name(self) -> &'static str {
         crate::wire::name(&self)
     }
+}
+
+/// What an incident is: every record is an incident for now; scheduled maintenance will be
+/// one of its own kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    #[default]
+    Incident,
+}
+
+/// Why, when and by whom an incident was canceled.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cancellation {
+    pub reason: String,
+    pub at: DateTime<Utc>,
+    pub by: String,
 }
 
 /// A span during which something held: a severity level, a role, a phase.
@@ -144,8 +175,14 @@ pub struct Incident {
     pub title: String,
     pub severity: String,
     pub services: Vec<String>,
+    pub kind: Kind,
+    /// A game day: left out of statistics and the public page.
     pub drill: bool,
+    /// Kept off every public file, whatever its severity or updates.
+    pub private: bool,
     pub state: State,
+    /// Set when the state is canceled: the first cancellation in the fold's order.
+    pub canceled: Option<Cancellation>,
     pub opened_at: DateTime<Utc>,
     pub opened_by: String,
     /// The runbook the walk follows: the latest attached.
@@ -512,19 +549,22 @@ impl Incident {
         let (events, corrected, retracted) = corrections(canonical(events));
         let fact = |e: &&Event| !e.body.is_correction() && !retracted.contains_key(&e.id);
         let opened = events.iter().filter(fact).find_map(|e| match &e.body {
-            Body::Opened { title, severity, services, drill } => {
-                Some((e, title.clone(), severity.clone(), services.clone(), *drill))
+            Body::Opened { title, severity, services, drill, private } => {
+                Some((e, title.clone(), severity.clone(), services.clone(), (*drill, *private)))
             }
             _ => None,
         })?;
-        let (first, title, severity, services, drill) = opened;
+        let (first, title, severity, services, (drill, private)) = opened;
         let mut inc = Incident {
             id: id.to_string(),
             title,
             severity: severity.clone(),
             services,
+            kind: Kind::Incident,
             drill,
+            private,
             state: State::Open,
+            canceled: None,
             opened_at: first.when(),
             opened_by: first.by.clone(),
             runbook: None,
@@ -630,6 +670,15 @@ impl Incident {
             }
             Body::Closed {} => {
                 self.state = self.state.max(State::Closed);
+                self.end_spans(when);
+            }
+            Body::Visibility { visibility } => self.private = *visibility == Visibility::Private,
+            Body::Drill { drill } => self.drill = *drill,
+            Body::Canceled { reason } => {
+                self.state = self.state.max(State::Canceled);
+                if self.canceled.is_none() {
+                    self.canceled = Some(Cancellation { reason: reason.clone(), at: when, by: e.by.clone() });
+                }
                 self.end_spans(when);
             }
         }

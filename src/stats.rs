@@ -13,6 +13,7 @@ use crate::index::{Facts, Summary};
 use crate::metrics;
 use crate::phase::Phase;
 use crate::runbook::Runbook;
+use crate::state::State;
 use crate::timefmt;
 
 /// The breakdown asked for with `--by`.
@@ -164,6 +165,8 @@ pub fn compute(config: &Config, runbooks: &[Runbook], all: &[(Summary, Facts)], 
     let open_until = q.now;
     let items: Vec<Item<'_>> = all
         .iter()
+        // A canceled incident was none (a false alarm, a duplicate): it counts nowhere.
+        .filter(|(s, _)| s.state != State::Canceled)
         .filter(|(s, _)| q.include_drills || !s.drill)
         .filter(|(s, _)| q.services.is_empty() || s.services.iter().any(|x| q.services.contains(x)))
         .filter_map(|(s, f)| {

@@ -1,7 +1,9 @@
-//! The public status page: what the public may see of the record (the external
-//! channels' updates of incidents that are not drills), each service's state day by day, and
+//! The public status page: what the public may see of the record (the external channels'
+//! updates of public incidents: not drills, not private, not canceled, and severe enough or
+//! told about on an external channel), each service's state day by day, and
 //! the static files that show it (`index.html`, `incidents/<id>.html`, `status.json`,
-//! `feed.atom`, `banner.html`).
+//! `feed.atom`, `feeds/<service>.atom`, `banner.html`, and `api/v2/`, the same as Atlassian
+//! Statuspage's public API serves it).
 //!
 //! A function of the logs alone, so the generated site diffs cleanly in git: the period of N
 //! days ends on the UTC day of the repository's latest event, an incident still open counts
@@ -9,8 +11,10 @@
 //!
 //! - `model`: what the public may see, built from the incidents;
 //! - `json`: `status.json`;
+//! - `api`: `api/v2/*.json`;
 //! - `site`: the rendered files, and writing them into the output folder.
 
+mod api;
 mod json;
 mod model;
 mod site;

@@ -42,7 +42,11 @@ fn picture(c: char) -> Option<Cow<'static, str>> {
         | '\u{2066}'..='\u{2069}'
         | '\u{2028}'
         | '\u{2029}'
-        | '\u{feff}' => Some(Cow::Owned(format!("\\u{{{:x}}}", c as u32))),
+        | '\u{feff}'
+        // Not characters at all: XML forbids them (one made a whole feed unreadable), and a
+        // terminal shows them as nothing or as a box.
+        | '\u{fffe}'
+        | '\u{ffff}' => Some(Cow::Owned(format!("\\u{{{:x}}}", c as u32))),
         _ => None,
     }
 }

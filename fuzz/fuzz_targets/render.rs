@@ -60,7 +60,7 @@ fn events(f: &dyn Fn(usize) -> String, t0: DateTime<Utc>) -> Vec<Event> {
     let at = |m: i64| t0 + Duration::minutes(m);
     let by = |i: usize| f(i);
     let bodies: Vec<(Body, String)> = vec![
-        (Body::Opened { title: f(0), severity: f(1), services: vec![f(2)], drill: false }, by(3)),
+        (Body::Opened { title: f(0), severity: f(1), services: vec![f(2)], drill: false, private: false }, by(3)),
         (Body::Note { text: f(4) }, by(5)),
         (Body::Severity { from: f(1), to: f(6), reason: Some(f(7)) }, by(3)),
         (Body::Role { role: f(8), name: f(9) }, by(3)),

@@ -101,7 +101,7 @@ pub fn retract(ctx: &Ctx, given: &str, reason: String) -> Result<u8> {
     let e = find(&inc, given)?;
     correctable(e)?;
     if matches!(e.body, Body::Opened { .. }) {
-        let why = "opened the incident; an incident cannot be un-opened (amend its text or time instead)";
+        let why = "opened the incident; an incident cannot be un-opened (amend its text or time instead, or `incident cancel --reason TEXT` a false alarm or duplicate)";
         return Err(
             RecordError::NotCorrectable { event: short_id(&e.id).to_string(), kind: "opened", why }.into()
         );

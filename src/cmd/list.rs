@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::ctx::Ctx;
 use crate::error::Result;
+use crate::events::Visibility;
 use crate::index::{self, Summary};
 use crate::metrics;
 use crate::state::State;
@@ -26,7 +27,8 @@ pub fn run(ctx: &Ctx, all: bool) -> Result<u8> {
     ctx.warn(warnings)?;
     summaries.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id)));
     if !all && !ctx.global.json {
-        summaries.retain(|s| s.state != State::Closed);
+        // Closed and canceled ones are done with: `--all` shows them.
+        summaries.retain(|s| !matches!(s.state, State::Closed | State::Canceled));
     }
     if ctx.global.json {
         let rows: Vec<Row<'_>> = summaries
@@ -44,13 +46,19 @@ pub fn run(ctx: &Ctx, all: bool) -> Result<u8> {
         writeln!(
             ctx.ui.out(),
             "No incidents{}.",
-            if all { "" } else { " open or awaiting a postmortem (--all shows closed ones)" }
+            if all { "" } else { " open or awaiting a postmortem (--all shows closed and canceled ones)" }
         )?;
         return Ok(0);
     }
     let mut t = ui::table(&["Id", "Title", "Severity", "State", "Phase", "Opened (UTC)", "Impact"]);
     for s in &summaries {
-        let title = if s.drill { format!("{} (drill)", s.title) } else { s.title.clone() };
+        let mut title = s.title.clone();
+        if s.drill {
+            title.push_str(" (drill)");
+        }
+        if s.visibility == Visibility::Private {
+            title.push_str(" (private)");
+        }
         t.add_row(vec![
             s.id.clone(),
             title,

@@ -79,7 +79,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let title = crate::redact::redact(&title);
     let impact_start = started.unwrap_or(opened_at);
     let id = create_dir(&repo, &title, impact_start)?;
-    let opened = Body::Opened { title, severity, services, drill: args.drill };
+    let opened = Body::Opened { title, severity, services, drill: args.drill, private: args.private };
     let events = first_events(opened, (opened_at, started, detected), commander, runbook.clone(), &by, now);
     append_or_unclaim(ctx, &repo, &id, &events)?;
     tell_opened(ctx, &repo, &id, &events, runbook.map(|(r, _)| r))

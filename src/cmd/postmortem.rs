@@ -15,6 +15,9 @@ pub fn run(
     output: Option<PathBuf>,
 ) -> Result<u8> {
     let (repo, inc) = ctx.target(positional)?;
+    if inc.state == crate::state::State::Canceled {
+        return Err(crate::error::RecordError::Canceled { id: inc.id, needs: "postmortem" }.into());
+    }
     let to_file = output.is_some();
     if !to_file {
         // Mid-merge the file in place may hold conflict markers, which a render would keep

@@ -124,6 +124,10 @@ pub fn close(ctx: &Ctx) -> Result<u8> {
     let (repo, head) = ctx.head_target()?;
     let bodies = match head.summary.state {
         State::Closed => return Err(RecordError::AlreadyClosed { id: head.id().to_string() }.into()),
+        // Canceled is an end of its own: nothing to close, no postmortem to close after.
+        State::Canceled => {
+            return Err(RecordError::Canceled { id: head.id().to_string(), needs: "closing" }.into());
+        }
         // Closing is for after the postmortem; ending the response is `resolve`'s.
         State::Open => return Err(RecordError::NotResolved { id: head.id().to_string() }.into()),
         State::Resolved => vec![Body::Closed {}],

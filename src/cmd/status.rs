@@ -2,6 +2,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::Result;
+use crate::events::Visibility;
 use crate::metrics;
 use crate::report;
 use crate::state::State;
@@ -17,15 +18,31 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
     }
     let sum = &s.summary;
     let drill = if sum.drill { " · DRILL" } else { "" };
+    let private = if sum.visibility == Visibility::Private { " · PRIVATE" } else { "" };
+    let state = if sum.state == State::Canceled { "CANCELED" } else { sum.state.name() };
     writeln!(ctx.ui.out(), "{}  {}", sum.id, sum.title)?;
     let line = format!(
-        "{} · {} · phase {} · commander {}{drill}",
+        "{} · {state} · phase {} · commander {}{drill}{private}",
         metrics::severity_label(&sum.severity, Some(&s.peak_severity)),
-        sum.state.name(),
         sum.phase,
         sum.commander.as_deref().unwrap_or("—")
     );
     writeln!(ctx.ui.out(), "{line}")?;
+    if let Some(c) = &s.canceled {
+        let line = format!(
+            "canceled at {} by {}: {} (no postmortem needed; left out of statistics and the status page)",
+            timefmt::table(c.at),
+            c.by,
+            c.reason
+        );
+        writeln!(ctx.ui.out(), "{line}")?;
+    }
+    if sum.visibility == Visibility::Private {
+        writeln!(
+            ctx.ui.out(),
+            "private: kept off the public status page (`incident visibility public` to publish)"
+        )?;
+    }
     if !sum.services.is_empty() {
         let names: Vec<&str> = sum.services.iter().map(|id| repo.config.service_name(id)).collect();
         writeln!(ctx.ui.out(), "services: {}", names.join(", "))?;

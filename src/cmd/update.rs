@@ -60,8 +60,8 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
             (head.summary, args.message.unwrap_or_default(), args.status)
         }
     };
-    if summary.state == State::Closed {
-        return Err(RecordError::NotOpen { id: summary.id, state: State::Closed.name() }.into());
+    if matches!(summary.state, State::Closed | State::Canceled) {
+        return Err(RecordError::NotOpen { id: summary.id, state: summary.state.name() }.into());
     }
     if message.trim().is_empty() {
         return Err(InputError::Empty { what: "update message" }.into());

@@ -106,6 +106,30 @@ impl Outcome {
     }
 }
 
+/// Who may see an incident: `public` ones go on the status page when their severity or an
+/// external update puts them there; `private` ones never do, whatever else holds.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// On the status page when its severity or an external update puts it there
+    #[default]
+    Public,
+    /// On no public file: the status page, its feed and JSON, the banner
+    Private,
+}
+
+impl Visibility {
+    pub fn name(self) -> &'static str {
+        crate::wire::name(&self)
+    }
+
+    pub fn of(private: bool) -> Visibility {
+        if private { Visibility::Private } else { Visibility::Public }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Body {
@@ -116,6 +140,10 @@ pub enum Body {
         services: Vec<String>,
         #[serde(default)]
         drill: bool,
+        /// Opened private (`open --private`). Absent when false, so logs written before
+        /// stay byte for byte what they were.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        private: bool,
     },
     Note {
         text: String,
@@ -258,6 +286,19 @@ pub enum Body {
         root_cause: Option<String>,
     },
     Closed {},
+    /// Who may see the incident from now on (`visibility public|private`).
+    Visibility {
+        visibility: Visibility,
+    },
+    /// The incident is a drill (a game day) from now on, or no longer one (`drill on|off`).
+    Drill {
+        drill: bool,
+    },
+    /// The incident was no incident (a false alarm, a duplicate): it ends here, needs no
+    /// postmortem, and counts nowhere.
+    Canceled {
+        reason: String,
+    },
     /// A correction of event `event`: when it happened, and/or its text. The original line
     /// stays in the log; the fold applies the correction.
     Amend {
@@ -330,7 +371,7 @@ impl Body {
             Body::Note { text: t } | Body::Retro { text: t, .. } => *t = text,
             Body::Update { message, .. } => *message = text,
             Body::Step { note, .. } | Body::ActionDone { note, .. } => *note = Some(text),
-            Body::ActionDropped { reason, .. } => *reason = text,
+            Body::ActionDropped { reason, .. } | Body::Canceled { reason } => *reason = text,
             Body::Severity { reason, .. } => *reason = Some(text),
             Body::Resolved { root_cause } => *root_cause = Some(text),
             Body::Role { name, .. } => *name = text,
@@ -360,6 +401,9 @@ impl Body {
             Body::Impact { .. } => "impact",
             Body::Resolved { .. } => "resolved",
             Body::Closed {} => "closed",
+            Body::Visibility { .. } => "visibility",
+            Body::Drill { .. } => "drill",
+            Body::Canceled { .. } => "canceled",
             Body::Amend { .. } => "amend",
             Body::Retract { .. } => "retract",
         }
@@ -377,9 +421,13 @@ impl Body {
         let ro = |s: Option<String>| s.map(|s| redact(&s));
         let rv = |v: Vec<String>| v.into_iter().map(|s| redact(&s)).collect();
         match self {
-            Body::Opened { title, severity, services, drill } => {
-                Body::Opened { title: r(title), severity: r(severity), services: rv(services), drill }
-            }
+            Body::Opened { title, severity, services, drill, private } => Body::Opened {
+                title: r(title),
+                severity: r(severity),
+                services: rv(services),
+                drill,
+                private,
+            },
             Body::Note { text } => Body::Note { text: r(text) },
             Body::Mark { milestone } => Body::Mark { milestone },
             Body::Severity { from, to, reason } => {
@@ -460,6 +508,9 @@ impl Body {
             }
             Body::Resolved { root_cause } => Body::Resolved { root_cause: ro(root_cause) },
             Body::Closed {} => Body::Closed {},
+            Body::Visibility { visibility } => Body::Visibility { visibility },
+            Body::Drill { drill } => Body::Drill { drill },
+            Body::Canceled { reason } => Body::Canceled { reason: r(reason) },
             Body::Amend { event, time, text } => Body::Amend { event, time, text: ro(text) },
             Body::Retract { event, reason } => Body::Retract { event, reason: r(reason) },
         }

@@ -13,7 +13,7 @@ pub fn summary_json(page: &Page) -> serde_json::Value {
 /// Every string in `v` with control characters, bidi overrides and invisible characters made
 /// visible (line breaks kept): `status.json` is public, and whatever shows it (a widget, a
 /// chat bot) must not be handed a raw U+202E from a title.
-fn visible_strings(v: serde_json::Value) -> serde_json::Value {
+pub(super) fn visible_strings(v: serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
     match v {
         Value::String(s) => Value::String(crate::ui::visible_lines(&s).into_owned()),

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::{Error, RepoError, Result, SystemError};
-use crate::events::{Body, Milestone, PublicStatus};
+use crate::events::{Body, Milestone, PublicStatus, Visibility};
 use crate::index::{self, Warning};
 use crate::metrics;
 use crate::repo::Repo;
@@ -159,6 +159,18 @@ pub struct PublicUpdate {
     pub body: String,
     pub at: Moment,
     pub eta: Option<Moment>,
+    /// What this update's moment did to the incident's services: each one's state before
+    /// (at the previous update, operational before the first) and as of this update.
+    pub affected: Vec<Affected>,
+}
+
+/// A service's state as one update left it, and as the update before it did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Affected {
+    pub id: String,
+    pub name: String,
+    pub old: &'static str,
+    pub new: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -173,8 +185,14 @@ pub struct PublicIncident {
     pub impact: &'static str,
     pub impact_words: &'static str,
     pub services: Vec<String>,
+    /// The services' ids, in the same order as their names in `services`.
+    pub service_ids: Vec<String>,
     pub created_at: Moment,
+    /// When customers started to feel it (the impact's start, else the opening).
+    pub started_at: Moment,
     pub updated_at: Moment,
+    /// When it first went to monitoring, if it did.
+    pub monitoring_at: Option<Moment>,
     pub resolved_at: Option<Moment>,
     /// The latest estimate of resolution an update gave, while open.
     pub eta: Option<Moment>,
@@ -197,6 +215,8 @@ pub struct DayCell {
 pub struct Component {
     pub id: String,
     pub name: String,
+    /// What the service does, as `incident.yaml` describes it.
+    pub description: Option<String>,
     pub state: &'static str,
     pub words: &'static str,
     pub uptime: String,
@@ -261,20 +281,33 @@ fn status_at(transitions: &[(DateTime<Utc>, u8, PublicStatus)], t: DateTime<Utc>
 }
 
 fn public_incident(config: &Config, local: Local, inc: &Incident) -> PublicIncident {
-    let external =
-        |ch: &str| config.channels.get(ch).is_some_and(|c| c.audience == crate::config::Audience::External);
     let public: Vec<&crate::state::UpdateRecord> =
-        inc.updates.iter().filter(|u| external(&u.channel)).collect();
+        inc.updates.iter().filter(|u| is_external(config, &u.channel)).collect();
     let steps = transitions(inc, &public);
     let open = inc.state == State::Open;
     let status =
         if open { steps.last().map_or(PublicStatus::Investigating, |x| x.2) } else { PublicStatus::Resolved };
     let impact =
         inc.severities.iter().map(|s| state_for(config, &s.value)).max().unwrap_or(ServiceState::Operational);
-    let mut updates: Vec<PublicUpdate> = public
+    let mut chronological = public.clone();
+    chronological.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
+    let mut before = ServiceState::Operational;
+    let mut updates: Vec<PublicUpdate> = chronological
         .iter()
         .map(|u| {
             let s = u.status.unwrap_or_else(|| status_at(&steps, u.at));
+            let now = effect_at(config, inc, u.at);
+            let affected = inc
+                .services
+                .iter()
+                .map(|id| Affected {
+                    id: id.clone(),
+                    name: config.service_name(id).to_string(),
+                    old: before.name(),
+                    new: now.name(),
+                })
+                .collect();
+            before = now;
             PublicUpdate {
                 id: u.id.clone(),
                 status: s.name(),
@@ -282,6 +315,7 @@ fn public_incident(config: &Config, local: Local, inc: &Incident) -> PublicIncid
                 body: u.message.clone(),
                 at: local.moment(u.at),
                 eta: u.eta.map(|t| local.moment(t)),
+                affected,
             }
         })
         .collect();
@@ -297,12 +331,34 @@ fn public_incident(config: &Config, local: Local, inc: &Incident) -> PublicIncid
         impact: impact.indicator(),
         impact_words: impact.words(),
         services: inc.services.iter().map(|s| config.service_name(s).to_string()).collect(),
+        service_ids: inc.services.clone(),
         created_at: local.moment(inc.opened_at),
+        started_at: local.moment(inc.mark(Milestone::Started).unwrap_or(inc.opened_at)),
         updated_at: local.moment(updated),
+        monitoring_at: steps.iter().find(|x| x.2 == PublicStatus::Monitoring).map(|x| local.moment(x.0)),
         resolved_at: resolved_at.map(|t| local.moment(t)),
         eta: if open { public.iter().rev().find_map(|u| u.eta).map(|t| local.moment(t)) } else { None },
         updates,
     }
+}
+
+/// The state `inc` gives the services it names at `t`: its severity's state at that moment
+/// while it is open and not yet mitigated, else operational (as a service's state now is
+/// computed, at an earlier moment).
+fn effect_at(config: &Config, inc: &Incident, t: DateTime<Utc>) -> ServiceState {
+    let ended =
+        inc.state != State::Open && inc.mark(Milestone::Resolved).or(inc.ended_at()).is_some_and(|r| r <= t);
+    let mitigated = inc.mark(Milestone::Mitigated).is_some_and(|m| m <= t);
+    if ended || mitigated {
+        return ServiceState::Operational;
+    }
+    let severity = inc
+        .severities
+        .iter()
+        .filter(|s| s.from <= t)
+        .max_by_key(|s| s.from)
+        .map_or(inc.severity.as_str(), |s| s.value.as_str());
+    state_for(config, severity)
 }
 
 /// The latest moment the record of `inc` speaks of: when an event was logged or happened.
@@ -310,14 +366,15 @@ fn latest(inc: &Incident) -> DateTime<Utc> {
     inc.events.iter().map(|e| e.at.max(e.when())).max().unwrap_or(inc.opened_at)
 }
 
-/// Builds the page from the repository's incidents (drills left out before anything else,
-/// so they cannot move even the "updated" time).
+/// Builds the page from the repository's public incidents (the rest left out before
+/// anything else, so they cannot move even the "updated" time).
 ///
 /// An incident whose log cannot be read (no permission, not a file, no readable opening) is
-/// an error naming it: the page would otherwise leave off what may be an outage. With
-/// `allow_unreadable` it is left off, with a warning. Unreadable lines inside a readable log
-/// are only warnings: the incident is still shown (its opening was read), and refusing to
-/// publish during an outage because one line is damaged would hide the newer updates.
+/// an error naming it: it may be an outage the page would otherwise leave off, and whether it
+/// is public cannot be known. With `allow_unreadable` it is left off, with a warning.
+/// Unreadable lines inside a readable log are only warnings: the incident is still shown (its
+/// opening was read), and refusing to publish during an outage because one line is damaged
+/// would hide the newer updates.
 pub fn build(repo: &Repo, days: u32, allow_unreadable: bool, warnings: &mut Vec<Warning>) -> Result<Page> {
     let config = &repo.config;
     let incidents = published(repo, allow_unreadable, warnings)?;
@@ -360,8 +417,26 @@ pub fn build(repo: &Repo, days: u32, allow_unreadable: bool, warnings: &mut Vec<
     })
 }
 
-/// The incidents the public may see: every one that is not a drill. Those that cannot be
-/// read are an error, or with `allow_unreadable` left out with a warning each.
+/// Whether the public may see `inc` at all. Never a drill, a private or a canceled one,
+/// whatever else holds; otherwise when its peak severity is one `status_page.publish` names
+/// (an outage customers felt), or when someone chose to tell customers about it (an update on
+/// an external channel). Everything else stays internal: an incident left out here is in no
+/// public file and changes no service's state, bar or uptime.
+pub fn is_public(config: &Config, inc: &Incident) -> bool {
+    if inc.drill || inc.private || inc.state == State::Canceled {
+        return false;
+    }
+    let peak = metrics::peak_severity(config, metrics::severities_reached(inc)).unwrap_or(&inc.severity);
+    config.publishes(peak) || inc.updates.iter().any(|u| is_external(config, &u.channel))
+}
+
+fn is_external(config: &Config, channel: &str) -> bool {
+    config.channels.get(channel).is_some_and(|c| c.audience == crate::config::Audience::External)
+}
+
+/// The incidents the public may see ([`is_public`]), each read from its log. The cached
+/// summaries leave out drills, private and canceled incidents before any log is read. Those
+/// that cannot be read are an error, or with `allow_unreadable` left out with a warning each.
 fn published(repo: &Repo, allow_unreadable: bool, warnings: &mut Vec<Warning>) -> Result<Vec<Incident>> {
     let mut listed = Vec::new();
     let summaries = index::summaries(repo, &mut listed);
@@ -389,11 +464,13 @@ fn published(repo: &Repo, allow_unreadable: bool, warnings: &mut Vec<Warning>) -
         }
     }
     let mut incidents: Vec<Incident> = Vec::new();
-    for s in summaries.iter().filter(|s| !s.drill) {
+    let maybe =
+        |s: &&index::Summary| !s.drill && s.visibility == Visibility::Public && s.state != State::Canceled;
+    for s in summaries.iter().filter(maybe) {
         match index::load(repo, &s.id) {
             Ok(loaded) => {
                 warnings.extend(loaded.warnings);
-                if !loaded.incident.drill {
+                if is_public(&repo.config, &loaded.incident) {
                     incidents.push(loaded.incident);
                 }
             }
@@ -445,6 +522,7 @@ fn component(
     Component {
         id: id.to_string(),
         name: config.service_name(id).to_string(),
+        description: config.services.get(id).map(|s| s.description.clone()).filter(|d| !d.is_empty()),
         state: current.name(),
         words: current.words(),
         uptime,

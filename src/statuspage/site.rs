@@ -75,18 +75,26 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
     let mut json = serde_json::to_string_pretty(&summary_json(page))?;
     json.push('\n');
     files.push(("status.json".to_string(), json));
-    let mut entries: Vec<(&PublicIncident, &PublicUpdate)> =
-        page.open.iter().chain(&page.past).flat_map(|i| i.updates.iter().map(move |u| (i, u))).collect();
-    entries.sort_by(|a, b| b.1.at.iso.cmp(&a.1.at.iso).then_with(|| a.1.id.cmp(&b.1.id)));
-    let feed_ctx = serde_json::json!({
-        "page": head,
-        "feed_id": format!("urn:incident:status-page:{}", crate::ids::slug(&page.name)),
-        "updated": page.updated.as_ref().map_or("1970-01-01T00:00:00Z".to_string(), |s| s.iso.clone()),
-        "entries": entries.iter().map(|(i, u)| serde_json::json!({
-            "incident": i.id, "name": i.name, "update": u,
-        })).collect::<Vec<_>>(),
-    });
-    files.push(("feed.atom".to_string(), render::render(&feed_name, &feed_src, &feed_ctx)?));
+    for (rel, value) in super::api::files(page) {
+        let mut text = serde_json::to_string_pretty(&value)?;
+        text.push('\n');
+        files.push((rel, text));
+    }
+    let everything: Vec<&PublicIncident> = page.open.iter().chain(&page.past).collect();
+    let site_id = format!("urn:incident:status-page:{}", crate::ids::slug(&page.name));
+    let whole =
+        Feed { id: site_id.clone(), title: format!("{} status", page.name), path: "feed.atom".to_string() };
+    files.push(("feed.atom".to_string(), feed(&feed_name, &feed_src, &head, page, &whole, &everything)?));
+    for (service, file) in feed_files(page) {
+        let mine: Vec<&PublicIncident> =
+            everything.iter().copied().filter(|i| i.service_ids.contains(&service.id)).collect();
+        let this = Feed {
+            id: format!("{site_id}:service:{file}"),
+            title: format!("{} status: {}", page.name, service.name),
+            path: format!("feeds/{file}.atom"),
+        };
+        files.push((this.path.clone(), feed(&feed_name, &feed_src, &head, page, &this, &mine)?));
+    }
     // The banner is empty when all is well, so a shop's page can include it unconditionally.
     let banner = if page.open.is_empty() {
         String::new()
@@ -95,6 +103,60 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
     };
     files.push(("banner.html".to_string(), banner));
     Ok(files)
+}
+
+/// What tells one feed from another: its Atom id, its title and its path in the site.
+struct Feed {
+    id: String,
+    title: String,
+    path: String,
+}
+
+/// One Atom feed: an entry per public update of `incidents`, newest first. Its links are
+/// relative to where the feed sits (`feeds/` is one folder down).
+fn feed(
+    name: &str,
+    source: &str,
+    head: &serde_json::Value,
+    page: &Page,
+    this: &Feed,
+    incidents: &[&PublicIncident],
+) -> Result<String> {
+    let mut entries: Vec<(&PublicIncident, &PublicUpdate)> =
+        incidents.iter().flat_map(|i| i.updates.iter().map(move |u| (*i, u))).collect();
+    entries.sort_by(|a, b| b.1.at.iso.cmp(&a.1.at.iso).then_with(|| a.1.id.cmp(&b.1.id)));
+    let root = "../".repeat(this.path.matches('/').count());
+    let ctx = serde_json::json!({
+        "page": head,
+        "feed_id": this.id,
+        "feed_title": this.title,
+        "self_href": this.path.rsplit('/').next().unwrap_or(&this.path),
+        "root": root,
+        "updated": page.updated.as_ref().map_or(super::api::NEVER.to_string(), |s| s.iso.clone()),
+        "entries": entries.iter().map(|(i, u)| serde_json::json!({
+            "incident": i.id, "name": i.name, "update": u,
+        })).collect::<Vec<_>>(),
+    });
+    render::render(name, source, &ctx)
+}
+
+/// Each service with the file name of its feed (`feeds/<name>.atom`): its id when the id is
+/// a safe file name, else a slug of it, made unique; ids come from other clones' logs when
+/// `incident.yaml` declares no services, so none is trusted as a path.
+fn feed_files(page: &Page) -> Vec<(&super::Component, String)> {
+    let mut taken = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for c in &page.components {
+        let base = if crate::ids::is_valid(&c.id) { c.id.clone() } else { crate::ids::slug(&c.id) };
+        let mut name = base.clone();
+        let mut n = 2;
+        while !taken.insert(name.clone()) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        out.push((c, name));
+    }
+    out
 }
 
 /// The list of the files the last build wrote, beside them: what a later build may remove.
@@ -140,9 +202,26 @@ pub fn write(repo: &Repo, dir: &Path, files: &[(String, String)]) -> Result<Site
             changed = true;
         }
     }
+    // Other files a build wrote before and this one does not (the feed of a service no longer
+    // listed): the list is a file in the folder, so a line that would leave it is ignored.
+    for rel in built_before.iter().filter(|rel| !keep.contains_key(*rel) && !rel.starts_with("incidents/")) {
+        let inside = Path::new(rel).components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        let path = dir.join(rel);
+        if inside
+            && crate::fsutil::no_symlinks(&repo.root, &path).is_ok()
+            && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file())
+        {
+            std::fs::remove_file(&path).map_err(Error::io(&path))?;
+            changed = true;
+        }
+    }
     for (rel, text) in files {
         let path = dir.join(rel);
         crate::fsutil::no_symlinks(&repo.root, &path)?;
+        if let Some(parent) = path.parent().filter(|p| !p.is_dir()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|source| FileError::CannotCreate { path: parent.to_path_buf(), source })?;
+        }
         if crate::fsutil::read(&path).ok().as_deref() != Some(text.as_bytes()) {
             crate::fsutil::replace(&path, text.as_bytes()).map_err(Error::io(&path))?;
             changed = true;

@@ -33,5 +33,6 @@ mod sync_trust;
 mod times;
 mod typed_prompts;
 mod update;
+mod visibility;
 mod walk_clock;
 mod walk_pty;
