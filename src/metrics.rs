@@ -551,7 +551,7 @@ pub fn uptime_percent(down_s: i64, period_s: i64) -> f64 {
     100.0 * (1.0 - down_s.clamp(0, period_s) as f64 / period_s as f64)
 }
 
-/// One UTC day of a service's record: the worst of the ranked states that touched it, and
+/// One day of a service's record (a day of the page's time zone): the worst of the ranked states that touched it, and
 /// the downtime inside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Day {
