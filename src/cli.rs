@@ -153,6 +153,9 @@ pub enum Command {
     /// Log a customer or stakeholder update, then deliver it to its channel's target
     /// (exit 1 when it is logged but not delivered: `update --retry` tries again)
     Update(UpdateArgs),
+    /// Schedule a maintenance (`maintenance TITLE --service S --from T --until T`), or move
+    /// one (`maintenance start|done|cancel [ID]`)
+    Maintenance(MaintenanceArgs),
     /// The incident's updates with their delivery state
     Updates {
         /// The incident: an id or a unique prefix (default: the only open incident)
@@ -349,9 +352,11 @@ pub struct UpdateArgs {
     /// The channel, as declared in incident.yaml (status-page, email, …)
     #[arg(long, value_name = "CH", required_unless_present = "retry")]
     pub channel: Option<String>,
-    /// The public state it announces
+    /// The public state it announces: an incident's (investigating, identified, monitoring,
+    /// resolved) or a maintenance's (scheduled, in_progress, verifying, completed), which also
+    /// moves the maintenance there
     #[arg(long, value_enum, value_name = "S")]
-    pub status: Option<crate::events::PublicStatus>,
+    pub status: Option<UpdateStatus>,
     /// The estimated time of resolution: RFC 3339, HH:MM, or relative (`30m`)
     #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub eta: Option<String>,
@@ -364,6 +369,97 @@ pub struct UpdateArgs {
     /// What customers or stakeholders are told
     #[arg(required_unless_present_any = ["template", "retry"])]
     pub message: Option<String>,
+}
+
+/// What `update --status` may announce: an incident's public states, then a maintenance's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UpdateStatus {
+    Investigating,
+    Identified,
+    Monitoring,
+    Resolved,
+    Scheduled,
+    #[value(name = "in_progress", alias = "in-progress")]
+    InProgress,
+    Verifying,
+    Completed,
+}
+
+impl UpdateStatus {
+    /// An incident's public state, when it is one.
+    pub fn of_incident(self) -> Option<crate::events::PublicStatus> {
+        use crate::events::PublicStatus;
+        match self {
+            UpdateStatus::Investigating => Some(PublicStatus::Investigating),
+            UpdateStatus::Identified => Some(PublicStatus::Identified),
+            UpdateStatus::Monitoring => Some(PublicStatus::Monitoring),
+            UpdateStatus::Resolved => Some(PublicStatus::Resolved),
+            _ => None,
+        }
+    }
+
+    /// A maintenance's state, when it is one.
+    pub fn of_maintenance(self) -> Option<crate::events::MaintenanceState> {
+        use crate::events::MaintenanceState;
+        match self {
+            UpdateStatus::Scheduled => Some(MaintenanceState::Scheduled),
+            UpdateStatus::InProgress => Some(MaintenanceState::InProgress),
+            UpdateStatus::Verifying => Some(MaintenanceState::Verifying),
+            UpdateStatus::Completed => Some(MaintenanceState::Completed),
+            _ => None,
+        }
+    }
+}
+
+/// `maintenance TITLE --service S … --from T --until T` schedules a maintenance;
+/// `maintenance start|done|cancel [ID]` moves one. The first word decides.
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    disable_help_subcommand = true
+)]
+pub struct MaintenanceArgs {
+    #[command(subcommand)]
+    pub step: Option<MaintenanceCmd>,
+    /// What will be done, as customers should read it ("Database upgrade")
+    #[arg(required = true)]
+    pub title: Option<String>,
+    /// A service the work affects (repeat for several)
+    #[arg(long = "service", value_name = "S", required = true, add = ArgValueCandidates::new(complete::services))]
+    pub services: Vec<String>,
+    /// When the work is planned to start: RFC 3339, HH:MM (the next such local time), or a
+    /// span from now (`2h`, `in 2h`); it may lie ahead
+    #[arg(long, value_name = "T", required = true, allow_hyphen_values = true)]
+    pub from: Option<String>,
+    /// When the work is planned to end (after --from), in the same forms
+    #[arg(long, value_name = "T", required = true, allow_hyphen_values = true)]
+    pub until: Option<String>,
+    /// What customers are told about it, shown with it on the status page
+    #[arg(long, value_name = "M")]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MaintenanceCmd {
+    /// The work has started: scheduled → in progress
+    Start {
+        /// The maintenance (default: the only one scheduled or under way)
+        #[arg(add = ArgValueCandidates::new(complete::incidents))]
+        id: Option<String>,
+    },
+    /// The work is done: in progress or verifying → completed
+    Done {
+        /// The maintenance (default: the only one scheduled or under way)
+        #[arg(add = ArgValueCandidates::new(complete::incidents))]
+        id: Option<String>,
+    },
+    /// The work will not happen, or stops: scheduled, in progress or verifying → canceled
+    Cancel {
+        /// The maintenance (default: the only one scheduled or under way)
+        #[arg(add = ArgValueCandidates::new(complete::incidents))]
+        id: Option<String>,
+    },
 }
 
 /// `action TITLE --owner NAME …` adds an action item; `action done ID` and `action drop ID`

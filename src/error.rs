@@ -104,6 +104,14 @@ pub enum RepoError {
     /// No git identity to commit or act with.
     #[error("no git identity")]
     NoIdentity,
+    /// `maintenance start|done|cancel` without an id, and no maintenance is scheduled or
+    /// under way.
+    #[error("no scheduled or ongoing maintenance")]
+    NoOpenMaintenance,
+    /// `maintenance start|done|cancel` without an id, and several maintenances are scheduled or
+    /// under way.
+    #[error("several maintenances are scheduled or under way: {}", list(.candidates))]
+    AmbiguousMaintenance { candidates: Vec<String> },
 }
 
 // ── What the record allows: states that refuse a command, facts that cannot be true ───────
@@ -189,6 +197,20 @@ pub enum RecordError {
     /// `amend --text` on an event without text, or an amend/retract of a correction.
     #[error("event {event} ({kind}) {why}")]
     NotCorrectable { event: String, kind: &'static str, why: &'static str },
+    /// A maintenance asked to move where it cannot from where it stands (`maintenance done`
+    /// on one still scheduled, `start` on one completed). `next`: where it can move.
+    #[error("maintenance {id} is {state}; it cannot move to {to}")]
+    MaintenanceMove { id: String, state: &'static str, to: &'static str, next: Vec<&'static str> },
+    /// `resolve` or `close` on a maintenance, which ends by its own moves.
+    #[error("{id} is a maintenance ({state}); it is not resolved or closed but completed or canceled")]
+    EndsAsMaintenance { id: String, state: &'static str },
+    /// `maintenance start|done|cancel` naming an incident.
+    #[error("{id} is an incident, not a scheduled maintenance")]
+    NotAMaintenance { id: String },
+    /// `update --status` with a status of the other kind: an incident's on a maintenance, or
+    /// a maintenance's on an incident.
+    #[error("--status {status}: {id} is {kind}, whose statuses are {}", .allowed.join(", "))]
+    StatusOfOtherKind { id: String, status: &'static str, kind: &'static str, allowed: Vec<&'static str> },
 }
 
 // ── Walking a runbook ──────────────────────────────────────────────────────────────────────
@@ -276,6 +298,9 @@ pub enum InputError {
         list(candidates)
     )]
     NotListed { given: String, tries: usize, flag: &'static str, candidates: Vec<String> },
+    /// A maintenance window that ends before it starts (or when it starts).
+    #[error("--until {} is not after --from {}", rfc3339(*.until), rfc3339(*.from))]
+    WindowOrder { from: DateTime<Utc>, until: DateTime<Utc> },
     /// The input closed (Ctrl-D) where an answer was needed. Its kind is a failed prompt's,
     /// as it was when the questions were menus and Ctrl-D came as a failed one.
     #[error("the prompt failed: input closed (Ctrl-D)")]
@@ -677,7 +702,9 @@ impl RepoError {
             | RepoError::Symlink { .. }
             | RepoError::EmptyId { .. }
             | RepoError::NoOpenedEvent { .. }
-            | RepoError::NoIdentity => Category::User,
+            | RepoError::NoIdentity
+            | RepoError::NoOpenMaintenance
+            | RepoError::AmbiguousMaintenance { .. } => Category::User,
             RepoError::UnreadableIncident { .. } => Category::Failed,
         }
     }
@@ -705,6 +732,11 @@ impl RepoError {
             RepoError::NoIdentity => {
                 vec!["set `git config user.name` and `git config user.email`, or pass --as NAME".into()]
             }
+            RepoError::NoOpenMaintenance => vec![
+                "pass its id, or schedule one with `incident maintenance TITLE --service S --from T --until T`"
+                    .into(),
+            ],
+            RepoError::AmbiguousMaintenance { .. } => vec!["pass one's id".into()],
             RepoError::NoOpenedEvent { .. } => Vec::new(),
             RepoError::UnreadableIncident { .. } => vec![
                 "make the log readable (`incident doctor` lists what is wrong in the record)".into(),
@@ -733,7 +765,11 @@ impl RecordError {
             | RecordError::AmbiguousEvent { .. }
             | RecordError::AmbiguousAction { .. }
             | RecordError::AlreadySettled { .. }
-            | RecordError::NotCorrectable { .. } => Category::User,
+            | RecordError::NotCorrectable { .. }
+            | RecordError::MaintenanceMove { .. }
+            | RecordError::NotAMaintenance { .. }
+            | RecordError::EndsAsMaintenance { .. }
+            | RecordError::StatusOfOtherKind { .. } => Category::User,
         }
     }
 
@@ -769,6 +805,18 @@ impl RecordError {
             RecordError::AlreadySettled { .. } => {
                 vec!["`incident retract EVENT` undoes a wrong settlement".into()]
             }
+            RecordError::MaintenanceMove { state, next, .. } if next.is_empty() => {
+                vec![format!("a {state} maintenance is over; schedule a new one with `incident maintenance`")]
+            }
+            RecordError::MaintenanceMove { state, next, .. } => {
+                vec![format!("from {state} it can move to {}", next.join(", "))]
+            }
+            RecordError::EndsAsMaintenance { .. } => {
+                vec!["`incident maintenance done` when the work is finished, `incident maintenance cancel` if it will not happen".into()]
+            }
+            RecordError::NotAMaintenance { .. } => {
+                vec!["`incident list` shows each record's kind; an incident ends with `incident resolve`".into()]
+            }
             RecordError::NotOpen { state: "canceled", .. } | RecordError::Canceled { .. } => vec![
                 "if canceling it was a mistake, retract the cancel event (`incident timeline --ids` shows it): `incident retract EVENT --reason TEXT`".into(),
             ],
@@ -776,6 +824,7 @@ impl RecordError {
                 "a resolved incident happened: correct its record with `incident amend` or `incident retract`, keep it off the status page with `incident visibility private`, or mark a game day with `incident drill on`".into(),
             ],
             RecordError::NotOpen { .. }
+            | RecordError::StatusOfOtherKind { .. }
             | RecordError::AlreadyClosed { .. }
             | RecordError::NoChange { .. }
             | RecordError::SameSeverity { .. }
@@ -826,6 +875,7 @@ impl InputError {
             | InputError::EventTooLarge { .. }
             | InputError::NeedsTerminal { .. }
             | InputError::NotListed { .. }
+            | InputError::WindowOrder { .. }
             | InputError::InputClosed => Category::User,
         }
     }
@@ -849,6 +899,7 @@ impl InputError {
             | InputError::Missing { .. }
             | InputError::Empty { .. }
             | InputError::NotListed { .. }
+            | InputError::WindowOrder { .. }
             | InputError::InputClosed => Vec::new(),
         }
     }
@@ -1019,6 +1070,7 @@ mod tests {
         "ambiguous-action",
         "ambiguous-event",
         "ambiguous-incident",
+        "ambiguous-maintenance",
         "answer-needed",
         "bad-date",
         "bad-file",
@@ -1035,6 +1087,7 @@ mod tests {
         "detached-head",
         "empty",
         "empty-id",
+        "ends-as-maintenance",
         "event-too-large",
         "fact-before-impact",
         "git",
@@ -1042,6 +1095,7 @@ mod tests {
         "io",
         "json",
         "last-phase",
+        "maintenance-move",
         "milestone-order",
         "missing",
         "needs-terminal",
@@ -1050,12 +1104,14 @@ mod tests {
         "no-identity",
         "no-on-fail",
         "no-open-incident",
+        "no-open-maintenance",
         "no-opened-event",
         "no-remote",
         "no-repo",
         "no-runbook",
         "no-such-path",
         "not-a-decision",
+        "not-a-maintenance",
         "not-a-repo",
         "not-cancelable",
         "not-correctable",
@@ -1070,6 +1126,7 @@ mod tests {
         "same-severity",
         "scenario",
         "spawn",
+        "status-of-other-kind",
         "status-page-output",
         "stopped",
         "symlink",
@@ -1093,6 +1150,7 @@ mod tests {
         "unknown-step",
         "unknown-template",
         "unreadable-incident",
+        "window-order",
     ];
 
     fn io_error() -> std::io::Error {

@@ -13,7 +13,7 @@ mod store;
 mod union;
 
 pub use parse::{complete_prefix, parse, read, without_unreadable};
-pub use schema::{Body, Event, Milestone, Outcome, PublicStatus, Visibility};
+pub use schema::{Body, Event, MaintenanceState, Milestone, Outcome, Planned, PublicStatus, Visibility};
 pub use store::{append_then, merge_into, move_into, reject_unreadable, rejected_path};
 pub use union::{Incoming, SetAside, union_checked, union_raw};
 
@@ -62,7 +62,21 @@ mod tests {
                 services: vec!["web".into()],
                 drill: true,
                 private: true,
+                maintenance: None,
             },
+            Body::Opened {
+                title: "t".into(),
+                severity: "maintenance".into(),
+                services: vec!["web".into()],
+                drill: false,
+                private: false,
+                maintenance: Some(Planned {
+                    from: DateTime::parse_from_rfc3339("2026-12-01T02:00:00Z").unwrap().with_timezone(&Utc),
+                    until: DateTime::parse_from_rfc3339("2026-12-01T04:00:00Z").unwrap().with_timezone(&Utc),
+                    message: Some("m".into()),
+                }),
+            },
+            Body::Maintenance { to: MaintenanceState::Verifying },
             Body::Note { text: "n".into() },
             Body::Mark { milestone: Milestone::Mitigated },
             Body::Severity { from: "SEV2".into(), to: "SEV1".into(), reason: Some("r".into()) },
@@ -128,6 +142,14 @@ mod tests {
                 message: "m".into(),
                 status: Some(PublicStatus::Identified),
                 eta: Some(Utc::now()),
+                maintenance_status: None,
+            },
+            Body::Update {
+                channel: "status-page".into(),
+                message: "m".into(),
+                status: None,
+                eta: None,
+                maintenance_status: Some(MaintenanceState::InProgress),
             },
             Body::Delivery {
                 update: "u1".into(),

@@ -24,7 +24,7 @@ use crate::head::{self, Head, Stamp};
 use crate::metrics;
 use crate::phase::Phase;
 use crate::repo::Repo;
-use crate::state::{ActionState, Incident, State};
+use crate::state::{ActionState, Incident, Kind, State};
 
 /// Something a command should tell the responder about, without failing.
 #[derive(Debug)]
@@ -122,8 +122,9 @@ pub fn head(repo: &Repo, id: &str) -> Result<(Head, Vec<Warning>)> {
 }
 
 /// Which incident a command acts on: an exact id, a unique prefix, or, when none is given,
-/// the only open incident (or, when none is open, the only resolved one awaiting its
-/// postmortem).
+/// the only open incident (or, when none is open, the only scheduled or ongoing maintenance;
+/// else the only resolved incident awaiting its postmortem). A maintenance scheduled for next
+/// week must not make every command of tonight's outage ask which one is meant.
 pub fn resolve(repo: &Repo, given: Option<&str>, warnings: &mut Vec<Warning>) -> Result<String> {
     let ids = repo.ids();
     if let Some(g) = given {
@@ -157,8 +158,10 @@ pub fn resolve(repo: &Repo, given: Option<&str>, warnings: &mut Vec<Warning>) ->
         };
     }
     let summaries = live(repo, &ids, warnings);
-    for state in [State::Open, State::Resolved] {
-        let hits: Vec<&Summary> = summaries.iter().filter(|s| s.state == state).collect();
+    let tiers =
+        [(State::Open, Kind::Incident), (State::Open, Kind::Maintenance), (State::Resolved, Kind::Incident)];
+    for (state, kind) in tiers {
+        let hits: Vec<&Summary> = summaries.iter().filter(|s| s.state == state && s.kind == kind).collect();
         match hits.as_slice() {
             [] => continue,
             [one] => return Ok(one.id.clone()),
@@ -172,6 +175,29 @@ pub fn resolve(repo: &Repo, given: Option<&str>, warnings: &mut Vec<Warning>) ->
         }
     }
     Err(RepoError::NoOpenIncident.into())
+}
+
+/// Which maintenance `maintenance start|done|cancel` moves: the one named (which must be a
+/// maintenance), else the only one scheduled or under way.
+pub fn resolve_maintenance(repo: &Repo, given: Option<&str>, warnings: &mut Vec<Warning>) -> Result<String> {
+    if given.is_some() {
+        let id = resolve(repo, given, warnings)?;
+        if summarize(repo, &id)?.kind != Kind::Maintenance {
+            return Err(crate::error::RecordError::NotAMaintenance { id }.into());
+        }
+        return Ok(id);
+    }
+    let summaries = live(repo, &repo.ids(), warnings);
+    let hits: Vec<&Summary> =
+        summaries.iter().filter(|s| s.state == State::Open && s.kind == Kind::Maintenance).collect();
+    match hits.as_slice() {
+        [] => Err(RepoError::NoOpenMaintenance.into()),
+        [one] => Ok(one.id.clone()),
+        many => Err(RepoError::AmbiguousMaintenance {
+            candidates: many.iter().map(|s| format!("{} ({})", s.id, s.title)).collect(),
+        }
+        .into()),
+    }
 }
 
 /// Whether `given`'s words (`grocery`, `checkout-slow`) are a run of whole words of the
@@ -288,7 +314,7 @@ struct Cache {
     entries: BTreeMap<String, Entry>,
 }
 
-const VERSION: u32 = 5;
+const VERSION: u32 = 6;
 
 fn cache_path(repo: &Repo) -> Option<PathBuf> {
     repo.git_file("incident-index.json")

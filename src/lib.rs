@@ -129,6 +129,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Amend { event, text } => cmd::correct::amend(ctx, &event, text),
         Command::Retract { event, reason } => cmd::correct::retract(ctx, &event, reason),
         Command::Update(args) => cmd::update::update(ctx, args),
+        Command::Maintenance(args) => cmd::maintenance::run(ctx, args),
         Command::Updates { id } => cmd::update::list(ctx, id.as_deref()),
         Command::Status { id } => cmd::status::run(ctx, id.as_deref()),
         Command::List { all } => cmd::list::run(ctx, all),

@@ -23,7 +23,7 @@ pub struct KeyTimes {
     pub resolved: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Metrics {
     pub time_to_detect_s: Option<i64>,
     pub time_to_acknowledge_s: Option<i64>,
@@ -58,6 +58,10 @@ pub fn impact_s(m: &Moments) -> Option<i64> {
 }
 
 pub fn metrics(inc: &Incident) -> Metrics {
+    // Planned work has no outage to detect, mitigate or resolve.
+    if inc.kind == crate::state::Kind::Maintenance {
+        return Metrics::default();
+    }
     let k = key_times(inc);
     Metrics {
         time_to_detect_s: secs(k.started, k.detected),
@@ -416,6 +420,10 @@ pub fn impact_by_severity(
     inc: &Incident,
     until: DateTime<Utc>,
 ) -> Vec<(DateTime<Utc>, DateTime<Utc>, String)> {
+    // A maintenance is never downtime.
+    if inc.kind == crate::state::Kind::Maintenance {
+        return Vec::new();
+    }
     impact_window(&inc.moments, until)
         .map_or_else(Vec::new, |(start, end)| severity_segments(inc, start, end))
 }

@@ -1,5 +1,6 @@
 //! Names of people (`--as`, role holders, owners, commanders): one line, not empty. A name
-//! that spans lines would break the timeline, the tables and commit trailers.
+//! that spans lines would break the timeline, the tables and commit trailers. And the name of
+//! an incident or a maintenance, its title: at most a line's worth of characters.
 
 use crate::error::{InputError, Result};
 
@@ -10,4 +11,17 @@ pub fn check(flag: &'static str, value: String) -> Result<String> {
         return Err(InputError::BadName { flag, value }.into());
     }
     Ok(trimmed.to_string())
+}
+
+/// The longest title, in characters after trimming: a title is the line customers would
+/// recognise, and it heads every list, card and postmortem; details go in the log.
+pub const MAX_TITLE: usize = 200;
+
+/// Refuses a title longer than [`MAX_TITLE`].
+pub fn check_title(title: &str) -> Result<()> {
+    let length = title.trim().chars().count();
+    if length > MAX_TITLE {
+        return Err(InputError::TitleTooLong { length, limit: MAX_TITLE }.into());
+    }
+    Ok(())
 }

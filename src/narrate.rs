@@ -35,11 +35,18 @@ fn describe_severity(from: &str, to: &str, reason: Option<&str>) -> String {
 
 pub fn describe(e: &Event) -> String {
     match &e.body {
-        Body::Opened { title, severity, services, drill, private } => {
+        Body::Opened { title, severity, services, drill, private, maintenance } => {
             let svc = if services.is_empty() { String::new() } else { format!(" ({})", services.join(", ")) };
             let drill = if *drill { " [drill]" } else { "" };
             let private = if *private { " [private]" } else { "" };
-            format!("Incident opened at {severity}: {title}{svc}{drill}{private}")
+            match maintenance {
+                Some(p) => format!(
+                    "Maintenance scheduled from {} until {}: {title}{svc}{drill}{private}",
+                    crate::timefmt::rfc3339(p.from),
+                    crate::timefmt::rfc3339(p.until)
+                ),
+                None => format!("Incident opened at {severity}: {title}{svc}{drill}{private}"),
+            }
         }
         Body::Note { text } => text.clone(),
         Body::Mark { milestone } => format!("Marked {}", milestone.name()),
@@ -87,10 +94,13 @@ pub fn describe(e: &Event) -> String {
         Body::ActionDropped { action, reason } => {
             format!("Action item {} dropped: {reason}", short_id(action))
         }
-        Body::Update { channel, message, status, .. } => match status {
-            Some(s) => format!("Update on {channel} ({}): {message}", s.name()),
-            None => format!("Update on {channel}: {message}"),
-        },
+        Body::Update { channel, message, status, maintenance_status, .. } => {
+            match (status.map(|s| s.name()), maintenance_status.map(|s| s.name())) {
+                (Some(s), _) | (None, Some(s)) => format!("Update on {channel} ({s}): {message}"),
+                (None, None) => format!("Update on {channel}: {message}"),
+            }
+        }
+        Body::Maintenance { to } => format!("Maintenance {}", to.words().to_lowercase()),
         Body::Delivery { update, channel, attempt, delivered, http_status, exit_code, error, .. } => {
             let how = match (http_status, exit_code, error) {
                 (Some(s), _, _) => format!("HTTP {s}"),

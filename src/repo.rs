@@ -54,6 +54,25 @@ impl Repo {
         self.root.join("incidents")
     }
 
+    /// Makes `incidents/<id>/` for a new incident titled `title` whose record starts at `at`,
+    /// choosing the next free suffix if the id is taken, atomically. Returns the id.
+    pub fn claim_incident_dir(&self, title: &str, at: chrono::DateTime<chrono::Utc>) -> Result<String> {
+        let dir = self.incidents_dir();
+        // A linked `incidents/` would put the new incident outside the repository.
+        crate::fsutil::no_symlinks(&self.root, &dir)?;
+        std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+        loop {
+            let id = ids::new_id(title, at, |id| dir.join(id).exists());
+            match std::fs::create_dir(dir.join(&id)) {
+                Ok(()) => return Ok(id),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(SystemError::Io { path: dir.join(&id), source: e }.into());
+                }
+            }
+        }
+    }
+
     /// The one place an incident id becomes a path: the id must be one (`ids::is_valid`, so
     /// never `..`, `a/b`, absolute or empty, whether typed or read from a cache), and no
     /// component below the root may be a symlink: `incidents/evil -> /elsewhere`

@@ -64,7 +64,11 @@ pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
     let found = load::attached_runbook(repo, inc).ok();
     let rb = found.as_ref();
     let m = metrics::metrics(inc);
-    let phases = metrics::phases(inc, &repo.config, rb, now);
+    // Planned work has no response to time against phase budgets.
+    let phases = match inc.kind {
+        crate::state::Kind::Incident => metrics::phases(inc, &repo.config, rb, now),
+        crate::state::Kind::Maintenance => Vec::new(),
+    };
     // Resolved or closed, the response is over: no step is next.
     let next_step = rb.filter(|_| inc.state == State::Open).and_then(|rb| {
         Plan::compute(rb, inc).current_step().map(|p| StepRef {

@@ -12,9 +12,10 @@ pub const POSTMORTEM_TEMPLATE: &str = include_str!("../templates/postmortem.md.j
 /// The status page's templates, by file name under `templates/status/`; a
 /// repository's own copy of one wins (`statuspage`). `.html` names are HTML-escaped by the
 /// engine, and so is the feed, named `.xml` for that reason.
-pub const STATUS_TEMPLATES: [(&str, &str); 4] = [
+pub const STATUS_TEMPLATES: [(&str, &str); 5] = [
     ("index.html.j2", include_str!("../templates/status/index.html.j2")),
     ("incident.html.j2", include_str!("../templates/status/incident.html.j2")),
+    ("maintenance.html.j2", include_str!("../templates/status/maintenance.html.j2")),
     ("banner.html.j2", include_str!("../templates/status/banner.html.j2")),
     ("feed.xml.j2", include_str!("../templates/status/feed.xml.j2")),
 ];

@@ -6,8 +6,118 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::events::{Body, Event, Milestone, Outcome, Visibility};
+pub use crate::events::MaintenanceState;
+use crate::events::{Body, Event, Milestone, Outcome, Planned, Visibility};
 use crate::phase::Phase;
+
+/// What a record is about: an incident (something went wrong) or a scheduled maintenance
+/// (planned work). Both are kept the same way (one log, synced, updated through the same
+/// channels); a maintenance never counts as downtime, in the statistics or on the status
+/// page, and needs no postmortem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    #[default]
+    Incident,
+    Maintenance,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        crate::wire::name(&self)
+    }
+}
+
+/// The severity a maintenance is logged with. A maintenance is planned work, not an outage, so
+/// no one is asked how severe it is; every severity lookup (budgets, cadence, the status
+/// page's states) finds none declared under this name and falls back to its default.
+pub const MAINTENANCE_SEVERITY: &str = "maintenance";
+
+/// The record's state once a maintenance is over: closed when completed (no postmortem is
+/// owed), canceled when canceled, as a canceled incident is.
+pub fn over_state(to: MaintenanceState) -> State {
+    match to {
+        MaintenanceState::Canceled => State::Canceled,
+        _ => State::Closed,
+    }
+}
+
+/// A scheduled maintenance's window and where it stands: the planned `from`/`until` (a plan,
+/// see [`Planned`]) and, once they happen, when the work started and ended.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Window {
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub state: MaintenanceState,
+    /// When it moved to in progress (the first time).
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it was completed or canceled.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// What customers are told about it when it is scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl Window {
+    pub fn planned(p: &Planned) -> Window {
+        Window {
+            from: p.from,
+            until: p.until,
+            state: MaintenanceState::Scheduled,
+            started_at: None,
+            completed_at: None,
+            message: p.message.clone(),
+        }
+    }
+
+    /// Moves it to `to` at `at` when that move is allowed (the writer checked it; a move a
+    /// merge of two clones' logs made impossible is left out, as the fold must be total).
+    /// Returns whether it moved.
+    pub fn move_to(&mut self, to: MaintenanceState, at: DateTime<Utc>) -> bool {
+        if !self.state.may_move_to(to) {
+            return false;
+        }
+        self.state = to;
+        if to == MaintenanceState::InProgress && self.started_at.is_none() {
+            self.started_at = Some(at);
+        }
+        if to.is_over() {
+            self.completed_at = Some(at);
+        }
+        true
+    }
+
+    /// Refuses moving maintenance `id` to `to` from where it stands, naming its state and where
+    /// it could go. `again`: staying where it is is fine (an update that says "still in
+    /// progress"); a command that moves it (`maintenance start`) must move it.
+    pub fn check_move(&self, id: &str, to: MaintenanceState, again: bool) -> crate::error::Result<()> {
+        if (again && to == self.state) || self.state.may_move_to(to) {
+            return Ok(());
+        }
+        let next = MaintenanceState::ALL
+            .into_iter()
+            .filter(|n| self.state.may_move_to(*n))
+            .map(MaintenanceState::name)
+            .collect();
+        Err(crate::error::RecordError::MaintenanceMove {
+            id: id.to_string(),
+            state: self.state.name(),
+            to: to.name(),
+            next,
+        }
+        .into())
+    }
+
+    /// The state an event moves a maintenance to: `maintenance start|done|cancel`, or an
+    /// update announcing a maintenance state.
+    pub fn move_of(body: &Body) -> Option<MaintenanceState> {
+        match body {
+            Body::Maintenance { to } => Some(*to),
+            Body::Update { maintenance_status, .. } => *maintenance_status,
+            _ => None,
+        }
+    }
+}
 
 /// Ordered: an incident only moves forward (open → resolved → closed), so the fold keeps the
 /// furthest state whatever order its events come in. Canceled is last: an incident found to
@@ -47,15 +157,6 @@ impl State {
     pub fn name(self) -> &'static str {
         crate::wire::name(&self)
     }
-}
-
-/// What an incident is: every record is an incident for now; scheduled maintenance will be
-/// one of its own kind.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    #[default]
-    Incident,
 }
 
 /// Why, when and by whom an incident was canceled.
@@ -159,6 +260,8 @@ pub struct UpdateRecord {
     pub channel: String,
     pub message: String,
     pub status: Option<crate::events::PublicStatus>,
+    /// On a maintenance, the state the update announces.
+    pub maintenance_status: Option<MaintenanceState>,
     pub eta: Option<DateTime<Utc>>,
     pub at: DateTime<Utc>,
     pub by: String,
@@ -178,6 +281,11 @@ pub struct Incident {
     pub kind: Kind,
     /// A game day: left out of statistics and the public page.
     pub drill: bool,
+    /// A maintenance's window; `None` for an incident.
+    pub maintenance: Option<Window>,
+    /// Every move of a maintenance, in the fold's order: the state in force at each moment
+    /// (what the status page says an update without a status announced).
+    pub maintenance_moves: Vec<(DateTime<Utc>, MaintenanceState)>,
     /// Kept off every public file, whatever its severity or updates.
     pub private: bool,
     pub state: State,
@@ -390,7 +498,7 @@ impl ActionItem {
 impl UpdateRecord {
     /// The update an `update` event records, not yet delivered; `None` for any other kind.
     fn sent(e: &Event) -> Option<UpdateRecord> {
-        let Body::Update { channel, message, status, eta } = &e.body else {
+        let Body::Update { channel, message, status, eta, maintenance_status } = &e.body else {
             return None;
         };
         Some(UpdateRecord {
@@ -398,6 +506,7 @@ impl UpdateRecord {
             channel: channel.clone(),
             message: message.clone(),
             status: *status,
+            maintenance_status: *maintenance_status,
             eta: *eta,
             attempts: 0,
             delivered: false,
@@ -549,19 +658,26 @@ impl Incident {
         let (events, corrected, retracted) = corrections(canonical(events));
         let fact = |e: &&Event| !e.body.is_correction() && !retracted.contains_key(&e.id);
         let opened = events.iter().filter(fact).find_map(|e| match &e.body {
-            Body::Opened { title, severity, services, drill, private } => {
-                Some((e, title.clone(), severity.clone(), services.clone(), (*drill, *private)))
-            }
+            Body::Opened { title, severity, services, drill, private, maintenance } => Some((
+                e,
+                title.clone(),
+                severity.clone(),
+                services.clone(),
+                (*drill, *private),
+                maintenance.clone(),
+            )),
             _ => None,
         })?;
-        let (first, title, severity, services, (drill, private)) = opened;
+        let (first, title, severity, services, (drill, private), planned) = opened;
         let mut inc = Incident {
             id: id.to_string(),
             title,
             severity: severity.clone(),
             services,
-            kind: Kind::Incident,
+            kind: if planned.is_some() { Kind::Maintenance } else { Kind::Incident },
             drill,
+            maintenance_moves: planned.iter().map(|_| (first.when(), MaintenanceState::Scheduled)).collect(),
+            maintenance: planned.as_ref().map(Window::planned),
             private,
             state: State::Open,
             canceled: None,
@@ -647,7 +763,11 @@ impl Incident {
             Body::Action { .. } => self.actions.extend(ActionItem::opened(e)),
             // Applied by `settle`, once every action item is known.
             Body::ActionDone { .. } | Body::ActionDropped { .. } => {}
-            Body::Update { .. } => self.updates.extend(UpdateRecord::sent(e)),
+            Body::Update { .. } => {
+                self.updates.extend(UpdateRecord::sent(e));
+                self.move_maintenance(e);
+            }
+            Body::Maintenance { .. } => self.move_maintenance(e),
             Body::Delivery { .. } => self.deliver(e),
             Body::Impact { share, customers, failed_orders, tickets } => {
                 if let Some(p) = share {
@@ -680,6 +800,19 @@ impl Incident {
                     self.canceled = Some(Cancellation { reason: reason.clone(), at: when, by: e.by.clone() });
                 }
                 self.end_spans(when);
+            }
+        }
+    }
+
+    /// Moves a maintenance as event `e` says; one that is over is closed: it needs no
+    /// postmortem, so nothing is left to do in it. On an incident, nothing happens.
+    fn move_maintenance(&mut self, e: &Event) {
+        let (Some(w), Some(to)) = (self.maintenance.as_mut(), Window::move_of(&e.body)) else { return };
+        if w.move_to(to, e.when()) {
+            self.maintenance_moves.push((e.when(), to));
+            if to.is_over() {
+                self.state = self.state.max(over_state(to));
+                self.end_spans(e.when());
             }
         }
     }

@@ -168,6 +168,8 @@ pub fn compute(config: &Config, runbooks: &[Runbook], all: &[(Summary, Facts)], 
         // A canceled incident was none (a false alarm, a duplicate): it counts nowhere.
         .filter(|(s, _)| s.state != State::Canceled)
         .filter(|(s, _)| q.include_drills || !s.drill)
+        // Planned work is not an incident: no outage, no response times.
+        .filter(|(s, _)| s.kind == crate::state::Kind::Incident)
         .filter(|(s, _)| q.services.is_empty() || s.services.iter().any(|x| q.services.contains(x)))
         .filter_map(|(s, f)| {
             let impact = metrics::impact_interval(f.started, f.mitigated, f.resolved, open_until)?;

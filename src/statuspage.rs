@@ -1,9 +1,9 @@
 //! The public status page: what the public may see of the record (the external channels'
 //! updates of public incidents: not drills, not private, not canceled, and severe enough or
-//! told about on an external channel), each service's state day by day, and
-//! the static files that show it (`index.html`, `incidents/<id>.html`, `status.json`,
-//! `feed.atom`, `feeds/<service>.atom`, `banner.html`, and `api/v2/`, the same as Atlassian
-//! Statuspage's public API serves it).
+//! told about on an external channel, and scheduled maintenances), each service's state day
+//! by day, and the static files that show it (`index.html`, `incidents/<id>.html`,
+//! `status.json`, `feed.atom`, `feeds/<service>.atom`, `banner.html`, and `api/v2/`, the same
+//! as Atlassian Statuspage's public API serves it).
 //!
 //! A function of the logs alone, so the generated site diffs cleanly in git: the period of N
 //! days ends on the day (in `status_page.time_zone`) of the repository's latest event, an
@@ -22,7 +22,7 @@ mod model;
 mod site;
 
 pub use json::summary_json;
-pub use model::{Component, Page, PublicIncident, PublicUpdate, build};
+pub use model::{Component, Page, PublicIncident, PublicMaintenance, PublicUpdate, build};
 pub use site::{render, rerender_in_repo, write};
 
 /// Where a repository's own copies of the templates go; each one found wins over the built-in.

@@ -69,6 +69,38 @@ pub fn parse_eta(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Strin
     Ok(chrono::SubsecRound::trunc_subsecs(t, 0))
 }
 
+/// Parses a planned moment (`maintenance --from/--until`): RFC 3339, `HH:MM` (the next such
+/// local time), a span from now (`2h`, `+2h`, `in 2h`), or a moment past as [`parse_time`]
+/// reads it (`-15m`, `15m ago`, `now`), for work logged after it began. A plan is not a fact
+/// that happened, so it may lie any distance ahead; only a time before 1970-01-01 is refused.
+pub fn parse_planned(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let s = input.trim();
+    let past = s.eq_ignore_ascii_case("now") || s.starts_with('-') || s.ends_with("ago");
+    let t = if past {
+        read_time(s, now)?
+    } else if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        no_leap_second(s, t.nanosecond())?;
+        t.with_timezone(&Utc)
+    } else if let Ok(t) = NaiveTime::parse_from_str(s, "%H:%M") {
+        next_local(&Local, s, t, now)?
+    } else if let Some(secs) =
+        parse_duration(s.strip_prefix('+').or_else(|| s.strip_prefix("in ")).unwrap_or(s))
+    {
+        chrono::Duration::try_seconds(secs)
+            .and_then(|d| now.checked_add_signed(d))
+            .ok_or_else(|| format!("{input:?} is too far ahead"))?
+    } else {
+        return Err(
+            "use RFC 3339 (2026-12-08T02:00:00Z), HH:MM (the next such local time), or a span from now: 2h, in 2h"
+                .to_string(),
+        );
+    };
+    if t < DateTime::<Utc>::UNIX_EPOCH {
+        return Err(format!("{} is before 1970-01-01", rfc3339(t)));
+    }
+    Ok(chrono::SubsecRound::trunc_subsecs(t, 0))
+}
+
 fn read_time(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let s = input.trim();
     if s.eq_ignore_ascii_case("now") {

@@ -154,7 +154,13 @@ pub fn log_recorded(root: &Path, entry: &Entry) -> Result<()> {
         }
         What::Update { channel, message } => {
             repo.config.check_channel(channel)?;
-            Body::Update { channel: channel.clone(), message: message.clone(), status: None, eta: None }
+            Body::Update {
+                channel: channel.clone(),
+                message: message.clone(),
+                status: None,
+                eta: None,
+                maintenance_status: None,
+            }
         }
     };
     // A fresh replay has no torn line to warn about.

@@ -59,15 +59,29 @@ pub fn run(ctx: &Ctx, all: bool) -> Result<u8> {
         if s.visibility == Visibility::Private {
             title.push_str(" (private)");
         }
-        t.add_row(vec![
-            s.id.clone(),
-            title,
-            s.severity_label(&repo.config),
-            s.state.name().to_string(),
-            s.phase.name().to_string(),
-            timefmt::table(s.opened_at),
-            timefmt::opt_human(s.impact_s),
-        ]);
+        // A maintenance says so, with its own state and window where an incident has a
+        // severity and a phase.
+        let row = match &s.maintenance {
+            Some(w) => vec![
+                s.id.clone(),
+                format!("{title} (maintenance {} → {})", timefmt::table(w.from), timefmt::table(w.until)),
+                "—".to_string(),
+                w.state.name().to_string(),
+                "—".to_string(),
+                timefmt::table(s.opened_at),
+                timefmt::opt_human(s.impact_s),
+            ],
+            None => vec![
+                s.id.clone(),
+                title,
+                s.severity_label(&repo.config),
+                s.state.name().to_string(),
+                s.phase.name().to_string(),
+                timefmt::table(s.opened_at),
+                timefmt::opt_human(s.impact_s),
+            ],
+        };
+        t.add_row(row);
     }
     writeln!(ctx.ui.out().block(), "{t}")?;
     Ok(0)

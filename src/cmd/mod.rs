@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod init;
 pub mod lint;
 pub mod list;
+pub mod maintenance;
 pub mod open;
 pub mod phase;
 pub mod postmortem;

@@ -4,9 +4,8 @@ use chrono::{DateTime, Utc};
 
 use crate::cli::OpenArgs;
 use crate::ctx::Ctx;
-use crate::error::{Error, InputError, Noun, Result, SystemError};
+use crate::error::{InputError, Noun, Result};
 use crate::events::{Body, Event, Milestone};
-use crate::ids;
 use crate::index;
 use crate::load;
 use crate::names;
@@ -15,10 +14,6 @@ use crate::prompt;
 use crate::repo::Repo;
 use crate::state::{Moments, State};
 use crate::timefmt;
-
-/// The longest title, in characters after trimming: a title is the line customers would
-/// recognise, and it heads every list, card and postmortem; details go in the log.
-const MAX_TITLE: usize = 200;
 
 pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     let repo = ctx.repo()?;
@@ -39,7 +34,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
             .into());
         }
     };
-    check_length(&title)?;
+    crate::names::check_title(&title)?;
     if let Some(id) = open_with_title(&repo, &title) {
         // The same title again is more often a second responder than a second incident.
         let question = format!("An open incident has this title: {id}. Open another?");
@@ -78,8 +73,15 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     // Ids are made from the title as it will be logged: redacted.
     let title = crate::redact::redact(&title);
     let impact_start = started.unwrap_or(opened_at);
-    let id = create_dir(&repo, &title, impact_start)?;
-    let opened = Body::Opened { title, severity, services, drill: args.drill, private: args.private };
+    let id = repo.claim_incident_dir(&title, impact_start)?;
+    let opened = Body::Opened {
+        title,
+        severity,
+        services,
+        drill: args.drill,
+        private: args.private,
+        maintenance: None,
+    };
     let events = first_events(opened, (opened_at, started, detected), commander, runbook.clone(), &by, now);
     append_or_unclaim(ctx, &repo, &id, &events)?;
     tell_opened(ctx, &repo, &id, &events, runbook.map(|(r, _)| r))
@@ -180,21 +182,13 @@ fn ask_title(ui: Ui) -> Result<String> {
         if title.trim().is_empty() {
             continue;
         }
-        match check_length(&title) {
+        match crate::names::check_title(&title) {
             Ok(()) => return Ok(title),
             Err(e) => {
                 ui.explain("", &e)?;
             }
         }
     }
-}
-
-fn check_length(title: &str) -> Result<()> {
-    let length = title.trim().chars().count();
-    if length > MAX_TITLE {
-        return Err(InputError::TitleTooLong { length, limit: MAX_TITLE }.into());
-    }
-    Ok(())
 }
 
 /// The open incident (the newest, if several) whose title is `title` in any case and
@@ -253,24 +247,6 @@ fn ask_commander(by: &str) -> Result<String> {
         names::check("commander", given.to_string()).map_err(|e| e.to_string())
     })?;
     answer.ok_or_else(prompt::closed)
-}
-
-/// Makes `incidents/<id>/`, choosing the next free suffix if the id is taken, atomically.
-fn create_dir(repo: &Repo, title: &str, at: DateTime<Utc>) -> Result<String> {
-    let dir = repo.incidents_dir();
-    // A linked `incidents/` would put the new incident outside the repository.
-    crate::fsutil::no_symlinks(&repo.root, &dir)?;
-    std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-    loop {
-        let id = ids::new_id(title, at, |id| dir.join(id).exists());
-        match std::fs::create_dir(dir.join(&id)) {
-            Ok(()) => return Ok(id),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => {
-                return Err(SystemError::Io { path: dir.join(&id), source: e }.into());
-            }
-        }
-    }
 }
 
 fn choose_services(ctx: &Ctx, repo: &Repo, given: Vec<String>) -> Result<Vec<String>> {

@@ -103,9 +103,20 @@ pub fn impact(
     ctx.record(&repo, head.id(), vec![Body::Impact { share, customers, failed_orders, tickets }], &said)
 }
 
+/// Refuses ending a maintenance the way an incident ends: it is completed or canceled.
+fn not_a_maintenance(head: &crate::head::Head) -> Result<()> {
+    match &head.summary.maintenance {
+        Some(w) => {
+            Err(RecordError::EndsAsMaintenance { id: head.id().to_string(), state: w.state.name() }.into())
+        }
+        None => Ok(()),
+    }
+}
+
 pub fn resolve(ctx: &Ctx, root_cause: Option<String>) -> Result<u8> {
     let (repo, head) = ctx.head_target()?;
     head.require_open()?;
+    not_a_maintenance(&head)?;
     head.moments.check_resolution(ctx.at().unwrap_or(ctx.now))?;
     // On a terminal, the moment of resolving is when the root cause is freshest: ask for it.
     let root_cause = match root_cause {
@@ -128,6 +139,7 @@ pub fn close(ctx: &Ctx) -> Result<u8> {
         State::Canceled => {
             return Err(RecordError::Canceled { id: head.id().to_string(), needs: "closing" }.into());
         }
+        _ if head.summary.maintenance.is_some() => return not_a_maintenance(&head).map(|()| 0),
         // Closing is for after the postmortem; ending the response is `resolve`'s.
         State::Open => return Err(RecordError::NotResolved { id: head.id().to_string() }.into()),
         State::Resolved => vec![Body::Closed {}],

@@ -21,12 +21,22 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
     let private = if sum.visibility == Visibility::Private { " · PRIVATE" } else { "" };
     let state = if sum.state == State::Canceled { "CANCELED" } else { sum.state.name() };
     writeln!(ctx.ui.out(), "{}  {}", sum.id, sum.title)?;
-    let line = format!(
-        "{} · {state} · phase {} · commander {}{drill}{private}",
-        metrics::severity_label(&sum.severity, Some(&s.peak_severity)),
-        sum.phase,
-        sum.commander.as_deref().unwrap_or("—")
-    );
+    let line = match &sum.maintenance {
+        // A maintenance has a window and a state of its own, no severity and no phase.
+        Some(w) => format!(
+            "maintenance · {} · planned {} → {} · commander {}{drill}{private}",
+            w.state.name(),
+            timefmt::table(w.from),
+            timefmt::table(w.until),
+            sum.commander.as_deref().unwrap_or("—")
+        ),
+        None => format!(
+            "{} · {state} · phase {} · commander {}{drill}{private}",
+            metrics::severity_label(&sum.severity, Some(&s.peak_severity)),
+            sum.phase,
+            sum.commander.as_deref().unwrap_or("—")
+        ),
+    };
     writeln!(ctx.ui.out(), "{line}")?;
     if let Some(c) = &s.canceled {
         let line = format!(
@@ -71,6 +81,12 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
         }
         _ => {}
     }
+    if let Some(w) = &sum.maintenance {
+        let started = w.started_at.map_or("not yet".to_string(), timefmt::table);
+        let ended = w.completed_at.map_or("not yet".to_string(), timefmt::table);
+        writeln!(ctx.ui.out(), "started: {started} · ended: {ended}")?;
+        return after_tables(ctx, &repo, &inc, &s);
+    }
     let mut phases = ui::table(&["Phase", "Budget", "Actual", ""]);
     for p in &s.phases {
         let flag = match (p.running, p.over) {
@@ -108,7 +124,17 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
             ui::money(rev, repo.config.currency())
         )?;
     }
-    if let Some(c) = metrics::update_cadence(&inc, &repo.config, ctx.now).filter(|c| !c.overdue) {
+    after_tables(ctx, &repo, &inc, &s)
+}
+
+/// What follows the tables: the next update due, what is overdue, what was not delivered.
+fn after_tables(
+    ctx: &Ctx,
+    repo: &crate::repo::Repo,
+    inc: &crate::state::Incident,
+    s: &report::StatusJson,
+) -> Result<u8> {
+    if let Some(c) = metrics::update_cadence(inc, &repo.config, ctx.now).filter(|c| !c.overdue) {
         writeln!(
             ctx.ui.out(),
             "next stakeholder update due {} (in {})",
@@ -119,7 +145,7 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
     for o in &s.overdue {
         writeln!(ctx.ui.out(), "OVERDUE: {o}")?;
     }
-    let undelivered = report::undelivered(&inc, &repo.config);
+    let undelivered = report::undelivered(inc, &repo.config);
     if !undelivered.is_empty() {
         writeln!(
             ctx.ui.out(),

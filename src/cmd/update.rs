@@ -5,17 +5,17 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::cli::UpdateArgs;
+use crate::cli::{UpdateArgs, UpdateStatus};
 use crate::ctx::Ctx;
 use crate::deliver::{self, Attempt, Envelope, Subject, Target, Unusable};
 use crate::error::{DeliverError, Error, InputError, Noun, RecordError, Result, Unknown};
-use crate::events::{Body, Event, Milestone, PublicStatus};
+use crate::events::{Body, Event, MaintenanceState, Milestone, PublicStatus};
 use crate::index::Summary;
 use crate::prompt;
 use crate::render;
 use crate::repo::Repo;
 use crate::starter;
-use crate::state::{Incident, State, UpdateRecord};
+use crate::state::{Incident, Kind, State, UpdateRecord};
 use crate::timefmt::{self, human, human_ms};
 use crate::ui;
 
@@ -47,17 +47,23 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
         })
         .transpose()?;
     let id = ctx.incident_id(&repo, None)?;
-    let (summary, message, status) = match &args.template {
+    let (summary, message, status, maintenance_status) = match &args.template {
         Some(name) => {
             let inc = ctx.load(&repo, &id)?;
-            let status = args.status.or_else(|| default_status(name));
+            let summary = Summary::of(&inc);
+            let (status, maintenance_status) = statuses(&summary, args.status)?;
+            let status = match summary.kind {
+                Kind::Incident => status.or_else(|| default_status(name)),
+                Kind::Maintenance => status,
+            };
             let text = from_template(&repo, &inc, name, &channel, status, eta)?;
-            (Summary::of(&inc), confirm(ctx, text)?, status)
+            (summary, confirm(ctx, text)?, status, maintenance_status)
         }
         None => {
             let (head, warnings) = crate::index::head(&repo, &id)?;
             ctx.warn(warnings)?;
-            (head.summary, args.message.unwrap_or_default(), args.status)
+            let (status, maintenance_status) = statuses(&head.summary, args.status)?;
+            (head.summary, args.message.unwrap_or_default(), status, maintenance_status)
         }
     };
     if matches!(summary.state, State::Closed | State::Canceled) {
@@ -67,8 +73,10 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
         return Err(InputError::Empty { what: "update message" }.into());
     }
     // Never lose an update: it is in the log before anything is tried.
-    let event =
-        ctx.event(&repo, Body::Update { channel: channel.clone(), message: message.clone(), status, eta })?;
+    let event = ctx.event(
+        &repo,
+        Body::Update { channel: channel.clone(), message: message.clone(), status, eta, maintenance_status },
+    )?;
     ctx.append(&repo, &id, std::slice::from_ref(&event))?;
     // What is delivered is what was logged: redacted.
     let message = match &event.body {
@@ -80,6 +88,7 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
         channel: channel.clone(),
         message,
         status,
+        maintenance_status,
         eta,
         at: event.when(),
         by: event.by.clone(),
@@ -110,6 +119,53 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
             )?;
             Ok(1)
         }
+    }
+}
+
+/// `--status` as the record it goes to reads it: an incident's public state, or a
+/// maintenance's state, which the update moves it to (checked here, before anything is
+/// written). The other kind's status is refused, naming the ones that would do.
+fn statuses(
+    summary: &Summary,
+    given: Option<UpdateStatus>,
+) -> Result<(Option<PublicStatus>, Option<MaintenanceState>)> {
+    let Some(given) = given else { return Ok((None, None)) };
+    let name =
+        given.of_incident().map(PublicStatus::name).or(given.of_maintenance().map(MaintenanceState::name));
+    match (&summary.maintenance, given.of_incident(), given.of_maintenance()) {
+        (None, Some(s), _) => Ok((Some(s), None)),
+        (Some(w), _, Some(m)) => {
+            w.check_move(&summary.id, m, true)?;
+            Ok((None, Some(m)))
+        }
+        (None, ..) => Err(RecordError::StatusOfOtherKind {
+            id: summary.id.clone(),
+            status: name.unwrap_or_default(),
+            kind: "an incident",
+            allowed: [
+                PublicStatus::Investigating,
+                PublicStatus::Identified,
+                PublicStatus::Monitoring,
+                PublicStatus::Resolved,
+            ]
+            .map(PublicStatus::name)
+            .to_vec(),
+        }
+        .into()),
+        (Some(_), ..) => Err(RecordError::StatusOfOtherKind {
+            id: summary.id.clone(),
+            status: name.unwrap_or_default(),
+            kind: "a maintenance",
+            allowed: [
+                MaintenanceState::Scheduled,
+                MaintenanceState::InProgress,
+                MaintenanceState::Verifying,
+                MaintenanceState::Completed,
+            ]
+            .map(MaintenanceState::name)
+            .to_vec(),
+        }
+        .into()),
     }
 }
 
@@ -388,7 +444,7 @@ pub fn list(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
             .map(|u| UpdateJson {
                 id: &u.id,
                 channel: &u.channel,
-                status: u.status.map(PublicStatus::name),
+                status: u.status.map(PublicStatus::name).or(u.maintenance_status.map(MaintenanceState::name)),
                 message: &u.message,
                 at: timefmt::stored(u.at),
                 delivered: u.delivered,
@@ -411,7 +467,11 @@ pub fn list(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
             short(&u.id).to_string(),
             timefmt::table(u.at),
             u.channel.clone(),
-            u.status.map_or("—", PublicStatus::name).to_string(),
+            u.status
+                .map(PublicStatus::name)
+                .or(u.maintenance_status.map(MaintenanceState::name))
+                .unwrap_or("—")
+                .to_string(),
             delivery_state(&repo, u),
             u.message.clone(),
         ]);

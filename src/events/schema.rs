@@ -92,6 +92,85 @@ impl PublicStatus {
     }
 }
 
+/// Where a scheduled maintenance stands, in the words status pages use for it (Atlassian
+/// Statuspage's maintenance statuses, and `canceled`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaintenanceState {
+    Scheduled,
+    InProgress,
+    Verifying,
+    Completed,
+    Canceled,
+}
+
+impl MaintenanceState {
+    pub const ALL: [MaintenanceState; 5] = [
+        MaintenanceState::Scheduled,
+        MaintenanceState::InProgress,
+        MaintenanceState::Verifying,
+        MaintenanceState::Completed,
+        MaintenanceState::Canceled,
+    ];
+
+    pub fn name(self) -> &'static str {
+        crate::wire::name(&self)
+    }
+
+    /// How people read it.
+    pub fn words(self) -> &'static str {
+        match self {
+            MaintenanceState::Scheduled => "Scheduled",
+            MaintenanceState::InProgress => "In progress",
+            MaintenanceState::Verifying => "Verifying",
+            MaintenanceState::Completed => "Completed",
+            MaintenanceState::Canceled => "Canceled",
+        }
+    }
+
+    /// Whether the work is under way: the services it names are under maintenance.
+    pub fn is_active(self) -> bool {
+        matches!(self, MaintenanceState::InProgress | MaintenanceState::Verifying)
+    }
+
+    /// Whether it is over (completed or canceled): nothing moves it any more.
+    pub fn is_over(self) -> bool {
+        matches!(self, MaintenanceState::Completed | MaintenanceState::Canceled)
+    }
+
+    /// The moves a maintenance may make: scheduled → in progress → verifying → completed,
+    /// back from verifying to in progress (the check found more to do), completed straight
+    /// from in progress, and canceled from any state before the end. The one answer for the
+    /// commands that move it, `update --status` and the fold.
+    pub fn may_move_to(self, next: MaintenanceState) -> bool {
+        use MaintenanceState::{Canceled, Completed, InProgress, Scheduled, Verifying};
+        matches!(
+            (self, next),
+            (Scheduled, InProgress | Canceled)
+                | (InProgress, Verifying | Completed | Canceled)
+                | (Verifying, InProgress | Completed | Canceled)
+        )
+    }
+}
+
+/// The planned window of a scheduled maintenance, as `maintenance` logs it in the opening.
+///
+/// Its times are a plan, not facts that happened: they are kept here, in the opening's
+/// body, never as an event's `at` or `occurred_at`, so the record's rules for facts (no time
+/// more than a few minutes past the clock, nothing before impact started) neither refuse a
+/// window next week nor are bent for one. When the work really starts and ends is logged by
+/// `maintenance start` and `maintenance done`, stamped as every fact is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Planned {
+    #[serde(with = "ts")]
+    pub from: DateTime<Utc>,
+    #[serde(with = "ts")]
+    pub until: DateTime<Utc>,
+    /// What customers are told about it (`--message`): shown on the status page with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
@@ -140,6 +219,9 @@ pub enum Body {
         services: Vec<String>,
         #[serde(default)]
         drill: bool,
+        /// Present when this is a scheduled maintenance rather than an incident: its window.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        maintenance: Option<Planned>,
         /// Opened private (`open --private`). Absent when false, so logs written before
         /// stay byte for byte what they were.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -247,6 +329,14 @@ pub enum Body {
         /// The estimated time of resolution it gives.
         #[serde(default, skip_serializing_if = "Option::is_none", with = "ts_opt")]
         eta: Option<DateTime<Utc>>,
+        /// On a maintenance, the state it announces (`--status verifying`), which it also
+        /// moves the maintenance to (`status` is an incident's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        maintenance_status: Option<MaintenanceState>,
+    },
+    /// A scheduled maintenance moved (`maintenance start`, `done`, `cancel`).
+    Maintenance {
+        to: MaintenanceState,
     },
     /// One attempt to deliver update `update` to its channel's target.
     Delivery {
@@ -396,6 +486,7 @@ impl Body {
             Body::ActionDone { .. } => "action_done",
             Body::ActionDropped { .. } => "action_dropped",
             Body::Update { .. } => "update",
+            Body::Maintenance { .. } => "maintenance",
             Body::Delivery { .. } => "delivery",
             Body::Retro { .. } => "retro",
             Body::Impact { .. } => "impact",
@@ -421,12 +512,17 @@ impl Body {
         let ro = |s: Option<String>| s.map(|s| redact(&s));
         let rv = |v: Vec<String>| v.into_iter().map(|s| redact(&s)).collect();
         match self {
-            Body::Opened { title, severity, services, drill, private } => Body::Opened {
+            Body::Opened { title, severity, services, drill, private, maintenance } => Body::Opened {
                 title: r(title),
                 severity: r(severity),
                 services: rv(services),
                 drill,
                 private,
+                maintenance: maintenance.map(|Planned { from, until, message }| Planned {
+                    from,
+                    until,
+                    message: ro(message),
+                }),
             },
             Body::Note { text } => Body::Note { text: r(text) },
             Body::Mark { milestone } => Body::Mark { milestone },
@@ -480,9 +576,10 @@ impl Body {
             },
             Body::ActionDone { action, note } => Body::ActionDone { action, note: ro(note) },
             Body::ActionDropped { action, reason } => Body::ActionDropped { action, reason: r(reason) },
-            Body::Update { channel, message, status, eta } => {
-                Body::Update { channel: r(channel), message: r(message), status, eta }
+            Body::Update { channel, message, status, eta, maintenance_status } => {
+                Body::Update { channel: r(channel), message: r(message), status, eta, maintenance_status }
             }
+            Body::Maintenance { to } => Body::Maintenance { to },
             Body::Delivery {
                 update,
                 channel,

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Component, Page, PublicIncident, PublicUpdate};
+use super::{Component, Page, PublicIncident, PublicMaintenance, PublicUpdate};
 
 /// `status.json`, shaped like Atlassian Statuspage's summary; keys sorted (serde_json's map).
 pub fn summary_json(page: &Page) -> serde_json::Value {
@@ -30,7 +30,50 @@ struct Summary<'a> {
     /// Open ones first, then the past.
     incidents: Vec<SummaryIncident<'a>>,
     page: SummaryPage<'a>,
+    /// Under way, upcoming, and completed in the period (Statuspage's summary key).
+    scheduled_maintenances: Vec<SummaryMaintenance<'a>>,
     status: SummaryStatus,
+}
+
+#[derive(Serialize)]
+struct SummaryMaintenance<'a> {
+    completed_at: Option<&'a str>,
+    /// The ids of the services (components) it affects.
+    components: &'a [String],
+    created_at: &'a str,
+    id: &'a str,
+    /// Always `maintenance`, as Statuspage's maintenances have it.
+    impact: &'static str,
+    name: &'a str,
+    scheduled_for: &'a str,
+    scheduled_until: &'a str,
+    /// Its page, relative to `status.json`.
+    shortlink: String,
+    started_at: Option<&'a str>,
+    /// scheduled, in_progress, verifying, completed.
+    status: &'static str,
+    updated_at: &'a str,
+    updates: Vec<SummaryUpdate<'a>>,
+}
+
+impl<'a> SummaryMaintenance<'a> {
+    fn of(m: &'a PublicMaintenance) -> SummaryMaintenance<'a> {
+        SummaryMaintenance {
+            completed_at: m.completed_at.as_ref().map(|s| s.iso.as_str()),
+            components: &m.service_ids,
+            created_at: &m.created_at.iso,
+            id: &m.id,
+            impact: "maintenance",
+            name: &m.name,
+            scheduled_for: &m.scheduled_for.iso,
+            scheduled_until: &m.scheduled_until.iso,
+            shortlink: format!("incidents/{}.html", m.id),
+            started_at: m.started_at.as_ref().map(|s| s.iso.as_str()),
+            status: m.status,
+            updated_at: &m.updated_at.iso,
+            updates: m.updates.iter().map(SummaryUpdate::of).collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -100,6 +143,7 @@ impl<'a> Summary<'a> {
                 },
                 updated_at: page.updated.as_ref().map(|s| s.iso.as_str()),
             },
+            scheduled_maintenances: page.maintenances.iter().map(SummaryMaintenance::of).collect(),
             status: SummaryStatus { description: page.description, indicator: page.indicator },
         }
     }

@@ -1,5 +1,14 @@
 //! What the public may see, built from the incidents: each service's state now and day by
-//! day, the overall state, and the public incidents with their external updates.
+//! day, the overall state, the public incidents with their external updates, and the
+//! scheduled maintenances (upcoming, under way, and completed in the period).
+//!
+//! A maintenance is never downtime: its services show `under_maintenance` while it is under
+//! way, a state below every outage that no uptime figure counts. Whether one is upcoming is
+//! read against the page's own moment (the latest event of the record), never the clock:
+//! the window's planned times are a plan, not events, so they neither move that moment nor
+//! make a maintenance start; only `maintenance start` does. A scheduled maintenance is listed
+//! until its planned end is behind the page's moment (one nobody started by then did not
+//! happen as planned, and a page promising it would mislead).
 
 use std::collections::BTreeSet;
 
@@ -8,11 +17,11 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::{Error, RepoError, Result, SystemError};
-use crate::events::{Body, Milestone, PublicStatus, Visibility};
+use crate::events::{Body, MaintenanceState, Milestone, PublicStatus, Visibility};
 use crate::index::{self, Warning};
 use crate::metrics;
 use crate::repo::Repo;
-use crate::state::{Incident, State};
+use crate::state::{Incident, Kind, State};
 use crate::timefmt;
 
 /// A service's public state, least to most severe (Atlassian Statuspage's component states).
@@ -20,14 +29,17 @@ use crate::timefmt;
 #[serde(rename_all = "snake_case")]
 pub enum ServiceState {
     Operational,
+    /// A maintenance naming the service is under way: not an outage, and never downtime.
+    UnderMaintenance,
     DegradedPerformance,
     PartialOutage,
     MajorOutage,
 }
 
 impl ServiceState {
-    const ALL: [ServiceState; 4] = [
+    const ALL: [ServiceState; 5] = [
         ServiceState::Operational,
+        ServiceState::UnderMaintenance,
         ServiceState::DegradedPerformance,
         ServiceState::PartialOutage,
         ServiceState::MajorOutage,
@@ -41,6 +53,7 @@ impl ServiceState {
     pub fn words(self) -> &'static str {
         match self {
             ServiceState::Operational => "Operational",
+            ServiceState::UnderMaintenance => "Under maintenance",
             ServiceState::DegradedPerformance => "Degraded performance",
             ServiceState::PartialOutage => "Partial outage",
             ServiceState::MajorOutage => "Major outage",
@@ -63,6 +76,7 @@ impl ServiceState {
     fn indicator(self) -> &'static str {
         match self {
             ServiceState::Operational => "none",
+            ServiceState::UnderMaintenance => "maintenance",
             ServiceState::DegradedPerformance => "minor",
             ServiceState::PartialOutage => "major",
             ServiceState::MajorOutage => "critical",
@@ -72,6 +86,7 @@ impl ServiceState {
     fn description(self) -> &'static str {
         match self {
             ServiceState::Operational => "All Systems Operational",
+            ServiceState::UnderMaintenance => "Service Under Maintenance",
             ServiceState::DegradedPerformance => "Minor Service Outage",
             ServiceState::PartialOutage => "Partial System Outage",
             ServiceState::MajorOutage => "Major System Outage",
@@ -200,6 +215,33 @@ pub struct PublicIncident {
     pub updates: Vec<PublicUpdate>,
 }
 
+/// A scheduled maintenance as the public sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicMaintenance {
+    pub id: String,
+    pub name: String,
+    /// scheduled, in_progress, verifying, completed.
+    pub status: &'static str,
+    pub status_words: &'static str,
+    /// Under way (in progress or verifying): its services are under maintenance.
+    pub active: bool,
+    /// The planned window.
+    pub scheduled_for: Moment,
+    pub scheduled_until: Moment,
+    /// When the work really started, and ended.
+    pub started_at: Option<Moment>,
+    pub completed_at: Option<Moment>,
+    pub created_at: Moment,
+    pub updated_at: Moment,
+    /// The services' names, as incidents give them.
+    pub services: Vec<String>,
+    /// The services' ids (the components).
+    pub service_ids: Vec<String>,
+    /// What customers were told when it was scheduled (first) and its external updates,
+    /// newest first.
+    pub updates: Vec<PublicUpdate>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DayCell {
     /// The day in the page's time zone, `2026-11-27`.
@@ -244,7 +286,15 @@ pub struct Page {
     pub components: Vec<Component>,
     pub open: Vec<PublicIncident>,
     pub past: Vec<PublicIncident>,
+    /// Maintenances under way, then upcoming (soonest first), then those completed in the
+    /// period (newest first). Canceled ones are left out.
+    pub maintenances: Vec<PublicMaintenance>,
+    /// How the uptime figures are computed, in one sentence for the page.
+    pub uptime_formula: &'static str,
 }
+
+/// The uptime figures' definition, as the page states it.
+pub const UPTIME_FORMULA: &str = "Uptime is the share of the period a service was not in a partial or major outage; scheduled maintenance is never counted as downtime.";
 
 /// The public state of an incident at each moment: derived from the record (opened →
 /// investigating, root cause known → identified, mitigated → monitoring, resolved), and an
@@ -278,6 +328,115 @@ fn transitions(
 
 fn status_at(transitions: &[(DateTime<Utc>, u8, PublicStatus)], t: DateTime<Utc>) -> PublicStatus {
     transitions.iter().rev().find(|(at, _, _)| *at <= t).map_or(PublicStatus::Investigating, |x| x.2)
+}
+
+/// Whether maintenance `inc` is on the page ending at `until` whose period starts at `first`:
+/// under way; scheduled with its planned end still ahead of `until`; or completed in the
+/// period.
+fn shown(inc: &Incident, first: DateTime<Utc>, until: DateTime<Utc>) -> bool {
+    let Some(w) = &inc.maintenance else { return false };
+    match w.state {
+        MaintenanceState::InProgress | MaintenanceState::Verifying => true,
+        MaintenanceState::Scheduled => w.until > until,
+        MaintenanceState::Completed => w.completed_at.is_some_and(|t| t >= first),
+        MaintenanceState::Canceled => false,
+    }
+}
+
+fn maintenance_status(s: MaintenanceState) -> (&'static str, &'static str) {
+    (s.name(), s.words())
+}
+
+fn public_maintenance(config: &Config, local: Local, inc: &Incident) -> Option<PublicMaintenance> {
+    let w = inc.maintenance.as_ref()?;
+    let external =
+        |ch: &str| config.channels.get(ch).is_some_and(|c| c.audience == crate::config::Audience::External);
+    let state_at = |t: DateTime<Utc>| {
+        inc.maintenance_moves
+            .iter()
+            .rev()
+            .find(|(at, _)| *at <= t)
+            .map_or(MaintenanceState::Scheduled, |m| m.1)
+    };
+    let mut updates: Vec<PublicUpdate> = inc
+        .updates
+        .iter()
+        .filter(|u| external(&u.channel))
+        .map(|u| {
+            let (status, status_words) =
+                maintenance_status(u.maintenance_status.unwrap_or_else(|| state_at(u.at)));
+            PublicUpdate {
+                id: u.id.clone(),
+                status,
+                status_words,
+                body: u.message.clone(),
+                at: local.moment(u.at),
+                eta: None,
+                affected: Vec::new(),
+            }
+        })
+        .collect();
+    updates.sort_by(|a, b| b.at.iso.cmp(&a.at.iso).then_with(|| b.id.cmp(&a.id)));
+    let opening = inc.events.iter().find(|e| matches!(e.body, Body::Opened { .. }));
+    if let (Some(message), Some(e)) = (&w.message, opening) {
+        let (status, status_words) = maintenance_status(MaintenanceState::Scheduled);
+        updates.push(PublicUpdate {
+            id: e.id.clone(),
+            status,
+            status_words,
+            body: message.clone(),
+            at: local.moment(inc.opened_at),
+            eta: None,
+            affected: Vec::new(),
+        });
+    }
+    let updated = inc
+        .updates
+        .iter()
+        .filter(|u| external(&u.channel))
+        .map(|u| u.at)
+        .chain(inc.maintenance_moves.iter().map(|m| m.0))
+        .max()
+        .unwrap_or(inc.opened_at)
+        .max(inc.opened_at);
+    let (status, status_words) = maintenance_status(w.state);
+    Some(PublicMaintenance {
+        id: inc.id.clone(),
+        name: inc.title.clone(),
+        status,
+        status_words,
+        active: w.state.is_active(),
+        scheduled_for: local.moment(w.from),
+        scheduled_until: local.moment(w.until),
+        started_at: w.started_at.map(|t| local.moment(t)),
+        completed_at: w.completed_at.map(|t| local.moment(t)),
+        created_at: local.moment(inc.opened_at),
+        updated_at: local.moment(updated),
+        services: inc.services.iter().map(|s| config.service_name(s).to_string()).collect(),
+        service_ids: inc.services.clone(),
+        updates,
+    })
+}
+
+/// Under way first, then upcoming (soonest first), then completed (newest first).
+fn maintenances(config: &Config, local: Local, all: &[&Incident]) -> Vec<PublicMaintenance> {
+    let mut out: Vec<PublicMaintenance> =
+        all.iter().filter_map(|i| public_maintenance(config, local, i)).collect();
+    let rank = |m: &PublicMaintenance| match m.status {
+        "in_progress" | "verifying" => 0,
+        "scheduled" => 1,
+        _ => 2,
+    };
+    out.sort_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| match rank(a) {
+                2 => b.completed_at.as_ref().map(|m| &m.iso).cmp(&a.completed_at.as_ref().map(|m| &m.iso)),
+                _ => a.scheduled_for.iso.cmp(&b.scheduled_for.iso),
+            })
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    out
 }
 
 fn public_incident(config: &Config, local: Local, inc: &Incident) -> PublicIncident {
@@ -377,8 +536,9 @@ fn latest(inc: &Incident) -> DateTime<Utc> {
 /// would hide the newer updates.
 pub fn build(repo: &Repo, days: u32, allow_unreadable: bool, warnings: &mut Vec<Warning>) -> Result<Page> {
     let config = &repo.config;
-    let incidents = published(repo, allow_unreadable, warnings)?;
-    let until = incidents.iter().map(latest).max();
+    let (works, incidents): (Vec<Incident>, Vec<Incident>) =
+        published(repo, allow_unreadable, warnings)?.into_iter().partition(|i| i.kind == Kind::Maintenance);
+    let until = incidents.iter().chain(&works).map(latest).max();
     let local = Local::new(config.time_zone(), until);
     // The period's days in the page's zone: each one's start, the first one's the period's.
     let starts: Vec<DateTime<Utc>> = until
@@ -391,9 +551,14 @@ pub fn build(repo: &Repo, days: u32, allow_unreadable: bool, warnings: &mut Vec<
         })
         .unwrap_or_default();
     let first = starts.first().copied();
-    let components: Vec<Component> = service_ids(config, &incidents)
+    let works: Vec<&Incident> = match first.zip(until) {
+        Some((first, until)) => works.iter().filter(|w| shown(w, first, until)).collect(),
+        None => Vec::new(),
+    };
+    let named: Vec<&Incident> = incidents.iter().chain(works.iter().copied()).collect();
+    let components: Vec<Component> = service_ids(config, &named)
         .iter()
-        .map(|id| component(config, local, id, &incidents, until.map(|u| (starts.as_slice(), u))))
+        .map(|id| component(config, local, id, &incidents, &works, until.map(|u| (starts.as_slice(), u))))
         .collect();
     let overall = overall(config, &components, &incidents);
     let (open, past) = open_and_past(&incidents, first);
@@ -414,17 +579,23 @@ pub fn build(repo: &Repo, days: u32, allow_unreadable: bool, warnings: &mut Vec<
         components,
         open: open.into_iter().map(|i| public_incident(config, local, i)).collect(),
         past: past.into_iter().map(|i| public_incident(config, local, i)).collect(),
+        maintenances: maintenances(config, local, &works),
+        uptime_formula: UPTIME_FORMULA,
     })
 }
 
 /// Whether the public may see `inc` at all. Never a drill, a private or a canceled one,
 /// whatever else holds; otherwise when its peak severity is one `status_page.publish` names
 /// (an outage customers felt), or when someone chose to tell customers about it (an update on
-/// an external channel). Everything else stays internal: an incident left out here is in no
+/// an external channel), or when it is a scheduled maintenance. Everything else stays internal: an incident left out here is in no
 /// public file and changes no service's state, bar or uptime.
 pub fn is_public(config: &Config, inc: &Incident) -> bool {
     if inc.drill || inc.private || inc.state == State::Canceled {
         return false;
+    }
+    // A maintenance is scheduled to be announced: it has no severity to publish by.
+    if inc.kind == Kind::Maintenance {
+        return true;
     }
     let peak = metrics::peak_severity(config, metrics::severities_reached(inc)).unwrap_or(&inc.severity);
     config.publishes(peak) || inc.updates.iter().any(|u| is_external(config, &u.channel))
@@ -490,7 +661,7 @@ fn published(repo: &Repo, allow_unreadable: bool, warnings: &mut Vec<Warning>) -
 }
 
 /// The services shown: those `incident.yaml` declares, else those the incidents name.
-fn service_ids(config: &Config, incidents: &[Incident]) -> Vec<String> {
+fn service_ids(config: &Config, incidents: &[&Incident]) -> Vec<String> {
     let mut service_ids: Vec<String> = config.services.keys().cloned().collect();
     if service_ids.is_empty() {
         let named: BTreeSet<&String> = incidents.iter().flat_map(|i| &i.services).collect();
@@ -499,24 +670,30 @@ fn service_ids(config: &Config, incidents: &[Incident]) -> Vec<String> {
     service_ids
 }
 
-/// One service: its state now (its worst open, unmitigated incident) and, over the period
-/// (its days' starts, and `until`) when there is one, day by day.
+/// One service: its state now (its worst open, unmitigated incident, else under maintenance
+/// while a maintenance naming it is under way) and, over the period (its days' starts, and
+/// `until`) when there is one, day by day.
 fn component(
     config: &Config,
     local: Local,
     id: &str,
     incidents: &[Incident],
+    works: &[&Incident],
     period: Option<(&[DateTime<Utc>], DateTime<Utc>)>,
 ) -> Component {
-    let mine: Vec<&Incident> = incidents.iter().filter(|i| i.services.iter().any(|s| s == id)).collect();
+    let names = |i: &Incident| i.services.iter().any(|s| s == id);
+    let mine: Vec<&Incident> = incidents.iter().filter(|i| names(i)).collect();
+    let my_works: Vec<&Incident> = works.iter().copied().filter(|i| names(i)).collect();
+    let under_way = my_works.iter().any(|w| w.maintenance.as_ref().is_some_and(|w| w.state.is_active()));
     let current = mine
         .iter()
         .filter(|i| i.state == State::Open && i.mark(Milestone::Mitigated).is_none())
         .map(|i| state_for(config, &i.severity))
+        .chain(under_way.then_some(ServiceState::UnderMaintenance))
         .max()
         .unwrap_or(ServiceState::Operational);
     let (cells, uptime, down) = match period {
-        Some((starts, until)) => record(config, local, &mine, starts, until),
+        Some((starts, until)) => record(config, local, &mine, &my_works, starts, until),
         None => (Vec::new(), "100.00%".to_string(), timefmt::human(0)),
     };
     Component {
@@ -537,13 +714,21 @@ fn record(
     config: &Config,
     local: Local,
     mine: &[&Incident],
+    works: &[&Incident],
     starts: &[DateTime<Utc>],
     until: DateTime<Utc>,
 ) -> (Vec<DayCell>, String, String) {
+    // The time a maintenance was under way colours its days, and is never down.
+    let maintained = works.iter().filter_map(|i| i.maintenance.as_ref()).filter_map(|w| {
+        let from = w.started_at?;
+        let to = w.completed_at.unwrap_or(until).min(until);
+        (to > from).then_some((from, to, ServiceState::UnderMaintenance.rank()))
+    });
     let spans: Vec<(DateTime<Utc>, DateTime<Utc>, u8)> = mine
         .iter()
         .flat_map(|i| metrics::impact_by_severity(i, until))
         .map(|(a, b, sev)| (a, b, state_for(config, &sev).rank()))
+        .chain(maintained)
         .filter(|s| s.2 > 0)
         .collect();
     let record = metrics::daily(&spans, starts, until, |r| ServiceState::from_rank(r).is_down());

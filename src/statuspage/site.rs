@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::{DEFAULT_DAYS, PAST_SHOWN, TEMPLATE_DIR};
-use super::{Page, PublicIncident, PublicUpdate, build, summary_json};
+use super::{Page, PublicIncident, PublicMaintenance, PublicUpdate, build, summary_json};
 use crate::error::{Error, FileError, Result};
 use crate::render;
 use crate::repo::Repo;
@@ -60,6 +60,7 @@ pub struct Site {
 pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
     let (index_name, index_src) = template(repo, "index.html.j2")?;
     let (inc_name, inc_src) = template(repo, "incident.html.j2")?;
+    let (work_name, work_src) = template(repo, "maintenance.html.j2")?;
     let (banner_name, banner_src) = template(repo, "banner.html.j2")?;
     let (feed_name, feed_src) = template(repo, "feed.xml.j2")?;
     let page_ctx = serde_json::json!({ "page": page, "past_shown": PAST_SHOWN });
@@ -71,6 +72,11 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
     for inc in page.open.iter().chain(&page.past) {
         let ctx = serde_json::json!({ "page": head, "incident": inc });
         files.push((format!("incidents/{}.html", inc.id), render::render(&inc_name, &inc_src, &ctx)?));
+    }
+    // A maintenance's page sits beside the incidents' (its id is an incident id).
+    for m in &page.maintenances {
+        let ctx = serde_json::json!({ "page": head, "maintenance": m });
+        files.push((format!("incidents/{}.html", m.id), render::render(&work_name, &work_src, &ctx)?));
     }
     let mut json = serde_json::to_string_pretty(&summary_json(page))?;
     json.push('\n');
@@ -84,16 +90,22 @@ pub fn render(repo: &Repo, page: &Page) -> Result<Vec<(String, String)>> {
     let site_id = format!("urn:incident:status-page:{}", crate::ids::slug(&page.name));
     let whole =
         Feed { id: site_id.clone(), title: format!("{} status", page.name), path: "feed.atom".to_string() };
-    files.push(("feed.atom".to_string(), feed(&feed_name, &feed_src, &head, page, &whole, &everything)?));
+    let works: Vec<&PublicMaintenance> = page.maintenances.iter().collect();
+    files.push((
+        "feed.atom".to_string(),
+        feed(&feed_name, &feed_src, &head, page, &whole, &everything, &works)?,
+    ));
     for (service, file) in feed_files(page) {
         let mine: Vec<&PublicIncident> =
             everything.iter().copied().filter(|i| i.service_ids.contains(&service.id)).collect();
+        let my_works: Vec<&PublicMaintenance> =
+            works.iter().copied().filter(|m| m.service_ids.contains(&service.id)).collect();
         let this = Feed {
             id: format!("{site_id}:service:{file}"),
             title: format!("{} status: {}", page.name, service.name),
             path: format!("feeds/{file}.atom"),
         };
-        files.push((this.path.clone(), feed(&feed_name, &feed_src, &head, page, &this, &mine)?));
+        files.push((this.path.clone(), feed(&feed_name, &feed_src, &head, page, &this, &mine, &my_works)?));
     }
     // The banner is empty when all is well, so a shop's page can include it unconditionally.
     let banner = if page.open.is_empty() {
@@ -121,10 +133,19 @@ fn feed(
     page: &Page,
     this: &Feed,
     incidents: &[&PublicIncident],
+    maintenances: &[&PublicMaintenance],
 ) -> Result<String> {
-    let mut entries: Vec<(&PublicIncident, &PublicUpdate)> =
-        incidents.iter().flat_map(|i| i.updates.iter().map(move |u| (*i, u))).collect();
-    entries.sort_by(|a, b| b.1.at.iso.cmp(&a.1.at.iso).then_with(|| a.1.id.cmp(&b.1.id)));
+    // Each entry: the record's id and name, and the update.
+    let mut entries: Vec<(&str, &str, &PublicUpdate)> = incidents
+        .iter()
+        .flat_map(|i| i.updates.iter().map(move |u| (i.id.as_str(), i.name.as_str(), u)))
+        .chain(
+            maintenances
+                .iter()
+                .flat_map(|m| m.updates.iter().map(move |u| (m.id.as_str(), m.name.as_str(), u))),
+        )
+        .collect();
+    entries.sort_by(|a, b| b.2.at.iso.cmp(&a.2.at.iso).then_with(|| a.2.id.cmp(&b.2.id)));
     let root = "../".repeat(this.path.matches('/').count());
     let ctx = serde_json::json!({
         "page": head,
@@ -133,8 +154,8 @@ fn feed(
         "self_href": this.path.rsplit('/').next().unwrap_or(&this.path),
         "root": root,
         "updated": page.updated.as_ref().map_or(super::api::NEVER.to_string(), |s| s.iso.clone()),
-        "entries": entries.iter().map(|(i, u)| serde_json::json!({
-            "incident": i.id, "name": i.name, "update": u,
+        "entries": entries.iter().map(|(id, name, u)| serde_json::json!({
+            "incident": id, "name": name, "update": u,
         })).collect::<Vec<_>>(),
     });
     render::render(name, source, &ctx)

@@ -15,6 +15,7 @@ mod lifecycle;
 mod lint;
 mod lint_robust;
 mod log_durability;
+mod maintenance;
 mod markdown;
 mod model_agreement;
 mod oncall;

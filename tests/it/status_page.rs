@@ -41,7 +41,7 @@ print(json.dumps({"tags": p.tags, "text": " ".join(" ".join(p.text).split()), "t
 "#;
 
 /// Checks a file is an Atom 1.0 feed with xml.etree; prints its entries as JSON.
-const ATOM_FACTS: &str = r#"
+pub(super) const ATOM_FACTS: &str = r#"
 import json, sys
 import xml.etree.ElementTree as ET
 A = "{http://www.w3.org/2005/Atom}"
@@ -63,7 +63,7 @@ for e in root.findall(A + "entry"):
 print(json.dumps({"updated": root.find(A + "updated").text, "entries": entries}))
 "#;
 
-const VALIDATE: &str = r#"
+pub(super) const VALIDATE: &str = r#"
 import json, sys
 try:
     import jsonschema
@@ -78,7 +78,7 @@ print("\n".join(errors))
 sys.exit(1 if errors else 0)
 "#;
 
-fn python(script: &str, args: &[&Path]) -> std::process::Output {
+pub(super) fn python(script: &str, args: &[&Path]) -> std::process::Output {
     Command::new("python3")
         .arg("-c")
         .arg(script)
@@ -87,13 +87,13 @@ fn python(script: &str, args: &[&Path]) -> std::process::Output {
         .unwrap_or_else(|e| panic!("python3 is needed to check the status page: {e}"))
 }
 
-fn python_json(script: &str, file: &Path) -> Value {
+pub(super) fn python_json(script: &str, file: &Path) -> Value {
     let out = python(script, &[file]);
     assert!(out.status.success(), "{}: {}", file.display(), String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("the checker prints JSON")
 }
 
-fn html_facts(file: &Path) -> Value {
+pub(super) fn html_facts(file: &Path) -> Value {
     python_json(HTML_FACTS, file)
 }
 
