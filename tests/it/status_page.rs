@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use serde_json::Value;
 
 use super::harness::Env;
@@ -477,16 +477,12 @@ const API_FILES: [&str; 8] = [
     "scheduled-maintenances/active.json",
 ];
 
-/// Every `api/v2/` file holds to the shapes Statuspage documents: its field names and no
-/// other, its value sets, its nesting (`tests/fixtures/status-page/api-v2.schema.json`,
-/// checked by the `jsonschema` validator), with the same incidents as the page.
-#[test]
-fn every_api_v2_file_has_the_shape_statuspage_documents() {
-    let (env, id) = scenario();
-    env.ok(&["status-page", "--output", "out"]);
+/// Checks every `api/v2/` file under `dir` against the definition named after it in
+/// `tests/fixtures/status-page/api-v2.schema.json`, with the `jsonschema` validator.
+fn check_api_v2(env: &Env, dir: &str) {
     let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/status-page/api-v2.schema.json");
     for name in API_FILES {
-        let file = env.path(&format!("out/api/v2/{name}"));
+        let file = env.path(&format!("{dir}/api/v2/{name}"));
         let out = Command::new("python3")
             .arg("-c")
             .arg(VALIDATE_DEF)
@@ -502,6 +498,16 @@ fn every_api_v2_file_has_the_shape_statuspage_documents() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// Every `api/v2/` file holds to the shapes Statuspage documents: its field names and no
+/// other, its value sets, its nesting (`tests/fixtures/status-page/api-v2.schema.json`,
+/// checked by the `jsonschema` validator), with the same incidents as the page.
+#[test]
+fn every_api_v2_file_has_the_shape_statuspage_documents() {
+    let (env, id) = scenario();
+    env.ok(&["status-page", "--output", "out"]);
+    check_api_v2(&env, "out");
     let read =
         |name: &str| -> Value { serde_json::from_str(&env.read(&format!("out/api/v2/{name}"))).unwrap() };
     let all = read("incidents.json");
@@ -523,6 +529,124 @@ fn every_api_v2_file_has_the_shape_statuspage_documents() {
     }
     let root: Value = serde_json::from_str(&env.read("out/status.json")).unwrap();
     assert!(root["incidents"][0]["updates"].is_array() && root["page"]["period"]["days"] == 90, "{root:#}");
+}
+
+/// Schedules a maintenance on `service` from `from` to `until` (as `--from`/`--until` take
+/// them), with a message for customers; returns its id.
+fn schedule(env: &Env, title: &str, service: &str, from: &str, until: &str) -> String {
+    let args =
+        ["--json", "maintenance", title, "--service", service, "--from", from, "--until", until, "--message"];
+    let mut all = args.to_vec();
+    let message = format!("{title}: planned work.");
+    all.push(&message);
+    env.json(&all)["incident"].as_str().expect("incident").to_string()
+}
+
+fn ids(list: &Value) -> Vec<&str> {
+    list.as_array().expect("a list").iter().map(|m| m["id"].as_str().expect("id")).collect()
+}
+
+/// Regression: `api/v2/` published no maintenance at all: `scheduled-maintenances.json`,
+/// `upcoming.json`, `active.json` and `summary.json`'s `scheduled_maintenances` were always
+/// empty, so a tool reading the page as Statuspage's never heard of planned work. A
+/// maintenance scheduled, then started, is in each file as Statuspage shapes one (checked
+/// against the schema at each step), and its service is `under_maintenance` in
+/// `components.json` and `summary.json` while it runs.
+#[test]
+fn api_v2_lists_a_maintenance_as_upcoming_then_active() {
+    let env = Env::init();
+    let db = schedule(&env, "Database upgrade", "checkout", "24h", "26h");
+    env.ok(&["status-page", "--output", "out"]);
+    check_api_v2(&env, "out");
+    let read =
+        |name: &str| -> Value { serde_json::from_str(&env.read(&format!("out/api/v2/{name}"))).unwrap() };
+    let maintenances = |name: &str| read(name)["scheduled_maintenances"].clone();
+    assert_eq!(ids(&maintenances("scheduled-maintenances/upcoming.json")), [db.as_str()]);
+    assert_eq!(ids(&maintenances("scheduled-maintenances/active.json")), Vec::<&str>::new());
+    assert_eq!(ids(&maintenances("scheduled-maintenances.json")), [db.as_str()]);
+    assert_eq!(ids(&maintenances("summary.json")), [db.as_str()]);
+    let m = &maintenances("scheduled-maintenances/upcoming.json")[0];
+    let status = env.json(&["--json", "status", &db]);
+    let window = &status["maintenance"];
+    assert_eq!(
+        (m["status"].as_str(), m["impact"].as_str(), m["name"].as_str()),
+        (Some("scheduled"), Some("maintenance"), Some("Database upgrade"))
+    );
+    assert_eq!((&m["scheduled_for"], &m["scheduled_until"]), (&window["from"], &window["until"]));
+    assert_eq!(m["started_at"], m["scheduled_for"], "not started: the planned start");
+    assert!(m["monitoring_at"].is_null() && m["resolved_at"].is_null(), "{m:#}");
+    assert_eq!(m["shortlink"], format!("incidents/{db}.html"));
+    assert!(env.path(&format!("out/{}", m["shortlink"].as_str().unwrap())).is_file(), "its page exists");
+    assert_eq!(
+        (m["components"][0]["id"].as_str(), m["components"][0]["status"].as_str()),
+        (Some("checkout"), Some("operational"))
+    );
+    let update = &m["incident_updates"][0];
+    assert_eq!(
+        (update["status"].as_str(), update["body"].as_str(), update["incident_id"].as_str()),
+        (Some("scheduled"), Some("Database upgrade: planned work."), Some(db.as_str()))
+    );
+    assert_eq!(
+        update["affected_components"],
+        serde_json::json!([{"code": "checkout", "name": "Checkout", "old_status": "operational", "new_status": "operational"}])
+    );
+    let checkout = |name: &str| {
+        let all = read(name)["components"].clone();
+        all.as_array().unwrap().iter().find(|c| c["id"] == "checkout").expect("checkout")["status"].clone()
+    };
+    assert_eq!(checkout("components.json"), "operational", "not started yet");
+
+    // Started, with a word to customers; a second one scheduled later.
+    env.ok(&["maintenance", "start", &db]);
+    env.ok(&["-i", &db, "update", "--channel", "status-page", "The upgrade has begun."]);
+    let later = schedule(&env, "Search reindex", "web", "48h", "50h");
+    env.ok(&["status-page", "--output", "out"]);
+    check_api_v2(&env, "out");
+    assert_eq!(ids(&maintenances("scheduled-maintenances/upcoming.json")), [later.as_str()]);
+    assert_eq!(ids(&maintenances("scheduled-maintenances/active.json")), [db.as_str()]);
+    assert_eq!(
+        ids(&maintenances("scheduled-maintenances.json")),
+        [later.as_str(), db.as_str()],
+        "newest first"
+    );
+    assert_eq!(ids(&maintenances("summary.json")), [db.as_str(), later.as_str()], "under way, then upcoming");
+    let m = &maintenances("scheduled-maintenances/active.json")[0];
+    assert_eq!(m["status"], "in_progress");
+    let started = env.json(&["--json", "status", &db])["maintenance"]["started_at"].as_str().map(t);
+    let started = started.expect("status gives when it started");
+    // Statuspage's times are whole seconds.
+    assert_eq!(m["started_at"].as_str().map(t), Some(started.with_nanosecond(0).expect("a time")));
+    assert_ne!(m["started_at"], m["scheduled_for"], "started a day early");
+    assert_eq!(m["components"][0]["status"], "under_maintenance");
+    let updates = m["incident_updates"].as_array().unwrap();
+    assert_eq!(updates.len(), 2, "{updates:#?}");
+    assert_eq!(
+        (updates[0]["status"].as_str(), updates[0]["body"].as_str()),
+        (Some("in_progress"), Some("The upgrade has begun."))
+    );
+    assert_eq!(
+        (
+            updates[0]["affected_components"][0]["old_status"].as_str(),
+            updates[0]["affected_components"][0]["new_status"].as_str()
+        ),
+        (Some("operational"), Some("under_maintenance"))
+    );
+    assert_eq!(checkout("components.json"), "under_maintenance");
+    assert_eq!(checkout("summary.json"), "under_maintenance");
+    let web =
+        read("components.json")["components"].as_array().unwrap().iter().find(|c| c["id"] == "web").unwrap()
+            ["status"]
+            .clone();
+    assert_eq!(web, "operational", "a maintenance not started moves no service");
+    for name in ["status.json", "summary.json"] {
+        assert_eq!(
+            (read(name)["status"]["indicator"].as_str(), read(name)["status"]["description"].as_str()),
+            (Some("maintenance"), Some("Service Under Maintenance")),
+            "{name}"
+        );
+    }
+    // Maintenance is not an incident.
+    assert_eq!(read("incidents.json")["incidents"], serde_json::json!([]));
 }
 
 /// The folder served by a real static server (Python's `http.server`) on 127.0.0.1: a port
