@@ -733,11 +733,15 @@ fn statuspage_client() -> Option<PathBuf> {
 
 /// A published Statuspage API v2 client from the npm registry (`statuspage.io`, pinned in
 /// `tests/fixtures/status-page/client/`), pointed at the folder served on 127.0.0.1, reads
-/// the overall indicator, each service's state and an incident's updates unchanged.
+/// the overall indicator, each service's state, an incident's updates and the upcoming and
+/// active maintenances unchanged.
 #[test]
 fn a_published_statuspage_client_reads_the_folder_served_by_a_static_server() {
     let Some(modules) = statuspage_client() else { return };
     let (env, id) = scenario();
+    let active = schedule(&env, "Pharmacy database upgrade", "pharmacy", "24h", "26h");
+    env.ok(&["maintenance", "start", &active]);
+    let upcoming = schedule(&env, "Storefront CDN switch", "web", "48h", "50h");
     env.ok(&["status-page", "--output", "site"]);
     let served = Served::start(&env.path("site"));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/status-page/client/read.js");
@@ -762,7 +766,23 @@ fn a_published_statuspage_client_reads_the_folder_served_by_a_static_server() {
     {
         assert!(asked.contains(&format!("/api/v2/{path}")), "/api/v2/{path} not asked: {asked:?}");
     }
-    assert!(asked.iter().any(|p| p.starts_with("/api/v2/scheduled-maintenances")), "{asked:?}");
+    // The package's three maintenance calls all ask for upcoming.json (its bug); active.json
+    // and the full list come through its HTTP instance (read.js).
+    let maintenance_requests: Vec<&str> = asked
+        .iter()
+        .map(String::as_str)
+        .filter(|p| p.starts_with("/api/v2/scheduled-maintenances"))
+        .collect();
+    assert_eq!(
+        maintenance_requests,
+        [
+            "/api/v2/scheduled-maintenances/upcoming.json",
+            "/api/v2/scheduled-maintenances/upcoming.json",
+            "/api/v2/scheduled-maintenances/upcoming.json",
+            "/api/v2/scheduled-maintenances/active.json",
+            "/api/v2/scheduled-maintenances.json",
+        ]
+    );
 
     assert_eq!(read["summary"]["status"]["indicator"], "critical");
     assert_eq!(read["status"]["status"]["indicator"], "critical");
@@ -795,9 +815,30 @@ fn a_published_statuspage_client_reads_the_folder_served_by_a_static_server() {
     let all = read["incidents"]["incidents"].as_array().unwrap();
     assert_eq!(all.len(), 2, "{all:#?}");
     assert!(all[1]["resolved_at"].is_string());
-    for list in ["maintenances", "upcoming", "active"] {
-        assert_eq!(read[list]["scheduled_maintenances"], Value::Array(Vec::new()), "{list}");
-    }
+
+    // Maintenance: the upcoming one where the client asks (every call of its gets it), the
+    // one under way in active.json, both in the summary and the full list.
+    let upcoming_read = &read["upcoming"]["scheduled_maintenances"];
+    assert_eq!(ids(upcoming_read), [upcoming.as_str()]);
+    assert_eq!(
+        (upcoming_read[0]["status"].as_str(), upcoming_read[0]["impact"].as_str()),
+        (Some("scheduled"), Some("maintenance"))
+    );
+    assert_eq!(upcoming_read[0]["components"][0]["id"], "web");
+    assert!(upcoming_read[0]["scheduled_for"].is_string() && upcoming_read[0]["scheduled_until"].is_string());
+    assert_eq!(&read["active"]["scheduled_maintenances"], upcoming_read, "getActive reads upcoming.json");
+    assert_eq!(&read["maintenances"]["scheduled_maintenances"], upcoming_read, "so does getAll");
+    let active_read = &read["activeFile"]["scheduled_maintenances"];
+    assert_eq!(ids(active_read), [active.as_str()]);
+    assert_eq!(active_read[0]["status"], "in_progress");
+    assert_eq!(
+        (active_read[0]["components"][0]["id"].as_str(), active_read[0]["components"][0]["status"].as_str()),
+        (Some("pharmacy"), Some("under_maintenance"))
+    );
+    assert_eq!(active_read[0]["incident_updates"][0]["body"], "Pharmacy database upgrade: planned work.");
+    assert_eq!(ids(&read["allFile"]["scheduled_maintenances"]), [upcoming.as_str(), active.as_str()]);
+    assert_eq!(ids(&read["summary"]["scheduled_maintenances"]), [active.as_str(), upcoming.as_str()]);
+    assert!(states.contains(&("pharmacy".into(), "under_maintenance".into())), "{states:?}");
 }
 
 /// Regression: one U+FFFE or U+FFFF in a title or an update made `feed.atom` not well-formed
