@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use serde_json::Value;
 
 use super::harness::Env;
@@ -865,16 +865,12 @@ const API_FILES: [&str; 8] = [
     "scheduled-maintenances/active.json",
 ];
 
-/// Every `api/v2/` file holds to the shapes Statuspage documents: its field names and no
-/// other, its value sets, its nesting (`tests/fixtures/status-page/api-v2.schema.json`,
-/// checked by the `jsonschema` validator), with the same incidents as the page.
-#[test]
-fn every_api_v2_file_has_the_shape_statuspage_documents() {
-    let (env, id) = scenario();
-    env.ok(&["status-page", "--output", "out"]);
+/// Checks every `api/v2/` file under `dir` against the definition named after it in
+/// `tests/fixtures/status-page/api-v2.schema.json`, with the `jsonschema` validator.
+fn check_api_v2(env: &Env, dir: &str) {
     let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/status-page/api-v2.schema.json");
     for name in API_FILES {
-        let file = env.path(&format!("out/api/v2/{name}"));
+        let file = env.path(&format!("{dir}/api/v2/{name}"));
         let out = Command::new("python3")
             .arg("-c")
             .arg(VALIDATE_DEF)
@@ -890,6 +886,16 @@ fn every_api_v2_file_has_the_shape_statuspage_documents() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// Every `api/v2/` file holds to the shapes Statuspage documents: its field names and no
+/// other, its value sets, its nesting (`tests/fixtures/status-page/api-v2.schema.json`,
+/// checked by the `jsonschema` validator), with the same incidents as the page.
+#[test]
+fn every_api_v2_file_has_the_shape_statuspage_documents() {
+    let (env, id) = scenario();
+    env.ok(&["status-page", "--output", "out"]);
+    check_api_v2(&env, "out");
     let read =
         |name: &str| -> Value { serde_json::from_str(&env.read(&format!("out/api/v2/{name}"))).unwrap() };
     let all = read("incidents.json");
@@ -911,6 +917,124 @@ fn every_api_v2_file_has_the_shape_statuspage_documents() {
     }
     let root: Value = serde_json::from_str(&env.read("out/status.json")).unwrap();
     assert!(root["incidents"][0]["updates"].is_array() && root["page"]["period"]["days"] == 90, "{root:#}");
+}
+
+/// Schedules a maintenance on `service` from `from` to `until` (as `--from`/`--until` take
+/// them), with a message for customers; returns its id.
+fn schedule(env: &Env, title: &str, service: &str, from: &str, until: &str) -> String {
+    let args =
+        ["--json", "maintenance", title, "--service", service, "--from", from, "--until", until, "--message"];
+    let mut all = args.to_vec();
+    let message = format!("{title}: planned work.");
+    all.push(&message);
+    env.json(&all)["incident"].as_str().expect("incident").to_string()
+}
+
+fn ids(list: &Value) -> Vec<&str> {
+    list.as_array().expect("a list").iter().map(|m| m["id"].as_str().expect("id")).collect()
+}
+
+/// Regression: `api/v2/` published no maintenance at all: `scheduled-maintenances.json`,
+/// `upcoming.json`, `active.json` and `summary.json`'s `scheduled_maintenances` were always
+/// empty, so a tool reading the page as Statuspage's never heard of planned work. A
+/// maintenance scheduled, then started, is in each file as Statuspage shapes one (checked
+/// against the schema at each step), and its service is `under_maintenance` in
+/// `components.json` and `summary.json` while it runs.
+#[test]
+fn api_v2_lists_a_maintenance_as_upcoming_then_active() {
+    let env = Env::init();
+    let db = schedule(&env, "Database upgrade", "checkout", "24h", "26h");
+    env.ok(&["status-page", "--output", "out"]);
+    check_api_v2(&env, "out");
+    let read =
+        |name: &str| -> Value { serde_json::from_str(&env.read(&format!("out/api/v2/{name}"))).unwrap() };
+    let maintenances = |name: &str| read(name)["scheduled_maintenances"].clone();
+    assert_eq!(ids(&maintenances("scheduled-maintenances/upcoming.json")), [db.as_str()]);
+    assert_eq!(ids(&maintenances("scheduled-maintenances/active.json")), Vec::<&str>::new());
+    assert_eq!(ids(&maintenances("scheduled-maintenances.json")), [db.as_str()]);
+    assert_eq!(ids(&maintenances("summary.json")), [db.as_str()]);
+    let m = &maintenances("scheduled-maintenances/upcoming.json")[0];
+    let status = env.json(&["--json", "status", &db]);
+    let window = &status["maintenance"];
+    assert_eq!(
+        (m["status"].as_str(), m["impact"].as_str(), m["name"].as_str()),
+        (Some("scheduled"), Some("maintenance"), Some("Database upgrade"))
+    );
+    assert_eq!((&m["scheduled_for"], &m["scheduled_until"]), (&window["from"], &window["until"]));
+    assert_eq!(m["started_at"], m["scheduled_for"], "not started: the planned start");
+    assert!(m["monitoring_at"].is_null() && m["resolved_at"].is_null(), "{m:#}");
+    assert_eq!(m["shortlink"], format!("incidents/{db}.html"));
+    assert!(env.path(&format!("out/{}", m["shortlink"].as_str().unwrap())).is_file(), "its page exists");
+    assert_eq!(
+        (m["components"][0]["id"].as_str(), m["components"][0]["status"].as_str()),
+        (Some("checkout"), Some("operational"))
+    );
+    let update = &m["incident_updates"][0];
+    assert_eq!(
+        (update["status"].as_str(), update["body"].as_str(), update["incident_id"].as_str()),
+        (Some("scheduled"), Some("Database upgrade: planned work."), Some(db.as_str()))
+    );
+    assert_eq!(
+        update["affected_components"],
+        serde_json::json!([{"code": "checkout", "name": "Checkout", "old_status": "operational", "new_status": "operational"}])
+    );
+    let checkout = |name: &str| {
+        let all = read(name)["components"].clone();
+        all.as_array().unwrap().iter().find(|c| c["id"] == "checkout").expect("checkout")["status"].clone()
+    };
+    assert_eq!(checkout("components.json"), "operational", "not started yet");
+
+    // Started, with a word to customers; a second one scheduled later.
+    env.ok(&["maintenance", "start", &db]);
+    env.ok(&["-i", &db, "update", "--channel", "status-page", "The upgrade has begun."]);
+    let later = schedule(&env, "Search reindex", "web", "48h", "50h");
+    env.ok(&["status-page", "--output", "out"]);
+    check_api_v2(&env, "out");
+    assert_eq!(ids(&maintenances("scheduled-maintenances/upcoming.json")), [later.as_str()]);
+    assert_eq!(ids(&maintenances("scheduled-maintenances/active.json")), [db.as_str()]);
+    assert_eq!(
+        ids(&maintenances("scheduled-maintenances.json")),
+        [later.as_str(), db.as_str()],
+        "newest first"
+    );
+    assert_eq!(ids(&maintenances("summary.json")), [db.as_str(), later.as_str()], "under way, then upcoming");
+    let m = &maintenances("scheduled-maintenances/active.json")[0];
+    assert_eq!(m["status"], "in_progress");
+    let started = env.json(&["--json", "status", &db])["maintenance"]["started_at"].as_str().map(t);
+    let started = started.expect("status gives when it started");
+    // Statuspage's times are whole seconds.
+    assert_eq!(m["started_at"].as_str().map(t), Some(started.with_nanosecond(0).expect("a time")));
+    assert_ne!(m["started_at"], m["scheduled_for"], "started a day early");
+    assert_eq!(m["components"][0]["status"], "under_maintenance");
+    let updates = m["incident_updates"].as_array().unwrap();
+    assert_eq!(updates.len(), 2, "{updates:#?}");
+    assert_eq!(
+        (updates[0]["status"].as_str(), updates[0]["body"].as_str()),
+        (Some("in_progress"), Some("The upgrade has begun."))
+    );
+    assert_eq!(
+        (
+            updates[0]["affected_components"][0]["old_status"].as_str(),
+            updates[0]["affected_components"][0]["new_status"].as_str()
+        ),
+        (Some("operational"), Some("under_maintenance"))
+    );
+    assert_eq!(checkout("components.json"), "under_maintenance");
+    assert_eq!(checkout("summary.json"), "under_maintenance");
+    let web =
+        read("components.json")["components"].as_array().unwrap().iter().find(|c| c["id"] == "web").unwrap()
+            ["status"]
+            .clone();
+    assert_eq!(web, "operational", "a maintenance not started moves no service");
+    for name in ["status.json", "summary.json"] {
+        assert_eq!(
+            (read(name)["status"]["indicator"].as_str(), read(name)["status"]["description"].as_str()),
+            (Some("maintenance"), Some("Service Under Maintenance")),
+            "{name}"
+        );
+    }
+    // Maintenance is not an incident.
+    assert_eq!(read("incidents.json")["incidents"], serde_json::json!([]));
 }
 
 /// The folder served by a real static server (Python's `http.server`) on 127.0.0.1: a port
@@ -997,11 +1121,15 @@ fn statuspage_client() -> Option<PathBuf> {
 
 /// A published Statuspage API v2 client from the npm registry (`statuspage.io`, pinned in
 /// `tests/fixtures/status-page/client/`), pointed at the folder served on 127.0.0.1, reads
-/// the overall indicator, each service's state and an incident's updates unchanged.
+/// the overall indicator, each service's state, an incident's updates and the upcoming and
+/// active maintenances unchanged.
 #[test]
 fn a_published_statuspage_client_reads_the_folder_served_by_a_static_server() {
     let Some(modules) = statuspage_client() else { return };
     let (env, id) = scenario();
+    let active = schedule(&env, "Pharmacy database upgrade", "pharmacy", "24h", "26h");
+    env.ok(&["maintenance", "start", &active]);
+    let upcoming = schedule(&env, "Storefront CDN switch", "web", "48h", "50h");
     env.ok(&["status-page", "--output", "site"]);
     let served = Served::start(&env.path("site"));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/status-page/client/read.js");
@@ -1026,7 +1154,23 @@ fn a_published_statuspage_client_reads_the_folder_served_by_a_static_server() {
     {
         assert!(asked.contains(&format!("/api/v2/{path}")), "/api/v2/{path} not asked: {asked:?}");
     }
-    assert!(asked.iter().any(|p| p.starts_with("/api/v2/scheduled-maintenances")), "{asked:?}");
+    // The package's three maintenance calls all ask for upcoming.json (its bug); active.json
+    // and the full list come through its HTTP instance (read.js).
+    let maintenance_requests: Vec<&str> = asked
+        .iter()
+        .map(String::as_str)
+        .filter(|p| p.starts_with("/api/v2/scheduled-maintenances"))
+        .collect();
+    assert_eq!(
+        maintenance_requests,
+        [
+            "/api/v2/scheduled-maintenances/upcoming.json",
+            "/api/v2/scheduled-maintenances/upcoming.json",
+            "/api/v2/scheduled-maintenances/upcoming.json",
+            "/api/v2/scheduled-maintenances/active.json",
+            "/api/v2/scheduled-maintenances.json",
+        ]
+    );
 
     assert_eq!(read["summary"]["status"]["indicator"], "critical");
     assert_eq!(read["status"]["status"]["indicator"], "critical");
@@ -1059,9 +1203,30 @@ fn a_published_statuspage_client_reads_the_folder_served_by_a_static_server() {
     let all = read["incidents"]["incidents"].as_array().unwrap();
     assert_eq!(all.len(), 2, "{all:#?}");
     assert!(all[1]["resolved_at"].is_string());
-    for list in ["maintenances", "upcoming", "active"] {
-        assert_eq!(read[list]["scheduled_maintenances"], Value::Array(Vec::new()), "{list}");
-    }
+
+    // Maintenance: the upcoming one where the client asks (every call of its gets it), the
+    // one under way in active.json, both in the summary and the full list.
+    let upcoming_read = &read["upcoming"]["scheduled_maintenances"];
+    assert_eq!(ids(upcoming_read), [upcoming.as_str()]);
+    assert_eq!(
+        (upcoming_read[0]["status"].as_str(), upcoming_read[0]["impact"].as_str()),
+        (Some("scheduled"), Some("maintenance"))
+    );
+    assert_eq!(upcoming_read[0]["components"][0]["id"], "web");
+    assert!(upcoming_read[0]["scheduled_for"].is_string() && upcoming_read[0]["scheduled_until"].is_string());
+    assert_eq!(&read["active"]["scheduled_maintenances"], upcoming_read, "getActive reads upcoming.json");
+    assert_eq!(&read["maintenances"]["scheduled_maintenances"], upcoming_read, "so does getAll");
+    let active_read = &read["activeFile"]["scheduled_maintenances"];
+    assert_eq!(ids(active_read), [active.as_str()]);
+    assert_eq!(active_read[0]["status"], "in_progress");
+    assert_eq!(
+        (active_read[0]["components"][0]["id"].as_str(), active_read[0]["components"][0]["status"].as_str()),
+        (Some("pharmacy"), Some("under_maintenance"))
+    );
+    assert_eq!(active_read[0]["incident_updates"][0]["body"], "Pharmacy database upgrade: planned work.");
+    assert_eq!(ids(&read["allFile"]["scheduled_maintenances"]), [upcoming.as_str(), active.as_str()]);
+    assert_eq!(ids(&read["summary"]["scheduled_maintenances"]), [active.as_str(), upcoming.as_str()]);
+    assert!(states.contains(&("pharmacy".into(), "under_maintenance".into())), "{states:?}");
 }
 
 /// Regression: one U+FFFE or U+FFFF in a title or an update made `feed.atom` not well-formed
