@@ -254,6 +254,10 @@ pub enum Command {
         /// repository's latest event
         #[arg(long, value_name = "N", default_value_t = crate::statuspage::DEFAULT_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650))]
         days: u32,
+        /// Build the page even when an incident's log cannot be read, leaving that incident
+        /// off it (with a warning); without this, such a log stops the build
+        #[arg(long)]
+        allow_unreadable: bool,
     },
     /// Lint runbooks, incident.yaml and templates (default: the repository's)
     Lint {

@@ -58,6 +58,7 @@ crate::model! {
     /// The public status page.
     STATUS_PAGE: pub struct StatusPageSettings {
         publish: Option<Vec<String>> = optional Shape::List(&Shape::Str), "Severities whose incidents go on the public status page (default: SEV1, SEV2); an incident at another severity goes on it once an update is sent on an external channel. A private, canceled or drill incident never does";
+        time_zone: Option<String> = optional Shape::TimeZone, "The time zone the public pages give times and days in: an IANA name such as Europe/Paris (default UTC)";
     }
 
     /// `incident.yaml`.
@@ -72,7 +73,7 @@ crate::model! {
         lint: LintSettings = optional LINT_SETTINGS, "Linter settings";
         downtime_severities: Vec<String> = optional Shape::List(&Shape::Str), "Severities whose impact counts as downtime in `stats` (default: SEV1, SEV2)";
         redact: Vec<RedactPattern> = optional Shape::List(&REDACT_PATTERN), "Secret patterns of this repository, redacted from everything logged besides the built-in ones";
-        status_page: StatusPageSettings = optional STATUS_PAGE, "The public status page: which incidents it shows";
+        status_page: StatusPageSettings = optional STATUS_PAGE, "The public status page: which incidents it shows, and in which time zone";
     }
 }
 
@@ -132,6 +133,12 @@ impl Config {
 
     pub fn update_every(&self, severity: &str) -> Option<i64> {
         self.severities.get(severity).and_then(|s| s.update_every.as_deref()).and_then(parse_duration)
+    }
+
+    /// The status page's time zone: `status_page.time_zone`, else UTC. A name that is not a
+    /// zone never gets this far (the shape check refuses the file).
+    pub fn time_zone(&self) -> chrono_tz::Tz {
+        self.status_page.time_zone.as_deref().and_then(crate::timefmt::zone).unwrap_or(chrono_tz::UTC)
     }
 
     pub fn currency(&self) -> &str {

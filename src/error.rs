@@ -94,6 +94,13 @@ pub enum RepoError {
     /// An incident's log without a readable `opened` event (`unreadable`: lines skipped).
     #[error("{path}: no readable `opened` event, so no incident to read{}", skipped(*.unreadable))]
     NoOpenedEvent { path: PathBuf, unreadable: usize },
+    /// An incident the public status page would have to leave off, as its log cannot be read
+    /// (`more`: how many others cannot either): a public page must not hide an outage.
+    #[error(
+        "the status page was not built: incident {id} cannot be read ({error}){}",
+        if *.more > 0 { format!(", nor {} other incident(s)", .more) } else { String::new() }
+    )]
+    UnreadableIncident { id: String, error: Box<Error>, more: usize },
     /// No git identity to commit or act with.
     #[error("no git identity")]
     NoIdentity,
@@ -698,6 +705,7 @@ impl RepoError {
             | RepoError::NoIdentity
             | RepoError::NoOpenMaintenance
             | RepoError::AmbiguousMaintenance { .. } => Category::User,
+            RepoError::UnreadableIncident { .. } => Category::Failed,
         }
     }
 
@@ -730,6 +738,10 @@ impl RepoError {
             ],
             RepoError::AmbiguousMaintenance { .. } => vec!["pass one's id".into()],
             RepoError::NoOpenedEvent { .. } => Vec::new(),
+            RepoError::UnreadableIncident { .. } => vec![
+                "make the log readable (`incident doctor` lists what is wrong in the record)".into(),
+                "or build the page without it, knowingly: `incident status-page --allow-unreadable`".into(),
+            ],
         }
     }
 }
@@ -1137,6 +1149,7 @@ mod tests {
         "unknown-severity",
         "unknown-step",
         "unknown-template",
+        "unreadable-incident",
         "window-order",
     ];
 

@@ -35,6 +35,9 @@ pub enum Warning {
     Unreadable { path: PathBuf, line: usize, reason: String },
     /// An incident that could not be read was left out of a listing.
     Skipped { id: String, error: Error },
+    /// An incident that could not be read was left off the public status page, as asked
+    /// (`status-page --allow-unreadable`).
+    LeftOffPage { id: String, error: Error },
 }
 
 impl std::fmt::Display for Warning {
@@ -58,6 +61,9 @@ impl std::fmt::Display for Warning {
                 path.display()
             ),
             Warning::Skipped { id, error } => write!(f, "skipping incident {id}: {}", error.with_hints()),
+            Warning::LeftOffPage { id, error } => {
+                write!(f, "incident {id} is left off the status page (--allow-unreadable): {error}")
+            }
         }
     }
 }

@@ -138,7 +138,9 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
             cmd::postmortem::run(ctx, id.as_deref(), no_commit, template, output)
         }
         Command::Stats(args) => cmd::stats::run(ctx, args),
-        Command::StatusPage { output, days } => cmd::status_page::run(ctx, output, days),
+        Command::StatusPage { output, days, allow_unreadable } => {
+            cmd::status_page::run(ctx, output, days, allow_unreadable)
+        }
         Command::Lint { paths, format, explain } => cmd::lint::run(ctx, &paths, format, explain.as_deref()),
         Command::Doctor { fix } => cmd::doctor::run(ctx, fix),
         Command::Sync { watch } => cmd::sync::run(ctx, watch.as_deref()),

@@ -559,7 +559,7 @@ pub fn uptime_percent(down_s: i64, period_s: i64) -> f64 {
     100.0 * (1.0 - down_s.clamp(0, period_s) as f64 / period_s as f64)
 }
 
-/// One UTC day of a service's record: the worst of the ranked states that touched it, and
+/// One day of a service's record (a day of the page's time zone): the worst of the ranked states that touched it, and
 /// the downtime inside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Day {
@@ -567,22 +567,24 @@ pub struct Day {
     pub down_s: i64,
 }
 
-/// Per-service daily downtime: for each day starting at `first` (UTC midnight), `days` of
-/// them, the worst rank among `spans` (`(from, to, rank)`) overlapping it and the union of
-/// the spans whose rank counts as down (`down(rank)`) inside it, clipped at `until`.
+/// Per-service daily downtime: for each day, from one of `starts` to the next (the days of
+/// the page's time zone, so 23 or 25 hours when its clocks change; the last one a whole day),
+/// the worst rank among `spans` (`(from, to, rank)`) overlapping it and the union of the
+/// spans whose rank counts as down (`down(rank)`) inside it, clipped at `until`.
 pub fn daily(
     spans: &[(DateTime<Utc>, DateTime<Utc>, u8)],
-    first: DateTime<Utc>,
-    days: u32,
+    starts: &[DateTime<Utc>],
     until: DateTime<Utc>,
     down: impl Fn(u8) -> bool,
 ) -> Vec<Day> {
     let outage: Vec<(DateTime<Utc>, DateTime<Utc>)> =
         spans.iter().filter(|s| down(s.2)).map(|s| (s.0, s.1)).collect();
-    (0..i64::from(days))
-        .map(|d| {
-            let from = first + chrono::Duration::days(d);
-            let to = (from + chrono::Duration::days(1)).min(until.max(from));
+    starts
+        .iter()
+        .enumerate()
+        .map(|(n, &from)| {
+            let end = starts.get(n + 1).copied().unwrap_or(from + chrono::Duration::days(1));
+            let to = end.min(until.max(from));
             let worst = spans.iter().filter(|s| s.0 < to && s.1 > from).map(|s| s.2).max().unwrap_or(0);
             Day { worst, down_s: union_s(&outage, from, to) }
         })
@@ -628,7 +630,8 @@ mod status_tests {
             (t("2026-01-01T23:00:00Z"), t("2026-01-02T01:00:00Z"), 3),
             (t("2026-01-02T05:00:00Z"), t("2026-01-02T06:00:00Z"), 1),
         ];
-        let days = daily(&spans, t("2026-01-01T00:00:00Z"), 3, t("2026-01-03T12:00:00Z"), |r| r >= 2);
+        let starts = [t("2026-01-01T00:00:00Z"), t("2026-01-02T00:00:00Z"), t("2026-01-03T00:00:00Z")];
+        let days = daily(&spans, &starts, t("2026-01-03T12:00:00Z"), |r| r >= 2);
         assert_eq!(days[0], Day { worst: 3, down_s: 3600 });
         assert_eq!(days[1], Day { worst: 3, down_s: 3600 });
         assert_eq!(days[2], Day { worst: 0, down_s: 0 });

@@ -19,6 +19,8 @@ pub enum Shape {
     Id,
     /// A duration such as `5m`, `1h30m`, `90s`.
     Duration,
+    /// An IANA time zone name such as `Europe/Paris` or `UTC`.
+    TimeZone,
     Int,
     Number,
     List(&'static Shape),
@@ -160,6 +162,17 @@ fn check_at<'n>(node: &'n Node, shape: &Shape, path: &Path<'_>, out: &mut Vec<Mi
                 node,
                 rule: "bad-budget",
                 message: format!("{path}: {} is not a duration; write 5m, 1h30m or 90s", describe(node)),
+            }),
+        },
+        Shape::TimeZone => match node.as_str() {
+            Some(s) if !node.is_null() && crate::timefmt::zone(s).is_some() => {}
+            _ => out.push(Mismatch {
+                node,
+                rule: "unknown-time-zone",
+                message: format!(
+                    "{path}: {} is not a time zone; write an IANA name such as Europe/Paris, America/New_York or UTC",
+                    describe(node)
+                ),
             }),
         },
         Shape::Int => {
@@ -304,7 +317,7 @@ pub fn to_value(node: &Node, shape: &Shape) -> serde_yaml::Value {
         )
     };
     match shape {
-        Shape::Str | Shape::Id | Shape::Duration | Shape::OneOf(_) => Y::String(text()),
+        Shape::Str | Shape::Id | Shape::Duration | Shape::TimeZone | Shape::OneOf(_) => Y::String(text()),
         Shape::Int => {
             node.as_str().and_then(|s| s.parse::<i64>().ok()).map_or(Y::Null, |n| Y::Number(n.into()))
         }

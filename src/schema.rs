@@ -23,6 +23,7 @@ fn to_json(shape: &Shape) -> Value {
         Shape::Str => json!({"type": "string", "minLength": 1}),
         Shape::Id => json!({"type": "string", "pattern": "^[a-z0-9-]+$"}),
         Shape::Duration => json!({"type": "string", "pattern": "^ *([0-9]+[smhd] *)+$"}),
+        Shape::TimeZone => json!({"type": "string", "minLength": 1}),
         Shape::Int => json!({"type": "integer"}),
         Shape::Number => json!({"type": "number"}),
         Shape::OneOf(options) => json!({"enum": options}),

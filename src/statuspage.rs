@@ -6,8 +6,10 @@
 //! as Atlassian Statuspage's public API serves it).
 //!
 //! A function of the logs alone, so the generated site diffs cleanly in git: the period of N
-//! days ends on the UTC day of the repository's latest event, an incident still open counts
-//! until that event, and "updated" is that event's time. No clock is read here.
+//! days ends on the day (in `status_page.time_zone`) of the repository's latest event, an
+//! incident still open counts until that event, and "updated" is that event's time. No clock
+//! is read here, nor `TZ`: the zone is the repository's, its database built in. People read
+//! times in that zone; machine files keep UTC.
 //!
 //! - `model`: what the public may see, built from the incidents;
 //! - `json`: `status.json`;

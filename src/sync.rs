@@ -345,7 +345,7 @@ fn rebuild_status_page(repo: &Repo) -> bool {
             // Said, not failed: a stderr that is gone must not undo a sync that worked.
             let _ = writeln!(
                 crate::out::Ui::terminal().status().whole(),
-                "warning: {STATUS_PAGE_DIR}/ not rebuilt: {e}"
+                "warning: {STATUS_PAGE_DIR}/ not rebuilt, the page built before is kept: {e}"
             );
             false
         }

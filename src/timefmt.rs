@@ -4,7 +4,8 @@
 //! is only an input form.
 
 use chrono::{
-    DateTime, Local, NaiveDate, NaiveDateTime, NaiveTime, Offset, SecondsFormat, TimeZone, Timelike, Utc,
+    DateTime, Datelike, Local, NaiveDate, NaiveDateTime, NaiveTime, Offset, SecondsFormat, TimeZone,
+    Timelike, Utc,
 };
 
 /// How far past the machine's clock a typed time may lie: clocks drift between responders'
@@ -366,6 +367,57 @@ pub fn date(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }
 
+/// A place's time zone, for the public status page: an IANA name (`Europe/Paris`, `UTC`).
+pub fn zone(name: &str) -> Option<chrono_tz::Tz> {
+    name.parse().ok()
+}
+
+/// A moment as a customer reads it, in the page's zone: `7 Dec, 15:13 CET`, with the year
+/// (`7 Dec 2025, 15:13 CET`) when it is not `this_year`, the year the page speaks of.
+/// Where a zone has no letters for itself, its offset: `15:13 UTC+04`.
+pub fn public(t: DateTime<Utc>, tz: chrono_tz::Tz, this_year: i32) -> String {
+    let local = t.with_timezone(&tz);
+    let abbr = local.format("%Z").to_string();
+    let abbr = if abbr.starts_with(['+', '-']) { format!("UTC{abbr}") } else { abbr };
+    format!("{}, {} {abbr}", public_day(local.date_naive(), this_year), local.format("%H:%M"))
+}
+
+/// A day as a customer reads it: `7 Dec`, or `7 Dec 2025` when it is not `this_year`.
+pub fn public_day(day: NaiveDate, this_year: i32) -> String {
+    if day.year() == this_year {
+        day.format("%-d %b").to_string()
+    } else {
+        day.format("%-d %b %Y").to_string()
+    }
+}
+
+/// The first moment of `day` in `tz`: its midnight, or where a change of clocks skips
+/// midnight, the first minute that exists.
+pub fn day_start(day: NaiveDate, tz: chrono_tz::Tz) -> DateTime<Utc> {
+    (0..24 * 60)
+        .find_map(|m| {
+            let local = day.and_time(NaiveTime::MIN) + chrono::Duration::minutes(m);
+            tz.from_local_datetime(&local).earliest()
+        })
+        .map_or_else(|| day.and_time(NaiveTime::MIN).and_utc(), |t| t.with_timezone(&Utc))
+}
+
+/// A duration in words, for people who hear it (a screen reader reads `42m` as metres):
+/// `1 hour 5 minutes`, `42 minutes`, `2 days 3 hours`, `under a minute`.
+pub fn spoken(secs: i64) -> String {
+    let s = secs.max(0);
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    let unit = |n: i64, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
+    match (d, h, m) {
+        (0, 0, 0) => "under a minute".to_string(),
+        (0, 0, m) => unit(m, "minute"),
+        (0, h, 0) => unit(h, "hour"),
+        (0, h, m) => format!("{} {}", unit(h, "hour"), unit(m, "minute")),
+        (d, 0, _) => unit(d, "day"),
+        (d, h, _) => format!("{} {}", unit(d, "day"), unit(h, "hour")),
+    }
+}
+
 /// `14:02`: a UTC clock time, as the demo's scenario writes it.
 pub fn hhmm(t: DateTime<Utc>) -> String {
     t.format("%H:%M").to_string()
@@ -384,6 +436,40 @@ pub fn mermaid(t: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_times_read_in_the_page_zone_with_the_year_only_when_another() {
+        let t = parse_rfc3339("2026-12-07T14:13:00Z").unwrap_or_default();
+        let paris = zone("Europe/Paris").unwrap_or(chrono_tz::UTC);
+        assert_eq!(public(t, paris, 2026), "7 Dec, 15:13 CET");
+        assert_eq!(public(t, paris, 2027), "7 Dec 2026, 15:13 CET");
+        let summer = parse_rfc3339("2026-07-01T22:30:00Z").unwrap_or_default();
+        assert_eq!(public(summer, paris, 2026), "2 Jul, 00:30 CEST", "the local day, not UTC's");
+        assert_eq!(public(t, chrono_tz::UTC, 2026), "7 Dec, 14:13 UTC");
+        let dubai = zone("Asia/Dubai").unwrap_or(chrono_tz::UTC);
+        assert_eq!(public(t, dubai, 2026), "7 Dec, 18:13 UTC+04");
+        assert!(zone("Europe/Pariss").is_none() && zone("").is_none());
+    }
+
+    #[test]
+    fn a_day_starts_at_its_local_midnight_or_the_first_minute_that_exists() {
+        let paris = zone("Europe/Paris").unwrap_or(chrono_tz::UTC);
+        let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap_or_default();
+        assert_eq!(rfc3339(day_start(day, paris)), "2026-12-06T23:00:00Z");
+        // Santiago moved its clocks from midnight to 01:00 on 2022-09-11.
+        let santiago = zone("America/Santiago").unwrap_or(chrono_tz::UTC);
+        let skipped = NaiveDate::from_ymd_opt(2022, 9, 11).unwrap_or_default();
+        assert_eq!(rfc3339(day_start(skipped, santiago)), "2022-09-11T04:00:00Z");
+    }
+
+    #[test]
+    fn durations_are_spoken_in_words() {
+        assert_eq!(spoken(0), "under a minute");
+        assert_eq!(spoken(42 * 60 + 5), "42 minutes");
+        assert_eq!(spoken(3600 + 60), "1 hour 1 minute");
+        assert_eq!(spoken(2 * 3600), "2 hours");
+        assert_eq!(spoken(86_400 + 3 * 3600 + 60), "1 day 3 hours");
+    }
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-11-26T15:00:00Z").map(|t| t.with_timezone(&Utc)).unwrap()

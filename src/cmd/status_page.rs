@@ -19,11 +19,11 @@ struct Written<'a> {
     past_incidents: usize,
 }
 
-pub fn run(ctx: &Ctx, output: Option<PathBuf>, days: u32) -> Result<u8> {
+pub fn run(ctx: &Ctx, output: Option<PathBuf>, days: u32, allow_unreadable: bool) -> Result<u8> {
     let repo = ctx.repo()?;
     let dir = output.unwrap_or_else(|| repo.status_page_dir());
     let mut warnings = Vec::new();
-    let page = statuspage::build(&repo, days, &mut warnings);
+    let page = statuspage::build(&repo, days, allow_unreadable, &mut warnings)?;
     ctx.warn(warnings)?;
     let written = statuspage::publish(&repo, &dir, &page)?;
     let dir = std::fs::canonicalize(&dir).unwrap_or(dir);

@@ -6,12 +6,16 @@
 //! when it has nothing to say: no component groups (`group: false`, `group_id: null`), every
 //! component shown. Links (`page.url`, `shortlink`) are relative to the site's root folder:
 //! the tool never knows where the folder is served from.
+//!
+//! A maintenance is shaped as Statuspage shapes one: an incident with `impact: maintenance`,
+//! its window (`scheduled_for`, `scheduled_until`), `started_at` when the work began (the
+//! planned start until then) and `resolved_at` when it was completed.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::json::visible_strings;
-use super::{Component, Page, PublicIncident, PublicUpdate};
+use super::{Component, Page, PublicIncident, PublicMaintenance, PublicUpdate};
 
 /// Statuspage lists the 50 most recent incidents (and maintenances) in its full lists.
 const RECENT: usize = 50;
@@ -34,7 +38,14 @@ pub fn files(page: &Page) -> Vec<(String, Value)> {
         .iter()
         .filter(|m| matches!(m.status, "scheduled" | "in_progress" | "verifying"))
         .collect();
-    let recent_maintenances: Vec<&ApiIncident<'_>> = api.maintenances.iter().take(RECENT).collect();
+    let mut newest_first: Vec<&ApiIncident<'_>> = api.maintenances.iter().collect();
+    newest_first.sort_by(|a, b| {
+        b.scheduled_for
+            .cmp(&a.scheduled_for)
+            .then_with(|| b.created_at.cmp(a.created_at))
+            .then_with(|| a.id.cmp(b.id))
+    });
+    let recent_maintenances: Vec<&ApiIncident<'_>> = newest_first.into_iter().take(RECENT).collect();
     let status = serde_json::json!({ "indicator": page.indicator, "description": page.description });
     let with_page = |key: &str, value: Value| {
         let mut map = serde_json::Map::new();
@@ -72,6 +83,7 @@ struct Api<'a> {
     components: Vec<ApiComponent<'a>>,
     /// Newest first, the open ones before the rest.
     incidents: Vec<ApiIncident<'a>>,
+    /// As the page lists them: under way, upcoming (soonest first), completed.
     maintenances: Vec<ApiIncident<'a>>,
 }
 
@@ -171,6 +183,8 @@ impl<'a> Api<'a> {
                 .then_with(|| a.id.cmp(&b.id))
         });
         let incidents = incidents.into_iter().map(|i| ApiIncident::of(i, &page_id, &components)).collect();
+        let maintenances =
+            page.maintenances.iter().map(|m| ApiIncident::maintenance(m, &page_id, &components)).collect();
         Api {
             page: ApiPage {
                 id: page_id,
@@ -181,7 +195,7 @@ impl<'a> Api<'a> {
             },
             components,
             incidents,
-            maintenances: Vec::new(),
+            maintenances,
         }
     }
 }
@@ -194,13 +208,21 @@ impl<'a> ApiComponent<'a> {
         page_id: &str,
         created_at: &str,
     ) -> ApiComponent<'a> {
-        // Its state last changed with the latest incident naming it, as far as the page knows.
+        // Its state last changed with the latest incident naming it, or when a maintenance
+        // naming it started or ended, as far as the page knows.
+        let works = page
+            .maintenances
+            .iter()
+            .filter(|m| m.service_ids.contains(&c.id))
+            .flat_map(|m| m.started_at.iter().chain(&m.completed_at))
+            .map(|t| t.iso.as_str());
         let updated_at = page
             .open
             .iter()
             .chain(&page.past)
             .filter(|i| i.service_ids.contains(&c.id))
             .map(|i| i.updated_at.iso.as_str())
+            .chain(works)
             .max()
             .map_or_else(|| created_at.to_string(), str::to_string);
         ApiComponent {
@@ -235,25 +257,85 @@ impl<'a> ApiIncident<'a> {
             shortlink: format!("incidents/{}.html", i.id),
             started_at: &i.started_at.iso,
             page_id: page_id.to_string(),
-            incident_updates: i.updates.iter().map(|u| ApiUpdate::of(u, &i.id)).collect(),
-            components: components
+            incident_updates: i
+                .updates
                 .iter()
-                .filter(|c| i.service_ids.iter().any(|s| s == c.id))
-                .cloned()
+                .map(|u| {
+                    let affected = u
+                        .affected
+                        .iter()
+                        .map(|a| ApiAffected {
+                            code: &a.id,
+                            name: &a.name,
+                            old_status: a.old,
+                            new_status: a.new,
+                        })
+                        .collect();
+                    ApiUpdate::of(u, &i.id, affected)
+                })
                 .collect(),
+            components: named(components, &i.service_ids),
             scheduled_for: None,
             scheduled_until: None,
         }
     }
+
+    fn maintenance(
+        m: &'a PublicMaintenance,
+        page_id: &str,
+        components: &[ApiComponent<'a>],
+    ) -> ApiIncident<'a> {
+        // What each update did to the services, oldest first: under maintenance while the
+        // work is under way, operational before and after.
+        let mut before = "operational";
+        let mut updates: Vec<ApiUpdate<'a>> = m
+            .updates
+            .iter()
+            .rev()
+            .map(|u| {
+                let now = if matches!(u.status, "in_progress" | "verifying") {
+                    "under_maintenance"
+                } else {
+                    "operational"
+                };
+                let affected = m
+                    .service_ids
+                    .iter()
+                    .zip(&m.services)
+                    .map(|(code, name)| ApiAffected { code, name, old_status: before, new_status: now })
+                    .collect();
+                before = now;
+                ApiUpdate::of(u, &m.id, affected)
+            })
+            .collect();
+        updates.reverse();
+        ApiIncident {
+            id: &m.id,
+            name: &m.name,
+            status: m.status,
+            created_at: &m.created_at.iso,
+            updated_at: &m.updated_at.iso,
+            monitoring_at: None,
+            resolved_at: m.completed_at.as_ref().map(|t| t.iso.as_str()),
+            impact: "maintenance",
+            shortlink: format!("incidents/{}.html", m.id),
+            started_at: m.started_at.as_ref().unwrap_or(&m.scheduled_for).iso.as_str(),
+            page_id: page_id.to_string(),
+            incident_updates: updates,
+            components: named(components, &m.service_ids),
+            scheduled_for: Some(&m.scheduled_for.iso),
+            scheduled_until: Some(&m.scheduled_until.iso),
+        }
+    }
+}
+
+/// The components of the services `ids` names, as they stand now.
+fn named<'a>(components: &[ApiComponent<'a>], ids: &[String]) -> Vec<ApiComponent<'a>> {
+    components.iter().filter(|c| ids.iter().any(|s| s == c.id)).cloned().collect()
 }
 
 impl<'a> ApiUpdate<'a> {
-    fn of(u: &'a PublicUpdate, incident_id: &'a str) -> ApiUpdate<'a> {
-        let affected: Vec<ApiAffected<'a>> = u
-            .affected
-            .iter()
-            .map(|a| ApiAffected { code: &a.id, name: &a.name, old_status: a.old, new_status: a.new })
-            .collect();
+    fn of(u: &'a PublicUpdate, incident_id: &'a str, affected: Vec<ApiAffected<'a>>) -> ApiUpdate<'a> {
         ApiUpdate {
             id: &u.id,
             status: u.status,

@@ -12,10 +12,11 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::error::{Error, RepoError, Result, SystemError};
 use crate::events::{Body, MaintenanceState, Milestone, PublicStatus, Visibility};
 use crate::index::{self, Warning};
 use crate::metrics;
@@ -124,7 +125,8 @@ fn status_words(s: PublicStatus) -> &'static str {
     }
 }
 
-/// A moment, three ways: for machines, for `<time datetime>`, for people.
+/// A moment, three ways: for machines and `<time datetime>` (RFC 3339, UTC), and for people
+/// in the page's time zone (`7 Dec, 15:13 CET`; its day, `7 Dec`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Moment {
     pub iso: String,
@@ -132,8 +134,36 @@ pub struct Moment {
     pub date: String,
 }
 
-fn moment(t: DateTime<Utc>) -> Moment {
-    Moment { iso: timefmt::rfc3339(t), label: timefmt::table(t), date: timefmt::date(t) }
+/// How the page tells people the time: its zone, and the year it speaks of (that of its
+/// latest moment), which its dates leave out. Never the reader's clock: the page is a
+/// function of the logs.
+#[derive(Debug, Clone, Copy)]
+pub struct Local {
+    pub tz: chrono_tz::Tz,
+    pub year: i32,
+}
+
+impl Local {
+    fn new(tz: chrono_tz::Tz, until: Option<DateTime<Utc>>) -> Local {
+        Local { tz, year: until.map_or(1970, |u| u.with_timezone(&tz).year()) }
+    }
+
+    pub fn moment(self, t: DateTime<Utc>) -> Moment {
+        Moment {
+            iso: timefmt::rfc3339(t),
+            label: timefmt::public(t, self.tz, self.year),
+            date: self.day_words(self.day(t)),
+        }
+    }
+
+    /// The page's day a moment falls on.
+    fn day(self, t: DateTime<Utc>) -> NaiveDate {
+        t.with_timezone(&self.tz).date_naive()
+    }
+
+    fn day_words(self, day: NaiveDate) -> String {
+        timefmt::public_day(day, self.year)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -214,10 +244,12 @@ pub struct PublicMaintenance {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DayCell {
+    /// The day in the page's time zone, `2026-11-27`.
     pub date: String,
     pub state: &'static str,
     pub words: &'static str,
-    /// `2026-11-27: Major outage, 42m down`: the cell's tooltip and its text alternative.
+    /// `27 Nov: Major outage, down for 42 minutes`: the cell's tooltip and its text
+    /// alternative, in words a screen reader reads well.
     pub label: String,
 }
 
@@ -240,8 +272,14 @@ pub struct Page {
     /// The latest event's time: `None` when the repository holds no published incident.
     pub updated: Option<Moment>,
     pub days: u32,
+    /// The period's first and last days in the page's time zone, `2026-08-30`.
     pub first_day: Option<String>,
     pub last_day: Option<String>,
+    /// The same days as people read them: `30 Aug`, `27 Nov`.
+    pub first_day_words: Option<String>,
+    pub last_day_words: Option<String>,
+    /// The IANA name of the page's time zone (`Europe/Paris`, `UTC`).
+    pub time_zone: String,
     pub indicator: &'static str,
     pub state: &'static str,
     pub description: &'static str,
@@ -312,7 +350,7 @@ fn maintenance_status(s: MaintenanceState) -> (&'static str, &'static str) {
     (s.name(), s.words())
 }
 
-fn public_maintenance(config: &Config, inc: &Incident) -> Option<PublicMaintenance> {
+fn public_maintenance(config: &Config, local: Local, inc: &Incident) -> Option<PublicMaintenance> {
     let w = inc.maintenance.as_ref()?;
     let external =
         |ch: &str| config.channels.get(ch).is_some_and(|c| c.audience == crate::config::Audience::External);
@@ -335,7 +373,7 @@ fn public_maintenance(config: &Config, inc: &Incident) -> Option<PublicMaintenan
                 status,
                 status_words,
                 body: u.message.clone(),
-                at: moment(u.at),
+                at: local.moment(u.at),
                 eta: None,
                 affected: Vec::new(),
             }
@@ -350,7 +388,7 @@ fn public_maintenance(config: &Config, inc: &Incident) -> Option<PublicMaintenan
             status,
             status_words,
             body: message.clone(),
-            at: moment(inc.opened_at),
+            at: local.moment(inc.opened_at),
             eta: None,
             affected: Vec::new(),
         });
@@ -371,12 +409,12 @@ fn public_maintenance(config: &Config, inc: &Incident) -> Option<PublicMaintenan
         status,
         status_words,
         active: w.state.is_active(),
-        scheduled_for: moment(w.from),
-        scheduled_until: moment(w.until),
-        started_at: w.started_at.map(moment),
-        completed_at: w.completed_at.map(moment),
-        created_at: moment(inc.opened_at),
-        updated_at: moment(updated),
+        scheduled_for: local.moment(w.from),
+        scheduled_until: local.moment(w.until),
+        started_at: w.started_at.map(|t| local.moment(t)),
+        completed_at: w.completed_at.map(|t| local.moment(t)),
+        created_at: local.moment(inc.opened_at),
+        updated_at: local.moment(updated),
         services: inc.services.iter().map(|s| config.service_name(s).to_string()).collect(),
         service_ids: inc.services.clone(),
         updates,
@@ -384,8 +422,9 @@ fn public_maintenance(config: &Config, inc: &Incident) -> Option<PublicMaintenan
 }
 
 /// Under way first, then upcoming (soonest first), then completed (newest first).
-fn maintenances(config: &Config, all: &[&Incident]) -> Vec<PublicMaintenance> {
-    let mut out: Vec<PublicMaintenance> = all.iter().filter_map(|i| public_maintenance(config, i)).collect();
+fn maintenances(config: &Config, local: Local, all: &[&Incident]) -> Vec<PublicMaintenance> {
+    let mut out: Vec<PublicMaintenance> =
+        all.iter().filter_map(|i| public_maintenance(config, local, i)).collect();
     let rank = |m: &PublicMaintenance| match m.status {
         "in_progress" | "verifying" => 0,
         "scheduled" => 1,
@@ -403,7 +442,7 @@ fn maintenances(config: &Config, all: &[&Incident]) -> Vec<PublicMaintenance> {
     out
 }
 
-fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
+fn public_incident(config: &Config, local: Local, inc: &Incident) -> PublicIncident {
     let public: Vec<&crate::state::UpdateRecord> =
         inc.updates.iter().filter(|u| is_external(config, &u.channel)).collect();
     let steps = transitions(inc, &public);
@@ -436,8 +475,8 @@ fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
                 status: s.name(),
                 status_words: status_words(s),
                 body: u.message.clone(),
-                at: moment(u.at),
-                eta: u.eta.map(moment),
+                at: local.moment(u.at),
+                eta: u.eta.map(|t| local.moment(t)),
                 affected,
             }
         })
@@ -455,12 +494,12 @@ fn public_incident(config: &Config, inc: &Incident) -> PublicIncident {
         impact_words: impact.words(),
         services: inc.services.iter().map(|s| config.service_name(s).to_string()).collect(),
         service_ids: inc.services.clone(),
-        created_at: moment(inc.opened_at),
-        started_at: moment(inc.mark(Milestone::Started).unwrap_or(inc.opened_at)),
-        updated_at: moment(updated),
-        monitoring_at: steps.iter().find(|x| x.2 == PublicStatus::Monitoring).map(|x| moment(x.0)),
-        resolved_at: resolved_at.map(moment),
-        eta: if open { public.iter().rev().find_map(|u| u.eta).map(moment) } else { None },
+        created_at: local.moment(inc.opened_at),
+        started_at: local.moment(inc.mark(Milestone::Started).unwrap_or(inc.opened_at)),
+        updated_at: local.moment(updated),
+        monitoring_at: steps.iter().find(|x| x.2 == PublicStatus::Monitoring).map(|x| local.moment(x.0)),
+        resolved_at: resolved_at.map(|t| local.moment(t)),
+        eta: if open { public.iter().rev().find_map(|u| u.eta).map(|t| local.moment(t)) } else { None },
         updates,
     }
 }
@@ -491,14 +530,33 @@ fn period_start(until: DateTime<Utc>, days: u32) -> DateTime<Utc> {
 }
 
 /// Builds the page from the repository's public incidents (the rest left out before
-/// anything else, so they cannot move even the "updated" time). Incidents that cannot be read come back as
-/// warnings.
-pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
+/// anything else, so they cannot move even the "updated" time).
+///
+/// An incident whose log cannot be read (no permission, not a file, no readable opening) is
+/// an error naming it: it may be an outage the page would otherwise leave off, and whether it
+/// is public cannot be known. With `allow_unreadable` it is left off, with a warning.
+/// Unreadable lines inside a readable log are only warnings: the incident is still shown (its
+/// opening was read), and refusing to publish during an outage because one line is damaged
+/// would hide the newer updates.
+pub fn build(repo: &Repo, days: u32, allow_unreadable: bool, warnings: &mut Vec<Warning>) -> Result<Page> {
     let config = &repo.config;
     let (works, incidents): (Vec<Incident>, Vec<Incident>) =
-        published(repo, days, warnings).into_iter().partition(|i| i.kind == Kind::Maintenance);
+        published(repo, days, allow_unreadable, warnings)?
+            .into_iter()
+            .partition(|i| i.kind == Kind::Maintenance);
     let until = incidents.iter().chain(&works).map(Incident::latest).max();
-    let first = until.map(|u| period_start(u, days));
+    let local = Local::new(config.time_zone(), until);
+    // The period's days in the page's zone: each one's start, the first one's the period's.
+    let starts: Vec<DateTime<Utc>> = until
+        .map(|u| {
+            let last = local.day(u);
+            (0..i64::from(days))
+                .rev()
+                .map(|back| timefmt::day_start(last - Duration::days(back), local.tz))
+                .collect()
+        })
+        .unwrap_or_default();
+    let first = starts.first().copied();
     let works: Vec<&Incident> = match first.zip(until) {
         Some((first, until)) => works.iter().filter(|w| shown(w, first, until)).collect(),
         None => Vec::new(),
@@ -506,25 +564,30 @@ pub fn build(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Page {
     let named: Vec<&Incident> = incidents.iter().chain(works.iter().copied()).collect();
     let components: Vec<Component> = service_ids(config, &named)
         .iter()
-        .map(|id| component(config, id, &incidents, &works, first.zip(until), days))
+        .map(|id| component(config, local, id, &incidents, &works, until.map(|u| (starts.as_slice(), u))))
         .collect();
     let overall = overall(config, &components, &incidents);
     let (open, past) = open_and_past(&incidents, first);
-    Page {
+    let first_day = first.map(|f| local.day(f));
+    let last_day = until.map(|u| local.day(u));
+    Ok(Page {
         name: config.name.clone().unwrap_or_else(|| "Service".to_string()),
-        updated: until.map(moment),
+        updated: until.map(|u| local.moment(u)),
         days,
-        first_day: first.map(timefmt::date),
-        last_day: until.map(timefmt::date),
+        first_day: first_day.map(|d| d.format("%Y-%m-%d").to_string()),
+        last_day: last_day.map(|d| d.format("%Y-%m-%d").to_string()),
+        first_day_words: first_day.map(|d| local.day_words(d)),
+        last_day_words: last_day.map(|d| local.day_words(d)),
+        time_zone: local.tz.name().to_string(),
         indicator: overall.indicator(),
         state: overall.name(),
         description: overall.description(),
         components,
-        open: open.into_iter().map(|i| public_incident(config, i)).collect(),
-        past: past.into_iter().map(|i| public_incident(config, i)).collect(),
-        maintenances: maintenances(config, &works),
+        open: open.into_iter().map(|i| public_incident(config, local, i)).collect(),
+        past: past.into_iter().map(|i| public_incident(config, local, i)).collect(),
+        maintenances: maintenances(config, local, &works),
         uptime_formula: UPTIME_FORMULA,
-    }
+    })
 }
 
 /// Whether the public may see `inc` at all. Never a drill, a private or a canceled one,
@@ -549,55 +612,95 @@ fn is_external(config: &Config, channel: &str) -> bool {
 }
 
 /// The incidents the public may see ([`is_public`]), each read from its log. The cached
-/// summaries leave out drills, private and canceled incidents before any log is read.
+/// summaries leave out drills, private and canceled incidents before any log is read. Those
+/// that cannot be read are an error, or with `allow_unreadable` left out with a warning each.
 ///
 /// Only the logs that can touch the page are read: the newest public incident sets the period
 /// (its latest moment is the page's "until"), and of the others only those still open or whose
 /// record reaches into the period can be on it, which the cached summaries tell. A repository
 /// that declares no services shows those its public incidents name, old ones too, so there
 /// every candidate is read.
-fn published(repo: &Repo, days: u32, warnings: &mut Vec<Warning>) -> Vec<Incident> {
-    let summaries = index::summaries(repo, warnings);
+fn published(
+    repo: &Repo,
+    days: u32,
+    allow_unreadable: bool,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<Incident>> {
+    let mut listed = Vec::new();
+    let summaries = index::summaries(repo, &mut listed);
+    let mut unreadable: Vec<(String, Error)> = Vec::new();
+    for w in listed {
+        match w {
+            Warning::Skipped { id, error } => unreadable.push((id, error)),
+            other => warnings.push(other),
+        }
+    }
+    // A folder whose log cannot even be looked at has no summary: find it among the folders.
+    // One with no log at all is an `open` cut short (`doctor` names it): nothing to show.
+    let known: BTreeSet<&str> =
+        summaries.iter().map(|s| s.id.as_str()).chain(unreadable.iter().map(|u| u.0.as_str())).collect();
+    let unlisted: Vec<String> = repo.ids().into_iter().filter(|id| !known.contains(id.as_str())).collect();
+    for id in unlisted {
+        let looked = repo
+            .events_path(&id)
+            .and_then(|path| std::fs::symlink_metadata(&path).map(|_| ()).map_err(Error::io(&path)));
+        match looked {
+            Err(Error::System(SystemError::Io { source, .. }))
+                if source.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => unreadable.push((id, error)),
+            Ok(()) => {}
+        }
+    }
     let maybe =
         |s: &&index::Summary| !s.drill && s.visibility == Visibility::Public && s.state != State::Canceled;
     let mut candidates: Vec<&index::Summary> = summaries.iter().filter(maybe).collect();
     candidates.sort_by(|a, b| b.latest.cmp(&a.latest).then_with(|| a.id.cmp(&b.id)));
     let mut incidents: Vec<Incident> = Vec::new();
-    let mut keep =
-        |id: &str, loaded: crate::error::Result<index::Loaded>, incidents: &mut Vec<Incident>| match loaded {
-            Ok(loaded) => {
-                warnings.extend(loaded.warnings);
-                let public = is_public(&repo.config, &loaded.incident);
-                if public {
-                    incidents.push(loaded.incident);
-                }
-                public
+    let mut keep = |id: &str, loaded: Result<index::Loaded>, incidents: &mut Vec<Incident>| match loaded {
+        Ok(loaded) => {
+            warnings.extend(loaded.warnings);
+            let public = is_public(&repo.config, &loaded.incident);
+            if public {
+                incidents.push(loaded.incident);
             }
-            Err(error) => {
-                warnings.push(Warning::Skipped { id: id.to_string(), error });
-                false
-            }
-        };
+            public
+        }
+        Err(error) => {
+            unreadable.push((id.to_string(), error));
+            false
+        }
+    };
     let mut rest = candidates.as_slice();
-    let mut first = None;
+    let mut since = None;
     while let Some((s, tail)) = rest.split_first() {
         rest = tail;
         if keep(&s.id, index::load(repo, &s.id), &mut incidents) {
-            first = incidents.last().map(|i| period_start(i.latest(), days));
+            // The period's days are the page's zone's; a day before its first UTC day covers
+            // every zone's start of it.
+            since = incidents.last().map(|i| period_start(i.latest(), days.saturating_add(1)));
             break;
         }
     }
     let every = repo.config.services.is_empty();
     let wanted: Vec<&str> = rest
         .iter()
-        .filter(|s| every || s.state == State::Open || first.is_some_and(|f| s.latest >= f))
+        .filter(|s| every || s.state == State::Open || since.is_some_and(|f| s.latest >= f))
         .map(|s| s.id.as_str())
         .collect();
     for (id, loaded) in wanted.iter().zip(index::load_many(repo, &wanted)) {
         keep(id, loaded, &mut incidents);
     }
     incidents.sort_by(|a, b| a.id.cmp(&b.id));
-    incidents
+    unreadable.sort_by(|a, b| a.0.cmp(&b.0));
+    if allow_unreadable {
+        warnings.extend(unreadable.into_iter().map(|(id, error)| Warning::LeftOffPage { id, error }));
+    } else {
+        let more = unreadable.len().saturating_sub(1);
+        if let Some((id, error)) = unreadable.into_iter().next() {
+            return Err(RepoError::UnreadableIncident { id, error: Box::new(error), more }.into());
+        }
+    }
+    Ok(incidents)
 }
 
 /// The services shown: those `incident.yaml` declares, else those the incidents name.
@@ -611,15 +714,15 @@ fn service_ids(config: &Config, incidents: &[&Incident]) -> Vec<String> {
 }
 
 /// One service: its state now (its worst open, unmitigated incident, else under maintenance
-/// while a maintenance naming it is under way) and, over the period (`first`, `until`) when
-/// there is one, day by day.
+/// while a maintenance naming it is under way) and, over the period (its days' starts, and
+/// `until`) when there is one, day by day.
 fn component(
     config: &Config,
+    local: Local,
     id: &str,
     incidents: &[Incident],
     works: &[&Incident],
-    period: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    days: u32,
+    period: Option<(&[DateTime<Utc>], DateTime<Utc>)>,
 ) -> Component {
     let names = |i: &Incident| i.services.iter().any(|s| s == id);
     let mine: Vec<&Incident> = incidents.iter().filter(|i| names(i)).collect();
@@ -633,7 +736,7 @@ fn component(
         .max()
         .unwrap_or(ServiceState::Operational);
     let (cells, uptime, down) = match period {
-        Some((first, until)) => record(config, &mine, &my_works, (first, until), days),
+        Some((starts, until)) => record(config, local, &mine, &my_works, starts, until),
         None => (Vec::new(), "100.00%".to_string(), timefmt::human(0)),
     };
     Component {
@@ -648,14 +751,15 @@ fn component(
     }
 }
 
-/// A service's days from `first` to `until`, given its incidents: each day's cell, the uptime
-/// and the time down.
+/// A service's days from the first of `starts` to `until`, given its incidents: each day's
+/// cell, the uptime and the time down.
 fn record(
     config: &Config,
+    local: Local,
     mine: &[&Incident],
     works: &[&Incident],
-    (first, until): (DateTime<Utc>, DateTime<Utc>),
-    days: u32,
+    starts: &[DateTime<Utc>],
+    until: DateTime<Utc>,
 ) -> (Vec<DayCell>, String, String) {
     // The time a maintenance was under way colours its days, and is never down.
     let maintained = works.iter().filter_map(|i| i.maintenance.as_ref()).filter_map(|w| {
@@ -670,21 +774,27 @@ fn record(
         .chain(maintained)
         .filter(|s| s.2 > 0)
         .collect();
-    let record = metrics::daily(&spans, first, days, until, |r| ServiceState::from_rank(r).is_down());
+    let record = metrics::daily(&spans, starts, until, |r| ServiceState::from_rank(r).is_down());
     let down_s: i64 = record.iter().map(|d| d.down_s).sum();
     let cells = record
         .iter()
-        .enumerate()
-        .map(|(n, d)| {
-            let date = timefmt::date(first + Duration::days(n as i64));
+        .zip(starts)
+        .map(|(d, &start)| {
+            let day = local.day(start);
             let state = ServiceState::from_rank(d.worst);
-            let mut label = format!("{date}: {}", state.words());
+            let mut label = format!("{}: {}", local.day_words(day), state.words());
             if d.down_s > 0 {
-                label.push_str(&format!(", {} down", timefmt::human(d.down_s)));
+                label.push_str(&format!(", down for {}", timefmt::spoken(d.down_s)));
             }
-            DayCell { date, state: state.name(), words: state.words(), label }
+            DayCell {
+                date: day.format("%Y-%m-%d").to_string(),
+                state: state.name(),
+                words: state.words(),
+                label,
+            }
         })
         .collect();
+    let first = starts.first().copied().unwrap_or(until);
     let percent = metrics::uptime_percent(down_s, (until - first).num_seconds());
     (cells, format!("{percent:.2}%"), timefmt::human(down_s))
 }

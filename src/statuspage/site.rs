@@ -41,8 +41,9 @@ pub fn rerender_in_repo(repo: &Repo) -> Result<bool> {
         .and_then(|d| u32::try_from(d).ok())
         .filter(|d| (1..=3650).contains(d))
         .unwrap_or(DEFAULT_DAYS);
-    // Unreadable lines are for `status` and `doctor` to name; the page leaves them out.
-    let page = build(repo, days, &mut Vec::new());
+    // Unreadable lines are for `status` and `doctor` to name; the page leaves them out. A log
+    // that cannot be read at all is an error: the caller keeps the page built before.
+    let page = build(repo, days, false, &mut Vec::new())?;
     Ok(publish(repo, &dir, &page)?.changed)
 }
 
@@ -76,7 +77,9 @@ pub fn render(repo: &Repo, page: &Page, emit: &mut dyn FnMut(String, String) -> 
     let (banner_name, banner_src) = template(repo, "banner.html.j2")?;
     let (feed_name, feed_src) = template(repo, "feed.xml.j2")?;
     // Each incident page needs the page's name and state, not every other incident.
-    let head = context! { name => page.name, description => page.description, state => page.state };
+    let head = context! {
+        name => page.name, description => page.description, state => page.state, time_zone => page.time_zone,
+    };
     let incident_page = render::Compiled::new(&inc_name, &inc_src)?;
     for inc in page.open.iter().chain(&page.past) {
         let ctx = context! { page => head, incident => Value::from_serialize(inc) };

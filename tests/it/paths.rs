@@ -100,10 +100,18 @@ fn symlinked_incident_dir_is_refused_and_nothing_written_outside() {
     assert!(out.stderr.contains("skipping incident evil-link") && out.stderr.contains("symlink"), "{out:#?}");
     let out = env.ok(&["status"]);
     assert!(out.stdout.contains(&id), "{out:#?}");
-    for args in [&["actions"][..], &["stats", "--include-drills"], &["status-page"]] {
+    for args in [&["actions"][..], &["stats", "--include-drills"]] {
         let out = env.ok(args);
         assert!(out.stderr.contains("skipping incident evil-link"), "{args:?}: {out:#?}");
     }
+    // The public page cannot leave an incident off unasked: it stops, naming the link.
+    let out = env.fails(1, &["status-page"]);
+    assert!(
+        out.stderr.contains("incident evil-link cannot be read") && out.stderr.contains("symlink"),
+        "{out:#?}"
+    );
+    let out = env.ok(&["status-page", "--allow-unreadable"]);
+    assert!(out.stderr.contains("incident evil-link is left off the status page"), "{out:#?}");
     env.ok(&["postmortem"]);
     assert_eq!(snapshot(&outside), before);
 

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use serde_json::Value;
 
 use super::harness::Env;
@@ -198,7 +198,7 @@ fn the_page_shows_services_and_states_publishes_only_external_updates_and_escape
         "Checkout Major outage",
         "Storefront Operational",
         "Identified",
-        "Estimated resolution",
+        "We expect to resolve this by",
         "Grocery slots slow",
         "Major System Outage",
         "customers</b> & we know why",
@@ -207,7 +207,12 @@ fn the_page_shows_services_and_states_publishes_only_external_updates_and_escape
     }
     // 5 services × 90 day cells, each with a tooltip naming its day and state.
     let titles: Vec<&str> = index["titles"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-    let cells: Vec<&&str> = titles.iter().filter(|t| t.len() > 11 && t.as_bytes()[10] == b':').collect();
+    let is_day = |t: &str| {
+        t.split_once(": ").is_some_and(|(day, _)| {
+            day.split_once(' ').is_some_and(|(d, m)| d.parse::<u8>().is_ok() && m.len() == 3)
+        })
+    };
+    let cells: Vec<&&str> = titles.iter().filter(|t| is_day(t)).collect();
     assert_eq!(cells.len(), 5 * 90, "{titles:?}");
     assert!(cells.iter().any(|c| c.contains("Major outage") && c.contains("down")), "{cells:?}");
 
@@ -451,6 +456,389 @@ fn a_rebuild_removes_only_pages_it_wrote_never_a_strangers() {
     assert!(site.join("incidents/2020-01-01-a-page-from-elsewhere.html").is_file());
 }
 
+/// Rewrites every event of `id` as logged at `at`: a log fixed in time, whatever the clock.
+fn logged_at(env: &Env, id: &str, at: &str) {
+    let lines: Vec<String> = env
+        .events(id)
+        .into_iter()
+        .map(|mut e| {
+            e["at"] = Value::from(at);
+            e.to_string()
+        })
+        .collect();
+    std::fs::write(env.path(&format!("incidents/{id}/events.jsonl")), lines.join("\n") + "\n").unwrap();
+}
+
+/// `status_page.time_zone`: every time a customer reads is in the page's zone, in words
+/// ("7 Dec, 15:13 CET"), inside `<time datetime>` holding UTC; machine files stay UTC.
+#[test]
+fn times_on_the_public_pages_are_in_the_page_time_zone_and_read_as_words() {
+    let env = Env::init();
+    let config = env.read("incident.yaml").replace("time_zone: UTC", "time_zone: Europe/Paris");
+    std::fs::write(env.path("incident.yaml"), config).unwrap();
+    // Times fixed in the past (December: CET, UTC+1), whatever the day the test runs.
+    let id = open(
+        &env,
+        "Checkout down",
+        &["--severity", "SEV1", "--service", "checkout", "--at", "2025-12-07T14:13:00Z"],
+    );
+    logged_at(&env, &id, "2025-12-07T14:13:00Z");
+    add_update(&env, &id, 10, "status-page", "We found the cause.", Some("identified"));
+    env.ok(&["status-page"]);
+    let index = env.read("status-page/index.html");
+    // The update at 14:23 UTC, its estimate an hour later: Paris time, and the page's year
+    // (the update's) is left out.
+    assert!(index.contains("<time datetime=\"2025-12-07T14:23:00Z\">7 Dec, 15:23 CET</time>"), "{index}");
+    assert!(
+        index.contains(
+            "We expect to resolve this by <time datetime=\"2025-12-07T15:23:00Z\">7 Dec, 16:23 CET</time>"
+        ),
+        "{index}"
+    );
+    assert!(
+        index.contains("Last updated <time datetime=\"2025-12-07T14:23:00Z\">7 Dec, 15:23 CET</time>"),
+        "{index}"
+    );
+    assert!(index.contains("Europe/Paris"), "the page says its zone");
+    let page = env.read(&format!("status-page/incidents/{id}.html"));
+    assert!(page.contains("<time datetime=\"2025-12-07T14:13:00Z\">7 Dec, 15:13 CET</time>"), "{page}");
+    let banner = env.read("status-page/banner.html");
+    assert!(banner.contains("7 Dec, 16:23 CET"), "{banner}");
+    // The day cells are Paris days: the last one is 7 Dec, ninety of them.
+    let facts = html_facts(&env.path("status-page/index.html"));
+    let titles: Vec<&str> = facts["titles"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(titles.contains(&"7 Dec: Major outage, down for 10 minutes"), "{titles:?}");
+    assert!(titles.contains(&"9 Sep: Operational"), "{titles:?}");
+    // Machine files stay UTC.
+    let json: Value = serde_json::from_str(&env.read("status-page/status.json")).unwrap();
+    assert_eq!(json["incidents"][0]["created_at"], "2025-12-07T14:13:00Z");
+    assert_eq!(json["page"]["updated_at"], "2025-12-07T14:23:00Z");
+
+    // An update in another year shows the year on what is not the page's year.
+    let next = open(
+        &env,
+        "Search slow",
+        &["--severity", "SEV2", "--service", "web", "--at", "2026-01-02T09:00:00Z"],
+    );
+    logged_at(&env, &next, "2026-01-02T09:00:00Z");
+    env.ok(&["status-page"]);
+    let index = env.read("status-page/index.html");
+    assert!(index.contains("7 Dec 2025, 15:23 CET"), "{index}");
+    assert!(index.contains("2 Jan, 10:00 CET"), "{index}");
+    assert!(env.path(&format!("status-page/incidents/{next}.html")).is_file());
+}
+
+/// A time zone that is not one is a lint error at its place, and no command loads the file.
+#[test]
+fn an_unknown_time_zone_is_a_lint_error_at_its_line() {
+    let env = Env::init();
+    let config = env.read("incident.yaml").replace("time_zone: UTC", "time_zone: Europe/Pariss");
+    let line = config.lines().position(|l| l.contains("Europe/Pariss")).expect("the line") + 1;
+    std::fs::write(env.path("incident.yaml"), config).unwrap();
+    let out = env.fails(1, &["lint", "incident.yaml"]);
+    assert!(
+        out.stdout.contains(&format!(
+            "incident.yaml:{line}:14: error: status_page.time_zone: `Europe/Pariss` is not a time zone"
+        )),
+        "{out:#?}"
+    );
+    assert!(out.stdout.contains("[unknown-time-zone]"), "{out:#?}");
+    // Commands read the last committed incident.yaml that passes, and say so.
+    let out = env.ok(&["status-page"]);
+    assert!(out.stderr.contains("incident.yaml"), "{out:#?}");
+    assert!(env.read("status-page/index.html").contains("Times are UTC"), "the committed file's zone");
+}
+
+/// Words a customer must not read: the record's own vocabulary, the tool's, and raw stamps.
+const INTERNAL_WORDS: &[&str] = &[
+    "event",
+    "events",
+    "record",
+    "recorded",
+    "log",
+    "logs",
+    "logged",
+    "fold",
+    "drill",
+    "sev1",
+    "sev2",
+    "sev3",
+    "sev4",
+    "runbook",
+    "jsonl",
+    "postmortem",
+];
+
+fn internal_words_in(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .filter(|w| INTERNAL_WORDS.contains(&w.as_str()))
+        .collect();
+    // A stamp as the tool prints it for responders (`2026-11-26 22:13:35Z`).
+    let stamp = regex_like_stamp(text);
+    found.extend(stamp);
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// `YYYY-MM-DD HH:MM:SSZ` anywhere in `text`.
+fn regex_like_stamp(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(19)).find_map(|i| {
+        let w = &b[i..i + 20];
+        let digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+        let ok = digits.iter().all(|&k| w[k].is_ascii_digit())
+            && w[4] == b'-'
+            && w[7] == b'-'
+            && w[10] == b' '
+            && w[13] == b':'
+            && w[16] == b':'
+            && w[19] == b'Z';
+        ok.then(|| String::from_utf8_lossy(w).into_owned())
+    })
+}
+
+/// Regression: customers read "Estimated resolution: 2026-11-26 22:13:35Z" and "(the latest
+/// event in the incident record)". The text people read on the public pages (the banner
+/// included) has none of the tool's inner words and no responder's time stamps.
+#[test]
+fn the_public_pages_use_no_internal_wording() {
+    let (env, id) = scenario();
+    env.ok(&["status-page"]);
+    let site = env.path("status-page");
+    let pages =
+        [site.join("index.html"), site.join(format!("incidents/{id}.html")), site.join("banner.html")];
+    for page in pages.iter().chain(all_files(&site.join("incidents")).iter()) {
+        let facts = html_facts(page);
+        let text = facts["text"].as_str().unwrap();
+        let titles: Vec<&str> =
+            facts["titles"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        let read = format!("{text} {}", titles.join(" "));
+        // Titles and update bodies are people's own words: the checks look at ours.
+        let ours =
+            read.replace(HOSTILE, "").replace("Checkout fails for some <b>customers</b> & we know why.", "");
+        assert_eq!(internal_words_in(&ours), Vec::<String>::new(), "{}: {ours}", page.display());
+    }
+    let index = env.read("status-page/index.html");
+    assert!(index.contains("Last updated <time"), "{index}");
+    assert!(index.contains("We expect to resolve this by <time"), "{index}");
+    // The checker finds what it looks for.
+    assert_eq!(
+        internal_words_in(
+            "Estimated resolution: 2026-11-26 22:13:35Z (the latest event in the incident record)"
+        ),
+        ["2026-11-26 22:13:35Z", "event", "record"]
+    );
+}
+
+/// Whether the tests run as root, for whom mode 000 stops nothing.
+fn running_as_root(env: &Env) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let probe = env.dir.path().join("whoami");
+    std::fs::write(&probe, "").unwrap();
+    std::fs::metadata(&probe).unwrap().uid() == 0
+}
+
+/// Runs `incident ARGS` so that mode 000 really stops it from reading: as is, or, when the
+/// tests run as root (CI), as the unprivileged `nobody` (uid 65534) over a tree it may read
+/// and an output folder it may write.
+fn run_unprivileged(env: &Env, args: &[&str]) -> super::harness::Out {
+    run_as_tester(env, super::harness::BIN, args)
+}
+
+/// Lets the one [`run_unprivileged`] runs as read the test's tree and write `site/` in it.
+fn share_with_tester(env: &Env) {
+    let open_up = |mode: &str, path: &Path| {
+        let ok = Command::new("chmod").args(["-R", mode]).arg(path).status().expect("chmod");
+        assert!(ok.success());
+    };
+    open_up("a+rX", env.dir.path());
+    open_up("a+rwX", &env.path("site"));
+}
+
+/// `program ARGS` as [`run_unprivileged`] runs the binary.
+fn run_as_tester(env: &Env, program: &str, args: &[&str]) -> super::harness::Out {
+    use std::os::unix::process::CommandExt;
+    let mut c = env.command(program);
+    c.args(args).stdin(std::process::Stdio::null());
+    if running_as_root(env) {
+        c.uid(65534).gid(65534);
+    }
+    let o = c.output().expect("run incident");
+    super::harness::Out::from(o)
+}
+
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// The site's files and their bytes.
+fn site_bytes(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    all_files(dir).into_iter().map(|f| (f.clone(), std::fs::read(&f).unwrap())).collect()
+}
+
+/// Regression: a log that could not be read (mode 000) made `status-page` exit 0 with a
+/// warning and leave an open SEV2 outage off the public page. It fails, naming the file, and
+/// leaves the site as it was, unless `--allow-unreadable`, which leaves the incident off
+/// with a one-line warning. Each way a log can be unreadable: the file, its folder, and a
+/// log without a readable opening.
+#[test]
+fn an_unreadable_log_fails_the_page_unless_allowed() {
+    for how in ["file", "folder", "opening"] {
+        let env = Env::init();
+        open(&env, "Checkout slow", &["--severity", "SEV2", "--service", "checkout"]);
+        let id = open(&env, "Search down OUTAGE-TITLE", &["--severity", "SEV2", "--service", "web"]);
+        env.ok(&["status-page", "--output", "site"]);
+        assert!(env.read("site/index.html").contains("OUTAGE-TITLE"));
+        share_with_tester(&env);
+        let before = site_bytes(&env.path("site"));
+        let folder = env.path(&format!("incidents/{id}"));
+        let log = folder.join("events.jsonl");
+        match how {
+            "file" => chmod(&log, 0o000),
+            "folder" => chmod(&folder, 0o000),
+            _ => {
+                let text = std::fs::read_to_string(&log).unwrap();
+                std::fs::write(&log, text.replacen("{\"id\"", "{\"id\" garbage", 1)).unwrap();
+            }
+        }
+        // The log really cannot be read by the one building the page.
+        let read = match how {
+            "opening" => run_unprivileged(&env, &["status", &id]),
+            _ => run_as_tester(&env, "cat", &[log.to_str().unwrap()]),
+        };
+        assert_ne!(read.code, 0, "{how}: the log is still readable: {read:#?}");
+
+        let out = run_unprivileged(&env, &["status-page", "--output", "site"]);
+        assert_eq!(out.code, 1, "{how}: {out:#?}");
+        let first = out.stderr.lines().next().unwrap_or_default();
+        assert!(first.starts_with("error: the status page was not built: incident"), "{how}: {out:#?}");
+        assert!(first.contains(&id) && first.contains(&format!("incidents/{id}")), "{how}: {first}");
+        assert!(out.stderr.contains("--allow-unreadable"), "{how}: {out:#?}");
+        assert_eq!(site_bytes(&env.path("site")), before, "{how}: the site was touched");
+
+        let out = run_unprivileged(&env, &["status-page", "--output", "site", "--allow-unreadable"]);
+        assert_eq!(out.code, 0, "{how}: {out:#?}");
+        let warned: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("warning:")).collect();
+        assert_eq!(warned.len(), 1, "{how}: {out:#?}");
+        assert!(
+            warned[0].contains(&id) && warned[0].contains("left off the status page"),
+            "{how}: {warned:?}"
+        );
+        chmod(&folder, 0o755);
+        chmod(&log, 0o644);
+        let index = env.read("site/index.html");
+        assert!(!index.contains("OUTAGE-TITLE") && index.contains("Checkout slow"), "{how}: {index}");
+    }
+}
+
+/// A damaged line inside a log that can be read is not a reason to stop the page: the
+/// incident's opening is read, so it is shown; the line is named in a warning.
+#[test]
+fn a_damaged_line_in_a_readable_log_keeps_the_incident_on_the_page() {
+    let env = Env::init();
+    let id = open(&env, "Search down OUTAGE-TITLE", &["--severity", "SEV2", "--service", "web"]);
+    let log = env.path(&format!("incidents/{id}/events.jsonl"));
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str("not an event\n");
+    std::fs::write(&log, text).unwrap();
+    let out = env.ok(&["status-page"]);
+    assert!(out.stderr.contains("unreadable line skipped"), "{out:#?}");
+    assert!(env.read("status-page/index.html").contains("OUTAGE-TITLE"));
+}
+
+/// Where chromium is, for a driver that needs its path: `$CHROMIUM`, else `chromium` on PATH.
+fn chromium_path() -> Option<PathBuf> {
+    let name = chromium();
+    if name.contains('/') {
+        return Some(PathBuf::from(name));
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(&name)).find(|p| p.is_file())
+}
+
+/// The accessibility check's pieces (node, the npm packages `.ci/run` installs with `npm ci`
+/// in tests/a11y, chromium), or why one is missing. Under CI=true a missing piece fails the
+/// test; elsewhere the test says what to install and passes without checking.
+fn axe_runner() -> Option<(PathBuf, PathBuf)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y");
+    let missing = if Command::new("node").arg("--version").output().is_err() {
+        Some("node (apt-get install -y nodejs npm)".to_string())
+    } else if !dir.join("node_modules/axe-core/axe.min.js").is_file()
+        || !dir.join("node_modules/puppeteer-core/package.json").is_file()
+    {
+        Some(format!("axe-core and puppeteer-core (npm ci --prefix {})", dir.display()))
+    } else if chromium_path().is_none() {
+        Some("chromium (apt-get install -y chromium)".to_string())
+    } else {
+        None
+    };
+    match missing {
+        Some(what) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("the accessibility check needs {what}")
+        }
+        Some(what) => {
+            eprintln!("SKIPPED the accessibility check: it needs {what}");
+            None
+        }
+        None => Some((dir.join("axe.mjs"), chromium_path()?)),
+    }
+}
+
+/// Runs axe-core (and the day bars' keyboard check) on `pages` in chromium.
+fn axe(env: &Env, script: &Path, chromium: &Path, pages: &[PathBuf], profile: &str) -> std::process::Output {
+    Command::new("timeout")
+        .arg("180")
+        .arg("node")
+        .arg(script)
+        .arg(chromium)
+        .arg(env.dir.path().join(profile))
+        .args(pages)
+        .env("HOME", &env.home)
+        .output()
+        .expect("run node")
+}
+
+/// The public pages pass axe-core's rules (no violation of impact serious or critical) in a
+/// real browser at phone and desktop widths, and a keyboard reaches each day of the bars,
+/// which shows a focus ring and reads as its label: the index with an open and a past
+/// incident, and their own pages.
+#[test]
+fn the_public_pages_pass_an_axe_core_check_and_the_bars_work_by_keyboard() {
+    let Some((script, chromium)) = axe_runner() else { return };
+    let (env, id) = scenario();
+    let past = env.ids().into_iter().find(|i| *i != id && !i.contains("drill")).unwrap();
+    env.ok(&["status-page"]);
+    let site = env.path("status-page");
+    let pages = [
+        site.join("index.html"),
+        site.join(format!("incidents/{id}.html")),
+        site.join(format!("incidents/{past}.html")),
+    ];
+    let out = axe(&env, &script, &chromium, &pages, "axe-profile");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "accessibility violations:\n{stdout}\n{stderr}");
+    assert_eq!(stderr.matches("0 serious or critical").count(), 6, "{stderr}");
+
+    // The check finds what it looks for: an image without a text alternative (critical) and
+    // a bar a keyboard cannot reach.
+    let bad = env.dir.path().join("bad.html");
+    std::fs::write(
+        &bad,
+        "<!doctype html><html lang=en><title>t</title><main><img src=x.png><ol class=bar><li>1</li></ol></main>",
+    )
+    .unwrap();
+    let out = axe(&env, &script, &chromium, &[bad], "axe-profile-bad");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("[critical] image-alt") && stdout.contains("[keyboard] Tab never reaches"),
+        "{stdout}"
+    );
+}
+
 /// Checks one `api/v2/` file against the definition named after it in a schema's `$defs`.
 const VALIDATE_DEF: &str = r##"
 import json, sys
@@ -477,16 +865,12 @@ const API_FILES: [&str; 8] = [
     "scheduled-maintenances/active.json",
 ];
 
-/// Every `api/v2/` file holds to the shapes Statuspage documents: its field names and no
-/// other, its value sets, its nesting (`tests/fixtures/status-page/api-v2.schema.json`,
-/// checked by the `jsonschema` validator), with the same incidents as the page.
-#[test]
-fn every_api_v2_file_has_the_shape_statuspage_documents() {
-    let (env, id) = scenario();
-    env.ok(&["status-page", "--output", "out"]);
+/// Checks every `api/v2/` file under `dir` against the definition named after it in
+/// `tests/fixtures/status-page/api-v2.schema.json`, with the `jsonschema` validator.
+fn check_api_v2(env: &Env, dir: &str) {
     let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/status-page/api-v2.schema.json");
     for name in API_FILES {
-        let file = env.path(&format!("out/api/v2/{name}"));
+        let file = env.path(&format!("{dir}/api/v2/{name}"));
         let out = Command::new("python3")
             .arg("-c")
             .arg(VALIDATE_DEF)
@@ -502,6 +886,16 @@ fn every_api_v2_file_has_the_shape_statuspage_documents() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// Every `api/v2/` file holds to the shapes Statuspage documents: its field names and no
+/// other, its value sets, its nesting (`tests/fixtures/status-page/api-v2.schema.json`,
+/// checked by the `jsonschema` validator), with the same incidents as the page.
+#[test]
+fn every_api_v2_file_has_the_shape_statuspage_documents() {
+    let (env, id) = scenario();
+    env.ok(&["status-page", "--output", "out"]);
+    check_api_v2(&env, "out");
     let read =
         |name: &str| -> Value { serde_json::from_str(&env.read(&format!("out/api/v2/{name}"))).unwrap() };
     let all = read("incidents.json");
@@ -523,6 +917,124 @@ fn every_api_v2_file_has_the_shape_statuspage_documents() {
     }
     let root: Value = serde_json::from_str(&env.read("out/status.json")).unwrap();
     assert!(root["incidents"][0]["updates"].is_array() && root["page"]["period"]["days"] == 90, "{root:#}");
+}
+
+/// Schedules a maintenance on `service` from `from` to `until` (as `--from`/`--until` take
+/// them), with a message for customers; returns its id.
+fn schedule(env: &Env, title: &str, service: &str, from: &str, until: &str) -> String {
+    let args =
+        ["--json", "maintenance", title, "--service", service, "--from", from, "--until", until, "--message"];
+    let mut all = args.to_vec();
+    let message = format!("{title}: planned work.");
+    all.push(&message);
+    env.json(&all)["incident"].as_str().expect("incident").to_string()
+}
+
+fn ids(list: &Value) -> Vec<&str> {
+    list.as_array().expect("a list").iter().map(|m| m["id"].as_str().expect("id")).collect()
+}
+
+/// Regression: `api/v2/` published no maintenance at all: `scheduled-maintenances.json`,
+/// `upcoming.json`, `active.json` and `summary.json`'s `scheduled_maintenances` were always
+/// empty, so a tool reading the page as Statuspage's never heard of planned work. A
+/// maintenance scheduled, then started, is in each file as Statuspage shapes one (checked
+/// against the schema at each step), and its service is `under_maintenance` in
+/// `components.json` and `summary.json` while it runs.
+#[test]
+fn api_v2_lists_a_maintenance_as_upcoming_then_active() {
+    let env = Env::init();
+    let db = schedule(&env, "Database upgrade", "checkout", "24h", "26h");
+    env.ok(&["status-page", "--output", "out"]);
+    check_api_v2(&env, "out");
+    let read =
+        |name: &str| -> Value { serde_json::from_str(&env.read(&format!("out/api/v2/{name}"))).unwrap() };
+    let maintenances = |name: &str| read(name)["scheduled_maintenances"].clone();
+    assert_eq!(ids(&maintenances("scheduled-maintenances/upcoming.json")), [db.as_str()]);
+    assert_eq!(ids(&maintenances("scheduled-maintenances/active.json")), Vec::<&str>::new());
+    assert_eq!(ids(&maintenances("scheduled-maintenances.json")), [db.as_str()]);
+    assert_eq!(ids(&maintenances("summary.json")), [db.as_str()]);
+    let m = &maintenances("scheduled-maintenances/upcoming.json")[0];
+    let status = env.json(&["--json", "status", &db]);
+    let window = &status["maintenance"];
+    assert_eq!(
+        (m["status"].as_str(), m["impact"].as_str(), m["name"].as_str()),
+        (Some("scheduled"), Some("maintenance"), Some("Database upgrade"))
+    );
+    assert_eq!((&m["scheduled_for"], &m["scheduled_until"]), (&window["from"], &window["until"]));
+    assert_eq!(m["started_at"], m["scheduled_for"], "not started: the planned start");
+    assert!(m["monitoring_at"].is_null() && m["resolved_at"].is_null(), "{m:#}");
+    assert_eq!(m["shortlink"], format!("incidents/{db}.html"));
+    assert!(env.path(&format!("out/{}", m["shortlink"].as_str().unwrap())).is_file(), "its page exists");
+    assert_eq!(
+        (m["components"][0]["id"].as_str(), m["components"][0]["status"].as_str()),
+        (Some("checkout"), Some("operational"))
+    );
+    let update = &m["incident_updates"][0];
+    assert_eq!(
+        (update["status"].as_str(), update["body"].as_str(), update["incident_id"].as_str()),
+        (Some("scheduled"), Some("Database upgrade: planned work."), Some(db.as_str()))
+    );
+    assert_eq!(
+        update["affected_components"],
+        serde_json::json!([{"code": "checkout", "name": "Checkout", "old_status": "operational", "new_status": "operational"}])
+    );
+    let checkout = |name: &str| {
+        let all = read(name)["components"].clone();
+        all.as_array().unwrap().iter().find(|c| c["id"] == "checkout").expect("checkout")["status"].clone()
+    };
+    assert_eq!(checkout("components.json"), "operational", "not started yet");
+
+    // Started, with a word to customers; a second one scheduled later.
+    env.ok(&["maintenance", "start", &db]);
+    env.ok(&["-i", &db, "update", "--channel", "status-page", "The upgrade has begun."]);
+    let later = schedule(&env, "Search reindex", "web", "48h", "50h");
+    env.ok(&["status-page", "--output", "out"]);
+    check_api_v2(&env, "out");
+    assert_eq!(ids(&maintenances("scheduled-maintenances/upcoming.json")), [later.as_str()]);
+    assert_eq!(ids(&maintenances("scheduled-maintenances/active.json")), [db.as_str()]);
+    assert_eq!(
+        ids(&maintenances("scheduled-maintenances.json")),
+        [later.as_str(), db.as_str()],
+        "newest first"
+    );
+    assert_eq!(ids(&maintenances("summary.json")), [db.as_str(), later.as_str()], "under way, then upcoming");
+    let m = &maintenances("scheduled-maintenances/active.json")[0];
+    assert_eq!(m["status"], "in_progress");
+    let started = env.json(&["--json", "status", &db])["maintenance"]["started_at"].as_str().map(t);
+    let started = started.expect("status gives when it started");
+    // Statuspage's times are whole seconds.
+    assert_eq!(m["started_at"].as_str().map(t), Some(started.with_nanosecond(0).expect("a time")));
+    assert_ne!(m["started_at"], m["scheduled_for"], "started a day early");
+    assert_eq!(m["components"][0]["status"], "under_maintenance");
+    let updates = m["incident_updates"].as_array().unwrap();
+    assert_eq!(updates.len(), 2, "{updates:#?}");
+    assert_eq!(
+        (updates[0]["status"].as_str(), updates[0]["body"].as_str()),
+        (Some("in_progress"), Some("The upgrade has begun."))
+    );
+    assert_eq!(
+        (
+            updates[0]["affected_components"][0]["old_status"].as_str(),
+            updates[0]["affected_components"][0]["new_status"].as_str()
+        ),
+        (Some("operational"), Some("under_maintenance"))
+    );
+    assert_eq!(checkout("components.json"), "under_maintenance");
+    assert_eq!(checkout("summary.json"), "under_maintenance");
+    let web =
+        read("components.json")["components"].as_array().unwrap().iter().find(|c| c["id"] == "web").unwrap()
+            ["status"]
+            .clone();
+    assert_eq!(web, "operational", "a maintenance not started moves no service");
+    for name in ["status.json", "summary.json"] {
+        assert_eq!(
+            (read(name)["status"]["indicator"].as_str(), read(name)["status"]["description"].as_str()),
+            (Some("maintenance"), Some("Service Under Maintenance")),
+            "{name}"
+        );
+    }
+    // Maintenance is not an incident.
+    assert_eq!(read("incidents.json")["incidents"], serde_json::json!([]));
 }
 
 /// The folder served by a real static server (Python's `http.server`) on 127.0.0.1: a port
@@ -609,11 +1121,15 @@ fn statuspage_client() -> Option<PathBuf> {
 
 /// A published Statuspage API v2 client from the npm registry (`statuspage.io`, pinned in
 /// `tests/fixtures/status-page/client/`), pointed at the folder served on 127.0.0.1, reads
-/// the overall indicator, each service's state and an incident's updates unchanged.
+/// the overall indicator, each service's state, an incident's updates and the upcoming and
+/// active maintenances unchanged.
 #[test]
 fn a_published_statuspage_client_reads_the_folder_served_by_a_static_server() {
     let Some(modules) = statuspage_client() else { return };
     let (env, id) = scenario();
+    let active = schedule(&env, "Pharmacy database upgrade", "pharmacy", "24h", "26h");
+    env.ok(&["maintenance", "start", &active]);
+    let upcoming = schedule(&env, "Storefront CDN switch", "web", "48h", "50h");
     env.ok(&["status-page", "--output", "site"]);
     let served = Served::start(&env.path("site"));
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/status-page/client/read.js");
@@ -638,7 +1154,23 @@ fn a_published_statuspage_client_reads_the_folder_served_by_a_static_server() {
     {
         assert!(asked.contains(&format!("/api/v2/{path}")), "/api/v2/{path} not asked: {asked:?}");
     }
-    assert!(asked.iter().any(|p| p.starts_with("/api/v2/scheduled-maintenances")), "{asked:?}");
+    // The package's three maintenance calls all ask for upcoming.json (its bug); active.json
+    // and the full list come through its HTTP instance (read.js).
+    let maintenance_requests: Vec<&str> = asked
+        .iter()
+        .map(String::as_str)
+        .filter(|p| p.starts_with("/api/v2/scheduled-maintenances"))
+        .collect();
+    assert_eq!(
+        maintenance_requests,
+        [
+            "/api/v2/scheduled-maintenances/upcoming.json",
+            "/api/v2/scheduled-maintenances/upcoming.json",
+            "/api/v2/scheduled-maintenances/upcoming.json",
+            "/api/v2/scheduled-maintenances/active.json",
+            "/api/v2/scheduled-maintenances.json",
+        ]
+    );
 
     assert_eq!(read["summary"]["status"]["indicator"], "critical");
     assert_eq!(read["status"]["status"]["indicator"], "critical");
@@ -671,9 +1203,30 @@ fn a_published_statuspage_client_reads_the_folder_served_by_a_static_server() {
     let all = read["incidents"]["incidents"].as_array().unwrap();
     assert_eq!(all.len(), 2, "{all:#?}");
     assert!(all[1]["resolved_at"].is_string());
-    for list in ["maintenances", "upcoming", "active"] {
-        assert_eq!(read[list]["scheduled_maintenances"], Value::Array(Vec::new()), "{list}");
-    }
+
+    // Maintenance: the upcoming one where the client asks (every call of its gets it), the
+    // one under way in active.json, both in the summary and the full list.
+    let upcoming_read = &read["upcoming"]["scheduled_maintenances"];
+    assert_eq!(ids(upcoming_read), [upcoming.as_str()]);
+    assert_eq!(
+        (upcoming_read[0]["status"].as_str(), upcoming_read[0]["impact"].as_str()),
+        (Some("scheduled"), Some("maintenance"))
+    );
+    assert_eq!(upcoming_read[0]["components"][0]["id"], "web");
+    assert!(upcoming_read[0]["scheduled_for"].is_string() && upcoming_read[0]["scheduled_until"].is_string());
+    assert_eq!(&read["active"]["scheduled_maintenances"], upcoming_read, "getActive reads upcoming.json");
+    assert_eq!(&read["maintenances"]["scheduled_maintenances"], upcoming_read, "so does getAll");
+    let active_read = &read["activeFile"]["scheduled_maintenances"];
+    assert_eq!(ids(active_read), [active.as_str()]);
+    assert_eq!(active_read[0]["status"], "in_progress");
+    assert_eq!(
+        (active_read[0]["components"][0]["id"].as_str(), active_read[0]["components"][0]["status"].as_str()),
+        (Some("pharmacy"), Some("under_maintenance"))
+    );
+    assert_eq!(active_read[0]["incident_updates"][0]["body"], "Pharmacy database upgrade: planned work.");
+    assert_eq!(ids(&read["allFile"]["scheduled_maintenances"]), [upcoming.as_str(), active.as_str()]);
+    assert_eq!(ids(&read["summary"]["scheduled_maintenances"]), [active.as_str(), upcoming.as_str()]);
+    assert!(states.contains(&("pharmacy".into(), "under_maintenance".into())), "{states:?}");
 }
 
 /// Regression: one U+FFFE or U+FFFF in a title or an update made `feed.atom` not well-formed

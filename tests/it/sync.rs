@@ -807,3 +807,27 @@ fn a_sync_never_pushes_a_status_page_older_than_the_logs_it_pushes() {
     let again = b.json(&["sync", "--json"]);
     assert_eq!(again["rerendered"], serde_json::json!([]), "{again}");
 }
+
+/// A log that cannot be read must not take an outage off the page a sync pushes: the sync
+/// keeps the page built before, says why, and still shares the record.
+#[test]
+fn a_sync_keeps_the_page_built_before_when_a_log_cannot_be_read() {
+    let team = Team::new(1);
+    let a = &team.people[0];
+    a.ok(&["open", "Checkout down OUTAGE-TITLE", "--severity", "SEV1", "--service", "checkout"]);
+    a.ok(&["status-page"]);
+    a.ok(&["sync"]);
+    let page = a.read("status-page/index.html");
+    assert!(page.contains("OUTAGE-TITLE"));
+    let id = a.only_id();
+    // A hand edit leaves the log without a readable opening.
+    let log = a.path(&format!("incidents/{id}/events.jsonl"));
+    let text = std::fs::read_to_string(&log).unwrap();
+    std::fs::write(&log, text.replacen("{\"id\"", "{\"id\" garbage", 1)).unwrap();
+    let out = a.ok(&["sync"]);
+    assert!(out.stderr.contains("status-page/ not rebuilt, the page built before is kept"), "{out:#?}");
+    assert!(out.stderr.contains(&id), "{out:#?}");
+    assert_eq!(a.read("status-page/index.html"), page);
+    assert!(a.git(&["show", "origin/main:status-page/index.html"]).contains("OUTAGE-TITLE"));
+    assert!(a.git(&["show", &format!("origin/main:incidents/{id}/events.jsonl")]).contains("garbage"));
+}

@@ -224,6 +224,13 @@ pub static RULES: &[Meta] = &[
         explain: "Each `redact:` entry's `pattern` is a regular expression (Rust regex syntax, https://docs.rs/regex) whose matches are replaced by [REDACTED] in everything the tool logs. A pattern that does not compile, is too large, matches the empty string (it would mask between every letter) or matches the mask `[REDACTED]` itself (redaction would never settle) is refused, and no command loads the repository until it is fixed. Backslashes in double-quoted YAML need doubling; single quotes ('itk_[A-Za-z0-9]{20}') keep the pattern as written.",
         rule: &bad_redact_pattern::BadRedactPattern,
     },
+    Meta {
+        id: "unknown-time-zone",
+        severity: Error,
+        summary: "`status_page.time_zone` in incident.yaml is not a time zone",
+        explain: "The public status page gives its times and days in this zone. It is a name from the IANA time zone database, as `Europe/Paris`, `America/New_York`, `Asia/Kolkata` or `UTC`: region and city, with `_` for spaces and the capitals as written. A misspelt name, or one in the wrong case (`europe/paris`), is refused rather than read as UTC: customers would be given times an hour or more off. Prefer the region/city form, which follows the place's summer time.",
+        rule: &reader::FromReading,
+    },
 ];
 
 /// One file as the rules see it: the document, and what several rules need of it (its steps
