@@ -60,9 +60,20 @@ pub struct Site {
 /// Renders the page and writes it into `dir` (see [`Writer`]), one file at a time: a site of
 /// thousands of incident pages is never held in memory whole.
 pub fn publish(repo: &Repo, dir: &Path, page: &Page) -> Result<Site> {
-    let mut out = Writer::open(repo, dir)?;
-    render(repo, page, &mut |rel, text| out.put(rel, &text))?;
-    out.finish()
+    // The folder is made once the first file is rendered: a template refused (a symlink, a
+    // syntax error) leaves no trace.
+    let mut out: Option<Writer> = None;
+    render(repo, page, &mut |rel, text| {
+        let writer = match &mut out {
+            Some(writer) => writer,
+            None => out.insert(Writer::open(repo, dir)?),
+        };
+        writer.put(rel, &text)
+    })?;
+    match out {
+        Some(writer) => writer.finish(),
+        None => Writer::open(repo, dir)?.finish(),
+    }
 }
 
 /// The files of the site, by path inside the output folder, in a fixed order, each handed to
@@ -80,7 +91,9 @@ pub fn render(repo: &Repo, page: &Page, emit: &mut dyn FnMut(String, String) -> 
     let head = context! {
         name => page.name, description => page.description, state => page.state, time_zone => page.time_zone,
     };
+    // Both compiled before anything is written: a template that does not parse writes nothing.
     let incident_page = render::Compiled::new(&inc_name, &inc_src)?;
+    let feed_page = render::Compiled::new(&feed_name, &feed_src)?;
     for inc in page.open.iter().chain(&page.past) {
         let ctx = context! { page => head, incident => Value::from_serialize(inc) };
         emit(format!("incidents/{}.html", inc.id), incident_page.render(&ctx)?)?;
@@ -97,7 +110,6 @@ pub fn render(repo: &Repo, page: &Page, emit: &mut dyn FnMut(String, String) -> 
     let mut json = serde_json::to_string_pretty(&summary_json(page))?;
     json.push('\n');
     emit("status.json".to_string(), json)?;
-    let feed_page = render::Compiled::new(&feed_name, &feed_src)?;
     for (rel, value) in super::api::files(page) {
         let mut text = serde_json::to_string_pretty(&value)?;
         text.push('\n');
