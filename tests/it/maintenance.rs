@@ -2,12 +2,10 @@
 //! binary: its states, what the status page, `status.json` and the feed say at each, that it
 //! never counts as downtime (page uptime and `stats` unchanged), and the moves it refuses.
 
-use std::path::Path;
-
 use serde_json::Value;
 
 use super::harness::Env;
-use super::status_page::{ATOM_FACTS, VALIDATE, html_facts, python, python_json};
+use super::status_page::{ATOM_FACTS, html_facts, page, python_json};
 
 /// A repository with a resolved SEV2 on checkout: one hour of real downtime, so the uptime
 /// figures have something to stay equal to.
@@ -28,21 +26,6 @@ fn with_an_outage() -> Env {
     env.ok(&["-i", &id, "mark", "mitigated", "--at", &env.ago(120)]);
     env.ok(&["-i", &id, "resolve", "--root-cause", "a bad deploy"]);
     env
-}
-
-/// Builds the page into `out/` and returns its `status.json`, checked against the schema.
-fn page(env: &Env) -> Value {
-    env.ok(&["status-page", "--output", "out"]);
-    let file = env.path("out/status.json");
-    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/status-page/status.schema.json");
-    let out = python(VALIDATE, &[&schema, &file]);
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(&env.read("out/status.json")).expect("status.json")
 }
 
 fn component<'a>(json: &'a Value, id: &str) -> &'a Value {

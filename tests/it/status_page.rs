@@ -233,9 +233,8 @@ fn the_page_shows_services_and_states_publishes_only_external_updates_and_escape
     assert!(banner.contains("style=") && !banner.contains("<script"), "{banner}");
 }
 
-#[test]
-fn status_json_validates_against_a_statuspage_summary_schema() {
-    let (env, id) = scenario();
+/// Builds the page into `out/` and returns its `status.json`, checked against the schema.
+pub(super) fn page(env: &Env) -> Value {
     env.ok(&["status-page", "--output", "out"]);
     let file = env.path("out/status.json");
     let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/status-page/status.schema.json");
@@ -246,8 +245,13 @@ fn status_json_validates_against_a_statuspage_summary_schema() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    serde_json::from_str(&env.read("out/status.json")).expect("status.json")
+}
 
-    let json: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+#[test]
+fn status_json_validates_against_a_statuspage_summary_schema() {
+    let (env, id) = scenario();
+    let json = page(&env);
     assert_eq!(json["status"]["indicator"], "critical");
     let component =
         |sid: &str| json["components"].as_array().unwrap().iter().find(|c| c["id"] == sid).cloned();
