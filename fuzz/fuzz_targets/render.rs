@@ -60,7 +60,17 @@ fn events(f: &dyn Fn(usize) -> String, t0: DateTime<Utc>) -> Vec<Event> {
     let at = |m: i64| t0 + Duration::minutes(m);
     let by = |i: usize| f(i);
     let bodies: Vec<(Body, String)> = vec![
-        (Body::Opened { title: f(0), severity: f(1), services: vec![f(2)], drill: false, private: false }, by(3)),
+        (
+            Body::Opened {
+                title: f(0),
+                severity: f(1),
+                services: vec![f(2)],
+                drill: false,
+                private: false,
+                maintenance: None,
+            },
+            by(3),
+        ),
         (Body::Note { text: f(4) }, by(5)),
         (Body::Severity { from: f(1), to: f(6), reason: Some(f(7)) }, by(3)),
         (Body::Role { role: f(8), name: f(9) }, by(3)),
@@ -96,11 +106,23 @@ fn events(f: &dyn Fn(usize) -> String, t0: DateTime<Utc>) -> Vec<Event> {
             by(3),
         ),
         (
-            Body::Action { title: f(16), owner: f(17), due: Some(f(18)), action_type: f(19), link: Some(f(20)) },
+            Body::Action {
+                title: f(16),
+                owner: f(17),
+                due: Some(f(18)),
+                action_type: f(19),
+                link: Some(f(20)),
+            },
             by(3),
         ),
         (
-            Body::Update { channel: f(21), message: f(22), status: Some(PublicStatus::Identified), eta: None },
+            Body::Update {
+                channel: f(21),
+                message: f(22),
+                status: Some(PublicStatus::Identified),
+                maintenance_status: None,
+                eta: None,
+            },
             by(3),
         ),
         (Body::Retro { section: "summary".into(), text: f(23) }, by(3)),
@@ -119,8 +141,12 @@ fn render(f: &dyn Fn(usize) -> String) -> String {
     let t0 = DateTime::parse_from_rfc3339("2026-11-27T14:00:00Z").unwrap().with_timezone(&Utc);
     let inc = Incident::fold("2026-11-27-fuzz", events(f, t0)).expect("an opened event");
     let ctx = incident::internals::postmortem::context(&repo, &inc);
-    incident::internals::render::render_markdown("postmortem.md.j2", incident::internals::starter::POSTMORTEM_TEMPLATE, &ctx)
-        .unwrap_or_else(|e| panic!("the postmortem must render: {e}"))
+    incident::internals::render::render_markdown(
+        "postmortem.md.j2",
+        incident::internals::starter::POSTMORTEM_TEMPLATE,
+        &ctx,
+    )
+    .unwrap_or_else(|e| panic!("the postmortem must render: {e}"))
 }
 
 fn shape(md: &str) -> (usize, usize) {
@@ -128,7 +154,8 @@ fn shape(md: &str) -> (usize, usize) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let fields: Vec<String> = data.split(|b| *b == 0xFE).map(|p| String::from_utf8_lossy(p).into_owned()).collect();
+    let fields: Vec<String> =
+        data.split(|b| *b == 0xFE).map(|p| String::from_utf8_lossy(p).into_owned()).collect();
     let field = |i: usize| fields.get(i % fields.len().max(1)).cloned().unwrap_or_default();
     let md = render(&field);
     for c in md.chars() {

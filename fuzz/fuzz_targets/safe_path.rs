@@ -18,7 +18,8 @@ fuzz_target!(|data: &[u8]| {
     let name = std::str::from_utf8(data).expect("an accepted name is UTF-8");
     let root = Path::new("/repo");
     let joined = root.join(name);
-    let below: Vec<Component> = joined.strip_prefix(root).expect("stays below the root").components().collect();
+    let below: Vec<Component> =
+        joined.strip_prefix(root).expect("stays below the root").components().collect();
     assert_eq!(below.len(), 1, "{name:?} is more than one component");
     assert!(matches!(below[0], Component::Normal(_)), "{name:?}");
     assert!(!data.iter().any(|b| *b < 0x20 || *b == 0x7f), "{name:?} has a control character");
