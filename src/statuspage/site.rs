@@ -80,7 +80,7 @@ pub fn publish(repo: &Repo, dir: &Path, page: &Page) -> Result<Site> {
 /// `emit` as soon as it is rendered: first the incident and maintenance pages, then the files
 /// that link to them (index, JSON, feeds, banner), so that a template failing half-way leaves
 /// those as the last build wrote them.
-pub fn render(repo: &Repo, page: &Page, emit: &mut dyn FnMut(String, String) -> Result<()>) -> Result<()> {
+fn render(repo: &Repo, page: &Page, emit: &mut dyn FnMut(String, String) -> Result<()>) -> Result<()> {
     use minijinja::{Value, context};
     let (index_name, index_src) = template(repo, "index.html.j2")?;
     let (inc_name, inc_src) = template(repo, "incident.html.j2")?;
@@ -91,8 +91,10 @@ pub fn render(repo: &Repo, page: &Page, emit: &mut dyn FnMut(String, String) -> 
     let head = context! {
         name => page.name, description => page.description, state => page.state, time_zone => page.time_zone,
     };
-    // Both compiled before anything is written: a template that does not parse writes nothing.
+    // The repeated templates are compiled before anything is written: one that does not parse
+    // writes nothing.
     let incident_page = render::Compiled::new(&inc_name, &inc_src)?;
+    let maintenance_page = render::Compiled::new(&work_name, &work_src)?;
     let feed_page = render::Compiled::new(&feed_name, &feed_src)?;
     for inc in page.open.iter().chain(&page.past) {
         let ctx = context! { page => head, incident => Value::from_serialize(inc) };
@@ -101,7 +103,7 @@ pub fn render(repo: &Repo, page: &Page, emit: &mut dyn FnMut(String, String) -> 
     // A maintenance's page sits beside the incidents' (its id is an incident id).
     for m in &page.maintenances {
         let ctx = context! { page => head, maintenance => Value::from_serialize(m) };
-        emit(format!("incidents/{}.html", m.id), render::render(&work_name, &work_src, &ctx)?)?;
+        emit(format!("incidents/{}.html", m.id), maintenance_page.render(&ctx)?)?;
     }
     // The page becomes the engine's value once, for the index and the banner; its past
     // incidents are converted only as a template reads them (the index shows a few of thousands).
@@ -255,7 +257,7 @@ const MANIFEST: &str = ".incident-status-page";
 /// `--output` may name a folder outside the repository (the user's choice); inside it (the
 /// default `status-page/` included) no symlink is followed, so a planted
 /// `status-page -> /elsewhere` or `status-page/index.html -> ~/.bashrc` is refused.
-pub struct Writer<'r> {
+struct Writer<'r> {
     repo: &'r Repo,
     dir: PathBuf,
     /// Every file written or found unchanged, by path inside `dir`, in order.
