@@ -306,6 +306,13 @@ pub enum InputError {
     #[error("the prompt failed: input closed (Ctrl-D)")]
     #[strum(serialize = "prompt")]
     InputClosed,
+    /// `--listen ADDR` that is not an address to listen on.
+    #[error("--listen: {value:?} is not an address to listen on: {reason}")]
+    BadAddress { value: String, reason: String },
+    /// A listener off loopback without a key (anyone who reaches it could open incidents), or
+    /// a `--token-env` naming a variable that is unset or empty.
+    #[error("{}", listen_without_key(addr, var.as_deref()))]
+    ListenWithoutKey { addr: String, var: Option<String> },
 }
 
 /// A value that names nothing there is (`given`), with the ones that would do
@@ -579,6 +586,9 @@ pub enum SystemError {
     /// Machine output could not be serialized.
     #[error("cannot write JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// `ingest --listen` could not listen on its address (in use, not this machine's).
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: String, source: std::io::Error },
     /// The demo's embedded scenario could not be replayed: a defect of this build.
     #[error("{place}: {message}")]
     Scenario { place: String, message: String },
@@ -876,7 +886,9 @@ impl InputError {
             | InputError::NeedsTerminal { .. }
             | InputError::NotListed { .. }
             | InputError::WindowOrder { .. }
-            | InputError::InputClosed => Category::User,
+            | InputError::InputClosed
+            | InputError::BadAddress { .. }
+            | InputError::ListenWithoutKey { .. } => Category::User,
         }
     }
 
@@ -900,7 +912,13 @@ impl InputError {
             | InputError::Empty { .. }
             | InputError::NotListed { .. }
             | InputError::WindowOrder { .. }
-            | InputError::InputClosed => Vec::new(),
+            | InputError::InputClosed
+            | InputError::BadAddress { .. } => Vec::new(),
+            InputError::ListenWithoutKey { .. } => vec![
+                "put a long random secret in an environment variable and pass its name: `--token-env INCIDENT_INGEST_TOKEN`"
+                    .into(),
+                "or listen on loopback only (127.0.0.1:PORT) behind something that authenticates".into(),
+            ],
         }
     }
 }
@@ -1004,6 +1022,7 @@ impl SystemError {
             | SystemError::GitLocked { .. }
             | SystemError::Spawn { .. }
             | SystemError::Json(_)
+            | SystemError::Listen { .. }
             | SystemError::Scenario { .. } => Category::Failed,
         }
     }
@@ -1019,6 +1038,7 @@ impl SystemError {
             | SystemError::Git { .. }
             | SystemError::Spawn { .. }
             | SystemError::Json(_)
+            | SystemError::Listen { .. }
             | SystemError::Scenario { .. } => Vec::new(),
         }
     }
@@ -1026,6 +1046,17 @@ impl SystemError {
 
 fn list(items: &[String]) -> String {
     items.join(", ")
+}
+
+fn listen_without_key(addr: &str, var: Option<&str>) -> String {
+    match var {
+        Some(var) => {
+            format!("--token-env {var}: ${var} is unset or empty, so --listen {addr} has no key to require")
+        }
+        None => format!(
+            "--listen {addr} is not on loopback: it needs a key (--token-env VAR) that requests must carry"
+        ),
+    }
 }
 
 fn several_incidents(given: &Option<String>) -> String {
@@ -1072,6 +1103,7 @@ mod tests {
         "ambiguous-incident",
         "ambiguous-maintenance",
         "answer-needed",
+        "bad-address",
         "bad-date",
         "bad-file",
         "bad-incident-id",
@@ -1095,6 +1127,8 @@ mod tests {
         "io",
         "json",
         "last-phase",
+        "listen",
+        "listen-without-key",
         "maintenance-move",
         "milestone-order",
         "missing",

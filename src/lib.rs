@@ -24,6 +24,7 @@ mod head;
 mod ids;
 mod index;
 mod lint;
+mod listen;
 mod load;
 mod metrics;
 mod model;

@@ -19,7 +19,7 @@ mod live;
 mod process;
 pub use capture::Capture;
 pub use live::Live;
-pub use process::bounded_live;
+pub use process::{Interrupt, bounded_live};
 
 use crate::state::Incident;
 

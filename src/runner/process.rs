@@ -280,13 +280,14 @@ extern "C" fn on_signal(signal: libc::c_int) {
 }
 
 /// [`CAUGHT`] caught for as long as this lives; the dispositions before it are put back on
-/// drop, so between commands Ctrl-C ends the tool as usual.
-struct Interrupt {
+/// drop, so between commands Ctrl-C ends the tool as usual. `ingest --listen` holds one for as
+/// long as it serves: a signal there stops the server once the request in flight is answered.
+pub struct Interrupt {
     previous: Vec<(libc::c_int, libc::sigaction)>,
 }
 
 impl Interrupt {
-    fn catch() -> Interrupt {
+    pub fn catch() -> Interrupt {
         RECEIVED.store(0, Ordering::SeqCst);
         let mut previous = Vec::new();
         for signal in CAUGHT {
@@ -308,7 +309,7 @@ impl Interrupt {
     }
 
     /// The signal received, if one was.
-    fn fired(&self) -> Option<libc::c_int> {
+    pub fn fired(&self) -> Option<libc::c_int> {
         Some(RECEIVED.load(Ordering::SeqCst)).filter(|s| *s != 0)
     }
 }
