@@ -168,6 +168,8 @@ fn accept(listener: &TcpListener, key: &Arc<Option<Vec<u8>>>, jobs: &mpsc::Sende
     for stream in listener.incoming() {
         let mut stream = match stream {
             Ok(stream) => stream,
+            // A signal to stop: the serving thread sees it.
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 let _ = ui.warn(format!("accepting a connection: {e}"));
                 std::thread::sleep(TICK);
@@ -545,6 +547,47 @@ mod tests {
         let many: String = (0..=MAX_HEADERS).map(|i| format!("X-{i}: y\r\n")).collect();
         let many = parse_head(format!("POST / HTTP/1.1\r\n{many}\r\n").as_bytes());
         assert!(matches!(many, Err(Refused::Answer(a, _)) if a.status == 431));
+    }
+
+    /// The server's mechanics with a handler that records nothing: the end-to-end tests
+    /// (tests/it/listen.rs) drive the binary.
+    #[test]
+    fn serves_until_stopped_and_answers_after_handling() {
+        use std::sync::atomic::AtomicBool;
+        let server = Server::bind("127.0.0.1:0", None).unwrap();
+        let addr = server.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let serving = std::thread::spawn(move || {
+            server.serve(
+                Ui::quiet(),
+                || flag.load(Ordering::SeqCst),
+                |body| match body {
+                    b"bad" => Answer::text(400, "bad\nreason"),
+                    _ => Answer::json(200, format!("{{\"bytes\":{}}}", body.len())),
+                },
+            )
+        });
+        let ask = |bytes: &[u8]| {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            let _ = s.write_all(bytes);
+            let mut answer = String::new();
+            let _ = s.read_to_string(&mut answer);
+            answer
+        };
+        let ok = ask(b"POST /alerts HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello");
+        assert!(ok.starts_with("HTTP/1.1 200 OK\r\n") && ok.ends_with("{\"bytes\":5}\n"), "{ok}");
+        let bad = ask(b"POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nbad");
+        assert!(bad.starts_with("HTTP/1.1 400 ") && bad.ends_with("\r\n\r\nbad reason\n"), "{bad}");
+        let continued = ask(b"POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n{}");
+        assert!(continued.starts_with("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 "), "{continued}");
+        let big = ask(format!("POST / HTTP/1.1\r\nContent-Length: {}\r\n\r\n", BODY_LIMIT + 1).as_bytes());
+        assert!(big.starts_with("HTTP/1.1 413 "), "{big}");
+        assert!(ask(b"\x16\x03\x01 tls hello\r\n\r\n").starts_with("HTTP/1.1 400 "));
+        assert!(ask(b"GET /healthz HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 200 "));
+        stop.store(true, Ordering::SeqCst);
+        serving.join().unwrap();
     }
 
     #[test]
