@@ -61,6 +61,16 @@ crate::model! {
         time_zone: Option<String> = optional Shape::TimeZone, "The time zone the public pages give times and days in: an IANA name such as Europe/Paris (default UTC)";
     }
 
+    /// A routing rule for alerts that come in (`ingest`): the first whose `match` holds says
+    /// what a firing alert opens.
+    ALERT_RULE: pub struct AlertRule {
+        r#match: BTreeMap<String, String> = optional Shape::Dict(&Shape::Str), "Labels (Alertmanager, Grafana) or fields (PagerDuty) the alert must have, with these values; empty matches every alert";
+        services: Vec<String> = optional Shape::List(&Shape::Id), "The services the incident it opens names";
+        severity: String = required Shape::Str, "The severity it opens at";
+        runbook: Option<String> = optional Shape::Id, "The runbook attached to the incident it opens";
+        title: Option<String> = optional Shape::Str, "The incident's title: a template given labels, annotations, name and source (default: the alert's name)";
+    }
+
     /// `incident.yaml`.
     CONFIG: pub struct Config {
         name: Option<String> = optional Shape::Str, "The organisation or site";
@@ -74,6 +84,7 @@ crate::model! {
         downtime_severities: Vec<String> = optional Shape::List(&Shape::Str), "Severities whose impact counts as downtime in `stats` (default: SEV1, SEV2)";
         redact: Vec<RedactPattern> = optional Shape::List(&REDACT_PATTERN), "Secret patterns of this repository, redacted from everything logged besides the built-in ones";
         status_page: StatusPageSettings = optional STATUS_PAGE, "The public status page: which incidents it shows, and in which time zone";
+        alerts: Vec<AlertRule> = optional Shape::List(&ALERT_RULE), "Routing rules for alerts that come in (`incident ingest`): the first that matches says what a firing alert opens";
     }
 }
 

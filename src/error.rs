@@ -313,6 +313,13 @@ pub enum InputError {
     /// a `--token-env` naming a variable that is unset or empty.
     #[error("{}", listen_without_key(addr, var.as_deref()))]
     ListenWithoutKey { addr: String, var: Option<String> },
+    /// An alert notification that is not what its sender posts: `field` is where (a JSON
+    /// path such as `alerts[0].startsAt`, or `body`), `expected` what should be there.
+    #[error("alert notification: {field}: expected {expected} (nothing was logged)")]
+    BadPayload { field: String, expected: String },
+    /// An alert notification larger than any sender posts: read no further than the limit.
+    #[error("alert notification: the body is over {} MiB (nothing was logged)", .limit / 1_048_576)]
+    PayloadTooLarge { limit: usize },
 }
 
 /// A value that names nothing there is (`given`), with the ones that would do
@@ -888,7 +895,9 @@ impl InputError {
             | InputError::WindowOrder { .. }
             | InputError::InputClosed
             | InputError::BadAddress { .. }
-            | InputError::ListenWithoutKey { .. } => Category::User,
+            | InputError::ListenWithoutKey { .. }
+            | InputError::BadPayload { .. }
+            | InputError::PayloadTooLarge { .. } => Category::User,
         }
     }
 
@@ -919,6 +928,12 @@ impl InputError {
                     .into(),
                 "or listen on loopback only (127.0.0.1:PORT) behind something that authenticates".into(),
             ],
+            InputError::BadPayload { .. } => {
+                vec!["pass --format alertmanager, grafana or pagerduty to read it as one sender's".into()]
+            }
+            InputError::PayloadTooLarge { .. } => {
+                vec!["lower the sender's batch size (Alertmanager's max_alerts)".into()]
+            }
         }
     }
 }
@@ -1106,6 +1121,7 @@ mod tests {
         "bad-address",
         "bad-date",
         "bad-file",
+        "bad-payload",
         "bad-incident-id",
         "bad-interval",
         "bad-link",
@@ -1154,6 +1170,7 @@ mod tests {
         "not-open",
         "not-resolved",
         "nothing-to-lint",
+        "payload-too-large",
         "prompt",
         "refused-commit",
         "remote",

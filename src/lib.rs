@@ -6,6 +6,7 @@
 //! and fuzz targets drive directly. With nothing else public, rustc reports an item no
 //! command uses as dead code.
 
+mod alerts;
 mod backoff;
 mod branch;
 mod card;
@@ -23,6 +24,7 @@ mod fsutil;
 mod head;
 mod ids;
 mod index;
+mod ingest;
 mod lint;
 mod listen;
 mod load;
@@ -131,6 +133,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Retract { event, reason } => cmd::correct::retract(ctx, &event, reason),
         Command::Update(args) => cmd::update::update(ctx, args),
         Command::Maintenance(args) => cmd::maintenance::run(ctx, args),
+        Command::Ingest(args) => cmd::ingest::run(ctx, args),
         Command::Updates { id } => cmd::update::list(ctx, id.as_deref()),
         Command::Status { id } => cmd::status::run(ctx, id.as_deref()),
         Command::List { all } => cmd::list::run(ctx, all),
