@@ -414,7 +414,7 @@ impl UpdateStatus {
     }
 }
 
-/// `incident ingest [FILE|-] [--format F]`.
+/// `incident ingest [FILE|-] [--format F]`, or `incident ingest --listen ADDR [--token-env VAR]`.
 #[derive(Debug, Args)]
 pub struct IngestArgs {
     /// The notification's body as its sender posts it: a file, or `-` (the default) for stdin
@@ -422,6 +422,14 @@ pub struct IngestArgs {
     /// Whose notification it is (default: told by its fields)
     #[arg(long, value_enum, default_value_t = crate::alerts::Format::Auto)]
     pub format: crate::alerts::Format,
+    /// Listen for notifications over HTTP at ADDR (HOST:PORT, or PORT on 127.0.0.1), each
+    /// recorded before it is answered, until SIGTERM or Ctrl-C
+    #[arg(long, value_name = "ADDR", conflicts_with = "file")]
+    pub listen: Option<String>,
+    /// The environment variable holding the key requests must carry (a bearer token, or the
+    /// key of an HMAC-SHA256 signature of the body); required off loopback
+    #[arg(long, value_name = "VAR", requires = "listen")]
+    pub token_env: Option<String>,
 }
 
 /// `maintenance TITLE --service S … --from T --until T` schedules a maintenance;

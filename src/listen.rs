@@ -26,8 +26,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::error::{InputError, Result, SystemError};
+use crate::alerts::Format;
+use crate::ctx::Ctx;
+use crate::error::{Category, InputError, Result, SystemError};
+use crate::ingest::Received;
 use crate::out::Ui;
+use crate::runner::Interrupt;
 
 /// The largest body accepted. An Alertmanager group of a few hundred alerts fits with room to
 /// spare (`max_alerts` in a `webhook_config` caps a larger one); past it the sender is told
@@ -83,6 +87,62 @@ impl Answer {
     }
 }
 
+/// `ingest --listen ADDR`: serves until SIGTERM or Ctrl-C, each notification recorded through
+/// [`crate::ingest::receive`] (the same door as `ingest FILE`, so the same append and lock as
+/// every command) before it is answered, and told on stdout in a line (`--json`: an object a
+/// line). A bad payload is answered 400 with its reason, anything else that went wrong 500;
+/// neither stops the server.
+pub fn run(ctx: &Ctx, addr: &str, token_env: Option<&str>, format: Format) -> Result<u8> {
+    // The repository is found before anything listens: a server that can record nothing
+    // must not answer anyone.
+    ctx.repo()?;
+    let server = Server::bind(addr, token_env)?;
+    let local = server.local_addr()?;
+    let stop = Interrupt::catch();
+    let key = if server.requires_key() { "; requests must carry the key" } else { "" };
+    writeln!(ctx.ui.status(), "listening on http://{local}/ (POST / or /alerts; GET /healthz){key}")?;
+    // Telling what was recorded failed (stdout's reader left, `| head -1`): the notification
+    // is recorded and answered; then the server stops, and `main` tells a reader gone from a
+    // failure.
+    let failed = std::cell::RefCell::new(None);
+    server.serve(
+        ctx.ui,
+        || stop.fired().is_some() || failed.borrow().is_some(),
+        |body| {
+            let answer = receive(&ctx.tick(), body, format);
+            if let Err(e) = tell(ctx, &answer) {
+                *failed.borrow_mut() = Some(e);
+            }
+            answer.0
+        },
+    );
+    if let Some(e) = failed.into_inner() {
+        return Err(e);
+    }
+    writeln!(ctx.ui.status(), "stopped")?;
+    Ok(0)
+}
+
+/// One notification recorded; its answer, and what to print about it.
+fn receive(ctx: &Ctx, body: &[u8], format: Format) -> (Answer, Result<Received>) {
+    let received = ctx.repo().and_then(|repo| crate::ingest::receive(ctx, &repo, body, format));
+    let answer = match &received {
+        Ok(r) => Answer::json(200, serde_json::to_string(r).unwrap_or_else(|_| "{}".into())),
+        Err(e) if e.category() == Category::User => Answer::text(400, e.to_string()),
+        Err(e) => Answer::text(500, e.with_hints()),
+    };
+    (answer, received)
+}
+
+/// The line on stdout for a notification recorded, a warning on stderr for one refused.
+fn tell(ctx: &Ctx, (answer, received): &(Answer, Result<Received>)) -> Result<()> {
+    match received {
+        Ok(r) if ctx.global.json => writeln!(ctx.ui.out().raw(), "{}", serde_json::to_string(r)?),
+        Ok(r) => writeln!(ctx.ui.out(), "{}", r.line()),
+        Err(e) => ctx.ui.warn(format!("a notification answered {}: {}", answer.status, e.with_hints())),
+    }
+}
+
 /// Where `addr` listens: `HOST:PORT`, `[V6]:PORT`, or a bare `PORT` on 127.0.0.1; a name
 /// is resolved, and its first address taken.
 fn resolve(addr: &str) -> Result<SocketAddr> {
@@ -100,7 +160,7 @@ impl Server {
     /// for, it must not be silently absent).
     pub fn bind(addr: &str, token_env: Option<&str>) -> Result<Server> {
         let at = resolve(addr)?;
-        let key = token_env.and_then(|var| std::env::var_os(var)).filter(|k| !k.is_empty());
+        let key = token_env.and_then(std::env::var_os).filter(|k| !k.is_empty());
         if key.is_none() && (token_env.is_some() || !at.ip().is_loopback()) {
             return Err(InputError::ListenWithoutKey {
                 addr: addr.to_string(),
@@ -110,7 +170,7 @@ impl Server {
         }
         let listener =
             TcpListener::bind(at).map_err(|source| SystemError::Listen { addr: addr.to_string(), source })?;
-        let key = key.map(|k| std::os::unix::ffi::OsStringExt::into_vec(k));
+        let key = key.map(std::os::unix::ffi::OsStringExt::into_vec);
         Ok(Server { listener, key })
     }
 

@@ -9,6 +9,9 @@ use crate::error::{Error, Result};
 use crate::ingest;
 
 pub fn run(ctx: &Ctx, args: IngestArgs) -> Result<u8> {
+    if let Some(addr) = args.listen.as_deref() {
+        return crate::listen::run(ctx, addr, args.token_env.as_deref(), args.format);
+    }
     let repo = ctx.repo()?;
     let body = match args.file.as_deref() {
         None => ingest::read_bounded(std::io::stdin().lock(), Path::new("stdin"))?,

@@ -14,6 +14,7 @@ mod killed_sync;
 mod lifecycle;
 mod lint;
 mod lint_robust;
+mod listen;
 mod log_durability;
 mod maintenance;
 mod markdown;
