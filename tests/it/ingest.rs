@@ -540,3 +540,29 @@ fn malformed_notifications_are_refused_naming_the_field_and_nothing_is_written()
     assert_ne!(out.code, 0);
     assert!(out.stderr.contains("no-such-file.json"), "{}", out.stderr);
 }
+
+/// A rule naming a service or a severity incident.yaml does not declare could never open its
+/// incident: lint says so where it stands.
+#[test]
+fn lint_names_an_alert_rule_for_an_undeclared_service_or_severity() {
+    let env = Env::init();
+    let config = env.read("incident.yaml")
+        + "alerts:\n  - match: { service: checkout }\n    services: [chekout]\n    severity: P1\n  - match: {}\n    services: [checkout]\n    severity: sev2\n";
+    std::fs::write(env.path("incident.yaml"), &config).unwrap();
+    let out = env.fails(1, &["lint", "--format", "json"]);
+    let findings: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
+    let found: Vec<(&str, &str)> =
+        findings.iter().map(|f| (f["rule"].as_str().unwrap(), f["message"].as_str().unwrap())).collect();
+    let lines = config.lines().count();
+    assert_eq!(found.len(), 2, "{findings:#?}");
+    assert!(
+        found.iter().any(|(r, m)| *r == "unknown-service" && m.starts_with("service `chekout`")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|(r, m)| *r == "unknown-severity" && m.starts_with("severity `P1`")),
+        "{found:?}"
+    );
+    // `sev2` is SEV2 in any case, as `open --severity sev2` reads it.
+    assert!(findings.iter().all(|f| f["line"].as_u64().unwrap() as usize <= lines - 3), "{findings:#?}");
+}
