@@ -22,7 +22,18 @@ fn find<'a>(inc: &'a Incident, given: &str) -> Result<&'a Event> {
     }
 }
 
-fn correctable(e: &Event) -> Result<()> {
+/// Whether `e` may be corrected: not a correction itself, and not already retracted (a
+/// retracted fact is out of the record; a second retraction or an amend would change nothing
+/// the fold shows, only add a line that looks like it did).
+fn correctable(inc: &Incident, e: &Event) -> Result<()> {
+    if inc.retracted.contains_key(&e.id) {
+        return Err(RecordError::NotCorrectable {
+            event: short_id(&e.id).to_string(),
+            kind: e.body.kind(),
+            why: "was retracted already; a fact that was true after all is logged again",
+        }
+        .into());
+    }
     if e.body.is_correction() {
         return Err(RecordError::NotCorrectable {
             event: short_id(&e.id).to_string(),
@@ -46,7 +57,7 @@ fn milestone_of(body: &Body) -> Option<Milestone> {
 pub fn amend(ctx: &Ctx, given: &str, text: Option<String>) -> Result<u8> {
     let (repo, inc) = ctx.target(None)?;
     let e = find(&inc, given)?;
-    correctable(e)?;
+    correctable(&inc, e)?;
     let time = ctx.at();
     if time.is_none() && text.is_none() {
         return Err(InputError::Missing {
@@ -99,7 +110,7 @@ pub fn amend(ctx: &Ctx, given: &str, text: Option<String>) -> Result<u8> {
 pub fn retract(ctx: &Ctx, given: &str, reason: String) -> Result<u8> {
     let (repo, inc) = ctx.target(None)?;
     let e = find(&inc, given)?;
-    correctable(e)?;
+    correctable(&inc, e)?;
     if matches!(e.body, Body::Opened { .. }) {
         let why = "opened the incident; an incident cannot be un-opened (amend its text or time instead, or `incident cancel --reason TEXT` a false alarm or duplicate)";
         return Err(
