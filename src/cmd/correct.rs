@@ -6,7 +6,7 @@ use crate::ctx::Ctx;
 use crate::error::{InputError, Noun, RecordError, Result, Unknown};
 use crate::events::{Body, Event, Milestone};
 use crate::narrate::short_id;
-use crate::state::Incident;
+use crate::state::{Incident, Moments};
 
 /// The event `given` names: an id or a unique prefix of one.
 fn find<'a>(inc: &'a Incident, given: &str) -> Result<&'a Event> {
@@ -84,6 +84,21 @@ pub fn amend(ctx: &Ctx, given: &str, text: Option<String>) -> Result<u8> {
     // but a note must stay after impact started.
     if let (Some(t), Some(m)) = (time, milestone_of(&e.body)) {
         inc.moments.with(m, t).check(m)?;
+    }
+    // The opening is impact started and detected where they were not marked: moved, it must
+    // stay in order with the marks that were (never detected before impact started), and
+    // after impact started.
+    if let Some(t) = time
+        && matches!(e.body, Body::Opened { .. })
+    {
+        let moved = Moments { opened_at: t, ..inc.moments.clone() };
+        for m in [Milestone::Started, Milestone::Detected] {
+            if !inc.moments.marks.contains_key(&m) {
+                moved.check(m)?;
+            }
+        }
+        // Nor opened before impact started: only a note may come before it.
+        moved.check_fact("opened", t)?;
     }
     // Impact started moved later must not leave a fact before it.
     let moves_start = matches!(milestone_of(&e.body), Some(Milestone::Started))
