@@ -160,6 +160,9 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
 /// each named here so that everything else can stay private to the crate.
 #[doc(hidden)]
 pub mod internals {
+    pub mod alerts {
+        pub use crate::alerts::{Format, MAX_BODY, Notification, PayloadError, ReceivedAlert, parse};
+    }
     pub mod cmd {
         pub mod demo {
             pub use crate::cmd::demo::{What, log_recorded, parse};
@@ -169,7 +172,9 @@ pub mod internals {
         pub use crate::config::Service;
     }
     pub mod events {
-        pub use crate::events::{Body, Event, Milestone, Outcome, PublicStatus, parse, without_unreadable};
+        pub use crate::events::{
+            AlertStatus, Body, Event, Milestone, Outcome, PublicStatus, parse, without_unreadable,
+        };
     }
     pub mod lint {
         pub use crate::lint::{Context, Declared, Finding, Severity, find_rule, lint_text};

@@ -41,7 +41,8 @@ pub fn alert(node: &Node) -> Result<ReceivedAlert, PayloadError> {
         Some(f) => f,
         None => fingerprint_of(&labels),
     };
-    let name = labels.get("alertname").filter(|n| !n.is_empty()).cloned().unwrap_or_else(|| "alert".into());
+    let name =
+        labels.get("alertname").filter(|n| !n.trim().is_empty()).cloned().unwrap_or_else(|| "alert".into());
     Ok(ReceivedAlert { name, fingerprint, status, starts_at, ends_at, labels, annotations, link })
 }
 

@@ -20,12 +20,12 @@ pub fn parse(root: &Node) -> Result<Notification, PayloadError> {
         _ => AlertStatus::Resolved,
     };
     let fingerprint = data.get("id")?.str()?.to_string();
-    let name = data.get("title")?.str()?.to_string();
+    let title = data.get("title")?.str()?.to_string();
+    let name =
+        if title.trim().is_empty() { format!("PagerDuty incident {fingerprint}") } else { title.clone() };
     let starts_at = data.get("created_at")?.time()?;
-    let mut labels = BTreeMap::from([
-        ("event_type".to_string(), event_type.to_string()),
-        ("title".to_string(), name.clone()),
-    ]);
+    let mut labels =
+        BTreeMap::from([("event_type".to_string(), event_type.to_string()), ("title".to_string(), title)]);
     for key in ["status", "incident_key", "urgency"] {
         labels.extend(data.opt_str(key)?.map(|v| (key.to_string(), v)));
     }
