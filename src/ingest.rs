@@ -78,7 +78,10 @@ pub fn receive(ctx: &Ctx, repo: &Repo, body: &[u8], format: Format) -> Result<Re
             0 => format!("{id}: nothing new from {} (a repeat)", notification.source),
             n => format!("{id}: {n} alert {} logged from {}", plural(n), notification.source),
         };
-        ctx.append(repo, &id, &events)?;
+        // A repeat writes nothing at all: a storm must not touch the log or its head.
+        if !events.is_empty() {
+            ctx.append(repo, &id, &events)?;
+        }
         return Ok(Received { incident: Some(id), opened: false, events, said });
     }
     let Some((alert, rule)) = notification

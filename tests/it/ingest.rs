@@ -166,10 +166,12 @@ fn a_repeat_adds_nothing_and_a_resolve_is_logged_on_the_same_incident_without_re
     let env = routed();
     let first = env.json(&["ingest", &fixture("alertmanager.json"), "--json"]);
     let id = first["incident"].as_str().unwrap().to_string();
+    let log = env.log_of(&id);
     let again = env.json(&["ingest", &fixture("alertmanager.json"), "--json"]);
     assert_eq!(again, json!({"incident": id, "opened": false, "events": []}));
     let human = env.ok(&["ingest", &fixture("alertmanager.json")]);
     assert!(human.stdout.contains("nothing new"), "{}", human.stdout);
+    assert_eq!(env.log_of(&id), log, "a repeat wrote to the log");
 
     // Alertmanager's notification when the first alert resolved: the same group.
     let mut body: Value = serde_json::from_str(&env_read(&fixture("alertmanager.json"))).unwrap();
