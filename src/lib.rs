@@ -9,6 +9,7 @@
 mod backoff;
 mod branch;
 mod card;
+mod changes;
 pub mod cli;
 mod cmd;
 mod complete;
