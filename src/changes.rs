@@ -108,6 +108,26 @@ impl Change {
     }
 }
 
+/// The changes as a table: when, services, title, how it ended, who, link.
+pub fn table(changes: &[&Change]) -> crate::ui::Table {
+    let mut t = crate::ui::table(&["Started (UTC)", "Services", "Change", "Ended", "By", "Link"]);
+    for c in changes {
+        let ended = match (c.ended_at, c.outcome()) {
+            (Some(e), o) => format!("{} ({o})", crate::timefmt::table(e)),
+            (None, o) => o,
+        };
+        t.add_row([
+            crate::timefmt::table(c.at),
+            c.services.join(", "),
+            c.title.clone(),
+            ended,
+            c.by.clone(),
+            c.link.clone().unwrap_or_default(),
+        ]);
+    }
+    t
+}
+
 /// `changes/<yyyy-mm>.jsonl` for the month of `at` (UTC).
 pub fn month_file(at: DateTime<Utc>) -> String {
     format!("{:04}-{:02}.jsonl", at.year(), at.month())
