@@ -223,13 +223,30 @@ pub fn before(
     Ok(read.changes.into_iter().filter(|c| c.at >= from && c.at <= until && c.touches(services)).collect())
 }
 
+/// The months' logs (relative to the root) from `from`'s month to `until`'s, those that
+/// exist: what [`before`] reads, and what a postmortem that lists its changes commits with it.
+pub fn window_files(repo: &Repo, until: DateTime<Utc>, lookback_s: i64) -> Vec<PathBuf> {
+    months(until - Duration::seconds(lookback_s.max(0)), until)
+        .map(|name| Path::new(DIR).join(name))
+        .filter(|rel| repo.root.join(rel).is_file())
+        .collect()
+}
+
+/// The month files' names from `from`'s month to `until`'s.
+fn months(from: DateTime<Utc>, until: DateTime<Utc>) -> impl Iterator<Item = String> {
+    let last = (until.year(), until.month());
+    std::iter::successors(Some((from.year(), from.month())), |&(y, m)| {
+        Some(if m == 12 { (y + 1, 1) } else { (y, m + 1) })
+    })
+    .take_while(move |m| *m <= last)
+    .map(|(y, m)| format!("{y:04}-{m:02}.jsonl"))
+}
+
 /// The changes of the months from `from`'s to `until`'s.
 fn read_window(repo: &Repo, from: DateTime<Utc>, until: DateTime<Utc>) -> Result<Read> {
     let mut out = Read::default();
-    let mut month = (from.year(), from.month());
-    let last = (until.year(), until.month());
-    while month <= last {
-        let path = repo.root.join(DIR).join(format!("{:04}-{:02}.jsonl", month.0, month.1));
+    for name in months(from, until) {
+        let path = repo.root.join(DIR).join(name);
         crate::fsutil::no_symlinks(&repo.root, &path)?;
         match crate::events::read_as::<Change>(&path) {
             Ok(log) => out.add(&path, log),
@@ -237,7 +254,6 @@ fn read_window(repo: &Repo, from: DateTime<Utc>, until: DateTime<Utc>) -> Result
                 if source.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        month = if month.1 == 12 { (month.0 + 1, 1) } else { (month.0, month.1 + 1) };
     }
     out.changes.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
     out.changes.dedup_by(|a, b| a.id == b.id);
