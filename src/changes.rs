@@ -166,18 +166,14 @@ pub fn append(repo: &Repo, change: &Change) -> Result<()> {
 /// id once, oldest first; and, per file, the lines that could not be read.
 pub fn read(repo: &Repo, since: Option<DateTime<Utc>>) -> Result<Read> {
     let from = since.map(month_file);
-    let mut files: Vec<String> = match std::fs::read_dir(repo.root.join(DIR)) {
-        Ok(dir) => dir
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .filter(|n| is_month_file(n) && from.as_ref().is_none_or(|f| n >= f))
-            .collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(Error::io(repo.root.join(DIR))(e)),
-    };
-    files.sort();
+    let files: Vec<PathBuf> = log_files(repo)?
+        .into_iter()
+        .filter(|p| {
+            from.as_deref().is_none_or(|f| p.file_name().is_some_and(|n| n.to_string_lossy().as_ref() >= f))
+        })
+        .collect();
     let mut out = Read::default();
-    for name in files {
-        let path = repo.root.join(DIR).join(&name);
+    for path in files {
         crate::fsutil::no_symlinks(&repo.root, &path)?;
         let log: Log<Change> = crate::events::read_as(&path)?;
         out.add(&path, log);
@@ -188,6 +184,22 @@ pub fn read(repo: &Repo, since: Option<DateTime<Utc>>) -> Result<Read> {
         out.changes.retain(|c| c.at >= since);
     }
     Ok(out)
+}
+
+/// Every month's log in `changes/`, oldest first (a symlink is listed: readers refuse it).
+pub fn log_files(repo: &Repo) -> Result<Vec<PathBuf>> {
+    let dir = repo.root.join(DIR);
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| is_month_file(n))
+            .map(|n| dir.join(n))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(Error::io(&dir)(e)),
+    };
+    files.sort();
+    Ok(files)
 }
 
 /// The changes read, and what could not be read.

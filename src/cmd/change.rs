@@ -114,7 +114,10 @@ pub fn list(ctx: &Ctx, since: Option<&str>, services: &[String]) -> Result<u8> {
     let read = changes::read(&repo, since)?;
     for (path, line, reason) in &read.unreadable {
         let path = path.strip_prefix(&repo.root).unwrap_or(path);
-        ctx.ui.warn(format_args!("{}:{line}: unreadable line skipped ({reason})", path.display()))?;
+        ctx.ui.warn(format_args!(
+            "{}:{line}: unreadable line skipped ({reason}); `incident doctor --fix` moves it to changes/rejected.jsonl",
+            path.display()
+        ))?;
     }
     let shown: Vec<&Change> = read.changes.iter().filter(|c| c.touches(services)).collect();
     if ctx.global.json {

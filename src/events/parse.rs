@@ -155,7 +155,7 @@ pub fn without_unreadable(bytes: &[u8]) -> (Vec<u8>, Vec<(usize, Vec<u8>)>) {
 }
 
 /// [`without_unreadable`] for a log of records of type `T`.
-pub fn without_unreadable_as<T: Record>(bytes: &[u8]) -> (Vec<u8>, Vec<(usize, Vec<u8>)>) {
+pub(super) fn without_unreadable_as<T: Record>(bytes: &[u8]) -> (Vec<u8>, Vec<(usize, Vec<u8>)>) {
     let (lines, tail) = split(bytes);
     let mut keep = Vec::with_capacity(bytes.len());
     let mut moved: Vec<(usize, Vec<u8>)> = Vec::new();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::parse::{MAX_EVENT_BYTES, Record, complete_prefix, line_key, lines_of, without_unreadable};
+use super::parse::{MAX_EVENT_BYTES, Record, complete_prefix, line_key, lines_of, without_unreadable_as};
 use super::{Event, Incoming, SetAside, union_checked, union_raw};
 use crate::error::{Error, InputError, Result, SystemError};
 
@@ -18,12 +18,17 @@ use crate::error::{Error, InputError, Result, SystemError};
 /// write that landed since the caller looked is never taken for one. Returns the lines moved
 /// (their numbers in the old log, and their bytes without the newline).
 pub fn reject_unreadable(path: &Path, rejected: &Path) -> Result<Vec<(usize, Vec<u8>)>> {
+    reject_unreadable_as::<Event>(path, rejected)
+}
+
+/// [`reject_unreadable`] for a log of records of type `T` (the changes log).
+pub fn reject_unreadable_as<T: Record>(path: &Path, rejected: &Path) -> Result<Vec<(usize, Vec<u8>)>> {
     let io = |e| -> Error { SystemError::Io { path: path.to_path_buf(), source: e }.into() };
     let mut file = open_locked(path, false)?;
     let mut bytes = Vec::new();
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     file.read_to_end(&mut bytes).map_err(io)?;
-    let (keep, moved) = without_unreadable(&bytes);
+    let (keep, moved) = without_unreadable_as::<T>(&bytes);
     if moved.is_empty() {
         return Ok(moved);
     }

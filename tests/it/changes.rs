@@ -168,6 +168,14 @@ fn a_garbage_or_torn_line_in_a_changes_log_is_skipped_and_named() {
     assert!(out.stdout.contains("first"), "{out:?}");
     assert!(out.stderr.contains(&format!("changes/{name}:2: unreadable line skipped")), "{out:?}");
     assert!(out.stderr.contains(&format!("changes/{name}:3: unreadable line skipped")), "{out:?}");
+    // `doctor` lists them; `--fix` moves them to changes/rejected.jsonl, byte for byte.
+    let doctor = env.fails(1, &["doctor"]);
+    assert!(doctor.stdout.contains(&format!("changes/{name}:2: unreadable line")), "{doctor:?}");
+    assert!(doctor.stdout.contains(&format!("changes/{name}:3: incomplete last line")), "{doctor:?}");
+    env.run(&["doctor", "--fix"]);
+    assert_eq!(env.read("changes/rejected.jsonl"), "not json at all\n{\"id\":\"torn\",\"ti\n");
+    let clean = env.ok(&["changes"]);
+    assert!(!clean.stderr.contains("unreadable"), "{clean:?}");
     env.ok(&["change", "add", "second", "--service", "checkout"]);
     assert_eq!(titles(&changes(&env, &[])), ["first", "second"]);
 }
