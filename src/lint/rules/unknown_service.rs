@@ -1,4 +1,4 @@
-//! A runbook for a service incident.yaml does not declare.
+//! A runbook, or an alert rule in incident.yaml, for a service incident.yaml does not declare.
 
 use crate::lint::{Context, Emit, Input, Kind, Rule};
 
@@ -8,13 +8,23 @@ impl Rule for UnknownService {
     fn check(&self, input: &Input<'_>, cx: &Context, out: &mut Emit<'_>) {
         let Some(declared) = &cx.declared else { return };
         let doc = input.doc;
-        if doc.kind != Kind::Runbook || declared.services.is_empty() {
+        if declared.services.is_empty() {
             return;
         }
-        let Some(list) = doc.root.as_ref().and_then(|r| r.get("services")).and_then(|s| s.as_seq()) else {
-            return;
+        let Some(root) = doc.root.as_ref() else { return };
+        let lists: Vec<&crate::yaml::Node> = match doc.kind {
+            Kind::Runbook => root.get("services").into_iter().collect(),
+            // Each alert rule's services: an alert routed to an undeclared one could not open.
+            Kind::Config => root
+                .get("alerts")
+                .and_then(|a| a.as_seq())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|rule| rule.get("services"))
+                .collect(),
+            Kind::Template => return,
         };
-        for node in list {
+        for node in lists.into_iter().filter_map(|l| l.as_seq()).flatten() {
             if let Some(s) = node.as_str()
                 && !declared.services.iter().any(|d| d == s)
             {
