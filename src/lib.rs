@@ -10,6 +10,7 @@ mod alerts;
 mod backoff;
 mod branch;
 mod card;
+mod changes;
 pub mod cli;
 mod cmd;
 mod complete;
@@ -133,6 +134,8 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Retract { event, reason } => cmd::correct::retract(ctx, &event, reason),
         Command::Update(args) => cmd::update::update(ctx, args),
         Command::Maintenance(args) => cmd::maintenance::run(ctx, args),
+        Command::Change(change) => cmd::change::run(ctx, change),
+        Command::Changes { since, services } => cmd::change::list(ctx, since.as_deref(), &services),
         Command::Ingest(args) => cmd::ingest::run(ctx, args),
         Command::Updates { id } => cmd::update::list(ctx, id.as_deref()),
         Command::Status { id } => cmd::status::run(ctx, id.as_deref()),
