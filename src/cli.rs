@@ -156,6 +156,19 @@ pub enum Command {
     /// Schedule a maintenance (`maintenance TITLE --service S --from T --until T`), or move
     /// one (`maintenance start|done|cancel [ID]`)
     Maintenance(MaintenanceArgs),
+    /// Record a change (a deploy): run its command and record it (`change record -- CMD…`), or
+    /// record one made elsewhere (`change add TITLE --service S`)
+    #[command(subcommand)]
+    Change(ChangeCmd),
+    /// Changes recorded (deploys), oldest first
+    Changes {
+        /// Only changes that started at or after this time
+        #[arg(long, value_name = "T", allow_hyphen_values = true)]
+        since: Option<String>,
+        /// Only changes to this service (repeatable)
+        #[arg(long = "service", value_name = "S", add = ArgValueCandidates::new(complete::services))]
+        services: Vec<String>,
+    },
     /// The incident's updates with their delivery state
     Updates {
         /// The incident: an id or a unique prefix (default: the only open incident)
@@ -629,4 +642,35 @@ pub enum RetroSection {
 /// The stable names used in events and templates.
 pub fn value_name<T: ValueEnum>(v: T) -> String {
     v.to_possible_value().map(|p| p.get_name().to_string()).unwrap_or_default()
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChangeCmd {
+    /// Run a deploy command and record it as a change: start, end, exit code, who (exit 1 when
+    /// the command fails; the change is recorded either way)
+    Record {
+        /// A service it changes (repeatable)
+        #[arg(long = "service", value_name = "S", add = ArgValueCandidates::new(complete::services))]
+        services: Vec<String>,
+        /// What it is (default: the command)
+        #[arg(long, value_name = "TEXT")]
+        title: Option<String>,
+        /// How long the command may run before its process group is killed (default 10m)
+        #[arg(long, value_name = "DURATION")]
+        timeout: Option<String>,
+        /// The command and its arguments, after `--`, run as given (not through a shell)
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<String>,
+    },
+    /// Record a change made elsewhere (a CI pipeline's deploy); `--at` says when it started
+    Add {
+        /// What it is
+        title: String,
+        /// A service it changes (repeatable; at least one)
+        #[arg(long = "service", value_name = "S", required = true, add = ArgValueCandidates::new(complete::services))]
+        services: Vec<String>,
+        /// Where to read more: the pipeline run, the pull request (http or https)
+        #[arg(long, value_name = "URL")]
+        link: Option<String>,
+    },
 }

@@ -61,6 +61,11 @@ crate::model! {
         time_zone: Option<String> = optional Shape::TimeZone, "The time zone the public pages give times and days in: an IANA name such as Europe/Paris (default UTC)";
     }
 
+    /// What `open`, `brief` and the postmortem show of the changes recorded with `change`.
+    CHANGES: pub struct ChangesSettings {
+        lookback: Option<String> = optional Shape::Duration, "How long before impact started a change is shown as a candidate trigger (default 2h)";
+    }
+
     /// `incident.yaml`.
     CONFIG: pub struct Config {
         name: Option<String> = optional Shape::Str, "The organisation or site";
@@ -74,6 +79,7 @@ crate::model! {
         downtime_severities: Vec<String> = optional Shape::List(&Shape::Str), "Severities whose impact counts as downtime in `stats` (default: SEV1, SEV2)";
         redact: Vec<RedactPattern> = optional Shape::List(&REDACT_PATTERN), "Secret patterns of this repository, redacted from everything logged besides the built-in ones";
         status_page: StatusPageSettings = optional STATUS_PAGE, "The public status page: which incidents it shows, and in which time zone";
+        changes: ChangesSettings = optional CHANGES, "Changes (deploys) recorded with `change`: how far back they are candidates";
     }
 }
 
@@ -103,6 +109,17 @@ pub enum WebhookFormat {
 impl WebhookFormat {
     /// What `format:` may say: serde's names, which the test below holds to.
     pub const NAMES: &[&str] = &["slack", "json"];
+}
+
+/// How long before impact started a change is a candidate trigger, when `changes.lookback`
+/// does not say: two hours covers a release and its slow effects (a pool that drains).
+pub const DEFAULT_LOOKBACK_S: i64 = 2 * 60 * 60;
+
+impl Config {
+    /// `changes.lookback` in seconds, else [`DEFAULT_LOOKBACK_S`].
+    pub fn lookback_s(&self) -> i64 {
+        self.changes.lookback.as_deref().and_then(parse_duration).unwrap_or(DEFAULT_LOOKBACK_S)
+    }
 }
 
 /// The default response timeline: a phase's budget when nothing else sets one.

@@ -162,6 +162,7 @@ pub fn check(repo: &Repo) -> Vec<Finding> {
             }
         }
     }
+    check_changes(repo, &mut out);
     git_leftovers(repo, &mut out);
     for stale in index::stale_caches(repo) {
         let more = match stale.reasons.len() {
@@ -268,6 +269,33 @@ fn check_log(repo: &Repo, id: &str, log: &Path, out: &mut Vec<Finding>) {
         let message = "no readable `opened` event, so no command can read this incident".to_string();
         out.push(Finding::new(repo, Kind::NoOpenedEvent, log, None, message));
     }
+}
+
+/// The changes logs' unreadable and torn lines, and what a sync set aside from them.
+fn check_changes(repo: &Repo, out: &mut Vec<Finding>) {
+    for log in crate::changes::log_files(repo).unwrap_or_default() {
+        if std::fs::symlink_metadata(&log).is_ok_and(|m| m.is_symlink()) {
+            out.push(symlink(repo, &log));
+            continue;
+        }
+        let read = match events::read_as::<crate::changes::Change>(&log) {
+            Ok(read) => read,
+            Err(e) => {
+                let message = format!("cannot read the log: {e}");
+                out.push(Finding::new(repo, Kind::UnreadableLine, &log, None, message));
+                continue;
+            }
+        };
+        for u in &read.unreadable {
+            let message = format!("unreadable line ({})", u.reason);
+            out.push(Finding::new(repo, Kind::UnreadableLine, &log, Some(u.line), message));
+        }
+        if let Some(line) = read.torn_line {
+            let message = "incomplete last line (a crash mid-write?)".to_string();
+            out.push(Finding::new(repo, Kind::TornLine, &log, Some(line), message));
+        }
+    }
+    set_aside(repo, &repo.root.join(crate::changes::DIR).join("rejected.jsonl"), out);
 }
 
 /// Every line a sync set aside in `rejected.jsonl` (its records carry `set_aside`, the reason);
@@ -459,10 +487,18 @@ pub fn fix(repo: &Repo, findings: &mut [Finding]) {
     for (log, lines) in logs {
         let rejected = events::rejected_path(&log);
         let shown = events::rejected_path(Path::new(&lines[0].path)).display().to_string();
-        match events::reject_unreadable(&log, &rejected) {
+        let changes_log = log.parent() == Some(repo.root.join(crate::changes::DIR).as_path());
+        let moved = if changes_log {
+            events::reject_unreadable_as::<crate::changes::Change>(&log, &rejected)
+        } else {
+            events::reject_unreadable(&log, &rejected)
+        };
+        match moved {
             Ok(moved) => {
                 // The log was rewritten: its head starts again from a fold.
-                if let Some(id) = log.parent().and_then(|d| d.file_name()).and_then(|n| n.to_str()) {
+                if !changes_log
+                    && let Some(id) = log.parent().and_then(|d| d.file_name()).and_then(|n| n.to_str())
+                {
                     crate::head::forget(repo, id);
                 }
                 for f in lines {

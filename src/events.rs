@@ -12,9 +12,12 @@ mod schema;
 mod store;
 mod union;
 
-pub use parse::{complete_prefix, parse, read, without_unreadable};
+pub use parse::{Log, Record, complete_prefix, parse, read, read_as, without_unreadable};
 pub use schema::{Body, Event, MaintenanceState, Milestone, Outcome, Planned, PublicStatus, Visibility};
-pub use store::{append_then, merge_into, move_into, reject_unreadable, rejected_path};
+pub(crate) use schema::{ts, ts_opt};
+pub use store::{
+    append_then, merge_into, merge_into_as, move_into, reject_unreadable, reject_unreadable_as, rejected_path,
+};
 pub use union::{Incoming, SetAside, union_checked, union_raw};
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 mod backoff;
 mod branch;
 mod card;
+mod changes;
 pub mod cli;
 mod cmd;
 mod complete;
@@ -130,6 +131,8 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Retract { event, reason } => cmd::correct::retract(ctx, &event, reason),
         Command::Update(args) => cmd::update::update(ctx, args),
         Command::Maintenance(args) => cmd::maintenance::run(ctx, args),
+        Command::Change(change) => cmd::change::run(ctx, change),
+        Command::Changes { since, services } => cmd::change::list(ctx, since.as_deref(), &services),
         Command::Updates { id } => cmd::update::list(ctx, id.as_deref()),
         Command::Status { id } => cmd::status::run(ctx, id.as_deref()),
         Command::List { all } => cmd::list::run(ctx, all),

@@ -25,3 +25,19 @@ pub fn check_title(title: &str) -> Result<()> {
     }
     Ok(())
 }
+
+/// A link (an action item's, a change's): an http(s) URL with a host, on one line, without
+/// spaces.
+pub fn check_link(link: &str) -> Result<()> {
+    let bad = || InputError::BadLink { value: link.to_string() };
+    let lower = link.to_ascii_lowercase();
+    let rest = ["https://", "http://"]
+        .iter()
+        .find_map(|scheme| lower.strip_prefix(scheme).and_then(|_| link.get(scheme.len()..)))
+        .ok_or_else(bad)?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') || link.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad().into());
+    }
+    Ok(())
+}

@@ -91,6 +91,38 @@ fn delivery_outcome(repo: &Repo, u: &crate::state::UpdateRecord) -> String {
     }
 }
 
+/// A change in the lookback before impact started: a candidate trigger.
+#[derive(Serialize)]
+struct ChangeRow {
+    at: DateTime<Utc>,
+    title: String,
+    services: Vec<String>,
+    /// `exit 0`, `timed out after 10m`, or `—` for a change made elsewhere.
+    outcome: String,
+    by: String,
+    link: Option<String>,
+}
+
+/// The changes to the incident's services in `changes.lookback` before impact started, read
+/// from the repository's changes logs: the same logs give the same rows. A log that cannot be
+/// read gives none (`incident changes` names what it cannot read).
+fn candidate_changes(repo: &Repo, inc: &Incident) -> Vec<ChangeRow> {
+    let started = inc.mark(Milestone::Started).unwrap_or(inc.opened_at);
+    let found = crate::changes::before(repo, &inc.services, started, repo.config.lookback_s());
+    found
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| ChangeRow {
+            at: c.at,
+            outcome: Some(c.outcome()).filter(|o| !o.is_empty()).unwrap_or_else(|| "—".into()),
+            title: c.title,
+            services: c.services,
+            by: c.by,
+            link: c.link,
+        })
+        .collect()
+}
+
 #[derive(Serialize)]
 struct ActionRow {
     title: String,
@@ -158,6 +190,9 @@ pub struct Context {
     runbooks: Vec<RunbookOut>,
     updates: Vec<UpdateRow>,
     actions: Vec<ActionRow>,
+    /// Candidate triggers: the changes in `changes_lookback` seconds before impact started.
+    changes: Vec<ChangeRow>,
+    changes_lookback: i64,
 }
 
 #[derive(Serialize)]
@@ -286,6 +321,8 @@ pub fn context(repo: &Repo, inc: &Incident) -> Context {
                 link: a.link.clone(),
             })
             .collect(),
+        changes: candidate_changes(repo, inc),
+        changes_lookback: repo.config.lookback_s(),
     }
 }
 
@@ -418,11 +455,14 @@ pub fn rerender(
     if blocks.is_empty() { Ok(Ok(text)) } else { Ok(Err(RerenderConflict { blocks, text: Some(text) })) }
 }
 
-/// Commits the incident's folder with the postmortem's commit message. `None` when nothing
-/// changed.
+/// Commits the incident's folder with the postmortem's commit message, and the changes logs
+/// its Trigger section read: the committed postmortem is a function of committed logs. `None`
+/// when nothing changed.
 pub fn commit(repo: &Repo, inc: &Incident, as_flag: Option<&str>) -> Result<Option<git2::Oid>> {
     let dir = PathBuf::from("incidents").join(&inc.id);
-    let paths = [dir.join("events.jsonl"), dir.join("postmortem.md")];
+    let mut paths = vec![dir.join("events.jsonl"), dir.join("postmortem.md")];
+    let started = inc.mark(Milestone::Started).unwrap_or(inc.opened_at);
+    paths.extend(crate::changes::window_files(repo, started, repo.config.lookback_s()));
     let message = format!("postmortem: {} {}", inc.id, render::oneline(&inc.title));
     repo.commit_if_changed(&paths, &message, as_flag)
 }

@@ -126,24 +126,12 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
         return Ok(0);
     }
     let timeout = step.timeout();
-    // On a terminal the output is shown as it comes (redacted, bounded); else once it ends.
-    let on_terminal = std::io::stdout().is_terminal() && !ctx.global.json;
-    let mut live = on_terminal.then(runner::Live::new);
-    // The live view cannot fail the command mid-run: a write that fails stops the view, and
-    // the failure is the command's once it ends.
-    let mut unshown = None;
-    let mut show = |chunk: &[u8]| {
-        if let Some(live) = live.as_mut().filter(|_| unshown.is_none()) {
-            // Live lines come made visible (`runner::Live`).
-            unshown =
-                live.push(chunk).iter().try_for_each(|line| writeln!(ctx.ui.out().raw(), "{line}")).err();
-        }
-    };
-    let sink: Option<&mut runner::Sink<'_>> = if on_terminal { Some(&mut show) } else { None };
     // Started now, after the answer: the event is logged when it ends and says when it began.
     let started = ctx.clock_now();
-    let ran = runner::run(command, inc, &repo.root, timeout, sink)
-        .map_err(|source| SystemError::Spawn { program: "sh", source })?;
+    let mut cmd = runner::shell(command, &repo.root);
+    runner::with_incident(&mut cmd, [&inc.id, &inc.title, &inc.severity], &inc.services, &repo.root);
+    let watched = run_watched(ctx, cmd, "sh", timeout)?;
+    let ran = &watched.ran;
     let expected = step.expect_exit.unwrap_or(0);
     let timeout_s = timeout.as_secs();
     let event = ctx.event_at(
@@ -166,22 +154,7 @@ pub fn run_command(ctx: &Ctx, repo: &Repo, inc: &Incident, placed: PlacedStep<'_
     )?;
     // Logged before anything more is shown: a screen that went away must not lose what ran.
     ctx.append(repo, &inc.id, std::slice::from_ref(&event))?;
-    if let Some(e) = unshown {
-        return Err(e);
-    }
-    match live.as_mut() {
-        Some(live) => {
-            live.finish().iter().try_for_each(|line| writeln!(ctx.ui.out().raw(), "{line}"))?;
-            if live.held_back() {
-                // The beginning was shown as it came; the end is what the log keeps of it.
-                let end = tail_lines(&ran.output, SHOWN_AT_THE_END);
-                writeln!(ctx.ui.out(), "[… the end of the output:]")?;
-                ctx.say(end.strip_suffix('\n').unwrap_or(end))?;
-            }
-        }
-        None if !ran.output.is_empty() => ctx.say(ran.output.strip_suffix('\n').unwrap_or(&ran.output))?,
-        None => {}
-    }
+    let ran = watched.show(ctx)?;
     let ending =
         runner::ending(ran.exit_code, ran.timed_out.then_some(timeout_s), ran.interrupted, ran.signal);
     let (said, code) = match ran.exit_code {
@@ -245,6 +218,70 @@ pub fn enter_phase(ctx: &Ctx, repo: &Repo, inc: &Incident, phase: Phase) -> Resu
     let said = format!("phase {phase} started (budget {})", timefmt::human(budget.seconds));
     ctx.say_appended(&inc.id, &[event], &said)?;
     Ok(0)
+}
+
+/// A command that ran, its output shown as it came on a terminal ([`run_watched`]).
+pub struct Watched {
+    pub ran: runner::Ran,
+    live: Option<runner::Live>,
+    /// A write of the live view that failed: the command went on, the failure is told once
+    /// what ran is logged.
+    unshown: Option<crate::error::Error>,
+}
+
+/// Runs `cmd` (`program` names it if it cannot start) for at most `timeout`, bounded and
+/// redacted as every command the tool runs (`runner::bounded_live`); on a terminal its output
+/// is shown as it comes (redacted, bounded), else once it ends ([`Watched::show`]). The
+/// caller logs what ran, then calls `show`.
+pub fn run_watched(
+    ctx: &Ctx,
+    cmd: std::process::Command,
+    program: &'static str,
+    timeout: std::time::Duration,
+) -> Result<Watched> {
+    let on_terminal = std::io::stdout().is_terminal() && !ctx.global.json;
+    let mut live = on_terminal.then(runner::Live::new);
+    // The live view cannot fail the command mid-run: a write that fails stops the view, and
+    // the failure is the command's once it ends.
+    let mut unshown = None;
+    let mut show = |chunk: &[u8]| {
+        if let Some(live) = live.as_mut().filter(|_| unshown.is_none()) {
+            // Live lines come made visible (`runner::Live`).
+            unshown =
+                live.push(chunk).iter().try_for_each(|line| writeln!(ctx.ui.out().raw(), "{line}")).err();
+        }
+    };
+    let sink: Option<&mut runner::Sink<'_>> = if on_terminal { Some(&mut show) } else { None };
+    let ran = runner::bounded_live(cmd, None, timeout.max(std::time::Duration::from_secs(1)), sink)
+        .map_err(|source| SystemError::Spawn { program, source })?;
+    Ok(Watched { ran, live, unshown })
+}
+
+impl Watched {
+    /// Shows what the live view did not: the last lines of output it held back, or the whole
+    /// (capped) output when there was no terminal.
+    pub fn show(mut self, ctx: &Ctx) -> Result<runner::Ran> {
+        if let Some(e) = self.unshown {
+            return Err(e);
+        }
+        let ran = self.ran;
+        match self.live.as_mut() {
+            Some(live) => {
+                live.finish().iter().try_for_each(|line| writeln!(ctx.ui.out().raw(), "{line}"))?;
+                if live.held_back() {
+                    // The beginning was shown as it came; the end is what the log keeps of it.
+                    let end = tail_lines(&ran.output, SHOWN_AT_THE_END);
+                    writeln!(ctx.ui.out(), "[… the end of the output:]")?;
+                    ctx.say(end.strip_suffix('\n').unwrap_or(end))?;
+                }
+            }
+            None if !ran.output.is_empty() => {
+                ctx.say(ran.output.strip_suffix('\n').unwrap_or(&ran.output))?
+            }
+            None => {}
+        }
+        Ok(ran)
+    }
 }
 
 /// How many lines of the output's end are shown when the command ends, after the live view

@@ -21,8 +21,6 @@ pub use capture::Capture;
 pub use live::Live;
 pub use process::bounded_live;
 
-use crate::state::Incident;
-
 /// Output kept per command (before redaction): the first half and the last half of it.
 /// 16 KiB is enough for an error and its context, and small enough for the log.
 pub const OUTPUT_CAP: usize = 16 * 1024;
@@ -53,20 +51,6 @@ pub struct Ran {
     /// When the tool was asked to stop (`SIGTERM`, `SIGHUP`) rather than Ctrl-C pressed: the
     /// caller logs the command, then stops too.
     pub signal: Option<&'static str>,
-}
-
-/// Runs `command` in `repo_root` with the incident's data in its environment, for at most
-/// `timeout` (at least a second); `live` sees the output as it arrives ([`bounded_live`]).
-pub fn run(
-    command: &str,
-    inc: &Incident,
-    repo_root: &Path,
-    timeout: Duration,
-    live: Option<&mut Sink<'_>>,
-) -> std::io::Result<Ran> {
-    let mut cmd = shell(command, repo_root);
-    with_incident(&mut cmd, [&inc.id, &inc.title, &inc.severity], &inc.services, repo_root);
-    bounded_live(cmd, None, timeout.max(Duration::from_secs(1)), live)
 }
 
 /// `sh -c COMMAND` in `dir`: the one way the tool starts a command from a runbook or a

@@ -48,7 +48,7 @@ pub const RUNBOOKS: [(&str, &str); 8] = [
 
 /// Event logs are append-only with unique event ids, so when two responders' clones both
 /// append, git's union merge keeps every line of both sides: no conflict to resolve mid-incident.
-pub const GITATTRIBUTES: &str = "incidents/*/events.jsonl merge=union\n";
+pub const GITATTRIBUTES: &str = "incidents/*/events.jsonl merge=union\nchanges/*.jsonl merge=union\n";
 
 /// `sync` commits everything pending, as `git add -A`: an editor's swap and backup files
 /// (vim, emacs, macOS) beside a runbook must not be shared with the team.

@@ -42,7 +42,7 @@ fn add(ctx: &Ctx, args: ActionArgs) -> Result<u8> {
         None => None,
     };
     if let Some(l) = &args.link {
-        check_link(l)?;
+        crate::names::check_link(l)?;
     }
     let (repo, head) = ctx.head_target()?;
     // A date already past is most often a typo (a wrong month or year); an item logged
@@ -79,21 +79,6 @@ fn follow_postmortem(ctx: &Ctx, repo: &Repo, id: &str) -> Result<u8> {
     let followed = crate::postmortem::follow(repo, &inc, ctx.global.as_name.as_deref(), None)?;
     crate::postmortem::tell(ctx, &followed)?;
     Ok(0)
-}
-
-/// An http(s) URL with a host, on one line, without spaces.
-fn check_link(link: &str) -> Result<()> {
-    let bad = || InputError::BadLink { value: link.to_string() };
-    let lower = link.to_ascii_lowercase();
-    let rest = ["https://", "http://"]
-        .iter()
-        .find_map(|scheme| lower.strip_prefix(scheme).and_then(|_| link.get(scheme.len()..)))
-        .ok_or_else(bad)?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if host.is_empty() || host.starts_with(':') || link.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(bad().into());
-    }
-    Ok(())
 }
 
 /// Settles an action item: done (with its note) when `reason` is `None`, else dropped.

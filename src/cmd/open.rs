@@ -84,7 +84,42 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     };
     let events = first_events(opened, (opened_at, started, detected), commander, runbook.clone(), &by, now);
     append_or_unclaim(ctx, &repo, &id, &events)?;
-    tell_opened(ctx, &repo, &id, &events, runbook.map(|(r, _)| r))
+    let changes = candidate_changes(&repo, &events, impact_start)?;
+    tell_opened(ctx, &repo, &id, &events, runbook.map(|(r, _)| r), &changes)?;
+    tell_changes(ctx, &repo, &changes)
+}
+
+/// The changes to the opened incident's services in `changes.lookback` before impact started:
+/// candidates for what set it off.
+fn candidate_changes(
+    repo: &Repo,
+    events: &[Event],
+    impact_start: DateTime<Utc>,
+) -> Result<Vec<crate::changes::Change>> {
+    let services = events
+        .iter()
+        .find_map(|e| match &e.body {
+            Body::Opened { services, .. } => Some(services.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    crate::changes::before(repo, &services, impact_start, repo.config.lookback_s())
+}
+
+/// The candidate changes, after what was opened: a table, or nothing when there are none
+/// (with `--json` they are in the JSON).
+fn tell_changes(ctx: &Ctx, repo: &Repo, changes: &[crate::changes::Change]) -> Result<u8> {
+    if ctx.global.json || changes.is_empty() {
+        return Ok(0);
+    }
+    writeln!(
+        ctx.ui.out(),
+        "Changes in the {} before impact started (candidate triggers):",
+        timefmt::human(repo.config.lookback_s())
+    )?;
+    let rows: Vec<&crate::changes::Change> = changes.iter().collect();
+    writeln!(ctx.ui.out().block(), "{}", crate::changes::table(&rows))?;
+    Ok(0)
 }
 
 /// The severity asked for on a terminal (from incident.yaml's list, described), or an error
@@ -144,12 +179,20 @@ fn append_or_unclaim(ctx: &Ctx, repo: &Repo, id: &str, events: &[Event]) -> Resu
 
 /// Says what was opened and what to do next; with `--json`, where the new incident stands,
 /// as `status --json` gives it, and what was appended.
-fn tell_opened(ctx: &Ctx, repo: &Repo, id: &str, events: &[Event], runbook: Option<String>) -> Result<u8> {
+fn tell_opened(
+    ctx: &Ctx,
+    repo: &Repo,
+    id: &str,
+    events: &[Event],
+    runbook: Option<String>,
+    changes: &[crate::changes::Change],
+) -> Result<u8> {
     if ctx.global.json {
         let inc = ctx.load(repo, id)?;
         let mut out = serde_json::to_value(crate::report::build(repo, &inc, ctx.now))?;
         if let Some(map) = out.as_object_mut() {
             map.insert("events".into(), serde_json::to_value(events)?);
+            map.insert("changes".into(), serde_json::to_value(changes)?);
         }
         ctx.print_json(&out)?;
         return Ok(0);

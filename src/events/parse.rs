@@ -4,9 +4,29 @@
 use std::path::Path;
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::Event;
 use crate::error::{Error, Result};
+
+/// A line of an append-only log of ours: an event of an incident's log, or a change of the
+/// changes log. Both are read, appended, repaired and joined by the same code.
+pub trait Record: serde::Serialize + DeserializeOwned {
+    /// Its id, unique in the log: what a union joins lines by.
+    fn id(&self) -> &str;
+    /// What kind of line it is, for people (an error about its size).
+    fn kind(&self) -> &'static str;
+}
+
+impl Record for Event {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn kind(&self) -> &'static str {
+        self.body.kind()
+    }
+}
 
 /// A complete line of a log that could not be read (not JSON, not an event, a torn line that
 /// was committed and merged into the middle): every reader skips it, `doctor` lists it and
@@ -19,24 +39,40 @@ pub struct Unreadable {
 }
 
 /// What reading a log gave.
-#[derive(Debug, Default)]
-pub struct Log {
-    pub events: Vec<Event>,
+#[derive(Debug)]
+pub struct Log<T = Event> {
+    pub events: Vec<T>,
     /// Complete lines that were skipped, in order.
     pub unreadable: Vec<Unreadable>,
     /// The 1-based line number of an incomplete last line that was left out.
     pub torn_line: Option<usize>,
 }
 
+impl<T> Default for Log<T> {
+    fn default() -> Self {
+        Log { events: Vec::new(), unreadable: Vec::new(), torn_line: None }
+    }
+}
+
 /// Reads the log at `path`, never through a symlink (the folders above it are
 /// checked by `Repo::events_path`).
 pub fn read(path: &Path) -> Result<Log> {
+    read_as(path)
+}
+
+/// Reads a log of records of type `T` at `path`, never through a symlink.
+pub fn read_as<T: Record>(path: &Path) -> Result<Log<T>> {
     let bytes = crate::fsutil::read(path).map_err(Error::io(path))?;
-    Ok(parse(&bytes))
+    Ok(parse_as(&bytes))
 }
 
 /// Reads every complete line it can; no content makes it fail (only I/O can, in [`read`]).
 pub fn parse(bytes: &[u8]) -> Log {
+    parse_as(bytes)
+}
+
+/// [`parse`] for a log of records of type `T`.
+pub fn parse_as<T: Record>(bytes: &[u8]) -> Log<T> {
     let mut log = Log::default();
     let (lines, tail) = split(bytes);
     for (lineno, line) in lines.enumerate().map(|(i, l)| (i + 1, l)) {
@@ -48,7 +84,7 @@ pub fn parse(bytes: &[u8]) -> Log {
     }
     if let Some(torn) = torn(bytes, tail) {
         // A crash mid-write leaves a partial line; if it is whole but for its newline, keep it.
-        match read_line(tail) {
+        match read_line::<T>(tail) {
             Ok(Some(event)) => log.events.push(event),
             Ok(None) => {}
             Err(_) => log.torn_line = Some(torn),
@@ -72,8 +108,8 @@ fn torn(bytes: &[u8], tail: &[u8]) -> Option<usize> {
     Some(bytes[..bytes.len() - tail.len()].iter().filter(|b| **b == b'\n').count() + 1)
 }
 
-/// One complete line (with or without its newline): an event, nothing (blank), or why not.
-fn read_line(line: &[u8]) -> std::result::Result<Option<Event>, String> {
+/// One complete line (with or without its newline): a record, nothing (blank), or why not.
+fn read_line<T: Record>(line: &[u8]) -> std::result::Result<Option<T>, String> {
     if line.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
@@ -82,11 +118,11 @@ fn read_line(line: &[u8]) -> std::result::Result<Option<Event>, String> {
     if let Some(why) = too_large(line.strip_suffix(b"\n").unwrap_or(line).len()) {
         return Err(why);
     }
-    let event = serde_json::from_slice::<Event>(line).map_err(|e| reason(&e.to_string()))?;
-    if !crate::ids::is_event_id(&event.id) {
+    let event = serde_json::from_slice::<T>(line).map_err(|e| reason(&e.to_string()))?;
+    if !crate::ids::is_event_id(event.id()) {
         return Err(reason(&format!(
             "{:?} is not an event id (1 to 64 ASCII letters, digits, - or _)",
-            event.id
+            event.id()
         )));
     }
     Ok(Some(event))
@@ -115,18 +151,23 @@ fn reason(message: &str) -> String {
 /// a last line whole but for its newline, given one) and the unreadable lines (numbered from
 /// 1, without their newline), as [`reject_unreadable`](super::reject_unreadable) does under the lock.
 pub fn without_unreadable(bytes: &[u8]) -> (Vec<u8>, Vec<(usize, Vec<u8>)>) {
+    without_unreadable_as::<Event>(bytes)
+}
+
+/// [`without_unreadable`] for a log of records of type `T`.
+pub(super) fn without_unreadable_as<T: Record>(bytes: &[u8]) -> (Vec<u8>, Vec<(usize, Vec<u8>)>) {
     let (lines, tail) = split(bytes);
     let mut keep = Vec::with_capacity(bytes.len());
     let mut moved: Vec<(usize, Vec<u8>)> = Vec::new();
     for (i, line) in lines.enumerate() {
         let content = line.strip_suffix(b"\n").unwrap_or(line);
-        match read_line(content) {
+        match read_line::<T>(content) {
             Ok(_) => keep.extend_from_slice(line),
             Err(_) => moved.push((i + 1, content.to_vec())),
         }
     }
     if let Some(torn) = torn(bytes, tail) {
-        if matches!(read_line(tail), Ok(Some(_))) {
+        if matches!(read_line::<T>(tail), Ok(Some(_))) {
             keep.extend_from_slice(tail);
             keep.push(b'\n');
         } else {

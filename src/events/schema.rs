@@ -406,7 +406,7 @@ pub enum Body {
 }
 
 /// RFC 3339 in UTC with a `Z`, whole seconds unless the moment has a fraction.
-pub(super) mod ts {
+pub(crate) mod ts {
     use chrono::{DateTime, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 
@@ -421,7 +421,7 @@ pub(super) mod ts {
     }
 }
 
-pub(super) mod ts_opt {
+pub(crate) mod ts_opt {
     use chrono::{DateTime, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::parse::{MAX_EVENT_BYTES, complete_prefix, line_key, lines_of, without_unreadable};
+use super::parse::{MAX_EVENT_BYTES, Record, complete_prefix, line_key, lines_of, without_unreadable_as};
 use super::{Event, Incoming, SetAside, union_checked, union_raw};
 use crate::error::{Error, InputError, Result, SystemError};
 
@@ -18,12 +18,17 @@ use crate::error::{Error, InputError, Result, SystemError};
 /// write that landed since the caller looked is never taken for one. Returns the lines moved
 /// (their numbers in the old log, and their bytes without the newline).
 pub fn reject_unreadable(path: &Path, rejected: &Path) -> Result<Vec<(usize, Vec<u8>)>> {
+    reject_unreadable_as::<Event>(path, rejected)
+}
+
+/// [`reject_unreadable`] for a log of records of type `T` (the changes log).
+pub fn reject_unreadable_as<T: Record>(path: &Path, rejected: &Path) -> Result<Vec<(usize, Vec<u8>)>> {
     let io = |e| -> Error { SystemError::Io { path: path.to_path_buf(), source: e }.into() };
     let mut file = open_locked(path, false)?;
     let mut bytes = Vec::new();
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     file.read_to_end(&mut bytes).map_err(io)?;
-    let (keep, moved) = without_unreadable(&bytes);
+    let (keep, moved) = without_unreadable_as::<T>(&bytes);
     if moved.is_empty() {
         return Ok(moved);
     }
@@ -104,9 +109,9 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
 /// Then, still under the lock, calls `then(before, after)` with the log's metadata before
 /// and after the write: so a cache of the log (the incident's head) follows every append in
 /// the order they happened, and costs what the new events cost, not what the log does.
-pub fn append_then(
+pub fn append_then<T: Record>(
     path: &Path,
-    events: &[Event],
+    events: &[T],
     then: impl FnOnce(&std::fs::Metadata, &std::fs::Metadata),
 ) -> Result<Option<usize>> {
     let io = |e| -> Error { SystemError::Io { path: path.to_path_buf(), source: e }.into() };
@@ -119,9 +124,7 @@ pub fn append_then(
             .map_err(|e| SystemError::Io { path: path.to_path_buf(), source: e.into() })?;
         let bytes = buf.len() - start;
         if bytes > MAX_EVENT_BYTES {
-            return Err(
-                InputError::EventTooLarge { kind: e.body.kind(), bytes, limit: MAX_EVENT_BYTES }.into()
-            );
+            return Err(InputError::EventTooLarge { kind: e.kind(), bytes, limit: MAX_EVENT_BYTES }.into());
         }
         buf.push(b'\n');
     }
@@ -129,7 +132,7 @@ pub fn append_then(
     let created = !path.exists();
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     let mut file = open_locked(path, true)?;
-    let removed = repair_tail(path, &mut file)?;
+    let removed = repair_tail::<T>(path, &mut file)?;
     let before = file.metadata().map_err(io)?;
     file.seek(SeekFrom::End(0)).map_err(io)?;
     file.write_all(&buf).map_err(io)?;
@@ -157,11 +160,20 @@ pub fn append_then(
 /// goes to `rejected.jsonl` first (durably), and is returned with how many events the file
 /// gained.
 pub fn merge_into(path: &Path, merged: &[u8], now: DateTime<Utc>) -> Result<(usize, Vec<SetAside>)> {
+    merge_into_as::<Event>(path, merged, now)
+}
+
+/// [`merge_into`] for a log of records of type `T` (the changes log).
+pub fn merge_into_as<T: Record>(
+    path: &Path,
+    merged: &[u8],
+    now: DateTime<Utc>,
+) -> Result<(usize, Vec<SetAside>)> {
     let io = |e| -> Error { SystemError::Io { path: path.to_path_buf(), source: e }.into() };
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     let mut file = open_locked(path, true)?;
-    repair_tail(path, &mut file)?;
+    repair_tail::<T>(path, &mut file)?;
     let mut current = Vec::new();
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     file.read_to_end(&mut current).map_err(io)?;
@@ -237,7 +249,7 @@ pub fn keep_set_aside(log: &Path, set_aside: &[SetAside]) -> Result<()> {
     Ok(())
 }
 
-fn repair_tail(path: &Path, file: &mut File) -> Result<Option<usize>> {
+fn repair_tail<T: Record>(path: &Path, file: &mut File) -> Result<Option<usize>> {
     let io = |e| -> Error { SystemError::Io { path: path.to_path_buf(), source: e }.into() };
     let len = file.metadata().map_err(io)?.len();
     if len == 0 {
@@ -254,7 +266,7 @@ fn repair_tail(path: &Path, file: &mut File) -> Result<Option<usize>> {
     file.read_to_end(&mut bytes).map_err(io)?;
     let keep = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
     let tail = &bytes[keep..];
-    if serde_json::from_slice::<Event>(tail).is_ok() {
+    if serde_json::from_slice::<T>(tail).is_ok() {
         file.seek(SeekFrom::End(0)).map_err(io)?;
         file.write_all(b"\n").map_err(io)?;
         return Ok(None);

@@ -157,14 +157,21 @@ fn refusal(line: &[u8], now: DateTime<Utc>) -> Option<String> {
 fn same_event(a: &[u8], b: &[u8]) -> bool {
     match (serde_json::from_slice::<Event>(a), serde_json::from_slice::<Event>(b)) {
         (Ok(x), Ok(y)) => x == y,
-        _ => false,
+        // Not events (a line of the changes log): the same JSON value.
+        _ => match (
+            serde_json::from_slice::<serde_json::Value>(a),
+            serde_json::from_slice::<serde_json::Value>(b),
+        ) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        },
     }
 }
 
 /// Whether `a` was logged before `b` (by `at`, then by bytes, so every clone decides alike).
 /// A line that is not an event counts as logged last.
 fn earlier(a: &[u8], b: &[u8]) -> bool {
-    let at = |l: &[u8]| serde_json::from_slice::<Event>(l).ok().map(|e| e.at);
+    let at = logged_at;
     match (at(a), at(b)) {
         (Some(x), Some(y)) if x != y => x < y,
         (Some(_), None) => true,
@@ -173,10 +180,21 @@ fn earlier(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// When a line (an event, a change) was logged, when it says so readably.
+fn logged_at(line: &[u8]) -> Option<DateTime<Utc>> {
+    #[derive(serde::Deserialize)]
+    struct At {
+        id: String,
+        #[serde(with = "super::schema::ts")]
+        at: DateTime<Utc>,
+    }
+    serde_json::from_slice::<At>(line).ok().filter(|l| !l.id.is_empty()).map(|l| l.at)
+}
+
 fn conflict_reason(kept: &[u8]) -> String {
-    let when = serde_json::from_slice::<Event>(kept).ok().map(|e| crate::timefmt::rfc3339(e.at));
+    let when = logged_at(kept).map(crate::timefmt::rfc3339);
     format!(
-        "the same id as an event kept in events.jsonl{}, with other content: the earlier one is kept",
+        "the same id as a line kept in the log{}, with other content: the earlier one is kept",
         when.map(|w| format!(" (logged {w})")).unwrap_or_default()
     )
 }

@@ -176,9 +176,27 @@ fn is_record(path: &str) -> bool {
         || path.strip_prefix("changes/").is_some_and(|f| !f.contains('/') && f.ends_with(".jsonl"))
 }
 
-/// `incidents/<id>/rejected.jsonl`: lines kept aside, only ever grown, merged as a union.
+/// `incidents/<id>/rejected.jsonl` (and the changes logs' `changes/rejected.jsonl`): lines
+/// kept aside, only ever grown, merged as a union.
 fn is_rejected(path: &str) -> bool {
-    incident_file(path).is_some_and(|(_, f)| f == REJECTED)
+    incident_file(path).is_some_and(|(_, f)| f == REJECTED) || path == CHANGES_REJECTED
+}
+
+/// `changes/<yyyy-mm>.jsonl`: a log of changes, merged as an event log is (a union by id).
+fn is_changes_log(path: &str) -> bool {
+    crate::changes::is_log_path(path)
+}
+
+/// The lines set aside from a changes log are kept here.
+const CHANGES_REJECTED: &str = "changes/rejected.jsonl";
+
+/// What the lines set aside from the changes logs are reported under, where an incident's are
+/// under its id (never one: it holds a slash).
+pub const CHANGES_KEY: &str = "changes/";
+
+/// Where lines set aside under `key` (an incident id, or [`CHANGES_KEY`]) are kept.
+fn rejected_of(key: &str) -> String {
+    if key == CHANGES_KEY { CHANGES_REJECTED.to_string() } else { format!("incidents/{key}/{REJECTED}") }
 }
 
 fn git_err(doing: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
@@ -329,7 +347,7 @@ impl Repo {
     pub(super) fn stage(&self, repo: &Repository, index: &mut Index, path: &str) -> Result<()> {
         let full = self.root.join(path);
         let is_link = std::fs::symlink_metadata(&full).is_ok_and(|m| m.file_type().is_symlink());
-        if is_log(path) && !is_link {
+        if (is_log(path) || is_changes_log(path)) && !is_link {
             crate::fsutil::no_symlinks(&self.root, &full)?;
             let bytes = crate::fsutil::read(&full).map_err(Error::io(&full))?;
             let complete = events::complete_prefix(&bytes);
@@ -548,7 +566,7 @@ impl Repo {
             // on the way (an incident folder linked elsewhere) stops the sync before any write.
             crate::fsutil::no_symlinks(&self.root, full.parent().unwrap_or(&self.root))?;
             let new = delta.new_file().exists().then(|| side_bytes(repo, &delta.new_file()));
-            if !is_log(&path) && !is_rejected(&path) {
+            if !is_log(&path) && !is_changes_log(&path) && !is_rejected(&path) {
                 let on_disk = crate::fsutil::read(&full).ok();
                 let expected = delta.old_file().exists().then(|| side_bytes(repo, &delta.old_file()));
                 if on_disk != expected && on_disk != new {
@@ -582,7 +600,7 @@ impl Repo {
                     continue;
                 }
             };
-            if is_log(path) {
+            if is_log(path) || is_changes_log(path) {
                 let joined = events::union_checked(bytes, b"", events::Incoming::First, now);
                 if !joined.set_aside.is_empty() {
                     one_by_one.push(item);
@@ -636,6 +654,12 @@ impl Repo {
                 incoming.set_aside.extend(aside.into_iter().map(|a| (id.clone(), a)));
                 incoming.logs.push(id);
             }
+            Some(bytes) if is_changes_log(&path) => {
+                // Joined as an event log is; what it sets aside goes to changes/rejected.jsonl.
+                let (_, aside) = events::merge_into_as::<crate::changes::Change>(&full, &bytes, now)?;
+                incoming.set_aside.extend(aside.into_iter().map(|a| (CHANGES_KEY.to_string(), a)));
+                incoming.files.push(path);
+            }
             Some(bytes) if is_rejected(&path) => {
                 // Only ever grown: lines set aside here since the last commit stay.
                 let on_disk = crate::fsutil::read(&full).unwrap_or_default();
@@ -654,7 +678,7 @@ impl Repo {
                 }
                 incoming.files.push(path);
             }
-            None if !is_log(&path) && !is_rejected(&path) => {
+            None if !is_log(&path) && !is_changes_log(&path) && !is_rejected(&path) => {
                 match std::fs::remove_file(&full) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -830,6 +854,26 @@ impl<'a, 'r> Merging<'a, 'r> {
         let renames = super::mend::renames(repo, &self.ours_tree, &self.theirs_tree)?;
         for delta in diff.deltas() {
             let Some(path) = delta_path(&delta) else { continue };
+            if is_changes_log(path) {
+                // The union of both sides' changes, as an event log's: never git's line merge.
+                let joined = events::union_checked(
+                    &side_bytes(repo, &delta.old_file()),
+                    &side_bytes(repo, &delta.new_file()),
+                    events::Incoming::Second,
+                    self.now,
+                );
+                logs.set_aside.extend(joined.set_aside.into_iter().map(|a| (CHANGES_KEY.to_string(), a)));
+                put_blob(repo, index, path, &joined.bytes)?;
+                continue;
+            }
+            if path == CHANGES_REJECTED {
+                let both = events::union_raw(
+                    &side_bytes(repo, &delta.old_file()),
+                    &side_bytes(repo, &delta.new_file()),
+                );
+                put_blob(repo, index, path, &both)?;
+                continue;
+            }
             let Some((id, file)) = incident_file(path) else { continue };
             if renames.iter().any(|(old, _)| old == id) && (file == LOG || file == REJECTED) {
                 let _ = index.conflict_remove(Path::new(path));
@@ -889,7 +933,7 @@ impl<'a, 'r> Merging<'a, 'r> {
         let mut ids: Vec<&str> = set_aside.iter().map(|(id, _)| id.as_str()).collect();
         ids.dedup();
         for id in ids {
-            let path = format!("incidents/{id}/{REJECTED}");
+            let path = rejected_of(id);
             let current = index_bytes(self.repo, index, &path);
             let records: Vec<u8> =
                 set_aside.iter().filter(|(i, _)| i == id).flat_map(|(_, a)| a.record()).collect();

@@ -103,6 +103,9 @@ fn founding_scenario_postmortem_has_the_computed_numbers_and_is_committed() {
         // The opening severity from impact started (14:02), as time at SEV2 counts it.
         "| Severity | SEV1 (history: SEV2 from 2025-11-28 14:02:00Z; SEV1 from 2025-11-28 14:16:00Z, “7% of checkouts failing during the Black Friday peak”) |",
         "| Authors | Alice Chen, Ben Okafor, Priya Raman |",
+        // The release recorded as a change at 13:58, four minutes before impact: a candidate.
+        "Changes to its services in the 2h 00m before impact started, candidates for the trigger:",
+        "| 2025-11-28 13:58:00Z | checkout v2.31.0: database client library upgrade | checkout | — | release-train | https://ci.example.com/checkout/pipelines/2310 |",
     ] {
         assert!(pm.contains(line), "postmortem lacks {line:?}:\n{pm}");
     }
@@ -137,9 +140,14 @@ fn founding_scenario_postmortem_has_the_computed_numbers_and_is_committed() {
         format!("postmortem: {id} Checkout returns Error 500 during the Black Friday peak|Priya Raman")
     );
     let files = env.git(&["show", "--name-only", "--format=", "HEAD"]);
+    // The changes log the Trigger section read is committed with it.
     assert_eq!(
         files.lines().collect::<Vec<_>>(),
-        [format!("incidents/{id}/events.jsonl"), format!("incidents/{id}/postmortem.md")]
+        [
+            "changes/2025-11.jsonl".to_string(),
+            format!("incidents/{id}/events.jsonl"),
+            format!("incidents/{id}/postmortem.md")
+        ]
     );
     assert_eq!(env.git(&["log", "--format=%s"]).lines().count(), 2, "init commit + postmortem commit");
     env.git(&["fsck", "--full", "--strict"]);

@@ -4,6 +4,7 @@ mod actions;
 mod architecture;
 mod broken_config;
 mod cache;
+mod changes;
 mod cli_docs;
 mod doctor;
 mod errors;
