@@ -181,6 +181,13 @@ pub enum Command {
         #[arg(add = ArgValueCandidates::new(complete::incidents))]
         id: Option<String>,
     },
+    /// The handover for an incoming commander, on one screen: impact, roles, what was tried,
+    /// what is next, updates due, recent changes, the last events (--at: as it stood then)
+    Brief {
+        /// The incident: an id or a unique prefix (default: the only open incident)
+        #[arg(add = ArgValueCandidates::new(complete::incidents))]
+        id: Option<String>,
+    },
     /// Every incident
     List {
         /// Include closed and canceled incidents

@@ -1,6 +1,8 @@
 //! Where one incident stands (`status --json`): built once, shown by `status`, and
 //! printed by every command that reports the incident it acted on (`open --json`).
 
+pub mod brief;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
