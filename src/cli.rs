@@ -169,6 +169,9 @@ pub enum Command {
         #[arg(long = "service", value_name = "S", add = ArgValueCandidates::new(complete::services))]
         services: Vec<String>,
     },
+    /// Take in an alert notification (Alertmanager, Grafana, PagerDuty): it opens an incident
+    /// by the `alerts:` rules, or is added to the open incident it belongs to
+    Ingest(IngestArgs),
     /// The incident's updates with their delivery state
     Updates {
         /// The incident: an id or a unique prefix (default: the only open incident)
@@ -430,6 +433,16 @@ impl UpdateStatus {
             _ => None,
         }
     }
+}
+
+/// `incident ingest [FILE|-] [--format F]`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The notification's body as its sender posts it: a file, or `-` (the default) for stdin
+    pub file: Option<PathBuf>,
+    /// Whose notification it is (default: told by its fields)
+    #[arg(long, value_enum, default_value_t = crate::alerts::Format::Auto)]
+    pub format: crate::alerts::Format,
 }
 
 /// `maintenance TITLE --service S … --from T --until T` schedules a maintenance;

@@ -66,6 +66,16 @@ crate::model! {
         lookback: Option<String> = optional Shape::Duration, "How long before impact started a change is shown as a candidate trigger (default 2h)";
     }
 
+    /// A routing rule for alerts that come in (`ingest`): the first whose `match` holds says
+    /// what a firing alert opens.
+    ALERT_RULE: pub struct AlertRule {
+        r#match: BTreeMap<String, String> = optional Shape::Dict(&Shape::Str), "Labels (Alertmanager, Grafana) or fields (PagerDuty) the alert must have, with these values; empty matches every alert";
+        services: Vec<String> = optional Shape::List(&Shape::Id), "The services the incident it opens names";
+        severity: String = required Shape::Str, "The severity it opens at";
+        runbook: Option<String> = optional Shape::Id, "The runbook attached to the incident it opens";
+        title: Option<String> = optional Shape::Str, "The incident's title: a template given labels, annotations, name and source (default: the alert's name)";
+    }
+
     /// `incident.yaml`.
     CONFIG: pub struct Config {
         name: Option<String> = optional Shape::Str, "The organisation or site";
@@ -80,6 +90,7 @@ crate::model! {
         redact: Vec<RedactPattern> = optional Shape::List(&REDACT_PATTERN), "Secret patterns of this repository, redacted from everything logged besides the built-in ones";
         status_page: StatusPageSettings = optional STATUS_PAGE, "The public status page: which incidents it shows, and in which time zone";
         changes: ChangesSettings = optional CHANGES, "Changes (deploys) recorded with `change`: how far back they are candidates";
+        alerts: Vec<AlertRule> = optional Shape::List(&ALERT_RULE), "Routing rules for alerts that come in (`incident ingest`): the first that matches says what a firing alert opens";
     }
 }
 

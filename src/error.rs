@@ -306,6 +306,13 @@ pub enum InputError {
     #[error("the prompt failed: input closed (Ctrl-D)")]
     #[strum(serialize = "prompt")]
     InputClosed,
+    /// An alert notification that is not what its sender posts: `field` is where (a JSON
+    /// path such as `alerts[0].startsAt`, or `body`), `expected` what should be there.
+    #[error("alert notification: {field}: expected {expected} (nothing was logged)")]
+    BadPayload { field: String, expected: String },
+    /// An alert notification larger than any sender posts: read no further than the limit.
+    #[error("alert notification: the body is over {} MiB (nothing was logged)", .limit / 1_048_576)]
+    PayloadTooLarge { limit: usize },
 }
 
 /// A value that names nothing there is (`given`), with the ones that would do
@@ -876,6 +883,8 @@ impl InputError {
             | InputError::NeedsTerminal { .. }
             | InputError::NotListed { .. }
             | InputError::WindowOrder { .. }
+            | InputError::BadPayload { .. }
+            | InputError::PayloadTooLarge { .. }
             | InputError::InputClosed => Category::User,
         }
     }
@@ -901,6 +910,12 @@ impl InputError {
             | InputError::NotListed { .. }
             | InputError::WindowOrder { .. }
             | InputError::InputClosed => Vec::new(),
+            InputError::BadPayload { .. } => {
+                vec!["pass --format alertmanager, grafana or pagerduty to read it as one sender's".into()]
+            }
+            InputError::PayloadTooLarge { .. } => {
+                vec!["lower the sender's batch size (Alertmanager's max_alerts)".into()]
+            }
         }
     }
 }
@@ -1078,6 +1093,7 @@ mod tests {
         "bad-interval",
         "bad-link",
         "bad-name",
+        "bad-payload",
         "bad-share",
         "bad-time",
         "before-impact",
@@ -1120,6 +1136,7 @@ mod tests {
         "not-open",
         "not-resolved",
         "nothing-to-lint",
+        "payload-too-large",
         "prompt",
         "refused-commit",
         "remote",

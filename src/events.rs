@@ -13,12 +13,46 @@ mod store;
 mod union;
 
 pub use parse::{Log, Record, complete_prefix, parse, read, read_as, without_unreadable};
-pub use schema::{Body, Event, MaintenanceState, Milestone, Outcome, Planned, PublicStatus, Visibility};
+pub use schema::{
+    AlertStatus, Body, Event, MaintenanceState, Milestone, Outcome, Planned, PublicStatus, Visibility,
+};
 pub(crate) use schema::{ts, ts_opt};
 pub use store::{
     append_then, merge_into, merge_into_as, move_into, reject_unreadable, reject_unreadable_as, rejected_path,
 };
 pub use union::{Incoming, SetAside, union_checked, union_raw};
+
+use chrono::{DateTime, Utc};
+
+/// The key moments an opening gives: when it was opened, and impact started and detected
+/// when they were given apart from it.
+pub type OpeningTimes = (DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// An incident's first events, in the order they are appended: the opening, the key moments
+/// given (each at its own time), the commander (when someone is: an incident an alert opened
+/// has none until a person takes it), the runbook. `open` and `ingest` both open this way.
+pub fn opening(
+    opened: Body,
+    (opened_at, started, detected): OpeningTimes,
+    commander: Option<String>,
+    runbook: Option<(String, Option<String>)>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Vec<Event> {
+    let mut events = vec![Event::new(opened, by, now, Some(opened_at))];
+    for (milestone, at) in [(Milestone::Started, started), (Milestone::Detected, detected)] {
+        if at.is_some() {
+            events.push(Event::new(Body::Mark { milestone }, by, now, at));
+        }
+    }
+    if let Some(name) = commander {
+        events.push(Event::new(Body::Role { role: "commander".into(), name }, by, now, Some(opened_at)));
+    }
+    if let Some((runbook, sha256)) = runbook {
+        events.push(Event::new(Body::Runbook { runbook, sha256 }, by, now, Some(opened_at)));
+    }
+    events
+}
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@
 //! events; anything it cannot apply that way (a correction) drops it, and the next reader
 //! folds the log once and writes it again.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -16,7 +16,7 @@ use std::time::UNIX_EPOCH;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::events::{Body, Event, MaintenanceState, Milestone, Visibility};
+use crate::events::{AlertStatus, Body, Event, MaintenanceState, Milestone, Visibility};
 use crate::metrics;
 use crate::phase::Phase;
 use crate::repo::Repo;
@@ -119,6 +119,12 @@ pub struct Head {
     /// from its plan over all of them (a handful) rather than moved by the newest.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     moves: Vec<(Key, crate::events::MaintenanceState)>,
+    /// Each alert's latest status by fingerprint, and the senders' group keys: how a
+    /// notification finds its incident, and a repeat is told from news, without a fold.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    alerts: BTreeMap<String, (Key, AlertStatus)>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    group_keys: BTreeSet<String>,
 }
 
 impl Head {
@@ -140,7 +146,29 @@ impl Head {
                 Some(_) => facts().filter_map(|e| Window::move_of(&e.body).map(|to| (key(e), to))).collect(),
                 None => Vec::new(),
             },
+            alerts: facts().fold(BTreeMap::new(), |mut alerts, e| {
+                if let Body::Alert { fingerprint, status, .. } = &e.body {
+                    newest_alert(&mut alerts, fingerprint, key(e), *status);
+                }
+                alerts
+            }),
+            group_keys: facts()
+                .filter_map(|e| match &e.body {
+                    Body::Alert { group_key, .. } => group_key.clone(),
+                    _ => None,
+                })
+                .collect(),
         }
+    }
+
+    /// The latest status an alert was logged with here, if it ever was.
+    pub fn alert_status(&self, fingerprint: &str) -> Option<AlertStatus> {
+        self.alerts.get(fingerprint).map(|(_, s)| *s)
+    }
+
+    /// Whether an alert of the sender's group `key` was logged here.
+    pub fn has_group(&self, key: &str) -> bool {
+        self.group_keys.contains(key)
     }
 
     /// Applies one appended event as the fold would. `false` when the head cannot follow it
@@ -193,6 +221,10 @@ impl Head {
                 self.summary.visibility = *visibility;
             }
             Body::Impact { share: Some(p), .. } => self.moments.add_share(k.0, &e.id, *p),
+            Body::Alert { fingerprint, group_key, status, .. } => {
+                newest_alert(&mut self.alerts, fingerprint, k.clone(), *status);
+                self.group_keys.extend(group_key.clone());
+            }
             _ => {}
         }
         if let (Some(w), Some(to)) = (self.summary.maintenance.as_mut(), Window::move_of(&e.body)) {
@@ -236,6 +268,18 @@ impl Head {
     }
 }
 
+/// Records `status` for `fingerprint` when the event at `k` is its latest.
+fn newest_alert(
+    alerts: &mut BTreeMap<String, (Key, AlertStatus)>,
+    fingerprint: &str,
+    k: Key,
+    status: AlertStatus,
+) {
+    if alerts.get(fingerprint).is_none_or(|(at, _)| k > *at) {
+        alerts.insert(fingerprint.to_string(), (k, status));
+    }
+}
+
 /// The log's length and modification time: what a head was made from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stamp {
@@ -262,7 +306,7 @@ struct Stored {
     head: Head,
 }
 
-const VERSION: u32 = 6;
+const VERSION: u32 = 7;
 /// Bytes of the log kept in [`Stored::tail`].
 const TAIL: u64 = 64;
 
@@ -380,6 +424,19 @@ mod tests {
                 note: None,
             }),
             8 => Just(Body::Note { text: "n".into() }),
+            4 => (0..3u8, prop::sample::select(vec![AlertStatus::Firing, AlertStatus::Resolved]), any::<bool>())
+                .prop_map(|(n, status, grouped)| Body::Alert {
+                    source: "alertmanager".into(),
+                    name: "HighLatency".into(),
+                    fingerprint: format!("f{n}"),
+                    group_key: grouped.then(|| format!("g{n}")),
+                    status,
+                    starts_at: base(),
+                    ends_at: None,
+                    labels: BTreeMap::new(),
+                    annotations: BTreeMap::new(),
+                    link: None,
+                }),
             4 => prop::sample::select(MaintenanceState::ALL.to_vec()).prop_map(|to| Body::Maintenance { to }),
             2 => prop::sample::select(MaintenanceState::ALL.to_vec()).prop_map(|to| Body::Update {
                 channel: "status-page".into(),

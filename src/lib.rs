@@ -6,6 +6,7 @@
 //! and fuzz targets drive directly. With nothing else public, rustc reports an item no
 //! command uses as dead code.
 
+mod alerts;
 mod backoff;
 mod branch;
 mod card;
@@ -24,6 +25,7 @@ mod fsutil;
 mod head;
 mod ids;
 mod index;
+mod ingest;
 mod lint;
 mod load;
 mod metrics;
@@ -133,6 +135,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Maintenance(args) => cmd::maintenance::run(ctx, args),
         Command::Change(change) => cmd::change::run(ctx, change),
         Command::Changes { since, services } => cmd::change::list(ctx, since.as_deref(), &services),
+        Command::Ingest(args) => cmd::ingest::run(ctx, args),
         Command::Updates { id } => cmd::update::list(ctx, id.as_deref()),
         Command::Status { id } => cmd::status::run(ctx, id.as_deref()),
         Command::Brief { id } => cmd::brief::run(ctx, id.as_deref()),
@@ -160,6 +163,9 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
 /// each named here so that everything else can stay private to the crate.
 #[doc(hidden)]
 pub mod internals {
+    pub mod alerts {
+        pub use crate::alerts::{Format, MAX_BODY, Notification, PayloadError, ReceivedAlert, parse};
+    }
     pub mod cmd {
         pub mod demo {
             pub use crate::cmd::demo::{What, log_recorded, parse};
@@ -169,7 +175,9 @@ pub mod internals {
         pub use crate::config::Service;
     }
     pub mod events {
-        pub use crate::events::{Body, Event, Milestone, Outcome, PublicStatus, parse, without_unreadable};
+        pub use crate::events::{
+            AlertStatus, Body, Event, Milestone, Outcome, PublicStatus, parse, without_unreadable,
+        };
     }
     pub mod lint {
         pub use crate::lint::{Context, Declared, Finding, Severity, find_rule, lint_text};

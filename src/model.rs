@@ -72,7 +72,7 @@ macro_rules! model {
         $(#[doc = $sdoc])*
         pub static $shape: $crate::model::Shape = $crate::model::Shape::Object(&[$(
             $crate::model::Field {
-                name: stringify!($field),
+                name: $crate::model::field_name(stringify!($field)),
                 shape: &$fshape,
                 required: $crate::model!(@required $req),
                 doc: $doc,
@@ -81,6 +81,18 @@ macro_rules! model {
     )*};
     (@required required) => { true };
     (@required optional) => { false };
+}
+
+/// A field's name as the file spells it: a Rust keyword is declared raw (`r#match`), and
+/// serde, like the file, calls it `match`.
+pub const fn field_name(declared: &'static str) -> &'static str {
+    match declared.as_bytes() {
+        [b'r', b'#', ..] => match declared.split_at_checked(2) {
+            Some((_, name)) => name,
+            None => declared,
+        },
+        _ => declared,
+    }
 }
 
 /// A structural problem: `rule` is one of unknown-key, wrong-type, missing-field.

@@ -1,6 +1,6 @@
 //! One line of prose per event, shared by the terminal timeline and the postmortem.
 
-use crate::events::{Body, Event, Milestone, Visibility};
+use crate::events::{AlertStatus, Body, Event, Milestone, Visibility};
 use crate::state::Incident;
 use crate::timefmt;
 
@@ -156,5 +156,15 @@ pub fn describe(e: &Event) -> String {
             format!("Corrected event {}: {}", short_id(event), parts.join("; "))
         }
         Body::Retract { event, reason } => format!("Retracted event {}: {reason}", short_id(event)),
+        Body::Alert { source, name, status, starts_at, ends_at, .. } => match status {
+            AlertStatus::Firing => {
+                format!("Alert {name} firing since {} ({source})", timefmt::rfc3339(*starts_at))
+            }
+            AlertStatus::Resolved => {
+                let at = ends_at.unwrap_or(e.at);
+                format!("Alert {name} resolved at {} ({source})", timefmt::rfc3339(at))
+            }
+            AlertStatus::Acknowledged => format!("Alert {name} acknowledged in {source}"),
+        },
     }
 }

@@ -51,6 +51,8 @@ pub struct StatusJson {
     /// Openings after the first (`by`, `at`, `severity`): the incident was opened on two
     /// machines and a sync joined them. Empty as a rule.
     pub also_opened: Vec<crate::state::Opening>,
+    /// The alerts that came in (`ingest`), each as its sender last said, by fingerprint.
+    pub alerts: Vec<crate::state::AlertState>,
 }
 
 /// The updates logged but not (yet) delivered, to channels that have a `deliver:` target:
@@ -93,6 +95,7 @@ pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> StatusJson {
         overdue: overdue(repo, inc, &phases, now),
         sync: crate::sync::standing(repo, Some(&inc.id)),
         also_opened: inc.also_opened.clone(),
+        alerts: inc.alerts.values().cloned().collect(),
         canceled: inc.canceled.clone(),
         phases,
         next_step,

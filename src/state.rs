@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use crate::events::MaintenanceState;
-use crate::events::{Body, Event, Milestone, Outcome, Planned, Visibility};
+use crate::events::{AlertStatus, Body, Event, Milestone, Outcome, Planned, Visibility};
 use crate::phase::Phase;
 
 /// What a record is about: an incident (something went wrong) or a scheduled maintenance
@@ -332,6 +332,23 @@ pub struct Incident {
     /// title on the same day gives the same id) and joined by a sync. The first opening
     /// stands; these are said, never silently dropped.
     pub also_opened: Vec<Opening>,
+    /// The alerts that came in (`ingest`), by fingerprint: where each stands as its sender
+    /// last said. An alert resolving never resolves the incident: that is a person's call.
+    pub alerts: BTreeMap<String, AlertState>,
+}
+
+/// One alert of an incident as it stands: its latest `alert` event in the fold's order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertState {
+    pub fingerprint: String,
+    pub name: String,
+    pub source: String,
+    pub status: AlertStatus,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+    /// When its latest notification was received.
+    pub at: DateTime<Utc>,
+    pub link: Option<String>,
 }
 
 /// An `opened` event that did not open the incident (see [`Incident::also_opened`]).
@@ -716,6 +733,7 @@ impl Incident {
             retracted: BTreeMap::new(),
             severity_before: BTreeMap::new(),
             also_opened: Vec::new(),
+            alerts: BTreeMap::new(),
         };
         for e in events.iter().filter(fact) {
             if let Body::Opened { severity, .. } = &e.body
@@ -768,6 +786,19 @@ impl Incident {
                 self.move_maintenance(e);
             }
             Body::Maintenance { .. } => self.move_maintenance(e),
+            Body::Alert { source, name, fingerprint, status, starts_at, ends_at, link, .. } => {
+                let alert = AlertState {
+                    fingerprint: fingerprint.clone(),
+                    name: name.clone(),
+                    source: source.clone(),
+                    status: *status,
+                    starts_at: *starts_at,
+                    ends_at: *ends_at,
+                    at: when,
+                    link: link.clone(),
+                };
+                self.alerts.insert(fingerprint.clone(), alert);
+            }
             Body::Delivery { .. } => self.deliver(e),
             Body::Impact { share, customers, failed_orders, tickets } => {
                 if let Some(p) = share {

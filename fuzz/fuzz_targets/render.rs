@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
 use incident::internals::config::Service;
-use incident::internals::events::{Body, Event, Milestone, Outcome, PublicStatus};
+use incident::internals::events::{AlertStatus, Body, Event, Milestone, Outcome, PublicStatus};
 use incident::internals::phase::Phase;
 use incident::internals::repo::Repo;
 use incident::internals::state::Incident;
@@ -124,6 +124,21 @@ fn events(f: &dyn Fn(usize) -> String, t0: DateTime<Utc>) -> Vec<Event> {
                 eta: None,
             },
             by(3),
+        ),
+        (
+            Body::Alert {
+                source: "alertmanager".into(),
+                name: f(29),
+                fingerprint: f(30),
+                group_key: Some(f(31)),
+                status: AlertStatus::Firing,
+                starts_at: at(0),
+                ends_at: None,
+                labels: [(f(32), f(33))].into_iter().collect(),
+                annotations: [(f(34), f(35))].into_iter().collect(),
+                link: Some(f(36)),
+            },
+            "alertmanager".into(),
         ),
         (Body::Retro { section: "summary".into(), text: f(23) }, by(3)),
         (Body::Retro { section: f(24), text: f(25) }, by(3)),

@@ -8,6 +8,7 @@ pub mod correct;
 pub mod demo;
 pub mod docs;
 pub mod doctor;
+pub mod ingest;
 pub mod init;
 pub mod lint;
 pub mod list;

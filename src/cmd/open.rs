@@ -82,7 +82,14 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
         private: args.private,
         maintenance: None,
     };
-    let events = first_events(opened, (opened_at, started, detected), commander, runbook.clone(), &by, now);
+    let events = crate::events::opening(
+        opened,
+        (opened_at, started, detected),
+        Some(commander),
+        runbook.clone(),
+        &by,
+        now,
+    );
     append_or_unclaim(ctx, &repo, &id, &events)?;
     let changes = candidate_changes(&repo, &events, impact_start)?;
     tell_opened(ctx, &repo, &id, &events, runbook.map(|(r, _)| r), &changes)?;
@@ -137,34 +144,6 @@ fn ask_severity(ctx: &Ctx, repo: &Repo) -> Result<String> {
         repo.config.severities.iter().map(|(k, s)| (k.clone(), s.description.clone())).collect();
     let i = prompt::pick_one("Severity", &items, 0, "--severity")?.ok_or_else(prompt::closed)?;
     items.get(i).map(|(k, _)| k.clone()).ok_or_else(prompt::closed)
-}
-
-/// The opening's events, in the order they are appended: the opening, the key moments given
-/// (each at its own time), the commander, the runbook.
-fn first_events(
-    opened: Body,
-    (opened_at, started, detected): (DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>),
-    commander: String,
-    runbook: Option<(String, Option<String>)>,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Vec<Event> {
-    let mut events = vec![Event::new(opened, by, now, Some(opened_at))];
-    for (milestone, at) in [(Milestone::Started, started), (Milestone::Detected, detected)] {
-        if at.is_some() {
-            events.push(Event::new(Body::Mark { milestone }, by, now, at));
-        }
-    }
-    events.push(Event::new(
-        Body::Role { role: "commander".into(), name: commander },
-        by,
-        now,
-        Some(opened_at),
-    ));
-    if let Some((runbook, sha256)) = runbook {
-        events.push(Event::new(Body::Runbook { runbook, sha256 }, by, now, Some(opened_at)));
-    }
-    events
 }
 
 /// Appends the opening, or, when it is refused whole (an event over the size limit, a full

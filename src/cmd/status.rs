@@ -2,7 +2,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::Result;
-use crate::events::Visibility;
+use crate::events::{AlertStatus, Visibility};
 use crate::metrics;
 use crate::report;
 use crate::state::State;
@@ -134,6 +134,16 @@ fn after_tables(
     inc: &crate::state::Incident,
     s: &report::StatusJson,
 ) -> Result<u8> {
+    for a in &s.alerts {
+        // An alert's resolving is the sender's word; the incident stays open until a person
+        // resolves it.
+        let stands = match a.status {
+            AlertStatus::Firing => format!("firing since {}", timefmt::table(a.starts_at)),
+            AlertStatus::Resolved => format!("resolved at {}", timefmt::table(a.ends_at.unwrap_or(a.at))),
+            AlertStatus::Acknowledged => format!("acknowledged in {} at {}", a.source, timefmt::table(a.at)),
+        };
+        writeln!(ctx.ui.out(), "alert {} ({}, {}): {stands}", a.name, a.source, a.fingerprint)?;
+    }
     if let Some(c) = metrics::update_cadence(inc, &repo.config, ctx.now).filter(|c| !c.overdue) {
         writeln!(
             ctx.ui.out(),

@@ -2,6 +2,8 @@
 //! key moments, public states and step outcomes. An event is made redacted ([`Event::new`]
 //! through [`Body::redacted`]), so nothing reaches the log unredacted.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -169,6 +171,22 @@ pub struct Planned {
     /// What customers are told about it (`--message`): shown on the status page with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+/// Where an alert stands as its sender last said: firing, resolved, or acknowledged (in
+/// PagerDuty, by someone there; never an acknowledgement of the incident here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertStatus {
+    Firing,
+    Resolved,
+    Acknowledged,
+}
+
+impl AlertStatus {
+    pub fn name(self) -> &'static str {
+        crate::wire::name(&self)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -403,6 +421,30 @@ pub enum Body {
         event: String,
         reason: String,
     },
+    /// One alert as its sender posted it (`ingest`): logged when it was received, its own
+    /// times kept as data, so an alert that started before the incident is no backdated fact.
+    Alert {
+        /// Who sent it: `alertmanager`, `grafana` or `pagerduty`.
+        source: String,
+        name: String,
+        /// The sender's identity of the alert: a repeat carries the same one.
+        fingerprint: String,
+        /// The sender's group (Alertmanager's and Grafana's `groupKey`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group_key: Option<String>,
+        status: AlertStatus,
+        #[serde(with = "ts")]
+        starts_at: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "ts_opt")]
+        ends_at: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        labels: BTreeMap<String, String>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        annotations: BTreeMap<String, String>,
+        /// Where the alert came from (the rule's graph, the PagerDuty incident).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        link: Option<String>,
+    },
 }
 
 /// RFC 3339 in UTC with a `Z`, whole seconds unless the moment has a fraction.
@@ -497,6 +539,7 @@ impl Body {
             Body::Canceled { .. } => "canceled",
             Body::Amend { .. } => "amend",
             Body::Retract { .. } => "retract",
+            Body::Alert { .. } => "alert",
         }
     }
 
@@ -610,6 +653,32 @@ impl Body {
             Body::Canceled { reason } => Body::Canceled { reason: r(reason) },
             Body::Amend { event, time, text } => Body::Amend { event, time, text: ro(text) },
             Body::Retract { event, reason } => Body::Retract { event, reason: r(reason) },
+            Body::Alert {
+                source,
+                name,
+                fingerprint,
+                group_key,
+                status,
+                starts_at,
+                ends_at,
+                labels,
+                annotations,
+                link,
+            } => {
+                let rm = |m: BTreeMap<String, String>| m.into_iter().map(|(k, v)| (r(k), r(v))).collect();
+                Body::Alert {
+                    source: r(source),
+                    name: r(name),
+                    fingerprint: r(fingerprint),
+                    group_key: ro(group_key),
+                    status,
+                    starts_at,
+                    ends_at,
+                    labels: rm(labels),
+                    annotations: rm(annotations),
+                    link: ro(link),
+                }
+            }
         }
     }
 }

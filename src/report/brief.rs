@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::changes::Change;
-use crate::events::Outcome;
+use crate::events::{AlertStatus, Outcome};
 use crate::flow::Plan;
 use crate::load;
 use crate::metrics::{self, KeyTimes, PhaseRow};
@@ -52,6 +52,8 @@ pub struct Brief {
     /// The changes to its services in `changes.lookback` before impact started, oldest first.
     pub changes: Vec<Change>,
     pub changes_lookback_s: i64,
+    /// The alerts that came in for it (`ingest`), each as its sender last said.
+    pub alerts: Vec<crate::state::AlertState>,
     /// The latest events, oldest first.
     pub last_events: Vec<EventLine>,
 }
@@ -172,6 +174,7 @@ pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> crate::error::R
         },
         changes,
         changes_lookback_s: lookback_s,
+        alerts: inc.alerts.values().cloned().collect(),
         last_events: events
             .into_iter()
             .skip(skip)
@@ -337,6 +340,19 @@ impl Brief {
                 let line = format!("  {}  {} ({})", timefmt::hhmm_local(c.at), c.title, c.by);
                 out.push(fit(&crate::ui::visible(&line)));
             }
+        }
+
+        for (n, a) in self.alerts.iter().enumerate() {
+            // The sender's word on the alert; the incident stays open until a person resolves it.
+            let stands = match a.status {
+                AlertStatus::Firing => format!("firing since {}", timefmt::hhmm_local(a.starts_at)),
+                AlertStatus::Resolved => {
+                    format!("resolved at {}", timefmt::hhmm_local(a.ends_at.unwrap_or(a.at)))
+                }
+                AlertStatus::Acknowledged => format!("acknowledged at {}", timefmt::hhmm_local(a.at)),
+            };
+            let label = if n == 0 { "Alerts    " } else { "          " };
+            out.push(fit(&crate::ui::visible(&format!("{label}{} ({}): {stands}", a.name, a.source))));
         }
 
         add(&mut out, String::new(), 0);

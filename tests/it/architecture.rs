@@ -24,7 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "wire",
         ],
     ),
-    ("formats", &["yaml", "model", "schema", "config", "runbook", "branch", "events", "repo"]),
+    ("formats", &["yaml", "model", "schema", "config", "runbook", "branch", "events", "repo", "alerts"]),
     ("domain", &["state", "metrics", "flow", "narrate", "render", "runner", "starter", "deliver"]),
     ("checking and loading", &["lint", "load", "index", "head", "doctor"]),
     (
@@ -41,6 +41,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "statuspage",
             "stats",
             "sync",
+            "ingest",
         ],
     ),
     ("commands", &["cmd", "lib"]),

@@ -443,6 +443,7 @@ fn brief_on_the_founding_scenario_at_the_handover() {
     assert_eq!(
         keys,
         [
+            "alerts",
             "as_of",
             "changes",
             "changes_lookback_s",

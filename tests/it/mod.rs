@@ -11,6 +11,7 @@ mod errors;
 mod exit_codes;
 mod figures;
 mod hostile_output;
+mod ingest;
 mod killed_sync;
 mod lifecycle;
 mod lint;
