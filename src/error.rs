@@ -101,9 +101,6 @@ pub enum RepoError {
         if *.more > 0 { format!(", nor {} other incident(s)", .more) } else { String::new() }
     )]
     UnreadableIncident { id: String, error: Box<Error>, more: usize },
-    /// No git identity to commit or act with.
-    #[error("no git identity")]
-    NoIdentity,
     /// `maintenance start|done|cancel` without an id, and no maintenance is scheduled or
     /// under way.
     #[error("no scheduled or ongoing maintenance")]
@@ -709,7 +706,6 @@ impl RepoError {
             | RepoError::Symlink { .. }
             | RepoError::EmptyId { .. }
             | RepoError::NoOpenedEvent { .. }
-            | RepoError::NoIdentity
             | RepoError::NoOpenMaintenance
             | RepoError::AmbiguousMaintenance { .. } => Category::User,
             RepoError::UnreadableIncident { .. } => Category::Failed,
@@ -735,9 +731,6 @@ impl RepoError {
             }
             RepoError::NoOpenedEvent { unreadable, .. } if *unreadable > 0 => {
                 vec!["`incident doctor` lists the unreadable lines".into()]
-            }
-            RepoError::NoIdentity => {
-                vec!["set `git config user.name` and `git config user.email`, or pass --as NAME".into()]
             }
             RepoError::NoOpenMaintenance => vec![
                 "pass its id, or schedule one with `incident maintenance TITLE --service S --from T --until T`"
@@ -1117,7 +1110,6 @@ mod tests {
         "needs-terminal",
         "no-change",
         "no-command",
-        "no-identity",
         "no-on-fail",
         "no-open-incident",
         "no-open-maintenance",
@@ -1214,7 +1206,6 @@ mod tests {
         let json = serde_json::from_str::<serde_json::Value>("{").unwrap_err();
         let cases: Vec<(Error, u8, &str)> = vec![
             (RepoError::NoOpenedEvent { path: "l".into(), unreadable: 3 }.into(), 2, "no-opened-event"),
-            (RepoError::NoIdentity.into(), 2, "no-identity"),
             (RecordError::LastPhase.into(), 2, "last-phase"),
             (
                 RecordError::AmbiguousAction { given: "a".into(), candidates: vec!["ab".into()] }.into(),

@@ -143,19 +143,15 @@ impl Repo {
         dir.is_dir().then_some(dir)
     }
 
-    /// The responder's name: `--as`, else git's identity as git itself resolves it
-    /// (`GIT_AUTHOR_NAME`, then `user.name` from every config scope), else `$USER`. An empty
-    /// or multi-line name is refused, wherever it came from. It is redacted: a
-    /// secret typed into `--as` reaches neither the log nor a commit's author.
+    /// The responder's name (see [`identity`]).
     pub fn responder(&self, as_flag: Option<&str>) -> Result<String> {
-        if let Some(name) = as_flag {
-            return crate::names::check("--as", name.to_string()).map(|n| redact(&n));
-        }
-        let (name, flag) = match author(&self.root).0 {
-            Some(n) => (n, "git user.name"),
-            None => (std::env::var("USER").unwrap_or_else(|_| "unknown".into()), "$USER"),
-        };
-        crate::names::check(flag, name).map(|n| redact(&n))
+        identity(&self.root, as_flag).map(|(name, _)| name)
+    }
+
+    /// Who a commit by this command is authored as, and where the name came from (`--as`,
+    /// `git user.name`, `$USER`): the responder, the same fallback as every event's `by`.
+    pub fn committer(&self, as_flag: Option<&str>) -> Result<(String, &'static str)> {
+        identity(&self.root, as_flag)
     }
 
     fn git(&self) -> Result<Repository> {
@@ -309,20 +305,27 @@ fn author(root: &Path) -> (Option<String>, Option<String>) {
     (get("GIT_AUTHOR_NAME", "user.name"), get("GIT_AUTHOR_EMAIL", "user.email"))
 }
 
+/// The responder's name and where it came from: `--as`, else git's identity as git itself
+/// resolves it (`GIT_AUTHOR_NAME`, then `user.name` from every config scope), else `$USER`.
+/// An empty or multi-line name is refused, wherever it came from. It is redacted: a secret
+/// typed into `--as` reaches neither the log nor a commit's author.
+fn identity(root: &Path, as_flag: Option<&str>) -> Result<(String, &'static str)> {
+    let (name, source) = match (as_flag, author(root).0) {
+        (Some(name), _) => (name.to_string(), "--as"),
+        (None, Some(name)) => (name, "git user.name"),
+        (None, None) => (std::env::var("USER").unwrap_or_else(|_| "unknown".into()), "$USER"),
+    };
+    crate::names::check(source, name).map(|n| (redact(&n), source))
+}
+
+/// A commit's author: the responder (the same name every event's `by` gets), with git's
+/// email, else one made from the name under `.invalid` (a domain that never resolves), so
+/// that a machine with no git identity still commits what it records.
 fn signature(repo: &Repository, as_flag: Option<&str>) -> Result<Signature<'static>> {
     let root = repo.workdir().unwrap_or_else(|| repo.path());
-    let (git_name, email) = author(root);
-    // Redacted as the log's `by` is: the author is written into git history.
-    let name = as_flag.map(str::to_string).or(git_name).map(|n| redact(&n));
-    let sig = match (name, email) {
-        (Some(name), Some(email)) => Signature::now(&name, &email),
-        (Some(name), None) if as_flag.is_some() => {
-            let local: String = ids::slug(&name);
-            Signature::now(&name, &format!("{local}@incident.invalid"))
-        }
-        _ => return Err(RepoError::NoIdentity.into()),
-    };
-    sig.map_err(git_error("making the commit signature"))
+    let (name, _) = identity(root, as_flag)?;
+    let email = author(root).1.unwrap_or_else(|| format!("{}@incident.invalid", ids::slug(&name)));
+    Signature::now(&name, &email).map_err(git_error("making the commit signature"))
 }
 
 /// For `map_err` on every git2 call: a failure while `doing` something. A lock file in the

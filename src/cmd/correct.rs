@@ -6,7 +6,7 @@ use crate::ctx::Ctx;
 use crate::error::{InputError, Noun, RecordError, Result, Unknown};
 use crate::events::{Body, Event, Milestone};
 use crate::narrate::short_id;
-use crate::state::Incident;
+use crate::state::{Incident, Moments};
 
 /// The event `given` names: an id or a unique prefix of one.
 fn find<'a>(inc: &'a Incident, given: &str) -> Result<&'a Event> {
@@ -22,7 +22,18 @@ fn find<'a>(inc: &'a Incident, given: &str) -> Result<&'a Event> {
     }
 }
 
-fn correctable(e: &Event) -> Result<()> {
+/// Whether `e` may be corrected: not a correction itself, and not already retracted (a
+/// retracted fact is out of the record; a second retraction or an amend would change nothing
+/// the fold shows, only add a line that looks like it did).
+fn correctable(inc: &Incident, e: &Event) -> Result<()> {
+    if inc.retracted.contains_key(&e.id) {
+        return Err(RecordError::NotCorrectable {
+            event: short_id(&e.id).to_string(),
+            kind: e.body.kind(),
+            why: "was retracted already; a fact that was true after all is logged again",
+        }
+        .into());
+    }
     if e.body.is_correction() {
         return Err(RecordError::NotCorrectable {
             event: short_id(&e.id).to_string(),
@@ -46,7 +57,7 @@ fn milestone_of(body: &Body) -> Option<Milestone> {
 pub fn amend(ctx: &Ctx, given: &str, text: Option<String>) -> Result<u8> {
     let (repo, inc) = ctx.target(None)?;
     let e = find(&inc, given)?;
-    correctable(e)?;
+    correctable(&inc, e)?;
     let time = ctx.at();
     if time.is_none() && text.is_none() {
         return Err(InputError::Missing {
@@ -74,6 +85,21 @@ pub fn amend(ctx: &Ctx, given: &str, text: Option<String>) -> Result<u8> {
     if let (Some(t), Some(m)) = (time, milestone_of(&e.body)) {
         inc.moments.with(m, t).check(m)?;
     }
+    // The opening is impact started and detected where they were not marked: moved, it must
+    // stay in order with the marks that were (never detected before impact started), and
+    // after impact started.
+    if let Some(t) = time
+        && matches!(e.body, Body::Opened { .. })
+    {
+        let moved = Moments { opened_at: t, ..inc.moments.clone() };
+        for m in [Milestone::Started, Milestone::Detected] {
+            if !inc.moments.marks.contains_key(&m) {
+                moved.check(m)?;
+            }
+        }
+        // Nor opened before impact started: only a note may come before it.
+        moved.check_fact("opened", t)?;
+    }
     // Impact started moved later must not leave a fact before it.
     let moves_start = matches!(milestone_of(&e.body), Some(Milestone::Started))
         || (matches!(e.body, Body::Opened { .. }) && !inc.moments.marks.contains_key(&Milestone::Started));
@@ -99,7 +125,7 @@ pub fn amend(ctx: &Ctx, given: &str, text: Option<String>) -> Result<u8> {
 pub fn retract(ctx: &Ctx, given: &str, reason: String) -> Result<u8> {
     let (repo, inc) = ctx.target(None)?;
     let e = find(&inc, given)?;
-    correctable(e)?;
+    correctable(&inc, e)?;
     if matches!(e.body, Body::Opened { .. }) {
         let why = "opened the incident; an incident cannot be un-opened (amend its text or time instead, or `incident cancel --reason TEXT` a false alarm or duplicate)";
         return Err(

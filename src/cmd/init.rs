@@ -1,5 +1,6 @@
 //! `incident init [PATH]`: a new incident repository, committed. Safe to run again: it adds
-//! only missing files, and commits them once a git identity is configured.
+//! only missing files, and commits what is not committed yet. The commit's author is the
+//! responder every other command would log (`--as`, git's name, `$USER`), and it says which.
 
 use std::path::PathBuf;
 
@@ -23,10 +24,13 @@ pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
         .filter(|rel| repo.root.join(rel).exists())
         .collect();
     let message = "incident: initialize repository";
+    let (author, source) = repo.committer(ctx.global.as_name.as_deref())?;
     let commit = repo.commit_if_changed(&present, message, ctx.global.as_name.as_deref())?;
     if ctx.global.json {
         let commit = commit.map(|o| o.to_string());
-        ctx.print_json(&serde_json::json!({ "root": root_shown, "created": written, "commit": commit }))?;
+        ctx.print_json(&serde_json::json!({
+            "root": root_shown, "created": written, "commit": commit, "author": author,
+        }))?;
         return Ok(0);
     }
     if written.is_empty() {
@@ -37,7 +41,11 @@ pub fn run(ctx: &Ctx, path: Option<PathBuf>) -> Result<u8> {
         }
     }
     match commit {
-        Some(oid) => writeln!(ctx.ui.out(), "committed {}: {message}", crate::ui::cut(&oid.to_string(), 12))?,
+        Some(oid) => writeln!(
+            ctx.ui.out(),
+            "committed {}: {message} (as {author}, from {source})",
+            crate::ui::cut(&oid.to_string(), 12)
+        )?,
         None if written.is_empty() => {}
         None => writeln!(ctx.ui.out(), "nothing new to commit")?,
     }

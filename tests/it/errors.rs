@@ -162,27 +162,30 @@ fn unknown_severity_service_and_missing_flags() {
 }
 
 #[test]
-fn no_git_identity() {
+fn no_git_identity_falls_back_to_user_as_every_command_does() {
     let env = Env::with_identity(false);
-    let out = env.fails(2, &["init", env.repo.to_str().unwrap()]);
-    assert!(out.stderr.contains("no git identity") && out.stderr.contains("--as"), "{out:?}");
-    // The files are there; a second init with a name commits them.
-    env.ok(&["init", env.repo.to_str().unwrap(), "--as", "Sam Oncall"]);
+    // `init` commits as the responder every other command logs: $USER here, and says so.
+    let out = env.ok(&["init", env.repo.to_str().unwrap()]);
+    assert!(out.stdout.contains("(as tester, from $USER)"), "{}", out.stdout);
     assert_eq!(
         env.git(&["log", "--format=%an <%ae>|%s"]).trim(),
-        "Sam Oncall <sam-oncall@incident.invalid>|incident: initialize repository"
+        "tester <tester@incident.invalid>|incident: initialize repository"
     );
+    assert_eq!(env.git(&["status", "--porcelain"]).trim(), "", "everything committed");
 
-    env.ok(&["open", "Web down", "--severity", "SEV1", "--as", "Sam Oncall"]);
-    env.ok(&["resolve", "--as", "Sam Oncall"]);
+    env.ok(&["open", "Web down", "--severity", "SEV1"]);
+    env.ok(&["resolve"]);
     let id = env.only_id();
-    let before = std::fs::read(env.path(&format!("incidents/{id}/events.jsonl"))).unwrap();
-    let out = env.fails(2, &["postmortem"]);
-    let err = one_line_error(&out);
-    assert!(err.contains("no git identity"), "{err}");
-    assert_log_unchanged(&env, &id, &before);
+    assert_eq!(env.events(&id)[0]["by"], "tester");
+    env.ok(&["postmortem"]);
+    assert_eq!(env.git(&["log", "-1", "--format=%an"]).trim(), "tester");
+    // `--as` wins, as everywhere.
+    env.ok(&["retro", "summary", "checkout was down", "--as", "Sam Oncall"]);
     env.ok(&["postmortem", "--as", "Sam Oncall"]);
-    assert_eq!(env.git(&["log", "-1", "--format=%an"]).trim(), "Sam Oncall");
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%an <%ae>"]).trim(),
+        "Sam Oncall <sam-oncall@incident.invalid>"
+    );
 }
 
 #[test]

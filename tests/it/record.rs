@@ -90,6 +90,10 @@ fn amend_and_retract_correct_the_record_through_to_the_postmortem() {
     env.ok(&["log", "a wrong guess"]);
     let guess = env.events(&id).into_iter().last().unwrap()["id"].as_str().unwrap().to_string();
     env.ok(&["retract", &guess, "--reason", "typed in the wrong incident"]);
+    // Retracted once is out of the record: a second retraction or an amend would add a line
+    // that looks like a correction and changes nothing.
+    env.refused(&id, &["retract", &guess, "--reason", "again"], "was retracted already");
+    env.refused(&id, &["amend", &guess, "--text", "x"], "was retracted already");
     // The original lines stay in the log.
     let log = env.log_of(&id);
     assert!(log.contains("the DB was fine") && log.contains("a wrong guess"), "{log}");

@@ -91,6 +91,19 @@ fn amending_a_fact_to_before_impact_started_is_refused() {
     env.ok(&["amend", &note[..8], "--at", &env.ago(140)]);
 }
 
+/// Regression: `amend <opening> --at` earlier than impact started was accepted, and with
+/// detected unmarked (it is the opening) status then showed "detected -9m 59s". The opening
+/// moved stays after impact started and, standing for detected, not before it.
+#[test]
+fn amending_the_opening_before_impact_started_is_refused() {
+    let (env, id) = opened();
+    let opening = event_id(&env, &id, "opened");
+    env.refused(&id, &["amend", &opening[..8], "--at", &env.ago(130)], "before impact started");
+    env.ok(&["amend", &opening[..8], "--at", &env.ago(115)]);
+    let s = env.json(&["status", "--json"]);
+    assert_eq!(s["metrics"]["time_to_detect_s"], 5 * 60, "detected is the opening, moved: {s}");
+}
+
 /// Regression: moving impact started later (amending its mark, or the opening that stands
 /// for it) left facts already logged before impact: the same contradiction `--at` is refused
 /// for, reached from the other side.
