@@ -16,7 +16,7 @@ use crate::events::{Log, Record, ts, ts_opt};
 use crate::repo::Repo;
 
 /// The folder of the changes logs, at the repository's root.
-pub const DIR: &str = "changes";
+pub const DIR: &str = crate::repo::CHANGES_DIR;
 
 /// One change, as its line in the log holds it (and `changes --json` prints it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -135,17 +135,7 @@ pub fn month_file(at: DateTime<Utc>) -> String {
 
 /// Whether `name` (a file name in `changes/`) is a month's log: `yyyy-mm.jsonl`.
 pub fn is_month_file(name: &str) -> bool {
-    let Some(stem) = name.strip_suffix(".jsonl") else { return false };
-    let b = stem.as_bytes();
-    b.len() == 7
-        && b[4] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || c.is_ascii_digit())
-        && matches!(stem.get(5..), Some(m) if ("01"..="12").contains(&m))
-}
-
-/// Whether a repository path is a changes log (`changes/yyyy-mm.jsonl`).
-pub fn is_log_path(path: &str) -> bool {
-    path.strip_prefix("changes/").is_some_and(|f| !f.contains('/') && is_month_file(f))
+    crate::repo::is_changes_month(name)
 }
 
 /// The month's log of `at` in the repository, never through a symlink.
@@ -293,9 +283,9 @@ mod tests {
         ] {
             assert!(!is_month_file(bad), "{bad}");
         }
-        assert!(is_log_path("changes/2026-11.jsonl"));
-        assert!(!is_log_path("changes/a/2026-11.jsonl"));
-        assert!(!is_log_path("changes/rejected.jsonl"));
+        assert!(crate::repo::is_changes_log("changes/2026-11.jsonl"));
+        assert!(!crate::repo::is_changes_log("changes/a/2026-11.jsonl"));
+        assert!(!crate::repo::is_changes_log("changes/rejected.jsonl"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod schema;
 mod store;
 mod union;
 
-pub use parse::{Log, Record, complete_prefix, parse, read, read_as, without_unreadable};
+pub use parse::{AnyRecord, Log, Record, complete_prefix, parse, read, read_as, without_unreadable};
 pub use schema::{
     AlertStatus, Body, Event, MaintenanceState, Milestone, Outcome, Planned, PublicStatus, Visibility,
 };

@@ -49,6 +49,25 @@ pub fn nearest(dir: &Path) -> Option<PathBuf> {
 /// incident's log, so a merge re-renders it instead of asking a person.
 pub const STATUS_PAGE_DIR: &str = "status-page";
 
+/// The folder of the changes logs (`changes/<yyyy-mm>.jsonl`), at the root.
+pub const CHANGES_DIR: &str = "changes";
+
+/// Whether `name` (a file name in `changes/`) is a month's log: `yyyy-mm.jsonl`.
+pub fn is_changes_month(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".jsonl") else { return false };
+    let b = stem.as_bytes();
+    b.len() == 7
+        && b.get(4) == Some(&b'-')
+        && b.iter().enumerate().all(|(i, c)| i == 4 || c.is_ascii_digit())
+        && stem.get(5..).is_some_and(|m| ("01"..="12").contains(&m))
+}
+
+/// Whether a repository path is a changes log (`changes/yyyy-mm.jsonl`): merged by a sync as
+/// an event log is.
+pub fn is_changes_log(path: &str) -> bool {
+    path.strip_prefix("changes/").is_some_and(|f| !f.contains('/') && is_changes_month(f))
+}
+
 impl Repo {
     pub fn incidents_dir(&self) -> PathBuf {
         self.root.join("incidents")

@@ -38,6 +38,25 @@ pub struct Unreadable {
     pub reason: String,
 }
 
+/// A line of a log of ours read for its id alone: how a sync joins a log whose records it
+/// does not otherwise read (the changes log), with the same code as an event log.
+#[derive(Debug, serde::Serialize, Deserialize)]
+pub struct AnyRecord {
+    pub id: String,
+    #[serde(flatten)]
+    pub rest: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Record for AnyRecord {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn kind(&self) -> &'static str {
+        "line"
+    }
+}
+
 /// What reading a log gave.
 #[derive(Debug)]
 pub struct Log<T = Event> {

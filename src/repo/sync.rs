@@ -184,7 +184,7 @@ fn is_rejected(path: &str) -> bool {
 
 /// `changes/<yyyy-mm>.jsonl`: a log of changes, merged as an event log is (a union by id).
 fn is_changes_log(path: &str) -> bool {
-    crate::changes::is_log_path(path)
+    super::is_changes_log(path)
 }
 
 /// The lines set aside from a changes log are kept here.
@@ -656,7 +656,7 @@ impl Repo {
             }
             Some(bytes) if is_changes_log(&path) => {
                 // Joined as an event log is; what it sets aside goes to changes/rejected.jsonl.
-                let (_, aside) = events::merge_into_as::<crate::changes::Change>(&full, &bytes, now)?;
+                let (_, aside) = events::merge_into_as::<events::AnyRecord>(&full, &bytes, now)?;
                 incoming.set_aside.extend(aside.into_iter().map(|a| (CHANGES_KEY.to_string(), a)));
                 incoming.files.push(path);
             }

@@ -24,7 +24,10 @@ const LAYERS: &[(&str, &[&str])] = &[
             "wire",
         ],
     ),
-    ("formats", &["yaml", "model", "schema", "config", "runbook", "branch", "events", "repo", "alerts"]),
+    (
+        "formats",
+        &["yaml", "model", "schema", "config", "runbook", "branch", "events", "changes", "repo", "alerts"],
+    ),
     ("domain", &["state", "metrics", "flow", "narrate", "render", "runner", "starter", "deliver"]),
     ("checking and loading", &["lint", "load", "index", "head", "doctor"]),
     (

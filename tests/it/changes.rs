@@ -261,16 +261,14 @@ fn open_and_the_postmortem_show_the_changes_before_impact_as_candidates() {
     env.ok(&["change", "add", "checkout v41", "--service", "checkout", "--at", &env.ago(200)]);
     // After impact started: not a candidate.
     env.ok(&["change", "add", "checkout hotfix", "--service", "checkout", "--at", &env.ago(5)]);
-    let out = env.ok(&[
-        "open",
-        "Checkout down",
-        "--severity",
-        "SEV1",
-        "--service",
-        "checkout",
-        "--started-at",
-        &env.ago(30),
-    ]);
+    let started = env.ago(30);
+    let open = |title: &str, json: &[&str]| {
+        let mut args =
+            vec!["open", title, "--severity", "SEV1", "--service", "checkout", "--started-at", &started];
+        args.extend(json);
+        env.ok(&args)
+    };
+    let out = open("Checkout down", &[]);
     assert!(out.stdout.contains("Changes in the 2h 00m before impact started"), "{out:?}");
     assert!(out.stdout.contains("checkout v42"), "{out:?}");
     for absent in ["web v7", "checkout v41", "checkout hotfix"] {
@@ -294,18 +292,8 @@ fn open_and_the_postmortem_show_the_changes_before_impact_as_candidates() {
     // `changes.lookback` widens the window; --json carries the candidates.
     let config = env.read("incident.yaml") + "\nchanges:\n  lookback: 4h\n";
     std::fs::write(env.path("incident.yaml"), config).unwrap();
-    let opened = env.json(&[
-        "open",
-        "Checkout down again",
-        "--severity",
-        "SEV1",
-        "--service",
-        "checkout",
-        "--started-at",
-        &env.ago(30),
-        "--yes",
-        "--json",
-    ]);
+    let out = open("Checkout down again", &["--yes", "--json"]);
+    let opened: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let found: Vec<&str> =
         opened["changes"].as_array().unwrap().iter().map(|c| c["title"].as_str().unwrap()).collect();
     assert_eq!(found, ["checkout v41", "checkout v42"]);
