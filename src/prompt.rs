@@ -29,7 +29,7 @@ fn ask(question: &str) {
     let _ = err.flush();
 }
 
-/// [`line`] for a question a person may sit on for a while (the walk's menu): until a line
+/// [`line()`] for a question a person may sit on for a while (the walk's menu): until a line
 /// comes, `tick` runs about once a second, and each line it returns is shown on a line of its
 /// own, on `ui`'s stdout, the question asked again below. What was typed meanwhile stays in
 /// the terminal's line (it is read whole with the Enter that ends it), so no key is lost.
@@ -56,7 +56,7 @@ pub fn line_waiting(
 
 /// Whether stdin has something to read (a whole line on a terminal, or its end) within
 /// `wait_ms`. A stdin that cannot be polled is taken as ready: the read then waits as
-/// [`line`] does.
+/// [`line()`] does.
 fn stdin_ready(wait_ms: i32) -> bool {
     let mut fds = [libc::pollfd { fd: libc::STDIN_FILENO, events: libc::POLLIN, revents: 0 }];
     // SAFETY: `fds` is a live array of one pollfd for the duration of the call.
