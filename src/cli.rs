@@ -184,6 +184,13 @@ pub enum Command {
         #[arg(add = ArgValueCandidates::new(complete::incidents))]
         id: Option<String>,
     },
+    /// The handover for an incoming commander, on one screen: impact, roles, what was tried,
+    /// what is next, updates due, recent changes, the last events (--at: as it stood then)
+    Brief {
+        /// The incident: an id or a unique prefix (default: the only open incident)
+        #[arg(add = ArgValueCandidates::new(complete::incidents))]
+        id: Option<String>,
+    },
     /// Every incident
     List {
         /// Include closed and canceled incidents
@@ -365,9 +372,10 @@ pub struct OpenArgs {
 
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
-    /// The channel, as declared in incident.yaml (status-page, email, …)
+    /// The channel, as declared in incident.yaml (status-page, email, …); repeated, one
+    /// update goes to each (a channel named twice counts once)
     #[arg(long, value_name = "CH", required_unless_present = "retry")]
-    pub channel: Option<String>,
+    pub channel: Vec<String>,
     /// The public state it announces: an incident's (investigating, identified, monitoring,
     /// resolved) or a maintenance's (scheduled, in_progress, verifying, completed), which also
     /// moves the maintenance there
@@ -376,7 +384,7 @@ pub struct UpdateArgs {
     /// The estimated time of resolution: RFC 3339, HH:MM, or relative (`30m`)
     #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub eta: Option<String>,
-    /// Render templates/comms/NAME.md.j2 (initial, progress, mitigated, resolved) as the message
+    /// Render templates/comms/NAME.md.j2 (initial, progress, mitigated, shipped, resolved) as the message
     #[arg(long, value_name = "NAME", conflicts_with = "message")]
     pub template: Option<String>,
     /// Deliver again every update of the incident not yet delivered

@@ -75,8 +75,17 @@ pub struct Loaded {
 }
 
 pub fn load(repo: &Repo, id: &str) -> Result<Loaded> {
+    load_until(repo, id, None)
+}
+
+/// [`load`], folding only the events that happened by `until` when it is given: the incident as
+/// it stood then (`brief --at`).
+pub fn load_until(repo: &Repo, id: &str, until: Option<DateTime<Utc>>) -> Result<Loaded> {
     let path = repo.events_path(id)?;
-    let log = events::read(&path)?;
+    let mut log = events::read(&path)?;
+    if let Some(until) = until {
+        log.events.retain(|e| e.when() <= until);
+    }
     let incident = Incident::fold(id, log.events)
         .ok_or_else(|| RepoError::NoOpenedEvent { path: path.clone(), unreadable: log.unreadable.len() })?;
     let mut warnings: Vec<Warning> = (log.unreadable.into_iter())

@@ -139,6 +139,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Ingest(args) => cmd::ingest::run(ctx, args),
         Command::Updates { id } => cmd::update::list(ctx, id.as_deref()),
         Command::Status { id } => cmd::status::run(ctx, id.as_deref()),
+        Command::Brief { id } => cmd::brief::run(ctx, id.as_deref()),
         Command::List { all } => cmd::list::run(ctx, all),
         Command::Timeline { id, ids } => cmd::timeline::run(ctx, id.as_deref(), ids),
         Command::Postmortem { id, no_commit, template, output } => {

@@ -387,6 +387,58 @@ pub struct UpdateCadence {
     /// Until the next update is due (0 when it is overdue).
     pub due_in_s: i64,
     pub overdue: bool,
+    /// From when a war room is told the update is coming ([`reminder_lead_s`] before it is due).
+    pub remind_at: DateTime<Utc>,
+}
+
+/// How long before an update is due a war room is told it is coming: a fifth of the cadence,
+/// at most five minutes (a 30m cadence: 5m before; a 10s one: 2s before).
+pub fn reminder_lead_s(every_s: i64) -> i64 {
+    (every_s / 5).clamp(0, 300)
+}
+
+/// What a reminder says about the next update. Ordered: overdue comes after due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reminder {
+    /// Due within the lead, not yet overdue.
+    Due,
+    /// Past its due moment: what `status` flags as overdue, by the same test.
+    Overdue,
+}
+
+impl UpdateCadence {
+    /// The reminder this moment calls for, if any.
+    pub fn reminder(&self) -> Option<Reminder> {
+        if self.overdue {
+            Some(Reminder::Overdue)
+        } else if self.due_in_s <= reminder_lead_s(self.every_s) {
+            Some(Reminder::Due)
+        } else {
+            None
+        }
+    }
+}
+
+/// The reminders already given, so that each is given once per due moment: an update sent
+/// moves the due moment, and both are armed again for the new one.
+#[derive(Debug, Default)]
+pub struct Reminders {
+    said: Option<(DateTime<Utc>, Reminder)>,
+}
+
+impl Reminders {
+    /// The reminder newly reached at this reading of the cadence, marked as given.
+    pub fn next(&mut self, cadence: Option<&UpdateCadence>) -> Option<Reminder> {
+        let c = cadence?;
+        let now = c.reminder()?;
+        match self.said {
+            Some((due, said)) if due == c.due_at && said >= now => None,
+            _ => {
+                self.said = Some((c.due_at, now));
+                Some(now)
+            }
+        }
+    }
 }
 
 /// `None` when the incident is not open or its severity sets no cadence.
@@ -397,12 +449,14 @@ pub fn update_cadence(inc: &Incident, config: &Config, now: DateTime<Utc>) -> Op
     let every_s = config.update_every(&inc.severity)?;
     let last = inc.updates.last().map_or(inc.opened_at, |u| u.at);
     let since_s = (now - last).num_seconds();
+    let due_at = last + chrono::Duration::seconds(every_s);
     Some(UpdateCadence {
         every_s,
         since_s,
-        due_at: last + chrono::Duration::seconds(every_s),
+        due_at,
         due_in_s: (every_s - since_s).max(0),
         overdue: since_s > every_s,
+        remind_at: due_at - chrono::Duration::seconds(reminder_lead_s(every_s)),
     })
 }
 
@@ -636,5 +690,55 @@ mod status_tests {
         assert_eq!(days[1], Day { worst: 3, down_s: 3600 });
         assert_eq!(days[2], Day { worst: 0, down_s: 0 });
         assert!((uptime_percent(7200, 86_400 * 2) - 95.833_333).abs() < 1e-3);
+    }
+}
+
+#[cfg(test)]
+mod reminder_tests {
+    use super::*;
+
+    /// The cadence of an update sent at `last`, read `since_s` later, every 30m.
+    fn at(last: DateTime<Utc>, since_s: i64) -> UpdateCadence {
+        let every_s = 1800;
+        let due_at = last + chrono::Duration::seconds(every_s);
+        UpdateCadence {
+            every_s,
+            since_s,
+            due_at,
+            due_in_s: (every_s - since_s).max(0),
+            overdue: since_s > every_s,
+            remind_at: due_at - chrono::Duration::seconds(reminder_lead_s(every_s)),
+        }
+    }
+
+    #[test]
+    fn each_reminder_is_given_once_per_due_moment_and_rearmed_when_it_moves() {
+        let last = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let mut r = Reminders::default();
+        assert_eq!(reminder_lead_s(1800), 300);
+        assert_eq!(reminder_lead_s(10), 2);
+        assert_eq!(r.next(Some(&at(last, 60))), None, "not yet");
+        assert_eq!(r.next(Some(&at(last, 1500))), Some(Reminder::Due), "five minutes before");
+        assert_eq!(r.next(Some(&at(last, 1600))), None, "said once");
+        assert_eq!(r.next(Some(&at(last, 1800))), None, "due at the moment itself, not overdue");
+        assert_eq!(r.next(Some(&at(last, 1801))), Some(Reminder::Overdue));
+        assert_eq!(r.next(Some(&at(last, 4000))), None, "said once");
+        assert_eq!(r.next(None), None);
+        // An update sent moves the due moment: both are armed again.
+        let later = last + chrono::Duration::seconds(4000);
+        assert_eq!(r.next(Some(&at(later, 1700))), Some(Reminder::Due));
+        // Straight to overdue (the watcher was away): only that one.
+        let mut r = Reminders::default();
+        assert_eq!(r.next(Some(&at(last, 2000))), Some(Reminder::Overdue));
+        assert_eq!(r.next(Some(&at(last, 2001))), None);
+    }
+
+    #[test]
+    fn a_reminder_agrees_with_what_status_flags() {
+        let last = DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        for since in [0, 1499, 1500, 1799, 1800, 1801, 9999] {
+            let c = at(last, since);
+            assert_eq!(c.reminder() == Some(Reminder::Overdue), c.overdue, "{since}");
+        }
     }
 }

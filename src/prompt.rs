@@ -17,10 +17,63 @@ use crate::ui;
 /// Asks `question` and reads one line, without its line ending. `None` when the input closed
 /// (Ctrl-D on an empty line, or stdin ended).
 pub fn line(question: &str) -> Result<Option<String>> {
+    ask(question);
+    answer()
+}
+
+/// Shows the question, on stderr, where the answer will be typed.
+fn ask(question: &str) {
     let mut err = std::io::stderr().lock();
     // A question that cannot be shown still has an answer worth reading.
     let _ = write!(err, "{question} ");
     let _ = err.flush();
+}
+
+/// [`line()`] for a question a person may sit on for a while (the walk's menu): until a line
+/// comes, `tick` runs about once a second, and each line it returns is shown on a line of its
+/// own, on `ui`'s stdout, the question asked again below. What was typed meanwhile stays in
+/// the terminal's line (it is read whole with the Enter that ends it), so no key is lost.
+pub fn line_waiting(
+    ui: &Ui,
+    question: &str,
+    mut tick: impl FnMut() -> Result<Vec<String>>,
+) -> Result<Option<String>> {
+    ask(question);
+    while !stdin_ready(1000) {
+        let said = tick()?;
+        if said.is_empty() {
+            continue;
+        }
+        // The question line is left as it is; what is said starts below it.
+        let _ = writeln!(std::io::stderr());
+        for l in said {
+            writeln!(ui.out(), "{l}")?;
+        }
+        ask(question);
+    }
+    answer()
+}
+
+/// Whether stdin has something to read (a whole line on a terminal, or its end) within
+/// `wait_ms`. A stdin that cannot be polled is taken as ready: the read then waits as
+/// [`line()`] does.
+fn stdin_ready(wait_ms: i32) -> bool {
+    let mut fds = [libc::pollfd { fd: libc::STDIN_FILENO, events: libc::POLLIN, revents: 0 }];
+    // SAFETY: `fds` is a live array of one pollfd for the duration of the call.
+    let ready = unsafe { libc::poll(fds.as_mut_ptr(), 1, wait_ms) };
+    match ready {
+        0 => false,
+        n if n > 0 => true,
+        // Interrupted by a signal: wait again.
+        _ => std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted,
+    }
+}
+
+/// Reads the answer to the question shown: one line, without its line ending; `None` when
+/// the input closed. On a terminal a read returns at most one line, so nothing typed after it
+/// waits in a buffer where polling stdin would not see it.
+fn answer() -> Result<Option<String>> {
+    let mut err = std::io::stderr().lock();
     let mut bytes = Vec::new();
     let read = std::io::stdin().lock().read_until(b'\n', &mut bytes);
     match read {

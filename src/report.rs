@@ -1,6 +1,8 @@
 //! Where one incident stands (`status --json`): built once, shown by `status`, and
 //! printed by every command that reports the incident it acted on (`open --json`).
 
+pub mod brief;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -131,4 +133,79 @@ fn overdue(repo: &Repo, inc: &Incident, phases: &[PhaseRow], now: DateTime<Utc>)
         out.push(format!("action item {:?} ({}) was due {due}", a.title, a.owner));
     }
     out
+}
+
+/// The line a war room is shown when an update becomes due or overdue; the same test as
+/// `status` and the card ([`metrics::UpdateCadence::overdue`]), so they never disagree.
+pub fn reminder_line(inc: &Incident, c: &metrics::UpdateCadence, r: metrics::Reminder) -> String {
+    match r {
+        metrics::Reminder::Due => format!(
+            "stakeholder update due in {} ({} UTC): `incident update --channel CH MESSAGE`",
+            human(c.due_in_s),
+            timefmt::hhmm(c.due_at)
+        ),
+        metrics::Reminder::Overdue => format!(
+            "stakeholder update OVERDUE since {} UTC: {} expects one every {}",
+            timefmt::hhmm(c.due_at),
+            inc.severity,
+            human(c.every_s)
+        ),
+    }
+}
+
+/// One reminder given: which incident, which, and the line for people.
+#[derive(Serialize)]
+pub struct Reminded {
+    pub incident: String,
+    pub reminder: &'static str,
+    pub due_at: DateTime<Utc>,
+    pub line: String,
+}
+
+/// The update reminders of a war room (the walk's card waiting for a key, `sync --watch`):
+/// the incidents watched, each read again only when its log has grown, and the reminders
+/// already given, each once per due moment.
+#[derive(Default)]
+pub struct Watch {
+    incidents: std::collections::BTreeMap<String, (u64, Incident)>,
+    reminders: std::collections::BTreeMap<String, metrics::Reminders>,
+}
+
+impl Watch {
+    /// The reminders newly reached at `now` by the incidents `ids`. An incident that cannot
+    /// be read is passed over: the command watching says so in its own way.
+    pub fn check(&mut self, repo: &Repo, ids: &[String], now: DateTime<Utc>) -> Vec<Reminded> {
+        let mut out = Vec::new();
+        for id in ids {
+            let Some(inc) = Self::incident(&mut self.incidents, repo, id) else { continue };
+            let cadence = metrics::update_cadence(inc, &repo.config, now);
+            let given = self.reminders.entry(id.clone()).or_default().next(cadence.as_ref());
+            if let (Some(r), Some(c)) = (given, cadence) {
+                out.push(Reminded {
+                    incident: id.clone(),
+                    reminder: match r {
+                        metrics::Reminder::Due => "due",
+                        metrics::Reminder::Overdue => "overdue",
+                    },
+                    due_at: c.due_at,
+                    line: reminder_line(inc, &c, r),
+                });
+            }
+        }
+        out
+    }
+
+    /// The incident as its log has it now, folded again only when the log has grown.
+    fn incident<'a>(
+        seen: &'a mut std::collections::BTreeMap<String, (u64, Incident)>,
+        repo: &Repo,
+        id: &str,
+    ) -> Option<&'a Incident> {
+        let len = repo.events_path(id).ok().and_then(|p| std::fs::metadata(p).ok()).map(|m| m.len())?;
+        if seen.get(id).is_none_or(|(was, _)| *was != len) {
+            let inc = crate::index::load(repo, id).ok()?.incident;
+            seen.insert(id.to_string(), (len, inc));
+        }
+        seen.get(id).map(|(_, inc)| inc)
+    }
 }

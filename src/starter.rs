@@ -26,10 +26,11 @@ pub fn status_template(name: &str) -> Option<&'static str> {
 }
 
 /// Update templates: `incident update --template NAME`, rendered with the incident.
-pub const COMMS_TEMPLATES: [(&str, &str); 4] = [
+pub const COMMS_TEMPLATES: [(&str, &str); 5] = [
     ("initial", include_str!("../templates/comms/initial.md.j2")),
     ("progress", include_str!("../templates/comms/progress.md.j2")),
     ("mitigated", include_str!("../templates/comms/mitigated.md.j2")),
+    ("shipped", include_str!("../templates/comms/shipped.md.j2")),
     ("resolved", include_str!("../templates/comms/resolved.md.j2")),
 ];
 

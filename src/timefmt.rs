@@ -423,6 +423,52 @@ pub fn hhmm(t: DateTime<Utc>) -> String {
     t.format("%H:%M").to_string()
 }
 
+/// `14:50 UTC (09:50 EST)`: a time for a responder, in UTC (what the record and every other
+/// view say) and beside it in their own zone, when that is not UTC.
+pub fn hhmm_local(t: DateTime<Utc>) -> String {
+    with_local(t, "%H:%M")
+}
+
+/// `2025-11-28 14:50 UTC (09:50 EST)`, as [`hhmm_local`] with the date (the local one only
+/// when it differs).
+pub fn date_local(t: DateTime<Utc>) -> String {
+    let local = local_format(t, "%Y-%m-%d");
+    let day = if local.as_deref().is_some_and(|d| *d != date(t)) { "%Y-%m-%d %H:%M" } else { "%H:%M" };
+    format!("{} {}", date(t), with_local(t, day))
+}
+
+fn with_local(t: DateTime<Utc>, local: &str) -> String {
+    let utc = t.format("%H:%M");
+    match local_format(t, &format!("{local} %Z")) {
+        Some(l) => format!("{utc} UTC ({l})"),
+        None => format!("{utc} UTC"),
+    }
+}
+
+/// `t` in the responder's zone: `TZ` when it names a zone of the IANA database (shown by its
+/// abbreviation, `EST`), else the system's local time (shown by its offset, `-05:00`).
+/// `None` when that zone is UTC.
+fn local_format(t: DateTime<Utc>, format: &str) -> Option<String> {
+    let named = std::env::var("TZ").ok().and_then(|z| zone(z.trim_start_matches(':')));
+    let text = match named {
+        Some(tz)
+            if tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc() == 0
+                && t.with_timezone(&tz).format("%Z").to_string() == "UTC" =>
+        {
+            return None;
+        }
+        Some(tz) => t.with_timezone(&tz).format(format).to_string(),
+        None => {
+            let local = t.with_timezone(&Local);
+            if local.offset().local_minus_utc() == 0 {
+                return None;
+            }
+            local.format(&format.replace("%Z", "%:z")).to_string()
+        }
+    };
+    Some(text)
+}
+
 /// Reads `14:02` as a clock time.
 pub fn parse_hhmm(s: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(s, "%H:%M").ok()

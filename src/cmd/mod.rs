@@ -1,6 +1,7 @@
 //! One module per subcommand (or per family of small ones, as `record`).
 
 pub mod actions;
+pub mod brief;
 pub mod change;
 pub mod classify;
 pub mod correct;

@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use crate::ctx::Ctx;
 use crate::error::{InputError, Result};
+use crate::repo::Repo;
+use crate::report::Watch;
+use crate::state::State;
 use crate::sync;
 use crate::timefmt;
 
@@ -36,6 +39,8 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
     // The failure last printed: the same one again (a conflict waiting for a person, a
     // remote still away) is not printed every round, only when it changes or clears.
     let mut failing: Option<String> = None;
+    // Update reminders, checked every second between rounds, each given once per due moment.
+    let mut watch = Watch::default();
     loop {
         // UTC, as every other time the tool prints: a war room spans time zones.
         let now = timefmt::rfc3339(chrono::Utc::now());
@@ -64,8 +69,41 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
                 }
             }
         }
-        std::thread::sleep(Duration::from_secs(seconds));
+        let open = open_incidents(&repo);
+        let until = std::time::Instant::now() + Duration::from_secs(seconds);
+        loop {
+            remind(ctx, &repo, &open, &mut watch)?;
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(Duration::from_secs(1)));
+        }
     }
+}
+
+/// The open incidents, whose updates may fall due.
+fn open_incidents(repo: &Repo) -> Vec<String> {
+    // A log that cannot be read is told by the sync line and by `status`, not every round here.
+    let mut warnings = Vec::new();
+    crate::index::summaries(repo, &mut warnings)
+        .into_iter()
+        .filter(|s| s.state == State::Open)
+        .map(|s| s.id)
+        .collect()
+}
+
+/// One line for each update of `open` that has just fallen due or overdue.
+fn remind(ctx: &Ctx, repo: &Repo, open: &[String], watch: &mut Watch) -> Result<()> {
+    let now = chrono::Utc::now();
+    for r in watch.check(repo, open, now) {
+        if ctx.global.json {
+            writeln!(ctx.ui.out().raw(), "{}", serde_json::to_string(&r)?)?;
+        } else {
+            writeln!(ctx.ui.out().whole(), "{} {}: {}", timefmt::rfc3339(now), r.incident, r.line)?;
+        }
+    }
+    Ok(())
 }
 
 /// `removed .git/index.lock, left by a sync that was killed`: said before the sync's own line.

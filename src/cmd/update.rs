@@ -26,15 +26,24 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
     if args.retry {
         return retry(ctx);
     }
-    let Some(channel) = args.channel else {
+    // A channel named twice is one channel: one update each, in the order first named.
+    let mut channels: Vec<String> = Vec::new();
+    for c in args.channel {
+        if !channels.contains(&c) {
+            channels.push(c);
+        }
+    }
+    if channels.is_empty() {
         return Err(InputError::Missing {
             what: "--channel",
             example: "incident update --channel status-page \"We are investigating…\"",
         }
         .into());
-    };
+    }
     let repo = ctx.repo()?;
-    repo.config.check_channel(&channel)?;
+    for c in &channels {
+        repo.config.check_channel(c)?;
+    }
     let eta = args
         .eta
         .as_deref()
@@ -47,79 +56,143 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
         })
         .transpose()?;
     let id = ctx.incident_id(&repo, None)?;
-    let (summary, message, status, maintenance_status) = match &args.template {
+    let (summary, messages, status, maintenance_status) = match &args.template {
         Some(name) => {
             let inc = ctx.load(&repo, &id)?;
             let summary = Summary::of(&inc);
+            require_not_over(&summary)?;
             let (status, maintenance_status) = statuses(&summary, args.status)?;
             let status = match summary.kind {
                 Kind::Incident => status.or_else(|| default_status(name)),
                 Kind::Maintenance => status,
             };
-            let text = from_template(&repo, &inc, name, &channel, status, eta)?;
-            (summary, confirm(ctx, text)?, status, maintenance_status)
+            // Each channel renders its own text (a template may speak to its audience); the
+            // same text is confirmed once.
+            let mut confirmed: Vec<(String, String)> = Vec::new();
+            let mut messages = Vec::with_capacity(channels.len());
+            for channel in &channels {
+                let text = from_template(&repo, &inc, name, channel, status, eta)?;
+                let message = match confirmed.iter().find(|(t, _)| *t == text) {
+                    Some((_, m)) => m.clone(),
+                    None => {
+                        let m = confirm(ctx, text.clone())?;
+                        confirmed.push((text, m.clone()));
+                        m
+                    }
+                };
+                messages.push(message);
+            }
+            (summary, messages, status, maintenance_status)
         }
         None => {
             let (head, warnings) = crate::index::head(&repo, &id)?;
             ctx.warn(warnings)?;
+            require_not_over(&head.summary)?;
             let (status, maintenance_status) = statuses(&head.summary, args.status)?;
-            (head.summary, args.message.unwrap_or_default(), status, maintenance_status)
+            let message = args.message.unwrap_or_default();
+            (head.summary, vec![message; channels.len()], status, maintenance_status)
         }
     };
-    if matches!(summary.state, State::Closed | State::Canceled) {
-        return Err(RecordError::NotOpen { id: summary.id, state: summary.state.name() }.into());
-    }
-    if message.trim().is_empty() {
+    if messages.iter().any(|m| m.trim().is_empty()) {
         return Err(InputError::Empty { what: "update message" }.into());
     }
-    // Never lose an update: it is in the log before anything is tried.
-    let event = ctx.event(
-        &repo,
-        Body::Update { channel: channel.clone(), message: message.clone(), status, eta, maintenance_status },
-    )?;
-    ctx.append(&repo, &id, std::slice::from_ref(&event))?;
-    // What is delivered is what was logged: redacted.
-    let message = match &event.body {
-        Body::Update { message, .. } => message.clone(),
-        _ => message,
-    };
-    let record = UpdateRecord {
-        id: event.id.clone(),
-        channel: channel.clone(),
-        message,
-        status,
-        maintenance_status,
-        eta,
-        at: event.when(),
-        by: event.by.clone(),
-        attempts: 0,
-        delivered: false,
-        last_outcome: None,
-    };
-    let said = format!("update {} logged on {channel}", short(&record.id));
+    // Never lose an update: every channel's is in the log, in one append, before anything is
+    // tried.
+    let logged = channels
+        .iter()
+        .zip(&messages)
+        .map(|(channel, message)| {
+            ctx.event(
+                &repo,
+                Body::Update {
+                    channel: channel.clone(),
+                    message: message.clone(),
+                    status,
+                    eta,
+                    maintenance_status,
+                },
+            )
+        })
+        .collect::<Result<Vec<Event>>>()?;
+    ctx.append(&repo, &id, &logged)?;
+    let records: Vec<UpdateRecord> = logged
+        .iter()
+        .filter_map(|event| match &event.body {
+            // What is delivered is what was logged: redacted.
+            Body::Update { channel, message, .. } => Some(UpdateRecord {
+                id: event.id.clone(),
+                channel: channel.clone(),
+                message: message.clone(),
+                status,
+                maintenance_status,
+                eta,
+                at: event.when(),
+                by: event.by.clone(),
+                attempts: 0,
+                delivered: false,
+                last_outcome: None,
+            }),
+            _ => None,
+        })
+        .collect();
+    let said = records
+        .iter()
+        .map(|r| format!("update {} logged on {}", short(&r.id), r.channel))
+        .collect::<Vec<_>>()
+        .join(", ");
     if !ctx.global.json {
-        ctx.say_appended(&id, std::slice::from_ref(&event), &said)?;
+        ctx.say_appended(&id, &logged, &said)?;
     }
-    let mut events = vec![event];
-    let result = deliver_update(ctx, &repo, &summary, &record, &mut events);
+    let mut events = logged;
+    let mut outcomes = Vec::with_capacity(records.len());
+    let mut failure = None;
+    for record in &records {
+        match deliver_update(ctx, &repo, &summary, record, &mut events) {
+            Ok(d) => outcomes.push((record, d)),
+            // One channel that cannot be tried does not keep the others from theirs.
+            Err(e @ Error::Deliver(DeliverError::Undeliverable { .. })) if records.len() > 1 => {
+                ctx.ui.explain("", &e)?;
+                outcomes.push((record, Delivered::No));
+            }
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
     if ctx.global.json {
         ctx.say_appended(&id, &events, &said)?;
     }
-    match result? {
-        Delivered::NoTarget => {
-            ctx.say(format!("logged, no target: channel {channel} has no `deliver:` in incident.yaml"))?;
-            Ok(0)
-        }
-        Delivered::Yes => Ok(0),
-        Delivered::No => {
-            writeln!(
-                ctx.ui.status(),
-                "update {} is logged but not delivered to {channel}; `incident update --retry` tries again",
-                short(&record.id)
-            )?;
-            Ok(1)
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let mut code = 0;
+    for (record, delivered) in outcomes {
+        let channel = &record.channel;
+        match delivered {
+            Delivered::NoTarget => {
+                ctx.say(format!("logged, no target: channel {channel} has no `deliver:` in incident.yaml"))?;
+            }
+            Delivered::Yes => {}
+            Delivered::No => {
+                writeln!(
+                    ctx.ui.status(),
+                    "update {} is logged but not delivered to {channel}; `incident update --retry` tries again",
+                    short(&record.id)
+                )?;
+                code = 1;
+            }
         }
     }
+    Ok(code)
+}
+
+/// A closed or canceled record takes no update (checked before any is rendered or asked for).
+fn require_not_over(summary: &Summary) -> Result<()> {
+    if matches!(summary.state, State::Closed | State::Canceled) {
+        return Err(RecordError::NotOpen { id: summary.id.clone(), state: summary.state.name() }.into());
+    }
+    Ok(())
 }
 
 /// `--status` as the record it goes to reads it: an incident's public state, or a

@@ -10,6 +10,7 @@ use crate::flow::Plan;
 use crate::load;
 use crate::prompt;
 use crate::repo::Repo;
+use crate::report::Watch;
 use crate::respond;
 use crate::runbook::{PlacedStep, Runbook};
 use crate::state::Incident;
@@ -25,6 +26,8 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
     }
     let inc = ctx.load(&repo, &id)?;
     let rb = load::attached_runbook(&repo, &inc)?;
+    // The update reminders given while the card waits for a key.
+    let mut watch = Watch::default();
     loop {
         // A fresh clock each turn: a walk lasts as long as the incident.
         let turn = ctx.tick();
@@ -53,7 +56,9 @@ pub fn run(ctx: &Ctx, positional: Option<&str>, runbook_flag: Option<&str>) -> R
             continue;
         }
         show(&turn, &repo, &inc, &rb, &plan, cur)?;
-        if !act(&turn, &repo, &inc, cur)? {
+        // What the card shows about the next update needs no reminder of its own.
+        watch.check(&repo, std::slice::from_ref(&id), turn.now);
+        if !act(&turn, &repo, &inc, cur, &mut watch)? {
             writeln!(ctx.ui.out(), "Left the walk; `incident walk` resumes at step {}.", cur.step.id)?;
             return Ok(0);
         }
@@ -114,8 +119,8 @@ fn show(
 
 /// One action on the current step. Returns false when the responder leaves (`q`, or Ctrl-D
 /// at any question). A key that means nothing here is named in one line and asked again;
-/// the card is not shown again.
-fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bool> {
+/// the card is not shown again. While it waits, an update falling due or overdue is said.
+fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>, watch: &mut Watch) -> Result<bool> {
     if let Some(failed) = respond::failed_run(inc, cur) {
         // The exit code expected is said only beside the one the command gave.
         let how = match failed.exit_code {
@@ -128,7 +133,7 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
                 crate::runner::ending(None, None, failed.interrupted, failed.signal.as_deref())
             ),
         };
-        return after_failure(ctx, repo, inc, cur, &how);
+        return after_failure(ctx, repo, inc, cur, &how, watch);
     }
     let answers: Vec<&str> = cur.step.choices.iter().map(|(k, _)| k.as_str()).collect();
     let menu = if answers.is_empty() {
@@ -139,7 +144,8 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
     };
     let outcome = |o, choice| respond::record_outcome(ctx, repo, inc, cur, o, None, choice).map(|_| true);
     loop {
-        let Some(input) = prompt::line(&format!("{menu} >"))? else {
+        let waiting = || Ok(reminders(ctx, repo, &inc.id, watch));
+        let Some(input) = prompt::line_waiting(&ctx.ui, &format!("{menu} >"), waiting)? else {
             return Ok(false);
         };
         let input = input.trim();
@@ -176,12 +182,20 @@ fn act(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>) -> Result<bo
 /// The step's command did not exit as expected: the walk stops here and offers to retry,
 /// note, mark the step failed and go on, or go to its `on_fail` target. Returns false when
 /// the responder leaves.
-fn after_failure(ctx: &Ctx, repo: &Repo, inc: &Incident, cur: PlacedStep<'_>, how: &str) -> Result<bool> {
+fn after_failure(
+    ctx: &Ctx,
+    repo: &Repo,
+    inc: &Incident,
+    cur: PlacedStep<'_>,
+    how: &str,
+    watch: &mut Watch,
+) -> Result<bool> {
     writeln!(ctx.ui.out(), "The command {how}: step {} failed.", cur.step.id)?;
     let jump = cur.step.on_fail.as_deref().map(|t| format!("j go to {t} (on_fail), ")).unwrap_or_default();
     let menu = ui::show(&format!("r retry, f mark failed and go on, {jump}n note, s skip, q quit"));
     loop {
-        let Some(input) = prompt::line(&format!("{menu} >"))? else {
+        let waiting = || Ok(reminders(ctx, repo, &inc.id, watch));
+        let Some(input) = prompt::line_waiting(&ctx.ui, &format!("{menu} >"), waiting)? else {
             return Ok(false);
         };
         let input = input.trim().to_lowercase();
@@ -224,4 +238,9 @@ fn note(ctx: &Ctx, repo: &Repo, inc: &Incident) -> Result<bool> {
         writeln!(ctx.ui.out(), "noted")?;
     }
     Ok(true)
+}
+
+/// The update reminders reached while the walk waits for a key, as lines for people.
+fn reminders(ctx: &Ctx, repo: &Repo, id: &str, watch: &mut Watch) -> Vec<String> {
+    watch.check(repo, &[id.to_string()], ctx.clock_now()).into_iter().map(|r| r.line).collect()
 }

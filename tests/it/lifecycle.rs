@@ -374,3 +374,105 @@ fn logs_appended_on_two_clones_merge_without_conflict() {
     assert!(merged.contains("from the first clone") && merged.contains("from the second clone"), "{merged}");
     assert!(!merged.contains("<<<<<<<"));
 }
+
+/// The handover brief on the founding scenario as it stood at 14:48, when Alice handed over
+/// to Priya: one screen of at most 80 columns, checked line by line, every time in UTC and
+/// beside it in the responder's zone (New York: EST in November).
+#[test]
+fn brief_on_the_founding_scenario_at_the_handover() {
+    let (env, id) = founding_scenario();
+    let brief = |json: bool| {
+        let mut c = env.command(super::harness::BIN);
+        c.args(["brief", "--at", "2025-11-28T14:48:00Z"]).env("TZ", "America/New_York");
+        if json {
+            c.arg("--json");
+        }
+        let out = super::harness::Out::from(c.output().expect("run incident brief"));
+        assert_eq!(out.code, 0, "{out:#?}");
+        out.stdout
+    };
+    let expected = [
+        "Handover brief: 2025-11-28-checkout-returns-error-500-during-the-black",
+        "Checkout returns Error 500 during the Black Friday peak",
+        "as of 2025-11-28 14:48 UTC (09:48 EST)",
+        "",
+        "Now       SEV1 · open · validate 1m of 30m budget",
+        "Impact    started 14:02 UTC (09:02 EST) · ended 14:44 UTC (09:44 EST) after 42m",
+        "Services  Checkout, Storefront",
+        "Roles     commander Alice Chen · comms Ben Okafor · scribe — · ops —",
+        "",
+        "Tried",
+        "  done    confirm-5xx-rate · exit 0 · $ curl -fsS \"https://status.internal/api/…",
+        "  done    list-recent-rollouts · exit 0 · $ kubectl -n shop rollout history dep…",
+        "  done    freeze-deploys · exit 0 · $ argocd app set checkout --sync-policy non…",
+        "  done    rollback · exit 0 · $ kubectl -n shop rollout undo deployment/checkou…",
+        "  done    no command run: scope-impact, check-error-signature, set-severity,",
+        "          show-running-images, recent-deploy (yes), check-migration (no)",
+        "  skipped no command run: list-flag-changes",
+        "Next      check-error-rate-slo: Confirm the checkout 5xx rate has stayed under",
+        "          the 0.5% SLO for 15 minutes (validate)",
+        "          $ out=$(curl -fsS --get \"http://prometheus.internal:9090/api/v1/query…",
+        "Updates   last sent 14:46 UTC (09:46 EST) on support",
+        "          next due 15:01 UTC (10:01 EST), in 13m",
+        "Changes   to its services in the 2h 00m before impact started:",
+        "  13:58 UTC (08:58 EST)  checkout v2.31.0: database client library upgrade (rel…",
+        "",
+        "Last 10 events",
+        "  14:30 UTC (09:30 EST)  Alice Chen: v2.31.0 lowered the DB pool size from 50 t…",
+        "  14:31 UTC (09:31 EST)  Alice Chen: Step recent-deploy done (answer: yes)",
+        "  14:34 UTC (09:34 EST)  Alice Chen: Step check-migration done (answer: no): v2…",
+        "  14:36 UTC (09:36 EST)  Alice Chen: Phase remediate started",
+        "  14:37 UTC (09:37 EST)  Alice Chen: Step rollback ran: kubectl -n shop rollout…",
+        "  14:44 UTC (09:44 EST)  Alice Chen: Step rollback done: back on v2.30.4",
+        "  14:44 UTC (09:44 EST)  Alice Chen: Marked mitigated",
+        "  14:45 UTC (09:45 EST)  Ben Okafor: Update on status-page: A fix has been appl…",
+        "  14:46 UTC (09:46 EST)  Ben Okafor: Update on support: Checkout failed for abo…",
+        "  14:47 UTC (09:47 EST)  Alice Chen: Phase validate started",
+    ];
+    let text = brief(false);
+    let got: Vec<&str> = text.lines().collect();
+    for (n, (g, e)) in got.iter().zip(expected.iter()).enumerate() {
+        assert_eq!(g, e, "line {}:\n{text}", n + 1);
+    }
+    assert_eq!(got.len(), expected.len(), "{text}");
+    assert!(got.iter().all(|l| l.chars().count() <= 80), "{text}");
+
+    let b: serde_json::Value = serde_json::from_str(&brief(true)).expect("json");
+    let mut keys: Vec<&str> = b.as_object().expect("object").keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "alerts",
+            "as_of",
+            "changes",
+            "changes_lookback_s",
+            "failing_percent",
+            "id",
+            "impact_s",
+            "key_times",
+            "last_events",
+            "next_step",
+            "peak_severity",
+            "phase",
+            "roles",
+            "services",
+            "severity",
+            "state",
+            "title",
+            "tried",
+            "updates",
+        ]
+    );
+    assert_eq!(b["id"], id.as_str());
+    assert_eq!(b["as_of"], "2025-11-28T14:48:00Z");
+    assert_eq!(b["impact_s"], 42 * 60);
+    assert_eq!(b["phase"]["phase"], "validate");
+    assert_eq!(b["roles"][0], serde_json::json!({"role": "commander", "name": "Alice Chen"}));
+    assert_eq!(b["next_step"]["id"], "check-error-rate-slo");
+    assert_eq!(b["updates"]["due_at"], "2025-11-28T15:01:00Z");
+    assert_eq!(b["last_events"].as_array().map(Vec::len), Some(10));
+    let rollback = b["tried"].as_array().and_then(|t| t.iter().find(|s| s["step"] == "rollback")).cloned();
+    assert_eq!(rollback.map(|r| r["exit_code"].clone()), Some(0.into()));
+    assert_eq!(b["changes"][0]["title"], "checkout v2.31.0: database client library upgrade");
+}

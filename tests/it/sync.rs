@@ -831,3 +831,58 @@ fn a_sync_keeps_the_page_built_before_when_a_log_cannot_be_read() {
     assert!(a.git(&["show", "origin/main:status-page/index.html"]).contains("OUTAGE-TITLE"));
     assert!(a.git(&["show", &format!("origin/main:incidents/{id}/events.jsonl")]).contains("garbage"));
 }
+
+/// A war-room `sync --watch` says, once each, when an open incident's next stakeholder update
+/// becomes due (2s before it, on a 10s cadence) and when it is overdue.
+#[test]
+fn watch_reminds_once_when_an_update_falls_due_and_once_when_overdue() {
+    let team = Team::new(1);
+    let me = &team.people[0];
+    let config = me.read("incident.yaml").replacen("update_every: 30m", "update_every: 10s", 1);
+    std::fs::write(me.path("incident.yaml"), config).unwrap();
+    me.ok(&["open", "Watched", "--severity", "SEV2"]);
+    let id = me.only_id();
+    let mut child = me
+        .command(BIN)
+        .args(["sync", "--watch", "1s"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let mut wait = |needle: &str| -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        panic!("no line with {needle:?} within 20 s: {seen:#?}");
+    };
+    let due = wait("stakeholder update due in ");
+    assert!(due.contains(&id), "{due}");
+    let overdue = wait("stakeholder update OVERDUE since ");
+    assert!(overdue.contains(&id) && overdue.contains("SEV2 expects one every 10s"), "{overdue}");
+    std::thread::sleep(std::time::Duration::from_millis(3000));
+    let _ = child.kill();
+    let _ = child.wait();
+    let again: Vec<String> = rx.try_iter().filter(|l| l.contains("stakeholder update")).collect();
+    assert!(again.is_empty(), "a reminder said twice: {again:?}");
+}

@@ -454,7 +454,7 @@ fn templates_render_with_the_incident() {
     let text = update["message"].as_str().unwrap_or_default();
     assert!(text.contains("Checkout fails") && text.contains("Next update within 30m"), "{text}");
     assert_eq!(update["status"], "investigating", "initial announces investigating");
-    for name in ["progress", "mitigated", "resolved"] {
+    for name in ["progress", "mitigated", "shipped", "resolved"] {
         env.ok(&["update", "--channel", "email", "--template", name]);
     }
 }
@@ -509,4 +509,114 @@ fn an_update_whose_id_is_not_ascii_is_skipped_not_a_panic() {
     assert!(!out.stdout.contains("Looking into it"), "{out:#?}");
     let doctor = env.run(&["doctor"]);
     assert!(doctor.stdout.contains("is not an event id"), "{doctor:#?}");
+}
+
+#[test]
+fn the_shipped_template_says_the_fix_shipped() {
+    let (env, id) = setup("");
+    env.ok(&["update", "--channel", "email", "--template", "shipped"]);
+    let update = kinds(&env.events(&id), "update")[0].clone();
+    let text = update["message"].as_str().unwrap_or_default();
+    assert!(text.starts_with("The fix for Checkout fails has shipped"), "{text}");
+    assert!(text.contains("Next update within 30m"), "{text}");
+    assert!(update["status"].is_null(), "shipped moves no public state: {update}");
+}
+
+/// One update to two channels: both logged in one append before any delivery, each delivered
+/// on its own; one receiver failing makes the command exit 1 naming `update --retry`.
+#[test]
+fn one_update_fans_out_to_every_channel_named() {
+    let good = Receiver::start(vec![OK]);
+    let bad = Receiver::start(vec![FAIL]);
+    let (env, id) = setup(&format!(
+        "  good: {{ audience: internal, deliver: {{ webhook: '{}' }} }}\n  bad: {{ audience: internal, deliver: {{ webhook: '{}' }} }}\n",
+        good.url(),
+        bad.url()
+    ));
+    let args = [
+        "--json",
+        "update",
+        "--channel",
+        "good",
+        "--channel",
+        "bad",
+        "--channel",
+        "good",
+        "Checkout is failing",
+    ];
+    let out = run(&env, &args, &[FAST]);
+    assert_eq!(out.code, 1, "{out:#?}");
+    assert!(
+        out.stderr.contains("not delivered to bad") && out.stderr.contains("incident update --retry"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("not delivered to good"), "{}", out.stderr);
+
+    let events = env.events(&id);
+    // The two updates are next to each other in the log, before every delivery attempt.
+    let order: Vec<&str> =
+        events.iter().map(|e| e["kind"].as_str().unwrap_or("")).skip_while(|k| *k != "update").collect();
+    assert_eq!(&order[..2], ["update", "update"], "{order:?}");
+    assert!(order[2..].iter().all(|k| *k == "delivery"), "{order:?}");
+    let logged = kinds(&events, "update");
+    let channels: Vec<&str> = logged.iter().map(|u| u["channel"].as_str().unwrap_or("")).collect();
+    assert_eq!(channels, ["good", "bad"], "a channel named twice counts once");
+    assert_ne!(logged[0]["id"], logged[1]["id"]);
+    assert!(logged.iter().all(|u| u["message"] == "Checkout is failing"));
+    let to = |u: &Value| {
+        kinds(&events, "delivery").into_iter().filter(|d| d["update"] == u["id"]).cloned().collect::<Vec<_>>()
+    };
+    let to_good = to(logged[0]);
+    assert_eq!(to_good.len(), 1, "{to_good:#?}");
+    assert_eq!(
+        (to_good[0]["channel"].as_str(), to_good[0]["delivered"].as_bool()),
+        (Some("good"), Some(true))
+    );
+    let to_bad = to(logged[1]);
+    assert_eq!(to_bad.len(), 3, "bounded retries: {to_bad:#?}");
+    assert!(
+        to_bad.iter().all(|d| d["channel"] == "bad" && d["delivered"] == false && d["http_status"] == 500)
+    );
+    assert_eq!(good.requests().len(), 1);
+    assert_eq!(bad.requests().len(), 3);
+    assert_eq!(good.requests()[0].header("x-incident-update-id"), logged[0]["id"].as_str());
+
+    // --json lists every event appended: both updates, then every attempt.
+    let printed: Value = serde_json::from_str(&out.stdout).expect("json");
+    let printed = printed["events"].as_array().cloned().unwrap_or_default();
+    let kinds_printed: Vec<&str> = printed.iter().map(|e| e["kind"].as_str().unwrap_or("")).collect();
+    assert_eq!(kinds_printed, ["update", "update", "delivery", "delivery", "delivery", "delivery"]);
+
+    let listed = updates(&env);
+    let delivered: Vec<(Option<&str>, Option<bool>)> =
+        listed.iter().map(|u| (u["channel"].as_str(), u["delivered"].as_bool())).collect();
+    assert_eq!(delivered, [(Some("good"), Some(true)), (Some("bad"), Some(false))]);
+}
+
+#[test]
+fn a_fan_out_where_every_channel_delivers_exits_0() {
+    let one = Receiver::start(vec![OK]);
+    let two = Receiver::start(vec![OK]);
+    let (env, id) = setup(&format!(
+        "  one: {{ audience: internal, deliver: {{ webhook: '{}' }} }}\n  two: {{ audience: internal, deliver: {{ webhook: '{}' }} }}\n",
+        one.url(),
+        two.url()
+    ));
+    let out =
+        run(&env, &["update", "--channel", "one", "--channel", "two", "--template", "progress"], &[FAST]);
+    assert_eq!(out.code, 0, "{out:#?}");
+    assert!(
+        out.stdout.contains("delivered to one") && out.stdout.contains("delivered to two"),
+        "{}",
+        out.stdout
+    );
+    let events = env.events(&id);
+    assert_eq!(kinds(&events, "update").len(), 2);
+    assert_eq!(kinds(&events, "delivery").len(), 2);
+    assert!(kinds(&events, "delivery").iter().all(|d| d["delivered"] == true));
+    assert_eq!((one.requests().len(), two.requests().len()), (1, 1));
+    // An unknown channel among them: refused before anything is written.
+    env.fails(2, &["update", "--channel", "one", "--channel", "nowhere", "x"]);
+    assert_eq!(kinds(&env.events(&id), "update").len(), 2);
 }

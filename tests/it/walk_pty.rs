@@ -596,3 +596,43 @@ fn resolve_in_a_terminal_asks_for_the_root_cause() {
     let resolved = of_kind(&events, "resolved");
     assert_eq!(resolved[0]["root_cause"], "a stale feature flag");
 }
+
+/// The walk's card waiting for a key says, once each, when the next stakeholder update
+/// becomes due (a fifth of the cadence before: 2s of 10s) and when it is overdue; a key typed
+/// before a reminder is kept; an update sent from elsewhere moves the due moment and arms the
+/// reminders again.
+#[test]
+fn walk_reminds_once_when_an_update_falls_due_and_once_when_overdue() {
+    let env = Env::init();
+    std::fs::write(env.path("runbooks/pty.yaml"), RUNBOOK).unwrap();
+    let config = env.read("incident.yaml").replacen("update_every: 30m", "update_every: 10s", 1);
+    std::fs::write(env.path("incident.yaml"), config).unwrap();
+    env.ok(&["open", "Checkout 500", "--severity", "SEV2", "--service", "web", "--runbook", "pty"]);
+    let id = env.only_id();
+    let mut walk = Walk::spawn(&env);
+    walk.expect("next stakeholder update due");
+    walk.expect(RUN_PROMPT);
+    walk.expect("stakeholder update due in ");
+    walk.expect(RUN_PROMPT);
+    // Half an answer typed while the walk waits: the reminder comes, the key stays.
+    walk.session.send("d").expect("write to the pty");
+    walk.session.flush().expect("flush the pty");
+    walk.expect("stakeholder update OVERDUE since ");
+    walk.expect("SEV2 expects one every 10s");
+    walk.expect(RUN_PROMPT);
+    walk.send_line("");
+    walk.expect("check-b: Check the alert history");
+    walk.expect(STEP_PROMPT);
+    assert_eq!(step_event(&env.events(&id), "check-a").map(|e| e["outcome"].clone()), Some("done".into()));
+    // An update sent from another terminal: the next one is due 10s after it.
+    env.ok(&["update", "--channel", "status-page", "Still on it"]);
+    walk.expect("stakeholder update due in ");
+    walk.expect(STEP_PROMPT);
+    walk.send_line("q");
+    let (code, out) = walk.finish();
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out.matches("stakeholder update due in ").count(), 2, "once per due moment: {out}");
+    // Up to the second due moment's reminder (the walk may be left after its own overdue one).
+    let first = out.get(..out.rfind("stakeholder update due in ").unwrap_or(0)).unwrap_or_default();
+    assert_eq!(first.matches("stakeholder update OVERDUE since ").count(), 1, "once: {out}");
+}
