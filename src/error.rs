@@ -490,6 +490,10 @@ pub enum FileError {
     /// `lint` with no paths outside an incident repository.
     #[error("nothing to lint")]
     NothingToLint,
+    /// A file the user named to read (`ingest FILE`, `postmortem --template F`) that cannot be
+    /// opened: a path typed wrong is input to fix, not a failure of the tool.
+    #[error("cannot read {path}: {source}")]
+    CannotRead { path: PathBuf, source: std::io::Error },
     /// A folder the user named (`init PATH`, `demo --output DIR`) that cannot be created,
     /// e.g. because its parent is a file.
     #[error("cannot create {path}: {source}")]
@@ -940,6 +944,7 @@ impl FileError {
             | FileError::NoSuchPath { .. }
             | FileError::NothingToLint
             | FileError::CannotCreate { .. }
+            | FileError::CannotRead { .. }
             | FileError::NotEmpty { .. }
             | FileError::StatusPageOutput { .. } => Category::User,
         }
@@ -960,6 +965,7 @@ impl FileError {
                 vec!["pass files or folders, or run inside an incident repository".into()]
             }
             FileError::CannotCreate { .. } => vec!["choose a folder you can write to".into()],
+            FileError::CannotRead { .. } => vec!["check the path: it is read as given, from the current folder".into()],
             FileError::NotEmpty { .. } => {
                 vec!["name a new or empty folder, so nothing in it is overwritten".into()]
             }
@@ -1124,6 +1130,7 @@ mod tests {
         "before-impact",
         "canceled",
         "cannot-create",
+        "cannot-read",
         "changed-during-sync",
         "detached-head",
         "empty",
@@ -1271,6 +1278,7 @@ mod tests {
             (Unknown::new(Noun::Action, "ab", Vec::new()).into(), 2, "unknown-action"),
             (FileError::NothingToLint.into(), 2, "nothing-to-lint"),
             (FileError::CannotCreate { path: "x".into(), source: io_error() }.into(), 2, "cannot-create"),
+            (FileError::CannotRead { path: "x".into(), source: io_error() }.into(), 2, "cannot-read"),
             (SyncError::DetachedHead.into(), 2, "detached-head"),
             (
                 SyncError::ChangedDuringSync { path: "runbooks/a.yaml".into() }.into(),

@@ -372,6 +372,9 @@ fn template(repo: &Repo, flag: Option<PathBuf>) -> Result<(String, String)> {
     // Templates come from the repository (pull requests): one that is a symlink could
     // render `~/.ssh/id_rsa` into a committed postmortem, so none is followed.
     if let Some(path) = flag {
+        if let Err(source) = std::fs::symlink_metadata(&path) {
+            return Err(crate::error::FileError::CannotRead { path, source }.into());
+        }
         let text = crate::fsutil::read_in(&repo.root, &path)?;
         return Ok((path.display().to_string(), text));
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::cli::IngestArgs;
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{FileError, Result};
 use crate::ingest;
 
 pub fn run(ctx: &Ctx, args: IngestArgs) -> Result<u8> {
@@ -17,7 +17,10 @@ pub fn run(ctx: &Ctx, args: IngestArgs) -> Result<u8> {
         None => ingest::read_bounded(std::io::stdin().lock(), Path::new("stdin"))?,
         Some(p) if p == Path::new("-") => ingest::read_bounded(std::io::stdin().lock(), Path::new("stdin"))?,
         Some(p) => {
-            let file = crate::fsutil::nofollow().read(true).open(p).map_err(Error::io(p))?;
+            let file = crate::fsutil::nofollow()
+                .read(true)
+                .open(p)
+                .map_err(|source| FileError::CannotRead { path: p.to_path_buf(), source })?;
             ingest::read_bounded(file, p)?
         }
     };

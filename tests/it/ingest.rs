@@ -537,10 +537,11 @@ fn malformed_notifications_are_refused_naming_the_field_and_nothing_is_written()
     let out = ingest(&env, b"nope", &["--json"]);
     let err: Value = serde_json::from_str(&out.stderr).unwrap();
     assert_eq!(err["error"]["kind"], "bad-payload", "{err:#}");
-    // A file that is not there is named too.
-    let out = env.run(&["ingest", "no-such-file.json"]);
-    assert_ne!(out.code, 0);
-    assert!(out.stderr.contains("no-such-file.json"), "{}", out.stderr);
+    // A file that is not there is input to fix (exit 2), named; so is a postmortem template.
+    let out = env.fails(2, &["ingest", "no-such-file.json"]);
+    assert!(out.stderr.contains("cannot read no-such-file.json"), "{}", out.stderr);
+    let out = env.fails(2, &["postmortem", "--template", "no-such.md.j2", "--no-commit"]);
+    assert!(out.stderr.contains("cannot read no-such.md.j2"), "{}", out.stderr);
 }
 
 /// A rule naming a service or a severity incident.yaml does not declare could never open its
