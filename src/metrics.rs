@@ -448,16 +448,24 @@ pub fn update_cadence(inc: &Incident, config: &Config, now: DateTime<Utc>) -> Op
     }
     let every_s = config.update_every(&inc.severity)?;
     let last = inc.updates.last().map_or(inc.opened_at, |u| u.at);
-    let since_s = (now - last).num_seconds();
-    let due_at = last + chrono::Duration::seconds(every_s);
-    Some(UpdateCadence {
-        every_s,
-        since_s,
-        due_at,
-        due_in_s: (every_s - since_s).max(0),
-        overdue: since_s > every_s,
-        remind_at: due_at - chrono::Duration::seconds(reminder_lead_s(every_s)),
-    })
+    Some(UpdateCadence::of(last, every_s, now))
+}
+
+impl UpdateCadence {
+    /// Where an update cadence of `every_s` stands at `now`, the last update (or the opening)
+    /// at `last`.
+    fn of(last: DateTime<Utc>, every_s: i64, now: DateTime<Utc>) -> UpdateCadence {
+        let since_s = (now - last).num_seconds();
+        let due_at = last + chrono::Duration::seconds(every_s);
+        UpdateCadence {
+            every_s,
+            since_s,
+            due_at,
+            due_in_s: (every_s - since_s).max(0),
+            overdue: since_s > every_s,
+            remind_at: due_at - chrono::Duration::seconds(reminder_lead_s(every_s)),
+        }
+    }
 }
 
 /// The impact as an interval: impact started → mitigated, else resolved, else `until` (an
@@ -699,16 +707,7 @@ mod reminder_tests {
 
     /// The cadence of an update sent at `last`, read `since_s` later, every 30m.
     fn at(last: DateTime<Utc>, since_s: i64) -> UpdateCadence {
-        let every_s = 1800;
-        let due_at = last + chrono::Duration::seconds(every_s);
-        UpdateCadence {
-            every_s,
-            since_s,
-            due_at,
-            due_in_s: (every_s - since_s).max(0),
-            overdue: since_s > every_s,
-            remind_at: due_at - chrono::Duration::seconds(reminder_lead_s(every_s)),
-        }
+        UpdateCadence::of(last, 1800, last + chrono::Duration::seconds(since_s))
     }
 
     #[test]

@@ -495,13 +495,9 @@ fn writers_appending_while_another_process_syncs_lose_nothing() {
     assert_eq!(a.log_of(&id), b.log_of(&id));
 }
 
-#[test]
-fn watch_prints_one_line_per_change() {
-    let team = Team::new(2);
-    let [a, b] = &team.people[..] else { unreachable!() };
-    a.ok(&["open", "Watched", "--severity", "SEV2"]);
-    a.ok(&["sync"]);
-    let mut child = b
+/// `sync --watch 1s` running for `person`, and its stdout's lines as they come.
+fn watching(person: &Env) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    let mut child = person
         .command(BIN)
         .args(["sync", "--watch", "1s"])
         .stdin(std::process::Stdio::null())
@@ -519,6 +515,16 @@ fn watch_prints_one_line_per_change() {
             }
         }
     });
+    (child, rx)
+}
+
+#[test]
+fn watch_prints_one_line_per_change() {
+    let team = Team::new(2);
+    let [a, b] = &team.people[..] else { unreachable!() };
+    a.ok(&["open", "Watched", "--severity", "SEV2"]);
+    a.ok(&["sync"]);
+    let (mut child, rx) = watching(b);
     let wait = |needle: &str| -> String {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
@@ -842,24 +848,7 @@ fn watch_reminds_once_when_an_update_falls_due_and_once_when_overdue() {
     std::fs::write(me.path("incident.yaml"), config).unwrap();
     me.ok(&["open", "Watched", "--severity", "SEV2"]);
     let id = me.only_id();
-    let mut child = me
-        .command(BIN)
-        .args(["sync", "--watch", "1s"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let (mut child, rx) = watching(me);
     let mut seen = Vec::new();
     let mut wait = |needle: &str| -> String {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
