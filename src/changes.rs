@@ -225,6 +225,17 @@ pub fn before(
     Ok(read.changes.into_iter().filter(|c| c.at >= from && c.at <= until && c.touches(services)).collect())
 }
 
+/// The candidates for what set an incident off: the changes to `services` in the
+/// repository's `changes.lookback` before impact `started`. A changes log that cannot be read
+/// leaves its changes out and says so in the second value: what is asked during a response
+/// (`open`, `brief`) never fails on it, and never after the incident was written.
+pub fn candidates(repo: &Repo, services: &[String], started: DateTime<Utc>) -> (Vec<Change>, Option<String>) {
+    match before(repo, services, started, repo.config.lookback_s()) {
+        Ok(found) => (found, None),
+        Err(e) => (Vec::new(), Some(format!("candidate changes left out: {e}"))),
+    }
+}
+
 /// The months' logs (relative to the root) from `from`'s month to `until`'s, those that
 /// exist: what [`before`] reads, and what a postmortem that lists its changes commits with it.
 pub fn window_files(repo: &Repo, until: DateTime<Utc>, lookback_s: i64) -> Vec<PathBuf> {

@@ -71,6 +71,8 @@ pub struct Answer {
     pub status: u16,
     pub body: String,
     json: bool,
+    /// The methods the path takes, for a 405's `Allow`.
+    allow: Option<&'static str>,
 }
 
 impl Answer {
@@ -78,12 +80,12 @@ impl Answer {
     pub fn text(status: u16, body: impl Into<String>) -> Answer {
         let mut body: String = body.into().replace(['\r', '\n'], " ");
         body.push('\n');
-        Answer { status, body, json: false }
+        Answer { status, body, json: false, allow: None }
     }
 
     /// A JSON answer (what was recorded).
     pub fn json(status: u16, body: String) -> Answer {
-        Answer { status, body: body + "\n", json: true }
+        Answer { status, body: body + "\n", json: true, allow: None }
     }
 }
 
@@ -294,7 +296,7 @@ fn respond(stream: &mut TcpStream, answer: &Answer, linger: bool) {
         reason(answer.status),
         if answer.json { "application/json" } else { "text/plain; charset=utf-8" },
         answer.body.len(),
-        if answer.status == 405 { "Allow: POST\r\n" } else { "" },
+        answer.allow.map(|a| format!("Allow: {a}\r\n")).unwrap_or_default(),
     );
     let written = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(answer.body.as_bytes()));
     if written.is_err() {
@@ -350,6 +352,11 @@ fn refuse(status: u16, reason: impl Into<String>) -> Refused {
     Refused::Answer(Answer::text(status, reason), false)
 }
 
+/// A 405 naming, in `Allow`, the methods the path takes.
+fn not_allowed(allow: &'static str, reason: impl Into<String>) -> Refused {
+    Refused::Answer(Answer { allow: Some(allow), ..Answer::text(405, reason) }, false)
+}
+
 /// The parts of a request's head this server looks at.
 #[derive(Debug, Default)]
 struct Head {
@@ -374,14 +381,14 @@ fn read_request(
     if path == HEALTH_PATH {
         return match head.method.as_str() {
             "GET" | "HEAD" => Ok(Request::Health),
-            _ => Err(refuse(405, format!("{} {path}: only GET", head.method))),
+            _ => Err(not_allowed("GET, HEAD", format!("{} {path}: only GET", head.method))),
         };
     }
     if !NOTIFY_PATHS.contains(&path) {
         return Err(refuse(404, format!("no {path} here: notifications are posted to / or /alerts")));
     }
     if head.method != "POST" {
-        return Err(refuse(405, format!("{} {path}: notifications are posted (POST)", head.method)));
+        return Err(not_allowed("POST", format!("{} {path}: notifications are posted (POST)", head.method)));
     }
     let Some(length) = head.content_length else {
         let why = if head.chunked { "a chunked body is not read" } else { "no Content-Length" };

@@ -387,8 +387,6 @@ pub struct UpdateCadence {
     /// Until the next update is due (0 when it is overdue).
     pub due_in_s: i64,
     pub overdue: bool,
-    /// From when a war room is told the update is coming ([`reminder_lead_s`] before it is due).
-    pub remind_at: DateTime<Utc>,
 }
 
 /// How long before an update is due a war room is told it is coming: a fifth of the cadence,
@@ -463,7 +461,6 @@ impl UpdateCadence {
             due_at,
             due_in_s: (every_s - since_s).max(0),
             overdue: since_s > every_s,
-            remind_at: due_at - chrono::Duration::seconds(reminder_lead_s(every_s)),
         }
     }
 }

@@ -514,7 +514,7 @@ impl ActionItem {
 
 impl UpdateRecord {
     /// The update an `update` event records, not yet delivered; `None` for any other kind.
-    fn sent(e: &Event) -> Option<UpdateRecord> {
+    pub fn sent(e: &Event) -> Option<UpdateRecord> {
         let Body::Update { channel, message, status, eta, maintenance_status } = &e.body else {
             return None;
         };

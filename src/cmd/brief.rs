@@ -24,6 +24,9 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
     let loaded = index::load_until(&repo, &id, ctx.at())?;
     ctx.warn(loaded.warnings)?;
     let b = brief::build(&repo, &loaded.incident, now)?;
+    if let Some(warning) = &b.changes_unread {
+        ctx.ui.warn(warning)?;
+    }
     if ctx.global.json {
         ctx.print_json(&b)?;
         return Ok(0);

@@ -168,7 +168,9 @@ fn checked_services(repo: &Repo, mut services: Vec<String>) -> Result<Vec<String
     for s in &services {
         repo.config.check_service(s)?;
     }
-    services.dedup();
+    // Each once, in the order given (`dedup` alone drops only neighbours).
+    let mut seen = std::collections::BTreeSet::new();
+    services.retain(|s| seen.insert(s.clone()));
     Ok(services)
 }
 

@@ -73,6 +73,8 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
     // Ids are made from the title as it will be logged: redacted.
     let title = crate::redact::redact(&title);
     let impact_start = started.unwrap_or(opened_at);
+    // Read before anything is written, so that nothing fails once the incident is.
+    let (changes, unread) = crate::changes::candidates(&repo, &services, impact_start);
     let id = repo.claim_incident_dir(&title, impact_start)?;
     let opened = Body::Opened {
         title,
@@ -91,26 +93,11 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
         now,
     );
     append_or_unclaim(ctx, &repo, &id, &events)?;
-    let changes = candidate_changes(&repo, &events, impact_start)?;
+    if let Some(warning) = unread {
+        ctx.ui.warn(warning)?;
+    }
     tell_opened(ctx, &repo, &id, &events, runbook.map(|(r, _)| r), &changes)?;
     tell_changes(ctx, &repo, &changes)
-}
-
-/// The changes to the opened incident's services in `changes.lookback` before impact started:
-/// candidates for what set it off.
-fn candidate_changes(
-    repo: &Repo,
-    events: &[Event],
-    impact_start: DateTime<Utc>,
-) -> Result<Vec<crate::changes::Change>> {
-    let services = events
-        .iter()
-        .find_map(|e| match &e.body {
-            Body::Opened { services, .. } => Some(services.clone()),
-            _ => None,
-        })
-        .unwrap_or_default();
-    crate::changes::before(repo, &services, impact_start, repo.config.lookback_s())
 }
 
 /// The candidate changes, after what was opened: a table, or nothing when there are none

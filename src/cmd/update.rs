@@ -115,26 +115,8 @@ pub fn update(ctx: &Ctx, args: UpdateArgs) -> Result<u8> {
         })
         .collect::<Result<Vec<Event>>>()?;
     ctx.append(&repo, &id, &logged)?;
-    let records: Vec<UpdateRecord> = logged
-        .iter()
-        .filter_map(|event| match &event.body {
-            // What is delivered is what was logged: redacted.
-            Body::Update { channel, message, .. } => Some(UpdateRecord {
-                id: event.id.clone(),
-                channel: channel.clone(),
-                message: message.clone(),
-                status,
-                maintenance_status,
-                eta,
-                at: event.when(),
-                by: event.by.clone(),
-                attempts: 0,
-                delivered: false,
-                last_outcome: None,
-            }),
-            _ => None,
-        })
-        .collect();
+    // What is delivered is what was logged: redacted.
+    let records: Vec<UpdateRecord> = logged.iter().filter_map(UpdateRecord::sent).collect();
     let said = records
         .iter()
         .map(|r| format!("update {} logged on {}", short(&r.id), r.channel))

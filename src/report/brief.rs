@@ -52,6 +52,9 @@ pub struct Brief {
     /// The changes to its services in `changes.lookback` before impact started, oldest first.
     pub changes: Vec<Change>,
     pub changes_lookback_s: i64,
+    /// Why changes are left out, when a changes log could not be read (said on stderr).
+    #[serde(skip)]
+    pub changes_unread: Option<String>,
     /// The alerts that came in for it (`ingest`), each as its sender last said.
     pub alerts: Vec<crate::state::AlertState>,
     /// The latest events, oldest first.
@@ -134,7 +137,7 @@ pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> crate::error::R
     let last = inc.updates.last();
     let lookback_s = repo.config.lookback_s();
     let started = key_times.started.unwrap_or(inc.opened_at);
-    let changes = crate::changes::before(repo, &inc.services, started, lookback_s)?;
+    let (changes, changes_unread) = crate::changes::candidates(repo, &inc.services, started);
     // Events of one moment in the order they were logged (the fold orders them by id).
     let mut events: Vec<&crate::events::Event> = inc.events.iter().collect();
     events.sort_by_key(|e| (e.when(), e.at));
@@ -174,6 +177,7 @@ pub fn build(repo: &Repo, inc: &Incident, now: DateTime<Utc>) -> crate::error::R
         },
         changes,
         changes_lookback_s: lookback_s,
+        changes_unread,
         alerts: inc.alerts.values().cloned().collect(),
         last_events: events
             .into_iter()

@@ -298,3 +298,28 @@ fn open_and_the_postmortem_show_the_changes_before_impact_as_candidates() {
         opened["changes"].as_array().unwrap().iter().map(|c| c["title"].as_str().unwrap()).collect();
     assert_eq!(found, ["checkout v41", "checkout v42"]);
 }
+
+/// Regression: a changes log that could not be read (here a folder where a month's file goes)
+/// made `open` exit 1 after the incident was written, so a retry opened a second one; and
+/// made `brief` fail whole. Both go on, saying what was left out.
+#[test]
+fn an_unreadable_changes_log_never_stops_open_or_brief() {
+    let env = Env::init();
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    std::fs::create_dir_all(env.path(&format!("changes/{month}.jsonl"))).unwrap();
+    let out = env.ok(&["open", "Checkout down", "--severity", "SEV2", "--service", "checkout"]);
+    assert!(out.stderr.contains("candidate changes left out"), "{out:?}");
+    assert_eq!(env.ids().len(), 1);
+    let out = env.ok(&["brief"]);
+    assert!(out.stderr.contains("candidate changes left out"), "{out:?}");
+    assert!(out.stdout.contains("Handover brief"), "{out:?}");
+}
+
+/// Regression: a service named twice apart (`-s checkout -s web -s checkout`) was recorded
+/// twice: only neighbours were dropped.
+#[test]
+fn a_service_named_twice_is_recorded_once() {
+    let env = Env::init();
+    env.ok(&["change", "add", "v2", "--service", "checkout", "--service", "web", "--service", "checkout"]);
+    assert_eq!(changes(&env, &[])[0]["services"], serde_json::json!(["checkout", "web"]));
+}

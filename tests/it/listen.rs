@@ -288,6 +288,16 @@ fn garbage_on_the_socket_never_stops_the_server() {
             String::from_utf8_lossy(&bytes[..bytes.len().min(60)])
         );
     }
+    // A 405 names the methods its path takes (the health check's are not the alerts').
+    for (request, allow) in [("GET /alerts", "Allow: POST\r\n"), ("POST /healthz", "Allow: GET, HEAD\r\n")] {
+        let mut s = TcpStream::connect_timeout(&listener.addr, WAIT).expect("connect");
+        s.set_read_timeout(Some(WAIT)).unwrap();
+        let _ = s.write_all(format!("{request} HTTP/1.1\r\nContent-Length: 0\r\n\r\n").as_bytes());
+        let mut answer = Vec::new();
+        let _ = s.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 405") && answer.contains(allow), "{request}: {answer}");
+    }
     // Connections that say nothing, or half a head, and go.
     for bytes in [&b""[..], b"POST / HTT", b"\xff"] {
         let mut s = TcpStream::connect(listener.addr).unwrap();
