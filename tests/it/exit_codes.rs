@@ -84,7 +84,7 @@ fn usage_and_input_errors_exit_2_with_their_kind() {
     run(&["phase", "detect"], 2, "already-in-phase");
     run(&["phase", "validate"], 0, "");
     run(&["phase", "next"], 2, "last-phase");
-    run(&["postmortem", "--template", "/nonexistent/t.md.j2"], 1, "io");
+    run(&["postmortem", "--template", "/nonexistent/t.md.j2"], 2, "cannot-read");
     std::fs::write(env.dir.path().join("bad.md.j2"), "{% if %}").unwrap();
     let bad = env.dir.path().join("bad.md.j2");
     run(&["postmortem", "--no-commit", "--template", bad.to_str().unwrap()], 2, "template");
