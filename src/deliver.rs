@@ -355,6 +355,10 @@ fn post(url: &str, body: &str, id: &str, secret: Option<&str>, timeout: Duration
     }
 }
 
+/// The variables a channel's delivery command is given besides the incident's
+/// ([`runner::INCIDENT_VARS`]): what lint knows to be set in `deliver.command`.
+pub const UPDATE_VARS: [&str; 4] = ["UPDATE_ID", "UPDATE_CHANNEL", "UPDATE_STATUS", "UPDATE_ETA"];
+
 /// Runs `command` with `sh -c`: the message on stdin, the incident and the update in the
 /// environment, never in the command text. Run as a step's command is ([`runner::bounded`]):
 /// output bounded, its whole process group killed at `timeout` (a spurious failure, tried
@@ -377,10 +381,11 @@ fn run(command: &str, e: &Envelope, root: &Path, timeout: Duration) -> Attempt {
         &subject.services,
         root,
     );
-    cmd.env("UPDATE_ID", &e.id)
-        .env("UPDATE_CHANNEL", &e.channel)
-        .env("UPDATE_STATUS", e.status.map_or("", PublicStatus::name))
-        .env("UPDATE_ETA", e.eta.as_deref().unwrap_or_default());
+    let [id, channel, status, eta] = UPDATE_VARS;
+    cmd.env(id, &e.id)
+        .env(channel, &e.channel)
+        .env(status, e.status.map_or("", PublicStatus::name))
+        .env(eta, e.eta.as_deref().unwrap_or_default());
     let ran = match runner::bounded(cmd, Some(e.message.clone().into_bytes()), timeout) {
         Ok(ran) => ran,
         Err(err) => return failed(Class::Final, None, format!("cannot start sh: {err}")),

@@ -61,6 +61,11 @@ pub fn shell(command: &str, dir: &Path) -> Command {
     cmd
 }
 
+/// The variables every command the tool starts is given (see [`with_incident`]): what lint
+/// knows to be set in a runbook's command.
+pub const INCIDENT_VARS: [&str; 5] =
+    ["INCIDENT_ID", "INCIDENT_TITLE", "INCIDENT_SEVERITY", "INCIDENT_SERVICES", "INCIDENT_REPO"];
+
 /// The incident's variables, the same for every command the tool starts: `INCIDENT_ID`,
 /// `INCIDENT_TITLE`, `INCIDENT_SEVERITY` (`[id, title, severity]`), `INCIDENT_SERVICES`
 /// (comma-separated) and `INCIDENT_REPO`.
@@ -70,11 +75,12 @@ pub fn with_incident(
     services: &[String],
     repo_root: &Path,
 ) {
-    cmd.env("INCIDENT_ID", id)
-        .env("INCIDENT_TITLE", title)
-        .env("INCIDENT_SEVERITY", severity)
-        .env("INCIDENT_SERVICES", services.join(","))
-        .env("INCIDENT_REPO", repo_root);
+    let [id_var, title_var, severity_var, services_var, repo_var] = INCIDENT_VARS;
+    cmd.env(id_var, id)
+        .env(title_var, title)
+        .env(severity_var, severity)
+        .env(services_var, services.join(","))
+        .env(repo_var, repo_root);
 }
 
 /// Runs `cmd` with `input` on its stdin (else nothing), its stdout and stderr captured with

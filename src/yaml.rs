@@ -8,6 +8,11 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
+#[allow(dead_code, reason = "the shell checks that use it are being written")]
+mod scalar;
+
+pub use scalar::ScalarMap;
+
 /// 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Pos {
@@ -31,6 +36,35 @@ pub struct Node {
     /// The last line the node covers.
     pub end_line: usize,
     pub value: Value,
+    /// How a scalar was written (`None` for anything else): what [`ScalarMap`] needs to find
+    /// a character of the value in the file.
+    pub style: Option<Style>,
+}
+
+/// The five ways YAML writes a scalar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    /// `'…'`, where `''` is one quote.
+    SingleQuoted,
+    /// `"…"`, with backslash escapes.
+    DoubleQuoted,
+    /// `|`: lines kept as written.
+    Literal,
+    /// `>`: lines folded into spaces.
+    Folded,
+}
+
+impl From<ScalarStyle> for Style {
+    fn from(style: ScalarStyle) -> Style {
+        match style {
+            ScalarStyle::Plain => Style::Plain,
+            ScalarStyle::SingleQuoted => Style::SingleQuoted,
+            ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+            ScalarStyle::Literal => Style::Literal,
+            ScalarStyle::Folded => Style::Folded,
+        }
+    }
 }
 
 /// A problem found while reading the YAML itself.
@@ -238,8 +272,10 @@ impl<'a> Builder<'a> {
             self.problems.push(YamlProblem { pos: at, rule: "yaml-limits", message });
             return Err(Stop);
         }
+        let mut scalar_style = None;
         let value = match ev {
             Event::Scalar(text, style, _, _) => {
+                scalar_style = Some(Style::from(style));
                 Value::Scalar(Cow::into_owned(text), !matches!(style, ScalarStyle::Plain))
             }
             Event::Alias(_) => {
@@ -319,7 +355,7 @@ impl<'a> Builder<'a> {
                 return Err(Stop);
             }
         };
-        Ok(Node { pos: at, end_line: self.last_line, value })
+        Ok(Node { pos: at, end_line: self.last_line, value, style: scalar_style })
     }
 }
 
