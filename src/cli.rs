@@ -292,6 +292,13 @@ pub enum Command {
         /// Explain a rule (or, with no RULE, list every rule) instead of linting
         #[arg(long, value_name = "RULE", num_args = 0..=1, default_missing_value = "")]
         explain: Option<String>,
+        /// Run ShellCheck on every command: when it is installed (auto), always, failing
+        /// when it is not (require, for CI), or never (off)
+        #[arg(long, value_enum, value_name = "WHEN", default_value_t = crate::lint::shellcheck::Mode::Auto)]
+        shellcheck: crate::lint::shellcheck::Mode,
+        /// The least severe ShellCheck finding reported
+        #[arg(long, value_enum, value_name = "LEVEL", default_value_t = crate::lint::shellcheck::Level::Warning)]
+        shellcheck_level: crate::lint::shellcheck::Level,
     },
     /// Share the repository through its git remote: commit what is pending, fetch, merge
     /// (event logs as the union of their events), push. Offline work is kept; the next sync

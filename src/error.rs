@@ -597,6 +597,13 @@ pub enum SystemError {
     /// `ingest --listen` could not listen on its address (in use, not this machine's).
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: String, source: std::io::Error },
+    /// `lint --shellcheck require`, and `shellcheck` is not on `PATH`.
+    #[error("--shellcheck require: shellcheck is not installed (not found on PATH)")]
+    ShellcheckMissing,
+    /// `lint --shellcheck require`, and ShellCheck did not check every command (it hung,
+    /// crashed or wrote something unreadable): `message` says which and how.
+    #[error("--shellcheck require: {message}")]
+    ShellcheckFailed { message: String },
     /// The demo's embedded scenario could not be replayed: a defect of this build.
     #[error("{place}: {message}")]
     Scenario { place: String, message: String },
@@ -1037,7 +1044,10 @@ impl SystemError {
             | SystemError::Spawn { .. }
             | SystemError::Json(_)
             | SystemError::Listen { .. }
+            | SystemError::ShellcheckFailed { .. }
             | SystemError::Scenario { .. } => Category::Failed,
+            // The lint cannot run as asked; installing it or another flag fixes it.
+            SystemError::ShellcheckMissing => Category::User,
         }
     }
 
@@ -1048,11 +1058,15 @@ impl SystemError {
                     .into(),
                 format!("if no git command is running here, remove it by hand (`rm '{}'`)", path.display()),
             ],
+            SystemError::ShellcheckMissing => vec![
+                "install it (Debian and Ubuntu: `apt-get install shellcheck`; macOS: `brew install shellcheck`), or pass --shellcheck auto to lint without it".into(),
+            ],
             SystemError::Io { .. }
             | SystemError::Git { .. }
             | SystemError::Spawn { .. }
             | SystemError::Json(_)
             | SystemError::Listen { .. }
+            | SystemError::ShellcheckFailed { .. }
             | SystemError::Scenario { .. } => Vec::new(),
         }
     }
@@ -1175,6 +1189,8 @@ mod tests {
         "remote",
         "same-severity",
         "scenario",
+        "shellcheck-failed",
+        "shellcheck-missing",
         "spawn",
         "status-of-other-kind",
         "status-page-output",
@@ -1310,6 +1326,8 @@ mod tests {
             ),
             (json.into(), 1, "json"),
             (SystemError::Scenario { place: "p".into(), message: "m".into() }.into(), 1, "scenario"),
+            (SystemError::ShellcheckMissing.into(), 2, "shellcheck-missing"),
+            (SystemError::ShellcheckFailed { message: "m".into() }.into(), 1, "shellcheck-failed"),
         ];
         for (e, code, kind) in cases {
             assert_eq!((e.exit_code(), e.kind()), (code, kind), "{e}");

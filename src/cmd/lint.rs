@@ -6,13 +6,20 @@ use std::path::{Path, PathBuf};
 
 use crate::config;
 use crate::ctx::Ctx;
-use crate::error::{FileError, Result};
+use crate::error::{FileError, Result, SystemError};
 use crate::lint::format::{self, Format};
+use crate::lint::shellcheck::{self, Level, Mode};
 use crate::lint::{self, Context};
 use crate::load;
 use crate::repo;
 
-pub fn run(ctx: &Ctx, paths: &[PathBuf], fmt: Format, explain: Option<&str>) -> Result<u8> {
+pub fn run(
+    ctx: &Ctx,
+    paths: &[PathBuf],
+    fmt: Format,
+    explain: Option<&str>,
+    (mode, level): (Mode, Level),
+) -> Result<u8> {
     // The global `--json` asks for machine output, as on every command.
     let fmt = if ctx.global.json && fmt == Format::Human { Format::Json } else { fmt };
     if let Some(rule) = explain {
@@ -20,6 +27,8 @@ pub fn run(ctx: &Ctx, paths: &[PathBuf], fmt: Format, explain: Option<&str>) -> 
         write!(ctx.ui.out().raw(), "{text}")?;
         return Ok(0);
     }
+    // Before any file is read: `--shellcheck require` without it is a lint that cannot run.
+    let shell = shellcheck::Settings::new(mode, level)?;
     let cwd_root = if paths.is_empty() { repo_root(ctx, None) } else { None };
     let targets: Vec<PathBuf> = if paths.is_empty() {
         let Some(root) = &cwd_root else {
@@ -40,14 +49,26 @@ pub fn run(ctx: &Ctx, paths: &[PathBuf], fmt: Format, explain: Option<&str>) -> 
         groups.entry(root).or_default().push(file.clone());
     }
     let mut findings = Vec::new();
+    let mut notes = Vec::new();
     for (root, files) in &groups {
-        findings.extend(lint::lint(files, &context(root.as_deref())));
+        let cx = Context { shellcheck: shell.clone(), ..context(root.as_deref()) };
+        let linted = lint::lint(files, &cx);
+        findings.extend(linted.findings);
+        notes.extend(linted.notes);
     }
     findings.sort();
+    notes.sort();
+    notes.dedup();
+    for note in &notes {
+        writeln!(ctx.ui.status(), "note: {}", note.message)?;
+    }
     let color =
         fmt == Format::Human && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     // Made visible where it is built: the colour codes are ours, JSON and SARIF are for programs.
-    write!(ctx.ui.out().raw(), "{}", format::render(fmt, &findings, files.len(), color))?;
+    write!(ctx.ui.out().raw(), "{}", format::render(fmt, &findings, files.len(), color, &notes))?;
+    if let Some(note) = notes.iter().find(|n| n.fatal) {
+        return Err(SystemError::ShellcheckFailed { message: note.message.clone() }.into());
+    }
     Ok(u8::from(!findings.is_empty()))
 }
 

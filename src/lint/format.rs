@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use serde_json::json;
 
+use super::shellcheck::Note;
 use super::{Finding, Severity, find_rule, rules};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -17,11 +18,13 @@ pub enum Format {
     Github,
 }
 
-pub fn render(format: Format, findings: &[Finding], files: usize, color: bool) -> String {
+/// `findings` in `format`; `notes` (what the user is told apart from findings, on stderr)
+/// go into SARIF's run too, for a code-scanning page that never shows stderr.
+pub fn render(format: Format, findings: &[Finding], files: usize, color: bool, notes: &[Note]) -> String {
     match format {
         Format::Human => human(findings, files, color),
         Format::Json => serde_json::to_string_pretty(findings).unwrap_or_default() + "\n",
-        Format::Sarif => serde_json::to_string_pretty(&sarif(findings)).unwrap_or_default() + "\n",
+        Format::Sarif => serde_json::to_string_pretty(&sarif(findings, notes)).unwrap_or_default() + "\n",
         Format::Github => github(findings),
     }
 }
@@ -103,7 +106,7 @@ fn github(findings: &[Finding]) -> String {
         .collect()
 }
 
-fn sarif(findings: &[Finding]) -> serde_json::Value {
+fn sarif(findings: &[Finding], notes: &[Note]) -> serde_json::Value {
     let rules: Vec<_> = rules::RULES
         .iter()
         .map(|r| {
@@ -135,18 +138,29 @@ fn sarif(findings: &[Finding]) -> serde_json::Value {
             })
         })
         .collect();
+    let mut run = json!({
+        "tool": {"driver": {
+            "name": "incident",
+            "version": env!("CARGO_PKG_VERSION"),
+            "informationUri": "https://incident.invalid/docs/lint",
+            "rules": rules,
+        }},
+        "results": results,
+    });
+    if !notes.is_empty() {
+        let notifications: Vec<_> = notes
+            .iter()
+            .map(|n| json!({"level": if n.fatal { "error" } else { "warning" }, "message": {"text": n.message}}))
+            .collect();
+        run["invocations"] = json!([{
+            "executionSuccessful": !notes.iter().any(|n| n.fatal),
+            "toolExecutionNotifications": notifications,
+        }]);
+    }
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "incident",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://incident.invalid/docs/lint",
-                "rules": rules,
-            }},
-            "results": results,
-        }]
+        "runs": [run]
     })
 }
 

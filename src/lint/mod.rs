@@ -2,11 +2,11 @@
 //! checked in parallel (one worker per core); rules that look across files (duplicate
 //! runbook ids) run once at the end. Every finding carries file, line and column.
 
-#[allow(dead_code, reason = "the shell checks that use it are being written")]
 pub mod commands;
 pub mod doc;
 pub mod format;
 pub mod rules;
+pub mod shellcheck;
 pub mod suppress;
 
 use std::collections::{BTreeMap, HashSet};
@@ -55,6 +55,8 @@ pub struct Context {
     pub declared: Option<Declared>,
     /// Rules switched off for the whole repository (`lint.disable` in incident.yaml).
     pub disabled: HashSet<String>,
+    /// Whether ShellCheck runs on the commands (off unless `lint` asks).
+    pub shellcheck: shellcheck::Settings,
 }
 
 impl Context {
@@ -68,6 +70,7 @@ impl Context {
         Context {
             declared: Some(Declared { services: config.services.keys().cloned().collect(), severities }),
             disabled: config.lint.disable.iter().cloned().collect(),
+            shellcheck: shellcheck::Settings::Off,
         }
     }
 }
@@ -155,17 +158,26 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Lints `files`, returning every finding, sorted and de-duplicated.
-pub fn lint(files: &[PathBuf], cx: &Context) -> Vec<Finding> {
+/// What a lint found: every finding, sorted and de-duplicated, and what the user must be told
+/// besides (ShellCheck not installed, or failing).
+#[derive(Debug, Default)]
+pub struct Linted {
+    pub findings: Vec<Finding>,
+    pub notes: Vec<shellcheck::Note>,
+}
+
+/// Lints `files`.
+pub fn lint(files: &[PathBuf], cx: &Context) -> Linted {
     let active = active(cx);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
     let next = AtomicUsize::new(0);
-    let mut per_worker: Vec<(Vec<doc::Summary>, Vec<Finding>)> = std::thread::scope(|s| {
+    let mut per_worker: Vec<(Vec<doc::Summary>, Vec<Finding>, Vec<Doc>)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 s.spawn(|| {
                     let mut docs = Vec::new();
                     let mut found = Vec::new();
+                    let mut shell = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(path) = files.get(i) else { break };
@@ -174,8 +186,11 @@ pub fn lint(files: &[PathBuf], cx: &Context) -> Vec<Finding> {
                         if doc.kind == Kind::Runbook {
                             docs.push(doc.summary());
                         }
+                        if shellcheck::wants(&doc, cx) {
+                            shell.push(doc);
+                        }
                     }
-                    (docs, found)
+                    (docs, found, shell)
                 })
             })
             .collect();
@@ -183,15 +198,19 @@ pub fn lint(files: &[PathBuf], cx: &Context) -> Vec<Finding> {
     });
     let mut docs: Vec<doc::Summary> = Vec::new();
     let mut found: Vec<Finding> = Vec::new();
-    for (d, f) in per_worker.drain(..) {
+    let mut shell: Vec<Doc> = Vec::new();
+    for (d, f, s) in per_worker.drain(..) {
         docs.extend(d);
         found.extend(f);
+        shell.extend(s);
     }
     docs.sort_by(|a, b| a.display.cmp(&b.display));
     found.extend(across(&docs, &active));
+    let mut notes = Vec::new();
+    shellcheck::check(&shell, cx, &mut found, &mut notes);
     found.sort();
     found.dedup();
-    found
+    Linted { findings: found, notes }
 }
 
 /// The findings of the `active` rules that look across files, on runbooks sorted by display name.

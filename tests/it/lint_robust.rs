@@ -191,6 +191,7 @@ fn declared() -> Context {
             ]),
         }),
         disabled: Default::default(),
+        ..Context::default()
     }
 }
 
