@@ -193,7 +193,7 @@ pub fn check(docs: &[Doc], cx: &Context, found: &mut Vec<Finding>, notes: &mut V
     let size = names.len().div_ceil(cores).clamp(1, BATCH);
     let batches: Vec<&[String]> = names.chunks(size).collect();
     let next = AtomicUsize::new(0);
-    let results: Vec<Vec<std::result::Result<Vec<Comment>, String>>> = std::thread::scope(|s| {
+    let results: Vec<Vec<(Batch, usize)>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..cores.min(batches.len()))
             .map(|_| {
                 s.spawn(|| {
@@ -202,7 +202,7 @@ pub fn check(docs: &[Doc], cx: &Context, found: &mut Vec<Finding>, notes: &mut V
                         let limit = timeout.unwrap_or(
                             BASE_TIMEOUT + PER_SCRIPT * batch.len().try_into().unwrap_or(u32::MAX),
                         );
-                        mine.push(run_batch(program, level, dir.path(), batch, limit));
+                        mine.push((run_batch(program, level, dir.path(), batch, limit), batch.len()));
                     }
                     mine
                 })
@@ -210,11 +210,20 @@ pub fn check(docs: &[Doc], cx: &Context, found: &mut Vec<Finding>, notes: &mut V
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
     });
-    for result in results.into_iter().flatten() {
+    // Failures alike (every batch timed out) are one line, with how many commands they left.
+    let mut failed: Vec<(String, usize)> = Vec::new();
+    for (result, batch) in results.into_iter().flatten() {
         match result {
             Ok(comments) => place(docs, rule, &comments, found),
-            Err(message) => notes.push(fail(message)),
+            Err(what) => match failed.iter_mut().find(|(w, _)| *w == what) {
+                Some((_, n)) => *n += batch,
+                None => failed.push((what, batch)),
+            },
         }
+    }
+    for (what, n) in failed {
+        let left = if n == 1 { "1 command was".to_string() } else { format!("{n} commands were") };
+        notes.push(fail(format!("{what}: {left} not checked")));
     }
     notes.sort();
     notes.dedup();
@@ -229,6 +238,9 @@ struct Comment {
     code: u32,
     message: String,
 }
+
+/// What one batch gave: ShellCheck's findings, or what went wrong in a few words.
+type Batch = std::result::Result<Vec<Comment>, String>;
 
 #[derive(Debug, Deserialize)]
 struct Report {
@@ -306,16 +318,8 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 /// One `shellcheck` process on `batch` (file names in `dir`): its findings, or what went wrong
-/// in one line.
-fn run_batch(
-    program: &Path,
-    level: Level,
-    dir: &Path,
-    batch: &[String],
-    limit: Duration,
-) -> std::result::Result<Vec<Comment>, String> {
-    let first = batch.first().map_or("", String::as_str);
-    let what = format!("{} command{}", batch.len(), if batch.len() == 1 { "" } else { "s" });
+/// in a few words.
+fn run_batch(program: &Path, level: Level, dir: &Path, batch: &[String], limit: Duration) -> Batch {
     let mut cmd = Command::new(program);
     cmd.args([
         "-f",
@@ -336,38 +340,31 @@ fn run_batch(
     // Its own group, so that at the deadline whatever it started goes with it.
     .process_group(0);
     let mut child = cmd.spawn().map_err(|e| format!("cannot start {}: {e}", program.display()))?;
-    let ran = wait_bounded(&mut child, limit);
-    let (status, stdout, stderr) = match ran {
+    let (status, stdout, stderr) = match wait_bounded(&mut child, limit) {
         Ok(ran) => ran,
         Err(Stopped::TimedOut) => {
-            return Err(format!(
-                "shellcheck did not finish within {}s on {what} (from {first}): they were not checked",
-                limit.as_secs()
-            ));
+            return Err(format!("shellcheck did not finish within {}s", limit.as_secs_f64().ceil()));
         }
         Err(Stopped::TooMuch) => {
-            return Err(format!(
-                "shellcheck wrote more than {} MiB on {what}: they were not checked",
-                OUTPUT_CAP / (1024 * 1024)
-            ));
+            return Err(format!("shellcheck wrote more than {} MiB", OUTPUT_CAP / (1024 * 1024)));
         }
         Err(Stopped::Io(e)) => return Err(format!("shellcheck: {e}")),
     };
     let said = || {
-        let line =
-            String::from_utf8_lossy(&stderr).lines().find(|l| !l.trim().is_empty()).unwrap_or("").to_string();
-        if line.is_empty() { String::new() } else { format!(": {}", crate::ui::visible(&line)) }
+        let text = String::from_utf8_lossy(&stderr);
+        let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+        if line.is_empty() { String::new() } else { format!(": {}", crate::ui::visible(line)) }
     };
     // 0: nothing found; 1: findings. Anything else (2: a file it could not read, 3 and 4:
     // options it does not know, a signal) means the batch was not checked.
     match status.code() {
         Some(0 | 1) => {}
-        Some(code) => return Err(format!("shellcheck failed (exit {code}) on {what}{}", said())),
-        None => return Err(format!("shellcheck was killed by a signal on {what}{}", said())),
+        Some(code) => return Err(format!("shellcheck failed (exit {code}){}", said())),
+        None => return Err(format!("shellcheck was killed by a signal{}", said())),
     }
-    serde_json::from_slice::<Report>(&stdout).map(|r| r.comments).map_err(|e| {
-        format!("shellcheck's output on {what} is not the JSON it should be ({e}): they were not checked")
-    })
+    serde_json::from_slice::<Report>(&stdout)
+        .map(|r| r.comments)
+        .map_err(|e| format!("shellcheck's output is not the JSON it should be ({e})"))
 }
 
 enum Stopped {

@@ -194,3 +194,19 @@ impl Env {
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stdout))
     }
 }
+
+/// Whether the real `shellcheck` is on `PATH`, for a test that needs it. Under CI (`CI=true`,
+/// where `.ci/run` installs it) it must be: the test fails rather than pass unchecked.
+/// Elsewhere the test is skipped, and says so.
+pub fn shellcheck_installed(test: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("shellcheck").is_file()));
+    if !found {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "{test}: shellcheck is not installed, and CI must run this test (.ci/run installs it)"
+        );
+        eprintln!("skipped {test}: shellcheck is not installed (apt-get install shellcheck)");
+    }
+    found
+}

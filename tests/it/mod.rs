@@ -27,6 +27,7 @@ mod pipes;
 mod record;
 mod redaction;
 mod runner;
+mod shellcheck;
 mod shipped_runbooks;
 mod small_things;
 mod small_trust;
