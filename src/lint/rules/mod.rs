@@ -197,13 +197,6 @@ pub static RULES: &[Meta] = &[
         rule: &pipeline_masks_failure::PipelineMasksFailure,
     },
     Meta {
-        id: "shellcheck",
-        severity: Warning,
-        summary: "ShellCheck finds a problem in a step's `run` or a channel's `deliver.command`",
-        explain: "Each command is checked by ShellCheck (https://www.shellcheck.net, when it is installed) as `sh`, the shell the tool runs it with, knowing the variables the tool sets (INCIDENT_ID, INCIDENT_TITLE, INCIDENT_SEVERITY, INCIDENT_SERVICES, INCIDENT_REPO; and UPDATE_ID, UPDATE_CHANNEL, UPDATE_STATUS, UPDATE_ETA for a delivery). The finding is placed on the character of the file it is about, and its message starts with ShellCheck's code: the page https://www.shellcheck.net/wiki/SC2086 (for SC2086) says why it matters and how to fix it. A variable of the tool's that it does not set (`$INCIDENT_SERVCE`) is reported with the name it probably meant. ShellCheck's errors and warnings are reported; `--shellcheck-level info` or `style` adds its notes. A `# shellcheck disable=SC2086` line inside a block command switches one check off there; `# incident-lint: disable=shellcheck` above a step, all of them for the step. `--shellcheck off` skips ShellCheck; `--shellcheck require` fails the lint (exit 2) when it is not installed, for CI.",
-        rule: &super::shellcheck::FromShellcheck,
-    },
-    Meta {
         id: "expect-exit-without-run",
         severity: Warning,
         summary: "`expect_exit` on a step that has no `run` command",
@@ -237,6 +230,13 @@ pub static RULES: &[Meta] = &[
         summary: "`status_page.time_zone` in incident.yaml is not a time zone",
         explain: "The public status page gives its times and days in this zone. It is a name from the IANA time zone database, as `Europe/Paris`, `America/New_York`, `Asia/Kolkata` or `UTC`: region and city, with `_` for spaces and the capitals as written. A misspelt name, or one in the wrong case (`europe/paris`), is refused rather than read as UTC: customers would be given times an hour or more off. Prefer the region/city form, which follows the place's summer time.",
         rule: &reader::FromReading,
+    },
+    Meta {
+        id: "shellcheck",
+        severity: Warning,
+        summary: "ShellCheck finds a problem in a step's `run` or a channel's `deliver.command`",
+        explain: "Each command is checked by ShellCheck (https://www.shellcheck.net, when it is installed) as `sh`, the shell the tool runs it with, knowing the variables the tool sets (INCIDENT_ID, INCIDENT_TITLE, INCIDENT_SEVERITY, INCIDENT_SERVICES, INCIDENT_REPO; and UPDATE_ID, UPDATE_CHANNEL, UPDATE_STATUS, UPDATE_ETA for a delivery). The finding is placed on the character of the file it is about, and its message starts with ShellCheck's code: the page https://www.shellcheck.net/wiki/SC2086 (for SC2086) says why it matters and how to fix it. A variable of the tool's that it does not set (`$INCIDENT_SERVCE`) is reported with the name it probably meant. ShellCheck's errors and warnings are reported; `--shellcheck-level info` or `style` adds its notes. A `# shellcheck disable=SC2086` line inside a block command switches one check off there; `# incident-lint: disable=shellcheck` above a step, all of them for the step. `--shellcheck off` skips ShellCheck; `--shellcheck require` fails the lint (exit 2) when it is not installed, for CI.",
+        rule: &super::shellcheck::FromShellcheck,
     },
 ];
 
