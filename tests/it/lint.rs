@@ -237,6 +237,22 @@ fn shipped_runbooks_config_and_templates_lint_clean() {
     assert_eq!(out.stdout, "[]\n");
 }
 
+/// The shipped runbooks and incident.yaml pass ShellCheck, as CI runs it (`--shellcheck
+/// require`), in the source tree and in a new repository.
+#[test]
+fn shipped_runbooks_and_config_pass_shellcheck() {
+    if !shellcheck_installed("shipped_runbooks_and_config_pass_shellcheck") {
+        return;
+    }
+    let env = Env::init();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out =
+        run_in(&env, root, &["lint", "runbooks", "config", "--shellcheck", "require", "--format", "json"]);
+    assert_eq!((out.code, out.stdout.as_str(), out.stderr.as_str()), (0, "[]\n", ""), "{out:#?}");
+    let out = env.run(&["lint", "--shellcheck", "require", "--format", "json"]);
+    assert_eq!((out.code, out.stdout.as_str(), out.stderr.as_str()), (0, "[]\n", ""), "{out:#?}");
+}
+
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
@@ -609,8 +625,23 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     let bad_level = tmp.path().join("bad-level.sarif");
     std::fs::write(&bad_level, broken.to_string()).unwrap();
 
+    // Without shellcheck, the run says so in a notification.
+    let empty = tmp.path().join("empty-bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = env
+        .command(BIN)
+        .current_dir(&dir)
+        .env("PATH", &empty)
+        .args(["lint", "err", "--format", "sarif"])
+        .output()
+        .expect("run incident");
+    let noted: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(noted["runs"][0]["invocations"][0]["toolExecutionNotifications"][0].is_object(), "{noted}");
+    let notified = tmp.path().join("notified.sarif");
+    std::fs::write(&notified, &o.stdout).unwrap();
+
     let schema = fixtures().join("sarif-schema-2.1.0.json");
-    let v = validate(&schema, std::slice::from_ref(&good));
+    let v = validate(&schema, &[good.clone(), notified]);
     assert_eq!(v.validator, "Draft7Validator");
     assert!(
         v.ok && v.errors.is_empty(),
