@@ -9,9 +9,14 @@
         available) and validates it with jsonschema's Draft202012Validator against SCHEMA
         (from `incident schema`). Prints how many files were invalid; exit 0.
     lint_corpus.py bench --dir DIR --cwd REPO --incident BIN --schema SCHEMA [--runs 3] [--fast-runs 10]
-        times cat / incident lint (FAST_RUNS each) and yamllint / the validator above (RUNS
-        each) side by side: wall time, best and median; CPU time from os.wait4. Prints a
-        markdown report.
+            [--shell-dir DIR2 --shell-cwd REPO2 --shell-runs 3]
+        times cat / incident lint --shellcheck off (FAST_RUNS each) and yamllint / the
+        validator above (RUNS each) side by side: wall time, best and median; CPU time from
+        os.wait4. With --shell-dir, also `incident lint` with ShellCheck on DIR2 against the
+        floor, ShellCheck alone on the same commands extracted to files and batched over every
+        core (xargs -P NPROC -n 200), SHELL_RUNS each, alternating. Prints a markdown report.
+    lint_corpus.py extract DIR OUT
+        writes each step's `run` of every DIR/*.yaml to OUT/<n>.sh, as the YAML decodes it.
 """
 
 import argparse
@@ -197,6 +202,79 @@ def cmd_jsonschema(args):
     print(f"{files} files, {invalid} invalid ({loader.__name__})")
 
 
+def extract(d, out):
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for path in sorted(Path(d).rglob("*.yaml")):
+        with open(path, "rb") as f:
+            data = yaml.load(f, Loader=loader)
+        for phase in (data.get("phases") or {}).values():
+            for step in phase.get("steps") or []:
+                if isinstance(step.get("run"), str):
+                    (out / f"{n}.sh").write_text(step["run"])
+                    n += 1
+    return n
+
+
+def cmd_extract(args):
+    print(f"{extract(args.dir, args.out)} commands written to {args.out}")
+
+
+# ShellCheck as `incident lint` runs it, and the batch size it uses on a large corpus.
+SHELLCHECK = ["shellcheck", "-f", "json1", "-s", "sh", "--norc", "-S", "warning", "--enable=check-unassigned-uppercase"]
+BATCH = 200
+
+
+def bench_shellcheck(args):
+    """`incident lint` with ShellCheck against ShellCheck alone on the extracted commands."""
+    import tempfile
+
+    d = str(Path(args.shell_dir).resolve())
+    files = sum(1 for _ in Path(d).rglob("*.yaml"))
+    with tempfile.TemporaryDirectory(prefix="incident-shellcheck-floor.") as scripts:
+        n = extract(d, scripts)
+        cores = os.cpu_count() or 1
+        floor_cmd = ["sh", "-c", f"ls | xargs -P {cores} -n {BATCH} " + " ".join(SHELLCHECK)]
+        lint_cmd = [args.incident, "lint", d, "--format", "json", "--shellcheck", "require"]
+        tools = [
+            (f"shellcheck alone, xargs -P {cores} -n {BATCH} (floor)", floor_cmd, scripts, {0, 123}),
+            ("incident lint --shellcheck require", lint_cmd, args.shell_cwd, {0, 1}),
+        ]
+        out = subprocess.run(lint_cmd, cwd=args.shell_cwd, capture_output=True)
+        findings = json.loads(out.stdout)
+        shell = sum(1 for f in findings if f["rule"] == "shellcheck")
+        runs = {name: [] for name, *_ in tools}
+        for _ in range(args.shell_runs):
+            for name, cmd, cwd, ok in tools:
+                wall, cpu, code, stderr = timed(cmd, cwd)
+                if code not in ok:
+                    sys.exit(f"{name} exited {code}: {stderr[-2000:]}")
+                runs[name].append((wall, cpu))
+                print(f"  {name}: {wall:.3f} s wall, {cpu:.3f} s CPU", file=sys.stderr)
+    version = subprocess.run(["shellcheck", "--version"], capture_output=True, text=True).stdout.split("\n")[1]
+    p = print
+    p()
+    p(f"With ShellCheck ({version}): {files} runbooks, {n} commands; incident lint found {len(findings)} findings, {shell} of them ShellCheck's.")
+    p()
+    p("| tool | runs | best (s) | median (s) | commands/s (best) | CPU (user+sys) / wall |")
+    p("|---|---:|---:|---:|---:|---:|")
+    for name, *_ in tools:
+        r = runs[name]
+        best = min(r)
+        p(f"| {name} | {len(r)} | {best[0]:.3f} | {statistics.median(w for w, _ in r):.3f} | {n / best[0]:,.0f} | {best[1] / best[0]:.2f} |")
+    floor, lint = (runs[name] for name, *_ in tools)
+    paired = [l[0] / f[0] for l, f in zip(lint, floor)]
+    best = min(w for w, _ in lint) / min(w for w, _ in floor)
+    p()
+    p(f"incident lint with ShellCheck / ShellCheck alone: best {best:.2f}x, paired by round median "
+      f"{statistics.median(paired):.2f}x (range {min(paired):.2f}x-{max(paired):.2f}x); target <= 1.3: "
+      f"{'met' if statistics.median(paired) <= 1.3 else 'not met'}")
+
+
 def timed(cmd, cwd):
     """Runs `cmd` (stdout to /dev/null); returns wall seconds, CPU seconds (user + sys of it
     and its children, from wait4), exit code and stderr."""
@@ -219,7 +297,7 @@ def cmd_bench(args):
     # fraction of a second is easily disturbed by the rest of the machine.
     tools = [
         ("cat (floor)", ["sh", "-c", f"find {shlex.quote(d)} -name '*.yaml' -print0 | xargs -0 cat > /dev/null"], {0}, args.fast_runs),
-        ("incident lint", [args.incident, "lint", d, "--format", "json"], {0, 1}, args.fast_runs),
+        ("incident lint", [args.incident, "lint", d, "--format", "json", "--shellcheck", "off"], {0, 1}, args.fast_runs),
         ("yamllint -d relaxed", [sys.executable, "-m", "yamllint", "-d", "relaxed", d], {0, 1}, args.runs),
         ("jsonschema (PyYAML + Draft 2020-12)", [sys.executable, str(here / "lint_corpus.py"), "jsonschema", args.schema, d], {0}, args.runs),
     ]
@@ -227,7 +305,7 @@ def cmd_bench(args):
         tools = tools[:2]
     # Warm the page cache, and show each tool's verdict once.
     subprocess.run(tools[0][1], check=True)
-    out = subprocess.run([args.incident, "lint", d, "--format", "json"], cwd=args.cwd, capture_output=True)
+    out = subprocess.run([args.incident, "lint", d, "--format", "json", "--shellcheck", "off"], cwd=args.cwd, capture_output=True)
     findings = json.loads(out.stdout)
     by_rule = {}
     for f in findings:
@@ -282,6 +360,8 @@ def cmd_bench(args):
       f"range {min(paired):.1f}x-{max(paired):.1f}x")
     if args.json:
         Path(args.json).write_text(json.dumps({"files": files, "results": results}, indent=2))
+    if args.shell_dir:
+        bench_shellcheck(args)
 
 
 def main():
@@ -303,8 +383,14 @@ def main():
     b.add_argument("--fast-runs", type=int, default=10, help="runs of cat and incident lint")
     b.add_argument("--skip-slow", action="store_true", help="time only cat and incident lint (no yamllint, no validator)")
     b.add_argument("--json")
+    b.add_argument("--shell-dir", help="runbooks to lint with ShellCheck, against ShellCheck alone")
+    b.add_argument("--shell-cwd")
+    b.add_argument("--shell-runs", type=int, default=3)
+    x = sub.add_parser("extract")
+    x.add_argument("dir")
+    x.add_argument("out")
     args = ap.parse_args()
-    {"gen": cmd_gen, "jsonschema": cmd_jsonschema, "bench": cmd_bench}[args.cmd](args)
+    {"gen": cmd_gen, "jsonschema": cmd_jsonschema, "bench": cmd_bench, "extract": cmd_extract}[args.cmd](args)
 
 
 if __name__ == "__main__":
