@@ -300,6 +300,7 @@ fn disable_comment_above_a_step_silences_that_rule_in_that_step_only() {
     let env = Env::new();
     let dir = env.dir.path();
     // wipe-all breaks two rules; only dangerous-command is switched off, and only there.
+    // (ShellCheck, which has its own word on `rm -rf /etc`, is not what this is about.)
     let steps = "      # incident-lint: disable=dangerous-command
       - id: wipe-all
         title: Wipe everything
@@ -316,7 +317,7 @@ fn disable_comment_above_a_step_silences_that_rule_in_that_step_only() {
 ";
     let text = runbook("wipe", "", steps);
     write(&dir.join("wipe.yaml"), &text);
-    let out = run_in(&env, dir, &["lint", "wipe.yaml", "--format", "json"]);
+    let out = run_in(&env, dir, &["lint", "wipe.yaml", "--format", "json", "--shellcheck", "off"]);
     assert_eq!(out.code, 1, "{out:#?}");
     let run = |cmd: &str| line_of(&text, &format!("run: {cmd}"));
     assert_eq!(
@@ -396,6 +397,7 @@ fn disable_file_comment_silences_that_rule_in_that_file_only() {
 
 #[test]
 fn lint_disable_in_incident_yaml_switches_a_rule_off_repo_wide() {
+    // ShellCheck (which warns about `rm -rf /` too) is off: this is about the other rules.
     let env = Env::init();
     let steps = "      - id: wipe\n        title: Wipe\n        run: rm -rf /\n";
     let risky = runbook("risky", "", steps).replace("services: [checkout]", "services: [checkout, chekout]");
@@ -404,7 +406,7 @@ fn lint_disable_in_incident_yaml_switches_a_rule_off_repo_wide() {
     let rules_of = |out: &Out| -> Vec<String> {
         json_findings(out).iter().map(|f| format!("{}:{}", f["file"].as_str().unwrap(), f["rule"])).collect()
     };
-    let out = env.fails(1, &["lint", "--format", "json"]);
+    let out = env.fails(1, &["lint", "--format", "json", "--shellcheck", "off"]);
     assert_eq!(
         rules_of(&out),
         [
@@ -418,10 +420,10 @@ fn lint_disable_in_incident_yaml_switches_a_rule_off_repo_wide() {
 
     let config = env.read("incident.yaml") + "\nlint:\n  disable: [dangerous-command]\n";
     write(&env.path("incident.yaml"), &config);
-    let out = env.fails(1, &["lint", "--format", "json"]);
+    let out = env.fails(1, &["lint", "--format", "json", "--shellcheck", "off"]);
     assert_eq!(rules_of(&out), ["runbooks/risky.yaml:\"unknown-service\""], "{}", out.stdout);
     // Linting one file of the repository uses the repository's settings too.
-    let out = env.ok(&["lint", "runbooks/other/risky-too.yaml"]);
+    let out = env.ok(&["lint", "runbooks/other/risky-too.yaml", "--shellcheck", "off"]);
     assert_eq!(out.stdout, "1 file checked, no problems found\n");
 }
 
