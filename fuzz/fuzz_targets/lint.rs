@@ -27,6 +27,7 @@ static DECLARED: LazyLock<Context> = LazyLock::new(|| Context {
         ]),
     }),
     disabled: Default::default(),
+    ..Context::default()
 });
 
 static OUTSIDE: LazyLock<Context> = LazyLock::new(Context::default);
