@@ -292,6 +292,11 @@ pub enum Command {
         /// Explain a rule (or, with no RULE, list every rule) instead of linting
         #[arg(long, value_name = "RULE", num_args = 0..=1, default_missing_value = "")]
         explain: Option<String>,
+        /// Also warn about each program a command calls that is neither a shell builtin nor
+        /// installed on this machine (off by default: run it on the machine that will run the
+        /// runbooks)
+        #[arg(long)]
+        check_programs: bool,
     },
     /// Share the repository through its git remote: commit what is pending, fetch, merge
     /// (event logs as the union of their events), push. Offline work is kept; the next sync

@@ -149,7 +149,9 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::StatusPage { output, days, allow_unreadable } => {
             cmd::status_page::run(ctx, output, days, allow_unreadable)
         }
-        Command::Lint { paths, format, explain } => cmd::lint::run(ctx, &paths, format, explain.as_deref()),
+        Command::Lint { paths, format, explain, check_programs } => {
+            cmd::lint::run(ctx, &paths, format, explain.as_deref(), check_programs)
+        }
         Command::Doctor { fix } => cmd::doctor::run(ctx, fix),
         Command::Sync { watch } => cmd::sync::run(ctx, watch.as_deref()),
         Command::Schema => cmd::lint::schema(ctx),

@@ -12,7 +12,13 @@ use crate::lint::{self, Context};
 use crate::load;
 use crate::repo;
 
-pub fn run(ctx: &Ctx, paths: &[PathBuf], fmt: Format, explain: Option<&str>) -> Result<u8> {
+pub fn run(
+    ctx: &Ctx,
+    paths: &[PathBuf],
+    fmt: Format,
+    explain: Option<&str>,
+    check_programs: bool,
+) -> Result<u8> {
     // The global `--json` asks for machine output, as on every command.
     let fmt = if ctx.global.json && fmt == Format::Human { Format::Json } else { fmt };
     if let Some(rule) = explain {
@@ -41,7 +47,8 @@ pub fn run(ctx: &Ctx, paths: &[PathBuf], fmt: Format, explain: Option<&str>) -> 
     }
     let mut findings = Vec::new();
     for (root, files) in &groups {
-        findings.extend(lint::lint(files, &context(root.as_deref())));
+        let cx = Context { check_programs, root: root.clone(), ..context(root.as_deref()) };
+        findings.extend(lint::lint(files, &cx));
     }
     findings.sort();
     let color =

@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod doc;
 pub mod format;
+pub mod programs;
 pub mod rules;
 pub mod suppress;
 
@@ -55,6 +56,13 @@ pub struct Context {
     pub declared: Option<Declared>,
     /// Rules switched off for the whole repository (`lint.disable` in incident.yaml).
     pub disabled: HashSet<String>,
+    /// `--check-programs`: look for the programs commands call on this machine.
+    pub check_programs: bool,
+    /// The repository the files belong to, where the runner starts commands (`None` outside
+    /// one): what a relative program path such as `./scripts/x.sh` is found from.
+    pub root: Option<PathBuf>,
+    /// What `--check-programs` found installed, looked up once per name.
+    pub programs: programs::Lookup,
 }
 
 impl Context {
@@ -68,6 +76,7 @@ impl Context {
         Context {
             declared: Some(Declared { services: config.services.keys().cloned().collect(), severities }),
             disabled: config.lint.disable.iter().cloned().collect(),
+            ..Context::default()
         }
     }
 }

@@ -15,6 +15,7 @@ mod ingest;
 mod killed_sync;
 mod lifecycle;
 mod lint;
+mod lint_programs;
 mod lint_robust;
 mod listen;
 mod log_durability;
