@@ -424,6 +424,30 @@ mod tests {
         assert!(calls("sudo iptables -L").iter().any(|c| c.name == "iptables" && c.sudo));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any text as a command, bytes of shell syntax or not: no panic, and every call's
+        /// offset is inside the command on a character boundary.
+        #[test]
+        fn any_command_is_read_without_panicking(script in proptest::string::string_regex(r#"(.|\n|[$`'"(){};|&<> \\]){0,80}"#).unwrap()) {
+            for call in calls(&script) {
+                proptest::prop_assert!(script.is_char_boundary(call.at) && call.at < script.len(), "{call:?} in {script:?}");
+            }
+            let runbook = format!("id: t\nphases:\n  detect:\n    steps:\n      - id: a\n        title: A\n        run: {}\n", serde_json::to_string(&script).unwrap_or_default());
+            let cx = Context { check_programs: true, ..Context::default() };
+            let _ = crate::lint::lint_text("runbooks/t.yaml", &runbook, &cx);
+        }
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let deep = format!("{}x{}", "$(".repeat(20_000), ")".repeat(20_000));
+        let _ = calls(&deep);
+        let deep = format!("{}x{}", "(".repeat(20_000), ")".repeat(20_000));
+        let _ = calls(&deep);
+    }
+
     #[test]
     fn broken_shell_gives_nothing() {
         assert!(calls("if then fi (((").is_empty());
