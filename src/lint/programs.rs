@@ -179,15 +179,15 @@ pub fn calls(script: &str) -> Vec<Call> {
             // `declare`, `typeset`, `export`, `local`, `readonly`: bash parses them apart;
             // dash has only the last three.
             "declaration_command" | "unset_command" => {
-                if let Some(word) = node.child(0).filter(|n| !n.is_named()) {
-                    if let Ok(name) = word.utf8_text(src) {
-                        found.push(Call {
-                            name: name.to_string(),
-                            at: word.start_byte(),
-                            sudo: false,
-                            function: false,
-                        });
-                    }
+                if let Some(word) = node.child(0).filter(|n| !n.is_named())
+                    && let Ok(name) = word.utf8_text(src)
+                {
+                    found.push(Call {
+                        name: name.to_string(),
+                        at: word.start_byte(),
+                        sudo: false,
+                        function: false,
+                    });
                 }
             }
             _ => {}
@@ -208,7 +208,8 @@ pub fn calls(script: &str) -> Vec<Call> {
 /// not known before it runs.
 fn literal(node: TsNode<'_>, src: &[u8]) -> Option<String> {
     let node = if node.kind() == "command_name" { node.named_child(0)? } else { node };
-    if node.kind() != "word" {
+    // `5` in `timeout 5 x` is a `number` to the grammar, a word to `sh`.
+    if !matches!(node.kind(), "word" | "number") {
         return None;
     }
     let text = node.utf8_text(src).ok()?;
@@ -418,10 +419,17 @@ mod tests {
             ["sudo", "env", "timeout", "nice", "nohup", "kubectl"]
         );
         assert_eq!(got("command -v kubectl || exec jq ."), ["command", "exec", "jq"]);
+        assert_eq!(got("timeout 5 absent"), ["timeout", "absent"]);
         assert_eq!(got("xargs -n 1 -P4 curl -fsS < urls"), ["xargs", "curl"]);
         assert_eq!(got("sh -c 'kubectl get'; ssh host kubectl"), ["sh", "ssh"]);
         assert_eq!(got("env --weird kubectl"), ["env"]);
         assert!(calls("sudo iptables -L").iter().any(|c| c.name == "iptables" && c.sudo));
+        assert_eq!(
+            got("time -p absent; nice -5 b; exec >/dev/null; ! \\kubectl get"),
+            ["time", "absent", "nice", "b", "exec", "kubectl"]
+        );
+        // bash's own builtins are programs to dash, looked for on PATH like any other.
+        assert_eq!(got("declare x=1; local y; export z"), ["declare", "local", "export"]);
     }
 
     proptest::proptest! {
