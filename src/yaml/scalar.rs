@@ -129,7 +129,53 @@ enum Piece {
 
 /// Every character's position, or `None` when the source does not account for the value.
 fn place(text: &str, lines: &[usize], start: Pos, style: Style, value: &str) -> Option<Vec<Pos>> {
-    let mut source = Source::new(text, lines, start, style)?;
+    // Where the parser puts a scalar with an anchor or tag, or a block without content, is
+    // its properties or header; else its first character. Which one it is shows in what
+    // follows, so the likelier reading is tried first and the other after it.
+    let first = line_starts_col(text, lines, start);
+    let properties_first = matches!(first, Some('&' | '!' | '|' | '>'));
+    let block = matches!(style, Style::Literal | Style::Folded);
+    let attempt = |at_properties, indent| {
+        match_value(Source::new(text, lines, start, style, value, at_properties, indent)?, style, value)
+    };
+    [properties_first, !properties_first].into_iter().find_map(|at_properties| {
+        attempt(at_properties, None).or_else(|| {
+            // A block of blank lines, below its properties, shows no indentation to measure
+            // (only an indicator relative to a parent this does not know): each is tried.
+            (at_properties && block).then(|| (0..=16).find_map(|n| attempt(true, Some(n)))).flatten()
+        })
+    })
+}
+
+/// The character at `at` in the file.
+fn line_starts_col(text: &str, lines: &[usize], at: Pos) -> Option<char> {
+    let line = at.line.checked_sub(1)?;
+    let t = text.get(*lines.get(line)?..line_end(text, lines, line))?;
+    t.chars().nth(at.col.checked_sub(1)?)
+}
+
+/// The anchors and tags at (`line`, byte `at`) passed over, with the white space after
+/// them (line breaks too): where the scalar itself (or a block's header) is.
+fn skip_properties(text: &str, lines: &[usize], mut line: usize, mut at: usize) -> Option<(usize, usize)> {
+    loop {
+        let end = line_end(text, lines, line);
+        let rest = text.get(at..end)?;
+        let trimmed = rest.trim_start_matches([' ', '\t']);
+        at += rest.len() - trimmed.len();
+        if trimmed.is_empty() {
+            line += 1;
+            at = *lines.get(line)?;
+            continue;
+        }
+        if !trimmed.starts_with(['&', '!']) {
+            return Some((line, at));
+        }
+        at += trimmed.find([' ', '\t']).unwrap_or(trimmed.len());
+    }
+}
+
+/// Matches `value` against its source, character by character.
+fn match_value(mut source: Source<'_>, style: Style, value: &str) -> Option<Vec<Pos>> {
     let mut out = Vec::with_capacity(value.len());
     // What a run of folded line breaks stands for, still to be matched.
     let mut folded: VecDeque<(char, Pos)> = VecDeque::new();
@@ -207,11 +253,25 @@ struct Source<'a> {
 }
 
 impl<'a> Source<'a> {
-    fn new(text: &'a str, lines: &'a [usize], start: Pos, style: Style) -> Option<Source<'a>> {
-        let line = start.line.checked_sub(1)?;
+    /// The source of a scalar the parser placed at `start`: its first character, opening
+    /// quote or (for a block) first line of content; or, with `at_properties`, its anchor or
+    /// tag (`&a`, `!!str`), or a block's header when the block has no content.
+    fn new(
+        text: &'a str,
+        lines: &'a [usize],
+        start: Pos,
+        style: Style,
+        value: &str,
+        at_properties: bool,
+        indent: Option<usize>,
+    ) -> Option<Source<'a>> {
+        let mut line = start.line.checked_sub(1)?;
         let line_start = *lines.get(line)?;
         let line_text = text.get(line_start..line_end(text, lines, line))?;
-        let at = line_start + byte_of_col(line_text, start.col.saturating_sub(1))?;
+        let mut at = line_start + byte_of_col(line_text, start.col.saturating_sub(1))?;
+        if at_properties {
+            (line, at) = skip_properties(text, lines, line, at)?;
+        }
         let mut source = Source {
             text,
             lines,
@@ -226,10 +286,35 @@ impl<'a> Source<'a> {
         };
         match style {
             Style::Plain => {}
-            // The parser's position is the opening quote's.
-            Style::SingleQuoted | Style::DoubleQuoted => source.from += 1,
-            // The parser's position is the first line of content, at its indentation; the
-            // blank lines above it (down from the header line) are the value's too.
+            // The opening quote.
+            Style::SingleQuoted | Style::DoubleQuoted => {
+                source.from += text.get(at..)?.chars().next()?.len_utf8()
+            }
+            // At the header (`|2-`): the content is on the lines below it, indented as its
+            // first line is, less the white space that line keeps in the value.
+            Style::Literal | Style::Folded if at_properties => {
+                if !text.get(at..)?.starts_with(['|', '>']) {
+                    return None;
+                }
+                let below = line + 1;
+                let first_content = (below..lines.len()).find_map(|l| {
+                    let t = text.get(lines[l]..line_end(text, lines, l))?;
+                    (!t.trim().is_empty()).then(|| t.len() - t.trim_start_matches(' ').len())
+                });
+                let kept = value
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .map_or(0, |l| l.len() - l.trim_start_matches(' ').len());
+                source.indent = match indent {
+                    Some(n) => n,
+                    None => first_content.unwrap_or(0).checked_sub(kept)?,
+                };
+                source.line = below;
+                source.from = *lines.get(below).unwrap_or(&text.len());
+                source.first = false;
+            }
+            // At the first line of content, at its indentation; the blank lines above it (down
+            // from the header line) are the value's too.
             Style::Literal | Style::Folded => {
                 source.indent = start.col.saturating_sub(1);
                 let header = (0..line).rev().find(|&l| {
@@ -360,7 +445,10 @@ impl<'a> Source<'a> {
             }
         }
         self.pending.extend(pieces);
-        if !self.closed && has_break {
+        // A block's last line ends its value with a line break even at the end of a file
+        // that has none.
+        let block = matches!(self.style, Style::Literal | Style::Folded);
+        if !self.closed && (has_break || block) {
             self.pending.push_back(Piece::Break(at(col)));
         }
     }
@@ -649,17 +737,20 @@ mod tests {
         let parsed = std::cell::Cell::new(0usize);
         let mut runner =
             TestRunner::new(Config { cases: 1500, failure_persistence: None, ..Config::default() });
-        let strategy = (0usize..5, prop::bool::ANY, prop::bool::ANY)
-            .prop_flat_map(|(style, nested, crlf)| (pieces(style), Just(nested), Just(crlf)));
+        let properties = prop::sample::select(vec!["", "&a ", "!!str ", "&a !!str ", "!local\n      "]);
+        let strategy = (0usize..5, prop::bool::ANY, prop::bool::ANY, properties).prop_flat_map(
+            |(style, nested, crlf, props)| (pieces(style), Just(nested), Just(crlf), Just(props)),
+        );
         runner
-            .run(&strategy, |(scalar, nested, crlf)| {
+            .run(&strategy, |(scalar, nested, crlf, props)| {
+                let scalar = format!("{props}{scalar}");
                 let mut text = if nested {
                     format!("steps:\n  - id: a\n    run: {scalar}\n    title: t\n")
                 } else {
                     format!("run: {scalar}\nafter: 1\n")
                 };
                 // Blocks were written for the nested depth: at the top, indent them less.
-                if !nested && scalar.starts_with(['|', '>']) {
+                if !nested && scalar.contains(['|', '>']) {
                     text = text.replace("\n      ", "\n  ");
                 }
                 if crlf {
