@@ -156,14 +156,13 @@ pub fn calls(script: &str) -> Vec<Call> {
             parser.set_language(&tree_sitter_bash::LANGUAGE.into()).ok()?;
             *slot = Some(parser);
         }
-        slot.as_mut()?.parse(script, None)
+        slot.as_mut()?.parse(ascii(script), None)
     });
     let Some(tree) = tree else { return Vec::new() };
     let root = tree.root_node();
     if root.has_error() {
         return Vec::new();
     }
-    let src = script.as_bytes();
     let mut functions = HashSet::new();
     let mut found = Vec::new();
     // An explicit stack: `$($($(…)))` nests as deep as the text goes, deeper than a thread's stack.
@@ -171,16 +170,16 @@ pub fn calls(script: &str) -> Vec<Call> {
     while let Some(node) = stack.pop() {
         match node.kind() {
             "function_definition" => {
-                if let Some(name) = node.child_by_field_name("name").and_then(|n| n.utf8_text(src).ok()) {
+                if let Some(name) = node.child_by_field_name("name").and_then(|n| text(n, script)) {
                     functions.insert(name.to_string());
                 }
             }
-            "command" => found.extend(command_calls(node, src)),
+            "command" => found.extend(command_calls(node, script)),
             // `declare`, `typeset`, `export`, `local`, `readonly`: bash parses them apart;
             // dash has only the last three.
             "declaration_command" | "unset_command" => {
                 if let Some(word) = node.child(0).filter(|n| !n.is_named())
-                    && let Ok(name) = word.utf8_text(src)
+                    && let Some(name) = text(word, script)
                 {
                     found.push(Call {
                         name: name.to_string(),
@@ -203,30 +202,45 @@ pub fn calls(script: &str) -> Vec<Call> {
     found
 }
 
+/// `script` with each byte of a non-ASCII character replaced by `a`: what the parser is
+/// given. tree-sitter-bash's scanner hands the character after a `{` to C's `isdigit`, whose
+/// behaviour is undefined past 255 (a crash on `{😀`, found by the property test below). To
+/// `sh` a non-ASCII character is a word character, as `a` is, and every byte keeps its offset,
+/// so positions are the script's; names are read from the script itself.
+fn ascii(script: &str) -> String {
+    script.bytes().map(|b| if b.is_ascii() { char::from(b) } else { 'a' }).collect()
+}
+
+/// The text of `node` in the script (`None` if its ends are not character boundaries, which
+/// a word never splits).
+fn text<'s>(node: TsNode<'_>, script: &'s str) -> Option<&'s str> {
+    script.get(node.start_byte()..node.end_byte())
+}
+
 /// A word as `sh` would read it when it is plain text: backslashes removed (`\kubectl` skips
 /// aliases); `None` for anything the shell expands (`$CMD`, `"$(…)"`, globs, `~`), which is
 /// not known before it runs.
-fn literal(node: TsNode<'_>, src: &[u8]) -> Option<String> {
+fn literal(node: TsNode<'_>, script: &str) -> Option<String> {
     let node = if node.kind() == "command_name" { node.named_child(0)? } else { node };
     // `5` in `timeout 5 x` is a `number` to the grammar, a word to `sh`.
     if !matches!(node.kind(), "word" | "number") {
         return None;
     }
-    let text = node.utf8_text(src).ok()?;
-    if text.starts_with('~') || text.contains(['*', '?', '[', '$', '`']) {
+    let word = text(node, script)?;
+    if word.starts_with('~') || word.contains(['*', '?', '[', '$', '`']) {
         return None;
     }
-    Some(text.replace('\\', ""))
+    Some(word.replace('\\', ""))
 }
 
 /// The program of one simple command, and those its wrappers run (see [`wrapped`]).
-fn command_calls(node: TsNode<'_>, src: &[u8]) -> Vec<Call> {
+fn command_calls(node: TsNode<'_>, script: &str) -> Vec<Call> {
     let Some(name_node) = node.child_by_field_name("name") else { return Vec::new() };
-    let Some(name) = literal(name_node, src) else { return Vec::new() };
+    let Some(name) = literal(name_node, script) else { return Vec::new() };
     let mut cursor = node.walk();
     let args: Vec<(Option<String>, usize)> = node
         .children_by_field_name("argument", &mut cursor)
-        .map(|arg| (literal(arg, src), arg.start_byte()))
+        .map(|arg| (literal(arg, script), arg.start_byte()))
         .collect();
     let mut calls = vec![Call { name, at: name_node.start_byte(), sudo: false, function: false }];
     let mut rest: &[(Option<String>, usize)] = &args;
@@ -446,6 +460,21 @@ mod tests {
             let cx = Context { check_programs: true, ..Context::default() };
             let _ = crate::lint::lint_text("runbooks/t.yaml", &runbook, &cx);
         }
+    }
+
+    /// Regression: the scanner read C's `isdigit` table at the code point after a `{`, far
+    /// past its end for a character such as an emoji, and the process died (SIGSEGV).
+    #[test]
+    fn a_brace_before_a_non_ascii_character_does_not_crash() {
+        for c in ['é', '€', '😀', '\u{10FFFF}'] {
+            let _ = calls(&format!("echo {{{c}"));
+            let _ = calls(&format!("{{{c}..{c}}}"));
+        }
+        let found = calls("echo é; café-tool --x");
+        assert_eq!(
+            found.iter().map(|c| (c.name.as_str(), c.at)).collect::<Vec<_>>(),
+            [("echo", 0), ("café-tool", 9)]
+        );
     }
 
     #[test]

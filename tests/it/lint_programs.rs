@@ -219,3 +219,21 @@ fn unparseable_commands_give_no_missing_program() {
     std::fs::write(m.env.path("runbooks/programs.yaml"), runbook(steps)).unwrap();
     assert_eq!(m.missing(&["runbooks/programs.yaml", "--check-programs"]), []);
 }
+
+/// Regression: the shell parser's scanner crashed the process (SIGSEGV) on a `{` followed by
+/// a character past 255, such as an emoji; lint must read any command.
+#[test]
+fn a_brace_before_an_emoji_does_not_crash_lint() {
+    let m = Machine::new();
+    let steps = "      - id: emoji
+        title: Say it with an emoji
+        run: echo {😀..😀} && absent-after-emoji
+";
+    let text = runbook(steps);
+    std::fs::write(m.env.path("runbooks/programs.yaml"), &text).unwrap();
+    let (line, col) = at(&text, "absent-after-emoji", 0);
+    assert_eq!(
+        m.missing(&["runbooks/programs.yaml", "--check-programs"]),
+        [(line, col, not_found("absent-after-emoji"))]
+    );
+}
