@@ -162,7 +162,8 @@ pub fn oneline(s: &str) -> String {
 /// entity code (`#60;`), which it shows as the character. Nothing from data can then end the
 /// string, start a statement (`click … call`, `style`, `end`), a comment or a directive
 /// (`%%{init}%%`), or HTML; `:` and `;` are encoded too, since Mermaid rewrites a line holding
-/// `style`, `:`, `#` and `;` before it parses it.
+/// `style`, `:`, `#` and `;` before it parses it. (Mermaid shows the text `ﬂ°°60¶ß`, its
+/// own hiding place for `#60;`, as `<`: as text, harmlessly.)
 pub fn mermaid(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in ui::visible(&oneline(s)).chars() {
