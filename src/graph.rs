@@ -204,7 +204,7 @@ impl Graph {
     /// walk reaches it.
     fn remark(&self, n: &Node) -> Option<&'static str> {
         match n.status {
-            Some(s) => Some(s.name()),
+            Some(s) => Some(s.in_report()),
             None => n.unreachable.then_some(UNREACHABLE),
         }
     }

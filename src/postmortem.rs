@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::events::Milestone;
-use crate::flow::{Plan, Status};
+use crate::flow::Plan;
 use crate::graph::{Format, Graph};
 use crate::load;
 use crate::metrics::{self, KeyTimes, Metrics, PhaseRow};
@@ -342,7 +342,7 @@ fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
                 id: p.step.id.clone(),
                 phase: p.phase.name().to_string(),
                 title: p.step.title.clone(),
-                status: if *status == Status::Pending { "not done" } else { status.name() },
+                status: status.in_report(),
                 choice: rec.and_then(|r| r.choice.clone()),
                 note: rec.and_then(|r| r.note.clone()),
                 by: rec.map(|r| r.by.clone()),

@@ -20,27 +20,38 @@ repo="$work/repo"
 export TZ=UTC
 i() { "$BIN" --repo "$repo" --as "Dana Whitfield" "$@" >/dev/null; }
 
-# One Mermaid diagram (file $1) drawn to $2 at width $3 and height $4.
+# One Mermaid diagram (file $1) drawn to $2, $3 pixels wide and as tall as the diagram: a
+# first load reports its height (in the page's title), the second takes the screenshot.
 draw() {
   python3 - "$1" "$work/page.html" "$mermaid" <<'PY'
 import html, sys
 src, page, lib = sys.argv[1:]
 text = open(src, encoding="utf-8").read()
-open(page, "w", encoding="utf-8").write(f"""<!doctype html><html><head><meta charset="utf-8">
+open(page, "w", encoding="utf-8").write(f"""<!doctype html><html><head><meta charset="utf-8"><title>drawing</title>
 <style>body {{ margin: 16px; background: #fff; font-family: sans-serif; }}</style>
 <script src="file://{html.escape(lib)}"></script></head><body>
 <pre class="mermaid">{html.escape(text)}</pre>
-<script>mermaid.initialize({{ startOnLoad: true, securityLevel: "strict" }});</script>
+<script>
+mermaid.initialize({{ startOnLoad: false, securityLevel: "strict" }});
+mermaid.run().then(() => {{
+  document.title = "height " + Math.ceil(document.querySelector("svg").getBoundingClientRect().bottom + 16);
+}});
+</script>
 </body></html>""")
 PY
-  chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
-    --disable-component-update --disable-sync --hide-scrollbars --user-data-dir="$work/profile" \
-    --virtual-time-budget=10000 --window-size="$3,$4" --screenshot="$2" "file://$work/page.html" 2>/dev/null
+  local shot=(chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking
+    --disable-component-update --disable-sync --hide-scrollbars --user-data-dir="$work/profile"
+    --virtual-time-budget=10000)
+  local height
+  height=$("${shot[@]}" --window-size="$3,1000" --dump-dom "file://$work/page.html" 2>/dev/null |
+    sed -n 's/.*<title>height \([0-9]*\)<\/title>.*/\1/p')
+  [ -n "$height" ] || { echo "mermaid did not draw $1" >&2; exit 1; }
+  "${shot[@]}" --window-size="$3,$height" --screenshot="$2" "file://$work/page.html" 2>/dev/null
 }
 
 i init "$repo"
 "$BIN" --repo "$repo" runbook graph bad-deploy >"$work/graph.mmd"
-draw "$work/graph.mmd" "$out/runbook-graph.png" 1400 2200
+draw "$work/graph.mmd" "$out/runbook-graph.png" 900
 
 # An incident that walked bad-deploy: a recent deploy (yes), no migration (no: roll back),
 # the rollback failed and its on_fail was not taken, the flag turned off instead.
@@ -58,5 +69,5 @@ i resolve --root-cause "A release with a broken payment client"
 "$BIN" --repo "$repo" --as "Dana Whitfield" postmortem --no-commit --output "$work/pm.md" >/dev/null
 awk '/^## Runbooks/{r=1} r&&/^```mermaid/{m=1;next} m&&/^```/{exit} m' "$work/pm.md" >"$work/path.mmd"
 [ -s "$work/path.mmd" ] || { echo "no path diagram in the postmortem" >&2; exit 1; }
-draw "$work/path.mmd" "$out/postmortem-path.png" 1400 2200
+draw "$work/path.mmd" "$out/postmortem-path.png" 900
 echo "$out/runbook-graph.png $out/postmortem-path.png"
