@@ -156,23 +156,30 @@ pub fn append(repo: &Repo, change: &Change) -> Result<()> {
 /// id once, oldest first; and, per file, the lines that could not be read.
 pub fn read(repo: &Repo, since: Option<DateTime<Utc>>) -> Result<Read> {
     let from = since.map(month_file);
-    let files: Vec<PathBuf> = log_files(repo)?
-        .into_iter()
-        .filter(|p| {
-            from.as_deref().is_none_or(|f| p.file_name().is_some_and(|n| n.to_string_lossy().as_ref() >= f))
-        })
-        .collect();
-    let mut out = Read::default();
-    for path in files {
-        crate::fsutil::no_symlinks(&repo.root, &path)?;
-        let log: Log<Change> = crate::events::read_as(&path)?;
-        out.add(&path, log);
-    }
-    out.changes.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-    out.changes.dedup_by(|a, b| a.id == b.id);
+    let files = log_files(repo)?.into_iter().filter(|p| {
+        from.as_deref().is_none_or(|f| p.file_name().is_some_and(|n| n.to_string_lossy().as_ref() >= f))
+    });
+    let mut out = read_files(repo, files)?;
     if let Some(since) = since {
         out.changes.retain(|c| c.at >= since);
     }
+    Ok(out)
+}
+
+/// The changes in `files` (a month without a log has none), oldest first, each id once.
+fn read_files(repo: &Repo, files: impl Iterator<Item = PathBuf>) -> Result<Read> {
+    let mut out = Read::default();
+    for path in files {
+        crate::fsutil::no_symlinks(&repo.root, &path)?;
+        match crate::events::read_as::<Change>(&path) {
+            Ok(log) => out.add(&path, log),
+            Err(Error::System(crate::error::SystemError::Io { source, .. }))
+                if source.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    out.changes.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    out.changes.dedup_by(|a, b| a.id == b.id);
     Ok(out)
 }
 
@@ -221,7 +228,7 @@ pub fn before(
     lookback_s: i64,
 ) -> Result<Vec<Change>> {
     let from = until - Duration::seconds(lookback_s.max(0));
-    let read = read_window(repo, from, until)?;
+    let read = read_files(repo, months(from, until).map(|name| repo.root.join(DIR).join(name)))?;
     Ok(read.changes.into_iter().filter(|c| c.at >= from && c.at <= until && c.touches(services)).collect())
 }
 
@@ -253,24 +260,6 @@ fn months(from: DateTime<Utc>, until: DateTime<Utc>) -> impl Iterator<Item = Str
     })
     .take_while(move |m| *m <= last)
     .map(|(y, m)| format!("{y:04}-{m:02}.jsonl"))
-}
-
-/// The changes of the months from `from`'s to `until`'s.
-fn read_window(repo: &Repo, from: DateTime<Utc>, until: DateTime<Utc>) -> Result<Read> {
-    let mut out = Read::default();
-    for name in months(from, until) {
-        let path = repo.root.join(DIR).join(name);
-        crate::fsutil::no_symlinks(&repo.root, &path)?;
-        match crate::events::read_as::<Change>(&path) {
-            Ok(log) => out.add(&path, log),
-            Err(Error::System(crate::error::SystemError::Io { source, .. }))
-                if source.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
-    }
-    out.changes.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-    out.changes.dedup_by(|a, b| a.id == b.id);
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -228,6 +228,18 @@ impl Ctx {
         self.append_and_say(repo, id, events, said)
     }
 
+    /// Appends a new incident's opening to the folder claimed for it
+    /// (`Repo::claim_incident_dir`), or, when it is refused whole (an event over the size
+    /// limit, a full disk), removes that folder if nothing was written in it, so the id is
+    /// free again and no empty incident is left behind.
+    pub fn append_opening(&self, repo: &Repo, id: &str, events: &[Event]) -> Result<()> {
+        self.append(repo, id, events).inspect_err(|_| {
+            if let Ok(dir) = repo.incident_dir(id) {
+                let _ = std::fs::remove_dir(dir);
+            }
+        })
+    }
+
     /// Appends `events` and says so: a line for people, or, with `--json`, the events
     /// themselves (each with its id), as every write command does.
     pub fn append_and_say(&self, repo: &Repo, id: &str, events: Vec<Event>, said: &str) -> Result<u8> {

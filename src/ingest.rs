@@ -103,11 +103,7 @@ pub fn receive(ctx: &Ctx, repo: &Repo, body: &[u8], format: Format) -> Result<Re
     };
     let (id, mut events) = open(ctx, repo, &notification, alert, rule, received)?;
     events.extend(news(&|_| None));
-    ctx.append(repo, &id, &events).inspect_err(|_| {
-        if let Ok(dir) = repo.incident_dir(&id) {
-            let _ = std::fs::remove_dir(dir);
-        }
-    })?;
+    ctx.append_opening(repo, &id, &events)?;
     let n = events.iter().filter(|e| matches!(e.body, Body::Alert { .. })).count();
     let said = format!("{id}: opened by {} ({n} alert {} logged)", notification.source, plural(n));
     Ok(Received { incident: Some(id), opened: true, events, said })
@@ -121,19 +117,9 @@ fn plural(n: usize) -> &'static str {
 /// than a typed time may be.
 fn check_start(n: &Notification, a: &ReceivedAlert, received: DateTime<Utc>) -> Result<()> {
     let flag = if n.source == "pagerduty" { "event.data.created_at" } else { "startsAt" };
-    let t = a.starts_at;
-    let reason = if t < DateTime::<Utc>::UNIX_EPOCH {
-        format!("{} is before 1970-01-01", crate::timefmt::rfc3339(t))
-    } else if t > received + chrono::Duration::seconds(crate::timefmt::FUTURE_SLACK_S) {
-        format!(
-            "{} is in the future (the clock says {})",
-            crate::timefmt::rfc3339(t),
-            crate::timefmt::rfc3339(received)
-        )
-    } else {
-        return Ok(());
-    };
-    Err(InputError::BadTime { flag, value: crate::timefmt::stored(t), reason }.into())
+    crate::timefmt::check_fact_time(a.starts_at, received).map_err(|reason| {
+        InputError::BadTime { flag, value: crate::timefmt::stored(a.starts_at), reason }.into()
+    })
 }
 
 /// Held while a notification is decided and written: two at once (the listener and a piped
@@ -216,13 +202,15 @@ fn open(
     moments.check(crate::events::Milestone::Started)?;
     let runbook = match &rule.runbook {
         Some(id) => {
-            let loaded = crate::load::runbooks(&repo.runbooks_dir(), &crate::load::context(&repo.config));
-            if loaded.get(id).is_some() {
-                Some((id.clone(), loaded.digest(id).map(str::to_string)))
-            } else {
-                ctx.ui
-                    .warn(format_args!("the alert rule's runbook {id} cannot be read: opened without it"))?;
-                None
+            let cx = crate::load::context(&repo.config);
+            match crate::load::runbook_with_digest(&repo.runbooks_dir(), id, &cx) {
+                Ok((_, digest)) => Some((id.clone(), Some(digest))),
+                Err(_) => {
+                    ctx.ui.warn(format_args!(
+                        "the alert rule's runbook {id} cannot be read: opened without it"
+                    ))?;
+                    None
+                }
             }
         }
         None => None,

@@ -221,4 +221,7 @@ pub mod internals {
     pub mod ui {
         pub use crate::ui::is_hidden;
     }
+    pub mod yaml {
+        pub use crate::yaml::{Node, Pos, ScalarMap, Style, Value, lines, parse};
+    }
 }

@@ -18,14 +18,21 @@ pub const FUTURE_SLACK_S: i64 = 5 * 60;
 /// command uses one clock reading throughout.
 pub fn parse_time(input: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     let t = read_time(input, now)?;
-    let earliest = DateTime::<Utc>::UNIX_EPOCH;
-    if t < earliest {
+    check_fact_time(t, now)?;
+    Ok(t)
+}
+
+/// Whether `t` can be when something happened, by a clock that reads `now`: not before
+/// 1970-01-01, not more than [`FUTURE_SLACK_S`] past `now`. The reason when not. The one
+/// test every time given as a fact passes, typed or sent (an alert's start).
+pub fn check_fact_time(t: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), String> {
+    if t < DateTime::<Utc>::UNIX_EPOCH {
         return Err(format!("{} is before 1970-01-01", rfc3339(t)));
     }
     if t > now + chrono::Duration::seconds(FUTURE_SLACK_S) {
         return Err(format!("{} is in the future (the clock says {})", rfc3339(t), rfc3339(now)));
     }
-    Ok(t)
+    Ok(())
 }
 
 /// Parses a bound of a period (`stats --since/--until`): as [`parse_time`], but it may lie in

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
-#[allow(dead_code, reason = "the shell checks that use it are being written")]
+#[allow(dead_code, reason = "the shell checks that use all of it are being written")]
 mod scalar;
 
-pub use scalar::ScalarMap;
+pub use scalar::{ScalarMap, line_starts};
 
 /// 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]

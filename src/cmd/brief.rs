@@ -1,7 +1,7 @@
 //! `incident brief [ID]`: the handover for an incoming commander, on one screen.
 
 use crate::ctx::Ctx;
-use crate::error::{InputError, Result};
+use crate::error::{Error, InputError, RepoError, Result};
 use crate::index;
 use crate::report::brief;
 
@@ -10,9 +10,12 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
     let id = ctx.incident_id(&repo, positional)?;
     // `--at`: the brief as it stood then, from what had happened by that moment.
     let now = ctx.at().unwrap_or(ctx.now);
-    if let Some(at) = ctx.at() {
-        let opened = ctx.load(&repo, &id)?.opened_at;
-        if at < opened {
+    let loaded = match index::load_until(&repo, &id, ctx.at()) {
+        Ok(loaded) if ctx.at().is_none_or(|at| at >= loaded.incident.opened_at) => loaded,
+        // Before the opening (as logged, or as amended): said with the moment it was opened,
+        // which only the whole log tells.
+        Ok(_) | Err(Error::Repo(RepoError::NoOpenedEvent { .. })) if ctx.at().is_some() => {
+            let opened = ctx.load(&repo, &id)?.opened_at;
             return Err(InputError::BadTime {
                 flag: "--at",
                 value: ctx.global.at.clone().unwrap_or_default(),
@@ -20,8 +23,8 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
             }
             .into());
         }
-    }
-    let loaded = index::load_until(&repo, &id, ctx.at())?;
+        other => other?,
+    };
     ctx.warn(loaded.warnings)?;
     let b = brief::build(&repo, &loaded.incident, now)?;
     if let Some(warning) = &b.changes_unread {

@@ -92,7 +92,7 @@ pub fn run(ctx: &Ctx, args: OpenArgs) -> Result<u8> {
         &by,
         now,
     );
-    append_or_unclaim(ctx, &repo, &id, &events)?;
+    ctx.append_opening(&repo, &id, &events)?;
     if let Some(warning) = unread {
         ctx.ui.warn(warning)?;
     }
@@ -131,16 +131,6 @@ fn ask_severity(ctx: &Ctx, repo: &Repo) -> Result<String> {
         repo.config.severities.iter().map(|(k, s)| (k.clone(), s.description.clone())).collect();
     let i = prompt::pick_one("Severity", &items, 0, "--severity")?.ok_or_else(prompt::closed)?;
     items.get(i).map(|(k, _)| k.clone()).ok_or_else(prompt::closed)
-}
-
-/// Appends the opening, or, when it is refused whole (an event over the size limit, a full
-/// disk), removes the folder that claimed the id, when nothing was written in it.
-fn append_or_unclaim(ctx: &Ctx, repo: &Repo, id: &str, events: &[Event]) -> Result<()> {
-    ctx.append(repo, id, events).inspect_err(|_| {
-        if let Ok(dir) = repo.incident_dir(id) {
-            let _ = std::fs::remove_dir(dir);
-        }
-    })
 }
 
 /// Says what was opened and what to do next; with `--json`, where the new incident stands,

@@ -19,7 +19,7 @@ pub struct Command<'a> {
 impl Command<'_> {
     /// Where each character of the script stands in the file.
     pub fn map(&self, doc: &Doc) -> ScalarMap {
-        ScalarMap::new(&doc.text, self.node)
+        ScalarMap::with_lines(&doc.text, doc.line_starts(), self.node)
     }
 
     /// Whether the tool sets `name` when it runs this command.

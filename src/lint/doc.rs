@@ -46,6 +46,9 @@ pub struct Doc {
     pub root: Option<Node>,
     pub read: Vec<ReadProblem>,
     pub suppress: Suppress,
+    /// Where each line of `text` starts, worked out the first time a check places a
+    /// character inside a value (see [`Doc::line_starts`]).
+    lines: std::sync::OnceLock<Vec<usize>>,
 }
 
 /// What cross-file rules need of a runbook, kept after its tree is dropped.
@@ -113,6 +116,7 @@ impl Doc {
             root: None,
             read: Vec::new(),
             suppress: Suppress::default(),
+            lines: std::sync::OnceLock::new(),
         }
     }
 
@@ -173,6 +177,12 @@ impl Doc {
                 p.get("steps").and_then(Node::as_seq).unwrap_or_default().iter().map(move |s| (name, s))
             })
             .collect()
+    }
+
+    /// Where each line of the text starts ([`yaml::ScalarMap::with_lines`] needs it), made
+    /// once per file however many commands are looked inside.
+    pub fn line_starts(&self) -> &[usize] {
+        self.lines.get_or_init(|| yaml::line_starts(&self.text))
     }
 
     pub fn source_line(&self, line: usize) -> Option<&str> {

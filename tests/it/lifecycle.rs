@@ -476,3 +476,18 @@ fn brief_on_the_founding_scenario_at_the_handover() {
     assert_eq!(rollback.map(|r| r["exit_code"].clone()), Some(0.into()));
     assert_eq!(b["changes"][0]["title"], "checkout v2.31.0: database client library upgrade");
 }
+
+/// A brief before the incident was opened is refused (exit 2), naming when it was opened,
+/// whether the moment is before the logged opening or before an amended one; a brief from
+/// the opening on is given.
+#[test]
+fn brief_before_the_opening_is_refused_with_the_opening_time() {
+    let (env, _id) = founding_scenario();
+    let out = env.fails(2, &["brief", "--at", "2025-11-28T13:00:00Z"]);
+    assert!(out.stderr.contains("the incident was opened later, at 2025-11-28T14:"), "{out:#?}");
+    assert!(out.stdout.is_empty(), "{out:#?}");
+    let json = env.fails(2, &["brief", "--at", "2025-11-28T13:00:00Z", "--json"]);
+    let err: serde_json::Value = serde_json::from_str(&json.stderr).expect("a JSON error");
+    assert_eq!(err["error"]["kind"], "bad-time", "{json:#?}");
+    env.ok(&["brief", "--at", "2025-11-28T14:10:00Z"]);
+}

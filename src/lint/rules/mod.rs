@@ -313,26 +313,20 @@ fn jumps(step: &Node) -> Vec<(String, &Node)> {
     out
 }
 
-/// Where `needle` (text matched inside a scalar) stands in the source: found from the node's
-/// own position, within the lines the node covers; else the node's position. Findings about
-/// a word inside a command then point at the word, not at the start of the command.
+/// Where `needle` (text matched inside a scalar's value) stands in the file: the first
+/// place it occurs in the value, mapped back through the scalar's style; else the node's
+/// position. Findings about a word inside a command then point at the word, not at the
+/// start of the command.
 fn locate(doc: &Doc, node: &Node, needle: &str) -> Pos {
-    let first = node.pos.line.saturating_sub(1);
-    let lines = crate::yaml::lines(&doc.text).enumerate().take(node.end_line.max(node.pos.line)).skip(first);
-    for (i, line) in lines {
-        // On the node's first line, search from the node's column on.
-        let from = if i == first {
-            line.char_indices().nth(node.pos.col.saturating_sub(1)).map_or(line.len(), |(b, _)| b)
-        } else {
-            0
-        };
-        let (head, rest) = line.split_at_checked(from).unwrap_or((line, ""));
-        if let Some((before, _)) = rest.split_once(needle) {
-            let col = head.chars().count() + before.chars().count() + 1;
-            return Pos { line: i + 1, col };
-        }
+    match node.as_str().and_then(|value| value.find(needle)) {
+        Some(offset) => at_offset(doc, node, offset),
+        None => node.pos,
     }
-    node.pos
+}
+
+/// Where byte `offset` of `node`'s value stands in the file.
+fn at_offset(doc: &Doc, node: &Node, offset: usize) -> Pos {
+    crate::yaml::ScalarMap::with_lines(&doc.text, doc.line_starts(), node).at_byte(offset)
 }
 
 #[cfg(test)]

@@ -16,7 +16,6 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::lint::{Context, Emit, Input, Rule};
-use crate::yaml::{Node, Pos};
 
 pub struct PipelineMasksFailure;
 
@@ -39,8 +38,7 @@ impl Rule for PipelineMasksFailure {
                 continue;
             }
             for pipe in masking_pipes(cmd) {
-                let nth = cmd.get(..pipe.at).unwrap_or_default().matches('|').count();
-                let at = locate_pipe(input.doc, run, nth);
+                let at = super::at_offset(input.doc, run, pipe.at);
                 let message = match pipe.left {
                     "" => "this pipeline exits with its last command's status, so a failure before `|` is hidden (sh has no pipefail); capture the output first: out=$(…) && printf '%s\\n' \"$out\" | …".to_string(),
                     left => format!(
@@ -118,34 +116,6 @@ fn is_assignment(word: &str) -> bool {
             && !name.starts_with(|c: char| c.is_ascii_digit())
             && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
     })
-}
-
-/// Where the `nth` (0-based) `|` of the command's text stands in the source. Folding and
-/// indentation change only whitespace, so the command's `|`s are the source's, in order,
-/// after a block scalar's own `|` indicator. Falls back to the node's position.
-fn locate_pipe(doc: &crate::lint::Doc, node: &Node, nth: usize) -> Pos {
-    let first = node.pos.line.saturating_sub(1);
-    let lines = crate::yaml::lines(&doc.text).enumerate().take(node.end_line.max(node.pos.line)).skip(first);
-    let mut seen = 0;
-    for (i, line) in lines {
-        // Characters with their column index, from the node's column on its first line.
-        let mut chars = line
-            .chars()
-            .enumerate()
-            .skip(if i == first { node.pos.col.saturating_sub(1) } else { 0 })
-            .peekable();
-        // A literal block scalar's indicator (`run: |-`) is not part of the command.
-        if i == first && chars.peek().is_some_and(|(_, c)| *c == '|') {
-            chars.next();
-        }
-        for (col, _) in chars.filter(|(_, c)| *c == '|') {
-            if seen == nth {
-                return Pos { line: i + 1, col: col + 1 };
-            }
-            seen += 1;
-        }
-    }
-    node.pos
 }
 
 #[cfg(test)]
