@@ -731,6 +731,18 @@ mod tests {
     }
 
     #[test]
+    fn graph_labels_cannot_end_their_string_or_start_a_statement() {
+        // Mermaid: quotes, statements, directives and markup become entity codes; one line.
+        let m = mermaid("x\"] --> e; click e call f()\n%%{init}%% <b>&#60; Ünï 🔥");
+        assert_eq!(
+            m,
+            "x#34;#93; --#62; e#59; click e call f() #37;#37;#123;init#125;#37;#37; #60;b#62;#38;#35;60#59; Ünï #128293;"
+        );
+        // DOT: a quote, a backslash escape and an entity stay text; one line.
+        assert_eq!(dot("a\"b\\N &amp;\nc"), "a\\\"b\\\\N &amp;amp; c");
+    }
+
+    #[test]
     fn a_note_cannot_open_a_code_fence() {
         assert_eq!(md("a\n```\n  ~~~x\n    ```"), "a\n\\```\n  \\~~~x\n    ```");
         let f = fence("out ```` here\n\u{1b}[31mred");
