@@ -271,6 +271,15 @@ fn local_on<Tz: TimeZone>(
     Err(format!("{input:?} does not exist in the local time zone"))
 }
 
+/// A length of time something may run for or wait (a command's `--timeout`, a watch's
+/// interval): a [`parse_duration`] longer than zero.
+pub fn parse_period(input: &str) -> Option<std::time::Duration> {
+    parse_duration(input)
+        .filter(|s| *s > 0)
+        .and_then(|s| u64::try_from(s).ok())
+        .map(std::time::Duration::from_secs)
+}
+
 /// Parses a duration such as `5m`, `1h30m`, `90s`, `2h`, `1d`. Returns whole seconds.
 pub fn parse_duration(input: &str) -> Option<i64> {
     let s = input.trim();

@@ -33,15 +33,11 @@ fn record(
     let services = checked_services(&repo, services)?;
     let timeout = match timeout {
         None => crate::runbook::DEFAULT_TIMEOUT,
-        Some(t) => timefmt::parse_duration(t)
-            .filter(|s| *s > 0)
-            .and_then(|s| u64::try_from(s).ok())
-            .map(std::time::Duration::from_secs)
-            .ok_or_else(|| InputError::BadTime {
-                flag: "--timeout",
-                value: t.to_string(),
-                reason: "not a duration (e.g. 90s, 10m, 1h)".into(),
-            })?,
+        Some(t) => timefmt::parse_period(t).ok_or_else(|| InputError::BadTime {
+            flag: "--timeout",
+            value: t.to_string(),
+            reason: "not a duration (e.g. 90s, 10m, 1h)".into(),
+        })?,
     };
     let Some((program, args)) = command.split_first() else {
         return Err(InputError::Missing {

@@ -29,10 +29,8 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
         }
         return Ok(0);
     };
-    let seconds = timefmt::parse_duration(every)
-        .filter(|s| *s > 0)
-        .and_then(|s| u64::try_from(s).ok())
-        .ok_or_else(|| InputError::BadInterval { given: every.to_string() })?;
+    let period =
+        timefmt::parse_period(every).ok_or_else(|| InputError::BadInterval { given: every.to_string() })?;
     if !ctx.global.json {
         writeln!(ctx.ui.status(), "syncing every {every}; Ctrl-C stops")?;
     }
@@ -70,7 +68,7 @@ pub fn run(ctx: &Ctx, watch: Option<&str>) -> Result<u8> {
             }
         }
         let open = open_incidents(&repo);
-        let until = std::time::Instant::now() + Duration::from_secs(seconds);
+        let until = std::time::Instant::now() + period;
         loop {
             remind(ctx, &repo, &open, &mut watch)?;
             let left = until.saturating_duration_since(std::time::Instant::now());
