@@ -609,6 +609,17 @@ pub enum RunbookCmd {
         #[arg(add = ArgValueCandidates::new(complete::runbooks))]
         id: String,
     },
+    /// Draw a runbook: phases as groups, steps as nodes (decisions as diamonds, steps with a
+    /// command set apart), the next step, answers and on_fail as labelled edges, steps no
+    /// walk reaches marked "never reached"
+    Graph {
+        /// The runbook's id (its `id:`)
+        #[arg(add = ArgValueCandidates::new(complete::runbooks))]
+        id: String,
+        /// Mermaid (a `flowchart`, drawn by GitHub in a ```mermaid block) or Graphviz DOT
+        #[arg(long, value_enum, default_value_t)]
+        format: crate::graph::Format,
+    },
 }
 
 #[derive(Debug, Args)]

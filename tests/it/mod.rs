@@ -10,6 +10,7 @@ mod doctor;
 mod errors;
 mod exit_codes;
 mod figures;
+mod graph;
 mod hostile_output;
 mod ingest;
 mod killed_sync;
