@@ -299,6 +299,11 @@ pub enum Command {
         /// The least severe ShellCheck finding reported
         #[arg(long, value_enum, value_name = "LEVEL", default_value_t = crate::lint::shellcheck::Level::Warning)]
         shellcheck_level: crate::lint::shellcheck::Level,
+        /// Also warn about each program a command calls that is neither a shell builtin nor
+        /// installed on this machine (off by default: run it on the machine that will run the
+        /// runbooks)
+        #[arg(long)]
+        check_programs: bool,
     },
     /// Share the repository through its git remote: commit what is pending, fetch, merge
     /// (event logs as the union of their events), push. Offline work is kept; the next sync
@@ -610,6 +615,17 @@ pub enum RunbookCmd {
         /// The runbook's id (its `id:`)
         #[arg(add = ArgValueCandidates::new(complete::runbooks))]
         id: String,
+    },
+    /// Draw a runbook: phases as groups, steps as nodes (decisions as diamonds, steps with a
+    /// command set apart), the next step, answers and on_fail as labelled edges, steps no
+    /// walk reaches marked "never reached"
+    Graph {
+        /// The runbook's id (its `id:`)
+        #[arg(add = ArgValueCandidates::new(complete::runbooks))]
+        id: String,
+        /// Mermaid (a `flowchart`, drawn by GitHub in a ```mermaid block) or Graphviz DOT
+        #[arg(long, value_enum, default_value_t)]
+        format: crate::graph::Format,
     },
 }
 

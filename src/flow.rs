@@ -35,6 +35,12 @@ impl Status {
             Status::Ran => "ran, no outcome recorded",
         }
     }
+
+    /// As a report after the fact says it (the postmortem's table and its path diagram): a step
+    /// still pending was not done.
+    pub fn in_report(self) -> &'static str {
+        if self == Status::Pending { "not done" } else { self.name() }
+    }
 }
 
 impl From<Outcome> for Status {

@@ -22,6 +22,7 @@ mod error;
 mod events;
 mod flow;
 mod fsutil;
+mod graph;
 mod head;
 mod ids;
 mod index;
@@ -114,6 +115,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::Walk { id, runbook } => cmd::walk::run(ctx, id.as_deref(), runbook.as_deref()),
         Command::Step(step) => cmd::step::run(ctx, step),
         Command::Runbook(cli::RunbookCmd::Attach { id }) => cmd::runbook::attach(ctx, &id),
+        Command::Runbook(cli::RunbookCmd::Graph { id, format }) => cmd::runbook::graph(ctx, &id, format),
         Command::Phase { target } => cmd::phase::run(ctx, &target),
         Command::Log { note } => cmd::record::log(ctx, note),
         Command::Mark { milestone } => cmd::record::mark(ctx, milestone),
@@ -149,8 +151,15 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<u8> {
         Command::StatusPage { output, days, allow_unreadable } => {
             cmd::status_page::run(ctx, output, days, allow_unreadable)
         }
-        Command::Lint { paths, format, explain, shellcheck, shellcheck_level } => {
-            cmd::lint::run(ctx, &paths, format, explain.as_deref(), (shellcheck, shellcheck_level))
+        Command::Lint { paths, format, explain, check_programs, shellcheck, shellcheck_level } => {
+            cmd::lint::run(
+                ctx,
+                &paths,
+                format,
+                explain.as_deref(),
+                check_programs,
+                (shellcheck, shellcheck_level),
+            )
         }
         Command::Doctor { fix } => cmd::doctor::run(ctx, fix),
         Command::Sync { watch } => cmd::sync::run(ctx, watch.as_deref()),

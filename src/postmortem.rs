@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::events::Milestone;
-use crate::flow::{Plan, Status};
+use crate::flow::Plan;
+use crate::graph::{Format, Graph};
 use crate::load;
 use crate::metrics::{self, KeyTimes, Metrics, PhaseRow};
 use crate::narrate::in_timeline;
@@ -201,6 +202,9 @@ struct RunbookOut {
     title: String,
     steps: Vec<StepRow>,
     commands: Vec<CommandRow>,
+    /// The runbook drawn in Mermaid with the path the response took through it: made safe for
+    /// a fenced ```mermaid block where it is drawn (`graph`), so the template prints it `safe`.
+    path: String,
 }
 
 /// The severity's history as the header tells it: the opening severity from impact started,
@@ -338,7 +342,7 @@ fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
                 id: p.step.id.clone(),
                 phase: p.phase.name().to_string(),
                 title: p.step.title.clone(),
-                status: if *status == Status::Pending { "not done" } else { status.name() },
+                status: status.in_report(),
                 choice: rec.and_then(|r| r.choice.clone()),
                 note: rec.and_then(|r| r.note.clone()),
                 by: rec.map(|r| r.by.clone()),
@@ -364,7 +368,8 @@ fn runbook_out(rb: &runbook::Runbook, inc: &Incident) -> RunbookOut {
                 }
             })
             .collect();
-    RunbookOut { id: rb.id.clone(), title: rb.title.clone(), steps, commands }
+    let path = Graph::path(rb, inc).render(Format::Mermaid);
+    RunbookOut { id: rb.id.clone(), title: rb.title.clone(), steps, commands, path }
 }
 
 /// The template: `--template`, else the repository's, else the built-in one.

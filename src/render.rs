@@ -157,6 +157,44 @@ pub fn oneline(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Text inside a Mermaid quoted label (`["…"]`, `{"…"}`, `|"…"|`): one line, and every
+/// character but letters, digits, spaces and a few harmless marks written as Mermaid's own
+/// entity code (`#60;`), which it shows as the character. Nothing from data can then end the
+/// string, start a statement (`click … call`, `style`, `end`), a comment or a directive
+/// (`%%{init}%%`), or HTML; `:` and `;` are encoded too, since Mermaid rewrites a line holding
+/// `style`, `:`, `#` and `;` before it parses it. (Mermaid shows the text `ﬂ°°60¶ß`, its
+/// own hiding place for `#60;`, as `<`: as text, harmlessly.)
+pub fn mermaid(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in ui::visible(&oneline(s)).chars() {
+        if (c.is_alphanumeric() && !ui::is_hidden(c))
+            || matches!(c, ' ' | '-' | '_' | '.' | ',' | '?' | '!' | '/' | '(' | ')' | '\'')
+        {
+            out.push(c);
+        } else {
+            out.push_str(&format!("#{};", u32::from(c)));
+        }
+    }
+    out
+}
+
+/// Text inside a Graphviz DOT quoted string (`label="…"`): one line, control characters made
+/// visible; a quote cannot end the string, a backslash cannot start one of DOT's label escapes
+/// (`\N`, `\G`, `\l`) and `&` cannot start an entity Graphviz would decode. Quoted, the text
+/// never becomes an attribute (`URL=`) or an HTML label (`<…>`).
+pub fn dot(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in ui::visible(&oneline(s)).chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '&' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// A filter's escaping, applied once: a value some filter already made safe passes as it is.
 fn escaped(v: &Value, escape: fn(&str) -> String) -> Value {
     if v.is_safe() {
@@ -690,6 +728,18 @@ mod tests {
         assert!(out.contains("&lt;img src=x onerror=alert(1)&gt;"), "{out}");
         // Plain-text templates (update messages) print values as they are.
         assert_eq!(render("t.md.j2", "{{ n }}", &ctx()).unwrap(), "3");
+    }
+
+    #[test]
+    fn graph_labels_cannot_end_their_string_or_start_a_statement() {
+        // Mermaid: quotes, statements, directives and markup become entity codes; one line.
+        let m = mermaid("x\"] --> e; click e call f()\n%%{init}%% <b>&#60; Ünï 🔥");
+        assert_eq!(
+            m,
+            "x#34;#93; --#62; e#59; click e call f() #37;#37;#123;init#125;#37;#37; #60;b#62;#38;#35;60#59; Ünï #128293;"
+        );
+        // DOT: a quote, a backslash escape and an entity stay text; one line.
+        assert_eq!(dot("a\"b\\N &amp;\nc"), "a\\\"b\\\\N &amp;amp; c");
     }
 
     #[test]

@@ -26,7 +26,8 @@ static DECLARED: LazyLock<Context> = LazyLock::new(|| Context {
             ("SEV3".to_string(), 24 * 3600),
         ]),
     }),
-    disabled: Default::default(),
+    // The programs each command calls are looked up too (the shell parser meets every input).
+    check_programs: true,
     ..Context::default()
 });
 

@@ -18,6 +18,7 @@ pub fn run(
     paths: &[PathBuf],
     fmt: Format,
     explain: Option<&str>,
+    check_programs: bool,
     (mode, level): (Mode, Level),
 ) -> Result<u8> {
     // The global `--json` asks for machine output, as on every command.
@@ -51,7 +52,12 @@ pub fn run(
     let mut findings = Vec::new();
     let mut notes = Vec::new();
     for (root, files) in &groups {
-        let cx = Context { shellcheck: shell.clone(), ..context(root.as_deref()) };
+        let cx = Context {
+            check_programs,
+            root: root.clone(),
+            shellcheck: shell.clone(),
+            ..context(root.as_deref())
+        };
         let linted = lint::lint(files, &cx);
         findings.extend(linted.findings);
         notes.extend(linted.notes);

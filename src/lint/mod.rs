@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod doc;
 pub mod format;
+pub mod programs;
 pub mod rules;
 pub mod shellcheck;
 pub mod suppress;
@@ -57,6 +58,13 @@ pub struct Context {
     pub disabled: HashSet<String>,
     /// Whether ShellCheck runs on the commands (off unless `lint` asks).
     pub shellcheck: shellcheck::Settings,
+    /// `--check-programs`: look for the programs commands call on this machine.
+    pub check_programs: bool,
+    /// The repository the files belong to, where the runner starts commands (`None` outside
+    /// one): what a relative program path such as `./scripts/x.sh` is found from.
+    pub root: Option<PathBuf>,
+    /// What `--check-programs` found installed, looked up once per name.
+    pub programs: programs::Lookup,
 }
 
 impl Context {
@@ -70,7 +78,7 @@ impl Context {
         Context {
             declared: Some(Declared { services: config.services.keys().cloned().collect(), severities }),
             disabled: config.lint.disable.iter().cloned().collect(),
-            shellcheck: shellcheck::Settings::Off,
+            ..Context::default()
         }
     }
 }

@@ -28,7 +28,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "formats",
         &["yaml", "model", "schema", "config", "runbook", "branch", "events", "changes", "repo", "alerts"],
     ),
-    ("domain", &["state", "metrics", "flow", "narrate", "render", "runner", "starter", "deliver"]),
+    ("domain", &["state", "metrics", "flow", "graph", "narrate", "render", "runner", "starter", "deliver"]),
     ("checking and loading", &["lint", "load", "index", "head", "doctor"]),
     (
         "command support",

@@ -190,7 +190,6 @@ fn declared() -> Context {
                 ("SEV4".to_string(), 5 * 86_400),
             ]),
         }),
-        disabled: Default::default(),
         ..Context::default()
     }
 }

@@ -376,7 +376,7 @@ fn chromium() -> String {
 
 /// Runs headless chromium on a page, bounded by `timeout` so a hung browser fails the test
 /// in seconds instead of holding CI.
-fn browse(env: &Env, args: &[&str], page: &Path) -> std::process::Output {
+pub(super) fn browse(env: &Env, args: &[&str], page: &Path) -> std::process::Output {
     let profile = env.dir.path().join("chromium-profile");
     Command::new("timeout")
         .args(["60", &chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
@@ -755,7 +755,7 @@ fn a_damaged_line_in_a_readable_log_keeps_the_incident_on_the_page() {
 }
 
 /// Where chromium is, for a driver that needs its path: `$CHROMIUM`, else `chromium` on PATH.
-fn chromium_path() -> Option<PathBuf> {
+pub(super) fn chromium_path() -> Option<PathBuf> {
     let name = chromium();
     if name.contains('/') {
         return Some(PathBuf::from(name));

@@ -232,6 +232,13 @@ pub static RULES: &[Meta] = &[
         rule: &reader::FromReading,
     },
     Meta {
+        id: "missing-program",
+        severity: Warning,
+        summary: "A command calls a program that is neither a shell builtin nor installed on this machine (`lint --check-programs`)",
+        explain: "Only with `incident lint --check-programs`, because what is installed differs between CI and the machine that will run the runbook: run it there. Each command (a step's `run`, a channel's `deliver.command`) is parsed as shell, and every program it calls (the first word of each command, through pipes, `&&`, `;`, `$(…)`, backquotes, subshells, `if`/`while`/`for`/`case` and function bodies, and the program run by `env`, `sudo`, `exec`, `command`, `timeout`, `nice`, `nohup`, `time` and `xargs`) must be a builtin of `sh` (dash: `cd`, `test`, `[`, `printf`, `read`, …), a function defined in the same command, or an executable file on PATH (for `sudo`, also in its sbin folders). A path (`./scripts/check.sh`, `/usr/local/bin/x`) must be an executable file, relative paths counting from the repository's top folder, where commands run. A program named by a variable or an expansion (`$CMD`, `\"$(…)\"`) is not checked, nor what `sh -c`, `ssh` or `kubectl exec` run elsewhere, nor a command the shell cannot parse (ShellCheck reports that). Install the program, fix its name, or, when the runbook is meant for other machines, suppress the finding with `# incident-lint: disable=missing-program` above the step.",
+        rule: &super::programs::MissingProgram,
+    },
+    Meta {
         id: "shellcheck",
         severity: Warning,
         summary: "ShellCheck finds a problem in a step's `run` or a channel's `deliver.command`",

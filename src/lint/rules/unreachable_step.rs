@@ -1,18 +1,10 @@
 //! Steps that no sequence of answers reaches: dead text that misleads readers.
 
-use std::collections::BTreeSet;
-
 use super::step_id;
 use crate::branch;
 use crate::lint::{Context, Emit, Input, Rule};
 
 pub struct UnreachableStep;
-
-/// Paths explored at most; runbooks are far smaller, generated ones are cut off.
-const MAX_STATES: usize = 10_000;
-/// Steps walked and skipped steps copied, at most: a decision with thousands of answers
-/// would otherwise copy thousands of steps for each answer.
-const MAX_WORK: usize = 1_000_000;
 
 impl Rule for UnreachableStep {
     fn check(&self, input: &Input<'_>, _cx: &Context, out: &mut Emit<'_>) {
@@ -35,51 +27,10 @@ impl Rule for UnreachableStep {
             .iter()
             .map(|(_, s)| s.get("on_fail").and_then(|t| t.as_str()).and_then(|t| first.get(t)))
             .collect();
-        let mut reached = vec![false; steps.len()];
-        let mut stack: Vec<(usize, BTreeSet<usize>)> = vec![(0, BTreeSet::new())];
-        let mut seen = BTreeSet::new();
-        let mut work = 0;
-        while let Some((mut i, excluded)) = stack.pop() {
-            if seen.len() > MAX_STATES || work > MAX_WORK {
-                return; // too many paths to be sure: say nothing rather than something wrong
-            }
-            if !seen.insert((i, excluded.clone())) {
-                continue;
-            }
-            while i < steps.len() {
-                work += 1;
-                if excluded.contains(&i) {
-                    i += 1;
-                    continue;
-                }
-                reached[i] = true;
-                // What taking each answer does is `branch`'s to say, as it is for the walk.
-                // A failure may take the step's `on_fail` jump, as `branch` says; success goes on.
-                if let Some(j) = on_fail[i] {
-                    let taken = branch::take(i, &[j], j);
-                    if let Some(to) = taken.jump_to {
-                        stack.push((to, excluded.clone()));
-                    }
-                }
-                let targets = &answers[i];
-                if targets.is_empty() {
-                    i += 1;
-                    continue;
-                }
-                for &j in targets {
-                    let taken = branch::take(i, targets, j);
-                    let mut ex = excluded.clone();
-                    ex.extend(taken.left_out);
-                    ex.remove(&j);
-                    work += ex.len();
-                    if work > MAX_WORK {
-                        return;
-                    }
-                    stack.push((taken.jump_to.unwrap_or(i + 1), ex));
-                }
-                break;
-            }
-        }
+        // Which steps a walk can reach is `branch`'s to say, as it is for the walk and the graph.
+        let Some(reached) = branch::reachable(&answers, &on_fail) else {
+            return; // too many paths to be sure: say nothing rather than something wrong
+        };
         for ((_, step), hit) in steps.iter().zip(reached) {
             if !hit && let Some((id, pos)) = step_id(step) {
                 out.at(pos, format!("step `{id}` is never reached: every path through the decisions before it leaves it out"));
