@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
-#[allow(dead_code, reason = "the shell checks that use all of it are being written")]
 mod scalar;
 
 pub use scalar::{ScalarMap, line_starts};
