@@ -272,28 +272,14 @@ fn mermaid_bundle() -> Option<PathBuf> {
     } else {
         None
     };
-    match missing {
-        Some(what) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("the Mermaid check needs {what}")
-        }
-        Some(what) => {
-            eprintln!("SKIPPED the Mermaid check: it needs {what}");
-            None
-        }
-        None => Some(bundle),
-    }
+    super::harness::peer_ready("the Mermaid check", missing).then_some(bundle)
 }
 
 /// Graphviz's `dot`, or why it is missing (as [`mermaid_bundle`]).
 fn graphviz() -> Option<()> {
-    if Command::new("dot").arg("-V").output().is_ok() {
-        return Some(());
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("the DOT check needs Graphviz's dot (apt-get install -y graphviz)");
-    }
-    eprintln!("SKIPPED the DOT check: it needs Graphviz's dot (apt-get install -y graphviz)");
-    None
+    let found = Command::new("dot").arg("-V").output().is_ok();
+    let missing = (!found).then(|| "Graphviz's dot (apt-get install -y graphviz)".to_string());
+    super::harness::peer_ready("the DOT check", missing).then_some(())
 }
 
 /// What the real Mermaid made of one diagram in the browser.

@@ -201,12 +201,19 @@ impl Env {
 pub fn shellcheck_installed(test: &str) -> bool {
     let found = std::env::var_os("PATH")
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("shellcheck").is_file()));
-    if !found {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "{test}: shellcheck is not installed, and CI must run this test (.ci/run installs it)"
-        );
-        eprintln!("skipped {test}: shellcheck is not installed (apt-get install shellcheck)");
-    }
-    found
+    peer_ready(test, (!found).then(|| "shellcheck (apt-get install shellcheck)".to_string()))
+}
+
+/// Whether a real peer a test checks against (a browser, a published client, a parser) is
+/// here: `missing` says what is not, and how to install it. Under CI (`CI=true`, where
+/// `.ci/run` installs every peer) a missing one fails the test rather than let it pass
+/// unchecked; elsewhere the test is skipped, and says so.
+pub fn peer_ready(check: &str, missing: Option<String>) -> bool {
+    let Some(what) = missing else { return true };
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{check} needs {what}, and CI must run it (.ci/run installs it)"
+    );
+    eprintln!("SKIPPED {check}: it needs {what}");
+    false
 }

@@ -264,7 +264,7 @@ fn write(path: &Path, text: &str) {
 
 /// A runbook with all five phases; `remediate` holds `steps` (indented as list items under
 /// `steps:`), and the header `head` comes first.
-fn runbook(id: &str, head: &str, remediate: &str) -> String {
+pub(super) fn runbook(id: &str, head: &str, remediate: &str) -> String {
     format!(
         "{head}id: {id}
 title: Checkout returns Error 500

@@ -72,32 +72,7 @@ fn executable(path: &Path, text: &str) {
 
 /// A runbook of the starter repository's shape whose `remediate` phase holds `steps`.
 fn runbook(steps: &str) -> String {
-    format!(
-        "id: programs
-title: Checkout returns Error 500
-services: [checkout]
-severities: [SEV1]
-phases:
-  detect:
-    steps:
-      - id: confirm-alert
-        title: Confirm the alert
-  assess:
-    steps:
-      - id: scope-impact
-        title: Check which services fail
-  diagnose:
-    steps:
-      - id: recent-deploy
-        title: Was anything deployed?
-  remediate:
-    steps:
-{steps}  validate:
-    steps:
-      - id: check-error-rate
-        title: Confirm the error rate is back under the SLO
-"
-    )
+    super::lint::runbook("programs", "", steps)
 }
 
 /// Where `needle` starts in `text`: the 1-based line and column (in characters) of its

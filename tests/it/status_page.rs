@@ -779,16 +779,10 @@ fn axe_runner() -> Option<(PathBuf, PathBuf)> {
     } else {
         None
     };
-    match missing {
-        Some(what) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("the accessibility check needs {what}")
-        }
-        Some(what) => {
-            eprintln!("SKIPPED the accessibility check: it needs {what}");
-            None
-        }
-        None => Some((dir.join("axe.mjs"), chromium_path()?)),
+    if !super::harness::peer_ready("the accessibility check", missing) {
+        return None;
     }
+    Some((dir.join("axe.mjs"), chromium_path()?))
 }
 
 /// Runs axe-core (and the day bars' keyboard check) on `pages` in chromium.
@@ -1115,11 +1109,7 @@ fn statuspage_client() -> Option<PathBuf> {
     let missing =
         if node { format!("the statuspage.io package in {}", dir.display()) } else { "node".to_string() };
     let install = "mkdir -p target/statuspage-client && cp tests/fixtures/status-page/client/package*.json target/statuspage-client/ && npm ci --prefix target/statuspage-client";
-    // CI installs both (`.ci/run`): there a missing one is a failure, never a skip.
-    assert!(std::env::var_os("CI").is_none(), "{missing} is missing: {install}");
-    eprintln!(
-        "SKIPPED: the Statuspage client test needs {missing} (CI is unset); install it with: {install}"
-    );
+    super::harness::peer_ready("the Statuspage client test", Some(format!("{missing} ({install})")));
     None
 }
 
