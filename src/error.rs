@@ -1044,10 +1044,10 @@ impl SystemError {
             | SystemError::Spawn { .. }
             | SystemError::Json(_)
             | SystemError::Listen { .. }
-            | SystemError::ShellcheckFailed { .. }
             | SystemError::Scenario { .. } => Category::Failed,
-            // The lint cannot run as asked; installing it or another flag fixes it.
-            SystemError::ShellcheckMissing => Category::User,
+            // The lint cannot run as asked (ShellCheck required but missing, or it did not
+            // finish its check): exit 2, never 1, which says "your files have findings".
+            SystemError::ShellcheckMissing | SystemError::ShellcheckFailed { .. } => Category::User,
         }
     }
 
@@ -1327,7 +1327,7 @@ mod tests {
             (json.into(), 1, "json"),
             (SystemError::Scenario { place: "p".into(), message: "m".into() }.into(), 1, "scenario"),
             (SystemError::ShellcheckMissing.into(), 2, "shellcheck-missing"),
-            (SystemError::ShellcheckFailed { message: "m".into() }.into(), 1, "shellcheck-failed"),
+            (SystemError::ShellcheckFailed { message: "m".into() }.into(), 2, "shellcheck-failed"),
         ];
         for (e, code, kind) in cases {
             assert_eq!((e.exit_code(), e.kind()), (code, kind), "{e}");

@@ -271,11 +271,15 @@ fn local_on<Tz: TimeZone>(
     Err(format!("{input:?} does not exist in the local time zone"))
 }
 
+/// The longest [`parse_period`]: a year. Longer is a typo, and would overflow the clock's
+/// arithmetic (`sync --watch 9223372036854775807s`).
+const MAX_PERIOD_S: i64 = 366 * 86_400;
+
 /// A length of time something may run for or wait (a command's `--timeout`, a watch's
-/// interval): a [`parse_duration`] longer than zero.
+/// interval): a [`parse_duration`] longer than zero and at most a year.
 pub fn parse_period(input: &str) -> Option<std::time::Duration> {
     parse_duration(input)
-        .filter(|s| *s > 0)
+        .filter(|s| *s > 0 && *s <= MAX_PERIOD_S)
         .and_then(|s| u64::try_from(s).ok())
         .map(std::time::Duration::from_secs)
 }

@@ -13,26 +13,26 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let (root, _) = yaml::parse(&text);
+    let lines: Vec<&str> = yaml::lines(&text).collect();
     if let Some(root) = root {
-        visit(&text, &root, 0);
+        visit(&text, &lines, &root, 0);
     }
 });
 
-fn visit(text: &str, node: &Node, depth: usize) {
+fn visit(text: &str, lines: &[&str], node: &Node, depth: usize) {
     match &node.value {
-        Value::Seq(items) => items.iter().for_each(|n| visit(text, n, depth + 1)),
+        Value::Seq(items) => items.iter().for_each(|n| visit(text, lines, n, depth + 1)),
         Value::Map(entries) => entries.iter().for_each(|(k, v)| {
-            visit(text, k, depth + 1);
-            visit(text, v, depth + 1);
+            visit(text, lines, k, depth + 1);
+            visit(text, lines, v, depth + 1);
         }),
         Value::Alias => {}
-        Value::Scalar(value, _) => check(text, node, value),
+        Value::Scalar(value, _) => check(text, lines, node, value),
     }
 }
 
-fn check(text: &str, node: &Node, value: &str) {
+fn check(text: &str, lines: &[&str], node: &Node, value: &str) {
     let map = ScalarMap::new(text, node);
-    let lines: Vec<&str> = yaml::lines(text).collect();
     if !map.exact() {
         return;
     }

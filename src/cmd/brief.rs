@@ -16,6 +16,11 @@ pub fn run(ctx: &Ctx, positional: Option<&str>) -> Result<u8> {
         // which only the whole log tells.
         Ok(_) | Err(Error::Repo(RepoError::NoOpenedEvent { .. })) if ctx.at().is_some() => {
             let opened = ctx.load(&repo, &id)?.opened_at;
+            // Between an opening amended earlier and the moment it was logged there is an
+            // opening but no record of it yet: that is said as the log's own error.
+            if ctx.at().is_some_and(|at| at >= opened) {
+                return Err(RepoError::NoOpenedEvent { path: repo.events_path(&id)?, unreadable: 0 }.into());
+            }
             return Err(InputError::BadTime {
                 flag: "--at",
                 value: ctx.global.at.clone().unwrap_or_default(),

@@ -109,11 +109,12 @@ impl Lookup {
 }
 
 /// Whether `name` is an executable file in a folder of PATH (and, for `sudo`, of its
-/// `secure_path`). An empty PATH entry is the folder commands start in, the repository.
+/// `secure_path`). An empty or relative PATH entry counts from the folder commands start in,
+/// the repository.
 fn on_path(name: &str, sudo: bool, root: Option<&Path>) -> bool {
     let path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/bin:/bin"));
     let mut dirs: Vec<PathBuf> = std::env::split_paths(&path)
-        .filter_map(|d| if d.as_os_str().is_empty() { root.map(Path::to_path_buf) } else { Some(d) })
+        .filter_map(|d| if d.is_relative() { root.map(|r| r.join(&d)) } else { Some(d) })
         .collect();
     if sudo {
         dirs.extend(SUDO_PATH.iter().map(PathBuf::from));
@@ -121,7 +122,8 @@ fn on_path(name: &str, sudo: bool, root: Option<&Path>) -> bool {
     dirs.iter().any(|d| executable(&d.join(name)))
 }
 
-fn executable(path: &Path) -> bool {
+/// An executable file (a folder or a file without an execute bit is not a program).
+pub(super) fn executable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 

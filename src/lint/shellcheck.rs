@@ -16,7 +16,6 @@
 //! and are left alone as ShellCheck leaves them by default.
 
 use std::io::Read;
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -47,7 +46,7 @@ const PROGRAM: &str = "shellcheck";
 const BATCH: usize = 200;
 
 /// The most output read from one process: far more than its findings on [`BATCH`] scripts.
-const OUTPUT_CAP: usize = 64 * 1024 * 1024;
+const OUTPUT_CAP: usize = 16 * 1024 * 1024;
 
 /// The time one process is given: a base, plus this much per script it checks. ShellCheck
 /// takes a few milliseconds per runbook command; these leave room for a loaded machine.
@@ -116,7 +115,12 @@ impl Settings {
             return Ok(Settings::Off);
         }
         let timeout = std::env::var(TIMEOUT_ENV).ok().and_then(|s| s.trim().parse::<f64>().ok());
-        let timeout = timeout.filter(|s| s.is_finite() && *s > 0.0).map(Duration::from_secs_f64);
+        // At most a day: a larger number (or `1e20`) is not a limit anyone means, and would
+        // overflow the clock's arithmetic.
+        let timeout = timeout
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
+            .map(|d| d.min(Duration::from_secs(86_400)));
         match (find_program(), mode) {
             (Some(program), _) => {
                 Ok(Settings::Run { program, level, required: mode == Mode::Require, timeout })
@@ -142,9 +146,7 @@ pub const MISSING: &str = "shellcheck is not installed: the commands in runbooks
 /// `shellcheck` on `PATH`: the first executable file of that name.
 fn find_program() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(PROGRAM)).find(|candidate| {
-        std::fs::metadata(candidate).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    })
+    std::env::split_paths(&path).map(|dir| dir.join(PROGRAM)).find(|c| super::programs::executable(c))
 }
 
 /// Whether the ShellCheck pass wants `doc` kept until it runs: it is on, and `doc` holds a
@@ -271,28 +273,36 @@ struct Report {
 /// Each comment as a finding in its file, unless suppressed there or about a variable the
 /// tool sets.
 fn place(docs: &[Doc], rule: &'static super::Meta, comments: &[Comment], found: &mut Vec<Finding>) {
-    for comment in comments {
-        let Some((d, c)) = comment
-            .file
-            .strip_suffix(".sh")
-            .and_then(|stem| stem.split_once('_'))
-            .and_then(|(d, c)| Some((d.parse::<usize>().ok()?, c.parse::<usize>().ok()?)))
-        else {
-            continue;
-        };
-        let Some(doc) = docs.get(d) else { continue };
+    // Each script's file is `D_C.sh`: its document and command. Grouped by them, so that a
+    // document's commands are listed once and a command's map made once, however many
+    // findings a (hostile) command has.
+    let mut keyed: Vec<((usize, usize), &Comment)> = comments
+        .iter()
+        .filter_map(|comment| {
+            let (d, c) = comment.file.strip_suffix(".sh")?.split_once('_')?;
+            Some(((d.parse().ok()?, c.parse().ok()?), comment))
+        })
+        .collect();
+    keyed.sort_by_key(|(key, _)| *key);
+    for in_doc in keyed.chunk_by(|a, b| a.0.0 == b.0.0) {
+        let Some(doc) = docs.get(in_doc[0].0.0) else { continue };
         let cmds = commands::of(doc);
-        let Some(cmd) = cmds.get(c) else { continue };
-        let message = match comment.code {
-            2154 => match unassigned(&comment.message, cmd) {
-                Some(message) => message,
-                None => continue,
-            },
-            code => format!("SC{code}: {}", comment.message),
-        };
-        let pos = cmd.map(doc).at_line_col(comment.line, comment.column);
-        if !doc.suppress.covers(RULE, pos.line) {
-            found.push(finding(rule, doc, pos, message));
+        for in_cmd in in_doc.chunk_by(|a, b| a.0.1 == b.0.1) {
+            let Some(cmd) = cmds.get(in_cmd[0].0.1) else { continue };
+            let map = cmd.map(doc);
+            for (_, comment) in in_cmd {
+                let message = match comment.code {
+                    2154 => match unassigned(&comment.message, cmd) {
+                        Some(message) => message,
+                        None => continue,
+                    },
+                    code => format!("SC{code}: {}", comment.message),
+                };
+                let pos = map.at_line_col(comment.line, comment.column);
+                if !doc.suppress.covers(RULE, pos.line) {
+                    found.push(finding(rule, doc, pos, message));
+                }
+            }
         }
     }
 }

@@ -325,7 +325,8 @@ fn shellcheck_off_runs_nothing() {
 }
 
 /// A shellcheck that hangs, crashes or writes garbage is one line on stderr, the other
-/// rules' findings stand; under `require` the lint fails (exit 1, `shellcheck-failed`).
+/// rules' findings stand; under `require` the lint cannot run as asked (exit 2,
+/// `shellcheck-failed`), never exit 1, which would read as findings in the files.
 #[test]
 fn a_hung_crashing_or_garbled_shellcheck_is_one_line() {
     let env = Env::new();
@@ -366,10 +367,30 @@ fn a_hung_crashing_or_garbled_shellcheck_is_one_line() {
             &vars,
             &["--json", "lint", "shellcheck", "--shellcheck", "require", "--format", "json"],
         );
-        assert_eq!((out.code, out.stdout.as_str()), (1, "[]\n"), "{body}: {out:#?}");
+        assert_eq!((out.code, out.stdout.as_str()), (2, "[]\n"), "{body}: {out:#?}");
         let error: Value = serde_json::from_str(out.stderr.lines().last().unwrap()).unwrap();
         assert_eq!(error["error"]["kind"], "shellcheck-failed", "{body}: {out:#?}");
     }
+}
+
+/// Regression: a limit too large for the clock (`INCIDENT_SHELLCHECK_TIMEOUT=1e20`) made lint
+/// panic; any number is now held to at most a day, and lint runs. `sync --watch` and `change
+/// record --timeout` beyond a year are refused as bad input, where they too overflowed.
+#[test]
+fn limits_too_large_for_the_clock_do_not_panic() {
+    let env = Env::new();
+    let dir = fixtures().join("err");
+    let path = fake_shellcheck(&env, "echo '{\"comments\":[]}'");
+    for limit in ["1e20", "1e300", "18446744073709551615"] {
+        let vars = [("INCIDENT_SHELLCHECK_TIMEOUT", limit)];
+        let out = lint_in(&env, &dir, Some(&path), &vars, &["lint", "shellcheck", "--format", "json"]);
+        assert!(matches!(out.code, 0 | 1) && !out.stderr.contains("panicked"), "{limit}: {out:#?}");
+    }
+    env.ok(&["init", "."]);
+    let out = env.fails(2, &["sync", "--watch", "9223372036854775807s"]);
+    assert!(!out.stderr.contains("panicked"), "{out:#?}");
+    let out = env.fails(2, &["change", "record", "--timeout", "400d", "--", "true"]);
+    assert!(out.stderr.contains("--timeout") && !out.stderr.contains("panicked"), "{out:#?}");
 }
 
 /// `lint.disable: [shellcheck]` in incident.yaml switches it off for the repository: it is not

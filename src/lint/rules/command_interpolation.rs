@@ -25,7 +25,7 @@ impl Rule for CommandInterpolation {
             let Some(run) = step.get("run") else { continue };
             let Some(cmd) = run.as_str() else { continue };
             if let Some(m) = TEMPLATE.find(cmd) {
-                let at = super::locate(doc, run, m.as_str());
+                let at = super::at_offset(doc, run, m.start());
                 let text = m.as_str();
                 out.at(at, format!("`{text}` is template syntax: commands are not templated; use \"$INCIDENT_…\" variables"));
             }
@@ -34,11 +34,11 @@ impl Rule for CommandInterpolation {
                 continue;
             }
             if let Some(m) = REPARSE.find(cmd) {
-                let at = super::locate(doc, run, m.as_str());
+                let at = super::at_offset(doc, run, m.start());
                 out.at(at, format!("`{}` runs incident data as shell code", m.as_str()));
             }
-            for var in unquoted_incident_vars(cmd) {
-                let at = super::locate(doc, run, &format!("${var}"));
+            for (var, offset) in unquoted_incident_vars(cmd) {
+                let at = super::at_offset(doc, run, offset);
                 out.at(
                     at,
                     format!(
@@ -51,7 +51,7 @@ impl Rule for CommandInterpolation {
 }
 
 /// `$INCIDENT_*` expansions outside double quotes (inside single quotes nothing expands).
-fn unquoted_incident_vars(cmd: &str) -> Vec<&str> {
+fn unquoted_incident_vars(cmd: &str) -> Vec<(&str, usize)> {
     let bytes = cmd.as_bytes();
     let (mut single, mut double) = (false, false);
     let mut found = Vec::new();
@@ -68,7 +68,7 @@ fn unquoted_incident_vars(cmd: &str) -> Vec<&str> {
                     rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or_default();
                 // Ids, severities and service lists are tool-made; titles and paths are not.
                 if name == "INCIDENT_TITLE" || name == "INCIDENT_REPO" {
-                    found.push(name);
+                    found.push((name, i));
                 }
             }
             _ => {}
@@ -88,7 +88,7 @@ mod tests {
             unquoted_incident_vars(
                 r#"echo $INCIDENT_TITLE "$INCIDENT_ID" '$INCIDENT_REPO' ${INCIDENT_REPO} $INCIDENT_ID"#
             ),
-            ["INCIDENT_TITLE", "INCIDENT_REPO"]
+            [("INCIDENT_TITLE", 5), ("INCIDENT_REPO", 53)]
         );
         assert!(unquoted_incident_vars(r#"curl -H "X-Incident: $INCIDENT_ID" x"#).is_empty());
     }

@@ -45,7 +45,8 @@ impl Rule for DangerousCommand {
             for (_, (re, what)) in PATTERNS.iter().enumerate().filter(|(k, _)| hits.matched(*k)) {
                 if let Some(m) = re.find(cmd) {
                     let text = m.as_str().trim();
-                    out.at(super::locate(input.doc, run, text), format!("`{text}` {what}"));
+                    let offset = m.start() + (m.as_str().len() - m.as_str().trim_start().len());
+                    out.at(super::at_offset(input.doc, run, offset), format!("`{text}` {what}"));
                 }
             }
         }

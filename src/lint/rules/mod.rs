@@ -327,18 +327,8 @@ fn jumps(step: &Node) -> Vec<(String, &Node)> {
     out
 }
 
-/// Where `needle` (text matched inside a scalar's value) stands in the file: the first
-/// place it occurs in the value, mapped back through the scalar's style; else the node's
-/// position. Findings about a word inside a command then point at the word, not at the
-/// start of the command.
-fn locate(doc: &Doc, node: &Node, needle: &str) -> Pos {
-    match node.as_str().and_then(|value| value.find(needle)) {
-        Some(offset) => at_offset(doc, node, offset),
-        None => node.pos,
-    }
-}
-
-/// Where byte `offset` of `node`'s value stands in the file.
+/// Where byte `offset` of `node`'s value stands in the file: findings about a word inside a
+/// command point at the word, not at the start of the command.
 fn at_offset(doc: &Doc, node: &Node, offset: usize) -> Pos {
     crate::yaml::ScalarMap::with_lines(&doc.text, doc.line_starts(), node).at_byte(offset)
 }
@@ -387,5 +377,18 @@ mod tests {
         let found = lint_text("runbooks/t.yaml", text, &Context::default());
         let f = found.iter().find(|f| f.rule == "dangerous-command").expect("a dangerous-command finding");
         assert_eq!((f.line, f.column), (10, 11), "{found:#?}");
+    }
+
+    /// Regression: a word inside a command was found by searching the command for its text,
+    /// so an unquoted `$INCIDENT_TITLE` after a quoted one was placed on the quoted one, and a
+    /// `${INCIDENT_TITLE}` (not the searched text) on the start of the command. Each finding
+    /// is now placed by its own offset.
+    #[test]
+    fn a_word_in_a_command_is_placed_where_it_is_not_where_its_text_first_appears() {
+        let text = "id: t\ntitle: t\nphases:\n  detect:\n    steps:\n      - id: a\n        title: a\n        run: echo \"$INCIDENT_TITLE\"; echo $INCIDENT_TITLE ${INCIDENT_REPO}\n";
+        let found = lint_text("runbooks/t.yaml", text, &Context::default());
+        let at: Vec<(usize, usize)> =
+            found.iter().filter(|f| f.rule == "command-interpolation").map(|f| (f.line, f.column)).collect();
+        assert_eq!(at, [(8, 43), (8, 59)], "{found:#?}");
     }
 }
